@@ -1,0 +1,200 @@
+/* hooks.c: the malloc family entry points. This is the hook path.
+ *
+ * Rules (see ../shared/FACTS.md, "pitfalls"):
+ *  - Outside a scope each hook is glibc's __libc_* call plus one predictable
+ *    branch on lc__st.tracking.
+ *  - No global lock: the side table is sharded, counters are per thread.
+ *  - Nothing here allocates through the tracked heap (tracker memory is mmap),
+ *    calls stdio or getenv, or symbolizes.
+ *  - A thread-local guard (initial-exec TLS: no __tls_get_addr, which would
+ *    malloc) makes every allocation leakcheck itself causes a pass-through.
+ *  - errno is preserved by free and by the bookkeeping.
+ *  - A record is removed before its block goes back to glibc, so that another
+ *    thread reusing the address can never have its record removed by us.
+ *  - Blocks are glibc's own (no header), so a pointer the tracker never saw
+ *    (allocated before tracking, by an RTLD_DEEPBIND library, by __libc_malloc)
+ *    passes through untouched.
+ * Every function here lives in the lc_hook_text section: captured stacks drop
+ * frames in it. */
+
+#include <dlfcn.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define LC_EXPORT __attribute__((visibility("default")))
+
+__thread struct lc_tls lc__tls __attribute__((tls_model("initial-exec")));
+struct lc_state lc__st;
+
+static inline int tracking(void) { return __atomic_load_n(&lc__st.tracking, __ATOMIC_RELAXED); }
+
+LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
+    struct lc_tls *t = &lc__tls;
+    if (t->guard)
+        return;
+    int saved = errno;
+    t->guard++;
+    uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+    struct lc_slot *s = lc__slot_get(gen);
+    int cls = lc__thread_attributed(gen) ? LC_ATTRIBUTED : LC_BACKGROUND;
+    uint32_t sid = lc__st.stacks ? lc__stack_capture(lc__st.depth) : 0;
+    uint32_t iter = __atomic_load_n(&lc__st.iteration, __ATOMIC_RELAXED);
+    if (lc__table_insert((uintptr_t)p, n, sid, iter, lc__slot_index(s), cls, gen))
+        lc__slot_account_alloc(s, cls, n);
+    t->guard--;
+    errno = saved;
+}
+
+/* Removes p's record; returns 1 (and the record) when p was tracked. */
+LC_HOOK_TEXT static int on_free(void *p, struct lc_rec_info *info) {
+    int saved = errno;
+    struct lc_tls *t = &lc__tls;
+    t->guard++;
+    int found = lc__table_remove((uintptr_t)p, info);
+    if (found) {
+        uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+        lc__slot_account_free(lc__slot_get(gen), info->cls, info->size);
+    }
+    t->guard--;
+    errno = saved;
+    return found;
+}
+
+LC_EXPORT LC_HOOK_TEXT void *malloc(size_t n) {
+    void *p = __libc_malloc(n);
+    if (LC_UNLIKELY(tracking()) && p)
+        on_alloc(p, n);
+    return p;
+}
+
+LC_EXPORT LC_HOOK_TEXT void free(void *p) {
+    if (!p)
+        return;
+    if (LC_UNLIKELY(tracking())) {
+        struct lc_rec_info info;
+        on_free(p, &info);
+    }
+    __libc_free(p);
+}
+
+LC_EXPORT LC_HOOK_TEXT void *calloc(size_t n, size_t size) {
+    void *p = __libc_calloc(n, size); /* overflow: NULL with ENOMEM */
+    if (LC_UNLIKELY(tracking()) && p)
+        on_alloc(p, n * size);
+    return p;
+}
+
+LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
+    if (LC_LIKELY(!tracking()))
+        return __libc_realloc(p, n);
+    if (!p) {
+        void *q = __libc_malloc(n);
+        if (q)
+            on_alloc(q, n);
+        return q;
+    }
+    /* Remove first: once glibc has freed or moved p, another thread may get
+     * its address. Put the record back if glibc fails and p stays valid. */
+    struct lc_rec_info info;
+    int tracked = on_free(p, &info);
+    void *q = __libc_realloc(p, n);
+    if (q) {
+        on_alloc(q, n);
+    } else if (n != 0 && tracked) {
+        int saved = errno;
+        lc__tls.guard++;
+        uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+        struct lc_slot *s = lc__slot_get(gen);
+        if (lc__table_insert(info.ptr, info.size, info.stack, info.iteration, info.thread,
+                             info.cls, gen))
+            lc__slot_account_unfree(s, info.cls, info.size);
+        lc__tls.guard--;
+        errno = saved;
+    }
+    return q;
+}
+
+LC_EXPORT LC_HOOK_TEXT void *reallocarray(void *p, size_t n, size_t size) {
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(p, total);
+}
+
+static inline int valid_alignment(size_t a) { return a && !(a & (a - 1)); }
+
+LC_EXPORT LC_HOOK_TEXT int posix_memalign(void **out, size_t align, size_t size) {
+    if (!valid_alignment(align) || align % sizeof(void *))
+        return EINVAL;
+    int saved = errno; /* posix_memalign reports through its result, not errno */
+    void *p = __libc_memalign(align, size);
+    errno = saved;
+    if (!p)
+        return ENOMEM;
+    if (LC_UNLIKELY(tracking()))
+        on_alloc(p, size);
+    *out = p;
+    return 0;
+}
+
+/* glibc 2.36 exports aligned_alloc and memalign at one address, with the same
+ * semantics (any alignment is rounded up to a power of two); keep that. */
+LC_EXPORT LC_HOOK_TEXT void *memalign(size_t align, size_t size) {
+    void *p = __libc_memalign(align, size);
+    if (LC_UNLIKELY(tracking()) && p)
+        on_alloc(p, size);
+    return p;
+}
+
+LC_EXPORT LC_HOOK_TEXT void *aligned_alloc(size_t align, size_t size) {
+    void *p = __libc_memalign(align, size);
+    if (LC_UNLIKELY(tracking()) && p)
+        on_alloc(p, size);
+    return p;
+}
+
+LC_EXPORT LC_HOOK_TEXT void *valloc(size_t size) {
+    void *p = __libc_valloc(size);
+    if (LC_UNLIKELY(tracking()) && p)
+        on_alloc(p, size);
+    return p;
+}
+
+LC_EXPORT LC_HOOK_TEXT void *pvalloc(size_t size) {
+    void *p = __libc_pvalloc(size);
+    if (LC_UNLIKELY(tracking()) && p)
+        on_alloc(p, size);
+    return p;
+}
+
+/* Blocks are glibc's, so glibc's own malloc_usable_size answers for them;
+ * it is interposed only so that the family is complete in one place. */
+typedef size_t (*usable_fn)(void *);
+static usable_fn real_usable;
+
+LC_EXPORT size_t malloc_usable_size(void *p) {
+    usable_fn f = __atomic_load_n(&real_usable, __ATOMIC_ACQUIRE);
+    if (!f) {
+        f = (usable_fn)dlsym(RTLD_NEXT, "malloc_usable_size");
+        __atomic_store_n(&real_usable, f, __ATOMIC_RELEASE);
+    }
+    return p && f ? f(p) : 0;
+}
+
+/* ---- dlclose: remember the module so stacks through it still symbolize ---- */
+typedef int (*dlclose_fn)(void *);
+static dlclose_fn real_dlclose;
+
+LC_EXPORT int dlclose(void *handle) {
+    if (!real_dlclose)
+        real_dlclose = (dlclose_fn)dlsym(RTLD_NEXT, "dlclose");
+    if (tracking())
+        lc__dl_note_close(handle);
+    int rc = real_dlclose(handle);
+    lc__dl_after_close();
+    return rc;
+}

@@ -1,0 +1,161 @@
+/* Internal declarations shared by leakcheck's modules. Names: lc__ for
+ * cross-file internals (hidden by -fvisibility=hidden), lc_ for the public API.
+ * Everything marked "hook path" may run inside malloc on any thread: it must not
+ * allocate through the tracked heap, take a global lock, call stdio or getenv. */
+#ifndef LC_INTERNAL_H
+#define LC_INTERNAL_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakcheck/core.h"
+
+#define LC_LIKELY(x) __builtin_expect(!!(x), 1)
+#define LC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define LC_HIDDEN __attribute__((visibility("hidden")))
+/* Code in this section is "ours" for stack cutting: frames whose pc falls in it
+ * are dropped from the top of every captured stack. */
+#define LC_HOOK_TEXT __attribute__((section("lc_hook_text"), noinline))
+/* The harness's call into a test body; frames from here down are cut. */
+#define LC_BODY_TEXT __attribute__((section("lc_body_text"), noinline))
+
+#define LC_MAX_DEPTH 128
+#define LC_MAX_ITER 511 /* 9 bits in a table record */
+#define LC_MAX_THREADS 1024
+
+/* glibc's real allocator entry points (exported by libc.so.6). */
+extern void *__libc_malloc(size_t);
+extern void __libc_free(void *);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void *__libc_valloc(size_t);
+extern void *__libc_pvalloc(size_t);
+
+/* ---- per-thread state (initial-exec TLS: no __tls_get_addr, no malloc) ---- */
+struct lc_slot;
+struct lc_tls {
+    int guard;              /* >0: inside leakcheck; hooks pass through */
+    int dead;               /* thread is past its exit destructor */
+    uint32_t slot_gen;      /* scope generation the slot was bound in */
+    uint32_t attrib_gen;    /* scope generation in which this thread is attributed */
+    struct lc_slot *slot;   /* counters of this thread */
+};
+extern __thread struct lc_tls lc__tls __attribute__((tls_model("initial-exec")));
+
+/* RAII-ish guard helpers: everything leakcheck does outside the hook fast path
+ * (reports, symbolization, option parsing) runs with the guard up so that its
+ * own allocations are never tracked. */
+static inline void lc__guard_enter(void) { lc__tls.guard++; }
+static inline void lc__guard_leave(void) { lc__tls.guard--; }
+
+/* ---- global state ---- */
+struct lc_state {
+    int tracking;            /* read on every hook: 0 outside scopes */
+    uint32_t gen;            /* scope generation, bumped at begin and end */
+    uint32_t iteration;      /* stamped into new records */
+    int stacks;              /* capture stacks */
+    int depth;               /* frames kept */
+    int all_threads;         /* attribute every thread */
+    uint32_t peak_epoch;     /* bumped by lc_scope_peak_reset */
+    uint32_t dl_epoch;       /* bumped by every dlclose */
+    int owner_pid;           /* process that owns reports (not a fork child) */
+};
+extern struct lc_state lc__st;
+
+/* ---- util.c: memory that never touches the tracked heap ---- */
+void *lc__mmap(size_t bytes);            /* zeroed, page granular; NULL on failure */
+void lc__munmap(void *p, size_t bytes);
+void *lc__reserve(size_t bytes);         /* virtual reservation, touched lazily */
+void *lc__xmalloc(size_t n);             /* __libc_malloc, report time only */
+void *lc__xcalloc(size_t n, size_t sz);
+void *lc__xrealloc(void *p, size_t n);
+char *lc__xstrdup(const char *s);
+void lc__xfree(void *p);
+const char *lc__intern(const char *s);   /* process-lifetime copy, deduplicated */
+
+/* Spin locks guard short critical sections (a shard of the block table, the
+ * depot's insert path). A holder may be preempted on a loaded machine, so a
+ * waiter yields the CPU after a short spin instead of burning its slice. */
+void lc__spin_wait(int *l);
+static inline void lc__spin_lock(int *l) {
+    if (LC_UNLIKELY(__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE)))
+        lc__spin_wait(l);
+}
+static inline void lc__spin_unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
+
+/* ---- table.c: live blocks (hook path) ---- */
+struct lc_rec_info {
+    uintptr_t ptr;
+    uint64_t size;
+    uint32_t stack;
+    uint32_t iteration;
+    uint32_t thread; /* slot index */
+    int cls;         /* LC_ATTRIBUTED / LC_BACKGROUND */
+};
+int lc__table_init(void);
+/* Inserts a record unless the scope generation moved on; returns 1 if inserted. */
+int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
+                     uint32_t thread, int cls, uint32_t gen);
+/* Removes p; returns 1 and fills *out when p was tracked. */
+int lc__table_remove(uintptr_t p, struct lc_rec_info *out);
+/* Visits every live record (shard by shard, each under its lock, copied out). */
+void lc__table_foreach(void (*fn)(const struct lc_rec_info *, void *), void *arg);
+void lc__table_clear(void);
+void lc__table_lock_all(void);
+void lc__table_unlock_all(void);
+uint64_t lc__table_bytes(void);
+
+/* ---- stacks.c: capture and depot ---- */
+int lc__stacks_init(void);
+uint32_t lc__stack_capture(int depth); /* hook path; 0 when the depot is full */
+int lc__stack_get(uint32_t id, const uintptr_t **pcs, uint32_t *epoch);
+void lc__stacks_lock(void);
+void lc__stacks_unlock(void);
+uint64_t lc__stacks_bytes(void);
+int lc__in_hook_text(uintptr_t pc);
+int lc__in_body_text(uintptr_t pc);
+
+/* ---- threads.c: per-thread counter slots, pthread_create wrapper ---- */
+struct lc_ctr {
+    uint64_t allocs, frees, bytes_allocated, bytes_freed;
+    int64_t live;      /* bytes this slot added minus removed (may be negative) */
+    int64_t peak;      /* max of live within peak_epoch */
+    uint32_t peak_epoch;
+};
+struct lc_slot {
+    int state;         /* 0 free, 1 owned by a thread, 2 shared overflow */
+    uint32_t gen;      /* scope generation the counters belong to */
+    struct lc_ctr c[2];
+    char pad[64];
+};
+struct lc_slot *lc__slot_get(uint32_t gen); /* hook path */
+uint32_t lc__slot_index(const struct lc_slot *s);
+void lc__slot_account_alloc(struct lc_slot *s, int cls, uint64_t size);
+void lc__slot_account_free(struct lc_slot *s, int cls, uint64_t size);
+void lc__slot_account_unfree(struct lc_slot *s, int cls, uint64_t size);
+void lc__counters_sum(lc_counters *out, int cls, uint32_t gen);
+void lc__threads_lock(void);
+void lc__threads_unlock(void);
+int lc__thread_attributed(uint32_t gen);
+int lc__threads_init(void);
+void lc__slots_reset_shared(uint32_t gen);
+
+/* ---- options.c ---- */
+int lc__options_load(void); /* 0, or -1 after printing a one-line error */
+struct lc_options_values;
+const struct lc_options_values *lc__opts(void);
+
+/* ---- symbolize.c (report time) ---- */
+void lc__dl_note_close(void *handle); /* records the module before it goes */
+void lc__dl_after_close(void);        /* bumps the dlclose epoch, flushes unwind caches */
+void lc__symbolizer_reset(void);
+
+/* ---- run.c: whole-process mode of `leakcheck run` ---- */
+void lc__run_atfork_child(void);
+
+/* ---- init ---- */
+int lc__init(void); /* idempotent; called outside hooks */
+
+#endif

@@ -1,0 +1,84 @@
+/* report.c: shared report helpers: frame printing, report path placeholders
+ * and atomic writes (temp file in the target's directory, then rename, so a
+ * reader or a crash never sees half a report). Report time only. */
+
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void lc__print_frames(FILE *out, const lc_frame *f, int n, int max, const char *indent) {
+    for (int i = 0; i < n && i < max; i++) {
+        const char *mod = f[i].module ? strrchr(f[i].module, '/') : NULL;
+        mod = mod ? mod + 1 : f[i].module;
+        fprintf(out, "%s#%-2d %s", indent, i, f[i].function ? f[i].function : "??");
+        if (f[i].file)
+            fprintf(out, " (%s:%u)", f[i].file, f[i].line);
+        else
+            fprintf(out, " (0x%lx)", (unsigned long)f[i].address);
+        if (f[i].inlined)
+            fprintf(out, " [inlined]");
+        if (mod)
+            fprintf(out, " [%s]", mod);
+        fputc('\n', out);
+    }
+    if (n > max)
+        fprintf(out, "%s... %d more frames\n", indent, n - max);
+}
+
+void lc__expand_path(const char *in, char *out, size_t len) {
+    size_t o = 0;
+    for (const char *p = in; *p && o + 1 < len; p++) {
+        if (p[0] == '%' && (p[1] == 'p' || p[1] == 'e' || p[1] == '%')) {
+            char tmp[256];
+            if (p[1] == 'p')
+                snprintf(tmp, sizeof tmp, "%d", (int)getpid());
+            else if (p[1] == 'e')
+                snprintf(tmp, sizeof tmp, "%s", program_invocation_short_name);
+            else
+                snprintf(tmp, sizeof tmp, "%%");
+            size_t t = strlen(tmp);
+            if (o + t >= len)
+                break;
+            memcpy(out + o, tmp, t);
+            o += t;
+            p++;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = 0;
+}
+
+int lc__write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "leakcheck: cannot write report '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            snprintf(err, errlen, "leakcheck: cannot write report '%s': %s", path,
+                     w < 0 ? strerror(errno) : "short write");
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "leakcheck: cannot write report '%s': %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,51 @@
+/* Report-time declarations: suppressions, symbolized sites, console text,
+ * JSON, atomic file writes. Nothing here runs on the hook path; everything runs
+ * with the guard up, so its allocations are never tracked. */
+#ifndef LC_REPORT_H
+#define LC_REPORT_H
+
+#include <stdio.h>
+
+#include "internal.h"
+
+struct lc_suppression {
+    const char *kind;    /* "leak", later "thread", "fd" */
+    const char *pattern; /* glob on function, file or module */
+    const char *why;
+    unsigned long hits;  /* sites matched */
+};
+struct lc_suppression *lc__builtin_suppressions(size_t *n);
+struct lc_suppression *lc__suppressed(const char *kind, const lc_frame *frames, int n,
+                                      struct lc_suppression *rules, size_t nrules);
+
+/* A surviving site with its symbolized stack. */
+struct lc_report_site {
+    const lc_site *site;
+    lc_frame frames[LC_MAX_DEPTH * 2];
+    int nframes;
+};
+
+/* Prints "    #i function (file:line) [module]" lines. */
+void lc__print_frames(FILE *out, const lc_frame *frames, int n, int max, const char *indent);
+
+/* Expands %p (pid) and %e (executable name) in a report path. */
+void lc__expand_path(const char *in, char *out, size_t len);
+/* Writes data to path atomically: a temp file in the same directory, then
+ * rename. Returns 0, or -1 with a one-line reason in err. */
+int lc__write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+
+/* ---- JSON (jansson) ---- */
+#include <jansson.h>
+#define LC_JSON_SCHEMA_NAME "leakcheck-report"
+#define LC_JSON_SCHEMA_VERSION 1
+/* Points jansson at glibc's allocator (never tracked) for the caller's JSON
+ * work and restores the program's own jansson allocator afterwards. */
+void lc__json_enter(void);
+void lc__json_leave(void);
+json_t *lc__json_frames(const lc_frame *frames, int n);
+/* The top-level object: schema, tool, host, options, empty tests/benchmarks. */
+json_t *lc__json_document(void);
+int lc__json_write(json_t *doc, const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,284 @@
+/* table.c: the live-block side table, keyed by pointer. Hook path.
+ *
+ * 256 shards, each an open-addressing table (linear probing, backward-shift
+ * deletion, no tombstones) behind its own spin lock, so threads contend only
+ * when they hit the same shard at the same moment; there is no global lock.
+ * A shard grows by 1.5x under its own lock: the pause is a rehash of 1/256 of
+ * the live blocks and blocks only threads touching that shard.
+ *
+ * A record is 16 bytes: the pointer (>> 4, 44 bits: glibc blocks are 16-byte
+ * aligned and user space is 47 bits), the iteration (9 bits), the class (1 bit)
+ * and the thread slot (10 bits) packed in one word, then the stack id and the
+ * requested size. At a load factor between 0.5 and 0.75 that is 21..32 bytes of
+ * tracker memory per live block. Sizes >= 4 GiB go to a small side list.
+ * Memory comes from mmap, never from the tracked heap.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define NSHARDS 256
+#define REC_PER_PAGE 256 /* 4096 / 16 */
+#define PTR_BITS 44
+#define PTR_MASK ((1ull << PTR_BITS) - 1)
+#define ITER_SHIFT 44
+#define CLS_SHIFT 53
+#define THREAD_SHIFT 54
+#define BIG_SIZE 0xffffffffu
+
+typedef struct {
+    uint64_t key;
+    uint32_t stack;
+    uint32_t size;
+} rec_t;
+
+struct shard {
+    int lock;
+    uint32_t cap;   /* records */
+    uint32_t count;
+    rec_t *recs;
+} __attribute__((aligned(64)));
+
+static struct shard *shards;
+
+/* Blocks of 4 GiB or more: their true size, keyed by pointer. */
+#define NBIG 64
+static struct {
+    int lock;
+    uintptr_t ptr[NBIG];
+    uint64_t size[NBIG];
+} big;
+
+int lc__table_init(void) {
+    if (shards)
+        return 0;
+    shards = lc__mmap(sizeof(struct shard) * NSHARDS);
+    return shards ? 0 : LC_ENOMEM;
+}
+
+static inline uint64_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+static inline uint32_t home_of(uint64_t h, uint32_t cap) {
+    return (uint32_t)(((uint64_t)(uint32_t)h * cap) >> 32);
+}
+
+static void big_put(uintptr_t p, uint64_t size) {
+    lc__spin_lock(&big.lock);
+    for (int i = 0; i < NBIG; i++) {
+        if (!big.ptr[i]) {
+            big.ptr[i] = p;
+            big.size[i] = size;
+            break;
+        }
+    }
+    lc__spin_unlock(&big.lock);
+}
+
+static uint64_t big_take(uintptr_t p, int remove) {
+    uint64_t size = BIG_SIZE;
+    lc__spin_lock(&big.lock);
+    for (int i = 0; i < NBIG; i++) {
+        if (big.ptr[i] == p) {
+            size = big.size[i];
+            if (remove)
+                big.ptr[i] = 0;
+            break;
+        }
+    }
+    lc__spin_unlock(&big.lock);
+    return size;
+}
+
+static int shard_grow(struct shard *s) {
+    uint32_t ncap = s->cap ? s->cap + s->cap / 2 : REC_PER_PAGE;
+    ncap = (ncap + REC_PER_PAGE - 1) / REC_PER_PAGE * REC_PER_PAGE;
+    rec_t *n = lc__mmap((size_t)ncap * sizeof(rec_t));
+    if (!n)
+        return -1;
+    for (uint32_t i = 0; i < s->cap; i++) {
+        rec_t r = s->recs[i];
+        if (!r.key)
+            continue;
+        uint32_t j = home_of(mix64(r.key & PTR_MASK), ncap);
+        while (n[j].key)
+            j = j + 1 == ncap ? 0 : j + 1;
+        n[j] = r;
+    }
+    lc__munmap(s->recs, (size_t)s->cap * sizeof(rec_t));
+    s->recs = n;
+    s->cap = ncap;
+    return 0;
+}
+
+int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
+                     uint32_t thread, int cls, uint32_t gen) {
+    if ((p & 15) || (p >> 48))
+        return 0; /* not a glibc block; cannot be keyed */
+    uint64_t kp = p >> 4;
+    uint64_t h = mix64(kp);
+    struct shard *s = &shards[h >> 56];
+    if (iter > LC_MAX_ITER)
+        iter = LC_MAX_ITER;
+    uint64_t key = kp | ((uint64_t)iter << ITER_SHIFT) | ((uint64_t)(cls & 1) << CLS_SHIFT) |
+                   ((uint64_t)(thread & (LC_MAX_THREADS - 1)) << THREAD_SHIFT);
+    uint32_t sz32 = size >= BIG_SIZE ? BIG_SIZE : (uint32_t)size;
+    int inserted = 0;
+    lc__spin_lock(&s->lock);
+    /* The scope may have ended (and the table been cleared) since this thread
+     * read the generation; the lock orders us against the clear. */
+    if (__atomic_load_n(&lc__st.gen, __ATOMIC_RELAXED) != gen)
+        goto out;
+    if ((uint64_t)(s->count + 1) * 4 > (uint64_t)s->cap * 3 && shard_grow(s))
+        goto out;
+    uint32_t j = home_of(h, s->cap);
+    for (;;) {
+        rec_t *r = &s->recs[j];
+        if (!r->key) {
+            s->count++;
+            break;
+        }
+        if ((r->key & PTR_MASK) == kp)
+            break; /* a stale record for a reused address: replace it */
+        j = j + 1 == s->cap ? 0 : j + 1;
+    }
+    s->recs[j].key = key;
+    s->recs[j].stack = stack;
+    s->recs[j].size = sz32;
+    inserted = 1;
+out:
+    lc__spin_unlock(&s->lock);
+    if (inserted && sz32 == BIG_SIZE)
+        big_put(p, size);
+    return inserted;
+}
+
+static void decode(const rec_t *r, struct lc_rec_info *out) {
+    out->ptr = (uintptr_t)((r->key & PTR_MASK) << 4);
+    out->iteration = (uint32_t)((r->key >> ITER_SHIFT) & LC_MAX_ITER);
+    out->cls = (int)((r->key >> CLS_SHIFT) & 1);
+    out->thread = (uint32_t)(r->key >> THREAD_SHIFT);
+    out->stack = r->stack;
+    out->size = r->size;
+}
+
+int lc__table_remove(uintptr_t p, struct lc_rec_info *out) {
+    if ((p & 15) || (p >> 48))
+        return 0;
+    uint64_t kp = p >> 4;
+    uint64_t h = mix64(kp);
+    struct shard *s = &shards[h >> 56];
+    int found = 0;
+    lc__spin_lock(&s->lock);
+    if (!s->count)
+        goto out;
+    uint32_t cap = s->cap, i = home_of(h, cap);
+    for (;;) {
+        uint64_t k = s->recs[i].key;
+        if (!k)
+            goto out;
+        if ((k & PTR_MASK) == kp)
+            break;
+        i = i + 1 == cap ? 0 : i + 1;
+    }
+    decode(&s->recs[i], out);
+    found = 1;
+    s->count--;
+    /* Backward-shift deletion: pull later members of the probe run into the
+     * hole when the hole lies between their home slot and where they sit. */
+    for (uint32_t j = i + 1 == cap ? 0 : i + 1;; j = j + 1 == cap ? 0 : j + 1) {
+        uint64_t k = s->recs[j].key;
+        if (!k)
+            break;
+        uint32_t hj = home_of(mix64(k & PTR_MASK), cap);
+        uint32_t dist_home = (j + cap - hj) % cap, dist_hole = (j + cap - i) % cap;
+        if (dist_home >= dist_hole) {
+            s->recs[i] = s->recs[j];
+            i = j;
+        }
+    }
+    s->recs[i].key = 0;
+out:
+    lc__spin_unlock(&s->lock);
+    if (found && out->size == BIG_SIZE)
+        out->size = big_take(p, 1);
+    return found;
+}
+
+void lc__table_foreach(void (*fn)(const struct lc_rec_info *, void *), void *arg) {
+    rec_t *buf = NULL;
+    size_t bufcap = 0;
+    for (int si = 0; si < NSHARDS; si++) {
+        struct shard *s = &shards[si];
+        lc__spin_lock(&s->lock);
+        size_t n = 0;
+        if (s->count > bufcap) {
+            rec_t *nb = lc__xrealloc(buf, (size_t)s->count * sizeof *buf);
+            if (!nb) {
+                lc__spin_unlock(&s->lock);
+                continue;
+            }
+            buf = nb;
+            bufcap = s->count;
+        }
+        for (uint32_t i = 0; i < s->cap && n < s->count; i++)
+            if (s->recs[i].key)
+                buf[n++] = s->recs[i];
+        lc__spin_unlock(&s->lock);
+        for (size_t i = 0; i < n; i++) {
+            struct lc_rec_info info;
+            decode(&buf[i], &info);
+            if (info.size == BIG_SIZE)
+                info.size = big_take(info.ptr, 0);
+            fn(&info, arg);
+        }
+    }
+    lc__xfree(buf);
+}
+
+void lc__table_clear(void) {
+    if (!shards)
+        return;
+    for (int si = 0; si < NSHARDS; si++) {
+        struct shard *s = &shards[si];
+        lc__spin_lock(&s->lock);
+        lc__munmap(s->recs, (size_t)s->cap * sizeof(rec_t));
+        s->recs = NULL;
+        s->cap = s->count = 0;
+        lc__spin_unlock(&s->lock);
+    }
+    lc__spin_lock(&big.lock);
+    memset(big.ptr, 0, sizeof big.ptr);
+    lc__spin_unlock(&big.lock);
+}
+
+void lc__table_lock_all(void) {
+    if (!shards)
+        return;
+    for (int si = 0; si < NSHARDS; si++)
+        lc__spin_lock(&shards[si].lock);
+    lc__spin_lock(&big.lock);
+}
+
+void lc__table_unlock_all(void) {
+    if (!shards)
+        return;
+    lc__spin_unlock(&big.lock);
+    for (int si = NSHARDS - 1; si >= 0; si--)
+        lc__spin_unlock(&shards[si].lock);
+}
+
+uint64_t lc__table_bytes(void) {
+    uint64_t b = sizeof(struct shard) * NSHARDS;
+    if (!shards)
+        return 0;
+    for (int si = 0; si < NSHARDS; si++)
+        b += (uint64_t)__atomic_load_n(&shards[si].cap, __ATOMIC_RELAXED) * sizeof(rec_t);
+    return b;
+}

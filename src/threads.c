@@ -1,0 +1,253 @@
+/* threads.c: per-thread counter slots (hook path) and the pthread_create
+ * wrapper that carries attribution from a thread to the threads it starts.
+ *
+ * Each thread that allocates inside a scope binds one slot of a fixed mmap'd
+ * array on its first tracked call; only that thread writes the slot's counters,
+ * so counting takes no lock and no atomic read-modify-write. The harness sums
+ * the slots at iteration boundaries. A thread that exits folds its counters into
+ * `retired` (under a lock: thread exit is not a hot path) and frees its slot.
+ * When every slot is taken, threads share slot 0 with atomic adds. */
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "internal.h"
+
+static struct lc_slot *slots;
+static struct {
+    int lock;
+    uint32_t gen;
+    struct lc_ctr c[2];
+} retired;
+static pthread_key_t exit_key;
+
+static void thread_exit(void *arg);
+
+int lc__threads_init(void) {
+    if (slots)
+        return 0;
+    slots = lc__mmap(sizeof(struct lc_slot) * LC_MAX_THREADS);
+    if (!slots)
+        return LC_ENOMEM;
+    slots[0].state = 2;
+    if (pthread_key_create(&exit_key, thread_exit))
+        return LC_ENOMEM;
+    return 0;
+}
+
+uint32_t lc__slot_index(const struct lc_slot *s) { return (uint32_t)(s - slots); }
+
+static inline void ctr_reset(struct lc_ctr *c) { memset(c, 0, sizeof *c); }
+
+LC_HOOK_TEXT struct lc_slot *lc__slot_get(uint32_t gen) {
+    struct lc_tls *t = &lc__tls;
+    struct lc_slot *s = t->slot;
+    if (LC_UNLIKELY(!s)) {
+        if (t->dead)
+            return &slots[0];
+        for (uint32_t i = 1; i < LC_MAX_THREADS; i++) {
+            int free_state = 0;
+            if (__atomic_load_n(&slots[i].state, __ATOMIC_RELAXED) == 0 &&
+                __atomic_compare_exchange_n(&slots[i].state, &free_state, 1, 0,
+                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+                s = &slots[i];
+                break;
+            }
+        }
+        if (!s)
+            return &slots[0];
+        s->gen = 0;
+        t->slot = s;
+        /* Run thread_exit when this thread ends (not for the main thread,
+         * which never frees its slot). pthread_setspecific may calloc: our
+         * guard is up, so that passes through. */
+        pthread_setspecific(exit_key, s);
+    }
+    if (LC_UNLIKELY(s->gen != gen)) {
+        ctr_reset(&s->c[0]);
+        ctr_reset(&s->c[1]);
+        __atomic_store_n(&s->gen, gen, __ATOMIC_RELEASE);
+    }
+    return s;
+}
+
+static void thread_exit(void *arg) {
+    struct lc_slot *s = arg;
+    lc__tls.dead = 1;
+    lc__tls.slot = NULL;
+    lc__spin_lock(&retired.lock);
+    uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_RELAXED);
+    if (retired.gen != gen) {
+        ctr_reset(&retired.c[0]);
+        ctr_reset(&retired.c[1]);
+        retired.gen = gen;
+    }
+    if (s->gen == gen) {
+        uint32_t epoch = __atomic_load_n(&lc__st.peak_epoch, __ATOMIC_RELAXED);
+        for (int k = 0; k < 2; k++) {
+            struct lc_ctr *r = &retired.c[k], *c = &s->c[k];
+            r->allocs += c->allocs;
+            r->frees += c->frees;
+            r->bytes_allocated += c->bytes_allocated;
+            r->bytes_freed += c->bytes_freed;
+            r->live += c->live;
+            /* retired.peak is the sum of the retired threads' peaks in the
+             * current peak window */
+            if (r->peak_epoch != epoch) {
+                r->peak = 0;
+                r->peak_epoch = epoch;
+            }
+            r->peak += c->peak_epoch == epoch ? c->peak : c->live;
+        }
+    }
+    lc__spin_unlock(&retired.lock);
+    __atomic_store_n(&s->state, 0, __ATOMIC_RELEASE);
+}
+
+LC_HOOK_TEXT void lc__slot_account_alloc(struct lc_slot *s, int cls, uint64_t size) {
+    struct lc_ctr *c = &s->c[cls];
+    if (LC_UNLIKELY(s == &slots[0])) {
+        __atomic_fetch_add(&c->allocs, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&c->bytes_allocated, size, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&c->live, (int64_t)size, __ATOMIC_RELAXED);
+        return;
+    }
+    uint32_t epoch = __atomic_load_n(&lc__st.peak_epoch, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->allocs, c->allocs + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->bytes_allocated, c->bytes_allocated + size, __ATOMIC_RELAXED);
+    int64_t live = c->live + (int64_t)size;
+    __atomic_store_n(&c->live, live, __ATOMIC_RELAXED);
+    if (c->peak_epoch != epoch) {
+        __atomic_store_n(&c->peak, live, __ATOMIC_RELAXED);
+        __atomic_store_n(&c->peak_epoch, epoch, __ATOMIC_RELEASE);
+    } else if (live > c->peak) {
+        __atomic_store_n(&c->peak, live, __ATOMIC_RELAXED);
+    }
+}
+
+LC_HOOK_TEXT void lc__slot_account_free(struct lc_slot *s, int cls, uint64_t size) {
+    struct lc_ctr *c = &s->c[cls];
+    if (LC_UNLIKELY(s == &slots[0])) {
+        __atomic_fetch_add(&c->frees, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&c->bytes_freed, size, __ATOMIC_RELAXED);
+        __atomic_fetch_sub(&c->live, (int64_t)size, __ATOMIC_RELAXED);
+        return;
+    }
+    uint32_t epoch = __atomic_load_n(&lc__st.peak_epoch, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->frees, c->frees + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->bytes_freed, c->bytes_freed + size, __ATOMIC_RELAXED);
+    int64_t before = c->live;
+    __atomic_store_n(&c->live, before - (int64_t)size, __ATOMIC_RELAXED);
+    if (c->peak_epoch != epoch) { /* the window's peak so far is where we were */
+        __atomic_store_n(&c->peak, before, __ATOMIC_RELAXED);
+        __atomic_store_n(&c->peak_epoch, epoch, __ATOMIC_RELEASE);
+    }
+}
+
+/* A free counted by realloc that glibc then refused: the block is still live. */
+void lc__slot_account_unfree(struct lc_slot *s, int cls, uint64_t size) {
+    struct lc_ctr *c = &s->c[cls];
+    if (s == &slots[0]) {
+        __atomic_fetch_sub(&c->frees, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_sub(&c->bytes_freed, size, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&c->live, (int64_t)size, __ATOMIC_RELAXED);
+        return;
+    }
+    __atomic_store_n(&c->frees, c->frees - 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->bytes_freed, c->bytes_freed - size, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->live, c->live + (int64_t)size, __ATOMIC_RELAXED);
+}
+
+void lc__slots_reset_shared(uint32_t gen) {
+    ctr_reset(&slots[0].c[0]);
+    ctr_reset(&slots[0].c[1]);
+    slots[0].gen = gen;
+}
+
+static void add_ctr(lc_counters *out, int64_t *live, int64_t *peak, const struct lc_ctr *c,
+                    uint32_t epoch) {
+    out->allocs += __atomic_load_n(&c->allocs, __ATOMIC_RELAXED);
+    out->frees += __atomic_load_n(&c->frees, __ATOMIC_RELAXED);
+    out->bytes_allocated += __atomic_load_n(&c->bytes_allocated, __ATOMIC_RELAXED);
+    out->bytes_freed += __atomic_load_n(&c->bytes_freed, __ATOMIC_RELAXED);
+    int64_t l = __atomic_load_n(&c->live, __ATOMIC_RELAXED);
+    *live += l;
+    if (__atomic_load_n(&c->peak_epoch, __ATOMIC_ACQUIRE) == epoch)
+        *peak += __atomic_load_n(&c->peak, __ATOMIC_RELAXED);
+    else
+        *peak += l; /* no change since the window opened */
+}
+
+void lc__counters_sum(lc_counters *out, int cls, uint32_t gen) {
+    memset(out, 0, sizeof *out);
+    if (!slots)
+        return;
+    uint32_t epoch = __atomic_load_n(&lc__st.peak_epoch, __ATOMIC_RELAXED);
+    int64_t live = 0, peak = 0;
+    for (int k = 0; k < 2; k++) {
+        if (cls != LC_ALL && cls != k)
+            continue;
+        for (uint32_t i = 0; i < LC_MAX_THREADS; i++) {
+            struct lc_slot *s = &slots[i];
+            if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == 0 ||
+                __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) != gen)
+                continue;
+            add_ctr(out, &live, &peak, &s->c[k], epoch);
+        }
+        lc__spin_lock(&retired.lock);
+        if (retired.gen == gen) {
+            struct lc_ctr r = retired.c[k];
+            if (r.peak_epoch != epoch)
+                r.peak = r.live;
+            add_ctr(out, &live, &peak, &r, epoch);
+        }
+        lc__spin_unlock(&retired.lock);
+    }
+    out->live_blocks = out->allocs - out->frees;
+    out->live_bytes = out->bytes_allocated - out->bytes_freed;
+    out->peak_bytes = peak > (int64_t)out->live_bytes ? (uint64_t)peak : out->live_bytes;
+}
+
+void lc__threads_lock(void) { lc__spin_lock(&retired.lock); }
+void lc__threads_unlock(void) { lc__spin_unlock(&retired.lock); }
+
+int lc__thread_attributed(uint32_t gen) {
+    return lc__st.all_threads || lc__tls.attrib_gen == gen;
+}
+
+/* ---- pthread_create: the started thread inherits its creator's attribution ---- */
+
+struct tramp {
+    void *(*fn)(void *);
+    void *arg;
+    uint32_t attrib_gen;
+};
+
+static void *trampoline(void *p) {
+    struct tramp t = *(struct tramp *)p;
+    __libc_free(p);
+    lc__tls.attrib_gen = t.attrib_gen;
+    return t.fn(t.arg);
+}
+
+typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+                                 void *);
+static pthread_create_fn real_pthread_create;
+
+__attribute__((visibility("default"))) int
+pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg) {
+    if (!real_pthread_create)
+        real_pthread_create = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
+    struct tramp *t = __libc_malloc(sizeof *t);
+    if (!t)
+        return EAGAIN;
+    uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_RELAXED);
+    t->fn = fn;
+    t->arg = arg;
+    t->attrib_gen = lc__tls.attrib_gen == gen ? gen : 0;
+    int rc = real_pthread_create(th, attr, trampoline, t);
+    if (rc)
+        __libc_free(t);
+    return rc;
+}

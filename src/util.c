@@ -1,0 +1,102 @@
+/* util.c: leakcheck's own memory. Tracker structures come from mmap so they
+ * never appear in a scope's counts; report-time buffers come from glibc's
+ * __libc_malloc, which bypasses the hooks. Interned strings live for the life of
+ * the process (symbol names, file names). */
+#include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+void *lc__mmap(size_t bytes) {
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void lc__munmap(void *p, size_t bytes) {
+    if (p)
+        munmap(p, bytes);
+}
+
+void *lc__reserve(size_t bytes) {
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void *lc__xmalloc(size_t n) { return __libc_malloc(n ? n : 1); }
+void *lc__xcalloc(size_t n, size_t sz) { return __libc_calloc(n ? n : 1, sz ? sz : 1); }
+void *lc__xrealloc(void *p, size_t n) { return __libc_realloc(p, n ? n : 1); }
+void lc__xfree(void *p) { __libc_free(p); }
+
+char *lc__xstrdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = lc__xmalloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* A small open-addressing set of strings; guarded by a lock because two
+ * threads may symbolize at once (rare: reports). */
+static struct {
+    int lock;
+    const char **slots;
+    size_t cap, count;
+} interned;
+
+static uint64_t str_hash(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+const char *lc__intern(const char *s) {
+    if (!s)
+        return NULL;
+    lc__spin_lock(&interned.lock);
+    if (interned.count * 2 >= interned.cap) {
+        size_t ncap = interned.cap ? interned.cap * 2 : 1024;
+        const char **ns = lc__xcalloc(ncap, sizeof *ns);
+        if (!ns) {
+            lc__spin_unlock(&interned.lock);
+            return NULL;
+        }
+        for (size_t i = 0; i < interned.cap; i++) {
+            const char *e = interned.slots[i];
+            if (!e)
+                continue;
+            size_t j = str_hash(e) & (ncap - 1);
+            while (ns[j])
+                j = (j + 1) & (ncap - 1);
+            ns[j] = e;
+        }
+        lc__xfree(interned.slots);
+        interned.slots = ns;
+        interned.cap = ncap;
+    }
+    size_t j = str_hash(s) & (interned.cap - 1);
+    while (interned.slots[j] && strcmp(interned.slots[j], s) != 0)
+        j = (j + 1) & (interned.cap - 1);
+    if (!interned.slots[j]) {
+        interned.slots[j] = lc__xstrdup(s);
+        if (interned.slots[j])
+            interned.count++;
+    }
+    const char *r = interned.slots[j];
+    lc__spin_unlock(&interned.lock);
+    return r;
+}
+
+void lc__spin_wait(int *l) {
+    for (unsigned spins = 0;; spins++) {
+        if (!__atomic_load_n(l, __ATOMIC_RELAXED) &&
+            !__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+            return;
+        if (spins < 64)
+            __builtin_ia32_pause();
+        else
+            sched_yield();
+    }
+}

@@ -1,0 +1,43 @@
+/* fds.h: file descriptor tracking for fd-leak verdicts.
+ *
+ * Ground truth is /proc/self/fd: a snapshot lists every open fd with its
+ * target (a path, "pipe:[N]", "socket:[N]", "anon_inode:[eventfd]"...). The
+ * wrappers of the fd-creating calls (open/openat/creat and their 64 variants,
+ * socket/socketpair/accept/accept4, pipe/pipe2, dup/dup2/dup3, fcntl F_DUPFD*,
+ * fopen/fdopen/freopen, opendir, popen, tmpfile, mkstemp*, eventfd,
+ * epoll_create*, timerfd_create, signalfd, inotify_init*, memfd_create) only
+ * attribute: while a scope is active they remember, per fd number, the stack
+ * that opened it; close (and dup2/dup3 onto a number) forgets it. An fd that no
+ * wrapper saw is still reported, with its target and no stack.
+ *
+ * The wrappers are on the hook path: no lock, no tracked allocation, no stdio. */
+#ifndef LC_FDS_H
+#define LC_FDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lc_fd_entry {
+    int fd;
+    const char *target; /* interned */
+    uint32_t stack;     /* depot id of the opening call, 0 when not attributed */
+};
+
+struct lc_fdset {
+    size_t n;
+    struct lc_fd_entry *fds; /* sorted by fd; lc__xmalloc'd */
+};
+
+/* Lists the open fds (without the listing's own directory fd). Report time:
+ * call with the guard up. Returns 0 or a negative lc_error. */
+int lc__fds_snapshot(struct lc_fdset *out);
+void lc__fdset_free(struct lc_fdset *s);
+/* The entries of `now` whose fd is absent from `base`, or present with another
+ * target (closed and reopened as something else). Returns the count; *out is
+ * lc__xmalloc'd (free with lc__xfree). */
+size_t lc__fds_added(const struct lc_fdset *base, const struct lc_fdset *now,
+                     struct lc_fd_entry **out);
+/* Forgets every attribution (scope begin and end). */
+void lc__fds_reset(void);
+
+#endif

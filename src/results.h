@@ -1,0 +1,108 @@
+/* results.h: the data model between the harness (iterate.c, cmocka glue) and
+ * the report writers (report_json.c, report_junit.c, console). The harness
+ * fills these structures; writers only read them. Not on the hook path.
+ *
+ * Memory: everything reachable from an lc_run is owned by the run and
+ * allocated with lc__xmalloc (glibc's allocator, never tracked). Strings are
+ * either interned (lc__intern) or owned; writers never free anything. */
+#ifndef LC_RESULTS_H
+#define LC_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "leakcheck/core.h"
+
+enum lc_verdict {
+    LC_VERDICT_CLEAN = 0,
+    LC_VERDICT_LEAK,
+    LC_VERDICT_FAILED,  /* the body failed an assertion (cmocka) */
+    LC_VERDICT_CRASHED, /* the body crashed (signal) */
+    LC_VERDICT_SKIPPED,
+};
+/* "clean", "leak", "failed", "crashed", "skipped" */
+const char *lc__verdict_name(int verdict);
+
+enum lc_finding_kind { LC_FINDING_MEMORY = 0, LC_FINDING_THREAD, LC_FINDING_FD };
+/* "memory", "thread", "fd" */
+const char *lc__finding_kind_name(int kind);
+
+/* One iteration's snapshot, taken at its end. */
+struct lc_snapshot {
+    uint64_t allocs, frees, bytes_allocated; /* during this iteration */
+    uint64_t live_blocks, live_bytes;        /* at its end, since the test began */
+    uint64_t peak_bytes;                     /* peak live bytes during it */
+    uint32_t threads;                        /* threads alive at its end */
+    uint32_t fds;                            /* open fds at its end */
+};
+
+struct lc_finding {
+    int kind;                  /* enum lc_finding_kind */
+    /* per measured iteration: blocks / bytes (memory), threads, fds that this
+     * finding added in that iteration; length ngrowth */
+    unsigned ngrowth;
+    int64_t *growth_blocks;
+    int64_t *growth_bytes;     /* memory only; NULL otherwise */
+    uint64_t blocks, bytes;    /* memory: live at the end of the test */
+    /* the allocation / creation / opening stack, innermost first */
+    lc_frame *stack;
+    int nstack;
+    /* threads */
+    const char *thread_name;   /* from /proc/self/task/TID/comm */
+    int thread_tid;
+    const char *thread_state;  /* "running", "exited-unjoined" */
+    lc_frame *current_stack;   /* where a live thread is now */
+    int ncurrent;
+    /* fds */
+    int fd;
+    const char *fd_target;     /* readlink of /proc/self/fd/N */
+    /* one line: "+1 block/iter, 32 B  record_new (config.c:88)" */
+    const char *summary;
+};
+
+struct lc_suppression_hit {
+    const char *rule;          /* "leak:_IO_file_doallocate" */
+    const char *why;           /* the rule's comment, or the file name it came from */
+    unsigned long hits;
+};
+
+struct lc_test_result {
+    const char *name;          /* test function name */
+    const char *group;         /* cmocka group name, or the binary's name */
+    const char *file;          /* source file of the test */
+    unsigned line;
+    int verdict;               /* enum lc_verdict */
+    double duration;           /* seconds, all iterations */
+    unsigned warmup, measured, extended; /* iteration counts actually run */
+    size_t nseries;            /* warmup + measured + extended */
+    struct lc_snapshot *series;
+    size_t nfindings;
+    struct lc_finding *findings;
+    size_t nsuppressed;
+    struct lc_suppression_hit *suppressed;
+    const char *message;       /* one line: verdict and growth, or the failure */
+    const char *details;       /* several lines: the top stacks; may be NULL */
+};
+
+struct lc_bench_result {
+    const char *name, *group, *file;
+    unsigned line;
+    uint64_t n;                /* ops measured */
+    double allocs_per_op, frees_per_op, bytes_per_op;
+    uint64_t peak_bytes;       /* peak live bytes during the measured run */
+    int64_t net_blocks, net_bytes; /* live at the end minus at the start */
+    double ns_per_op;          /* informational */
+    int data_dependent;        /* allocations per op varied between runs */
+    const char *message;       /* a failed budget or baseline, else NULL */
+    int failed;
+};
+
+struct lc_run {
+    const char *binary;        /* program_invocation_short_name */
+    size_t ntests;
+    struct lc_test_result *tests;
+    size_t nbenchmarks;
+    struct lc_bench_result *benchmarks;
+};
+
+#endif

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# run.sh: runs the churn benchmark natively and under leakcheck in one run and
+# prints medians, ratios against native, the 2-thread speedup and the tracker
+# memory per live block. It builds nothing: build first, e.g.
+#   cmake -S . -B build && cmake --build build -j2
+# Usage: bench/run.sh [BUILD_DIR] [REPS]
+#   BUILD_DIR  the CMake build directory (default: build)
+#   REPS       repetitions of every configuration (default: 5)
+# Environment: OPS (operations per thread, default 2000000), LIVE (live blocks
+# per thread, default 1024), MEM_LIVE (live blocks of the memory run, default
+# 1048576), STACK_DEPTH (frames leakcheck keeps; default: the library's).
+# Repetitions are interleaved (every configuration once, then again) so that
+# load from other processes falls on all configurations alike; the table shows
+# medians and the min..max spread.
+set -euo pipefail
+build=${1:-build}
+reps=${2:-5}
+ops=${OPS:-2000000}
+live=${LIVE:-1024}
+mem_live=${MEM_LIVE:-1048576}
+sd=()
+[ -n "${STACK_DEPTH:-}" ] && sd=(--stack-depth "$STACK_DEPTH")
+
+native=$build/out/churn_native
+tracked=$build/out/churn_lc
+for b in "$native" "$tracked"; do
+    [ -x "$b" ] || { echo "run.sh: $b not found; build $build first" >&2; exit 2; }
+done
+
+# name, binary, arguments
+configs=(
+    "native-d0-t1|$native|--mode native --depth 0 --threads 1"
+    "native-d20-t1|$native|--mode native --depth 20 --threads 1"
+    "native-d0-t2|$native|--mode native --depth 0 --threads 2"
+    "native-d20-t2|$native|--mode native --depth 20 --threads 2"
+    "idle-d0-t1|$tracked|--mode idle --depth 0 --threads 1"
+    "count-d0-t1|$tracked|--mode count --depth 0 --threads 1"
+    "count-d20-t1|$tracked|--mode count --depth 20 --threads 1"
+    "count-d0-t2|$tracked|--mode count --depth 0 --threads 2"
+    "stacks-d0-t1|$tracked|--mode stacks --depth 0 --threads 1"
+    "stacks-d20-t1|$tracked|--mode stacks --depth 20 --threads 1"
+    "stacks-d0-t2|$tracked|--mode stacks --depth 0 --threads 2"
+    "stacks-d20-t2|$tracked|--mode stacks --depth 20 --threads 2"
+)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+field() { # line, key
+    sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"
+}
+
+for ((r = 1; r <= reps; r++)); do
+    for c in "${configs[@]}"; do
+        IFS='|' read -r name bin args <<<"$c"
+        # shellcheck disable=SC2086
+        line=$("$bin" $args --ops "$ops" --live "$live" "${sd[@]}")
+        if [ "$(field "$line" counts)" != ok ]; then
+            echo "run.sh: $name: wrong counts: $line" >&2
+            exit 1
+        fi
+        field "$line" ns_per_op >>"$tmp/$name.ns"
+        field "$line" mops >>"$tmp/$name.mops"
+    done
+    echo "repetition $r/$reps done" >&2
+done
+
+median() { sort -g "$1" | awk '{v[NR] = $1} END {
+    if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+spread() { sort -g "$1" | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.1f..%.1f", lo, hi}'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+echo
+echo "churn: $ops ops/thread, $live live blocks/thread, 16..512 B, $reps reps (medians)," \
+    "stack depth ${STACK_DEPTH:-default}; $(nproc) CPUs"
+printf '%-14s %10s %14s %8s %10s\n' config "ns/op" "min..max" "Mops/s" "vs native"
+for c in "${configs[@]}"; do
+    name=${c%%|*}
+    base=native-${name#*-}
+    ns=$(median "$tmp/$name.ns")
+    printf '%-14s %10s %14s %8s %9sx\n' "$name" "$ns" "$(spread "$tmp/$name.ns")" \
+        "$(median "$tmp/$name.mops")" "$(div "$ns" "$(median "$tmp/$base.ns")")"
+done
+
+echo
+echo "2-thread speedup (median Mops/s with 2 threads / with 1 thread):"
+for m in native-d0 native-d20 count-d0 stacks-d0 stacks-d20; do
+    printf '  %-11s %sx\n' "$m" "$(div "$(median "$tmp/$m-t2.mops")" \
+        "$(median "$tmp/$m-t1.mops")")"
+done
+
+echo
+line=$("$tracked" --mode stacks --depth 0 --threads 1 --ops 0 --live "$mem_live" "${sd[@]}")
+[ "$(field "$line" counts)" = ok ] || { echo "run.sh: memory run: $line" >&2; exit 1; }
+echo "tracker memory at $mem_live live blocks (stacks on):" \
+    "table $(field "$line" table_bytes) bytes =" \
+    "$(field "$line" table_bytes_per_block) bytes/block; depot $(field "$line" depot_bytes) bytes"

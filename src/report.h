@@ -48,4 +48,21 @@ json_t *lc__json_frames(const lc_frame *frames, int n);
 json_t *lc__json_document(void);
 int lc__json_write(json_t *doc, const char *path, char *err, size_t errlen);
 
+/* ---- reports of a run (results.h), written after every test ---- */
+#include "results.h"
+/* The whole JSON document of a run (schema/leakcheck-report.schema.json).
+ * Call between lc__json_enter and lc__json_leave; the caller owns the result.
+ * Strings that are not valid UTF-8 are repaired (U+FFFD), so any bytes in a
+ * test name or message still give a readable document. */
+json_t *lc__json_run(const struct lc_run *run);
+/* Write the JSON / JUnit XML report of a run to path, after expanding %p and
+ * %e, atomically. Return 0, or -1 with a one-line reason in err. Safe to call
+ * inside or outside a scope: the guard is raised while they run. */
+int lc__report_write_json(const struct lc_run *run, const char *path, char *err,
+                          size_t errlen);
+int lc__report_write_junit(const struct lc_run *run, const char *path, char *err,
+                           size_t errlen);
+/* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (the reports' timestamp). */
+void lc__report_timestamp(char *out, size_t len);
+
 #endif

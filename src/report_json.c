@@ -1,8 +1,10 @@
-/* report_json.c: the JSON report (jansson). Report time only.
+/* report_json.c: the JSON report (jansson), documented field by field in
+ * schema/leakcheck-report.schema.json. Report time only.
  * Keys keep insertion order (jansson >= 2.8), so the output is deterministic
  * and reads top-down: schema first, tests last. */
 
 #include <gnu/libc-version.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -10,6 +12,7 @@
 
 #include "options.h"
 #include "report.h"
+#include "xml.h"
 
 static json_malloc_t saved_malloc;
 static json_free_t saved_free;
@@ -21,7 +24,20 @@ void lc__json_enter(void) {
 
 void lc__json_leave(void) { json_set_alloc_funcs(saved_malloc, saved_free); }
 
-static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+/* jansson refuses strings that are not UTF-8 (json_string returns NULL and the
+ * key would silently go missing), so malformed bytes are replaced first. */
+static json_t *str_or_null(const char *s) {
+    if (!s)
+        return json_null();
+    if (lc__utf8_valid(s))
+        return json_string(s);
+    struct lc_buf b;
+    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    lc__buf_put_utf8(&b, s);
+    json_t *j = b.failed ? NULL : json_string(b.data);
+    lc__buf_free(&b);
+    return j;
+}
 
 json_t *lc__json_frames(const lc_frame *f, int n) {
     json_t *arr = json_array();
@@ -94,7 +110,11 @@ json_t *lc__json_document(void) {
     json_object_set_new(host, "libc", json_string(gnu_get_libc_version()));
     json_object_set_new(host, "cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
     json_object_set_new(host, "pid", json_integer(getpid()));
-    json_object_set_new(host, "program", json_string(program_invocation_name));
+    json_object_set_new(host, "program", str_or_null(program_invocation_name));
+    json_object_set_new(host, "binary", str_or_null(program_invocation_short_name));
+    char stamp[32];
+    lc__report_timestamp(stamp, sizeof stamp);
+    json_object_set_new(host, "timestamp", json_string(stamp));
     json_object_set_new(doc, "host", host);
     json_object_set_new(doc, "options", options_json());
     json_object_set_new(doc, "tests", json_array());
@@ -121,5 +141,156 @@ int lc__json_write(json_t *doc, const char *path, char *err, size_t errlen) {
         rc = lc__write_atomic(path, text, len, err, errlen);
     }
     lc__xfree(text);
+    return rc;
+}
+
+/* Counters are unsigned 64-bit; JSON integers in jansson are signed. No real
+ * count comes near 2^63, but a corrupt one must not turn negative. */
+static json_t *ju64(uint64_t v) {
+    return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+/* NaN and infinities are not JSON; they are written as null. */
+static json_t *jreal(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *series_json(const struct lc_test_result *t) {
+    json_t *arr = json_array();
+    for (size_t i = 0; i < t->nseries; i++) {
+        const struct lc_snapshot *s = &t->series[i];
+        const char *phase = i < t->warmup                ? "warmup"
+                            : i < t->warmup + t->measured ? "measured"
+                                                          : "extended";
+        json_t *o = json_object();
+        json_object_set_new(o, "iteration", json_integer((json_int_t)i));
+        json_object_set_new(o, "phase", json_string(phase));
+        json_object_set_new(o, "allocs", ju64(s->allocs));
+        json_object_set_new(o, "frees", ju64(s->frees));
+        json_object_set_new(o, "bytes_allocated", ju64(s->bytes_allocated));
+        json_object_set_new(o, "live_blocks", ju64(s->live_blocks));
+        json_object_set_new(o, "live_bytes", ju64(s->live_bytes));
+        json_object_set_new(o, "peak_bytes", ju64(s->peak_bytes));
+        json_object_set_new(o, "threads", json_integer(s->threads));
+        json_object_set_new(o, "fds", json_integer(s->fds));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *int_array(const int64_t *v, unsigned n) {
+    json_t *arr = json_array();
+    for (unsigned i = 0; v && i < n; i++)
+        json_array_append_new(arr, json_integer((json_int_t)v[i]));
+    return arr;
+}
+
+static json_t *finding_json(const struct lc_finding *f) {
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", json_string(lc__finding_kind_name(f->kind)));
+    json_object_set_new(o, "summary", str_or_null(f->summary));
+    json_object_set_new(o, "growth", int_array(f->growth_blocks, f->ngrowth));
+    if (f->kind == LC_FINDING_MEMORY) {
+        json_object_set_new(o, "growth_bytes", int_array(f->growth_bytes, f->ngrowth));
+        json_object_set_new(o, "blocks", ju64(f->blocks));
+        json_object_set_new(o, "bytes", ju64(f->bytes));
+    }
+    json_object_set_new(o, "stack", lc__json_frames(f->stack, f->stack ? f->nstack : 0));
+    if (f->kind == LC_FINDING_THREAD) {
+        json_object_set_new(o, "name", str_or_null(f->thread_name));
+        json_object_set_new(o, "tid", json_integer(f->thread_tid));
+        json_object_set_new(o, "state", str_or_null(f->thread_state));
+        json_object_set_new(o, "current_stack",
+                            lc__json_frames(f->current_stack,
+                                            f->current_stack ? f->ncurrent : 0));
+    } else if (f->kind == LC_FINDING_FD) {
+        json_object_set_new(o, "fd", json_integer(f->fd));
+        json_object_set_new(o, "target", str_or_null(f->fd_target));
+    }
+    return o;
+}
+
+static json_t *test_json(const struct lc_run *run, const struct lc_test_result *t) {
+    json_t *o = json_object();
+    json_object_set_new(o, "name", str_or_null(t->name ? t->name : "(unnamed)"));
+    json_object_set_new(o, "group", str_or_null(t->group ? t->group : run->binary));
+    json_object_set_new(o, "file", str_or_null(t->file));
+    json_object_set_new(o, "line", json_integer(t->line));
+    json_object_set_new(o, "verdict", json_string(lc__verdict_name(t->verdict)));
+    json_object_set_new(o, "duration", jreal(t->duration));
+    json_t *it = json_object();
+    json_object_set_new(it, "warmup", json_integer(t->warmup));
+    json_object_set_new(it, "measured", json_integer(t->measured));
+    json_object_set_new(it, "extended", json_integer(t->extended));
+    json_object_set_new(o, "iterations", it);
+    json_object_set_new(o, "series", series_json(t));
+    json_t *findings = json_array();
+    for (size_t i = 0; t->findings && i < t->nfindings; i++)
+        json_array_append_new(findings, finding_json(&t->findings[i]));
+    json_object_set_new(o, "findings", findings);
+    json_t *sups = json_array();
+    for (size_t i = 0; t->suppressed && i < t->nsuppressed; i++) {
+        json_t *s = json_object();
+        json_object_set_new(s, "rule", str_or_null(t->suppressed[i].rule));
+        json_object_set_new(s, "why", str_or_null(t->suppressed[i].why));
+        json_object_set_new(s, "hits", ju64(t->suppressed[i].hits));
+        json_array_append_new(sups, s);
+    }
+    json_object_set_new(o, "suppressions", sups);
+    json_object_set_new(o, "message", str_or_null(t->message));
+    json_object_set_new(o, "details", str_or_null(t->details));
+    return o;
+}
+
+static json_t *bench_json(const struct lc_run *run, const struct lc_bench_result *b) {
+    json_t *o = json_object();
+    json_object_set_new(o, "name", str_or_null(b->name ? b->name : "(unnamed)"));
+    json_object_set_new(o, "group", str_or_null(b->group ? b->group : run->binary));
+    json_object_set_new(o, "file", str_or_null(b->file));
+    json_object_set_new(o, "line", json_integer(b->line));
+    json_object_set_new(o, "n", ju64(b->n));
+    json_object_set_new(o, "allocs_per_op", jreal(b->allocs_per_op));
+    json_object_set_new(o, "frees_per_op", jreal(b->frees_per_op));
+    json_object_set_new(o, "bytes_per_op", jreal(b->bytes_per_op));
+    json_object_set_new(o, "peak_bytes", ju64(b->peak_bytes));
+    json_object_set_new(o, "net_blocks", json_integer(b->net_blocks));
+    json_object_set_new(o, "net_bytes", json_integer(b->net_bytes));
+    json_object_set_new(o, "ns_per_op", jreal(b->ns_per_op));
+    json_object_set_new(o, "data_dependent", json_boolean(b->data_dependent));
+    json_object_set_new(o, "failed", json_boolean(b->failed));
+    json_object_set_new(o, "message", str_or_null(b->message));
+    return o;
+}
+
+json_t *lc__json_run(const struct lc_run *run) {
+    json_t *doc = lc__json_document();
+    if (!doc)
+        return NULL;
+    if (run->binary)
+        json_object_set_new(json_object_get(doc, "host"), "binary", str_or_null(run->binary));
+    json_t *tests = json_object_get(doc, "tests");
+    for (size_t i = 0; run->tests && i < run->ntests; i++)
+        json_array_append_new(tests, test_json(run, &run->tests[i]));
+    json_t *benches = json_object_get(doc, "benchmarks");
+    for (size_t i = 0; run->benchmarks && i < run->nbenchmarks; i++)
+        json_array_append_new(benches, bench_json(run, &run->benchmarks[i]));
+    return doc;
+}
+
+int lc__report_write_json(const struct lc_run *run, const char *path, char *err,
+                          size_t errlen) {
+    char full[4096];
+    lc__guard_enter(); /* anything libc allocates on our behalf stays untracked */
+    lc__expand_path(path, full, sizeof full);
+    lc__json_enter();
+    json_t *doc = lc__json_run(run);
+    int rc;
+    if (!doc) {
+        snprintf(err, errlen, "leakcheck: cannot write report '%s': out of memory", full);
+        rc = -1;
+    } else {
+        rc = lc__json_write(doc, full, err, errlen);
+        json_decref(doc);
+    }
+    lc__json_leave();
+    lc__guard_leave();
     return rc;
 }

@@ -1,6 +1,8 @@
 /* leakcheck: the command-line tool.
  *
  *   leakcheck run [options] -- CMD [ARGS]   run CMD with leak tracking preloaded
+ *   leakcheck report FILE.json... [--format text|markdown] [--junit OUT.xml]
+ *                                           summarize JSON reports, merge to JUnit
  *   leakcheck options [--markdown]          the options table
  *   leakcheck --help | --version
  *
@@ -29,9 +31,12 @@
 #endif
 #define LC_LIBNAME "libleakcheck.so"
 
+int lc_cmd_report(int argc, char **argv); /* tools/report.c */
+
 static void usage(FILE *out) {
     fprintf(out,
             "usage: leakcheck run [options] -- CMD [ARGS...]\n"
+            "       leakcheck report FILE.json... [--format text|markdown] [--junit OUT.xml]\n"
             "       leakcheck options [--markdown]\n"
             "       leakcheck --help | --version\n"
             "\n"
@@ -39,6 +44,10 @@ static void usage(FILE *out) {
             "at exit every allocation still live is reported with its symbolized stack\n"
             "(one-time allocations of glibc and libunwind are suppressed). Exit status:\n"
             "CMD's own when it failed, else --exit-code when something leaked, else 0.\n"
+            "\n"
+            "report: prints a summary of JSON reports (per test: verdict, growth per\n"
+            "iteration, top finding) and with --junit merges them into one JUnit XML\n"
+            "file. A missing, cut-short or foreign file: one line naming it, exit 2.\n"
             "\n"
             "Options (flag for `run`, or the environment variable):\n");
     lc__options_print(out, 0);
@@ -193,6 +202,8 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 2, argv + 2);
+    if (strcmp(argv[1], "report") == 0)
+        return lc_cmd_report(argc - 2, argv + 2);
     if (strcmp(argv[1], "options") == 0) {
         lc__options_print(stdout, argc > 2 && strcmp(argv[2], "--markdown") == 0);
         return 0;

@@ -1,0 +1,774 @@
+/* report.c: `leakcheck report FILE.json... [--format text|markdown] [--junit OUT]`.
+ *
+ * Reads the JSON reports that test binaries wrote (schema/leakcheck-report.
+ * schema.json), prints a summary per test (verdict, growth per iteration, top
+ * finding) as plain text or Markdown, and can merge all of them into one JUnit
+ * XML file. The JSON is turned back into struct lc_run so that the JUnit file
+ * comes from the same renderer (src/junit.c) as the one a binary writes itself.
+ *
+ * The tool does not link libleakcheck: it must not be tracked, so it uses
+ * jansson and plain malloc. A file that is missing, cut short or not a
+ * leakcheck report stops the command with one line naming the file and the
+ * problem, exit status 2, before anything is written. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../src/junit.h"
+#include "../src/xml.h"
+
+#define SCHEMA_NAME "leakcheck-report"
+#define SCHEMA_VERSION 1
+
+/* One loaded report: the parsed document (which owns every string the run
+ * points to) and the run rebuilt from it. */
+struct loaded {
+    const char *path;
+    json_t *doc;
+    struct lc_run run;
+    const char *hostname, *timestamp;
+};
+
+/* Where a structural problem was found, for the one-line error. */
+struct ctx {
+    const char *path;
+    char *err;
+    size_t errlen;
+};
+
+static int fail(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct ctx *c, const char *fmt, ...) {
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(c->err, c->errlen, "leakcheck: report: %s: %s", c->path, what);
+    return -1;
+}
+
+static void *xcalloc(size_t n, size_t size) {
+    void *p = calloc(n ? n : 1, size);
+    if (!p) {
+        fprintf(stderr, "leakcheck: report: out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+/* Accessors that accept a missing key or null (older or process-mode reports
+ * leave out what they do not know) but reject a value of the wrong type. */
+static int get_str(struct ctx *c, json_t *o, const char *key, const char *where,
+                   const char **out) {
+    json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return fail(c, "%s.%s is not a string", where, key);
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int get_int(struct ctx *c, json_t *o, const char *key, const char *where,
+                   long long *out) {
+    json_t *v = json_object_get(o, key);
+    *out = 0;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v))
+        return fail(c, "%s.%s is not an integer", where, key);
+    *out = json_integer_value(v);
+    return 0;
+}
+
+static int get_uint(struct ctx *c, json_t *o, const char *key, const char *where,
+                    uint64_t *out) {
+    long long v;
+    if (get_int(c, o, key, where, &v))
+        return -1;
+    if (v < 0)
+        return fail(c, "%s.%s is negative", where, key);
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static int get_num(struct ctx *c, json_t *o, const char *key, const char *where,
+                   double *out) {
+    json_t *v = json_object_get(o, key);
+    *out = 0;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_number(v))
+        return fail(c, "%s.%s is not a number", where, key);
+    *out = json_number_value(v);
+    return 0;
+}
+
+static int get_array(struct ctx *c, json_t *o, const char *key, const char *where,
+                     json_t **out) {
+    json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_array(v))
+        return fail(c, "%s.%s is not an array", where, key);
+    *out = v;
+    return 0;
+}
+
+static int load_frames(struct ctx *c, json_t *arr, const char *where, lc_frame **out,
+                       int *n) {
+    *out = NULL;
+    *n = 0;
+    if (!arr || !json_array_size(arr))
+        return 0;
+    size_t count = json_array_size(arr);
+    lc_frame *f = xcalloc(count, sizeof *f);
+    *out = f;
+    for (size_t i = 0; i < count; i++) {
+        json_t *o = json_array_get(arr, i);
+        char w[256];
+        snprintf(w, sizeof w, "%s[%zu]", where, i);
+        if (!json_is_object(o))
+            return fail(c, "%s is not an object", w);
+        const char *addr;
+        long long line;
+        if (get_str(c, o, "function", w, &f[i].function) ||
+            get_str(c, o, "file", w, &f[i].file) || get_int(c, o, "line", w, &line) ||
+            get_str(c, o, "module", w, &f[i].module) || get_str(c, o, "address", w, &addr))
+            return -1;
+        f[i].line = line > 0 ? (unsigned)line : 0;
+        f[i].address = addr ? (uintptr_t)strtoull(addr, NULL, 16) : 0;
+        f[i].inlined = json_is_true(json_object_get(o, "inlined"));
+        (*n)++;
+    }
+    return 0;
+}
+
+static int load_growth(struct ctx *c, json_t *o, const char *key, const char *where,
+                       int64_t **out, unsigned *n) {
+    json_t *arr;
+    *out = NULL;
+    if (get_array(c, o, key, where, &arr))
+        return -1;
+    if (!arr)
+        return 0;
+    *out = xcalloc(json_array_size(arr), sizeof **out);
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *v = json_array_get(arr, i);
+        if (!json_is_integer(v))
+            return fail(c, "%s.%s[%zu] is not an integer", where, key, i);
+        (*out)[i] = json_integer_value(v);
+    }
+    if (n)
+        *n = (unsigned)json_array_size(arr);
+    return 0;
+}
+
+static int load_finding(struct ctx *c, json_t *o, const char *where, struct lc_finding *f) {
+    if (!json_is_object(o))
+        return fail(c, "%s is not an object", where);
+    const char *kind;
+    long long v;
+    if (get_str(c, o, "kind", where, &kind))
+        return -1;
+    f->kind = lc__finding_kind_parse(kind);
+    if (f->kind < 0)
+        return fail(c, "%s.kind '%s' is not one of memory, thread, fd", where,
+                    kind ? kind : "(missing)");
+    char w[256];
+    if (get_str(c, o, "summary", where, &f->summary) ||
+        load_growth(c, o, "growth", where, &f->growth_blocks, &f->ngrowth) ||
+        load_growth(c, o, "growth_bytes", where, &f->growth_bytes, NULL) ||
+        get_uint(c, o, "blocks", where, &f->blocks) || get_uint(c, o, "bytes", where, &f->bytes))
+        return -1;
+    json_t *arr;
+    snprintf(w, sizeof w, "%.200s.stack", where);
+    if (get_array(c, o, "stack", where, &arr) || load_frames(c, arr, w, &f->stack, &f->nstack))
+        return -1;
+    snprintf(w, sizeof w, "%.200s.current_stack", where);
+    if (get_array(c, o, "current_stack", where, &arr) ||
+        load_frames(c, arr, w, &f->current_stack, &f->ncurrent))
+        return -1;
+    if (get_str(c, o, "name", where, &f->thread_name) || get_int(c, o, "tid", where, &v))
+        return -1;
+    f->thread_tid = (int)v;
+    if (get_str(c, o, "state", where, &f->thread_state) || get_int(c, o, "fd", where, &v))
+        return -1;
+    f->fd = (int)v;
+    return get_str(c, o, "target", where, &f->fd_target);
+}
+
+static int load_test(struct ctx *c, json_t *o, const char *where, struct lc_test_result *t) {
+    if (!json_is_object(o))
+        return fail(c, "%s is not an object", where);
+    const char *verdict;
+    long long line;
+    if (get_str(c, o, "name", where, &t->name) || get_str(c, o, "group", where, &t->group) ||
+        get_str(c, o, "file", where, &t->file) || get_int(c, o, "line", where, &line) ||
+        get_str(c, o, "verdict", where, &verdict) ||
+        get_num(c, o, "duration", where, &t->duration) ||
+        get_str(c, o, "message", where, &t->message) ||
+        get_str(c, o, "details", where, &t->details))
+        return -1;
+    if (!t->name)
+        return fail(c, "%s has no name", where);
+    t->line = line > 0 ? (unsigned)line : 0;
+    t->verdict = lc__verdict_parse(verdict);
+    if (t->verdict < 0)
+        return fail(c, "%s.verdict '%s' is not one of clean, leak, failed, crashed, skipped",
+                    where, verdict ? verdict : "(missing)");
+    json_t *it = json_object_get(o, "iterations");
+    if (it && !json_is_object(it))
+        return fail(c, "%s.iterations is not an object", where);
+    if (it) {
+        long long w, m, e;
+        if (get_int(c, it, "warmup", where, &w) || get_int(c, it, "measured", where, &m) ||
+            get_int(c, it, "extended", where, &e))
+            return -1;
+        t->warmup = (unsigned)(w > 0 ? w : 0);
+        t->measured = (unsigned)(m > 0 ? m : 0);
+        t->extended = (unsigned)(e > 0 ? e : 0);
+    }
+    json_t *arr;
+    char w[256];
+    if (get_array(c, o, "series", where, &arr))
+        return -1;
+    if (arr) {
+        t->nseries = json_array_size(arr);
+        t->series = xcalloc(t->nseries, sizeof *t->series);
+        for (size_t i = 0; i < t->nseries; i++) {
+            json_t *s = json_array_get(arr, i);
+            struct lc_snapshot *sn = &t->series[i];
+            uint64_t threads, fds;
+            snprintf(w, sizeof w, "%s.series[%zu]", where, i);
+            if (!json_is_object(s))
+                return fail(c, "%s is not an object", w);
+            if (get_uint(c, s, "allocs", w, &sn->allocs) ||
+                get_uint(c, s, "frees", w, &sn->frees) ||
+                get_uint(c, s, "bytes_allocated", w, &sn->bytes_allocated) ||
+                get_uint(c, s, "live_blocks", w, &sn->live_blocks) ||
+                get_uint(c, s, "live_bytes", w, &sn->live_bytes) ||
+                get_uint(c, s, "peak_bytes", w, &sn->peak_bytes) ||
+                get_uint(c, s, "threads", w, &threads) || get_uint(c, s, "fds", w, &fds))
+                return -1;
+            sn->threads = (uint32_t)threads;
+            sn->fds = (uint32_t)fds;
+        }
+    }
+    if (get_array(c, o, "findings", where, &arr))
+        return -1;
+    if (arr) {
+        t->nfindings = json_array_size(arr);
+        t->findings = xcalloc(t->nfindings, sizeof *t->findings);
+        for (size_t i = 0; i < t->nfindings; i++) {
+            snprintf(w, sizeof w, "%s.findings[%zu]", where, i);
+            if (load_finding(c, json_array_get(arr, i), w, &t->findings[i]))
+                return -1;
+        }
+    }
+    if (get_array(c, o, "suppressions", where, &arr))
+        return -1;
+    if (arr) {
+        t->nsuppressed = json_array_size(arr);
+        t->suppressed = xcalloc(t->nsuppressed, sizeof *t->suppressed);
+        for (size_t i = 0; i < t->nsuppressed; i++) {
+            json_t *s = json_array_get(arr, i);
+            uint64_t hits;
+            snprintf(w, sizeof w, "%s.suppressions[%zu]", where, i);
+            if (!json_is_object(s))
+                return fail(c, "%s is not an object", w);
+            if (get_str(c, s, "rule", w, &t->suppressed[i].rule) ||
+                get_str(c, s, "why", w, &t->suppressed[i].why) ||
+                get_uint(c, s, "hits", w, &hits))
+                return -1;
+            t->suppressed[i].hits = (unsigned long)hits;
+        }
+    }
+    return 0;
+}
+
+static int load_bench(struct ctx *c, json_t *o, const char *where, struct lc_bench_result *b) {
+    if (!json_is_object(o))
+        return fail(c, "%s is not an object", where);
+    long long line, net_blocks, net_bytes;
+    if (get_str(c, o, "name", where, &b->name) || get_str(c, o, "group", where, &b->group) ||
+        get_str(c, o, "file", where, &b->file) || get_int(c, o, "line", where, &line) ||
+        get_uint(c, o, "n", where, &b->n) ||
+        get_num(c, o, "allocs_per_op", where, &b->allocs_per_op) ||
+        get_num(c, o, "frees_per_op", where, &b->frees_per_op) ||
+        get_num(c, o, "bytes_per_op", where, &b->bytes_per_op) ||
+        get_uint(c, o, "peak_bytes", where, &b->peak_bytes) ||
+        get_int(c, o, "net_blocks", where, &net_blocks) ||
+        get_int(c, o, "net_bytes", where, &net_bytes) ||
+        get_num(c, o, "ns_per_op", where, &b->ns_per_op) ||
+        get_str(c, o, "message", where, &b->message))
+        return -1;
+    if (!b->name)
+        return fail(c, "%s has no name", where);
+    b->line = line > 0 ? (unsigned)line : 0;
+    b->net_blocks = net_blocks;
+    b->net_bytes = net_bytes;
+    b->data_dependent = json_is_true(json_object_get(o, "data_dependent"));
+    b->failed = json_is_true(json_object_get(o, "failed"));
+    return 0;
+}
+
+static int load(struct loaded *l, char *err, size_t errlen) {
+    struct ctx c = {l->path, err, errlen};
+    /* Open it ourselves first: jansson's message for a missing file is less
+     * direct than strerror. */
+    FILE *f = fopen(l->path, "rb");
+    if (!f)
+        return fail(&c, "cannot read: %s", strerror(errno));
+    json_error_t je;
+    l->doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    fclose(f);
+    if (!l->doc) {
+        /* An empty or cut-short file is the common case (a binary killed while
+         * nothing was written yet, a copy interrupted), so say so. */
+        int eof = strstr(je.text, "premature end") || strstr(je.text, "'[' or '{' expected");
+        return fail(&c, "not valid JSON at line %d, column %d: %s%s", je.line, je.column,
+                    je.text, eof ? " (the file is empty or cut short)" : "");
+    }
+    json_t *schema = json_object_get(l->doc, "schema");
+    const char *name = json_string_value(json_object_get(schema, "name"));
+    if (!json_is_object(l->doc) || !name || strcmp(name, SCHEMA_NAME) != 0)
+        return fail(&c, "not a leakcheck report (schema.name is not \"%s\")", SCHEMA_NAME);
+    json_t *ver = json_object_get(schema, "version");
+    if (!json_is_integer(ver))
+        return fail(&c, "schema.version is missing or not an integer");
+    if (json_integer_value(ver) != SCHEMA_VERSION)
+        return fail(&c, "schema version %lld is not supported (this leakcheck reads version %d)",
+                    json_integer_value(ver), SCHEMA_VERSION);
+    json_t *host = json_object_get(l->doc, "host");
+    if (host && !json_is_object(host))
+        return fail(&c, "host is not an object");
+    if (get_str(&c, host, "hostname", "host", &l->hostname) ||
+        get_str(&c, host, "timestamp", "host", &l->timestamp) ||
+        get_str(&c, host, "binary", "host", &l->run.binary))
+        return -1;
+    json_t *tests, *benches;
+    if (get_array(&c, l->doc, "tests", "report", &tests) ||
+        get_array(&c, l->doc, "benchmarks", "report", &benches))
+        return -1;
+    if (!tests)
+        return fail(&c, "no \"tests\" array (the file is cut short or not a report)");
+    l->run.ntests = json_array_size(tests);
+    l->run.tests = xcalloc(l->run.ntests, sizeof *l->run.tests);
+    for (size_t i = 0; i < l->run.ntests; i++) {
+        char w[64];
+        snprintf(w, sizeof w, "tests[%zu]", i);
+        if (load_test(&c, json_array_get(tests, i), w, &l->run.tests[i]))
+            return -1;
+    }
+    l->run.nbenchmarks = benches ? json_array_size(benches) : 0;
+    l->run.benchmarks = xcalloc(l->run.nbenchmarks, sizeof *l->run.benchmarks);
+    for (size_t i = 0; i < l->run.nbenchmarks; i++) {
+        char w[64];
+        snprintf(w, sizeof w, "benchmarks[%zu]", i);
+        if (load_bench(&c, json_array_get(benches, i), w, &l->run.benchmarks[i]))
+            return -1;
+    }
+    if (!l->run.binary) {
+        /* Process-mode or hand-made reports may lack host.binary: name the
+         * suite after the file instead. */
+        const char *slash = strrchr(l->path, '/');
+        l->run.binary = slash ? slash + 1 : l->path;
+    }
+    return 0;
+}
+
+static void unload(struct loaded *l) {
+    for (size_t i = 0; l->run.tests && i < l->run.ntests; i++) {
+        struct lc_test_result *t = &l->run.tests[i];
+        for (size_t k = 0; t->findings && k < t->nfindings; k++) {
+            free(t->findings[k].growth_blocks);
+            free(t->findings[k].growth_bytes);
+            free(t->findings[k].stack);
+            free(t->findings[k].current_stack);
+        }
+        free(t->findings);
+        free(t->series);
+        free(t->suppressed);
+    }
+    free(l->run.tests);
+    free(l->run.benchmarks);
+    json_decref(l->doc);
+}
+
+/* ---- the summary ---- */
+
+enum format { FMT_TEXT, FMT_MARKDOWN };
+
+/* Prints a string from a report safely. Text: control characters as \xNN, so a
+ * test name cannot move the cursor or recolour a terminal. Markdown: table cell
+ * syntax and inline HTML neutralized. Both fold tabs and newlines into spaces. */
+static void put(FILE *out, const char *s, enum format fmt) {
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '\t' || *p == '\n' || *p == '\r') {
+            fputc(' ', out); /* summaries are one line per item */
+        } else if (*p < 0x20 || *p == 0x7f) {
+            if (fmt == FMT_MARKDOWN)
+                fputc(' ', out);
+            else
+                fprintf(out, "\\x%02x", *p);
+        } else if (fmt == FMT_MARKDOWN && strchr("\\`*_[]|#~", *p)) {
+            fprintf(out, "\\%c", *p);
+        } else if (fmt == FMT_MARKDOWN && *p == '<') {
+            fputs("&lt;", out);
+        } else if (fmt == FMT_MARKDOWN && *p == '>') {
+            fputs("&gt;", out);
+        } else if (fmt == FMT_MARKDOWN && *p == '&') {
+            fputs("&amp;", out);
+        } else {
+            fputc(*p, out);
+        }
+    }
+}
+
+/* Growth per judged iteration from the series: live at the end of the last
+ * iteration minus live at the end of the warm-up, divided by the iterations
+ * after the warm-up. Returns 0 when the series cannot tell. */
+static int growth(const struct lc_test_result *t, double *blocks, double *bytes) {
+    if (t->nseries == 0 || t->warmup >= t->nseries)
+        return 0;
+    const struct lc_snapshot *end = &t->series[t->nseries - 1];
+    uint64_t b0 = 0, y0 = 0;
+    if (t->warmup) {
+        b0 = t->series[t->warmup - 1].live_blocks;
+        y0 = t->series[t->warmup - 1].live_bytes;
+    }
+    double n = (double)(t->nseries - t->warmup);
+    *blocks = ((double)end->live_blocks - (double)b0) / n;
+    *bytes = ((double)end->live_bytes - (double)y0) / n;
+    return 1;
+}
+
+/* The first finding's summary line; reports without summaries (`leakcheck
+ * run`'s process mode) get one made from the finding's size and first frame. */
+static void put_top_finding(FILE *out, const struct lc_test_result *t, enum format fmt) {
+    if (!t->nfindings)
+        return;
+    const struct lc_finding *f = &t->findings[0];
+    if (f->summary && *f->summary) {
+        put(out, f->summary, fmt);
+        return;
+    }
+    char line[128];
+    if (f->kind == LC_FINDING_MEMORY)
+        snprintf(line, sizeof line, "%llu block%s, %llu B", (unsigned long long)f->blocks,
+                 f->blocks == 1 ? "" : "s", (unsigned long long)f->bytes);
+    else if (f->kind == LC_FINDING_THREAD)
+        snprintf(line, sizeof line, "thread %d", f->thread_tid);
+    else
+        snprintf(line, sizeof line, "fd %d", f->fd);
+    put(out, line, fmt);
+    if (f->nstack) {
+        fputs("  ", out);
+        put(out, f->stack[0].function ? f->stack[0].function : "??", fmt);
+        if (f->stack[0].file) {
+            fprintf(out, " (");
+            put(out, f->stack[0].file, fmt);
+            fprintf(out, ":%u)", f->stack[0].line);
+        }
+    }
+}
+
+static void put_name(FILE *out, const struct lc_test_result *t, enum format fmt) {
+    if (t->group) {
+        put(out, t->group, fmt);
+        fputs(" :: ", out);
+    }
+    put(out, t->name, fmt);
+}
+
+static void print_growth(FILE *out, const struct lc_test_result *t) {
+    double bl, by;
+    if (!growth(t, &bl, &by)) {
+        /* No series (process mode): what was still live at the end. */
+        uint64_t blocks = 0, bytes = 0;
+        for (size_t i = 0; i < t->nfindings; i++) {
+            blocks += t->findings[i].blocks;
+            bytes += t->findings[i].bytes;
+        }
+        if (blocks)
+            fprintf(out, "%llu block%s, %llu B live at the end", (unsigned long long)blocks,
+                    blocks == 1 ? "" : "s", (unsigned long long)bytes);
+        else
+            fputs("-", out);
+        return;
+    }
+    fprintf(out, "%+.4g block%s, %+.4g B per iteration", bl, bl == 1 || bl == -1 ? "" : "s",
+            by);
+}
+
+static void summary_text(FILE *out, const struct loaded *l) {
+    const struct lc_run *r = &l->run;
+    fprintf(out, "== ");
+    put(out, r->binary, FMT_TEXT);
+    fprintf(out, " (%s", l->path);
+    if (l->timestamp) {
+        fprintf(out, ", ");
+        put(out, l->timestamp, FMT_TEXT);
+    }
+    fprintf(out, ")\n");
+    for (size_t i = 0; i < r->ntests; i++) {
+        const struct lc_test_result *t = &r->tests[i];
+        static const char *const tags[] = {"clean", "LEAK", "FAILED", "CRASHED", "skipped"};
+        fprintf(out, "  %-8s ", tags[t->verdict]);
+        put_name(out, t, FMT_TEXT);
+        if (t->verdict == LC_VERDICT_CLEAN || t->verdict == LC_VERDICT_LEAK) {
+            fputs("  ", out);
+            print_growth(out, t);
+        }
+        fputc('\n', out);
+        if (t->message && t->verdict != LC_VERDICT_CLEAN) {
+            fputs("           ", out);
+            put(out, t->message, FMT_TEXT);
+            fputc('\n', out);
+        }
+        if (t->nfindings) {
+            fputs("           top: ", out);
+            put_top_finding(out, t, FMT_TEXT);
+            fputc('\n', out);
+        }
+    }
+    for (size_t i = 0; i < r->nbenchmarks; i++) {
+        const struct lc_bench_result *b = &r->benchmarks[i];
+        fprintf(out, "  %-8s ", b->failed ? "OVER" : "bench");
+        if (b->group) {
+            put(out, b->group, FMT_TEXT);
+            fputs(" :: ", out);
+        }
+        put(out, b->name, FMT_TEXT);
+        fprintf(out, "  %.2f allocs/op, %.1f B/op, peak %llu B\n", b->allocs_per_op,
+                b->bytes_per_op, (unsigned long long)b->peak_bytes);
+        if (b->message) {
+            fputs("           ", out);
+            put(out, b->message, FMT_TEXT);
+            fputc('\n', out);
+        }
+    }
+}
+
+static void summary_markdown(FILE *out, const struct loaded *l) {
+    const struct lc_run *r = &l->run;
+    fputs("### leakcheck: ", out);
+    put(out, r->binary, FMT_MARKDOWN);
+    fputs("\n\n", out);
+    if (r->ntests) {
+        fputs("| verdict | test | growth | top finding |\n|---|---|---|---|\n", out);
+        for (size_t i = 0; i < r->ntests; i++) {
+            const struct lc_test_result *t = &r->tests[i];
+            static const char *const tags[] = {"clean", "**leak**", "**failed**",
+                                               "**crashed**", "skipped"};
+            fprintf(out, "| %s | ", tags[t->verdict]);
+            put_name(out, t, FMT_MARKDOWN);
+            fputs(" | ", out);
+            if (t->verdict == LC_VERDICT_CLEAN || t->verdict == LC_VERDICT_LEAK)
+                print_growth(out, t);
+            else
+                put(out, t->message, FMT_MARKDOWN);
+            fputs(" | ", out);
+            put_top_finding(out, t, FMT_MARKDOWN);
+            fputs(" |\n", out);
+        }
+        fputc('\n', out);
+    }
+    if (r->nbenchmarks) {
+        fputs("| benchmark | allocs/op | bytes/op | peak bytes | result |\n"
+              "|---|---|---|---|---|\n",
+              out);
+        for (size_t i = 0; i < r->nbenchmarks; i++) {
+            const struct lc_bench_result *b = &r->benchmarks[i];
+            fputs("| ", out);
+            put(out, b->name, FMT_MARKDOWN);
+            fprintf(out, " | %.2f | %.1f | %llu | ", b->allocs_per_op, b->bytes_per_op,
+                    (unsigned long long)b->peak_bytes);
+            if (b->failed) {
+                fputs("**over budget**: ", out);
+                put(out, b->message, FMT_MARKDOWN);
+            } else {
+                fputs("ok", out);
+            }
+            fputs(" |\n", out);
+        }
+        fputc('\n', out);
+    }
+}
+
+static void totals(FILE *out, const struct loaded *ls, size_t n, enum format fmt) {
+    size_t by[5] = {0}, tests = 0, benches = 0, over = 0;
+    for (size_t k = 0; k < n; k++) {
+        for (size_t i = 0; i < ls[k].run.ntests; i++, tests++)
+            by[ls[k].run.tests[i].verdict]++;
+        for (size_t i = 0; i < ls[k].run.nbenchmarks; i++, benches++)
+            over += ls[k].run.benchmarks[i].failed != 0;
+    }
+    fprintf(out,
+            "%s%zu test%s: %zu clean, %zu leak, %zu failed, %zu crashed, %zu skipped; "
+            "%zu benchmark%s, %zu over budget\n",
+            fmt == FMT_MARKDOWN ? "**Total**: " : "total: ", tests, tests == 1 ? "" : "s",
+            by[LC_VERDICT_CLEAN], by[LC_VERDICT_LEAK], by[LC_VERDICT_FAILED],
+            by[LC_VERDICT_CRASHED], by[LC_VERDICT_SKIPPED], benches,
+            benches == 1 ? "" : "s", over);
+}
+
+/* ---- the merged JUnit file ---- */
+
+static int write_atomic(const char *path, const char *data, size_t len) {
+    char *tmp;
+    if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
+        return -1;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int saved = errno;
+    if (fd >= 0) {
+        size_t off = 0;
+        while (off < len) {
+            ssize_t w = write(fd, data + off, len - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                break;
+            off += (size_t)w;
+        }
+        saved = off == len ? 0 : (errno ? errno : EIO);
+        if (close(fd) != 0 && !saved)
+            saved = errno;
+        if (!saved && rename(tmp, path) != 0)
+            saved = errno;
+        if (saved)
+            unlink(tmp);
+    }
+    free(tmp);
+    if (fd < 0 || saved) {
+        fprintf(stderr, "leakcheck: report: cannot write '%s': %s\n", path, strerror(saved));
+        return -1;
+    }
+    return 0;
+}
+
+static int write_junit(const char *path, const struct loaded *ls, size_t n) {
+    struct lc_junit_run *jr = xcalloc(n, sizeof *jr);
+    for (size_t k = 0; k < n; k++)
+        jr[k] = (struct lc_junit_run){&ls[k].run, ls[k].hostname, ls[k].timestamp};
+    struct lc_buf b;
+    lc__buf_init(&b, realloc, free);
+    lc__junit_render(&b, jr, n);
+    free(jr);
+    int rc;
+    if (b.failed) {
+        fprintf(stderr, "leakcheck: report: out of memory rendering '%s'\n", path);
+        rc = -1;
+    } else {
+        rc = write_atomic(path, b.data, b.len);
+    }
+    lc__buf_free(&b);
+    return rc;
+}
+
+static void report_usage(FILE *out) {
+    fprintf(out, "usage: leakcheck report FILE.json... [--format text|markdown] "
+                 "[--junit OUT.xml]\n");
+}
+
+int lc_cmd_report(int argc, char **argv) {
+    enum format fmt = FMT_TEXT;
+    const char *junit = NULL;
+    const char **files = xcalloc((size_t)argc, sizeof *files);
+    size_t nfiles = 0;
+    int only_files = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        if (!only_files && strcmp(a, "--") == 0) {
+            only_files = 1;
+            continue;
+        }
+        if (only_files || strncmp(a, "--", 2) != 0) {
+            files[nfiles++] = a;
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+        if (strncmp(a, "--help", nlen) == 0 && nlen == 6) {
+            report_usage(stdout);
+            free(files);
+            return 0;
+        }
+        int is_format = nlen == 8 && strncmp(a, "--format", 8) == 0;
+        int is_junit = nlen == 7 && strncmp(a, "--junit", 7) == 0;
+        if (!is_format && !is_junit) {
+            fprintf(stderr, "leakcheck: report: unknown option '%s'\n", a);
+            report_usage(stderr);
+            free(files);
+            return 2;
+        }
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        if (!val || !*val) {
+            fprintf(stderr, "leakcheck: report: option '%.*s' needs a value\n", (int)nlen, a);
+            free(files);
+            return 2;
+        }
+        if (is_junit) {
+            junit = val;
+        } else if (strcmp(val, "text") == 0) {
+            fmt = FMT_TEXT;
+        } else if (strcmp(val, "markdown") == 0) {
+            fmt = FMT_MARKDOWN;
+        } else {
+            fprintf(stderr, "leakcheck: report: invalid value '%s' for --format (accepted: "
+                            "text|markdown)\n", val);
+            free(files);
+            return 2;
+        }
+    }
+    if (!nfiles) {
+        fprintf(stderr, "leakcheck: report: no report files given\n");
+        report_usage(stderr);
+        free(files);
+        return 2;
+    }
+    struct loaded *ls = xcalloc(nfiles, sizeof *ls);
+    int rc = 0;
+    char err[1024];
+    /* Every file is read before anything is printed or written, so a bad file
+     * never leaves a partial summary or a merged JUnit file missing a binary. */
+    for (size_t k = 0; k < nfiles; k++) {
+        ls[k].path = files[k];
+        if (load(&ls[k], err, sizeof err)) {
+            fprintf(stderr, "%s\n", err);
+            rc = 2;
+            nfiles = k + 1;
+            break;
+        }
+    }
+    if (rc == 0) {
+        for (size_t k = 0; k < nfiles; k++) {
+            if (fmt == FMT_MARKDOWN)
+                summary_markdown(stdout, &ls[k]);
+            else
+                summary_text(stdout, &ls[k]);
+        }
+        totals(stdout, ls, nfiles, fmt);
+        if (junit && write_junit(junit, ls, nfiles))
+            rc = 2;
+    }
+    for (size_t k = 0; k < nfiles; k++)
+        unload(&ls[k]);
+    free(ls);
+    free(files);
+    return rc;
+}

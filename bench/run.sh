@@ -11,7 +11,9 @@
 # 1048576), STACK_DEPTH (frames leakcheck keeps; default: the library's).
 # Repetitions are interleaved (every configuration once, then again) so that
 # load from other processes falls on all configurations alike; the table shows
-# medians and the min..max spread.
+# medians and the min..max spread. "ns/op" is wall time per operation of one
+# thread; "cpu ns/op" is CPU time per operation (it moves less than wall time
+# when other processes take the CPU, so it tells noise from a real change).
 set -euo pipefail
 build=${1:-build}
 reps=${2:-5}
@@ -61,6 +63,7 @@ for ((r = 1; r <= reps; r++)); do
         fi
         field "$line" ns_per_op >>"$tmp/$name.ns"
         field "$line" mops >>"$tmp/$name.mops"
+        field "$line" cpu_ns_per_op >>"$tmp/$name.cpu"
     done
     echo "repetition $r/$reps done" >&2
 done
@@ -73,13 +76,15 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo
 echo "churn: $ops ops/thread, $live live blocks/thread, 16..512 B, $reps reps (medians)," \
     "stack depth ${STACK_DEPTH:-default}; $(nproc) CPUs"
-printf '%-14s %10s %14s %8s %10s\n' config "ns/op" "min..max" "Mops/s" "vs native"
+printf '%-14s %9s %14s %9s %8s %10s\n' config "ns/op" "min..max" "cpu ns/op" "Mops/s" \
+    "vs native"
 for c in "${configs[@]}"; do
     name=${c%%|*}
     base=native-${name#*-}
     ns=$(median "$tmp/$name.ns")
-    printf '%-14s %10s %14s %8s %9sx\n' "$name" "$ns" "$(spread "$tmp/$name.ns")" \
-        "$(median "$tmp/$name.mops")" "$(div "$ns" "$(median "$tmp/$base.ns")")"
+    printf '%-14s %9s %14s %9s %8s %9sx\n' "$name" "$ns" "$(spread "$tmp/$name.ns")" \
+        "$(median "$tmp/$name.cpu")" "$(median "$tmp/$name.mops")" \
+        "$(div "$ns" "$(median "$tmp/$base.ns")")"
 done
 
 echo

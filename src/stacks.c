@@ -52,6 +52,22 @@ int lc__in_body_text(uintptr_t pc) {
            pc <= (uintptr_t)__stop_lc_body_text;
 }
 
+/* The ranges of our hook section and of the harness's body section, read once:
+ * on the hook path every captured frame is compared against them. */
+static uintptr_t hook_lo, hook_hi, body_lo, body_hi;
+
+static void text_ranges_init(void) {
+    hook_lo = (uintptr_t)__start_lc_hook_text;
+    hook_hi = (uintptr_t)__stop_lc_hook_text;
+    if (__start_lc_body_text) { /* body_hi is inclusive, as in lc__in_body_text */
+        body_lo = (uintptr_t)__start_lc_body_text;
+        body_hi = (uintptr_t)__stop_lc_body_text;
+    } else {
+        body_lo = 1;
+        body_hi = 0;
+    }
+}
+
 int lc__stacks_init(void) {
     if (depot.idx)
         return 0;
@@ -60,6 +76,7 @@ int lc__stacks_init(void) {
     depot.arena = lc__reserve(ARENA_SIZE);
     if (!depot.idx || !depot.offs || !depot.arena)
         return LC_ENOMEM;
+    text_ranges_init();
     return 0;
 }
 
@@ -67,13 +84,18 @@ static inline struct stack_rec *rec_of(uint32_t id) {
     return (struct stack_rec *)(depot.arena + depot.offs[id]);
 }
 
+/* The hash is on the hook path for every captured stack, so it must not be a
+ * serial chain of multiplications (about 6 cycles a frame): each frame is
+ * multiplied on its own, so the products overlap in the pipeline, and only a
+ * rotate and an xor link consecutive frames, which keeps the order significant.
+ * A final avalanche spreads the bits; equal hashes are confirmed by memcmp. */
 static inline uint32_t hash_pcs(const uintptr_t *pcs, int n) {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
-    for (int i = 0; i < n; i++) {
-        h ^= pcs[i];
-        h *= 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
+    for (int i = 0; i < n; i++)
+        h = ((h << 23) | (h >> 41)) ^ (pcs[i] * 0xff51afd7ed558ccdull);
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
     return (uint32_t)h ? (uint32_t)h : 1;
 }
 
@@ -122,21 +144,37 @@ out:
     return id;
 }
 
-/* Room for the hook frames above the first user frame (malloc -> lc__on_alloc
- * -> this function): unw_backtrace starts at its caller's return address. */
-#define HOOK_FRAMES 4
+/* unw_backtrace's first entry is a pc in its caller, so a capture made from
+ * malloc starts with three frames of ours: this function, on_alloc and the hook
+ * itself. Unwinding costs about 7 ns a frame, so only those three are asked for
+ * on top of `depth`; a hook that reaches on_alloc through another hook
+ * (reallocarray -> realloc) has more, and is unwound again with room for them
+ * when the first pass came back full. */
+#define HOOK_FRAMES 3
+#define HOOK_FRAMES_MAX 5
+
+static inline int skip_hook_frames(void *const *buf, int n) {
+    int skip = 0;
+    while (skip < n && (uintptr_t)buf[skip] - hook_lo < hook_hi - hook_lo)
+        skip++;
+    return skip;
+}
 
 LC_HOOK_TEXT uint32_t lc__stack_capture(int depth) {
-    void *buf[LC_MAX_DEPTH + HOOK_FRAMES];
+    void *buf[LC_MAX_DEPTH + HOOK_FRAMES_MAX];
     if (depth > LC_MAX_DEPTH)
         depth = LC_MAX_DEPTH;
-    int n = unw_backtrace(buf, depth + HOOK_FRAMES);
-    int skip = 0;
-    while (skip < n && lc__in_hook_text((uintptr_t)buf[skip]))
-        skip++;
+    int want = depth + HOOK_FRAMES;
+    int n = unw_backtrace(buf, want);
+    int skip = skip_hook_frames(buf, n);
+    if (LC_UNLIKELY(skip > HOOK_FRAMES && n == want)) {
+        n = unw_backtrace(buf, depth + HOOK_FRAMES_MAX);
+        skip = skip_hook_frames(buf, n);
+    }
     int keep = 0;
     uintptr_t *pcs = (uintptr_t *)buf + skip;
-    while (keep < n - skip && keep < depth && !lc__in_body_text(pcs[keep]))
+    int avail = n - skip < depth ? n - skip : depth;
+    while (keep < avail && (pcs[keep] < body_lo || pcs[keep] > body_hi))
         keep++;
     if (keep == 0)
         return 0;

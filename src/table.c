@@ -1,10 +1,22 @@
 /* table.c: the live-block side table, keyed by pointer. Hook path.
  *
  * 256 shards, each an open-addressing table (linear probing, backward-shift
- * deletion, no tombstones) behind its own spin lock, so threads contend only
- * when they hit the same shard at the same moment; there is no global lock.
- * A shard grows by 1.5x under its own lock: the pause is a rehash of 1/256 of
- * the live blocks and blocks only threads touching that shard.
+ * deletion, no tombstones) behind its own spin lock; there is no global lock.
+ * A shard grows by 1.5x under its own lock: the pause is a rehash of that
+ * shard only and blocks only threads touching it.
+ *
+ * Shards are chosen so that threads do not share them when they need not. The
+ * shards form 16 groups of 16; a block's group is given by the 64 MiB region
+ * of its address, and its shard within the group by a hash. glibc gives every
+ * thread its own arena (up to 8 per core), and the heaps of non-main arenas
+ * are 64 MiB-aligned, so the blocks of different threads usually fall in
+ * different regions. Regions get groups round-robin on first sight, in a map
+ * that is never cleared (a region keeps its group for the life of the
+ * process, so the shard of a pointer never changes). A shard's lock and
+ * records then stay in the cache of the thread that uses them instead of
+ * bouncing between cores on every call, which is what limited scaling when the
+ * shard was a pure hash of the pointer. A pointer freed by another thread still
+ * finds its shard, since the shard depends on the address alone.
  *
  * A record is 16 bytes: the pointer (>> 4, 44 bits: glibc blocks are 16-byte
  * aligned and user space is 47 bits), the iteration (9 bits), the class (1 bit)
@@ -18,6 +30,12 @@
 #include "internal.h"
 
 #define NSHARDS 256
+#define GROUP_BITS 4 /* 16 groups of 16 shards */
+#define NGROUPS (1u << GROUP_BITS)
+#define REGION_SHIFT 26 /* glibc's HEAP_MAX_SIZE on 64-bit: 64 MiB */
+#define RMAP_BITS 10
+#define RMAP_SIZE (1u << RMAP_BITS)
+#define RMAP_PROBES 8
 #define REC_PER_PAGE 256 /* 4096 / 16 */
 #define PTR_BITS 44
 #define PTR_MASK ((1ull << PTR_BITS) - 1)
@@ -63,6 +81,37 @@ static inline uint64_t mix64(uint64_t x) {
     x *= 0xc4ceb9fe1a85ec53ull;
     x ^= x >> 33;
     return x;
+}
+
+/* Region -> group map: an entry is region << 8 | 0x80 | group, 0 when free.
+ * Entries are only ever added, with a compare-and-swap, so a lookup is one
+ * relaxed load of a line that no thread writes in the steady state. */
+static uint32_t rmap[RMAP_SIZE];
+static uint32_t rmap_next;
+
+static inline uint32_t group_of(uintptr_t p) {
+    uint32_t region = (uint32_t)(p >> REGION_SHIFT); /* < 2^21 for user addresses */
+    uint32_t key = region << 8 | 0x80;
+    uint32_t i = (region * 0x9e3779b1u) >> (32 - RMAP_BITS);
+    for (int k = 0; k < RMAP_PROBES; k++, i = (i + 1) & (RMAP_SIZE - 1)) {
+        uint32_t e = __atomic_load_n(&rmap[i], __ATOMIC_RELAXED);
+        if (LC_UNLIKELY(!e)) {
+            uint32_t g = __atomic_fetch_add(&rmap_next, 1, __ATOMIC_RELAXED) % NGROUPS;
+            if (__atomic_compare_exchange_n(&rmap[i], &e, key | g, 0, __ATOMIC_RELAXED,
+                                            __ATOMIC_RELAXED))
+                return g;
+            /* another thread filled the entry first: e is now its value */
+        }
+        if ((e & ~0x7fu) == key)
+            return e & (NGROUPS - 1);
+    }
+    /* The probe window is full for good (entries are never removed), so this
+     * fallback is as stable as the map. */
+    return (region * 0x9e3779b1u) >> (32 - GROUP_BITS);
+}
+
+static inline struct shard *shard_of(uintptr_t p, uint64_t h) {
+    return &shards[group_of(p) << GROUP_BITS | (uint32_t)(h >> (64 - GROUP_BITS))];
 }
 
 static inline uint32_t home_of(uint64_t h, uint32_t cap) {
@@ -123,7 +172,7 @@ int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
         return 0; /* not a glibc block; cannot be keyed */
     uint64_t kp = p >> 4;
     uint64_t h = mix64(kp);
-    struct shard *s = &shards[h >> 56];
+    struct shard *s = shard_of(p, h);
     if (iter > LC_MAX_ITER)
         iter = LC_MAX_ITER;
     uint64_t key = kp | ((uint64_t)iter << ITER_SHIFT) | ((uint64_t)(cls & 1) << CLS_SHIFT) |
@@ -173,7 +222,7 @@ int lc__table_remove(uintptr_t p, struct lc_rec_info *out) {
         return 0;
     uint64_t kp = p >> 4;
     uint64_t h = mix64(kp);
-    struct shard *s = &shards[h >> 56];
+    struct shard *s = shard_of(p, h);
     int found = 0;
     lc__spin_lock(&s->lock);
     if (!s->count)

@@ -3,20 +3,24 @@
  * scope for the process (every thread attributed) and a destructor, which runs
  * after main returned or exit() was called and after the program's own atexit
  * handlers and static destructors, reports every block still live: console text
- * on stderr, the JSON report when LEAKCHECK_JSON is set, and a one-line summary
- * for the tool (LEAKCHECK_RUN_RESULT) which turns it into the exit status.
+ * on stderr, the JSON and JUnit reports when LEAKCHECK_JSON / LEAKCHECK_JUNIT
+ * are set, and a one-line summary for the tool (LEAKCHECK_RUN_RESULT) which
+ * turns it into the exit status.
  * Not on the hook path. */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "options.h"
 #include "report.h"
+#include "xml.h"
 
 static int run_active;
 static char result_path[4096];
+static struct timespec run_t0; /* the process's start, for the report's duration */
 
 void lc__run_start(void) {
     const struct lc_options_values *o = lc__opts();
@@ -31,6 +35,7 @@ void lc__run_start(void) {
         unsetenv("LEAKCHECK_RUN_MODE");
     }
     lc__guard_leave();
+    clock_gettime(CLOCK_MONOTONIC, &run_t0);
     lc_scope_config cfg = {.stacks = -1, .depth = 0, .all_threads = 1};
     if (lc_scope_begin(&cfg) == 0)
         run_active = 1;
@@ -43,6 +48,94 @@ static void write_result(unsigned long sites, unsigned long blocks, unsigned lon
     int n = snprintf(line, sizeof line, "leaks %lu %lu %llu\n", sites, blocks, bytes);
     if (lc__write_atomic(result_path, line, (size_t)n, err, sizeof err))
         fprintf(stderr, "%s\n", err);
+}
+
+/* The JSON and JUnit reports of the process: one test, "process:PROGRAM", with
+ * a memory finding per leaking site, written by the same writers as the
+ * harness's reports (report_json.c, report_junit.c), so they follow the schema
+ * and `leakcheck report` reads them. */
+static void write_reports(const char *prog, const struct lc_report_site *rs, size_t nrep,
+                          const struct lc_suppression *rules, size_t nrules,
+                          unsigned long blocks, unsigned long long bytes) {
+    const struct lc_options_values *o = lc__opts();
+    int want_json = o->json && *o->json, want_junit = o->junit && *o->junit;
+    if (!want_json && !want_junit)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    struct lc_finding *fs = lc__xcalloc(nrep ? nrep : 1, sizeof *fs);
+    struct lc_suppression_hit *hits = lc__xcalloc(nrules ? nrules : 1, sizeof *hits);
+    char **texts = lc__xcalloc(nrep + nrules + 1, sizeof *texts);
+    struct lc_buf details;
+    lc__buf_init(&details, lc__xrealloc, lc__xfree);
+    size_t ntexts = 0, nhits = 0;
+    char name[512], message[256];
+    if (!fs || !hits || !texts)
+        goto out;
+    for (size_t i = 0; i < nrep; i++) {
+        const struct lc_report_site *r = &rs[i];
+        struct lc_buf line;
+        lc__buf_init(&line, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&line, "%llu block%s, %llu B", (unsigned long long)r->site->blocks,
+                       r->site->blocks == 1 ? "" : "s", (unsigned long long)r->site->bytes);
+        for (int k = 0; k < r->nframes && k < 3; k++) {
+            lc__buf_printf(&line, "%s%s", k ? " <- " : "  ",
+                           r->frames[k].function ? r->frames[k].function : "??");
+            if (k == 0 && r->frames[k].file)
+                lc__buf_printf(&line, " (%s:%u)", r->frames[k].file, r->frames[k].line);
+        }
+        texts[ntexts++] = line.data;
+        lc__buf_printf(&details, "%llu block%s, %llu bytes allocated at:\n",
+                       (unsigned long long)r->site->blocks, r->site->blocks == 1 ? "" : "s",
+                       (unsigned long long)r->site->bytes);
+        for (int k = 0; k < r->nframes; k++) {
+            const lc_frame *f = &r->frames[k];
+            lc__buf_printf(&details, "  #%-2d %s", k, f->function ? f->function : "??");
+            if (f->file)
+                lc__buf_printf(&details, " (%s:%u)", f->file, f->line);
+            else
+                lc__buf_printf(&details, " (0x%lx)", (unsigned long)f->address);
+            lc__buf_puts(&details, f->inlined ? " [inlined]\n" : "\n");
+        }
+        fs[i] = (struct lc_finding){.kind = LC_FINDING_MEMORY, .blocks = r->site->blocks,
+                                    .bytes = r->site->bytes, .stack = (lc_frame *)r->frames,
+                                    .nstack = r->nframes, .summary = line.data};
+    }
+    for (size_t i = 0; i < nrules; i++) {
+        if (!rules[i].hits)
+            continue;
+        char *rule = lc__xmalloc(strlen(rules[i].kind) + strlen(rules[i].pattern) + 2);
+        if (rule)
+            sprintf(rule, "%s:%s", rules[i].kind, rules[i].pattern);
+        texts[ntexts++] = rule;
+        hits[nhits++] = (struct lc_suppression_hit){rule, rules[i].why, rules[i].hits};
+    }
+    snprintf(name, sizeof name, "process:%s", prog);
+    if (nrep)
+        snprintf(message, sizeof message, "%lu leaked block%s, %llu bytes, from %zu allocation "
+                 "site%s (still live at exit)", blocks, blocks == 1 ? "" : "s", bytes, nrep,
+                 nrep == 1 ? "" : "s");
+    else
+        snprintf(message, sizeof message, "no leaks");
+    struct lc_test_result t = {
+        .name = name, .group = prog, .verdict = nrep ? LC_VERDICT_LEAK : LC_VERDICT_CLEAN,
+        .duration = (double)(now.tv_sec - run_t0.tv_sec) +
+                    (double)(now.tv_nsec - run_t0.tv_nsec) / 1e9,
+        .nfindings = nrep, .findings = fs, .nsuppressed = nhits, .suppressed = hits,
+        .message = message, .details = details.failed ? NULL : details.data};
+    struct lc_run run = {.binary = prog, .ntests = 1, .tests = &t};
+    char err[4600];
+    if (want_json && lc__report_write_json(&run, o->json, err, sizeof err))
+        fprintf(stderr, "%s\n", err);
+    if (want_junit && lc__report_write_junit(&run, o->junit, err, sizeof err))
+        fprintf(stderr, "%s\n", err);
+out:
+    for (size_t i = 0; texts && i < ntexts; i++)
+        lc__xfree(texts[i]);
+    lc__xfree(texts);
+    lc__xfree(hits);
+    lc__xfree(fs);
+    lc__buf_free(&details);
 }
 
 __attribute__((destructor)) static void lc_run_finish(void) {
@@ -104,44 +197,7 @@ __attribute__((destructor)) static void lc_run_finish(void) {
                 "of glibc/libunwind kept for the life of the process)\n",
                 sup_blocks, sup_blocks == 1 ? "" : "s", sup_sites, sup_sites == 1 ? "" : "s");
 
-    const char *json_path = lc__opts()->json;
-    if (json_path && *json_path) {
-        char path[4096], err[4600];
-        lc__expand_path(json_path, path, sizeof path);
-        lc__json_enter();
-        json_t *doc = lc__json_document();
-        json_t *test = json_object();
-        char name[512];
-        snprintf(name, sizeof name, "process:%s", prog);
-        json_object_set_new(test, "name", json_string(name));
-        json_object_set_new(test, "verdict", json_string(nrep ? "leak" : "clean"));
-        json_t *findings = json_array();
-        for (size_t i = 0; i < nrep; i++) {
-            json_t *f = json_object();
-            json_object_set_new(f, "kind", json_string("memory"));
-            json_object_set_new(f, "blocks", json_integer((json_int_t)rs[i].site->blocks));
-            json_object_set_new(f, "bytes", json_integer((json_int_t)rs[i].site->bytes));
-            json_object_set_new(f, "stack", lc__json_frames(rs[i].frames, rs[i].nframes));
-            json_array_append_new(findings, f);
-        }
-        json_object_set_new(test, "findings", findings);
-        json_t *sups = json_array();
-        for (size_t i = 0; i < nrules; i++) {
-            if (!rules[i].hits)
-                continue;
-            json_t *o = json_object();
-            json_object_set_new(o, "rule", json_sprintf("%s:%s", rules[i].kind, rules[i].pattern));
-            json_object_set_new(o, "why", json_string(rules[i].why));
-            json_object_set_new(o, "hits", json_integer((json_int_t)rules[i].hits));
-            json_array_append_new(sups, o);
-        }
-        json_object_set_new(test, "suppressions", sups);
-        json_array_append_new(json_object_get(doc, "tests"), test);
-        if (lc__json_write(doc, path, err, sizeof err))
-            fprintf(stderr, "%s\n", err);
-        json_decref(doc);
-        lc__json_leave();
-    }
+    write_reports(prog, rs, nrep, rules, nrules, blocks, bytes);
     write_result(nrep, blocks, bytes);
     lc__xfree(rs);
     lc_survivors_free(s);

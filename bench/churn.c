@@ -128,6 +128,10 @@ static void *worker_main(void *arg) {
     w->live_bytes = 0;
     sink += acc;
     pthread_barrier_wait(&barrier); /* all freed */
+    /* Stay alive until the final counters are read: a thread that exits folds
+     * its counters into leakcheck's retired totals, and a read racing with
+     * that fold could see them twice. */
+    pthread_barrier_wait(&barrier); /* final counters read */
     return NULL;
 }
 
@@ -299,8 +303,12 @@ int main(int argc, char **argv) {
     if (tracked) {
         uint64_t allocs = nlive + cfg.ops * (uint64_t)nt;
         ok &= counters_match("final free", allocs, allocs, bytes, 0);
-        lc_scope_end();
     }
+#endif
+    pthread_barrier_wait(&barrier); /* final counters read: workers may exit */
+#ifdef CHURN_LEAKCHECK
+    if (tracked)
+        lc_scope_end();
 #endif
     for (int t = 0; t < nt; t++) {
         pthread_join(w[t].th, NULL);

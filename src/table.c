@@ -74,14 +74,11 @@ int lc__table_init(void) {
     return shards ? 0 : LC_ENOMEM;
 }
 
-static inline uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
+/* One multiplication is enough here and is on every call: glibc pointers differ
+ * mostly in their low bits, which a multiplication by an odd constant carries
+ * into the high bits of the product. The top GROUP_BITS pick the shard within
+ * the group and the 32 bits under them the home slot (see home_of). */
+static inline uint64_t hash_key(uint64_t kp) { return kp * 0x9e3779b97f4a7c15ull; }
 
 /* Region -> group map: an entry is region << 8 | 0x80 | group, 0 when free.
  * Entries are only ever added, with a compare-and-swap, so a lookup is one
@@ -115,7 +112,7 @@ static inline struct shard *shard_of(uintptr_t p, uint64_t h) {
 }
 
 static inline uint32_t home_of(uint64_t h, uint32_t cap) {
-    return (uint32_t)(((uint64_t)(uint32_t)h * cap) >> 32);
+    return (uint32_t)(((h >> (32 - GROUP_BITS)) & 0xffffffffu) * cap >> 32);
 }
 
 static void big_put(uintptr_t p, uint64_t size) {
@@ -155,7 +152,7 @@ static int shard_grow(struct shard *s) {
         rec_t r = s->recs[i];
         if (!r.key)
             continue;
-        uint32_t j = home_of(mix64(r.key & PTR_MASK), ncap);
+        uint32_t j = home_of(hash_key(r.key & PTR_MASK), ncap);
         while (n[j].key)
             j = j + 1 == ncap ? 0 : j + 1;
         n[j] = r;
@@ -171,7 +168,7 @@ int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
     if ((p & 15) || (p >> 48))
         return 0; /* not a glibc block; cannot be keyed */
     uint64_t kp = p >> 4;
-    uint64_t h = mix64(kp);
+    uint64_t h = hash_key(kp);
     struct shard *s = shard_of(p, h);
     if (iter > LC_MAX_ITER)
         iter = LC_MAX_ITER;
@@ -221,7 +218,7 @@ int lc__table_remove(uintptr_t p, struct lc_rec_info *out) {
     if ((p & 15) || (p >> 48))
         return 0;
     uint64_t kp = p >> 4;
-    uint64_t h = mix64(kp);
+    uint64_t h = hash_key(kp);
     struct shard *s = shard_of(p, h);
     int found = 0;
     lc__spin_lock(&s->lock);
@@ -245,7 +242,7 @@ int lc__table_remove(uintptr_t p, struct lc_rec_info *out) {
         uint64_t k = s->recs[j].key;
         if (!k)
             break;
-        uint32_t hj = home_of(mix64(k & PTR_MASK), cap);
+        uint32_t hj = home_of(hash_key(k & PTR_MASK), cap);
         uint32_t dist_home = (j + cap - hj) % cap, dist_hole = (j + cap - i) % cap;
         if (dist_home >= dist_hole) {
             s->recs[i] = s->recs[j];

@@ -20,6 +20,7 @@
 #include <dlfcn.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -29,6 +30,26 @@ __thread struct lc_tls lc__tls __attribute__((tls_model("initial-exec")));
 struct lc_state lc__st;
 
 static inline int tracking(void) { return __atomic_load_n(&lc__st.tracking, __ATOMIC_RELAXED); }
+
+/* fork: scope.c's pthread_atfork prepare handler takes every table shard lock
+ * and its parent/child handlers release them. Handlers registered before
+ * leakcheck's (any library initialized earlier: with `leakcheck run`, nearly
+ * all of them) run while the forking thread holds those locks, and a free()
+ * from one of them used to spin forever on a shard lock its own thread held.
+ * So fork() is wrapped: while it runs, a free() of the forking thread is
+ * deferred, block and record untouched, and done after fork returns (in the
+ * parent with its bookkeeping, in the child where tracking is off). The block
+ * stays allocated meanwhile, so no other thread can be handed its address and
+ * have a fresh record removed by the deferred free. A realloc in that window
+ * cannot wait: it skips the bookkeeping (the old block's record stays, as if
+ * leaked; the new block is untracked). Beyond LC_FORK_DEFER deferred frees the
+ * same fallback applies to free. */
+#define LC_FORK_DEFER 16 /* few handlers free; and static TLS is scarce */
+static __thread struct {
+    int active; /* this thread is inside fork() */
+    int n;
+    void *p[LC_FORK_DEFER];
+} fork_defer __attribute__((tls_model("initial-exec")));
 
 LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
     struct lc_tls *t = &lc__tls;
@@ -73,8 +94,15 @@ LC_EXPORT LC_HOOK_TEXT void free(void *p) {
     if (!p)
         return;
     if (LC_UNLIKELY(tracking())) {
-        struct lc_rec_info info;
-        on_free(p, &info);
+        if (LC_UNLIKELY(fork_defer.active)) {
+            if (fork_defer.n < LC_FORK_DEFER) {
+                fork_defer.p[fork_defer.n++] = p; /* freed when fork returns */
+                return;
+            }
+        } else {
+            struct lc_rec_info info;
+            on_free(p, &info);
+        }
     }
     __libc_free(p);
 }
@@ -87,8 +115,8 @@ LC_EXPORT LC_HOOK_TEXT void *calloc(size_t n, size_t size) {
 }
 
 LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
-    if (LC_LIKELY(!tracking()))
-        return __libc_realloc(p, n);
+    if (LC_LIKELY(!tracking()) || LC_UNLIKELY(fork_defer.active))
+        return __libc_realloc(p, n); /* fork_defer: see above */
     if (!p) {
         void *q = __libc_malloc(n);
         if (q)
@@ -197,4 +225,29 @@ LC_EXPORT int dlclose(void *handle) {
     int rc = real_dlclose(handle);
     lc__dl_after_close();
     return rc;
+}
+
+typedef pid_t (*fork_fn)(void);
+static fork_fn real_fork;
+
+LC_EXPORT pid_t fork(void) {
+    fork_fn f = __atomic_load_n(&real_fork, __ATOMIC_ACQUIRE);
+    if (!f) {
+        f = (fork_fn)dlsym(RTLD_NEXT, "fork");
+        if (!f) {
+            errno = ENOSYS;
+            return -1;
+        }
+        __atomic_store_n(&real_fork, f, __ATOMIC_RELEASE);
+    }
+    fork_defer.active = 1;
+    pid_t pid = f();
+    int saved = errno;
+    fork_defer.active = 0;
+    /* Every lock is free again: the deferred frees take the normal path. */
+    for (int i = 0; i < fork_defer.n; i++)
+        free(fork_defer.p[i]);
+    fork_defer.n = 0;
+    errno = saved;
+    return pid;
 }

@@ -8,7 +8,12 @@
  * allocation (so its inherited locks are usable), then exit(0). The parent
  * waits for each child with a bounded poll: a hung child is killed and fails
  * the test instead of hanging ctest. Finally the parent's own scope must still
- * balance exactly. */
+ * balance exactly.
+ *
+ * A second test forks with fork handlers that free tracked blocks while
+ * leakcheck holds its locks (tests/atfork_early.c, registered before
+ * leakcheck's own handlers): fork must not hang, and the frees made in the
+ * prepare and parent handlers must be counted once fork returns. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -32,7 +37,15 @@ enum {
     CHILD_NO_MEMORY = 11,
     CHILD_SCOPE_FAILED = 12,
     CHILD_WRONG_COUNT = 13,
+    CHILD_FORK_FAILED = 14,
+    CHILD_HANDLER_DID_NOT_RUN = 15,
+    CHILD_GRANDCHILD_FAILED = 16,
 };
+
+/* Slots of tests/atfork_early.c's handlers. */
+extern void *volatile atfork_prepare_block;
+extern void *volatile atfork_parent_block;
+extern void *volatile atfork_child_block;
 
 static atomic_int stop;
 
@@ -158,9 +171,63 @@ static void t_fork_during_churn(void **state) {
     assert_int_equal(after.live_bytes, before.live_bytes);
 }
 
+/* Runs in a child of the test process, so that a fork that hangs costs a
+ * bounded wait, not the whole test binary. */
+static int handlers_main(void) {
+    if (lc_scope_begin(NULL) != 0)
+        return CHILD_SCOPE_FAILED;
+    atfork_prepare_block = malloc(24);
+    atfork_parent_block = malloc(40);
+    atfork_child_block = malloc(56);
+    if (!atfork_prepare_block || !atfork_parent_block || !atfork_child_block)
+        return CHILD_NO_MEMORY;
+    lc_counters a, b;
+    lc_scope_counters(&a, LC_ATTRIBUTED);
+    pid_t pid = fork();
+    if (pid < 0)
+        return CHILD_FORK_FAILED;
+    if (pid == 0)
+        _exit(atfork_child_block == NULL ? CHILD_OK : CHILD_HANDLER_DID_NOT_RUN);
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return CHILD_GRANDCHILD_FAILED;
+    lc_scope_counters(&b, LC_ATTRIBUTED);
+    /* The prepare and parent handlers' frees, counted after fork returned;
+     * the child handler's block is still live here. */
+    if (atfork_prepare_block || atfork_parent_block || !atfork_child_block)
+        return CHILD_HANDLER_DID_NOT_RUN;
+    if (b.frees - a.frees != 2 || b.bytes_freed - a.bytes_freed != 24 + 40 ||
+        a.live_blocks - b.live_blocks != 2)
+        return CHILD_WRONG_COUNT;
+    free(atfork_child_block);
+    atfork_child_block = NULL;
+    lc_scope_counters(&b, LC_ATTRIBUTED);
+    lc_scope_end();
+    if (b.live_blocks != 0 || b.live_bytes != 0)
+        return CHILD_WRONG_COUNT;
+    return CHILD_OK;
+}
+
+static void t_fork_handlers_that_free(void **state) {
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        exit(handlers_main());
+    int status = 0;
+    if (!wait_bounded(pid, &status))
+        fail_msg("fork with freeing handlers did not return within %d ms (deadlock)",
+                 CHILD_WAIT_CAP_MS);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("fork with freeing handlers: child %s %d",
+                 WIFEXITED(status) ? "exited with status" : "killed by signal",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_fork_during_churn),
+        cmocka_unit_test(t_fork_handlers_that_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

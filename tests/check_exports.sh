@@ -2,13 +2,14 @@
 # libleakcheck.so's dynamic symbol table. Interposition works only for symbols
 # the library exports, so every malloc-family entry point glibc offers (an
 # incomplete family gives heap corruption: a block from one allocator freed by
-# the other), plus pthread_create (attribution of new threads) and dlclose
-# (closed-module symbolization), must be defined and exported. Every function
-# the public headers declare with LC_API must be exported too (else users get a
-# link error), and no lc__* cross-file internal may leak out (they are hidden
-# by -fvisibility=hidden; an export would let a program bind to internals).
-# Other exported names are listed for information only: other modules add
-# wrappers of their own.
+# the other), plus pthread_create (attribution of new threads), dlclose
+# (closed-module symbolization) and fork (frees made by fork handlers while
+# leakcheck holds its locks are deferred), must be defined and exported.
+# Every function the public headers declare with LC_API must be exported too
+# (else users get a link error), and no lc__* cross-file internal may leak out
+# (they are hidden by -fvisibility=hidden; an export would let a program bind
+# to internals). Other exported names are listed for information only: other
+# modules add wrappers of their own.
 # Usage: check_exports.sh path/to/libleakcheck.so path/to/include/leakcheck
 set -u
 lib=$1
@@ -23,7 +24,7 @@ fi
 has() { grep -qx -- "$1" <<<"$syms"; }
 
 for s in malloc free calloc realloc reallocarray posix_memalign aligned_alloc memalign \
-    valloc pvalloc malloc_usable_size pthread_create dlclose; do
+    valloc pvalloc malloc_usable_size pthread_create dlclose fork; do
     if has "$s"; then echo "ok   exports $s"; else echo "FAIL does not export $s"; fail=1; fi
 done
 
@@ -48,6 +49,6 @@ fi
 
 others=$(grep -Evx -- "$(tr ' ' '\n' <<<"$api malloc free calloc realloc reallocarray \
 posix_memalign aligned_alloc memalign valloc pvalloc malloc_usable_size pthread_create \
-dlclose" | grep -v '^$' | paste -sd'|')" <<<"$syms")
+dlclose fork" | grep -v '^$' | paste -sd'|')" <<<"$syms")
 [ -n "$others" ] && echo "info other exports:" $others
 exit $fail

@@ -134,9 +134,12 @@ LC_HOOK_TEXT static void note_open(int fd, int fd2) {
     uint64_t *tab = table();
     if (tab) {
         /* The generation is read before the capture: if the scope ends
-         * meanwhile, the word carries the old generation and is ignored. */
+         * meanwhile, the word carries the old generation and is ignored.
+         * Opening an fd is rare next to malloc, so its stack is captured even
+         * in a count-only scope (the harness measures with stacks off), unless
+         * LEAKCHECK_STACKS turned stacks off altogether. */
         uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
-        uint32_t sid = lc__st.stacks ? lc__stack_capture(lc__st.depth) : 0;
+        uint32_t sid = lc__st.stacks_allowed ? lc__stack_capture(lc__st.depth) : 0;
         uint64_t e = (uint64_t)gen << 32 | sid;
         if (in1)
             __atomic_store_n(&tab[fd], e, __ATOMIC_RELAXED);

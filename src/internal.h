@@ -55,7 +55,8 @@ struct lc_state {
     int tracking;            /* read on every hook: 0 outside scopes */
     uint32_t gen;            /* scope generation, bumped at begin and end */
     uint32_t iteration;      /* stamped into new records */
-    int stacks;              /* capture stacks */
+    int stacks;              /* capture stacks now */
+    int stacks_allowed;      /* LEAKCHECK_STACKS: stacks may be captured at all */
     int depth;               /* frames kept */
     int all_threads;         /* attribute every thread */
     uint32_t peak_epoch;     /* bumped by lc_scope_peak_reset */
@@ -151,6 +152,8 @@ const struct lc_options_values *lc__opts(void);
 void lc__dl_note_close(void *handle); /* records the module before it goes */
 void lc__dl_after_close(void);        /* bumps the dlclose epoch, flushes unwind caches */
 void lc__symbolizer_reset(void);
+/* Symbolizes raw pcs (return addresses) captured now, not from the depot. */
+int lc__symbolize_pcs(const uintptr_t *pcs, int n, lc_frame *frames, int max);
 
 /* ---- run.c: whole-process mode of `leakcheck run` ---- */
 void lc__run_atfork_child(void);

@@ -42,6 +42,14 @@ void lc__option_accepted(const struct lc_option_desc *d, char *buf, size_t len) 
     case LC_OPT_INT: snprintf(buf, len, "an integer %ld..%ld", d->min, d->max); break;
     case LC_OPT_PATH: snprintf(buf, len, "a file path"); break;
     case LC_OPT_ENUM: snprintf(buf, len, "%s", d->choices); break;
+    case LC_OPT_FLAGS: {
+        snprintf(buf, len, "a comma-separated subset of ");
+        size_t o = strlen(buf);
+        for (const char *p = d->choices; *p && o + 1 < len; p++)
+            buf[o++] = *p == '|' ? ',' : *p;
+        buf[o] = 0;
+        break;
+    }
     }
 }
 
@@ -103,6 +111,27 @@ int lc__option_set(const struct lc_option_desc *d, const char *text,
         *(int *)field = e;
         return 0;
     }
+    case LC_OPT_FLAGS: {
+        unsigned bits = 0;
+        char item[64];
+        for (const char *p = text; *p;) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            if (n == 0 || n >= sizeof item)
+                goto bad;
+            memcpy(item, p, n);
+            item[n] = 0;
+            int e = parse_enum(d->choices, item);
+            if (e < 0)
+                goto bad;
+            bits |= 1u << e;
+            p += n + (comma ? 1 : 0);
+            if (comma && !*p)
+                goto bad;
+        }
+        *(unsigned *)field = bits;
+        return 0;
+    }
     }
 bad:
     lc__option_accepted(d, accepted, sizeof accepted);
@@ -161,9 +190,19 @@ void lc__options_print(FILE *out, int markdown) {
             if (*p == '_')
                 *p = '-';
         lc__option_accepted(d, accepted, sizeof accepted);
-        if (markdown)
-            fprintf(out, "| `%s` | `%s` | %s | `%s` | %s |\n", d->env, flag, accepted,
+        if (markdown) {
+            /* a '|' inside a Markdown table cell must be escaped */
+            char esc[256];
+            size_t o = 0;
+            for (const char *p = accepted; *p && o + 2 < sizeof esc; p++) {
+                if (*p == '|')
+                    esc[o++] = '\\';
+                esc[o++] = *p;
+            }
+            esc[o] = 0;
+            fprintf(out, "| `%s` | `%s` | %s | `%s` | %s |\n", d->env, flag, esc,
                     *d->def ? d->def : "(none)", d->help);
+        }
         else
             fprintf(out, "  %-28s %-22s %s\n  %-28s %-22s [%s; default: %s]\n", d->env,
                     flag, d->help, "", "", accepted, *d->def ? d->def : "none");

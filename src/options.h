@@ -6,12 +6,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum lc_opt_type { LC_OPT_BOOL, LC_OPT_INT, LC_OPT_PATH, LC_OPT_ENUM };
+enum lc_opt_type { LC_OPT_BOOL, LC_OPT_INT, LC_OPT_PATH, LC_OPT_ENUM, LC_OPT_FLAGS };
 
 #define LC_OPT_FIELD_BOOL(f) int f;
 #define LC_OPT_FIELD_INT(f) long f;
 #define LC_OPT_FIELD_PATH(f) const char *f;
 #define LC_OPT_FIELD_ENUM(f) int f;
+#define LC_OPT_FIELD_FLAGS(f) unsigned f;
 
 struct lc_options_values {
 #define LC_OPT(f, env, type, def, mn, mx, choices, help) LC_OPT_FIELD_##type(f)

@@ -15,8 +15,19 @@ struct lc_suppression {
     unsigned long hits;  /* sites matched */
 };
 struct lc_suppression *lc__builtin_suppressions(size_t *n);
-struct lc_suppression *lc__suppressed(const char *kind, const lc_frame *frames, int n,
+/* The first rule of `kind` matching subject (a thread name, an fd target; may be
+ * NULL) or any frame's function, file or module; NULL when none does. */
+struct lc_suppression *lc__suppressed(const char *kind, const char *subject,
+                                      const lc_frame *frames, int n,
                                       struct lc_suppression *rules, size_t nrules);
+/* Parses rules ("kind:pattern" separated by newlines or ';', '#' comments)
+ * and appends them; a bad line gives a one-line error naming origin:line. */
+int lc__rules_parse(const char *text, const char *origin, struct lc_suppression **rules,
+                    size_t *nrules, char *err, size_t errlen);
+/* Built-in rules plus those of the file at path (NULL or "": none). */
+int lc__suppressions_load(const char *path, char *err, size_t errlen);
+/* Every rule in force (built-in ones until lc__suppressions_load ran). */
+struct lc_suppression *lc__suppressions(size_t *n);
 
 /* A surviving site with its symbolized stack. */
 struct lc_report_site {

@@ -82,6 +82,21 @@ static json_t *options_json(void) {
                                   : json_null());
             break;
         }
+        case LC_OPT_FLAGS: {
+            /* the set choices, as an array of names */
+            unsigned bits = *(const unsigned *)field;
+            json_t *arr = json_array();
+            const char *p = d->choices;
+            for (int k = 0; p && *p; k++) {
+                const char *bar = strchr(p, '|');
+                size_t len = bar ? (size_t)(bar - p) : strlen(p);
+                if (bits & (1u << k))
+                    json_array_append_new(arr, json_stringn(p, len));
+                p = bar ? bar + 1 : NULL;
+            }
+            json_object_set_new(o, d->env, arr);
+            break;
+        }
         }
     }
     return o;

@@ -152,7 +152,7 @@ __attribute__((destructor)) static void lc_run_finish(void) {
     }
     lc_scope_end();
     size_t nrules;
-    struct lc_suppression *rules = lc__builtin_suppressions(&nrules);
+    struct lc_suppression *rules = lc__suppressions(&nrules);
     struct lc_report_site *rs = lc__xcalloc(s->nsites ? s->nsites : 1, sizeof *rs);
     size_t nrep = 0;
     unsigned long blocks = 0, sup_blocks = 0, sup_sites = 0;
@@ -161,7 +161,7 @@ __attribute__((destructor)) static void lc_run_finish(void) {
         struct lc_report_site *r = &rs[nrep];
         r->site = &s->sites[i];
         r->nframes = lc_stack_symbolize(s->sites[i].stack, r->frames, LC_MAX_DEPTH * 2);
-        struct lc_suppression *sup = lc__suppressed("leak", r->frames, r->nframes, rules, nrules);
+        struct lc_suppression *sup = lc__suppressed("leak", NULL, r->frames, r->nframes, rules, nrules);
         if (sup) {
             sup->hits++;
             sup_sites++;

@@ -10,6 +10,8 @@
 
 #include "internal.h"
 #include "options.h"
+#include "report.h"
+#include "thread_registry.h"
 
 static struct lc_options_values opts;
 static int opts_loaded;
@@ -47,6 +49,7 @@ int lc__options_load(void) {
  * stops tracking and, not being owner_pid, never writes the parent's reports. */
 static void fork_prepare(void) {
     lc__guard_enter();
+    lc__registry_lock();
     lc__threads_lock();
     lc__stacks_lock();
     lc__table_lock_all();
@@ -55,12 +58,14 @@ static void fork_parent(void) {
     lc__table_unlock_all();
     lc__stacks_unlock();
     lc__threads_unlock();
+    lc__registry_unlock();
     lc__guard_leave();
 }
 static void fork_child(void) {
     lc__table_unlock_all();
     lc__stacks_unlock();
     lc__threads_unlock();
+    lc__registry_unlock();
     __atomic_store_n(&lc__st.tracking, 0, __ATOMIC_RELAXED);
     lc__guard_leave();
 }
@@ -70,7 +75,8 @@ int lc__init(void) {
         return 0;
     int rc;
     lc__guard_enter();
-    if ((rc = lc__table_init()) || (rc = lc__stacks_init()) || (rc = lc__threads_init())) {
+    if ((rc = lc__table_init()) || (rc = lc__stacks_init()) || (rc = lc__threads_init()) ||
+        (rc = lc__registry_init())) {
         lc__guard_leave();
         return rc;
     }
@@ -86,8 +92,14 @@ __attribute__((constructor(101))) static void lc_ctor(void) {
     lc__st.owner_pid = getpid();
     if (lc__options_load())
         _exit(2); /* a bad option: stop before anything runs */
+    char err[1024];
+    if (lc__suppressions_load(opts.suppressions, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        _exit(2);
+    }
     lc__st.depth = (int)opts.stack_depth;
     lc__st.stacks = opts.stacks;
+    lc__st.stacks_allowed = opts.stacks;
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     lc__guard_leave();
     if (opts.run_mode)
@@ -127,7 +139,7 @@ void lc_scope_iteration(unsigned iteration) {
 
 void lc_scope_peak_reset(void) { __atomic_add_fetch(&lc__st.peak_epoch, 1, __ATOMIC_RELAXED); }
 
-void lc_scope_set_stacks(int on) { lc__st.stacks = on; }
+void lc_scope_set_stacks(int on) { lc__st.stacks = on && lc__st.stacks_allowed; }
 
 int lc_scope_active(void) { return __atomic_load_n(&lc__st.tracking, __ATOMIC_ACQUIRE); }
 

@@ -3,8 +3,12 @@
  * A rule is LSan-style: `leak:PATTERN` matches a site when any frame's
  * function, file or module matches PATTERN (shell glob: * and ?). The built-in
  * rules cover memory that glibc and libunwind allocate once and keep for the
- * life of the process by design; each says why. Hit counts go in the reports. */
+ * life of the process by design; each says why. Hit counts go in the reports.
+ * `thread:PATTERN` also matches a thread's name and `fd:PATTERN` an fd's
+ * target (a path, "pipe:[*]", "socket:[*]"). */
+#include <errno.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "report.h"
@@ -43,6 +47,117 @@ struct lc_suppression *lc__builtin_suppressions(size_t *n) {
     return builtin;
 }
 
+/* Rules from LEAKCHECK_SUPPRESSIONS, after the built-in ones. */
+static struct lc_suppression *all;
+static size_t nall;
+
+static int valid_kind(const char *k) {
+    return !strcmp(k, "leak") || !strcmp(k, "thread") || !strcmp(k, "fd");
+}
+
+int lc__rules_parse(const char *text, const char *origin, struct lc_suppression **rules,
+                    size_t *nrules, char *err, size_t errlen) {
+    unsigned lineno = 0;
+    for (const char *p = text; *p;) {
+        const char *eol = p + strcspn(p, "\n;");
+        lineno++;
+        char line[1024];
+        size_t len = (size_t)(eol - p);
+        if (len >= sizeof line) {
+            snprintf(err, errlen, "leakcheck: %s:%u: line too long", origin, lineno);
+            return -1;
+        }
+        memcpy(line, p, len);
+        line[len] = 0;
+        p = *eol ? eol + 1 : eol;
+        char *b = line, *e = line + len;
+        while (*b == ' ' || *b == '\t' || *b == '\r')
+            b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+            *--e = 0;
+        if (!*b || *b == '#')
+            continue;
+        char *colon = strchr(b, ':');
+        if (colon)
+            *colon = 0;
+        if (!colon || !valid_kind(b) || !colon[1]) {
+            snprintf(err, errlen,
+                     "leakcheck: %s:%u: expected leak:PATTERN, thread:PATTERN or fd:PATTERN, "
+                     "got '%s%s%s'",
+                     origin, lineno, b, colon ? ":" : "", colon ? colon + 1 : "");
+            return -1;
+        }
+        struct lc_suppression *n = lc__xrealloc(*rules, (*nrules + 1) * sizeof *n);
+        if (!n) {
+            snprintf(err, errlen, "leakcheck: out of memory reading %s", origin);
+            return -1;
+        }
+        *rules = n;
+        n[*nrules] = (struct lc_suppression){lc__intern(b), lc__intern(colon + 1),
+                                            lc__intern(origin), 0};
+        (*nrules)++;
+    }
+    return 0;
+}
+
+int lc__suppressions_load(const char *path, char *err, size_t errlen) {
+    size_t nb;
+    struct lc_suppression *b = lc__builtin_suppressions(&nb);
+    all = lc__xmalloc(nb * sizeof *all);
+    if (!all) {
+        snprintf(err, errlen, "leakcheck: out of memory");
+        return -1;
+    }
+    memcpy(all, b, nb * sizeof *all);
+    nall = nb;
+    if (!path || !*path)
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "leakcheck: cannot read suppressions file '%s' "
+                 "(LEAKCHECK_SUPPRESSIONS): %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 4096, len = 0;
+    char *text = lc__xmalloc(cap);
+    size_t got;
+    while (text && (got = fread(text + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            char *t = lc__xrealloc(text, cap * 2);
+            if (!t) {
+                lc__xfree(text);
+                text = NULL;
+                break;
+            }
+            text = t;
+            cap *= 2;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!text || bad) {
+        lc__xfree(text);
+        snprintf(err, errlen, "leakcheck: cannot read suppressions file '%s'", path);
+        return -1;
+    }
+    text[len] = 0;
+    /* a suppressions file separates rules by lines only */
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == ';')
+            text[i] = ' ';
+    int rc = lc__rules_parse(text, path, &all, &nall, err, errlen);
+    lc__xfree(text);
+    return rc;
+}
+
+struct lc_suppression *lc__suppressions(size_t *n) {
+    if (!all)
+        return lc__builtin_suppressions(n);
+    *n = nall;
+    return all;
+}
+
 static int frame_matches(const lc_frame *f, const char *pattern) {
     const char *fields[3] = {f->function, f->file, f->module};
     for (int i = 0; i < 3; i++) {
@@ -58,11 +173,14 @@ static int frame_matches(const lc_frame *f, const char *pattern) {
     return 0;
 }
 
-struct lc_suppression *lc__suppressed(const char *kind, const lc_frame *frames, int n,
+struct lc_suppression *lc__suppressed(const char *kind, const char *subject,
+                                      const lc_frame *frames, int n,
                                       struct lc_suppression *rules, size_t nrules) {
     for (size_t r = 0; r < nrules; r++) {
         if (strcmp(rules[r].kind, kind) != 0)
             continue;
+        if (subject && fnmatch(rules[r].pattern, subject, 0) == 0)
+            return &rules[r];
         for (int i = 0; i < n; i++)
             if (frame_matches(&frames[i], rules[r].pattern))
                 return &rules[r];

@@ -205,14 +205,30 @@ static const char *demangle(const char *name) {
     return r ? r : name;
 }
 
+/* GCC names the copies it specializes "f.constprop.0", "f.isra.0", "f.part.0",
+ * "f.cold"; a report names the source function. */
+static size_t clone_suffix(const char *name) {
+    static const char *const marks[] = {".constprop.", ".isra.", ".part.", ".cold",
+                                        ".lto_priv.", ".localalias", ".clone."};
+    for (const char *dot = strchr(name, '.'); dot; dot = strchr(dot + 1, '.'))
+        for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+            if (strncmp(dot, marks[i], strlen(marks[i])) == 0)
+                return (size_t)(dot - name);
+    return strlen(name);
+}
+
 static const char *clean_symbol(const char *name) {
     if (!name)
         return NULL;
-    const char *at = strchr(name, '@');
-    if (!at)
+    size_t n = strcspn(name, "@"); /* "memcpy@@GLIBC_2.14" */
+    size_t c = clone_suffix(name);
+    if (c < n)
+        n = c;
+    if (name[n] == 0)
         return demangle(name);
     char buf[512];
-    size_t n = (size_t)(at - name) < sizeof buf - 1 ? (size_t)(at - name) : sizeof buf - 1;
+    if (n > sizeof buf - 1)
+        n = sizeof buf - 1;
     memcpy(buf, name, n);
     buf[n] = 0;
     return demangle(lc__intern(buf));
@@ -371,10 +387,7 @@ static int is_crt_frame(const lc_frame *f) {
     return 0;
 }
 
-int lc_stack_symbolize(uint32_t stack, lc_frame *frames, int max) {
-    const uintptr_t *pcs;
-    uint32_t epoch = 0;
-    int n = lc__stack_get(stack, &pcs, &epoch);
+static int symbolize(const uintptr_t *pcs, int n, uint32_t epoch, lc_frame *frames, int max) {
     if (n <= 0 || max <= 0)
         return 0;
     lc__guard_enter();
@@ -391,6 +404,17 @@ int lc_stack_symbolize(uint32_t stack, lc_frame *frames, int max) {
     pthread_mutex_unlock(&sym_lock);
     lc__guard_leave();
     return out;
+}
+
+int lc_stack_symbolize(uint32_t stack, lc_frame *frames, int max) {
+    const uintptr_t *pcs;
+    uint32_t epoch = 0;
+    int n = lc__stack_get(stack, &pcs, &epoch);
+    return symbolize(pcs, n, epoch, frames, max);
+}
+
+int lc__symbolize_pcs(const uintptr_t *pcs, int n, lc_frame *frames, int max) {
+    return symbolize(pcs, n, __atomic_load_n(&lc__st.dl_epoch, __ATOMIC_RELAXED), frames, max);
 }
 
 void lc__symbolizer_reset(void) {

@@ -1,14 +1,13 @@
-/* threads.c: per-thread counter slots (hook path) and the pthread_create
- * wrapper that carries attribution from a thread to the threads it starts.
+/* threads.c: per-thread counter slots (hook path).
  *
  * Each thread that allocates inside a scope binds one slot of a fixed mmap'd
  * array on its first tracked call; only that thread writes the slot's counters,
  * so counting takes no lock and no atomic read-modify-write. The harness sums
  * the slots at iteration boundaries. A thread that exits folds its counters into
  * `retired` (under a lock: thread exit is not a hot path) and frees its slot.
- * When every slot is taken, threads share slot 0 with atomic adds. */
+ * When every slot is taken, threads share slot 0 with atomic adds.
+ * (The pthread_create wrapper and the thread registry are in thread_registry.c.) */
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -214,40 +213,4 @@ void lc__threads_unlock(void) { lc__spin_unlock(&retired.lock); }
 
 int lc__thread_attributed(uint32_t gen) {
     return lc__st.all_threads || lc__tls.attrib_gen == gen;
-}
-
-/* ---- pthread_create: the started thread inherits its creator's attribution ---- */
-
-struct tramp {
-    void *(*fn)(void *);
-    void *arg;
-    uint32_t attrib_gen;
-};
-
-static void *trampoline(void *p) {
-    struct tramp t = *(struct tramp *)p;
-    __libc_free(p);
-    lc__tls.attrib_gen = t.attrib_gen;
-    return t.fn(t.arg);
-}
-
-typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
-                                 void *);
-static pthread_create_fn real_pthread_create;
-
-__attribute__((visibility("default"))) int
-pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg) {
-    if (!real_pthread_create)
-        real_pthread_create = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
-    struct tramp *t = __libc_malloc(sizeof *t);
-    if (!t)
-        return EAGAIN;
-    uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_RELAXED);
-    t->fn = fn;
-    t->arg = arg;
-    t->attrib_gen = lc__tls.attrib_gen == gen ? gen : 0;
-    int rc = real_pthread_create(th, attr, trampoline, t);
-    if (rc)
-        __libc_free(t);
-    return rc;
 }

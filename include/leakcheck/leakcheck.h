@@ -1,0 +1,103 @@
+/* leakcheck: every cmocka test an allocation regression check.
+ *
+ *     #include <leakcheck/leakcheck.h>
+ *
+ *     LEAKCHECK_TEST(parse_is_clean) {          // a cmocka test function
+ *         struct config *c = config_parse("a = 1\n");
+ *         assert_non_null(c);
+ *         config_free(c);
+ *     }
+ *
+ *     int main(void) {
+ *         const struct CMUnitTest tests[] = {
+ *             cmocka_unit_test(parse_is_clean),   // plain cmocka registration
+ *         };
+ *         return cmocka_run_group_tests(tests, NULL, NULL);
+ *     }
+ *
+ * The body runs LEAKCHECK_WARMUP warm-up iterations (default 2), then
+ * LEAKCHECK_ITERATIONS measured ones (default 5), more when the growth is
+ * ambiguous (up to LEAKCHECK_MAX_ITERATIONS). Live heap blocks and bytes,
+ * threads and file descriptors are snapshot at the end of every iteration;
+ * what keeps growing across the measured iterations is a leak and fails the
+ * test through cmocka, with the leaking stacks in the message. One-time
+ * initialisation, caches that reach their cap and memory freed one iteration
+ * later are steady state, not leaks.
+ *
+ * Stack cost: iterations first run counting only (no stacks). Only when a
+ * test's counts grow does leakcheck run extra attribution iterations with
+ * allocation stacks, to name the stacks that grow. A clean test never pays for
+ * stack capture.
+ *
+ * A body must be repeatable: it runs several times in one cmocka test. Queue
+ * mocks (will_return) inside the body, not in a per-test setup.
+ */
+#ifndef LEAKCHECK_LEAKCHECK_H
+#define LEAKCHECK_LEAKCHECK_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Resources a test is judged on (lc_test_options.checks). */
+#define LC_CHECK_MEMORY 1u
+#define LC_CHECK_THREADS 2u
+#define LC_CHECK_FDS 4u
+
+/* Means "zero" in an lc_test_options field where 0 means "the default". */
+#define LEAKCHECK_NONE (-1)
+
+typedef struct lc_test_options {
+    int warmup;      /* warm-up iterations; 0: LEAKCHECK_WARMUP; LEAKCHECK_NONE: none */
+    int iterations;  /* measured iterations; 0: LEAKCHECK_ITERATIONS */
+    unsigned checks; /* LC_CHECK_* bits; 0: LEAKCHECK_CHECKS */
+    long tolerance;  /* bytes of growth per iteration tolerated; 0: LEAKCHECK_TOLERANCE;
+                        LEAKCHECK_NONE: none */
+    /* Expected leaks: rules like a suppressions file ("leak:cache_grow",
+     * "fd:pipe:*", "thread:worker*"), separated by ';' or newlines. Matching
+     * findings are reported as expected and do not fail the test. */
+    const char *expect;
+    /* Run inside each iteration, before and after the body; their
+     * allocations count like the body's, so fixture data they create and
+     * destroy balances out. */
+    void (*setup)(void **state);
+    void (*teardown)(void **state);
+} lc_test_options;
+
+/* Runs body as a leakcheck test: the engine behind LEAKCHECK_TEST. Callable
+ * directly from any cmocka test function (opts may be NULL). A leak fails the
+ * current cmocka test. name/file/line describe the test in reports. */
+LC_API void lc_test_run(const char *name, const char *file, unsigned line,
+                        void (*body)(void **state), void **state,
+                        const lc_test_options *opts);
+
+#define LC_PP_UNUSED __attribute__((unused))
+
+/* Defines a cmocka test function `name` whose body is checked for leaks. */
+#define LEAKCHECK_TEST(name) LEAKCHECK_TEST_WITH(name, {0})
+
+/* The same with options:
+ *     LEAKCHECK_TEST_WITH(grows_cache, {.warmup = 10, .expect = "leak:cache_put"}) { ... }
+ */
+#define LEAKCHECK_TEST_WITH(name, ...)                                                   \
+    static void name##_lc_body(void **state LC_PP_UNUSED);                               \
+    static const lc_test_options name##_lc_opts = __VA_ARGS__;                           \
+    static void name(void **state) {                                                     \
+        lc_test_run(#name, __FILE__, __LINE__, name##_lc_body, state, &name##_lc_opts);  \
+    }                                                                                    \
+    static void name##_lc_body(void **state LC_PP_UNUSED)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,266 @@
+/* thread_registry.c: the pthread_create wrapper and the registry of threads
+ * started while a scope is active, for thread-leak verdicts.
+ *
+ * pthread_create is wrapped so that (1) the new thread inherits its creator's
+ * attribution (a test's worker threads count as the test's), and (2) during a
+ * scope each thread gets a registry entry: creation stack, iteration, tid, and
+ * its state (running, exited, joined, detached), kept by a trampoline with a
+ * cleanup handler (covers return, pthread_exit and cancellation) and by
+ * wrappers of pthread_join/tryjoin/timedjoin/clockjoin/detach. A thread that
+ * ended without being joined or detached still holds its stack: a leak.
+ *
+ * The current stack of a live thread is sampled at report time: a signal
+ * (LEAKCHECK_STACK_SIGNAL, SIGURG by default) makes the thread run
+ * unw_backtrace in the handler; the requester waits with a timeout.
+ * Not on the allocation hook path; the registry is guarded by a spin lock
+ * because thread creation and exit are rare. */
+#define UNW_LOCAL_ONLY
+#include <dlfcn.h>
+#include <libunwind.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "thread_registry.h"
+
+static struct lc_thread_rec *recs;
+static int reg_lock;
+
+int lc__registry_init(void) {
+    if (recs)
+        return 0;
+    recs = lc__mmap(sizeof *recs * LC_MAX_TRECS);
+    return recs ? 0 : LC_ENOMEM;
+}
+
+struct lc_thread_rec *lc__registry(size_t *n) {
+    *n = recs ? LC_MAX_TRECS : 0;
+    return recs;
+}
+
+void lc__registry_lock(void) { lc__spin_lock(&reg_lock); }
+void lc__registry_unlock(void) { lc__spin_unlock(&reg_lock); }
+
+/* Entries of finished threads (exited and joined or detached) are reused. */
+static struct lc_thread_rec *rec_alloc(void) {
+    if (!recs)
+        return NULL;
+    struct lc_thread_rec *r = NULL;
+    lc__spin_lock(&reg_lock);
+    for (size_t i = 0; i < LC_MAX_TRECS; i++) {
+        struct lc_thread_rec *c = &recs[i];
+        if (!c->used || (c->created && c->exited && (c->joined || c->detached))) {
+            memset(c, 0, sizeof *c);
+            c->used = 1;
+            r = c;
+            break;
+        }
+    }
+    lc__spin_unlock(&reg_lock);
+    return r;
+}
+
+static struct lc_thread_rec *rec_find(pthread_t th) {
+    if (!recs)
+        return NULL;
+    for (size_t i = 0; i < LC_MAX_TRECS; i++)
+        if (recs[i].used && recs[i].created && pthread_equal(recs[i].th, th) &&
+            !recs[i].joined && !(recs[i].detached && recs[i].exited))
+            return &recs[i];
+    return NULL;
+}
+
+struct tramp {
+    void *(*fn)(void *);
+    void *arg;
+    uint32_t attrib_gen;
+    struct lc_thread_rec *rec;
+};
+
+static void on_thread_end(void *p) {
+    struct lc_thread_rec *r = p;
+    if (r)
+        __atomic_store_n(&r->exited, 1, __ATOMIC_RELEASE);
+}
+
+/* In the body section: stacks captured on the thread stop here, so the
+ * thread's start routine is their last frame. */
+LC_BODY_TEXT static void *trampoline(void *p) {
+    struct tramp t = *(struct tramp *)p;
+    __libc_free(p);
+    lc__tls.attrib_gen = t.attrib_gen;
+    if (t.rec)
+        __atomic_store_n(&t.rec->tid, (int)gettid(), __ATOMIC_RELEASE);
+    void *ret;
+    pthread_cleanup_push(on_thread_end, t.rec);
+    ret = t.fn(t.arg);
+    pthread_cleanup_pop(1);
+    __asm__ volatile("" ::: "memory"); /* keep this frame: no tail call */
+    return ret;
+}
+
+typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+typedef int (*join_fn)(pthread_t, void **);
+typedef int (*tryjoin_fn)(pthread_t, void **);
+typedef int (*timedjoin_fn)(pthread_t, void **, const struct timespec *);
+typedef int (*clockjoin_fn)(pthread_t, void **, clockid_t, const struct timespec *);
+typedef int (*detach_fn)(pthread_t);
+
+#define REAL(name, type)                                                                 \
+    static type real_##name;                                                             \
+    if (!real_##name)                                                                    \
+        real_##name = (type)dlsym(RTLD_NEXT, #name);
+
+#define LC_EXPORT __attribute__((visibility("default")))
+
+/* In the hook section so that creation stacks start at the caller. */
+LC_EXPORT LC_HOOK_TEXT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
+                             void *(*fn)(void *), void *arg) {
+    REAL(pthread_create, create_fn);
+    struct tramp *t = __libc_malloc(sizeof *t);
+    if (!t)
+        return EAGAIN;
+    uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_RELAXED);
+    int tracking = __atomic_load_n(&lc__st.tracking, __ATOMIC_ACQUIRE);
+    t->fn = fn;
+    t->arg = arg;
+    t->attrib_gen = lc__tls.attrib_gen == gen ? gen : 0;
+    t->rec = NULL;
+    if (tracking && !lc__tls.guard) {
+        lc__tls.guard++;
+        struct lc_thread_rec *r = rec_alloc();
+        if (r) {
+            r->gen = gen;
+            r->iteration = __atomic_load_n(&lc__st.iteration, __ATOMIC_RELAXED);
+            r->attributed = t->attrib_gen == gen || lc__st.all_threads;
+            r->stack = lc__st.stacks_allowed ? lc__stack_capture(lc__st.depth) : 0;
+            int ds = PTHREAD_CREATE_JOINABLE;
+            if (attr)
+                pthread_attr_getdetachstate(attr, &ds);
+            r->detached = ds == PTHREAD_CREATE_DETACHED;
+            t->rec = r;
+        }
+        lc__tls.guard--;
+    }
+    struct lc_thread_rec *rec = t->rec; /* t belongs to the thread once it runs */
+    int rc = real_pthread_create(th, attr, trampoline, t);
+    if (rc) {
+        if (rec)
+            rec->used = 0;
+        __libc_free(t);
+    } else if (rec) {
+        /* the entry is not reused before `created` is set, even if the thread
+         * already ran and exited */
+        lc__spin_lock(&reg_lock);
+        rec->th = *th;
+        rec->created = 1;
+        lc__spin_unlock(&reg_lock);
+    }
+    return rc;
+}
+
+static void mark_joined(pthread_t th) {
+    lc__spin_lock(&reg_lock);
+    struct lc_thread_rec *r = rec_find(th);
+    if (r)
+        r->joined = 1;
+    lc__spin_unlock(&reg_lock);
+}
+
+LC_EXPORT int pthread_join(pthread_t th, void **ret) {
+    REAL(pthread_join, join_fn);
+    int rc = real_pthread_join(th, ret);
+    if (rc == 0)
+        mark_joined(th);
+    return rc;
+}
+
+LC_EXPORT int pthread_tryjoin_np(pthread_t th, void **ret) {
+    REAL(pthread_tryjoin_np, tryjoin_fn);
+    int rc = real_pthread_tryjoin_np(th, ret);
+    if (rc == 0)
+        mark_joined(th);
+    return rc;
+}
+
+LC_EXPORT int pthread_timedjoin_np(pthread_t th, void **ret, const struct timespec *ts) {
+    REAL(pthread_timedjoin_np, timedjoin_fn);
+    int rc = real_pthread_timedjoin_np(th, ret, ts);
+    if (rc == 0)
+        mark_joined(th);
+    return rc;
+}
+
+LC_EXPORT int pthread_clockjoin_np(pthread_t th, void **ret, clockid_t c,
+                                   const struct timespec *ts) {
+    REAL(pthread_clockjoin_np, clockjoin_fn);
+    int rc = real_pthread_clockjoin_np(th, ret, c, ts);
+    if (rc == 0)
+        mark_joined(th);
+    return rc;
+}
+
+LC_EXPORT int pthread_detach(pthread_t th) {
+    REAL(pthread_detach, detach_fn);
+    int rc = real_pthread_detach(th);
+    if (rc == 0) {
+        lc__spin_lock(&reg_lock);
+        struct lc_thread_rec *r = rec_find(th);
+        if (r)
+            r->detached = 1;
+        lc__spin_unlock(&reg_lock);
+    }
+    return rc;
+}
+
+/* ---- current stack of a live thread ---- */
+
+static struct {
+    int done;
+    int n;
+    void *pcs[LC_MAX_DEPTH + 8];
+} sample;
+
+LC_HOOK_TEXT static void sample_handler(int sig, siginfo_t *si, void *uc) {
+    (void)sig;
+    (void)si;
+    (void)uc;
+    int saved = errno;
+    lc__tls.guard++;
+    sample.n = unw_backtrace(sample.pcs, LC_MAX_DEPTH + 8);
+    __atomic_store_n(&sample.done, 1, __ATOMIC_RELEASE);
+    lc__tls.guard--;
+    errno = saved;
+}
+
+int lc__thread_current_stack(pthread_t th, int sig, uintptr_t *pcs, int max) {
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = sample_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(sig, &sa, &old))
+        return 0;
+    __atomic_store_n(&sample.done, 0, __ATOMIC_RELEASE);
+    int n = 0;
+    if (pthread_kill(th, sig) == 0) {
+        /* wait up to ~250 ms: a thread blocked with the signal masked, or
+         * stuck in the loader lock, must not hang the report */
+        for (int i = 0; i < 250 && !__atomic_load_n(&sample.done, __ATOMIC_ACQUIRE); i++) {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+        if (__atomic_load_n(&sample.done, __ATOMIC_ACQUIRE)) {
+            int skip = 0;
+            while (skip < sample.n && lc__in_hook_text((uintptr_t)sample.pcs[skip]))
+                skip++;
+            for (int i = skip; i < sample.n && n < max; i++)
+                pcs[n++] = (uintptr_t)sample.pcs[i];
+        }
+    }
+    sigaction(sig, &old, NULL);
+    return n;
+}

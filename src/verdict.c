@@ -1,0 +1,47 @@
+/* verdict.c: the steady-state rule that tells a leak from one-time
+ * initialisation, a cache that fills to its cap, memory freed one iteration
+ * later and turnover. See verdict.h for the rules; DESIGN.md for the table.
+ * Not on the hook path. */
+#include "verdict.h"
+
+#include <string.h>
+
+int lc__judge(const int64_t *v, unsigned n, int64_t tolerance, int final,
+              struct lc_judge_info *info) {
+    struct lc_judge_info r;
+    memset(&r, 0, sizeof r);
+    unsigned last = 0, prev = 0;
+    int seen = 0;
+    for (unsigned i = 1; i <= n; i++) {
+        int64_t d = v[i] - v[i - 1];
+        if (d > 0)
+            r.gained += d;
+        if (d > tolerance) {
+            if (seen && i - prev > r.period)
+                r.period = i - prev;
+            prev = i;
+            last = i;
+            seen = 1;
+            r.growths++;
+        }
+    }
+    r.net = n ? v[n] - v[0] : 0;
+    if (r.period == 0)
+        r.period = 1;
+    r.tail = seen ? n - last : n;
+
+    if (!r.growths || r.net <= tolerance || r.net * 2 < r.gained) {
+        r.judgement = LC_J_CLEAN;
+    } else if (r.growths >= 3 && r.tail < r.period) {
+        r.judgement = LC_J_LEAK;
+    } else if (r.tail > r.period && r.tail >= 3) {
+        r.judgement = LC_J_CLEAN;
+    } else if (final) {
+        r.judgement = r.growths >= 2 && r.tail < r.period ? LC_J_LEAK : LC_J_CLEAN;
+    } else {
+        r.judgement = LC_J_AMBIGUOUS;
+    }
+    if (info)
+        *info = r;
+    return r.judgement;
+}

@@ -52,6 +52,7 @@ field() { # line, key
     sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"
 }
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((r = 1; r <= reps; r++)); do
     for c in "${configs[@]}"; do
         IFS='|' read -r name bin args <<<"$c"
@@ -73,9 +74,11 @@ median() { sort -g "$1" | awk '{v[NR] = $1} END {
 spread() { sort -g "$1" | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.1f..%.1f", lo, hi}'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "churn: $ops ops/thread, $live live blocks/thread, 16..512 B, $reps reps (medians)," \
-    "stack depth ${STACK_DEPTH:-default}; $(nproc) CPUs"
+    "stack depth ${STACK_DEPTH:-default}; $(nproc) CPUs;" \
+    "load average $load_start at start, $load_end at end"
 printf '%-14s %9s %14s %9s %8s %10s\n' config "ns/op" "min..max" "cpu ns/op" "Mops/s" \
     "vs native"
 for c in "${configs[@]}"; do

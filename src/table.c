@@ -1,9 +1,8 @@
 /* table.c: the live-block side table, keyed by pointer. Hook path.
  *
- * 256 shards, each an open-addressing table (linear probing, backward-shift
- * deletion, no tombstones) behind its own spin lock; there is no global lock.
- * A shard grows by 1.5x under its own lock: the pause is a rehash of that
- * shard only and blocks only threads touching it.
+ * 256 shards, each an open-addressing table behind its own spin lock; there is
+ * no global lock. A shard grows by 1.5x under its own lock: the pause is a
+ * rehash of that shard only and blocks only threads touching it.
  *
  * Shards are chosen so that threads do not share them when they need not. The
  * shards form 16 groups of 16; a block's group is given by the 64 MiB region
@@ -18,13 +17,28 @@
  * shard was a pure hash of the pointer. A pointer freed by another thread still
  * finds its shard, since the shard depends on the address alone.
  *
+ * Inside a shard, slots come in aligned windows of 16, each slot with a control
+ * byte: empty, deleted, or a 7-bit tag from the pointer's hash. A lookup
+ * compares the 16 control bytes of a window with the tag in one SSE2
+ * comparison and looks at records only where the tag matches, then stops at
+ * the first window that has an empty slot. With linear probing the loops over
+ * probe runs and over backward shifts had data-dependent lengths, and their
+ * mispredicted exits cost more than the rest of the lookup at ordinary load
+ * factors; here the common paths have no loop that depends on the load.
+ * Deleting from a window that has an empty slot leaves an empty slot (no
+ * lookup ever probed past that window); otherwise it leaves a tombstone, and
+ * tombstones are dropped by the next rehash.
+ *
  * A record is 16 bytes: the pointer (>> 4, 44 bits: glibc blocks are 16-byte
  * aligned and user space is 47 bits), the iteration (9 bits), the class (1 bit)
  * and the thread slot (10 bits) packed in one word, then the stack id and the
- * requested size. At a load factor between 0.5 and 0.75 that is 21..32 bytes of
- * tracker memory per live block. Sizes >= 4 GiB go to a small side list.
- * Memory comes from mmap, never from the tracked heap.
+ * requested size; with its control byte, a slot is 17 bytes. Shards rehash
+ * when 7/8 of the slots are used and grow by 1.5x, so the load factor stays
+ * between 0.58 and 0.875: 19.5..29 bytes of tracker memory per live block.
+ * Sizes >= 4 GiB go to a small side list. Memory comes from mmap, never from
+ * the tracked heap.
  */
+#include <emmintrin.h>
 #include <string.h>
 
 #include "internal.h"
@@ -36,7 +50,10 @@
 #define RMAP_BITS 10
 #define RMAP_SIZE (1u << RMAP_BITS)
 #define RMAP_PROBES 8
-#define REC_PER_PAGE 256 /* 4096 / 16 */
+#define WIN 16              /* slots per probe window */
+#define CTRL_EMPTY 0x80
+#define CTRL_DELETED 0xfe   /* full slots hold a tag in 0x00..0x7f */
+#define PAGE 4096
 #define PTR_BITS 44
 #define PTR_MASK ((1ull << PTR_BITS) - 1)
 #define ITER_SHIFT 44
@@ -52,9 +69,12 @@ typedef struct {
 
 struct shard {
     int lock;
-    uint32_t cap;   /* records */
-    uint32_t count;
+    uint32_t cap;    /* slots, a multiple of WIN */
+    uint32_t count;  /* live records */
+    uint32_t tombs;  /* deleted control bytes */
+    uint8_t *ctrl;   /* cap control bytes, then the records; one mapping */
     rec_t *recs;
+    uint64_t bytes;  /* size of the mapping */
 } __attribute__((aligned(64)));
 
 static struct shard *shards;
@@ -77,8 +97,11 @@ int lc__table_init(void) {
 /* One multiplication is enough here and is on every call: glibc pointers differ
  * mostly in their low bits, which a multiplication by an odd constant carries
  * into the high bits of the product. The top GROUP_BITS pick the shard within
- * the group and the 32 bits under them the home slot (see home_of). */
+ * the group, the 32 bits under them the home window (see home_of), and the 7
+ * bits under those the tag. */
 static inline uint64_t hash_key(uint64_t kp) { return kp * 0x9e3779b97f4a7c15ull; }
+
+static inline uint8_t tag_of(uint64_t h) { return (uint8_t)((h >> (25 - GROUP_BITS)) & 0x7f); }
 
 /* Region -> group map: an entry is region << 8 | 0x80 | group, 0 when free.
  * Entries are only ever added, with a compare-and-swap, so a lookup is one
@@ -111,8 +134,106 @@ static inline struct shard *shard_of(uintptr_t p, uint64_t h) {
     return &shards[group_of(p) << GROUP_BITS | (uint32_t)(h >> (64 - GROUP_BITS))];
 }
 
+/* The first slot of the home window of hash h in a table of cap slots. */
 static inline uint32_t home_of(uint64_t h, uint32_t cap) {
-    return (uint32_t)(((h >> (32 - GROUP_BITS)) & 0xffffffffu) * cap >> 32);
+    uint64_t bits = (h >> (32 - GROUP_BITS)) & 0xffffffffu;
+    return (uint32_t)(bits * (cap / WIN) >> 32) * WIN;
+}
+
+static inline uint32_t next_win(uint32_t w, uint32_t cap) {
+    return w + WIN == cap ? 0 : w + WIN;
+}
+
+static inline __m128i win_load(const uint8_t *ctrl, uint32_t w) {
+    return _mm_load_si128((const __m128i *)(ctrl + w));
+}
+
+/* Bit i set when slot i of the window holds `tag`. */
+static inline unsigned win_match(__m128i c, uint8_t tag) {
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_set1_epi8((char)tag)));
+}
+
+/* Bit i set when slot i is empty or deleted (control bytes with the top bit). */
+static inline unsigned win_free(__m128i c) { return (unsigned)_mm_movemask_epi8(c); }
+
+static inline unsigned win_empty(__m128i c) {
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_set1_epi8((char)CTRL_EMPTY)));
+}
+
+/* The slot holding kp, or -1. *freeslot (when not NULL) gets the first empty
+ * or deleted slot on the probe path, or -1, for an insertion after a miss. */
+static inline int64_t find(const struct shard *s, uint64_t kp, uint64_t h, int64_t *freeslot) {
+    uint8_t tag = tag_of(h);
+    uint32_t cap = s->cap, w = home_of(h, cap);
+    if (freeslot)
+        *freeslot = -1;
+    for (uint32_t n = 0; n < cap; n += WIN, w = next_win(w, cap)) {
+        __m128i c = win_load(s->ctrl, w);
+        for (unsigned m = win_match(c, tag); m; m &= m - 1) {
+            uint32_t i = w + (uint32_t)__builtin_ctz(m);
+            if ((s->recs[i].key & PTR_MASK) == kp)
+                return i;
+        }
+        unsigned f = win_free(c);
+        if (freeslot && *freeslot < 0 && f)
+            *freeslot = w + (uint32_t)__builtin_ctz(f);
+        if (win_empty(c))
+            return -1;
+    }
+    return -1;
+}
+
+/* The largest multiple of WIN slots whose control bytes and records fit in
+ * `pages` pages. */
+static inline uint32_t cap_for_pages(uint64_t pages) {
+    return (uint32_t)(pages * PAGE / (1 + sizeof(rec_t)) / WIN * WIN);
+}
+
+/* Rebuilds the shard with room for at least `want` slots, dropping tombstones. */
+static int shard_rehash(struct shard *s, uint32_t want) {
+    uint64_t bytes = ((uint64_t)want * (1 + sizeof(rec_t)) + PAGE - 1) / PAGE * PAGE;
+    uint32_t ncap = cap_for_pages(bytes / PAGE);
+    if (ncap < want) { /* rounding lost a window: one more page */
+        bytes += PAGE;
+        ncap = cap_for_pages(bytes / PAGE);
+    }
+    uint8_t *map = lc__mmap(bytes);
+    if (!map)
+        return -1;
+    memset(map, CTRL_EMPTY, ncap);
+    rec_t *nrecs = (rec_t *)(map + ncap); /* ncap is a multiple of 16: aligned */
+    for (uint32_t i = 0; i < s->cap; i++) {
+        if (s->ctrl[i] & 0x80)
+            continue;
+        uint64_t h = hash_key(s->recs[i].key & PTR_MASK);
+        uint32_t w = home_of(h, ncap);
+        unsigned f;
+        while (!(f = win_free(win_load(map, w))))
+            w = next_win(w, ncap);
+        uint32_t j = w + (uint32_t)__builtin_ctz(f);
+        map[j] = tag_of(h);
+        nrecs[j] = s->recs[i];
+    }
+    lc__munmap(s->ctrl, s->bytes);
+    s->ctrl = map;
+    s->recs = nrecs;
+    s->cap = ncap;
+    s->bytes = bytes;
+    s->tombs = 0;
+    return 0;
+}
+
+/* Makes room for one more record: rehash when 7/8 of the slots would be used,
+ * in place when tombstones are most of that, with 1.5x the slots otherwise. */
+static inline int shard_reserve(struct shard *s) {
+    if (LC_LIKELY((uint64_t)(s->count + s->tombs + 1) * 8 <= (uint64_t)s->cap * 7))
+        return 0;
+    uint32_t want = s->cap;
+    if (!want)
+        want = cap_for_pages(1);
+    else if ((uint64_t)(s->count + 1) * 16 > (uint64_t)s->cap * 7)
+        want = s->cap + s->cap / 2;
+    return shard_rehash(s, want);
 }
 
 static void big_put(uintptr_t p, uint64_t size) {
@@ -142,27 +263,6 @@ static uint64_t big_take(uintptr_t p, int remove) {
     return size;
 }
 
-static int shard_grow(struct shard *s) {
-    uint32_t ncap = s->cap ? s->cap + s->cap / 2 : REC_PER_PAGE;
-    ncap = (ncap + REC_PER_PAGE - 1) / REC_PER_PAGE * REC_PER_PAGE;
-    rec_t *n = lc__mmap((size_t)ncap * sizeof(rec_t));
-    if (!n)
-        return -1;
-    for (uint32_t i = 0; i < s->cap; i++) {
-        rec_t r = s->recs[i];
-        if (!r.key)
-            continue;
-        uint32_t j = home_of(hash_key(r.key & PTR_MASK), ncap);
-        while (n[j].key)
-            j = j + 1 == ncap ? 0 : j + 1;
-        n[j] = r;
-    }
-    lc__munmap(s->recs, (size_t)s->cap * sizeof(rec_t));
-    s->recs = n;
-    s->cap = ncap;
-    return 0;
-}
-
 int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
                      uint32_t thread, int cls, uint32_t gen) {
     if ((p & 15) || (p >> 48))
@@ -181,22 +281,22 @@ int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
      * read the generation; the lock orders us against the clear. */
     if (__atomic_load_n(&lc__st.gen, __ATOMIC_RELAXED) != gen)
         goto out;
-    if ((uint64_t)(s->count + 1) * 4 > (uint64_t)s->cap * 3 && shard_grow(s))
+    if (shard_reserve(s))
         goto out;
-    uint32_t j = home_of(h, s->cap);
-    for (;;) {
-        rec_t *r = &s->recs[j];
-        if (!r->key) {
-            s->count++;
-            break;
-        }
-        if ((r->key & PTR_MASK) == kp)
-            break; /* a stale record for a reused address: replace it */
-        j = j + 1 == s->cap ? 0 : j + 1;
+    int64_t freeslot;
+    int64_t i = find(s, kp, h, &freeslot);
+    if (i < 0) { /* the usual case; a hit is a stale record for a reused address */
+        if (LC_UNLIKELY(freeslot < 0))
+            goto out; /* cannot happen below 7/8 load; never write out of bounds */
+        i = freeslot;
+        if (s->ctrl[i] == CTRL_DELETED)
+            s->tombs--;
+        s->ctrl[i] = tag_of(h);
+        s->count++;
     }
-    s->recs[j].key = key;
-    s->recs[j].stack = stack;
-    s->recs[j].size = sz32;
+    s->recs[i].key = key;
+    s->recs[i].stack = stack;
+    s->recs[i].size = sz32;
     inserted = 1;
 out:
     lc__spin_unlock(&s->lock);
@@ -224,32 +324,20 @@ int lc__table_remove(uintptr_t p, struct lc_rec_info *out) {
     lc__spin_lock(&s->lock);
     if (!s->count)
         goto out;
-    uint32_t cap = s->cap, i = home_of(h, cap);
-    for (;;) {
-        uint64_t k = s->recs[i].key;
-        if (!k)
-            goto out;
-        if ((k & PTR_MASK) == kp)
-            break;
-        i = i + 1 == cap ? 0 : i + 1;
-    }
+    int64_t i = find(s, kp, h, NULL);
+    if (i < 0)
+        goto out;
     decode(&s->recs[i], out);
     found = 1;
     s->count--;
-    /* Backward-shift deletion: pull later members of the probe run into the
-     * hole when the hole lies between their home slot and where they sit. */
-    for (uint32_t j = i + 1 == cap ? 0 : i + 1;; j = j + 1 == cap ? 0 : j + 1) {
-        uint64_t k = s->recs[j].key;
-        if (!k)
-            break;
-        uint32_t hj = home_of(hash_key(k & PTR_MASK), cap);
-        uint32_t dist_home = (j + cap - hj) % cap, dist_hole = (j + cap - i) % cap;
-        if (dist_home >= dist_hole) {
-            s->recs[i] = s->recs[j];
-            i = j;
-        }
+    /* An empty slot in the window means no probe ever went past it. */
+    uint32_t w = (uint32_t)i & ~(uint32_t)(WIN - 1);
+    if (win_empty(win_load(s->ctrl, w))) {
+        s->ctrl[i] = CTRL_EMPTY;
+    } else {
+        s->ctrl[i] = CTRL_DELETED;
+        s->tombs++;
     }
-    s->recs[i].key = 0;
 out:
     lc__spin_unlock(&s->lock);
     if (found && out->size == BIG_SIZE)
@@ -274,7 +362,7 @@ void lc__table_foreach(void (*fn)(const struct lc_rec_info *, void *), void *arg
             bufcap = s->count;
         }
         for (uint32_t i = 0; i < s->cap && n < s->count; i++)
-            if (s->recs[i].key)
+            if (!(s->ctrl[i] & 0x80))
                 buf[n++] = s->recs[i];
         lc__spin_unlock(&s->lock);
         for (size_t i = 0; i < n; i++) {
@@ -294,9 +382,11 @@ void lc__table_clear(void) {
     for (int si = 0; si < NSHARDS; si++) {
         struct shard *s = &shards[si];
         lc__spin_lock(&s->lock);
-        lc__munmap(s->recs, (size_t)s->cap * sizeof(rec_t));
+        lc__munmap(s->ctrl, s->bytes);
+        s->ctrl = NULL;
         s->recs = NULL;
-        s->cap = s->count = 0;
+        s->cap = s->count = s->tombs = 0;
+        s->bytes = 0;
         lc__spin_unlock(&s->lock);
     }
     lc__spin_lock(&big.lock);
@@ -325,6 +415,6 @@ uint64_t lc__table_bytes(void) {
     if (!shards)
         return 0;
     for (int si = 0; si < NSHARDS; si++)
-        b += (uint64_t)__atomic_load_n(&shards[si].cap, __ATOMIC_RELAXED) * sizeof(rec_t);
+        b += __atomic_load_n(&shards[si].bytes, __ATOMIC_RELAXED);
     return b;
 }

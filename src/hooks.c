@@ -220,10 +220,9 @@ static dlclose_fn real_dlclose;
 LC_EXPORT int dlclose(void *handle) {
     if (!real_dlclose)
         real_dlclose = (dlclose_fn)dlsym(RTLD_NEXT, "dlclose");
-    if (tracking())
-        lc__dl_note_close(handle);
+    int noted = tracking() ? lc__dl_note_close(handle) : 0;
     int rc = real_dlclose(handle);
-    lc__dl_after_close();
+    lc__dl_after_close(noted, real_dlclose);
     return rc;
 }
 

@@ -149,8 +149,11 @@ struct lc_options_values;
 const struct lc_options_values *lc__opts(void);
 
 /* ---- symbolize.c (report time) ---- */
-void lc__dl_note_close(void *handle); /* records the module before it goes */
-void lc__dl_after_close(void);        /* bumps the dlclose epoch, flushes unwind caches */
+/* dlclose: record the module before it goes (returns a record number, 0 if
+ * none); afterwards, drop the record if the module is in fact still mapped,
+ * else bump the dlclose epoch and flush libunwind's caches. */
+int lc__dl_note_close(void *handle);
+void lc__dl_after_close(int noted, int (*real_close)(void *));
 void lc__symbolizer_reset(void);
 /* Symbolizes raw pcs (return addresses) captured now, not from the depot. */
 int lc__symbolize_pcs(const uintptr_t *pcs, int n, lc_frame *frames, int max);

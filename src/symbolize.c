@@ -70,8 +70,9 @@ static int find_module(struct dl_phdr_info *info, size_t size, void *p) {
     return 1;
 }
 
-void lc__dl_note_close(void *handle) {
+int lc__dl_note_close(void *handle) {
     struct link_map *lm = NULL;
+    int noted = 0;
     lc__guard_enter();
     if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) == 0 && lm && lm->l_name && *lm->l_name) {
         struct find_arg a = {.bias = lm->l_addr, .name = lm->l_name};
@@ -93,13 +94,33 @@ void lc__dl_note_close(void *handle) {
                 .hi = a.hi,
                 .close_epoch = __atomic_load_n(&lc__st.dl_epoch, __ATOMIC_RELAXED) + 1,
             };
+            noted = (int)nclosed;
         }
         pthread_mutex_unlock(&sym_lock);
     }
     lc__guard_leave();
+    return noted;
 }
 
-void lc__dl_after_close(void) {
+void lc__dl_after_close(int noted, int (*real_close)(void *)) {
+    if (noted) {
+        /* dlclose may only have dropped a reference: if the module is still
+         * mapped, its frames resolve in the live process; forget the record */
+        lc__guard_enter();
+        pthread_mutex_lock(&sym_lock);
+        const char *path = closed[noted - 1].path;
+        pthread_mutex_unlock(&sym_lock);
+        void *h = dlopen(path, RTLD_NOLOAD | RTLD_LAZY);
+        if (h) {
+            real_close(h);
+            pthread_mutex_lock(&sym_lock);
+            closed[noted - 1].lo = closed[noted - 1].hi = 0;
+            pthread_mutex_unlock(&sym_lock);
+        }
+        lc__guard_leave();
+        if (h)
+            return;
+    }
     __atomic_add_fetch(&lc__st.dl_epoch, 1, __ATOMIC_RELAXED);
     /* libunwind caches unwind info per address range; the range is gone */
     unw_flush_cache(unw_local_addr_space, 0, 0);
@@ -336,20 +357,25 @@ static struct closed_mod *closed_for(uintptr_t pc, uint32_t epoch) {
     return best;
 }
 
+static size_t pc_slot(uintptr_t key, size_t cap) {
+    return (size_t)(key * 0x9e3779b97f4a7c15ull >> 16) & (cap - 1);
+}
+
+/* Resolves pc once and caches its frames. A pc inside a module closed since
+ * the stack was captured is cached under a key tagged with that module (user
+ * addresses fit in 48 bits), so it never mixes with the live process's
+ * mapping at the same address. */
 static const struct pc_entry *lookup_pc(Dwfl *proc, uintptr_t pc, uint32_t epoch) {
     struct closed_mod *m = closed_for(pc, epoch);
-    if (!m) {
-        size_t j = (pc * 0x9e3779b97f4a7c15ull >> 16) & (pccap ? pccap - 1 : 0);
-        for (; pccap && pcmap[j].pc; j = (j + 1) & (pccap - 1))
-            if (pcmap[j].pc == pc)
+    uintptr_t key = m ? pc | ((uintptr_t)(m - closed + 1) << 48) : pc;
+    if (pccap)
+        for (size_t j = pc_slot(key, pccap); pcmap[j].pc; j = (j + 1) & (pccap - 1))
+            if (pcmap[j].pc == key)
                 return &pcmap[j];
-    }
     static struct pc_entry tmp;
     uint32_t first = (uint32_t)fcount;
     resolve(m ? closed_dwfl(m) : proc, pc);
-    tmp = (struct pc_entry){pc, first, (uint32_t)(fcount - first)};
-    if (m)
-        return &tmp; /* closed modules are not cached by address */
+    tmp = (struct pc_entry){key, first, (uint32_t)(fcount - first)};
     if ((pccount + 1) * 2 > pccap) {
         size_t ncap = pccap ? pccap * 2 : 1024;
         struct pc_entry *n = lc__xcalloc(ncap, sizeof *n);
@@ -358,7 +384,7 @@ static const struct pc_entry *lookup_pc(Dwfl *proc, uintptr_t pc, uint32_t epoch
         for (size_t i = 0; i < pccap; i++) {
             if (!pcmap[i].pc)
                 continue;
-            size_t k = (pcmap[i].pc * 0x9e3779b97f4a7c15ull >> 16) & (ncap - 1);
+            size_t k = pc_slot(pcmap[i].pc, ncap);
             while (n[k].pc)
                 k = (k + 1) & (ncap - 1);
             n[k] = pcmap[i];
@@ -367,7 +393,7 @@ static const struct pc_entry *lookup_pc(Dwfl *proc, uintptr_t pc, uint32_t epoch
         pcmap = n;
         pccap = ncap;
     }
-    size_t j = (pc * 0x9e3779b97f4a7c15ull >> 16) & (pccap - 1);
+    size_t j = pc_slot(key, pccap);
     while (pcmap[j].pc)
         j = (j + 1) & (pccap - 1);
     pcmap[j] = tmp;

@@ -100,8 +100,10 @@ static void thread_exit(void *arg) {
             r->peak += c->peak_epoch == epoch ? c->peak : c->live;
         }
     }
-    lc__spin_unlock(&retired.lock);
+    /* released under the lock: a reader summing the slots and `retired`
+     * under the same lock sees this thread's counts exactly once */
     __atomic_store_n(&s->state, 0, __ATOMIC_RELEASE);
+    lc__spin_unlock(&retired.lock);
 }
 
 LC_HOOK_TEXT void lc__slot_account_alloc(struct lc_slot *s, int cls, uint64_t size) {
@@ -184,6 +186,10 @@ void lc__counters_sum(lc_counters *out, int cls, uint32_t gen) {
         return;
     uint32_t epoch = __atomic_load_n(&lc__st.peak_epoch, __ATOMIC_RELAXED);
     int64_t live = 0, peak = 0;
+    /* One lock over the slots and `retired`: an exiting thread moves its
+     * counts from its slot to `retired` under the same lock, so they are
+     * never missed or counted twice. Thread exit waits at most one sum. */
+    lc__spin_lock(&retired.lock);
     for (int k = 0; k < 2; k++) {
         if (cls != LC_ALL && cls != k)
             continue;
@@ -194,15 +200,14 @@ void lc__counters_sum(lc_counters *out, int cls, uint32_t gen) {
                 continue;
             add_ctr(out, &live, &peak, &s->c[k], epoch);
         }
-        lc__spin_lock(&retired.lock);
         if (retired.gen == gen) {
             struct lc_ctr r = retired.c[k];
             if (r.peak_epoch != epoch)
                 r.peak = r.live;
             add_ctr(out, &live, &peak, &r, epoch);
         }
-        lc__spin_unlock(&retired.lock);
     }
+    lc__spin_unlock(&retired.lock);
     out->live_blocks = out->allocs - out->frees;
     out->live_bytes = out->bytes_allocated - out->bytes_freed;
     out->peak_bytes = peak > (int64_t)out->live_bytes ? (uint64_t)peak : out->live_bytes;

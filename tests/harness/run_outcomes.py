@@ -94,5 +94,18 @@ with tempfile.TemporaryDirectory() as tmp:
           "2..200" in r.stderr and "RUN" not in r.stdout)
     del os.environ["LEAKCHECK_ITERATIONS"]
 
+# counting only: a leak is still caught, reported without a stack
+with tempfile.TemporaryDirectory() as tmp:
+    os.environ["LEAKCHECK_STACKS"] = "0"
+    p, t, _ = run(sys.argv[1], tmp)
+    del os.environ["LEAKCHECK_STACKS"]
+    leaky = t["leaks_after_failures"]
+    check("LEAKCHECK_STACKS=0: the leak is caught", leaky["verdict"] == "leak")
+    check("LEAKCHECK_STACKS=0: the finding has no stack and says why",
+          all(not fi.get("stack") for fi in leaky["findings"]) and
+          "LEAKCHECK_STACKS=0" in leaky["findings"][0]["summary"])
+    check("LEAKCHECK_STACKS=0: clean tests stay clean",
+          t["clean_after_failures"]["verdict"] == "clean")
+
 print(f"{len(checked) - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -17,24 +17,26 @@
  * shard was a pure hash of the pointer. A pointer freed by another thread still
  * finds its shard, since the shard depends on the address alone.
  *
- * Inside a shard, slots come in aligned windows of 16, each slot with a control
- * byte: empty, deleted, or a 7-bit tag from the pointer's hash. A lookup
- * compares the 16 control bytes of a window with the tag in one SSE2
- * comparison and looks at records only where the tag matches, then stops at
- * the first window that has an empty slot. With linear probing the loops over
- * probe runs and over backward shifts had data-dependent lengths, and their
- * mispredicted exits cost more than the rest of the lookup at ordinary load
- * factors; here the common paths have no loop that depends on the load.
- * Deleting from a window that has an empty slot leaves an empty slot (no
- * lookup ever probed past that window); otherwise it leaves a tombstone, and
- * tombstones are dropped by the next rehash.
+ * Inside a shard, slots come in windows of 15, each slot with a control byte:
+ * empty, deleted, or a 7-bit tag from the pointer's hash. A window is 256
+ * aligned bytes: its 16 control bytes (the 16th is a sentinel that never
+ * matches and is never free), then its 15 records, so that a lookup touches
+ * one page and usually two adjacent lines. A lookup compares the control bytes
+ * with the tag in one SSE2 comparison and looks at records only where the tag
+ * matches, then stops at the first window that has an empty slot. With linear
+ * probing the loops over probe runs and over backward shifts had data-dependent
+ * lengths, and their mispredicted exits cost more than the rest of the lookup
+ * at ordinary load factors; here the common paths have no loop that depends on
+ * the load. Deleting from a window that has an empty slot leaves an empty slot
+ * (no lookup ever probed past that window); otherwise it leaves a tombstone,
+ * and tombstones are dropped by the next rehash.
  *
  * A record is 16 bytes: the pointer (>> 4, 44 bits: glibc blocks are 16-byte
  * aligned and user space is 47 bits), the iteration (9 bits), the class (1 bit)
  * and the thread slot (10 bits) packed in one word, then the stack id and the
- * requested size; with its control byte, a slot is 17 bytes. Shards rehash
+ * requested size; with its control byte, a slot is 17.1 bytes. Shards rehash
  * when 7/8 of the slots are used and grow by 1.5x, so the load factor stays
- * between 0.58 and 0.875: 19.5..29 bytes of tracker memory per live block.
+ * between 0.58 and 0.875: 19.5..29.3 bytes of tracker memory per live block.
  * Sizes >= 4 GiB go to a small side list. Memory comes from mmap, never from
  * the tracked heap.
  */
@@ -50,9 +52,10 @@
 #define RMAP_BITS 10
 #define RMAP_SIZE (1u << RMAP_BITS)
 #define RMAP_PROBES 8
-#define WIN 16              /* slots per probe window */
+#define WSLOTS 15           /* records per window */
 #define CTRL_EMPTY 0x80
-#define CTRL_DELETED 0xfe   /* full slots hold a tag in 0x00..0x7f */
+#define CTRL_DELETED 0xfe   /* full slots hold a tag in 0x00..0x7e */
+#define CTRL_SENTINEL 0x7f  /* the 16th control byte of every window */
 #define PAGE 4096
 #define PTR_BITS 44
 #define PTR_MASK ((1ull << PTR_BITS) - 1)
@@ -67,13 +70,19 @@ typedef struct {
     uint32_t size;
 } rec_t;
 
+struct window {
+    uint8_t ctrl[WSLOTS + 1];
+    rec_t rec[WSLOTS];
+} __attribute__((aligned(256)));
+
+#define WIN_PER_PAGE (PAGE / sizeof(struct window))
+
 struct shard {
     int lock;
-    uint32_t cap;    /* slots, a multiple of WIN */
+    uint32_t nwin;   /* windows */
     uint32_t count;  /* live records */
     uint32_t tombs;  /* deleted control bytes */
-    uint8_t *ctrl;   /* cap control bytes, then the records; one mapping */
-    rec_t *recs;
+    struct window *win;
     uint64_t bytes;  /* size of the mapping */
 } __attribute__((aligned(64)));
 
@@ -101,7 +110,10 @@ int lc__table_init(void) {
  * bits under those the tag. */
 static inline uint64_t hash_key(uint64_t kp) { return kp * 0x9e3779b97f4a7c15ull; }
 
-static inline uint8_t tag_of(uint64_t h) { return (uint8_t)((h >> (25 - GROUP_BITS)) & 0x7f); }
+static inline uint8_t tag_of(uint64_t h) {
+    uint8_t t = (uint8_t)((h >> (25 - GROUP_BITS)) & 0x7f);
+    return t == CTRL_SENTINEL ? 0 : t;
+}
 
 /* Region -> group map: an entry is region << 8 | 0x80 | group, 0 when free.
  * Entries are only ever added, with a compare-and-swap, so a lookup is one
@@ -134,18 +146,16 @@ static inline struct shard *shard_of(uintptr_t p, uint64_t h) {
     return &shards[group_of(p) << GROUP_BITS | (uint32_t)(h >> (64 - GROUP_BITS))];
 }
 
-/* The first slot of the home window of hash h in a table of cap slots. */
-static inline uint32_t home_of(uint64_t h, uint32_t cap) {
+/* The home window of hash h in a table of nwin windows. */
+static inline uint32_t home_of(uint64_t h, uint32_t nwin) {
     uint64_t bits = (h >> (32 - GROUP_BITS)) & 0xffffffffu;
-    return (uint32_t)(bits * (cap / WIN) >> 32) * WIN;
+    return (uint32_t)(bits * nwin >> 32);
 }
 
-static inline uint32_t next_win(uint32_t w, uint32_t cap) {
-    return w + WIN == cap ? 0 : w + WIN;
-}
+static inline uint32_t next_win(uint32_t w, uint32_t nwin) { return w + 1 == nwin ? 0 : w + 1; }
 
-static inline __m128i win_load(const uint8_t *ctrl, uint32_t w) {
-    return _mm_load_si128((const __m128i *)(ctrl + w));
+static inline __m128i win_load(const struct window *w) {
+    return _mm_load_si128((const __m128i *)w->ctrl);
 }
 
 /* Bit i set when slot i of the window holds `tag`. */
@@ -160,80 +170,82 @@ static inline unsigned win_empty(__m128i c) {
     return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_set1_epi8((char)CTRL_EMPTY)));
 }
 
-/* The slot holding kp, or -1. *freeslot (when not NULL) gets the first empty
- * or deleted slot on the probe path, or -1, for an insertion after a miss. */
-static inline int64_t find(const struct shard *s, uint64_t kp, uint64_t h, int64_t *freeslot) {
+struct slot {
+    struct window *w;
+    int i; /* -1: none */
+};
+
+/* The slot holding kp (i = -1 when absent). *freeslot (when not NULL) gets the
+ * first empty or deleted slot on the probe path, for an insertion after a miss. */
+static inline struct slot find(const struct shard *s, uint64_t kp, uint64_t h,
+                               struct slot *freeslot) {
     uint8_t tag = tag_of(h);
-    uint32_t cap = s->cap, w = home_of(h, cap);
+    uint32_t nwin = s->nwin, wi = home_of(h, nwin);
     if (freeslot)
-        *freeslot = -1;
-    for (uint32_t n = 0; n < cap; n += WIN, w = next_win(w, cap)) {
-        __m128i c = win_load(s->ctrl, w);
+        freeslot->i = -1;
+    for (uint32_t n = 0; n < nwin; n++, wi = next_win(wi, nwin)) {
+        struct window *w = &s->win[wi];
+        __m128i c = win_load(w);
         for (unsigned m = win_match(c, tag); m; m &= m - 1) {
-            uint32_t i = w + (uint32_t)__builtin_ctz(m);
-            if ((s->recs[i].key & PTR_MASK) == kp)
-                return i;
+            int i = __builtin_ctz(m);
+            if ((w->rec[i].key & PTR_MASK) == kp)
+                return (struct slot){w, i};
         }
         unsigned f = win_free(c);
-        if (freeslot && *freeslot < 0 && f)
-            *freeslot = w + (uint32_t)__builtin_ctz(f);
+        if (freeslot && freeslot->i < 0 && f)
+            *freeslot = (struct slot){w, __builtin_ctz(f)};
         if (win_empty(c))
-            return -1;
+            break;
     }
-    return -1;
+    return (struct slot){NULL, -1};
 }
 
-/* The largest multiple of WIN slots whose control bytes and records fit in
- * `pages` pages. */
-static inline uint32_t cap_for_pages(uint64_t pages) {
-    return (uint32_t)(pages * PAGE / (1 + sizeof(rec_t)) / WIN * WIN);
-}
-
-/* Rebuilds the shard with room for at least `want` slots, dropping tombstones. */
-static int shard_rehash(struct shard *s, uint32_t want) {
-    uint64_t bytes = ((uint64_t)want * (1 + sizeof(rec_t)) + PAGE - 1) / PAGE * PAGE;
-    uint32_t ncap = cap_for_pages(bytes / PAGE);
-    if (ncap < want) { /* rounding lost a window: one more page */
-        bytes += PAGE;
-        ncap = cap_for_pages(bytes / PAGE);
-    }
-    uint8_t *map = lc__mmap(bytes);
-    if (!map)
+/* Rebuilds the shard with nwin windows, dropping tombstones. */
+static int shard_rehash(struct shard *s, uint32_t nwin) {
+    nwin = (nwin + WIN_PER_PAGE - 1) / WIN_PER_PAGE * WIN_PER_PAGE;
+    uint64_t bytes = (uint64_t)nwin * sizeof(struct window);
+    struct window *nw = lc__mmap(bytes);
+    if (!nw)
         return -1;
-    memset(map, CTRL_EMPTY, ncap);
-    rec_t *nrecs = (rec_t *)(map + ncap); /* ncap is a multiple of 16: aligned */
-    for (uint32_t i = 0; i < s->cap; i++) {
-        if (s->ctrl[i] & 0x80)
-            continue;
-        uint64_t h = hash_key(s->recs[i].key & PTR_MASK);
-        uint32_t w = home_of(h, ncap);
-        unsigned f;
-        while (!(f = win_free(win_load(map, w))))
-            w = next_win(w, ncap);
-        uint32_t j = w + (uint32_t)__builtin_ctz(f);
-        map[j] = tag_of(h);
-        nrecs[j] = s->recs[i];
+    for (uint32_t wi = 0; wi < nwin; wi++) {
+        memset(nw[wi].ctrl, CTRL_EMPTY, WSLOTS);
+        nw[wi].ctrl[WSLOTS] = CTRL_SENTINEL;
     }
-    lc__munmap(s->ctrl, s->bytes);
-    s->ctrl = map;
-    s->recs = nrecs;
-    s->cap = ncap;
+    for (uint32_t oi = 0; oi < s->nwin; oi++) {
+        const struct window *ow = &s->win[oi];
+        for (int i = 0; i < WSLOTS; i++) {
+            if (ow->ctrl[i] & 0x80)
+                continue;
+            uint64_t h = hash_key(ow->rec[i].key & PTR_MASK);
+            uint32_t wi = home_of(h, nwin);
+            unsigned f;
+            while (!(f = win_free(win_load(&nw[wi]))))
+                wi = next_win(wi, nwin);
+            int j = __builtin_ctz(f);
+            nw[wi].ctrl[j] = tag_of(h);
+            nw[wi].rec[j] = ow->rec[i];
+        }
+    }
+    lc__munmap(s->win, s->bytes);
+    s->win = nw;
+    s->nwin = nwin;
     s->bytes = bytes;
     s->tombs = 0;
     return 0;
 }
 
 /* Makes room for one more record: rehash when 7/8 of the slots would be used,
- * in place when tombstones are most of that, with 1.5x the slots otherwise. */
+ * in place when tombstones are most of that, with 1.5x the windows otherwise. */
 static inline int shard_reserve(struct shard *s) {
-    if (LC_LIKELY((uint64_t)(s->count + s->tombs + 1) * 8 <= (uint64_t)s->cap * 7))
+    uint64_t cap = (uint64_t)s->nwin * WSLOTS;
+    if (LC_LIKELY((uint64_t)(s->count + s->tombs + 1) * 8 <= cap * 7))
         return 0;
-    uint32_t want = s->cap;
-    if (!want)
-        want = cap_for_pages(1);
-    else if ((uint64_t)(s->count + 1) * 16 > (uint64_t)s->cap * 7)
-        want = s->cap + s->cap / 2;
-    return shard_rehash(s, want);
+    uint32_t nwin = s->nwin;
+    if (!nwin)
+        nwin = WIN_PER_PAGE;
+    else if ((uint64_t)(s->count + 1) * 16 > cap * 7)
+        nwin = nwin + nwin / 2;
+    return shard_rehash(s, nwin);
 }
 
 static void big_put(uintptr_t p, uint64_t size) {
@@ -283,20 +295,21 @@ int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
         goto out;
     if (shard_reserve(s))
         goto out;
-    int64_t freeslot;
-    int64_t i = find(s, kp, h, &freeslot);
-    if (i < 0) { /* the usual case; a hit is a stale record for a reused address */
-        if (LC_UNLIKELY(freeslot < 0))
+    struct slot fs;
+    struct slot at = find(s, kp, h, &fs);
+    if (at.i < 0) { /* the usual case; a hit is a stale record for a reused address */
+        if (LC_UNLIKELY(fs.i < 0))
             goto out; /* cannot happen below 7/8 load; never write out of bounds */
-        i = freeslot;
-        if (s->ctrl[i] == CTRL_DELETED)
+        at = fs;
+        if (at.w->ctrl[at.i] == CTRL_DELETED)
             s->tombs--;
-        s->ctrl[i] = tag_of(h);
+        at.w->ctrl[at.i] = tag_of(h);
         s->count++;
     }
-    s->recs[i].key = key;
-    s->recs[i].stack = stack;
-    s->recs[i].size = sz32;
+    rec_t *r = &at.w->rec[at.i];
+    r->key = key;
+    r->stack = stack;
+    r->size = sz32;
     inserted = 1;
 out:
     lc__spin_unlock(&s->lock);
@@ -324,18 +337,17 @@ int lc__table_remove(uintptr_t p, struct lc_rec_info *out) {
     lc__spin_lock(&s->lock);
     if (!s->count)
         goto out;
-    int64_t i = find(s, kp, h, NULL);
-    if (i < 0)
+    struct slot at = find(s, kp, h, NULL);
+    if (at.i < 0)
         goto out;
-    decode(&s->recs[i], out);
+    decode(&at.w->rec[at.i], out);
     found = 1;
     s->count--;
     /* An empty slot in the window means no probe ever went past it. */
-    uint32_t w = (uint32_t)i & ~(uint32_t)(WIN - 1);
-    if (win_empty(win_load(s->ctrl, w))) {
-        s->ctrl[i] = CTRL_EMPTY;
+    if (win_empty(win_load(at.w))) {
+        at.w->ctrl[at.i] = CTRL_EMPTY;
     } else {
-        s->ctrl[i] = CTRL_DELETED;
+        at.w->ctrl[at.i] = CTRL_DELETED;
         s->tombs++;
     }
 out:
@@ -361,9 +373,10 @@ void lc__table_foreach(void (*fn)(const struct lc_rec_info *, void *), void *arg
             buf = nb;
             bufcap = s->count;
         }
-        for (uint32_t i = 0; i < s->cap && n < s->count; i++)
-            if (!(s->ctrl[i] & 0x80))
-                buf[n++] = s->recs[i];
+        for (uint32_t wi = 0; wi < s->nwin && n < s->count; wi++)
+            for (int i = 0; i < WSLOTS; i++)
+                if (!(s->win[wi].ctrl[i] & 0x80))
+                    buf[n++] = s->win[wi].rec[i];
         lc__spin_unlock(&s->lock);
         for (size_t i = 0; i < n; i++) {
             struct lc_rec_info info;
@@ -382,10 +395,9 @@ void lc__table_clear(void) {
     for (int si = 0; si < NSHARDS; si++) {
         struct shard *s = &shards[si];
         lc__spin_lock(&s->lock);
-        lc__munmap(s->ctrl, s->bytes);
-        s->ctrl = NULL;
-        s->recs = NULL;
-        s->cap = s->count = s->tombs = 0;
+        lc__munmap(s->win, s->bytes);
+        s->win = NULL;
+        s->nwin = s->count = s->tombs = 0;
         s->bytes = 0;
         lc__spin_unlock(&s->lock);
     }

@@ -62,8 +62,8 @@ static void text_ranges_init(void) {
     if (__start_lc_body_text) { /* body_hi is inclusive, as in lc__in_body_text */
         body_lo = (uintptr_t)__start_lc_body_text;
         body_hi = (uintptr_t)__stop_lc_body_text;
-    } else {
-        body_lo = 1;
+    } else { /* the range [0, 0]: a captured frame is never at address 0 */
+        body_lo = 0;
         body_hi = 0;
     }
 }
@@ -88,11 +88,16 @@ static inline struct stack_rec *rec_of(uint32_t id) {
  * serial chain of multiplications (about 6 cycles a frame): each frame is
  * multiplied on its own, so the products overlap in the pipeline, and only a
  * rotate and an xor link consecutive frames, which keeps the order significant.
- * A final avalanche spreads the bits; equal hashes are confirmed by memcmp. */
-static inline uint32_t hash_pcs(const uintptr_t *pcs, int n) {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
-    for (int i = 0; i < n; i++)
-        h = ((h << 23) | (h >> 41)) ^ (pcs[i] * 0xff51afd7ed558ccdull);
+ * A final avalanche spreads the bits; equal hashes are confirmed by memcmp.
+ * The capture computes it while it scans the frames (hash_step), see below. */
+#define HASH_SEED 0x9e3779b97f4a7c15ull
+
+static inline uint64_t hash_step(uint64_t h, uintptr_t pc) {
+    return ((h << 23) | (h >> 41)) ^ (pc * 0xff51afd7ed558ccdull);
+}
+
+static inline uint32_t hash_final(uint64_t h, int n) {
+    h ^= (uint64_t)n;
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ull;
     h ^= h >> 29;
@@ -103,8 +108,7 @@ static inline int same(const struct stack_rec *r, uint32_t hash, const uintptr_t
     return r->hash == hash && r->depth == n && memcmp(r->pcs, pcs, n * sizeof *pcs) == 0;
 }
 
-static uint32_t depot_put(const uintptr_t *pcs, int n) {
-    uint32_t hash = hash_pcs(pcs, n);
+static uint32_t depot_put(const uintptr_t *pcs, int n, uint32_t hash) {
     uint32_t slot = hash & (IDX_SIZE - 1);
     for (;;) {
         uint32_t id = __atomic_load_n(&depot.idx[slot], __ATOMIC_ACQUIRE);
@@ -171,14 +175,21 @@ LC_HOOK_TEXT uint32_t lc__stack_capture(int depth) {
         n = unw_backtrace(buf, depth + HOOK_FRAMES_MAX);
         skip = skip_hook_frames(buf, n);
     }
-    int keep = 0;
+    /* One pass keeps frames up to `depth` or the harness's body trampoline
+     * and hashes them. */
     uintptr_t *pcs = (uintptr_t *)buf + skip;
     int avail = n - skip < depth ? n - skip : depth;
-    while (keep < avail && (pcs[keep] < body_lo || pcs[keep] > body_hi))
-        keep++;
+    uint64_t h = HASH_SEED;
+    int keep = 0;
+    for (; keep < avail; keep++) {
+        uintptr_t pc = pcs[keep];
+        if (LC_UNLIKELY(pc - body_lo <= body_hi - body_lo))
+            break;
+        h = hash_step(h, pc);
+    }
     if (keep == 0)
         return 0;
-    return depot_put(pcs, keep);
+    return depot_put(pcs, keep, hash_final(h, keep));
 }
 
 int lc__stack_get(uint32_t id, const uintptr_t **pcs, uint32_t *epoch) {

@@ -156,7 +156,7 @@ static void console_line(const struct lc_test_result *r) {
     const char *tag = r->verdict >= 0 && r->verdict <= LC_VERDICT_SKIPPED ? tags[r->verdict] : "  ???   ";
     printf("%s[%s]%s %s: %s\n", color ? colors[r->verdict] : "", tag, color ? "\033[0m" : "",
            r->name, r->message ? r->message : "");
-    if (r->details && r->verdict == LC_VERDICT_LEAK)
+    if (r->details && r->verdict != LC_VERDICT_CLEAN)
         fputs(r->details, stdout);
     fflush(stdout);
 }
@@ -183,6 +183,7 @@ static void restore_signals(void) {
 }
 
 static void finish_pending(void) {
+    lc__bench_settle();
     if (!cur.pending)
         return;
     cur.pending = 0;
@@ -255,8 +256,11 @@ _cmocka_run_group_tests(const char *name, const struct CMUnitTest *const tests,
     group_name = name ? lc__intern(name) : NULL;
     int rc = real(name, tests, n, setup, teardown);
     finish_pending();
-    if (run.ntests)
+    if (run.ntests || run.nbenchmarks)
         write_reports();
+    /* A corrupt or foreign baseline fails the run, every result kept. */
+    if (rc == 0 && lc__baseline_broken())
+        rc = 1;
     return rc;
 }
 
@@ -277,9 +281,10 @@ __attribute__((destructor)) static void harness_fini(void) {
     if (!harness_ready || getpid() != lc__st.owner_pid)
         return;
     finish_pending();
-    if (run.ntests) {
+    if (run.ntests || run.nbenchmarks) {
         write_reports();
         print_summary();
+        lc__bench_summary();
     }
 }
 
@@ -307,6 +312,12 @@ static void harness_init(void) {
         lc__fdset_free(&s);
     fflush(stdout);
     lc__guard_leave();
+    lc__baseline_load();
+}
+
+void lc__harness_prepare(void) {
+    harness_init();
+    finish_pending();
 }
 
 /* ---- per-iteration sampling ---- */
@@ -1071,6 +1082,9 @@ void lc_test_run(const char *name, const char *file, unsigned line,
     res->duration = now_seconds() - t0;
     res->series = c.snaps;
     res->nseries = c.nsnaps;
+    /* extended: the extra judged iterations plus the attribution iterations */
+    if (c.nsnaps > (size_t)c.warmup + c.measured)
+        res->extended = (unsigned)(c.nsnaps - c.warmup - c.measured);
     unsigned total_measured = measured;
     int leak = res->nfindings > 0;
     res->verdict = leak ? LC_VERDICT_LEAK : LC_VERDICT_CLEAN;
@@ -1099,6 +1113,7 @@ void lc_test_run(const char *name, const char *file, unsigned line,
                   total_measured == 1 ? "" : "s", attributed ? ", growth attributed with stacks" : "");
     }
     res->message = m.s;
+    lc__bench_judge_test(res, opts ? &opts->budget : NULL);
     if (leak) {
         struct sbuf d = {0};
         size_t shown = 0;
@@ -1122,7 +1137,7 @@ void lc_test_run(const char *name, const char *file, unsigned line,
     write_reports();
     lc__guard_leave();
 
-    if (leak) {
+    if (res->verdict != LC_VERDICT_CLEAN) {
         LC_PRINT_ERROR("leakcheck: %s: %s\n%s", res->name, res->message,
                        res->details ? res->details : "");
         _fail(file, (int)line);

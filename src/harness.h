@@ -12,5 +12,23 @@ struct lc_run *lc__harness_run(void);
 const char *lc__harness_group(void);
 /* Rewrites the JSON and JUnit reports (when configured), atomically. */
 void lc__harness_write_reports(void);
+/* Before a benchmark: the harness's one-time set-up, and the settling of a
+ * test (or benchmark) whose body longjmped out. */
+void lc__harness_prepare(void);
+
+/* ---- bench.c, called by the harness ---- */
+#include "leakcheck/bench.h"
+/* Settles a benchmark whose body longjmped out (it stays "did not finish")
+ * and closes an allocation-free region left open the same way. */
+void lc__bench_settle(void);
+/* Reads LEAKCHECK_BASELINE once; a missing or bad file is reported then. */
+void lc__baseline_load(void);
+/* 1 when the baseline file is corrupt or foreign: the run must exit non-zero. */
+int lc__baseline_broken(void);
+/* A finished test against its budget (may be NULL) and the baseline: may turn
+ * a clean verdict into "failed" and extends the message. Guard up or not. */
+void lc__bench_judge_test(struct lc_test_result *res, const lc_budget *budget);
+/* The benchmarks' and the baseline's summary lines at exit. */
+void lc__bench_summary(void);
 
 #endif

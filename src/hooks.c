@@ -9,6 +9,10 @@
  *  - A thread-local guard (initial-exec TLS: no __tls_get_addr, which would
  *    malloc) makes every allocation leakcheck itself causes a pass-through.
  *  - errno is preserved by free and by the bookkeeping.
+ *  - Allocation-free regions (bench.c) cost nothing on the fast path: the
+ *    thread's noalloc flag is read in on_alloc, which runs only while tracking
+ *    is on; the first violation's stack is captured there even when stacks
+ *    are off (unless LEAKCHECK_STACKS=0), the later ones are only counted.
  *  - A record is removed before its block goes back to glibc, so that another
  *    thread reusing the address can never have its record removed by us.
  *  - Blocks are glibc's own (no header), so a pointer the tracker never saw
@@ -61,6 +65,11 @@ LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
     struct lc_slot *s = lc__slot_get(gen);
     int cls = lc__thread_attributed(gen) ? LC_ATTRIBUTED : LC_BACKGROUND;
     uint32_t sid = lc__st.stacks ? lc__stack_capture(lc__st.depth) : 0;
+    if (LC_UNLIKELY(t->noalloc) && t->noalloc_count++ == 0) {
+        t->noalloc_size = n;
+        t->noalloc_stack = sid ? sid
+                         : lc__st.stacks_allowed ? lc__stack_capture(lc__st.depth) : 0;
+    }
     uint32_t iter = __atomic_load_n(&lc__st.iteration, __ATOMIC_RELAXED);
     if (lc__table_insert((uintptr_t)p, n, sid, iter, lc__slot_index(s), cls, gen))
         lc__slot_account_alloc(s, cls, n);

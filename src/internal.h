@@ -41,6 +41,12 @@ struct lc_tls {
     uint32_t slot_gen;      /* scope generation the slot was bound in */
     uint32_t attrib_gen;    /* scope generation in which this thread is attributed */
     struct lc_slot *slot;   /* counters of this thread */
+    /* Allocation-free regions (bench.c): on_alloc counts every allocation of
+     * this thread while noalloc > 0 and keeps the first one's stack and size. */
+    int noalloc;
+    uint32_t noalloc_stack;
+    uint64_t noalloc_count;
+    uint64_t noalloc_size;
 };
 extern __thread struct lc_tls lc__tls __attribute__((tls_model("initial-exec")));
 

@@ -3,6 +3,11 @@
  *   leakcheck run [options] -- CMD [ARGS]   run CMD with leak tracking preloaded
  *   leakcheck report FILE.json... [--format text|markdown] [--junit OUT.xml]
  *                                           summarize JSON reports, merge to JUnit
+ *   leakcheck compare OLD.json NEW.json [--tolerance PCT] [--format text|markdown]
+ *                                           allocation counts per benchmark and test,
+ *                                           exit 1 on a regression
+ *   leakcheck baseline update BASELINE.json REPORT.json... [--prune]
+ *                                           write a baseline from reports
  *   leakcheck options [--markdown]          the options table
  *   leakcheck --help | --version
  *
@@ -31,12 +36,15 @@
 #endif
 #define LC_LIBNAME "libleakcheck.so"
 
-int lc_cmd_report(int argc, char **argv); /* tools/report.c */
+#include "tool.h"
 
 static void usage(FILE *out) {
     fprintf(out,
             "usage: leakcheck run [options] -- CMD [ARGS...]\n"
             "       leakcheck report FILE.json... [--format text|markdown] [--junit OUT.xml]\n"
+            "       leakcheck compare OLD.json NEW.json [--tolerance PERCENT] "
+            "[--format text|markdown]\n"
+            "       leakcheck baseline update BASELINE.json REPORT.json... [--prune]\n"
             "       leakcheck options [--markdown]\n"
             "       leakcheck --help | --version\n"
             "\n"
@@ -48,6 +56,11 @@ static void usage(FILE *out) {
             "report: prints a summary of JSON reports (per test: verdict, growth per\n"
             "iteration, top finding) and with --junit merges them into one JUnit XML\n"
             "file. A missing, cut-short or foreign file: one line naming it, exit 2.\n"
+            "\n"
+            "compare: a table per benchmark and test of two reports or baselines (old,\n"
+            "new, delta, %%); exit 1 when a count grew beyond --tolerance (default 0:\n"
+            "counts are exact). baseline update: sets the baseline's entries from the\n"
+            "reports (--prune drops the others), written atomically.\n"
             "\n"
             "Options (flag for `run`, or the environment variable):\n");
     lc__options_print(out, 0);
@@ -204,6 +217,10 @@ int main(int argc, char **argv) {
         return cmd_run(argc - 2, argv + 2);
     if (strcmp(argv[1], "report") == 0)
         return lc_cmd_report(argc - 2, argv + 2);
+    if (strcmp(argv[1], "compare") == 0)
+        return lc_cmd_compare(argc - 2, argv + 2);
+    if (strcmp(argv[1], "baseline") == 0)
+        return lc_cmd_baseline(argc - 2, argv + 2);
     if (strcmp(argv[1], "options") == 0) {
         lc__options_print(stdout, argc > 2 && strcmp(argv[2], "--markdown") == 0);
         return 0;

@@ -23,24 +23,17 @@
 
 #include "../src/junit.h"
 #include "../src/xml.h"
+#include "tool.h"
 
 #define SCHEMA_NAME "leakcheck-report"
 #define SCHEMA_VERSION 1
-
-/* One loaded report: the parsed document (which owns every string the run
- * points to) and the run rebuilt from it. */
-struct loaded {
-    const char *path;
-    json_t *doc;
-    struct lc_run run;
-    const char *hostname, *timestamp;
-};
 
 /* Where a structural problem was found, for the one-line error. */
 struct ctx {
     const char *path;
     char *err;
     size_t errlen;
+    const char *cmd; /* the command named in errors */
 };
 
 static int fail(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -50,7 +43,7 @@ static int fail(struct ctx *c, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    snprintf(c->err, c->errlen, "leakcheck: report: %s: %s", c->path, what);
+    snprintf(c->err, c->errlen, "leakcheck: %s: %s: %s", c->cmd, c->path, what);
     return -1;
 }
 
@@ -322,8 +315,8 @@ static int load_bench(struct ctx *c, json_t *o, const char *where, struct lc_ben
     return 0;
 }
 
-static int load(struct loaded *l, char *err, size_t errlen) {
-    struct ctx c = {l->path, err, errlen};
+int lc_tool_report_load(struct loaded *l, char *err, size_t errlen) {
+    struct ctx c = {l->path, err, errlen, l->cmd ? l->cmd : "report"};
     /* Open it ourselves first: jansson's message for a missing file is less
      * direct than strerror. */
     FILE *f = fopen(l->path, "rb");
@@ -387,7 +380,7 @@ static int load(struct loaded *l, char *err, size_t errlen) {
     return 0;
 }
 
-static void unload(struct loaded *l) {
+void lc_tool_report_unload(struct loaded *l) {
     for (size_t i = 0; l->run.tests && i < l->run.ntests; i++) {
         struct lc_test_result *t = &l->run.tests[i];
         for (size_t k = 0; t->findings && k < t->nfindings; k++) {
@@ -433,6 +426,10 @@ static void put(FILE *out, const char *s, enum format fmt) {
             fputc(*p, out);
         }
     }
+}
+
+void lc_tool_put(FILE *out, const char *s, int markdown) {
+    put(out, s, markdown ? FMT_MARKDOWN : FMT_TEXT);
 }
 
 /* Growth per judged iteration from the series: live at the end of the last
@@ -625,7 +622,7 @@ static void totals(FILE *out, const struct loaded *ls, size_t n, enum format fmt
 
 /* ---- the merged JUnit file ---- */
 
-static int write_atomic(const char *path, const char *data, size_t len) {
+int lc_tool_write_atomic(const char *path, const char *data, size_t len, const char *cmd) {
     char *tmp;
     if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
         return -1;
@@ -651,7 +648,7 @@ static int write_atomic(const char *path, const char *data, size_t len) {
     }
     free(tmp);
     if (fd < 0 || saved) {
-        fprintf(stderr, "leakcheck: report: cannot write '%s': %s\n", path, strerror(saved));
+        fprintf(stderr, "leakcheck: %s: cannot write '%s': %s\n", cmd, path, strerror(saved));
         return -1;
     }
     return 0;
@@ -670,7 +667,7 @@ static int write_junit(const char *path, const struct loaded *ls, size_t n) {
         fprintf(stderr, "leakcheck: report: out of memory rendering '%s'\n", path);
         rc = -1;
     } else {
-        rc = write_atomic(path, b.data, b.len);
+        rc = lc_tool_write_atomic(path, b.data, b.len, "report");
     }
     lc__buf_free(&b);
     return rc;
@@ -748,7 +745,7 @@ int lc_cmd_report(int argc, char **argv) {
      * never leaves a partial summary or a merged JUnit file missing a binary. */
     for (size_t k = 0; k < nfiles; k++) {
         ls[k].path = files[k];
-        if (load(&ls[k], err, sizeof err)) {
+        if (lc_tool_report_load(&ls[k], err, sizeof err)) {
             fprintf(stderr, "%s\n", err);
             rc = 2;
             nfiles = k + 1;
@@ -767,7 +764,7 @@ int lc_cmd_report(int argc, char **argv) {
             rc = 2;
     }
     for (size_t k = 0; k < nfiles; k++)
-        unload(&ls[k]);
+        lc_tool_report_unload(&ls[k]);
     free(ls);
     free(files);
     return rc;

@@ -43,6 +43,7 @@
 #include <cmocka.h>
 
 #include "core.h"
+#include "bench.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,7 +55,9 @@ extern "C" {
 #define LC_CHECK_FDS 4u
 
 /* Means "zero" in an lc_test_options field where 0 means "the default". */
+#ifndef LEAKCHECK_NONE
 #define LEAKCHECK_NONE (-1)
+#endif
 
 typedef struct lc_test_options {
     int warmup;      /* warm-up iterations; 0: LEAKCHECK_WARMUP; LEAKCHECK_NONE: none */
@@ -71,6 +74,10 @@ typedef struct lc_test_options {
      * destroy balances out. */
     void (*setup)(void **state);
     void (*teardown)(void **state);
+    /* Allocation budget per measured iteration (bench.h): the largest
+     * iteration's allocations, bytes and peak live bytes above the iteration's
+     * start. Exceeding it fails the test (verdict "failed"). */
+    lc_budget budget;
 } lc_test_options;
 
 /* Runs body as a leakcheck test: the engine behind LEAKCHECK_TEST. Callable
@@ -80,7 +87,9 @@ LC_API void lc_test_run(const char *name, const char *file, unsigned line,
                         void (*body)(void **state), void **state,
                         const lc_test_options *opts);
 
+#ifndef LC_PP_UNUSED
 #define LC_PP_UNUSED __attribute__((unused))
+#endif
 
 /* Defines a cmocka test function `name` whose body is checked for leaks. */
 #define LEAKCHECK_TEST(name) LEAKCHECK_TEST_WITH(name, {0})

@@ -28,6 +28,8 @@ int lc__rules_parse(const char *text, const char *origin, struct lc_suppression 
 int lc__suppressions_load(const char *path, char *err, size_t errlen);
 /* Every rule in force (built-in ones until lc__suppressions_load ran). */
 struct lc_suppression *lc__suppressions(size_t *n);
+/* Only the rules of the LEAKCHECK_SUPPRESSIONS file (the harness's set). */
+struct lc_suppression *lc__suppressions_user(size_t *n);
 
 /* A surviving site with its symbolized stack. */
 struct lc_report_site {

@@ -151,6 +151,13 @@ int lc__suppressions_load(const char *path, char *err, size_t errlen) {
     return rc;
 }
 
+struct lc_suppression *lc__suppressions_user(size_t *n) {
+    size_t nb;
+    lc__builtin_suppressions(&nb);
+    *n = all && nall > nb ? nall - nb : 0;
+    return all ? all + nb : NULL;
+}
+
 struct lc_suppression *lc__suppressions(size_t *n) {
     if (!all)
         return lc__builtin_suppressions(n);

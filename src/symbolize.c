@@ -422,8 +422,18 @@ static int symbolize(const uintptr_t *pcs, int n, uint32_t epoch, lc_frame *fram
     int out = 0;
     for (int i = 0; i < n && out < max; i++) {
         const struct pc_entry *e = lookup_pc(proc, pcs[i], epoch);
-        for (uint32_t k = 0; k < e->count && out < max; k++)
-            frames[out++] = fstore[e->first + k];
+        /* a leakcheck wrapper in mid-stack (fopen, pthread_create) keeps its
+         * name, the call it stands for, but not our file and line */
+        int wrapper = lc__in_hook_text(pcs[i] - 1);
+        for (uint32_t k = 0; k < e->count && out < max; k++) {
+            frames[out] = fstore[e->first + k];
+            if (wrapper) {
+                frames[out].file = NULL;
+                frames[out].line = 0;
+                frames[out].inlined = 0;
+            }
+            out++;
+        }
     }
     while (out > 1 && is_crt_frame(&frames[out - 1]))
         out--;

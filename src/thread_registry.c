@@ -82,8 +82,11 @@ struct tramp {
 
 static void on_thread_end(void *p) {
     struct lc_thread_rec *r = p;
-    if (r)
-        __atomic_store_n(&r->exited, 1, __ATOMIC_RELEASE);
+    if (!r)
+        return;
+    /* keep the name: an exited thread is gone from /proc */
+    pthread_getname_np(pthread_self(), r->name, sizeof r->name);
+    __atomic_store_n(&r->exited, 1, __ATOMIC_RELEASE);
 }
 
 /* In the body section: stacks captured on the thread stop here, so the

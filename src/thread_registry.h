@@ -20,6 +20,7 @@ struct lc_thread_rec {
     int detached;       /* created detached, or pthread_detach'ed */
     int exited;         /* the start routine returned, exited or was cancelled */
     int joined;
+    char name[16];      /* the thread's name when it ended (pthread_getname_np) */
 };
 
 int lc__registry_init(void);

@@ -203,6 +203,32 @@ with tempfile.TemporaryDirectory() as tmp:
     check("JUnit: a benchmark within budget has no failure",
           cases["bench_budget_ok"].find("failure") is None)
 
+    # ---- n: LEAKCHECK_BENCH_N, .n, LEAKCHECK_BENCH_TIME_MS ----
+    rn = Run(tmp, "n10", LEAKCHECK_BENCH_N="10")
+    check("LEAKCHECK_BENCH_N=10: n is 10, the per-op counts are the same",
+          rn.benches["bench_malloc_one"]["n"] == 10 and
+          rn.benches["bench_malloc_one"]["allocs_per_op"] == 1 and
+          rn.benches["bench_malloc_one"]["bytes_per_op"] == 64)
+    check("LEAKCHECK_BENCH_N=10: net growth and peak follow n (10 nodes of 24 B)",
+          rn.benches["bench_leaky_list"]["n"] == 10 and
+          rn.benches["bench_leaky_list"]["net_blocks"] == 10 and
+          rn.benches["bench_leaky_list"]["peak_bytes"] == 240)
+    check("a benchmark's .n wins over LEAKCHECK_BENCH_N",
+          rn.benches["bench_digits"]["n"] == 1000 and
+          rn.benches["bench_background_thread"]["n"] == 1000)
+    # A 1 ms limit may lower the others' n (how far depends on the machine's
+    # load, so it is not checked); a fixed .n never moves.
+    rn = Run(tmp, "time1", LEAKCHECK_BENCH_TIME_MS="1")
+    check("a benchmark's .n wins over LEAKCHECK_BENCH_TIME_MS",
+          rn.benches["bench_digits"]["n"] == 1000 and
+          rn.benches["bench_background_thread"]["n"] == 1000 and
+          rn.benches["bench_digits"]["allocs_per_op"] == 2.89)
+    p = subprocess.run([BINARY], env=clean_env(LEAKCHECK_BENCH_N="0"), capture_output=True,
+                       text=True, timeout=60)
+    check("LEAKCHECK_BENCH_N=0 is refused before any test (exit 2, the accepted range)",
+          p.returncode == 2 and "LEAKCHECK_BENCH_N" in p.stderr and
+          "1..1000000000" in p.stderr and "RUN" not in p.stdout)
+
     # ---- baselines ----
     bl = os.path.join(tmp, "baseline.json")
     r1 = Run(tmp, "missing", LEAKCHECK_BASELINE=bl)

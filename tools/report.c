@@ -432,22 +432,26 @@ void lc_tool_put(FILE *out, const char *s, int markdown) {
     put(out, s, markdown ? FMT_MARKDOWN : FMT_TEXT);
 }
 
-/* Growth per judged iteration from the series: live at the end of the last
- * iteration minus live at the end of the warm-up, divided by the iterations
- * after the warm-up. Returns 0 when the series cannot tell. */
+/* Growth per iteration as the test judged it: the sum, over the memory
+ * findings, of each finding's mean growth per judged iteration (the figure of
+ * the test's own message). Returns 0 when there is no memory finding. */
 static int growth(const struct lc_test_result *t, double *blocks, double *bytes) {
-    if (t->nseries == 0 || t->warmup >= t->nseries)
-        return 0;
-    const struct lc_snapshot *end = &t->series[t->nseries - 1];
-    uint64_t b0 = 0, y0 = 0;
-    if (t->warmup) {
-        b0 = t->series[t->warmup - 1].live_blocks;
-        y0 = t->series[t->warmup - 1].live_bytes;
+    int any = 0;
+    *blocks = *bytes = 0;
+    for (size_t i = 0; i < t->nfindings; i++) {
+        const struct lc_finding *f = &t->findings[i];
+        if (f->kind != LC_FINDING_MEMORY || !f->ngrowth || !f->growth_blocks)
+            continue;
+        double b = 0, y = 0;
+        for (unsigned k = 0; k < f->ngrowth; k++) {
+            b += (double)f->growth_blocks[k];
+            y += f->growth_bytes ? (double)f->growth_bytes[k] : 0;
+        }
+        *blocks += b / f->ngrowth;
+        *bytes += y / f->ngrowth;
+        any = 1;
     }
-    double n = (double)(t->nseries - t->warmup);
-    *blocks = ((double)end->live_blocks - (double)b0) / n;
-    *bytes = ((double)end->live_bytes - (double)y0) / n;
-    return 1;
+    return any;
 }
 
 /* The first finding's summary line; reports without summaries (`leakcheck
@@ -490,7 +494,7 @@ static void put_name(FILE *out, const struct lc_test_result *t, enum format fmt)
 
 static void print_growth(FILE *out, const struct lc_test_result *t) {
     double bl, by;
-    if (!growth(t, &bl, &by)) {
+    if (t->nseries == 0) {
         /* No series (process mode): what was still live at the end. */
         uint64_t blocks = 0, bytes = 0;
         for (size_t i = 0; i < t->nfindings; i++) {
@@ -504,8 +508,23 @@ static void print_growth(FILE *out, const struct lc_test_result *t) {
             fputs("-", out);
         return;
     }
-    fprintf(out, "%+.4g block%s, %+.4g B per iteration", bl, bl == 1 || bl == -1 ? "" : "s",
-            by);
+    unsigned threads = 0, fds = 0;
+    for (size_t i = 0; i < t->nfindings; i++) {
+        threads += t->findings[i].kind == LC_FINDING_THREAD;
+        fds += t->findings[i].kind == LC_FINDING_FD;
+    }
+    const char *sep = "";
+    if (growth(t, &bl, &by)) {
+        fprintf(out, "%+.4g block%s, %+.4g B per iteration", bl,
+                bl == 1 || bl == -1 ? "" : "s", by);
+        sep = "; ";
+    }
+    if (threads)
+        fprintf(out, "%s%u thread%s", sep, threads, threads == 1 ? "" : "s");
+    if (fds)
+        fprintf(out, "%s%s%u fd%s", threads ? ", " : sep, "", fds, fds == 1 ? "" : "s");
+    if (!threads && !fds && !*sep)
+        fputs("no growth", out);
 }
 
 static void summary_text(FILE *out, const struct loaded *l) {

@@ -91,10 +91,13 @@ for c in "${configs[@]}"; do
 done
 
 echo
-echo "2-thread speedup (median Mops/s with 2 threads / with 1 thread):"
+echo "2-thread speedup: median Mops/s with 2 threads / with 1 thread (needs two idle"
+echo "CPUs), and 2 x CPU ns/op with 1 thread / with 2 (what contention alone leaves):"
 for m in native-d0 native-d20 count-d0 stacks-d0 stacks-d20; do
-    printf '  %-11s %sx\n' "$m" "$(div "$(median "$tmp/$m-t2.mops")" \
-        "$(median "$tmp/$m-t1.mops")")"
+    printf '  %-11s %5sx   %5sx\n' "$m" "$(div "$(median "$tmp/$m-t2.mops")" \
+        "$(median "$tmp/$m-t1.mops")")" \
+        "$(div "$(awk -v c="$(median "$tmp/$m-t1.cpu")" 'BEGIN {print 2 * c}')" \
+        "$(median "$tmp/$m-t2.cpu")")"
 done
 
 echo

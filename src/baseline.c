@@ -13,12 +13,9 @@
 #include <string.h>
 
 static const struct lc_bl_metric bench_metrics[] = {
-    {"allocs", "allocs/op", 1, 0, 1},
-    {"frees", "frees/op", 1, 0, 0},
-    {"bytes", "bytes/op", 1, 0, 1},
-    {"peak_bytes", "peak bytes", 0, 1, 1},
-    {"net_blocks", "net blocks", 0, 1, 1},
-    {"net_bytes", "net bytes", 0, 1, 1},
+    {"allocs", "allocs/op", 1, 0, 1},      {"frees", "frees/op", 1, 0, 0},
+    {"bytes", "bytes/op", 1, 0, 1},        {"peak_bytes", "peak bytes", 0, 1, 1},
+    {"net_blocks", "net blocks", 0, 1, 1}, {"net_bytes", "net bytes", 0, 1, 1},
 };
 static const struct lc_bl_metric test_metrics[] = {
     {"allocs", "allocs/iter", 0, 0, 1},
@@ -26,8 +23,12 @@ static const struct lc_bl_metric test_metrics[] = {
     {"peak_bytes", "peak bytes/iter", 0, 0, 1},
 };
 
-const char *lc__bl_section(int kind) { return kind == LC_BL_BENCH ? "benchmarks" : "tests"; }
-const char *lc__bl_kind_name(int kind) { return kind == LC_BL_BENCH ? "benchmark" : "test"; }
+const char *lc__bl_section(int kind) {
+    return kind == LC_BL_BENCH ? "benchmarks" : "tests";
+}
+const char *lc__bl_kind_name(int kind) {
+    return kind == LC_BL_BENCH ? "benchmark" : "test";
+}
 
 const struct lc_bl_metric *lc__bl_metrics(int kind, size_t *n) {
     if (kind == LC_BL_BENCH) {
@@ -80,7 +81,8 @@ static int validate_entry(int kind, const char *key, json_t *e, char *err, size_
         if (!v)
             return problem(err, errlen, "%s.\"%s\".%s is missing", sec, key, m[i].key);
         if (!json_is_integer(v))
-            return problem(err, errlen, "%s.\"%s\".%s is not an integer", sec, key, m[i].key);
+            return problem(err, errlen, "%s.\"%s\".%s is not an integer", sec, key,
+                           m[i].key);
         if (json_integer_value(v) < 0 && strncmp(m[i].key, "net_", 4) != 0)
             return problem(err, errlen, "%s.\"%s\".%s is negative", sec, key, m[i].key);
     }
@@ -91,37 +93,41 @@ static int validate_entry(int kind, const char *key, json_t *e, char *err, size_
                            sec, key);
         json_t *dd = json_object_get(e, "data_dependent");
         if (dd && !json_is_boolean(dd))
-            return problem(err, errlen, "%s.\"%s\".data_dependent is not a boolean", sec, key);
+            return problem(err, errlen, "%s.\"%s\".data_dependent is not a boolean", sec,
+                           key);
     } else {
         json_t *sites = json_object_get(e, "leak_sites");
         if (sites && !json_is_array(sites))
             return problem(err, errlen, "%s.\"%s\".leak_sites is not an array", sec, key);
         for (size_t i = 0; sites && i < json_array_size(sites); i++)
             if (!json_is_string(json_array_get(sites, i)))
-                return problem(err, errlen, "%s.\"%s\".leak_sites[%zu] is not a string", sec,
-                               key, i);
+                return problem(err, errlen, "%s.\"%s\".leak_sites[%zu] is not a string",
+                               sec, key, i);
     }
     return 0;
 }
 
 int lc__bl_validate(json_t *doc, char *err, size_t errlen) {
     if (!json_is_object(doc))
-        return problem(err, errlen, "not a leakcheck baseline (the document is not an object)");
+        return problem(err, errlen,
+                       "not a leakcheck baseline (the document is not an object)");
     json_t *schema = json_object_get(doc, "schema");
     const char *name = json_string_value(json_object_get(schema, "name"));
     if (!name)
         return problem(err, errlen, "not a leakcheck baseline (no schema.name)");
     if (strcmp(name, LC_BASELINE_SCHEMA_NAME) != 0)
-        return problem(err, errlen, "not a leakcheck baseline (schema.name is \"%.100s\", not \"%s\")",
+        return problem(err, errlen,
+                       "not a leakcheck baseline (schema.name is \"%.100s\", not \"%s\")",
                        name, LC_BASELINE_SCHEMA_NAME);
     json_t *ver = json_object_get(schema, "version");
     if (!json_is_integer(ver))
         return problem(err, errlen, "schema.version is missing or not an integer");
     if (json_integer_value(ver) != LC_BASELINE_SCHEMA_VERSION)
-        return problem(err, errlen,
-                       "baseline schema version %lld is not supported (this leakcheck reads "
-                       "version %d)",
-                       (long long)json_integer_value(ver), LC_BASELINE_SCHEMA_VERSION);
+        return problem(
+            err, errlen,
+            "baseline schema version %lld is not supported (this leakcheck reads "
+            "version %d)",
+            (long long)json_integer_value(ver), LC_BASELINE_SCHEMA_VERSION);
     for (int kind = LC_BL_BENCH; kind <= LC_BL_TEST; kind++) {
         json_t *sec = json_object_get(doc, lc__bl_section(kind));
         if (!sec) /* an absent section is an empty one */

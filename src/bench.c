@@ -50,7 +50,8 @@ struct tbuf {
     size_t len, cap;
 };
 
-static void tb_printf(struct tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tb_printf(struct tbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void tb_printf(struct tbuf *b, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -106,9 +107,9 @@ enum { BL_OFF = 0, BL_MISSING, BL_OK, BL_BAD };
 static struct {
     int loaded;
     int state;
-    int update;        /* LEAKCHECK_BASELINE_UPDATE: write, do not gate */
+    int update; /* LEAKCHECK_BASELINE_UPDATE: write, do not gate */
     char path[4096];
-    json_t *doc;       /* BL_OK, or BL_MISSING when updating */
+    json_t *doc; /* BL_OK, or BL_MISSING when updating */
     unsigned regressions, improvements, added, written;
     int write_failed;
 } bl;
@@ -127,16 +128,19 @@ void lc__baseline_load(void) {
     FILE *f = fopen(bl.path, "rb");
     if (!f && errno == ENOENT) {
         bl.state = BL_MISSING;
-        fprintf(stderr, "leakcheck: baseline '%s' does not exist: counts are not compared%s\n",
+        fprintf(stderr,
+                "leakcheck: baseline '%s' does not exist: counts are not compared%s\n",
                 bl.path,
-                bl.update ? "; this run writes it"
-                          : " (LEAKCHECK_BASELINE_UPDATE=1 or `leakcheck baseline update` writes "
-                            "one)");
+                bl.update
+                    ? "; this run writes it"
+                    : " (LEAKCHECK_BASELINE_UPDATE=1 or `leakcheck baseline update` writes "
+                      "one)");
         if (bl.update)
             bl.doc = lc__bl_new();
     } else if (!f) {
         bl.state = BL_BAD;
-        fprintf(stderr, "leakcheck: baseline '%s': cannot read: %s\n", bl.path, strerror(errno));
+        fprintf(stderr, "leakcheck: baseline '%s': cannot read: %s\n", bl.path,
+                strerror(errno));
     } else {
         json_error_t je;
         bl.doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
@@ -145,9 +149,11 @@ void lc__baseline_load(void) {
         if (!bl.doc) {
             bl.state = BL_BAD;
             int eof = strstr(je.text, "premature end") || strstr(je.text, "end of file");
-            fprintf(stderr, "leakcheck: baseline '%s': not valid JSON at line %d, column %d: %s%s\n",
-                    bl.path, je.line, je.column, je.text,
-                    eof ? " (the file is empty or cut short)" : "");
+            fprintf(
+                stderr,
+                "leakcheck: baseline '%s': not valid JSON at line %d, column %d: %s%s\n",
+                bl.path, je.line, je.column, je.text,
+                eof ? " (the file is empty or cut short)" : "");
         } else if (lc__bl_validate(bl.doc, err, sizeof err)) {
             bl.state = BL_BAD;
             fprintf(stderr, "leakcheck: baseline '%s': %s\n", bl.path, err);
@@ -162,6 +168,11 @@ void lc__baseline_load(void) {
 }
 
 int lc__baseline_broken(void) { return bl.state == BL_BAD; }
+
+/* 1 when results are compared with (or written into) a baseline document. */
+static int bl_active(void) {
+    return bl.state == BL_OK || (bl.state == BL_MISSING && bl.update);
+}
 
 /* Rewrites the baseline file (update mode), atomically. */
 static void bl_write(void) {
@@ -184,7 +195,7 @@ static void bl_write(void) {
  * the next call), or NULL. Call with the guard up, inside lc__json_enter. */
 static json_t *bl_judge(int kind, const char *group, const char *name, json_t *entry,
                         struct tbuf *fail, struct tbuf *note) {
-    if (bl.state != BL_OK && !(bl.state == BL_MISSING && bl.update)) {
+    if (!bl_active()) {
         json_decref(entry);
         return NULL;
     }
@@ -214,7 +225,8 @@ static json_t *bl_judge(int kind, const char *group, const char *name, json_t *e
             if (bl.update)
                 tb_printf(&m, "baseline updated: %s", worse.s);
             else
-                tb_printf(&m, "more allocation than the baseline '%s': %s", bl.path, worse.s);
+                tb_printf(&m, "more allocation than the baseline '%s': %s", bl.path,
+                          worse.s);
             tb_clause(bl.update ? note : fail, m.s);
             lc__xfree(m.s);
         }
@@ -286,9 +298,11 @@ void lc__bench_judge_test(struct lc_test_result *res, const lc_budget *budget) {
             fail = m;
         }
     }
+    json_t *old = NULL;
     lc__json_enter();
-    json_t *old = bl_judge(LC_BL_TEST, res->group, res->name, lc__bl_test_entry(res), &fail,
-                           &note);
+    if (bl_active())
+        old = bl_judge(LC_BL_TEST, res->group, res->name, lc__bl_test_entry(res), &fail,
+                       &note);
     if (old && res->verdict == LC_VERDICT_LEAK) {
         /* A leak the baseline did not know: name its site as new. */
         for (size_t i = 0; i < res->nfindings; i++) {
@@ -378,7 +392,8 @@ void lc_noalloc_end_check(const char *file, unsigned line) {
     tb_stack(&m, stack, 8);
     tb_printf(&m, "\n");
     lc__guard_leave();
-    LC_PRINT_ERROR("%s", m.s ? m.s : "leakcheck: allocation inside an allocation-free region\n");
+    LC_PRINT_ERROR("%s",
+                   m.s ? m.s : "leakcheck: allocation inside an allocation-free region\n");
     _fail(file, (int)line);
 }
 
@@ -420,7 +435,8 @@ static struct {
     size_t index; /* in run->benchmarks */
 } bcur;
 
-#define DNF_MESSAGE "did not finish (failed an assertion, crashed or was skipped: see above)"
+#define DNF_MESSAGE                                                                        \
+    "did not finish (failed an assertion, crashed or was skipped: see above)"
 
 static void bench_console(const struct lc_bench_result *b) {
     int color = use_color();
@@ -435,7 +451,8 @@ static void bench_console(const struct lc_bench_result *b) {
                "%+lld blocks, %+lld B%s\n",
                (unsigned long long)b->n, b->ns_per_op, y, a, f,
                (unsigned long long)b->peak_bytes, (long long)b->net_blocks,
-               (long long)b->net_bytes, b->data_dependent ? "  (data-dependent: mean)" : "");
+               (long long)b->net_bytes,
+               b->data_dependent ? "  (data-dependent: mean)" : "");
     else
         printf("%s\n", b->message ? b->message : "");
     if (b->n && b->message)
@@ -562,8 +579,8 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
 
     uint64_t n = opts && opts->n > 0 ? (uint64_t)opts->n : (uint64_t)o->bench_n;
     uint64_t warmup = !opts || opts->warmup == 0 ? 1
-                      : opts->warmup < 0          ? 0
-                                                  : (uint64_t)opts->warmup;
+                      : opts->warmup < 0         ? 0
+                                                 : (uint64_t)opts->warmup;
 
     scope_begin_counting();
     struct bench_call w = {0}, chk, m;
@@ -629,9 +646,11 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
             fail = t;
         }
     }
-    lc__json_enter();
-    bl_judge(LC_BL_BENCH, res->group, res->name, lc__bl_bench_entry(res), &fail, &note);
-    lc__json_leave();
+    if (bl_active()) {
+        lc__json_enter();
+        bl_judge(LC_BL_BENCH, res->group, res->name, lc__bl_bench_entry(res), &fail, &note);
+        lc__json_leave();
+    }
     if (res->data_dependent) {
         char a1[64], a2[64];
         lc__bl_num((double)chk.allocs / (double)nc, a1, sizeof a1);
@@ -672,7 +691,8 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
         uint32_t stack = lc_noalloc_stack(&size);
         if (v) {
             struct tbuf t = {0};
-            tb_printf(&t, "the first allocation of an op, %llu B, at ", (unsigned long long)size);
+            tb_printf(&t, "the first allocation of an op, %llu B, at ",
+                      (unsigned long long)size);
             tb_stack(&t, stack, 8);
             tb_clause(&fail, t.s);
             lc__xfree(t.s);
@@ -711,7 +731,7 @@ void lc__bench_summary(void) {
         printf("[leakcheck] %zu benchmark%s: %zu ok, %zu failed\n", run->nbenchmarks,
                run->nbenchmarks == 1 ? "" : "s", run->nbenchmarks - failed, failed);
     }
-    if (bl.state == BL_OK || (bl.state == BL_MISSING && bl.update)) {
+    if (bl_active()) {
         if (bl.update)
             printf("[leakcheck] baseline '%s' updated: %u entr%s written (%u new, %u more "
                    "allocation, %u less)\n",

@@ -34,11 +34,13 @@ static json_t *load_entries(const char *path, const char *cmd, const char **what
     fclose(f);
     if (!doc) {
         int eof = strstr(je.text, "premature end") || strstr(je.text, "end of file");
-        fprintf(stderr, "leakcheck: %s: %s: not valid JSON at line %d, column %d: %s%s\n", cmd,
-                path, je.line, je.column, je.text, eof ? " (the file is empty or cut short)" : "");
+        fprintf(stderr, "leakcheck: %s: %s: not valid JSON at line %d, column %d: %s%s\n",
+                cmd, path, je.line, je.column, je.text,
+                eof ? " (the file is empty or cut short)" : "");
         return NULL;
     }
-    const char *name = json_string_value(json_object_get(json_object_get(doc, "schema"), "name"));
+    const char *name =
+        json_string_value(json_object_get(json_object_get(doc, "schema"), "name"));
     char err[1024];
     if (name && strcmp(name, LC_BASELINE_SCHEMA_NAME) == 0) {
         if (lc__bl_validate(doc, err, sizeof err)) {
@@ -108,7 +110,7 @@ static void pct_text(const struct lc_bl_delta *d, char *buf, size_t len) {
 }
 
 struct totals {
-    size_t entries, regressed, improved, only_old, only_new, regressions;
+    size_t entries, regressed, improved, only_old, only_new, regressions, new_sites;
 };
 
 static void print_entry(FILE *out, int kind, const char *key, json_t *o, json_t *n,
@@ -137,7 +139,8 @@ static void print_entry(FILE *out, int kind, const char *key, json_t *o, json_t 
     if (!md) {
         fprintf(out, "%s ", lc__bl_kind_name(kind));
         lc_tool_put(out, key, 0);
-        fprintf(out, "\n  %-16s %14s %14s %14s %9s\n", "metric", "old", "new", "delta", "%");
+        fprintf(out, "\n  %-16s %14s %14s %14s %9s\n", "metric", "old", "new", "delta",
+                "%");
     }
     for (size_t i = 0; i < nd; i++) {
         if (!d[i].have)
@@ -149,9 +152,9 @@ static void print_entry(FILE *out, int kind, const char *key, json_t *o, json_t 
         dv[0] = '+';
         const char *delta = d[i].new_v > d[i].old_v ? dv : dv + 1;
         pct_text(&d[i], pv, sizeof pv);
-        const char *verdict = d[i].cmp == 2        ? "not compared: n differs"
-                              : d[i].regression    ? "regression"
-                              : d[i].improvement   ? "improvement"
+        const char *verdict = d[i].cmp == 2                    ? "not compared: n differs"
+                              : d[i].regression                ? "regression"
+                              : d[i].improvement               ? "improvement"
                               : d[i].cmp == 1 && d[i].m->gated ? "within tolerance"
                                                                : "";
         if (d[i].regression) {
@@ -162,11 +165,32 @@ static void print_entry(FILE *out, int kind, const char *key, json_t *o, json_t 
         if (md) {
             fprintf(out, "| %s ", lc__bl_kind_name(kind));
             lc_tool_put(out, key, 1);
-            fprintf(out, " | %s | %s | %s | %s | %s | %s%s%s |\n", d[i].m->label, ov, nv, delta,
-                    pv, d[i].regression ? "**" : "", verdict, d[i].regression ? "**" : "");
+            fprintf(out, " | %s | %s | %s | %s | %s | %s%s%s |\n", d[i].m->label, ov, nv,
+                    delta, pv, d[i].regression ? "**" : "", verdict,
+                    d[i].regression ? "**" : "");
         } else {
-            fprintf(out, "  %-16s %14s %14s %14s %9s%s%s\n", d[i].m->label, ov, nv, delta, pv,
-                    *verdict ? "  " : "", verdict);
+            fprintf(out, "  %-16s %14s %14s %14s %9s%s%s\n", d[i].m->label, ov, nv, delta,
+                    pv, *verdict ? "  " : "", verdict);
+        }
+    }
+    /* Leak sites NEW has and OLD does not: named, as a LEAKCHECK_BASELINE run
+     * would. Informational: the leak already failed its test when it ran. */
+    json_t *sites = json_object_get(n, "leak_sites");
+    for (size_t i = 0; kind == LC_BL_TEST && i < json_array_size(sites); i++) {
+        const char *site = json_string_value(json_array_get(sites, i));
+        if (!site || lc__bl_has_site(o, site))
+            continue;
+        t->new_sites++;
+        if (md) {
+            fprintf(out, "| %s ", lc__bl_kind_name(kind));
+            lc_tool_put(out, key, 1);
+            fputs(" | new leak site | | ", out);
+            lc_tool_put(out, site, 1);
+            fputs(" | | | |\n", out);
+        } else {
+            fputs("  new leak site: ", out);
+            lc_tool_put(out, site, 0);
+            fputc('\n', out);
         }
     }
     t->regressed += regressed;
@@ -213,13 +237,16 @@ int lc_cmd_compare(int argc, char **argv) {
         }
         const char *val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
         if (!val || !*val) {
-            fprintf(stderr, "leakcheck: compare: option '%.*s' needs a value\n", (int)nlen, a);
+            fprintf(stderr, "leakcheck: compare: option '%.*s' needs a value\n", (int)nlen,
+                    a);
             return 2;
         }
         if (is_fmt) {
             if (strcmp(val, "text") != 0 && strcmp(val, "markdown") != 0) {
-                fprintf(stderr, "leakcheck: compare: invalid value '%s' for --format "
-                                "(accepted: text|markdown)\n", val);
+                fprintf(stderr,
+                        "leakcheck: compare: invalid value '%s' for --format "
+                        "(accepted: text|markdown)\n",
+                        val);
                 return 2;
             }
             md = strcmp(val, "markdown") == 0;
@@ -230,8 +257,10 @@ int lc_cmd_compare(int argc, char **argv) {
             if (*end == '%')
                 end++;
             if (errno || end == val || *end || !isfinite(tol) || tol < 0) {
-                fprintf(stderr, "leakcheck: compare: invalid value '%s' for --tolerance "
-                                "(accepted: a percentage >= 0, e.g. 5 or 5%%)\n", val);
+                fprintf(stderr,
+                        "leakcheck: compare: invalid value '%s' for --tolerance "
+                        "(accepted: a percentage >= 0, e.g. 5 or 5%%)\n",
+                        val);
                 return 2;
             }
         }
@@ -268,11 +297,13 @@ int lc_cmd_compare(int argc, char **argv) {
                         lc__bl_get(docs[1], kind, keys[i]), tol, md, &t);
         free(keys);
     }
-    fprintf(out,
-            "%s%zu regression%s in %zu of %zu entries, %zu improved, %zu only in NEW, %zu only "
-            "in OLD\n",
-            md ? "\n**Total**: " : "", t.regressions, t.regressions == 1 ? "" : "s", t.regressed,
-            t.entries, t.improved, t.only_new, t.only_old);
+    fprintf(
+        out,
+        "%s%zu regression%s in %zu of %zu entries, %zu improved, %zu only in NEW, %zu only "
+        "in OLD, %zu new leak site%s\n",
+        md ? "\n**Total**: " : "", t.regressions, t.regressions == 1 ? "" : "s",
+        t.regressed, t.entries, t.improved, t.only_new, t.only_old, t.new_sites,
+        t.new_sites == 1 ? "" : "s");
     json_decref(docs[0]);
     json_decref(docs[1]);
     return t.regressions ? 1 : 0;
@@ -281,7 +312,8 @@ int lc_cmd_compare(int argc, char **argv) {
 /* ---- leakcheck baseline update ---- */
 
 static void baseline_usage(FILE *out) {
-    fprintf(out, "usage: leakcheck baseline update BASELINE.json REPORT.json... [--prune]\n");
+    fprintf(out,
+            "usage: leakcheck baseline update BASELINE.json REPORT.json... [--prune]\n");
 }
 
 int lc_cmd_baseline(int argc, char **argv) {
@@ -317,8 +349,9 @@ int lc_cmd_baseline(int argc, char **argv) {
         }
     }
     if (!path || !nreports) {
-        fprintf(stderr, "leakcheck: baseline: update needs the baseline file and at least one "
-                        "report\n");
+        fprintf(stderr,
+                "leakcheck: baseline: update needs the baseline file and at least one "
+                "report\n");
         baseline_usage(stderr);
         free(reports);
         return 2;
@@ -344,18 +377,22 @@ int lc_cmd_baseline(int argc, char **argv) {
         if (!f && errno == ENOENT) {
             doc = lc__bl_new();
         } else if (!f) {
-            fprintf(stderr, "leakcheck: baseline: %s: cannot read: %s\n", path, strerror(errno));
+            fprintf(stderr, "leakcheck: baseline: %s: cannot read: %s\n", path,
+                    strerror(errno));
             rc = 2;
         } else {
             json_error_t je;
             doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
             fclose(f);
             if (!doc) {
-                fprintf(stderr, "leakcheck: baseline: %s: not valid JSON at line %d, column %d: "
-                                "%s (not overwritten)\n", path, je.line, je.column, je.text);
+                fprintf(stderr,
+                        "leakcheck: baseline: %s: not valid JSON at line %d, column %d: "
+                        "%s (not overwritten)\n",
+                        path, je.line, je.column, je.text);
                 rc = 2;
             } else if (lc__bl_validate(doc, err, sizeof err)) {
-                fprintf(stderr, "leakcheck: baseline: %s: %s (not overwritten)\n", path, err);
+                fprintf(stderr, "leakcheck: baseline: %s: %s (not overwritten)\n", path,
+                        err);
                 rc = 2;
             }
         }
@@ -389,7 +426,8 @@ int lc_cmd_baseline(int argc, char **argv) {
         if (!text || lc_tool_write_atomic(path, text, strlen(text), "baseline")) {
             rc = 2;
         } else {
-            printf("leakcheck: baseline: wrote %s from %zu report%s: %zu new, %zu changed, %zu "
+            printf("leakcheck: baseline: wrote %s from %zu report%s: %zu new, %zu changed, "
+                   "%zu "
                    "unchanged",
                    path, nreports, nreports == 1 ? "" : "s", added, changed, same);
             if (prune)

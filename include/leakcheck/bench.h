@@ -90,13 +90,16 @@ LC_API size_t lc_bench_n(void);
 #define LEAKCHECK_BENCH(name) LEAKCHECK_BENCH_WITH(name, {0})
 
 /* The same with options:
- *     LEAKCHECK_BENCH_WITH(parse, {.n = 10000, .budget = {.allocs = 3, .bytes = 256}}) { ... }
+ *     LEAKCHECK_BENCH_WITH(parse, {.n = 10000, .budget = {.allocs = 3, .bytes = 256}}) {
+ *         ...
+ *     }
  */
 #define LEAKCHECK_BENCH_WITH(name, ...)                                                  \
     static void name##_lc_bench(void **state LC_PP_UNUSED);                              \
     static const lc_bench_options name##_lc_bopts = __VA_ARGS__;                         \
     static void name(void **state) {                                                     \
-        lc_bench_run(#name, __FILE__, __LINE__, name##_lc_bench, state, &name##_lc_bopts); \
+        lc_bench_run(#name, __FILE__, __LINE__, name##_lc_bench, state,                 \
+                     &name##_lc_bopts);                                                  \
     }                                                                                    \
     static void name##_lc_bench(void **state LC_PP_UNUSED)
 

@@ -107,7 +107,8 @@ LEAKCHECK_BENCH(bench_own_thread) {
 
 /* ---- budgets: twins that pass and fail ---- */
 
-LEAKCHECK_BENCH_WITH(bench_budget_ok, {.budget = {.allocs = 1, .bytes = 64, .peak_bytes = 64}}) {
+LEAKCHECK_BENCH_WITH(bench_budget_ok,
+                     {.budget = {.allocs = 1, .bytes = 64, .peak_bytes = 64}}) {
     for (size_t i = 0; i < lc_bench_n(); i++) {
         lc_test_sink = malloc(64);
         free(lc_test_sink);
@@ -173,7 +174,8 @@ static void two_blocks_of_24(void) {
     free(a);
     free(lc_test_sink);
 }
-LEAKCHECK_TEST_WITH(test_budget_ok, {.budget = {.allocs = 2, .bytes = 48, .peak_bytes = 48}}) {
+LEAKCHECK_TEST_WITH(test_budget_ok,
+                    {.budget = {.allocs = 2, .bytes = 48, .peak_bytes = 48}}) {
     two_blocks_of_24();
 }
 LEAKCHECK_TEST_WITH(test_budget_over, {.budget = {.allocs = 1}}) { two_blocks_of_24(); }

@@ -408,6 +408,9 @@ with tempfile.TemporaryDirectory() as tmp:
                     r"\+100\.0%\s+regression", out) is not None and
           re.search(r"test fixtures::test_regress_target\n.*\n\s+allocs/iter\s+1\s+2\s+\+1\s+"
                     r"\+100\.0%\s+regression", out) is not None)
+    check("compare: a leak site only NEW has is named",
+          "  new leak site: memory: leak_site_b (fixtures.c)\n" in out and
+          "new leak site: memory: leak_site_a" not in out and "1 new leak site\n" in out)
     check("compare: frees/op is shown but not a regression",
           re.search(r"frees/op\s+1\s+2\s+\+1\s+\+100\.0%\n", out) is not None)
     rc, out, err = tool("compare", r.json_path, r3.json_path)

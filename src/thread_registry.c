@@ -257,11 +257,18 @@ int lc__thread_current_stack(pthread_t th, int sig, uintptr_t *pcs, int max) {
             nanosleep(&ts, NULL);
         }
         if (__atomic_load_n(&sample.done, __ATOMIC_ACQUIRE)) {
+            /* drop the handler's frames and the kernel's signal return
+             * trampoline (__restore_rt) right below them; stop at the
+             * trampoline that started the thread */
             int skip = 0;
             while (skip < sample.n && lc__in_hook_text((uintptr_t)sample.pcs[skip]))
                 skip++;
-            for (int i = skip; i < sample.n && n < max; i++)
+            skip++;
+            for (int i = skip; i < sample.n && n < max; i++) {
+                if (lc__in_body_text((uintptr_t)sample.pcs[i]))
+                    break;
                 pcs[n++] = (uintptr_t)sample.pcs[i];
+            }
         }
     }
     sigaction(sig, &old, NULL);

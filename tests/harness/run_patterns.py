@@ -87,6 +87,13 @@ def main():
                      for fr in (fi.get("stack") or [])]
             if fn not in named:
                 failures.append(f"{name}: no {kind} finding names {fn}; stacks name {named}")
+    # a live leaked thread also has its current stack, sampled by signal
+    blocked = [fi for fi in tests["leak_thread_blocked"]["findings"] if fi["kind"] == "thread"]
+    now = [fr.get("function") for fi in blocked for fr in (fi.get("current_stack") or [])]
+    if "block_forever" not in now:
+        failures.append(f"leak_thread_blocked: no current stack names block_forever: {now}")
+    if blocked and blocked[0].get("name") != "stuck-worker":
+        failures.append(f"leak_thread_blocked: thread name {blocked[0].get('name')}")
     leaks = sum(1 for e in EXPECT.values() if e[0] == "leak")
     if proc.returncode != leaks:
         failures.append(f"exit status {proc.returncode}, expected {leaks} (one per leak)")

@@ -439,25 +439,28 @@ static struct {
     "did not finish (failed an assertion, crashed or was skipped: see above)"
 
 static void bench_console(const struct lc_bench_result *b) {
-    int color = use_color();
+    const char *prefix;
+    FILE *out = lc__console(&prefix);
+    int color = use_color() && !*prefix && out == stdout;
     char a[64], f[64], y[64];
     lc__bl_num(b->allocs_per_op, a, sizeof a);
     lc__bl_num(b->frees_per_op, f, sizeof f);
     lc__bl_num(b->bytes_per_op, y, sizeof y);
-    printf("%s[%s]%s %s: ", color ? (b->failed ? "\033[31m" : "\033[32m") : "",
-           b->failed ? " FAILED " : "  BENCH ", color ? "\033[0m" : "", b->name);
+    fprintf(out, "%s%s[%s]%s %s: ", prefix, color ? (b->failed ? "\033[31m" : "\033[32m") : "",
+            b->failed ? " FAILED " : "  BENCH ", color ? "\033[0m" : "", b->name);
     if (b->n)
-        printf("%llu ops  %.1f ns/op  %s B/op  %s allocs/op  %s frees/op  peak %llu B  net "
-               "%+lld blocks, %+lld B%s\n",
-               (unsigned long long)b->n, b->ns_per_op, y, a, f,
-               (unsigned long long)b->peak_bytes, (long long)b->net_blocks,
-               (long long)b->net_bytes,
-               b->data_dependent ? "  (data-dependent: mean)" : "");
+        fprintf(out,
+                "%llu ops  %.1f ns/op  %s B/op  %s allocs/op  %s frees/op  peak %llu B  net "
+                "%+lld blocks, %+lld B%s\n",
+                (unsigned long long)b->n, b->ns_per_op, y, a, f,
+                (unsigned long long)b->peak_bytes, (long long)b->net_blocks,
+                (long long)b->net_bytes,
+                b->data_dependent ? "  (data-dependent: mean)" : "");
     else
-        printf("%s\n", b->message ? b->message : "");
+        fprintf(out, "%s\n", b->message ? b->message : "");
     if (b->n && b->message)
-        printf("    %s\n", b->message);
-    fflush(stdout);
+        fprintf(out, "%s    %s\n", prefix, b->message);
+    fflush(out);
 }
 
 void lc__bench_settle(void) {
@@ -724,24 +727,30 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
 
 void lc__bench_summary(void) {
     struct lc_run *run = lc__harness_run();
+    const char *prefix;
+    FILE *out = lc__console(&prefix);
     if (run->nbenchmarks) {
         size_t failed = 0;
         for (size_t i = 0; i < run->nbenchmarks; i++)
             failed += run->benchmarks[i].failed != 0;
-        printf("[leakcheck] %zu benchmark%s: %zu ok, %zu failed\n", run->nbenchmarks,
-               run->nbenchmarks == 1 ? "" : "s", run->nbenchmarks - failed, failed);
+        fprintf(out, "%s[leakcheck] %zu benchmark%s: %zu ok, %zu failed\n", prefix,
+                run->nbenchmarks, run->nbenchmarks == 1 ? "" : "s", run->nbenchmarks - failed,
+                failed);
     }
     if (bl_active()) {
         if (bl.update)
-            printf("[leakcheck] baseline '%s' updated: %u entr%s written (%u new, %u more "
-                   "allocation, %u less)\n",
-                   bl.path, bl.written, bl.written == 1 ? "y" : "ies", bl.added,
-                   bl.regressions, bl.improvements);
+            fprintf(out,
+                    "%s[leakcheck] baseline '%s' updated: %u entr%s written (%u new, %u more "
+                    "allocation, %u less)\n",
+                    prefix, bl.path, bl.written, bl.written == 1 ? "y" : "ies", bl.added,
+                    bl.regressions, bl.improvements);
         else
-            printf("[leakcheck] baseline '%s': %u regression%s, %u improvement%s, %u new "
-                   "entr%s\n",
-                   bl.path, bl.regressions, bl.regressions == 1 ? "" : "s", bl.improvements,
-                   bl.improvements == 1 ? "" : "s", bl.added, bl.added == 1 ? "y" : "ies");
+            fprintf(out,
+                    "%s[leakcheck] baseline '%s': %u regression%s, %u improvement%s, %u new "
+                    "entr%s\n",
+                    prefix, bl.path, bl.regressions, bl.regressions == 1 ? "" : "s",
+                    bl.improvements, bl.improvements == 1 ? "" : "s", bl.added,
+                    bl.added == 1 ? "y" : "ies");
     }
-    fflush(stdout);
+    fflush(out);
 }

@@ -157,17 +157,34 @@ static int use_color(void) {
     return c == 1 || (c == 0 && isatty(STDOUT_FILENO));
 }
 
+/* Where leakcheck's own console lines go so they never corrupt cmocka's
+ * machine-readable output: standard output normally, as "# " comments inside
+ * TAP, standard error with SUBUNIT or XML on standard output. */
+FILE *lc__console(const char **prefix) {
+    const char *o = getenv("CMOCKA_MESSAGE_OUTPUT");
+    *prefix = "";
+    if (!o || !*o || strcasestr(o, "stdout") || strcasestr(o, "standard"))
+        return stdout;
+    if (strcasestr(o, "tap")) {
+        *prefix = "# ";
+        return stdout;
+    }
+    return stderr;
+}
+
 static void console_line(const struct lc_test_result *r) {
     static const char *const tags[] = {"  CLEAN ", "  LEAK  ", " FAILED ", " CRASHED",
                                        " SKIPPED"};
     static const char *const colors[] = {"\033[32m", "\033[31m", "\033[31m", "\033[31m",
                                          "\033[33m"};
-    int color = use_color();
+    const char *prefix;
+    FILE *out = lc__console(&prefix);
+    int color = use_color() && !*prefix && out == stdout;
     const char *tag = r->verdict >= 0 && r->verdict <= LC_VERDICT_SKIPPED ? tags[r->verdict] : "  ???   ";
-    printf("%s[%s]%s %s: %s\n", color ? colors[r->verdict] : "", tag, color ? "\033[0m" : "",
-           r->name, r->message ? r->message : "");
+    fprintf(out, "%s%s[%s]%s %s: %s\n", prefix, color ? colors[r->verdict] : "", tag,
+            color ? "\033[0m" : "", r->name, r->message ? r->message : "");
     /* the details of a failure follow in cmocka's own failure message */
-    fflush(stdout);
+    fflush(out);
 }
 
 static void print_summary(void) {
@@ -177,10 +194,12 @@ static void print_summary(void) {
             n[run.tests[i].verdict]++;
     if (!run.ntests)
         return;
-    printf("[leakcheck] %zu test%s: %zu clean, %zu leak, %zu failed, %zu crashed, %zu "
-           "skipped\n",
-           run.ntests, run.ntests == 1 ? "" : "s", n[0], n[1], n[2], n[3], n[4]);
-    fflush(stdout);
+    const char *prefix;
+    FILE *out = lc__console(&prefix);
+    fprintf(out, "%s[leakcheck] %zu test%s: %zu clean, %zu leak, %zu failed, %zu crashed, %zu "
+            "skipped\n",
+            prefix, run.ntests, run.ntests == 1 ? "" : "s", n[0], n[1], n[2], n[3], n[4]);
+    fflush(out);
 }
 
 /* ---- an unfinished test (its body longjmped out) ---- */

@@ -3,6 +3,8 @@
 #ifndef LC_HARNESS_H
 #define LC_HARNESS_H
 
+#include <stdio.h>
+
 #include "results.h"
 
 /* The run every test and benchmark result is added to (the reports' source).
@@ -12,6 +14,10 @@ struct lc_run *lc__harness_run(void);
 const char *lc__harness_group(void);
 /* Rewrites the JSON and JUnit reports (when configured), atomically. */
 void lc__harness_write_reports(void);
+/* The stream for leakcheck's console lines and the prefix each line takes:
+ * standard output, "# " comments inside cmocka's TAP, standard error when
+ * cmocka writes SUBUNIT or XML to standard output. */
+FILE *lc__console(const char **prefix);
 /* Before a benchmark: the harness's one-time set-up, and the settling of a
  * test (or benchmark) whose body longjmped out. */
 void lc__harness_prepare(void);

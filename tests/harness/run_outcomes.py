@@ -94,6 +94,27 @@ with tempfile.TemporaryDirectory() as tmp:
           "2..200" in r.stderr and "RUN" not in r.stdout)
     del os.environ["LEAKCHECK_ITERATIONS"]
 
+# the leak message reaches cmocka's own outputs, and leakcheck's console lines
+# never break them
+with tempfile.TemporaryDirectory() as tmp:
+    xml = os.path.join(tmp, "cmocka.xml")
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="xml", CMOCKA_XML_FILE=xml)
+    subprocess.run([sys.argv[1]], env=env, capture_output=True, text=True, timeout=300)
+    with open(xml) as f:
+        text = f.read()
+    case = text[text.find('name="leaks_after_failures"'):]
+    case = case[:case.find("</testcase>")]
+    check("cmocka XML: the leak's failure carries leakcheck's message and stack",
+          "<failure>" in case and "leakcheck: leaks_after_failures" in case and
+          "leaks_after_failures_lc_body" in case)
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="tap")
+    r = subprocess.run([sys.argv[1]], env=env, capture_output=True, text=True, timeout=300)
+    lines = [l for l in r.stdout.splitlines() if l]
+    stray = [l for l in lines if not (l.startswith(("ok ", "not ok ", "#", "1..")))]
+    check("cmocka TAP: every line of standard output is TAP", not stray)
+    check("cmocka TAP: the leak's diagnostic names its stack",
+          any(l.startswith("#") and "leaks_after_failures_lc_body" in l for l in lines))
+
 # counting only: a leak is still caught, reported without a stack
 with tempfile.TemporaryDirectory() as tmp:
     os.environ["LEAKCHECK_STACKS"] = "0"

@@ -25,6 +25,7 @@
 
 #include "baseline.h"
 #include "harness.h"
+#include "xml.h"
 #include "leakcheck/leakcheck.h"
 #include "options.h"
 #include "report.h"
@@ -45,60 +46,18 @@ static double now_seconds(void) {
 
 /* ---- text: messages are built in glibc's heap (untracked), kept for the run ---- */
 
-struct tbuf {
-    char *s;
-    size_t len, cap;
-};
-
-static void tb_printf(struct tbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void tb_printf(struct tbuf *b, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t ncap = (b->cap ? b->cap * 2 : 128) + (size_t)n;
-        char *ns = lc__xrealloc(b->s, ncap);
-        if (!ns)
-            return;
-        b->s = ns;
-        b->cap = ncap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
 /* Appends one clause to a "; "-separated one-line message. */
-static void tb_clause(struct tbuf *b, const char *text) {
-    tb_printf(b, "%s%s", b->len ? "; " : "", text);
+static void tb_clause(struct lc_buf *b, const char *text) {
+    lc__buf_printf(b, "%s%s", b->len ? "; " : "", text);
 }
 
 /* "fn (file:line) <- fn (file:line) <- ..." for a depot stack. */
-static void tb_stack(struct tbuf *b, uint32_t stack, int max) {
+static void tb_stack(struct lc_buf *b, uint32_t stack, int max) {
     lc_frame f[LC_MAX_DEPTH * 2];
     int n = stack ? lc_stack_symbolize(stack, f, LC_MAX_DEPTH * 2) : 0;
-    for (int i = 0; i < n && i < max; i++) {
-        const char *file = f[i].file ? strrchr(f[i].file, '/') : NULL;
-        file = file ? file + 1 : f[i].file;
-        tb_printf(b, "%s%s", i ? " <- " : "", f[i].function ? f[i].function : "??");
-        if (file)
-            tb_printf(b, " (%s:%u)", file, f[i].line);
-    }
-    if (n > max)
-        tb_printf(b, " <- ...");
-    if (n == 0)
-        tb_printf(b, "(no stack: LEAKCHECK_STACKS=0)");
+    lc__stack_line(b, f, n, max);
 }
 
-static int use_color(void) {
-    int c = lc__opts()->color; /* auto|always|never */
-    return c == 1 || (c == 0 && isatty(STDOUT_FILENO));
-}
 
 /* ---- the baseline ---- */
 
@@ -194,7 +153,7 @@ static void bl_write(void) {
  * the baseline's entry for the key before any update (borrowed; valid until
  * the next call), or NULL. Call with the guard up, inside lc__json_enter. */
 static json_t *bl_judge(int kind, const char *group, const char *name, json_t *entry,
-                        struct tbuf *fail, struct tbuf *note) {
+                        struct lc_buf *fail, struct lc_buf *note) {
     if (!bl_active()) {
         json_decref(entry);
         return NULL;
@@ -210,36 +169,40 @@ static json_t *bl_judge(int kind, const char *group, const char *name, json_t *e
     } else if (entry) {
         struct lc_bl_delta d[LC_BL_MAX_METRICS];
         size_t nd = lc__bl_compare(kind, old, entry, 0, d);
-        struct tbuf worse = {0}, better = {0};
+        struct lc_buf worse, better;
+        lc__buf_init(&worse, lc__xrealloc, lc__xfree);
+        lc__buf_init(&better, lc__xrealloc, lc__xfree);
         for (size_t i = 0; i < nd; i++) {
             char t[256];
             if (!d[i].regression && !d[i].improvement)
                 continue;
             lc__bl_delta_text(&d[i], t, sizeof t);
-            tb_printf(d[i].regression ? &worse : &better, "%s%s",
+            lc__buf_printf(d[i].regression ? &worse : &better, "%s%s",
                       (d[i].regression ? worse.len : better.len) ? ", " : "", t);
         }
         if (worse.len) {
             bl.regressions++;
-            struct tbuf m = {0};
+            struct lc_buf m;
+            lc__buf_init(&m, lc__xrealloc, lc__xfree);
             if (bl.update)
-                tb_printf(&m, "baseline updated: %s", worse.s);
+                lc__buf_printf(&m, "baseline updated: %s", worse.data);
             else
-                tb_printf(&m, "more allocation than the baseline '%s': %s", bl.path,
-                          worse.s);
-            tb_clause(bl.update ? note : fail, m.s);
-            lc__xfree(m.s);
+                lc__buf_printf(&m, "more allocation than the baseline '%s': %s", bl.path,
+                          worse.data);
+            tb_clause(bl.update ? note : fail, m.data);
+            lc__xfree(m.data);
         }
         if (better.len) {
             bl.improvements++;
-            struct tbuf m = {0};
-            tb_printf(&m, "improved on the baseline: %s%s", better.s,
+            struct lc_buf m;
+            lc__buf_init(&m, lc__xrealloc, lc__xfree);
+            lc__buf_printf(&m, "improved on the baseline: %s%s", better.data,
                       bl.update ? "" : " (LEAKCHECK_BASELINE_UPDATE=1 records it)");
-            tb_clause(note, m.s);
-            lc__xfree(m.s);
+            tb_clause(note, m.data);
+            lc__xfree(m.data);
         }
-        lc__xfree(worse.s);
-        lc__xfree(better.s);
+        lc__xfree(worse.data);
+        lc__xfree(better.data);
     }
     if (bl.update && entry) {
         json_t *sec = json_object_get(bl.doc, lc__bl_section(kind));
@@ -264,7 +227,7 @@ static json_t *bl_judge(int kind, const char *group, const char *name, json_t *e
 /* ---- budgets ---- */
 
 /* limit: 0 none, negative (LEAKCHECK_NONE) zero, else the limit. */
-static void budget_check(struct tbuf *fail, const char *label, double value, double limit) {
+static void budget_check(struct lc_buf *fail, const char *label, double value, double limit) {
     if (limit == 0)
         return;
     double max = limit < 0 ? 0 : limit;
@@ -273,10 +236,11 @@ static void budget_check(struct tbuf *fail, const char *label, double value, dou
     char v[64], l[64];
     lc__bl_num(value, v, sizeof v);
     lc__bl_num(max, l, sizeof l);
-    struct tbuf m = {0};
-    tb_printf(&m, "%s %s over the budget of %s", label, v, l);
-    tb_clause(fail, m.s);
-    lc__xfree(m.s);
+    struct lc_buf m;
+    lc__buf_init(&m, lc__xrealloc, lc__xfree);
+    lc__buf_printf(&m, "%s %s over the budget of %s", label, v, l);
+    tb_clause(fail, m.data);
+    lc__xfree(m.data);
 }
 
 /* ---- tests: budget and baseline, after the harness's verdict ---- */
@@ -284,7 +248,9 @@ static void budget_check(struct tbuf *fail, const char *label, double value, dou
 void lc__bench_judge_test(struct lc_test_result *res, const lc_budget *budget) {
     lc__baseline_load();
     lc__guard_enter();
-    struct tbuf fail = {0}, note = {0};
+    struct lc_buf fail, note;
+    lc__buf_init(&fail, lc__xrealloc, lc__xfree);
+    lc__buf_init(&note, lc__xrealloc, lc__xfree);
     uint64_t allocs, bytes, peak;
     int have = lc__bl_test_counts(res, &allocs, &bytes, &peak);
     if (have && budget) {
@@ -292,9 +258,10 @@ void lc__bench_judge_test(struct lc_test_result *res, const lc_budget *budget) {
         budget_check(&fail, "bytes/iter", (double)bytes, budget->bytes);
         budget_check(&fail, "peak bytes/iter", (double)peak, (double)budget->peak_bytes);
         if (fail.len) {
-            struct tbuf m = {0};
-            tb_printf(&m, "over budget: %s", fail.s);
-            lc__xfree(fail.s);
+            struct lc_buf m;
+            lc__buf_init(&m, lc__xrealloc, lc__xfree);
+            lc__buf_printf(&m, "over budget: %s", fail.data);
+            lc__xfree(fail.data);
             fail = m;
         }
     }
@@ -310,30 +277,32 @@ void lc__bench_judge_test(struct lc_test_result *res, const lc_budget *budget) {
             lc__bl_site_key(&res->findings[i], site, sizeof site);
             if (lc__bl_has_site(old, site))
                 continue;
-            struct tbuf m = {0};
-            tb_printf(&m, "new leak site (not in the baseline): %s", site);
-            tb_clause(&note, m.s);
-            lc__xfree(m.s);
+            struct lc_buf m;
+            lc__buf_init(&m, lc__xrealloc, lc__xfree);
+            lc__buf_printf(&m, "new leak site (not in the baseline): %s", site);
+            tb_clause(&note, m.data);
+            lc__xfree(m.data);
         }
     }
     lc__json_leave();
 
     if (fail.len || note.len) {
-        struct tbuf m = {0};
+        struct lc_buf m;
+        lc__buf_init(&m, lc__xrealloc, lc__xfree);
         if (res->verdict == LC_VERDICT_CLEAN && fail.len) {
             res->verdict = LC_VERDICT_FAILED;
-            tb_printf(&m, "%s", fail.s);
+            lc__buf_printf(&m, "%s", fail.data);
         } else {
-            tb_printf(&m, "%s", res->message ? res->message : "");
+            lc__buf_printf(&m, "%s", res->message ? res->message : "");
             if (fail.len)
-                tb_clause(&m, fail.s);
+                tb_clause(&m, fail.data);
         }
         if (note.len)
-            tb_clause(&m, note.s);
-        res->message = m.s;
+            tb_clause(&m, note.data);
+        res->message = m.data;
     }
-    lc__xfree(fail.s);
-    lc__xfree(note.s);
+    lc__xfree(fail.data);
+    lc__xfree(note.data);
     lc__guard_leave();
 }
 
@@ -384,16 +353,17 @@ void lc_noalloc_end_check(const char *file, unsigned line) {
     lc__guard_enter();
     uint64_t size;
     uint32_t stack = lc_noalloc_stack(&size);
-    struct tbuf m = {0};
-    tb_printf(&m,
+    struct lc_buf m;
+    lc__buf_init(&m, lc__xrealloc, lc__xfree);
+    lc__buf_printf(&m,
               "leakcheck: %lu allocation%s inside the allocation-free region at %s:%u; the "
               "first, %llu B, at:\n    ",
               n, n == 1 ? "" : "s", file, line, (unsigned long long)size);
     tb_stack(&m, stack, 8);
-    tb_printf(&m, "\n");
+    lc__buf_printf(&m, "\n");
     lc__guard_leave();
     LC_PRINT_ERROR("%s",
-                   m.s ? m.s : "leakcheck: allocation inside an allocation-free region\n");
+                   m.data ? m.data : "leakcheck: allocation inside an allocation-free region\n");
     _fail(file, (int)line);
 }
 
@@ -441,7 +411,7 @@ static struct {
 static void bench_console(const struct lc_bench_result *b) {
     const char *prefix;
     FILE *out = lc__console(&prefix);
-    int color = use_color() && !*prefix && out == stdout;
+    int color = lc__use_color() && !*prefix && out == stdout;
     char a[64], f[64], y[64];
     lc__bl_num(b->allocs_per_op, a, sizeof a);
     lc__bl_num(b->frees_per_op, f, sizeof f);
@@ -636,16 +606,19 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
     res->failed = 0;
     res->message = NULL;
 
-    struct tbuf fail = {0}, note = {0};
+    struct lc_buf fail, note;
+    lc__buf_init(&fail, lc__xrealloc, lc__xfree);
+    lc__buf_init(&note, lc__xrealloc, lc__xfree);
     const lc_budget *bud = opts ? &opts->budget : NULL;
     if (bud) {
         budget_check(&fail, "allocs/op", res->allocs_per_op, bud->allocs);
         budget_check(&fail, "bytes/op", res->bytes_per_op, bud->bytes);
         budget_check(&fail, "peak bytes", (double)res->peak_bytes, (double)bud->peak_bytes);
         if (fail.len) {
-            struct tbuf t = {0};
-            tb_printf(&t, "over budget: %s", fail.s);
-            lc__xfree(fail.s);
+            struct lc_buf t;
+            lc__buf_init(&t, lc__xrealloc, lc__xfree);
+            lc__buf_printf(&t, "over budget: %s", fail.data);
+            lc__xfree(fail.data);
             fail = t;
         }
     }
@@ -658,20 +631,22 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
         char a1[64], a2[64];
         lc__bl_num((double)chk.allocs / (double)nc, a1, sizeof a1);
         lc__bl_num(res->allocs_per_op, a2, sizeof a2);
-        struct tbuf t = {0};
-        tb_printf(&t,
+        struct lc_buf t;
+        lc__buf_init(&t, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&t,
                   "data-dependent: allocations per op vary (%s allocs/op over %llu ops, %s "
                   "over %llu); the mean of the measured run is reported",
                   a1, (unsigned long long)nc, a2, (unsigned long long)n);
-        tb_clause(&note, t.s);
-        lc__xfree(t.s);
+        tb_clause(&note, t.data);
+        lc__xfree(t.data);
     }
     if (lowered) {
-        struct tbuf t = {0};
-        tb_printf(&t, "n lowered to %llu to fit LEAKCHECK_BENCH_TIME_MS=%ld",
+        struct lc_buf t;
+        lc__buf_init(&t, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&t, "n lowered to %llu to fit LEAKCHECK_BENCH_TIME_MS=%ld",
                   (unsigned long long)n, o->bench_time_ms);
-        tb_clause(&note, t.s);
-        lc__xfree(t.s);
+        tb_clause(&note, t.data);
+        lc__xfree(t.data);
     }
     lc__guard_leave();
 
@@ -693,12 +668,13 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
         uint64_t size;
         uint32_t stack = lc_noalloc_stack(&size);
         if (v) {
-            struct tbuf t = {0};
-            tb_printf(&t, "the first allocation of an op, %llu B, at ",
+            struct lc_buf t;
+            lc__buf_init(&t, lc__xrealloc, lc__xfree);
+            lc__buf_printf(&t, "the first allocation of an op, %llu B, at ",
                       (unsigned long long)size);
             tb_stack(&t, stack, 8);
-            tb_clause(&fail, t.s);
-            lc__xfree(t.s);
+            tb_clause(&fail, t.data);
+            lc__xfree(t.data);
         }
         lc__guard_leave();
     }
@@ -706,18 +682,19 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
     lc__guard_enter();
     res = &lc__harness_run()->benchmarks[idx];
     if (fail.len || note.len) {
-        struct tbuf t = {0};
-        tb_printf(&t, "%s", fail.len ? fail.s : "");
+        struct lc_buf t;
+        lc__buf_init(&t, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&t, "%s", fail.len ? fail.data : "");
         if (note.len)
-            tb_clause(&t, note.s);
-        res->message = t.s;
+            tb_clause(&t, note.data);
+        res->message = t.data;
     }
     res->failed = fail.len > 0;
     bcur.pending = 0;
     bench_console(res);
     lc__harness_write_reports();
-    lc__xfree(fail.s);
-    lc__xfree(note.s);
+    lc__xfree(fail.data);
+    lc__xfree(note.data);
     lc__guard_leave();
     if (res->failed) {
         LC_PRINT_ERROR("leakcheck: %s: %s\n", res->name, res->message);

@@ -30,6 +30,7 @@
 
 #include "fds.h"
 #include "harness.h"
+#include "xml.h"
 #include "leakcheck/leakcheck.h"
 #include "options.h"
 #include "report.h"
@@ -95,34 +96,6 @@ static const char *rate(char *buf, size_t len, double v) {
     return buf;
 }
 
-/* A growable text buffer for messages. */
-struct sbuf {
-    char *s;
-    size_t len, cap;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t ncap = (b->cap ? b->cap * 2 : 256) + (size_t)n;
-        char *ns = lc__xrealloc(b->s, ncap);
-        if (!ns)
-            return;
-        b->s = ns;
-        b->cap = ncap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
 /* ---- reports ---- */
 
 static void write_reports(void) {
@@ -152,7 +125,7 @@ void lc__harness_write_reports(void) { write_reports(); }
 
 /* ---- console ---- */
 
-static int use_color(void) {
+int lc__use_color(void) {
     int c = lc__opts()->color; /* auto|always|never */
     return c == 1 || (c == 0 && isatty(STDOUT_FILENO));
 }
@@ -179,7 +152,7 @@ static void console_line(const struct lc_test_result *r) {
                                          "\033[33m"};
     const char *prefix;
     FILE *out = lc__console(&prefix);
-    int color = use_color() && !*prefix && out == stdout;
+    int color = lc__use_color() && !*prefix && out == stdout;
     const char *tag = r->verdict >= 0 && r->verdict <= LC_VERDICT_SKIPPED ? tags[r->verdict] : "  ???   ";
     fprintf(out, "%s%s[%s]%s %s: %s\n", prefix, color ? colors[r->verdict] : "", tag,
             color ? "\033[0m" : "", r->name, r->message ? r->message : "");
@@ -543,15 +516,16 @@ static void attribution_sample(struct attribution *a) {
 static char *stack_key(uint32_t stack, int cls) {
     lc_frame f[LC_MAX_DEPTH * 2];
     int n = stack ? lc_stack_symbolize(stack, f, LC_MAX_DEPTH * 2) : 0;
-    struct sbuf b = {0};
-    sb_printf(&b, "%d|", cls);
+    struct lc_buf b;
+    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    lc__buf_printf(&b, "%d|", cls);
     for (int i = 0; i < n; i++)
-        sb_printf(&b, "%s@%s:%u|", f[i].function ? f[i].function : "?",
+        lc__buf_printf(&b, "%s@%s:%u|", f[i].function ? f[i].function : "?",
                   f[i].file ? f[i].file : (f[i].module ? f[i].module : "?"),
                   f[i].file ? f[i].line : (unsigned)(f[i].address & 0xffff));
     if (!stack)
-        sb_printf(&b, "nostack");
-    return b.s;
+        lc__buf_printf(&b, "nostack");
+    return b.data;
 }
 
 /* Groups sites by symbolized key and sums their series. */
@@ -646,7 +620,7 @@ static int runtime_frame(const lc_frame *f) {
 /* "function (file:line) <- caller (file:line) <- ..." for the top frames: the
  * innermost frame, then the program's own frames (a leak inside glibc reads
  * "_IO_file_doallocate <- ... <- kvc_load (kvcache.c:308)"). */
-static void stack_line(struct sbuf *b, const lc_frame *f, int n, int max) {
+void lc__stack_line(struct lc_buf *b, const lc_frame *f, int n, int max) {
     int shown = 0, skipped = 0;
     for (int i = 0; i < n && shown < max; i++) {
         if (i > 0 && runtime_frame(&f[i]) && i + 1 < n) {
@@ -655,17 +629,17 @@ static void stack_line(struct sbuf *b, const lc_frame *f, int n, int max) {
         }
         const char *file = f[i].file ? strrchr(f[i].file, '/') : NULL;
         file = file ? file + 1 : f[i].file;
-        sb_printf(b, "%s%s", i ? (skipped ? " <- ... <- " : " <- ") : "",
+        lc__buf_printf(b, "%s%s", i ? (skipped ? " <- ... <- " : " <- ") : "",
                   f[i].function ? f[i].function : "??");
         if (file)
-            sb_printf(b, " (%s:%u)", file, f[i].line);
+            lc__buf_printf(b, " (%s:%u)", file, f[i].line);
         shown++;
         skipped = 0;
         if (shown == max && i + 1 < n)
-            sb_printf(b, " <- ...");
+            lc__buf_printf(b, " <- ...");
     }
     if (n == 0)
-        sb_printf(b, "(no stack: LEAKCHECK_STACKS=0)");
+        lc__buf_printf(b, "(no stack: LEAKCHECK_STACKS=0)");
 }
 
 /* A block glibc allocates for a new thread (its stack's TLS and DTV): part of
@@ -999,13 +973,14 @@ void lc_test_run(const char *name, const char *file, unsigned line,
             f->nstack = nf;
             int64_t db = groups[g].blocks[n] - groups[g].blocks[0];
             int64_t dy = groups[g].bytes[n] - groups[g].bytes[0];
-            struct sbuf b = {0};
+            struct lc_buf b;
+            lc__buf_init(&b, lc__xrealloc, lc__xfree);
             char r1[32], r2[32];
-            sb_printf(&b, "%s block%s/iter, %s B/iter%s  ", rate(r1, sizeof r1, (double)db / n),
+            lc__buf_printf(&b, "%s block%s/iter, %s B/iter%s  ", rate(r1, sizeof r1, (double)db / n),
                       db == (int64_t)n ? "" : "s", rate(r2, sizeof r2, (double)dy / n),
                       groups[g].cls == LC_BACKGROUND ? " (background thread)" : "");
-            stack_line(&b, fr, nf, 4);
-            f->summary = b.s;
+            lc__stack_line(&b, fr, nf, 4);
+            f->summary = b.data;
             if (db > 0)
                 grow_blocks += (uint64_t)db;
             if (dy > 0)
@@ -1100,14 +1075,15 @@ void lc_test_run(const char *name, const char *file, unsigned line,
                     }
                 }
             }
-            struct sbuf b = {0};
-            sb_printf(&b, "thread ");
+            struct lc_buf b;
+            lc__buf_init(&b, lc__xrealloc, lc__xfree);
+            lc__buf_printf(&b, "thread ");
             if (f->thread_name)
-                sb_printf(&b, "'%s' ", f->thread_name);
-            sb_printf(&b, "(tid %d, %s, started in iteration %u) created at ", t->tid,
+                lc__buf_printf(&b, "'%s' ", f->thread_name);
+            lc__buf_printf(&b, "(tid %d, %s, started in iteration %u) created at ", t->tid,
                       state_name, t->iteration);
-            stack_line(&b, fr, nf, 4);
-            f->summary = b.s;
+            lc__stack_line(&b, fr, nf, 4);
+            f->summary = b.data;
             leaked_threads++;
         }
     }
@@ -1156,14 +1132,15 @@ void lc_test_run(const char *name, const char *file, unsigned line,
             f->nstack = nf;
             f->ngrowth = c.nseries - 1;
             f->growth_blocks = growth_vector(c.fds, c.nseries - 1);
-            struct sbuf b = {0};
-            sb_printf(&b, "fd %d -> %s opened at ", added[i].fd,
+            struct lc_buf b;
+            lc__buf_init(&b, lc__xrealloc, lc__xfree);
+            lc__buf_printf(&b, "fd %d -> %s opened at ", added[i].fd,
                       added[i].target ? added[i].target : "?");
             if (nf)
-                stack_line(&b, fr, nf, 4);
+                lc__stack_line(&b, fr, nf, 4);
             else
-                sb_printf(&b, "(not attributed: opened by a call leakcheck does not wrap)");
-            f->summary = b.s;
+                lc__buf_printf(&b, "(not attributed: opened by a call leakcheck does not wrap)");
+            f->summary = b.data;
             leaked_fds++;
         }
         lc__xfree(added);
@@ -1187,50 +1164,52 @@ void lc_test_run(const char *name, const char *file, unsigned line,
     unsigned total_measured = measured;
     int leak = res->nfindings > 0;
     res->verdict = leak ? LC_VERDICT_LEAK : LC_VERDICT_CLEAN;
-    struct sbuf m = {0};
+    struct lc_buf m;
+    lc__buf_init(&m, lc__xrealloc, lc__xfree);
     if (!leak && res->nsuppressed) {
         size_t hits = 0;
         for (size_t i = 0; i < res->nsuppressed; i++)
             hits += res->suppressed[i].hits;
-        sb_printf(&m, "growth only at expected or suppressed sites (%zu finding%s, rule %s)",
+        lc__buf_printf(&m, "growth only at expected or suppressed sites (%zu finding%s, rule %s)",
                   hits, hits == 1 ? "" : "s", res->suppressed[0].rule);
     } else if (!leak && attributed) {
-        sb_printf(&m, "no site keeps growing (the growth seen over %u measured iterations "
+        lc__buf_printf(&m, "no site keeps growing (the growth seen over %u measured iterations "
                   "stopped within %u attribution iterations)",
                   total_measured, at.niter ? at.niter - 1 : 0);
     } else if (!leak) {
-        sb_printf(&m, "no growth over %u measured iteration%s", total_measured,
+        lc__buf_printf(&m, "no growth over %u measured iteration%s", total_measured,
                   total_measured == 1 ? "" : "s");
     } else {
         const char *sep = "";
         if (grow_blocks || grow_bytes) {
             char r1[32], r2[32];
-            sb_printf(&m, "%s block%s, %s B per iteration",
+            lc__buf_printf(&m, "%s block%s, %s B per iteration",
                       rate(r1, sizeof r1, (double)grow_blocks / per_iter_n),
                       grow_blocks == per_iter_n ? "" : "s",
                       rate(r2, sizeof r2, (double)grow_bytes / per_iter_n));
             sep = "; ";
         }
         if (leaked_threads) {
-            sb_printf(&m, "%s%u thread%s left running or unjoined", sep, leaked_threads,
+            lc__buf_printf(&m, "%s%u thread%s left running or unjoined", sep, leaked_threads,
                       leaked_threads == 1 ? "" : "s");
             sep = "; ";
         }
         if (leaked_fds)
-            sb_printf(&m, "%s%u fd%s left open", sep, leaked_fds, leaked_fds == 1 ? "" : "s");
-        sb_printf(&m, " (%u measured iteration%s%s)", total_measured,
+            lc__buf_printf(&m, "%s%u fd%s left open", sep, leaked_fds, leaked_fds == 1 ? "" : "s");
+        lc__buf_printf(&m, " (%u measured iteration%s%s)", total_measured,
                   total_measured == 1 ? "" : "s", attributed ? ", growth attributed with stacks" : "");
     }
-    res->message = m.s;
+    res->message = m.data;
     lc__bench_judge_test(res, opts ? &opts->budget : NULL);
     if (leak) {
-        struct sbuf d = {0};
+        struct lc_buf d;
+        lc__buf_init(&d, lc__xrealloc, lc__xfree);
         size_t shown = 0;
         for (size_t i = 0; i < res->nfindings && shown < (size_t)o->top; i++, shown++)
-            sb_printf(&d, "    %s\n", res->findings[i].summary);
+            lc__buf_printf(&d, "    %s\n", res->findings[i].summary);
         if (res->nfindings > shown)
-            sb_printf(&d, "    ... %zu more in the reports\n", res->nfindings - shown);
-        res->details = d.s;
+            lc__buf_printf(&d, "    ... %zu more in the reports\n", res->nfindings - shown);
+        res->details = d.data;
     }
     lc__xfree(rules.r);
     groups_free(groups, ngroups);

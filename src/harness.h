@@ -18,6 +18,12 @@ void lc__harness_write_reports(void);
  * standard output, "# " comments inside cmocka's TAP, standard error when
  * cmocka writes SUBUNIT or XML to standard output. */
 FILE *lc__console(const char **prefix);
+/* 1 when console lines may be coloured (LEAKCHECK_COLOR, a terminal). */
+int lc__use_color(void);
+struct lc_buf;
+/* Appends "fn (file:line) <- ... <- caller (file:line)": the innermost frame,
+ * then the program's own frames (runtime frames in between show as "..."). */
+void lc__stack_line(struct lc_buf *b, const lc_frame *f, int n, int max);
 /* Before a benchmark: the harness's one-time set-up, and the settling of a
  * test (or benchmark) whose body longjmped out. */
 void lc__harness_prepare(void);

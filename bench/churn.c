@@ -87,7 +87,8 @@ static inline void *alloc_one(struct worker *w, uint64_t *rng, uint64_t i) {
     size_t n = 16 + (size_t)(rng_next(rng) % 497);
     unsigned char *p = alloc_at(cfg.depth, n);
     if (!p) {
-        w->failed = 1;
+        w->failed = 1; /* reported as wrong counts; the slot stays empty */
+        w->sizes[i] = 0;
         return NULL;
     }
     p[0] = (unsigned char)i;
@@ -113,7 +114,8 @@ static void *worker_main(void *arg) {
     for (uint64_t op = 0; op < cfg.ops; op++) {
         uint64_t i = rng_next(&rng) % cfg.live;
         unsigned char *old = w->slots[i];
-        acc += old[0];
+        if (old)
+            acc += old[0];
         w->live_bytes -= w->sizes[i];
         free(old);
         w->slots[i] = alloc_one(w, &rng, i);
@@ -128,9 +130,9 @@ static void *worker_main(void *arg) {
     w->live_bytes = 0;
     sink += acc;
     pthread_barrier_wait(&barrier); /* all freed */
-    /* Stay alive until the final counters are read: a thread that exits folds
-     * its counters into leakcheck's retired totals, and a read racing with
-     * that fold could see them twice. */
+    /* Stay alive until the final counters are read, so that the check does not
+     * also race with the fold of an exiting thread's counters into leakcheck's
+     * retired totals (where a thread was once counted twice). */
     pthread_barrier_wait(&barrier); /* final counters read */
     return NULL;
 }

@@ -25,7 +25,10 @@
 struct stack_rec {
     uint32_t hash;
     uint16_t depth;
-    uint16_t epoch; /* dlclose epoch when first captured, for symbolization */
+    uint16_t pad;
+    uint32_t epoch; /* dlclose epoch when first captured, for symbolization;
+                       as wide as lc__st.dl_epoch so it never wraps before it */
+    uint32_t pad2;
     uintptr_t pcs[];
 };
 
@@ -136,7 +139,7 @@ static uint32_t depot_put(const uintptr_t *pcs, int n, uint32_t hash) {
     struct stack_rec *r = (struct stack_rec *)(depot.arena + depot.used);
     r->hash = hash;
     r->depth = (uint16_t)n;
-    r->epoch = (uint16_t)__atomic_load_n(&lc__st.dl_epoch, __ATOMIC_RELAXED);
+    r->epoch = __atomic_load_n(&lc__st.dl_epoch, __ATOMIC_RELAXED);
     memcpy(r->pcs, pcs, n * sizeof *pcs);
     id = depot.count + 1;
     depot.offs[id] = depot.used;

@@ -30,19 +30,6 @@
 #include "options.h"
 #include "report.h"
 
-#ifndef cm_print_error
-/* exported by cmocka 1.1.x but not declared in 1.1.5's header */
-void cm_print_error(const char *format, ...);
-#define LC_PRINT_ERROR cm_print_error
-#else
-#define LC_PRINT_ERROR cmocka_print_error
-#endif
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ---- text: messages are built in glibc's heap (untracked), kept for the run ---- */
 
@@ -362,9 +349,8 @@ void lc_noalloc_end_check(const char *file, unsigned line) {
     tb_stack(&m, stack, 8);
     lc__buf_printf(&m, "\n");
     lc__guard_leave();
-    LC_PRINT_ERROR("%s",
-                   m.data ? m.data : "leakcheck: allocation inside an allocation-free region\n");
-    _fail(file, (int)line);
+    lc__cmocka_fail(file, (int)line,
+                    m.data ? m.data : "leakcheck: allocation inside an allocation-free region\n");
 }
 
 /* ---- allocs per run ---- */
@@ -477,9 +463,9 @@ static void bench_call(void (*body)(void **), void **state, const lc_bench_optio
     bench_n_now = n;
     lc_scope_peak_reset();
     lc_scope_counters(&a, LC_ATTRIBUTED);
-    double t0 = now_seconds();
+    double t0 = lc__now();
     call_bench_body(body, state);
-    double t1 = now_seconds();
+    double t1 = lc__now();
     lc_scope_counters(&b, LC_ATTRIBUTED);
     bench_n_now = 1;
     if (opts && opts->teardown)
@@ -697,8 +683,10 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
     lc__xfree(note.data);
     lc__guard_leave();
     if (res->failed) {
-        LC_PRINT_ERROR("leakcheck: %s: %s\n", res->name, res->message);
-        _fail(file, (int)line);
+        struct lc_buf msg;
+        lc__buf_init(&msg, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&msg, "leakcheck: %s: %s\n", res->name, res->message);
+        lc__cmocka_fail(file, (int)line, msg.data ? msg.data : "leakcheck: over budget\n");
     }
 }
 

@@ -46,6 +46,14 @@ void cm_print_error(const char *format, ...);
 #define LC_PRINT_ERROR cmocka_print_error
 #endif
 
+void lc__cmocka_fail(const char *file, int line, const char *text) {
+    /* the text lands in cmocka's per-test message, its XML and TAP; it must
+     * end with a newline because cmocka appends "file:line: error: Failure!" */
+    LC_PRINT_ERROR("%s", text);
+    _fail(file, line);
+    abort(); /* not reached: _fail longjmps to cmocka's runner */
+}
+
 /* ---- the run: every test's result, for the reports ---- */
 static struct lc_run run;
 static size_t tests_cap;
@@ -65,7 +73,7 @@ static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGSYS};
 static struct sigaction saved_crash[NCRASH];
 static struct sigaction saved_abrt;
 
-static double now_seconds(void) {
+double lc__now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
@@ -801,7 +809,7 @@ void lc_test_run(const char *name, const char *file, unsigned line,
         if (saved_crash[i].sa_handler == crash_handler)
             saved_crash[i].sa_handler = SIG_DFL;
 
-    double t0 = now_seconds();
+    double t0 = lc__now();
     lc__fds_reset();
     lc_scope_config cfg = {.stacks = 0, .depth = 0, .all_threads = 0};
     if (lc_scope_begin(&cfg) != 0) {
@@ -1168,7 +1176,7 @@ void lc_test_run(const char *name, const char *file, unsigned line,
 
     /* verdict and message */
     lc__guard_enter();
-    res->duration = now_seconds() - t0;
+    res->duration = lc__now() - t0;
     res->series = c.snaps;
     res->nseries = c.nsnaps;
     /* extended: the extra judged iterations plus the attribution iterations */
@@ -1239,8 +1247,10 @@ void lc_test_run(const char *name, const char *file, unsigned line,
     lc__guard_leave();
 
     if (res->verdict != LC_VERDICT_CLEAN) {
-        LC_PRINT_ERROR("leakcheck: %s: %s\n%s", res->name, res->message,
+        struct lc_buf msg;
+        lc__buf_init(&msg, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&msg, "leakcheck: %s: %s\n%s", res->name, res->message,
                        res->details ? res->details : "");
-        _fail(file, (int)line);
+        lc__cmocka_fail(file, (int)line, msg.data ? msg.data : "leakcheck: leak\n");
     }
 }

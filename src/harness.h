@@ -24,6 +24,13 @@ struct lc_buf;
 /* Appends "fn (file:line) <- ... <- caller (file:line)": the innermost frame,
  * then the program's own frames (runtime frames in between show as "..."). */
 void lc__stack_line(struct lc_buf *b, const lc_frame *f, int n, int max);
+/* Fails the current cmocka test with text (ending in a newline) as its
+ * message: cm_print_error on cmocka 1.1.x, cmocka_print_error on 2.x, then
+ * _fail, which longjmps to cmocka's runner. */
+void lc__cmocka_fail(const char *file, int line, const char *text)
+    __attribute__((noreturn));
+/* CLOCK_MONOTONIC in seconds. */
+double lc__now(void);
 /* Before a benchmark: the harness's one-time set-up, and the settling of a
  * test (or benchmark) whose body longjmped out. */
 void lc__harness_prepare(void);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,21 @@
 
 static int run_active;
 static char result_path[4096];
+/* A copy of the program's stderr taken at start-up: programs often close
+ * stdout and stderr in an atexit handler (coreutils' close_stdout), which runs
+ * before our destructor. The copy has FD_CLOEXEC and a high number. */
+static int report_fd = -1;
+static FILE *report_out;
+
+static FILE *report_stream(void) {
+    if (report_out)
+        return report_out;
+    if (report_fd >= 0 && fcntl(report_fd, F_GETFD) != -1)
+        report_out = fdopen(report_fd, "w");
+    if (!report_out)
+        report_out = stderr;
+    return report_out;
+}
 static struct timespec run_t0; /* the process's start, for the report's duration */
 
 void lc__run_start(void) {
@@ -36,6 +52,7 @@ void lc__run_start(void) {
     }
     lc__guard_leave();
     clock_gettime(CLOCK_MONOTONIC, &run_t0);
+    report_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 100);
     lc_scope_config cfg = {.stacks = -1, .depth = 0, .all_threads = 1};
     if (lc_scope_begin(&cfg) == 0)
         run_active = 1;
@@ -47,7 +64,7 @@ static void write_result(unsigned long sites, unsigned long blocks, unsigned lon
     char line[128], err[512];
     int n = snprintf(line, sizeof line, "leaks %lu %lu %llu\n", sites, blocks, bytes);
     if (lc__write_atomic(result_path, line, (size_t)n, err, sizeof err))
-        fprintf(stderr, "%s\n", err);
+        fprintf(report_stream(), "%s\n", err);
 }
 
 /* The JSON and JUnit reports of the process: one test, "process:PROGRAM", with
@@ -126,9 +143,9 @@ static void write_reports(const char *prog, const struct lc_report_site *rs, siz
     struct lc_run run = {.binary = prog, .ntests = 1, .tests = &t};
     char err[4600];
     if (want_json && lc__report_write_json(&run, o->json, err, sizeof err))
-        fprintf(stderr, "%s\n", err);
+        fprintf(report_stream(), "%s\n", err);
     if (want_junit && lc__report_write_junit(&run, o->junit, err, sizeof err))
-        fprintf(stderr, "%s\n", err);
+        fprintf(report_stream(), "%s\n", err);
 out:
     for (size_t i = 0; texts && i < ntexts; i++)
         lc__xfree(texts[i]);
@@ -145,7 +162,7 @@ __attribute__((destructor)) static void lc_run_finish(void) {
     lc__guard_enter();
     lc_survivors *s = NULL;
     if (lc_scope_survivors(&s) != 0) {
-        fprintf(stderr, "leakcheck: out of memory collecting the leak report\n");
+        fprintf(report_stream(), "leakcheck: out of memory collecting the leak report\n");
         lc_scope_end();
         lc__guard_leave();
         return;
@@ -174,31 +191,32 @@ __attribute__((destructor)) static void lc_run_finish(void) {
     }
     const char *prog = program_invocation_short_name;
     if (nrep) {
-        fprintf(stderr,
+        fprintf(report_stream(),
                 "leakcheck: %s (pid %d): %lu leaked block%s, %llu bytes, from %zu allocation "
                 "site%s\n",
                 prog, (int)getpid(), blocks, blocks == 1 ? "" : "s", bytes, nrep,
                 nrep == 1 ? "" : "s");
         for (size_t i = 0; i < nrep; i++) {
-            fprintf(stderr, "  %lu block%s, %lu bytes allocated at:\n",
+            fprintf(report_stream(), "  %lu block%s, %lu bytes allocated at:\n",
                     (unsigned long)rs[i].site->blocks, rs[i].site->blocks == 1 ? "" : "s",
                     (unsigned long)rs[i].site->bytes);
             if (rs[i].nframes)
-                lc__print_frames(stderr, rs[i].frames, rs[i].nframes, 16, "    ");
+                lc__print_frames(report_stream(), rs[i].frames, rs[i].nframes, 16, "    ");
             else
-                fprintf(stderr, "    (no stack: LEAKCHECK_STACKS=0)\n");
+                fprintf(report_stream(), "    (no stack: LEAKCHECK_STACKS=0)\n");
         }
     } else {
-        fprintf(stderr, "leakcheck: %s (pid %d): no leaks\n", prog, (int)getpid());
+        fprintf(report_stream(), "leakcheck: %s (pid %d): no leaks\n", prog, (int)getpid());
     }
     if (sup_sites)
-        fprintf(stderr,
+        fprintf(report_stream(),
                 "leakcheck: %lu block%s from %lu site%s suppressed (one-time allocations "
                 "of glibc/libunwind kept for the life of the process)\n",
                 sup_blocks, sup_blocks == 1 ? "" : "s", sup_sites, sup_sites == 1 ? "" : "s");
 
     write_reports(prog, rs, nrep, rules, nrules, blocks, bytes);
     write_result(nrep, blocks, bytes);
+    fflush(report_stream());
     lc__xfree(rs);
     lc_survivors_free(s);
     lc__guard_leave();

@@ -27,6 +27,20 @@ static struct lc_suppression builtin[] = {
     /* NSS modules and their state (getpwnam, getaddrinfo) are cached */
     {"leak", "__nss_*", "glibc NSS module cache", 0},
     {"leak", "nss_*", "glibc NSS module cache", 0},
+    /* the non-reentrant lookups (getpwuid, getgrnam, gethostbyname...) return
+     * a buffer glibc keeps and reuses on the next call */
+    {"leak", "getpw*", "glibc static result buffer of getpw*, reused by the next call", 0},
+    {"leak", "getgr*", "glibc static result buffer of getgr*, reused by the next call", 0},
+    {"leak", "getspnam", "glibc static result buffer, reused by the next call", 0},
+    {"leak", "gethostby*", "glibc static result buffer, reused by the next call", 0},
+    {"leak", "getservby*", "glibc static result buffer, reused by the next call", 0},
+    {"leak", "getprotoby*", "glibc static result buffer, reused by the next call", 0},
+    {"leak", "getnetby*", "glibc static result buffer, reused by the next call", 0},
+    /* gettext: bindtextdomain/textdomain keep their bindings for the process */
+    {"leak", "set_binding_values", "glibc gettext domain bindings", 0},
+    {"leak", "textdomain", "glibc gettext current domain", 0},
+    /* the multibyte conversion functions cache the locale's converters */
+    {"leak", "__wcsmbs_load_conv", "glibc multibyte conversion cache", 0},
     /* iconv conversion descriptors are cached by gconv */
     {"leak", "__gconv_*", "glibc gconv cache", 0},
     /* setenv keeps every string it was given (POSIX allows no free) */

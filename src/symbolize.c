@@ -435,8 +435,14 @@ static int symbolize(const uintptr_t *pcs, int n, uint32_t epoch, lc_frame *fram
             out++;
         }
     }
-    while (out > 1 && is_crt_frame(&frames[out - 1]))
-        out--;
+    /* everything from the C runtime's call into main down is noise (in a
+     * stripped program _start has no name, so cut at the first CRT frame) */
+    for (int i = 1; i < out; i++) {
+        if (is_crt_frame(&frames[i])) {
+            out = i;
+            break;
+        }
+    }
     pthread_mutex_unlock(&sym_lock);
     lc__guard_leave();
     return out;

@@ -63,6 +63,10 @@ check "bad env in a linked program: exit 2 before running" test $? -eq 2
 "$tool" run -- /nonexistent/cmd 2>"$tmp/err"
 check "missing command: exit 127" test $? -eq 127
 
+"$tool" run -- "$bin/closes_stderr" >/dev/null 2>"$tmp/err"
+check "a program that closes stderr at exit: exit 1" test $? -eq 1
+check "a program that closes stderr at exit: the report still shows" grep -Eq '#0 +leak_before_exit' "$tmp/err"
+
 "$tool" run -- sh -c 'exit 3' 2>/dev/null
 check "program's own failure status wins" test $? -eq 3
 exit $fail

@@ -67,6 +67,11 @@ check "missing command: exit 127" test $? -eq 127
 check "a program that closes stderr at exit: exit 1" test $? -eq 1
 check "a program that closes stderr at exit: the report still shows" grep -Eq '#0 +leak_before_exit' "$tmp/err"
 
+"$tool" run -- sh -c "\"$bin/leaky_program\"; true" >/dev/null 2>"$tmp/err"
+check "children are not tracked by default" bash -c "! grep -q record_new '$tmp/err'"
+"$tool" run --follow-children -- sh -c "\"$bin/leaky_program\"; true" >/dev/null 2>"$tmp/err"
+check "--follow-children: a child reports its own leak" grep -Eq '#0 +record_new' "$tmp/err"
+
 "$tool" run -- sh -c 'exit 3' 2>/dev/null
 check "program's own failure status wins" test $? -eq 3
 exit $fail

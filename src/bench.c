@@ -252,6 +252,7 @@ void lc__bench_judge_test(struct lc_test_result *res, const lc_budget *budget) {
             fail = m;
         }
     }
+    size_t budget_len = fail.len; /* what the budget failed, before the baseline */
     json_t *old = NULL;
     lc__json_enter();
     if (bl_active())
@@ -278,6 +279,7 @@ void lc__bench_judge_test(struct lc_test_result *res, const lc_budget *budget) {
         lc__buf_init(&m, lc__xrealloc, lc__xfree);
         if (res->verdict == LC_VERDICT_CLEAN && fail.len) {
             res->verdict = LC_VERDICT_FAILED;
+            res->failure_type = budget_len ? "budget" : "baseline";
             lc__buf_printf(&m, "%s", fail.data);
         } else {
             lc__buf_printf(&m, "%s", res->message ? res->message : "");

@@ -162,7 +162,8 @@ static void render_test(struct lc_buf *b, const struct lc_run *r, const struct l
         outcome(b, "failure", "leak", t->message, "leak", t, t->details);
         break;
     case LC_VERDICT_FAILED:
-        outcome(b, "failure", "assertion", t->message, "assertion failed", NULL, t->details);
+        outcome(b, "failure", t->failure_type ? t->failure_type : "assertion", t->message,
+                "assertion failed", NULL, t->details);
         break;
     case LC_VERDICT_SKIPPED:
         lc__buf_puts(b, "      <skipped");

@@ -251,6 +251,7 @@ static json_t *test_json(const struct lc_run *run, const struct lc_test_result *
     }
     json_object_set_new(o, "suppressions", sups);
     json_object_set_new(o, "message", str_or_null(t->message));
+    json_object_set_new(o, "failure_type", str_or_null(t->failure_type));
     json_object_set_new(o, "details", str_or_null(t->details));
     return o;
 }

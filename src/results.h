@@ -81,6 +81,7 @@ struct lc_test_result {
     size_t nsuppressed;
     struct lc_suppression_hit *suppressed;
     const char *message;       /* one line: verdict and growth, or the failure */
+    const char *failure_type;  /* verdict failed: "budget", "baseline"; NULL: an assertion */
     const char *details;       /* several lines: the top stacks; may be NULL */
 };
 

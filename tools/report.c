@@ -210,6 +210,7 @@ static int load_test(struct ctx *c, json_t *o, const char *where, struct lc_test
         get_str(c, o, "verdict", where, &verdict) ||
         get_num(c, o, "duration", where, &t->duration) ||
         get_str(c, o, "message", where, &t->message) ||
+        get_str(c, o, "failure_type", where, &t->failure_type) ||
         get_str(c, o, "details", where, &t->details))
         return -1;
     if (!t->name)

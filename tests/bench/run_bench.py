@@ -202,6 +202,10 @@ with tempfile.TemporaryDirectory() as tmp:
           f is not None and f.get("type") == "budget" and "bytes/op 64" in f.get("message"))
     check("JUnit: a benchmark within budget has no failure",
           cases["bench_budget_ok"].find("failure") is None)
+    f = cases["test_budget_over"].find("failure")
+    check("JUnit: a test over its budget is <failure type=budget>",
+          f is not None and f.get("type") == "budget" and
+          t["test_budget_over"].get("failure_type") == "budget")
 
     # ---- n: LEAKCHECK_BENCH_N, .n, LEAKCHECK_BENCH_TIME_MS ----
     rn = Run(tmp, "n10", LEAKCHECK_BENCH_N="10")
@@ -296,6 +300,10 @@ with tempfile.TemporaryDirectory() as tmp:
     cases4 = {c.get("name"): c for c in ET.parse(r4.xml_path).getroot().iter("testcase")}
     check("regression: JUnit failure for the benchmark",
           cases4["bench_malloc_one"].find("failure") is not None)
+    f4 = cases4["test_regress_target"].find("failure")
+    check("regression: a test failed by the baseline is <failure type=baseline>",
+          f4 is not None and f4.get("type") == "baseline" and
+          tr.get("failure_type") == "baseline")
     check("regression: summary line counts 3 regressions",
           "0 improvements" in r4.out and "3 regressions" in r4.out)
 

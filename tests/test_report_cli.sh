@@ -24,10 +24,10 @@ check "text: leak line with growth" grep -q 'LEAK .*leaks_\]\]>_cdata & "q" <x> 
 check "text: top finding" grep -q 'top: +1 block/iter, 32 B  record_new (a&b.c:23)' "$tmp/text"
 check "text: failed, crashed, skipped, clean" grep -q 'FAILED .*ünïcödé_名前_🙂' "$tmp/text"
 check "text: crashed" grep -q 'CRASHED  second/group :: crashes$' "$tmp/text"
-check "text: benchmark over budget" grep -q 'OVER .*bench <over> budget  5.00 allocs/op' "$tmp/text"
+check "text: benchmark over budget" grep -q 'FAILED .*bench <over> budget  5.00 allocs/op' "$tmp/text"
 check "text: control characters shown escaped, tab/newline as spaces" grep -qF '+1\x01 block, +32 B per iteration (5 of 5 measured) \x1b[31m' "$tmp/text"
 check "text: no raw escape character" bash -c "! grep -q $'\x1b' '$tmp/text'"
-check "text: totals" grep -q '^total: 5 tests: 1 clean, 1 leak, 1 failed, 1 crashed, 1 skipped; 2 benchmarks, 1 over budget$' "$tmp/text"
+check "text: totals" grep -q '^total: 5 tests: 1 clean, 1 leak, 1 failed, 1 crashed, 1 skipped; 2 benchmarks, 1 failed (budget or baseline)$' "$tmp/text"
 
 "$tool" report --format=markdown "$dir/report.json" >"$tmp/md"
 check "markdown: exit 0" test $? -eq 0

@@ -561,7 +561,7 @@ static void summary_text(FILE *out, const struct loaded *l) {
     }
     for (size_t i = 0; i < r->nbenchmarks; i++) {
         const struct lc_bench_result *b = &r->benchmarks[i];
-        fprintf(out, "  %-8s ", b->failed ? "OVER" : "bench");
+        fprintf(out, "  %-8s ", b->failed ? "FAILED" : "bench");
         if (b->group) {
             put(out, b->group, FMT_TEXT);
             fputs(" :: ", out);
@@ -612,7 +612,7 @@ static void summary_markdown(FILE *out, const struct loaded *l) {
             fprintf(out, " | %.2f | %.1f | %llu | ", b->allocs_per_op, b->bytes_per_op,
                     (unsigned long long)b->peak_bytes);
             if (b->failed) {
-                fputs("**over budget**: ", out);
+                fputs("**failed**: ", out);
                 put(out, b->message, FMT_MARKDOWN);
             } else {
                 fputs("ok", out);
@@ -633,7 +633,7 @@ static void totals(FILE *out, const struct loaded *ls, size_t n, enum format fmt
     }
     fprintf(out,
             "%s%zu test%s: %zu clean, %zu leak, %zu failed, %zu crashed, %zu skipped; "
-            "%zu benchmark%s, %zu over budget\n",
+            "%zu benchmark%s, %zu failed (budget or baseline)\n",
             fmt == FMT_MARKDOWN ? "**Total**: " : "total: ", tests, tests == 1 ? "" : "s",
             by[LC_VERDICT_CLEAN], by[LC_VERDICT_LEAK], by[LC_VERDICT_FAILED],
             by[LC_VERDICT_CRASHED], by[LC_VERDICT_SKIPPED], benches,

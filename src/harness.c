@@ -639,8 +639,12 @@ void lc__stack_line(struct lc_buf *b, const lc_frame *f, int n, int max) {
         file = file ? file + 1 : f[i].file;
         lc__buf_printf(b, "%s%s", i ? (skipped ? " <- ... <- " : " <- ") : "",
                   f[i].function ? f[i].function : "??");
-        if (file)
+        if (file) {
             lc__buf_printf(b, " (%s:%u)", file, f[i].line);
+        } else if (!f[i].function) {
+            char where[512];
+            lc__buf_printf(b, " (%s)", lc__frame_where(&f[i], where, sizeof where));
+        }
         shown++;
         skipped = 0;
         if (shown == max && i + 1 < n)

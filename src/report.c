@@ -4,13 +4,31 @@
 
 #include "report.h"
 
+#include <dlfcn.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* Where a frame without file:line is: "module+0xOFFSET" while the module is
+ * loaded (stable across runs, usable with addr2line), else the address. */
+const char *lc__frame_where(const lc_frame *f, char *buf, size_t len) {
+    Dl_info info;
+    if (dladdr((void *)f->address, &info) && info.dli_fbase && info.dli_fname) {
+        const char *base = strrchr(info.dli_fname, '/');
+        base = base ? base + 1 : info.dli_fname;
+        snprintf(buf, len, "%s+0x%lx", *base ? base : "?",
+                 (unsigned long)(f->address - (uintptr_t)info.dli_fbase));
+    } else {
+        snprintf(buf, len, "0x%lx", (unsigned long)f->address);
+    }
+    return buf;
+}
+
 void lc__print_frames(FILE *out, const lc_frame *f, int n, int max, const char *indent) {
+    char where[512];
     for (int i = 0; i < n && i < max; i++) {
         const char *mod = f[i].module ? strrchr(f[i].module, '/') : NULL;
         mod = mod ? mod + 1 : f[i].module;
@@ -18,7 +36,7 @@ void lc__print_frames(FILE *out, const lc_frame *f, int n, int max, const char *
         if (f[i].file)
             fprintf(out, " (%s:%u)", f[i].file, f[i].line);
         else
-            fprintf(out, " (0x%lx)", (unsigned long)f[i].address);
+            fprintf(out, " (%s)", lc__frame_where(&f[i], where, sizeof where));
         if (f[i].inlined)
             fprintf(out, " [inlined]");
         if (mod)

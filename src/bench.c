@@ -230,6 +230,27 @@ static void budget_check(struct lc_buf *fail, const char *label, double value, d
     lc__xfree(m.data);
 }
 
+/* Checks allocations, bytes and peak against a budget; any excess becomes
+ * "over budget: ..." in fail. per is "/op" (benchmarks) or "/iter" (tests);
+ * a benchmark's peak is for the whole run, a test's per iteration. */
+static void budget_judge(struct lc_buf *fail, const lc_budget *b, const char *per,
+                         double allocs, double bytes, double peak) {
+    char what[3][32];
+    snprintf(what[0], sizeof what[0], "allocs%s", per);
+    snprintf(what[1], sizeof what[1], "bytes%s", per);
+    snprintf(what[2], sizeof what[2], "peak bytes%s", strcmp(per, "/op") ? per : "");
+    budget_check(fail, what[0], allocs, b->allocs);
+    budget_check(fail, what[1], bytes, b->bytes);
+    budget_check(fail, what[2], peak, (double)b->peak_bytes);
+    if (fail->len) {
+        struct lc_buf m;
+        lc__buf_init(&m, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&m, "over budget: %s", fail->data);
+        lc__xfree(fail->data);
+        *fail = m;
+    }
+}
+
 /* ---- tests: budget and baseline, after the harness's verdict ---- */
 
 void lc__bench_judge_test(struct lc_test_result *res, const lc_budget *budget) {
@@ -240,18 +261,8 @@ void lc__bench_judge_test(struct lc_test_result *res, const lc_budget *budget) {
     lc__buf_init(&note, lc__xrealloc, lc__xfree);
     uint64_t allocs, bytes, peak;
     int have = lc__bl_test_counts(res, &allocs, &bytes, &peak);
-    if (have && budget) {
-        budget_check(&fail, "allocs/iter", (double)allocs, budget->allocs);
-        budget_check(&fail, "bytes/iter", (double)bytes, budget->bytes);
-        budget_check(&fail, "peak bytes/iter", (double)peak, (double)budget->peak_bytes);
-        if (fail.len) {
-            struct lc_buf m;
-            lc__buf_init(&m, lc__xrealloc, lc__xfree);
-            lc__buf_printf(&m, "over budget: %s", fail.data);
-            lc__xfree(fail.data);
-            fail = m;
-        }
-    }
+    if (have && budget)
+        budget_judge(&fail, budget, "/iter", (double)allocs, (double)bytes, (double)peak);
     size_t budget_len = fail.len; /* what the budget failed, before the baseline */
     json_t *old = NULL;
     lc__json_enter();
@@ -598,18 +609,9 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
     lc__buf_init(&fail, lc__xrealloc, lc__xfree);
     lc__buf_init(&note, lc__xrealloc, lc__xfree);
     const lc_budget *bud = opts ? &opts->budget : NULL;
-    if (bud) {
-        budget_check(&fail, "allocs/op", res->allocs_per_op, bud->allocs);
-        budget_check(&fail, "bytes/op", res->bytes_per_op, bud->bytes);
-        budget_check(&fail, "peak bytes", (double)res->peak_bytes, (double)bud->peak_bytes);
-        if (fail.len) {
-            struct lc_buf t;
-            lc__buf_init(&t, lc__xrealloc, lc__xfree);
-            lc__buf_printf(&t, "over budget: %s", fail.data);
-            lc__xfree(fail.data);
-            fail = t;
-        }
-    }
+    if (bud)
+        budget_judge(&fail, bud, "/op", res->allocs_per_op, res->bytes_per_op,
+                     (double)res->peak_bytes);
     if (bl_active()) {
         lc__json_enter();
         bl_judge(LC_BL_BENCH, res->group, res->name, lc__bl_bench_entry(res), &fail, &note);

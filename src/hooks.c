@@ -71,6 +71,8 @@ LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
                          : lc__st.stacks_allowed ? lc__stack_capture(lc__st.depth) : 0;
     }
     uint32_t iter = __atomic_load_n(&lc__st.iteration, __ATOMIC_RELAXED);
+    if (LC_UNLIKELY(lc__st.nested))
+        sid |= LC_STACK_INNER;
     if (lc__table_insert((uintptr_t)p, n, sid, iter, lc__slot_index(s), cls, gen))
         lc__slot_account_alloc(s, cls, n);
     t->guard--;
@@ -83,7 +85,9 @@ LC_HOOK_TEXT static int on_free(void *p, struct lc_rec_info *info) {
     struct lc_tls *t = &lc__tls;
     t->guard++;
     int found = lc__table_remove((uintptr_t)p, info);
-    if (found) {
+    /* a block of the process scope freed during a nested (test) scope is not
+     * the test's: its counters never saw it allocated */
+    if (found && !(LC_UNLIKELY(lc__st.nested) && !info->inner)) {
         uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
         lc__slot_account_free(lc__slot_get(gen), info->cls, info->size);
     }
@@ -144,8 +148,10 @@ LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
         lc__tls.guard++;
         uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
         struct lc_slot *s = lc__slot_get(gen);
-        if (lc__table_insert(info.ptr, info.size, info.stack, info.iteration, info.thread,
-                             info.cls, gen))
+        uint32_t sid = info.stack | (info.inner ? LC_STACK_INNER : 0);
+        if (lc__table_insert(info.ptr, info.size, sid, info.iteration, info.thread, info.cls,
+                             gen) &&
+            !(lc__st.nested && !info.inner))
             lc__slot_account_unfree(s, info.cls, info.size);
         lc__tls.guard--;
         errno = saved;

@@ -68,6 +68,8 @@ struct lc_state {
     uint32_t peak_epoch;     /* bumped by lc_scope_peak_reset */
     uint32_t dl_epoch;       /* bumped by every dlclose */
     int owner_pid;           /* process that owns reports (not a fork child) */
+    int outer;               /* a process scope (leakcheck run) is active */
+    int nested;              /* a harness scope runs inside the process scope */
 };
 extern struct lc_state lc__st;
 
@@ -100,7 +102,11 @@ struct lc_rec_info {
     uint32_t iteration;
     uint32_t thread; /* slot index */
     int cls;         /* LC_ATTRIBUTED / LC_BACKGROUND */
+    int inner;       /* allocated inside a scope nested in the process scope */
 };
+/* The top bit of a record's stack id marks a block allocated inside a scope
+ * nested in `leakcheck run`'s process scope (depot ids stay below 2^22). */
+#define LC_STACK_INNER 0x80000000u
 int lc__table_init(void);
 /* Inserts a record unless the scope generation moved on; returns 1 if inserted. */
 int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
@@ -110,9 +116,13 @@ int lc__table_remove(uintptr_t p, struct lc_rec_info *out);
 /* Visits every live record (shard by shard, each under its lock, copied out). */
 void lc__table_foreach(void (*fn)(const struct lc_rec_info *, void *), void *arg);
 void lc__table_clear(void);
+/* Clears every record's inner mark: the nested scope's blocks now belong to
+ * the process scope. */
+void lc__table_demote(void);
 void lc__table_lock_all(void);
 void lc__table_unlock_all(void);
 uint64_t lc__table_bytes(void);
+uint64_t lc__table_count(void); /* live records, approximate while hooks run */
 
 /* ---- stacks.c: capture and depot ---- */
 int lc__stacks_init(void);
@@ -123,6 +133,7 @@ void lc__stacks_unlock(void);
 uint64_t lc__stacks_bytes(void);
 int lc__in_hook_text(uintptr_t pc);
 int lc__in_body_text(uintptr_t pc);
+void lc__hook_text_range(uintptr_t *lo, uintptr_t *hi); /* our wrappers' text */
 
 /* ---- threads.c: per-thread counter slots, pthread_create wrapper ---- */
 struct lc_ctr {
@@ -164,8 +175,10 @@ void lc__symbolizer_reset(void);
 /* Symbolizes raw pcs (return addresses) captured now, not from the depot. */
 int lc__symbolize_pcs(const uintptr_t *pcs, int n, lc_frame *frames, int max);
 
-/* ---- run.c: whole-process mode of `leakcheck run` ---- */
-void lc__run_atfork_child(void);
+/* ---- scope.c: the process scope of `leakcheck run` (run.c) ---- */
+/* Begins a scope of every thread that harness scopes nest in; 0 or an lc_error. */
+int lc__scope_begin_process(void);
+void lc__scope_end_process(void);
 
 /* ---- init ---- */
 int lc__init(void); /* idempotent; called outside hooks */

@@ -209,6 +209,10 @@ static json_t *finding_json(const struct lc_finding *f) {
         json_object_set_new(o, "bytes", ju64(f->bytes));
     }
     json_object_set_new(o, "stack", lc__json_frames(f->stack, f->stack ? f->nstack : 0));
+    if (f->leak_kind)
+        json_object_set_new(o, "leak_kind", json_string(f->leak_kind));
+    if (f->informational)
+        json_object_set_new(o, "fails", json_false());
     if (f->kind == LC_FINDING_THREAD) {
         json_object_set_new(o, "name", str_or_null(f->thread_name));
         json_object_set_new(o, "tid", json_integer(f->thread_tid));
@@ -280,8 +284,13 @@ json_t *lc__json_run(const struct lc_run *run) {
     json_t *doc = lc__json_document();
     if (!doc)
         return NULL;
+    json_t *host = json_object_get(doc, "host");
     if (run->binary)
-        json_object_set_new(json_object_get(doc, "host"), "binary", str_or_null(run->binary));
+        json_object_set_new(host, "binary", str_or_null(run->binary));
+    if (run->pid)
+        json_object_set_new(host, "pid", json_integer(run->pid));
+    if (run->program)
+        json_object_set_new(host, "program", str_or_null(run->program));
     json_t *tests = json_object_get(doc, "tests");
     for (size_t i = 0; run->tests && i < run->ntests; i++)
         json_array_append_new(tests, test_json(run, &run->tests[i]));

@@ -58,6 +58,9 @@ struct lc_finding {
     const char *fd_target;     /* readlink of /proc/self/fd/N */
     /* one line: "+1 block/iter, 32 B  record_new (config.c:88)" */
     const char *summary;
+    /* leakcheck run: "definite", "indirect", "possible", "reachable" (memory) */
+    const char *leak_kind;
+    int informational;         /* listed, but does not fail the test */
 };
 
 struct lc_suppression_hit {
@@ -100,6 +103,8 @@ struct lc_bench_result {
 
 struct lc_run {
     const char *binary;        /* program_invocation_short_name */
+    int pid;                   /* leakcheck run: the traced process (0: this one) */
+    const char *program;       /* leakcheck run: its executable (NULL: this one) */
     size_t ntests;
     struct lc_test_result *tests;
     size_t nbenchmarks;

@@ -1,223 +1,354 @@
-/* run.c: the whole-process mode behind `leakcheck run -- CMD`. The tool
- * preloads this library with LEAKCHECK_RUN_MODE=1; the constructor opens one
- * scope for the process (every thread attributed) and a destructor, which runs
- * after main returned or exit() was called and after the program's own atexit
- * handlers and static destructors, reports every block still live: console text
- * on stderr, the JSON and JUnit reports when LEAKCHECK_JSON / LEAKCHECK_JUNIT
- * are set, and a one-line summary for the tool (LEAKCHECK_RUN_RESULT) which
- * turns it into the exit status.
- * Not on the hook path. */
+/* run.c: the traced side of `leakcheck run -- CMD`. The tool preloads this
+ * library with LEAKCHECK_RUN_MODE=1, the pid of the process it started and an
+ * inherited hand-off fd. In that process, and in every image that replaces it
+ * through execve, the constructor opens one process scope. After every
+ * destructor of every module has run, the final check classifies the blocks
+ * still live by reachability (reach.c), lists the fds opened since start-up
+ * and hands one raw record (handoff.h) to the tool: no symbolization, no
+ * stdio, nothing that can start a thread or re-initialise a library, since the
+ * program has torn its libraries down by then. The tool symbolizes and writes
+ * the console, JSON and JUnit reports. Other descendants are left alone
+ * (untracked, our library dropped from their children's LD_PRELOAD) unless
+ * --follow-children asked for them. Not on the hook path. */
 
+#include <dirent.h>
+#include <sys/syscall.h>
+#include <dlfcn.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fds.h"
+#include "handoff.h"
 #include "options.h"
+#include "reach.h"
 #include "report.h"
-#include "xml.h"
+#include "run.h"
+#include "symtab.h"
 
 static int run_active;
-static char result_path[4096];
-/* A copy of the program's stderr taken at start-up: programs often close
- * stdout and stderr in an atexit handler (coreutils' close_stdout), which runs
- * before our destructor. The copy has FD_CLOEXEC and a high number. */
-static int report_fd = -1;
-static FILE *report_out;
+static int handoff_fd = -1;
+/* The fds open when this image started: inherited ones, and those libraries
+ * opened while loading (libunwind's validation pipe, opened by the first
+ * capture in lc__scope_begin_process). */
+static struct lc_fdset start_fds;
 
-static FILE *report_stream(void) {
-    if (report_out)
-        return report_out;
-    if (report_fd >= 0 && fcntl(report_fd, F_GETFD) != -1)
-        report_out = fdopen(report_fd, "w");
-    if (!report_out)
-        report_out = stderr;
-    return report_out;
+/* ---- start-up ---- */
+
+/* LD_PRELOAD without this library (the user's own entries kept, in order). */
+static void drop_from_preload(void) {
+    const char *pre = getenv("LD_PRELOAD");
+    Dl_info self;
+    if (!pre || !dladdr((void *)drop_from_preload, &self) || !self.dli_fname)
+        return;
+    size_t n = strlen(pre);
+    char *out = lc__xmalloc(n + 1), *copy = lc__xstrdup(pre);
+    if (!out || !copy) {
+        lc__xfree(out);
+        lc__xfree(copy);
+        return;
+    }
+    size_t o = 0;
+    for (char *save = NULL, *tok = strtok_r(copy, ": ", &save); tok;
+         tok = strtok_r(NULL, ": ", &save)) {
+        if (strcmp(tok, self.dli_fname) == 0)
+            continue;
+        if (o)
+            out[o++] = ':';
+        memcpy(out + o, tok, strlen(tok));
+        o += strlen(tok);
+    }
+    out[o] = 0;
+    if (o)
+        setenv("LD_PRELOAD", out, 1);
+    else
+        unsetenv("LD_PRELOAD");
+    lc__xfree(out);
+    lc__xfree(copy);
 }
-static struct timespec run_t0; /* the process's start, for the report's duration */
+
+/* A process the tool did not start and does not follow: untracked, and its
+ * own children never load us. */
+static void leave_alone(int fd) {
+    drop_from_preload();
+    unsetenv("LEAKCHECK_RUN_MODE");
+    unsetenv("LEAKCHECK_RUN_FD");
+    unsetenv("LEAKCHECK_RUN_PID");
+    unsetenv("LEAKCHECK_RUN_FDS");
+    if (fd > 2)
+        close(fd);
+}
 
 void lc__run_start(void) {
     const struct lc_options_values *o = lc__opts();
+    int fd = (int)o->run_fd;
     lc__guard_enter();
-    if (o->run_result && *o->run_result)
-        snprintf(result_path, sizeof result_path, "%s", o->run_result);
-    /* Only this process reports to the tool; children that follow write their
-     * own console and JSON reports. */
-    unsetenv("LEAKCHECK_RUN_RESULT");
-    if (!o->follow_children) {
-        unsetenv("LD_PRELOAD");
-        unsetenv("LEAKCHECK_RUN_MODE");
-    }
-    lc__guard_leave();
-    clock_gettime(CLOCK_MONOTONIC, &run_t0);
-    report_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 100);
-    lc_scope_config cfg = {.stacks = -1, .depth = 0, .all_threads = 1};
-    if (lc_scope_begin(&cfg) == 0)
-        run_active = 1;
-}
-
-static void write_result(unsigned long sites, unsigned long blocks, unsigned long long bytes) {
-    if (!*result_path)
-        return;
-    char line[128], err[512];
-    int n = snprintf(line, sizeof line, "leaks %lu %lu %llu\n", sites, blocks, bytes);
-    if (lc__write_atomic(result_path, line, (size_t)n, err, sizeof err))
-        fprintf(report_stream(), "%s\n", err);
-}
-
-/* The JSON and JUnit reports of the process: one test, "process:PROGRAM", with
- * a memory finding per leaking site, written by the same writers as the
- * harness's reports (report_json.c, report_junit.c), so they follow the schema
- * and `leakcheck report` reads them. */
-static void write_reports(const char *prog, const struct lc_report_site *rs, size_t nrep,
-                          const struct lc_suppression *rules, size_t nrules,
-                          unsigned long blocks, unsigned long long bytes) {
-    const struct lc_options_values *o = lc__opts();
-    int want_json = o->json && *o->json, want_junit = o->junit && *o->junit;
-    if (!want_json && !want_junit)
-        return;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    struct lc_finding *fs = lc__xcalloc(nrep ? nrep : 1, sizeof *fs);
-    struct lc_suppression_hit *hits = lc__xcalloc(nrules ? nrules : 1, sizeof *hits);
-    char **texts = lc__xcalloc(nrep + nrules + 1, sizeof *texts);
-    struct lc_buf details;
-    lc__buf_init(&details, lc__xrealloc, lc__xfree);
-    size_t ntexts = 0, nhits = 0;
-    char name[512], message[256];
-    if (!fs || !hits || !texts)
-        goto out;
-    for (size_t i = 0; i < nrep; i++) {
-        const struct lc_report_site *r = &rs[i];
-        struct lc_buf line;
-        lc__buf_init(&line, lc__xrealloc, lc__xfree);
-        lc__buf_printf(&line, "%llu block%s, %llu B", (unsigned long long)r->site->blocks,
-                       r->site->blocks == 1 ? "" : "s", (unsigned long long)r->site->bytes);
-        for (int k = 0; k < r->nframes && k < 3; k++) {
-            lc__buf_printf(&line, "%s%s", k ? " <- " : "  ",
-                           r->frames[k].function ? r->frames[k].function : "??");
-            if (k == 0 && r->frames[k].file)
-                lc__buf_printf(&line, " (%s:%u)", r->frames[k].file, r->frames[k].line);
-        }
-        texts[ntexts++] = line.data;
-        lc__buf_printf(&details, "%llu block%s, %llu bytes allocated at:\n",
-                       (unsigned long long)r->site->blocks, r->site->blocks == 1 ? "" : "s",
-                       (unsigned long long)r->site->bytes);
-        for (int k = 0; k < r->nframes; k++) {
-            const lc_frame *f = &r->frames[k];
-            lc__buf_printf(&details, "  #%-2d %s", k, f->function ? f->function : "??");
-            if (f->file)
-                lc__buf_printf(&details, " (%s:%u)", f->file, f->line);
-            else
-                lc__buf_printf(&details, " (0x%lx)", (unsigned long)f->address);
-            lc__buf_puts(&details, f->inlined ? " [inlined]\n" : "\n");
-        }
-        fs[i] = (struct lc_finding){.kind = LC_FINDING_MEMORY, .blocks = r->site->blocks,
-                                    .bytes = r->site->bytes, .stack = (lc_frame *)r->frames,
-                                    .nstack = r->nframes, .summary = line.data};
-    }
-    for (size_t i = 0; i < nrules; i++) {
-        if (!rules[i].hits)
-            continue;
-        char *rule = lc__xmalloc(strlen(rules[i].kind) + strlen(rules[i].pattern) + 2);
-        if (rule)
-            sprintf(rule, "%s:%s", rules[i].kind, rules[i].pattern);
-        texts[ntexts++] = rule;
-        hits[nhits++] = (struct lc_suppression_hit){rule, rules[i].why, rules[i].hits};
-    }
-    snprintf(name, sizeof name, "process:%s", prog);
-    if (nrep)
-        snprintf(message, sizeof message, "%lu leaked block%s, %llu bytes, from %zu allocation "
-                 "site%s (still live at exit)", blocks, blocks == 1 ? "" : "s", bytes, nrep,
-                 nrep == 1 ? "" : "s");
-    else
-        snprintf(message, sizeof message, "no leaks");
-    struct lc_test_result t = {
-        .name = name, .group = prog, .verdict = nrep ? LC_VERDICT_LEAK : LC_VERDICT_CLEAN,
-        .duration = (double)(now.tv_sec - run_t0.tv_sec) +
-                    (double)(now.tv_nsec - run_t0.tv_nsec) / 1e9,
-        .nfindings = nrep, .findings = fs, .nsuppressed = nhits, .suppressed = hits,
-        .message = message, .details = details.failed ? NULL : details.data};
-    struct lc_run run = {.binary = prog, .ntests = 1, .tests = &t};
-    char err[4600];
-    if (want_json && lc__report_write_json(&run, o->json, err, sizeof err))
-        fprintf(report_stream(), "%s\n", err);
-    if (want_junit && lc__report_write_junit(&run, o->junit, err, sizeof err))
-        fprintf(report_stream(), "%s\n", err);
-out:
-    for (size_t i = 0; texts && i < ntexts; i++)
-        lc__xfree(texts[i]);
-    lc__xfree(texts);
-    lc__xfree(hits);
-    lc__xfree(fs);
-    lc__buf_free(&details);
-}
-
-__attribute__((destructor)) static void lc_run_finish(void) {
-    if (!run_active || getpid() != lc__st.owner_pid)
-        return; /* a fork child never writes the parent's reports */
-    run_active = 0;
-    lc__guard_enter();
-    lc_survivors *s = NULL;
-    if (lc_scope_survivors(&s) != 0) {
-        fprintf(report_stream(), "leakcheck: out of memory collecting the leak report\n");
-        lc_scope_end();
+    int traced = o->run_pid == (long)getpid();
+    if (!traced && !o->follow_children) {
+        leave_alone(fd);
         lc__guard_leave();
         return;
     }
-    lc_scope_end();
-    size_t nrules;
-    struct lc_suppression *rules = lc__suppressions(&nrules);
-    struct lc_report_site *rs = lc__xcalloc(s->nsites ? s->nsites : 1, sizeof *rs);
-    size_t nrep = 0;
-    unsigned long blocks = 0, sup_blocks = 0, sup_sites = 0;
-    unsigned long long bytes = 0;
-    for (size_t i = 0; rs && i < s->nsites; i++) {
-        struct lc_report_site *r = &rs[nrep];
-        r->site = &s->sites[i];
-        r->nframes = lc_stack_symbolize(s->sites[i].stack, r->frames, LC_MAX_DEPTH * 2);
-        struct lc_suppression *sup = lc__suppressed("leak", NULL, r->frames, r->nframes, rules, nrules);
-        if (sup) {
-            sup->hits++;
-            sup_sites++;
-            sup_blocks += s->sites[i].blocks;
-            continue;
-        }
-        blocks += s->sites[i].blocks;
-        bytes += s->sites[i].bytes;
-        nrep++;
-    }
-    const char *prog = program_invocation_short_name;
-    if (nrep) {
-        fprintf(report_stream(),
-                "leakcheck: %s (pid %d): %lu leaked block%s, %llu bytes, from %zu allocation "
-                "site%s\n",
-                prog, (int)getpid(), blocks, blocks == 1 ? "" : "s", bytes, nrep,
-                nrep == 1 ? "" : "s");
-        for (size_t i = 0; i < nrep; i++) {
-            fprintf(report_stream(), "  %lu block%s, %lu bytes allocated at:\n",
-                    (unsigned long)rs[i].site->blocks, rs[i].site->blocks == 1 ? "" : "s",
-                    (unsigned long)rs[i].site->bytes);
-            if (rs[i].nframes)
-                lc__print_frames(report_stream(), rs[i].frames, rs[i].nframes, 16, "    ");
-            else
-                fprintf(report_stream(), "    (no stack: LEAKCHECK_STACKS=0)\n");
-        }
-    } else {
-        fprintf(report_stream(), "leakcheck: %s (pid %d): no leaks\n", prog, (int)getpid());
-    }
-    if (sup_sites)
-        fprintf(report_stream(),
-                "leakcheck: %lu block%s from %lu site%s suppressed (one-time allocations "
-                "of glibc/libunwind kept for the life of the process)\n",
-                sup_blocks, sup_blocks == 1 ? "" : "s", sup_sites, sup_sites == 1 ? "" : "s");
-
-    write_reports(prog, rs, nrep, rules, nrules, blocks, bytes);
-    write_result(nrep, blocks, bytes);
-    fflush(report_stream());
-    lc__xfree(rs);
-    lc_survivors_free(s);
     lc__guard_leave();
+    if (fd < 0 || fcntl(fd, F_GETFD) == -1)
+        return; /* the hand-off fd is gone: the tool reports "no report" */
+    handoff_fd = fd;
+    if (lc__scope_begin_process() != 0)
+        return; /* no tracker memory: no record, and the tool says so */
+    run_active = 1;
+    lc__guard_enter();
+    lc__fds_snapshot(&start_fds);
+    lc__guard_leave();
+}
+
+/* ---- the record ---- */
+
+static int kind_cmp(const void *a, const void *b) {
+    const struct lc_reach_block *x = a, *y = b;
+    if (x->stack != y->stack)
+        return x->stack < y->stack ? -1 : 1;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return (int)x->user - (int)y->user;
+}
+
+struct blocks {
+    struct lc_reach_block *v;
+    size_t n, cap;
+};
+
+static void take_block(const struct lc_rec_info *r, void *arg) {
+    struct blocks *b = arg;
+    if (b->n < b->cap)
+        b->v[b->n++] = (struct lc_reach_block){.ptr = r->ptr, .size = r->size,
+                                               .stack = r->stack, .user = (uint32_t)r->cls};
+}
+
+/* Every live block, classified; sorted by stack and kind. */
+static int classify(struct blocks *b, struct lc_buf *out) {
+    size_t cap = lc__table_count() + 1024;
+    b->v = lc__mmap(cap * sizeof *b->v);
+    if (!b->v)
+        return -1;
+    b->cap = cap;
+    lc__table_foreach(take_block, b);
+    uintptr_t mine[1][2] = {{(uintptr_t)b->v, (uintptr_t)(b->v + cap)}};
+    struct lc_reach_opts ro = {.exclude = mine, .nexclude = 1};
+    struct lc_reach_stats st = {0};
+    if (lc__reach_classify(b->v, b->n, &ro, &st) != 0) {
+        lc__buf_puts(out, "note reachability%20scan%20failed:%20out%20of%20memory\n");
+        for (size_t i = 0; i < b->n; i++)
+            b->v[i].kind = LC_REACH_DEFINITE;
+    }
+    lc__buf_printf(out, "scan %llu %llu %u %u %llu\n", (unsigned long long)st.root_bytes,
+                   (unsigned long long)st.heap_bytes_scanned, st.threads, st.threads_unstopped,
+                   (unsigned long long)(st.seconds * 1e6));
+    qsort(b->v, b->n, sizeof *b->v, kind_cmp);
+    return 0;
+}
+
+static void put_stack(struct lc_buf *out, uint32_t id) {
+    const uintptr_t *pcs;
+    uint32_t epoch = 0;
+    int n = id ? lc__stack_get(id, &pcs, &epoch) : 0;
+    if (n <= 0)
+        return;
+    lc__buf_printf(out, "stack %u %u", id, epoch);
+    for (int i = 0; i < n; i++)
+        lc__buf_printf(out, " %lx", (unsigned long)pcs[i]);
+    lc__buf_putc(out, '\n');
+}
+
+static void put_sites(struct lc_buf *out, const struct blocks *b) {
+    for (size_t i = 0; i < b->n;) {
+        size_t j = i;
+        uint64_t bytes = 0;
+        while (j < b->n && b->v[j].stack == b->v[i].stack && b->v[j].kind == b->v[i].kind &&
+               b->v[j].user == b->v[i].user)
+            bytes += b->v[j++].size;
+        if (i == 0 || b->v[i - 1].stack != b->v[i].stack)
+            put_stack(out, b->v[i].stack);
+        lc__buf_printf(out, "site %u %d %u %zu %llu\n", b->v[i].stack, b->v[i].kind,
+                       b->v[i].user, j - i, (unsigned long long)bytes);
+        i = j;
+    }
+}
+
+/* Is fd one the program was given at start-up (LEAKCHECK_RUN_FDS)? */
+static int fd_inherited(int fd) {
+    const char *list = lc__opts()->run_fds;
+    if (fd == handoff_fd)
+        return 1;
+    for (size_t i = 0; i < start_fds.n; i++)
+        if (start_fds.fds[i].fd == fd)
+            return 1;
+    for (const char *p = list; p && *p;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        if (v == fd)
+            return 1;
+        p = *end == ',' ? end + 1 : end;
+    }
+    return 0;
+}
+
+static void put_fds(struct lc_buf *out) {
+    struct lc_fdset now = {0};
+    if (lc__fds_snapshot(&now) != 0) {
+        lc__buf_puts(out, "note could%20not%20list%20/proc/self/fd\n");
+        return;
+    }
+    for (size_t i = 0; i < now.n; i++) {
+        const struct lc_fd_entry *e = &now.fds[i];
+        if (fd_inherited(e->fd))
+            continue;
+        put_stack(out, e->stack);
+        lc__buf_printf(out, "fd %d %u ", e->fd, e->stack);
+        lc__handoff_escape(out, e->target);
+        lc__buf_putc(out, '\n');
+    }
+    lc__fdset_free(&now);
+}
+
+static void put_threads(struct lc_buf *out) {
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return;
+    pid_t self = gettid();
+    for (struct dirent *e; (e = readdir(d));) {
+        int tid = atoi(e->d_name);
+        if (tid <= 0 || tid == self)
+            continue;
+        char path[64], name[64] = "";
+        snprintf(path, sizeof path, "/proc/self/task/%d/comm", tid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, name, sizeof name - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        name[n > 0 ? n : 0] = 0;
+        name[strcspn(name, "\n")] = 0;
+        lc__buf_printf(out, "thread %d ", tid);
+        lc__handoff_escape(out, name);
+        lc__buf_putc(out, '\n');
+    }
+    closedir(d);
+}
+
+static void put_modules(struct lc_buf *out) {
+    struct lc_module *mods = NULL;
+    size_t n = 0;
+    if (lc__modules_collect(&mods, &n) != 0) {
+        lc__buf_puts(out, "note could%20not%20list%20the%20loaded%20modules\n");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        lc__buf_printf(out, "module %lx %lx %lx %u ", (unsigned long)mods[i].bias,
+                       (unsigned long)mods[i].lo, (unsigned long)mods[i].hi,
+                       mods[i].close_epoch);
+        lc__handoff_escape(out, mods[i].path);
+        lc__buf_putc(out, '\n');
+    }
+    lc__modules_free(mods, n);
+}
+
+static void put_header(struct lc_buf *out) {
+    lc__buf_printf(out, "%s %d %d %d\nprog ", LC_HANDOFF_MAGIC, LC_HANDOFF_VERSION,
+                   (int)getpid(), (int)getppid());
+    lc__handoff_escape(out, program_invocation_short_name);
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    lc__buf_puts(out, "\nexe ");
+    lc__handoff_escape(out, exe);
+    lc_counters c;
+    lc__counters_sum(&c, LC_ALL, __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE));
+    lc__buf_printf(out, "\ncounters %llu %llu %llu %llu %llu %llu %llu\n",
+                   (unsigned long long)c.allocs, (unsigned long long)c.frees,
+                   (unsigned long long)c.bytes_allocated, (unsigned long long)c.bytes_freed,
+                   (unsigned long long)c.live_blocks, (unsigned long long)c.live_bytes,
+                   (unsigned long long)c.peak_bytes);
+    uintptr_t lo, hi;
+    lc__hook_text_range(&lo, &hi);
+    lc__buf_printf(out, "wrap %lx %lx\n", (unsigned long)lo, (unsigned long)hi);
+}
+
+static void hand_off(const struct lc_buf *b) {
+    if (b->failed) {
+        static const char oom[] = LC_HANDOFF_MAGIC " 1 0 0\nnote out%20of%20memory%20building%20"
+                                  "the%20record\n";
+        (void)!write(handoff_fd, oom, sizeof oom - 1);
+        return;
+    }
+    size_t off = 0;
+    while (off < b->len) {
+        ssize_t w = write(handoff_fd, b->data + off, b->len - off);
+        if (w <= 0)
+            return; /* the tool says what arrived */
+        off += (size_t)w;
+    }
+}
+
+/* The final check: the last exit handler, after every module's destructors,
+ * or the _exit wrapper below. Runs once. */
+static void run_final(void) {
+    static int done;
+    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
+        return;
+    lc__guard_enter();
+    __atomic_store_n(&lc__st.tracking, 0, __ATOMIC_RELEASE); /* nothing moves now */
+    struct lc_buf out;
+    lc__buf_init(&out, lc__xrealloc, lc__xfree);
+    put_header(&out);
+    struct blocks b = {0};
+    if (classify(&b, &out) == 0)
+        put_sites(&out, &b);
+    else
+        lc__buf_puts(&out, "note no%20memory%20to%20list%20the%20live%20blocks\n");
+    if (b.v)
+        lc__munmap(b.v, b.cap * sizeof *b.v);
+    put_fds(&out);
+    put_threads(&out);
+    put_modules(&out);
+    lc__buf_puts(&out, "end\n");
+    hand_off(&out);
+    lc__buf_free(&out);
+    lc__scope_end_process();
+    lc__guard_leave();
+}
+
+/* Destructors of modules finalized after this one may still free blocks:
+ * registering the check as an exit handler from here makes glibc run it after
+ * _dl_fini, the handler that runs every module's destructors (exit handlers
+ * registered while they run are honoured). */
+__attribute__((destructor)) static void run_destructor(void) {
+    if (!run_active || getpid() != lc__st.owner_pid)
+        return; /* a fork child never writes the parent's record */
+    run_active = 0;
+    if (atexit(run_final) != 0)
+        run_final();
+}
+
+/* A program that leaves through _exit (dash does, after its own clean-up)
+ * still gets its check: nothing has been torn down at that point. exit()
+ * reaches the kernel through glibc's internal _exit, not this one. */
+__attribute__((noreturn)) static void run_exit_now(int status) {
+    if (run_active && getpid() == lc__st.owner_pid) {
+        run_active = 0;
+        run_final();
+    }
+    for (;;)
+        syscall(SYS_exit_group, status);
+}
+
+__attribute__((visibility("default"), noreturn)) void _exit(int status) {
+    run_exit_now(status);
+}
+
+__attribute__((visibility("default"), noreturn)) void _Exit(int status) {
+    run_exit_now(status);
 }

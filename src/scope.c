@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "options.h"
 #include "report.h"
+#include "run.h"
 #include "thread_registry.h"
 
 static struct lc_options_values opts;
@@ -85,7 +86,6 @@ int lc__init(void) {
     return 0;
 }
 
-void lc__run_start(void);
 
 __attribute__((constructor(101))) static void lc_ctor(void) {
     lc__guard_enter();
@@ -106,6 +106,32 @@ __attribute__((constructor(101))) static void lc_ctor(void) {
         lc__run_start();
 }
 
+/* The process scope's settings while a harness scope is nested in it. */
+static struct {
+    int stacks, depth, all_threads;
+} outer_saved;
+
+static void scope_configure(const lc_scope_config *cfg) {
+    lc__st.stacks = cfg && cfg->stacks >= 0 ? cfg->stacks : opts.stacks;
+    lc__st.depth = cfg && cfg->depth > 0 ? cfg->depth : (int)opts.stack_depth;
+    if (lc__st.depth > LC_MAX_DEPTH)
+        lc__st.depth = LC_MAX_DEPTH;
+    lc__st.all_threads = cfg ? cfg->all_threads : 0;
+    /* nested in `leakcheck run`, every block may end up in the process
+     * report at exit: it needs its stack even in counting iterations */
+    if (lc__st.nested && lc__st.stacks_allowed)
+        lc__st.stacks = 1;
+}
+
+/* A new generation: fresh counters, iteration 0, a new peak window. */
+static void scope_new_generation(void) {
+    uint32_t gen = __atomic_add_fetch(&lc__st.gen, 1, __ATOMIC_ACQ_REL);
+    lc__slots_reset_shared(gen);
+    __atomic_store_n(&lc__st.iteration, 0, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&lc__st.peak_epoch, 1, __ATOMIC_RELAXED);
+    lc__tls.attrib_gen = gen;
+}
+
 int lc_scope_begin(const lc_scope_config *cfg) {
     if (lc_scope_active())
         return LC_EBUSY;
@@ -113,23 +139,35 @@ int lc_scope_begin(const lc_scope_config *cfg) {
     if (rc)
         return rc;
     lc__guard_enter();
-    lc__st.stacks = cfg && cfg->stacks >= 0 ? cfg->stacks : opts.stacks;
-    lc__st.depth = cfg && cfg->depth > 0 ? cfg->depth : (int)opts.stack_depth;
-    if (lc__st.depth > LC_MAX_DEPTH)
-        lc__st.depth = LC_MAX_DEPTH;
-    lc__st.all_threads = cfg ? cfg->all_threads : 0;
+    if (lc__st.outer) { /* a test inside `leakcheck run`: nest, keep the records */
+        outer_saved.stacks = lc__st.stacks;
+        outer_saved.depth = lc__st.depth;
+        outer_saved.all_threads = lc__st.all_threads;
+        __atomic_store_n(&lc__st.nested, 1, __ATOMIC_RELEASE);
+    }
+    scope_configure(cfg);
     /* libunwind's first trace on a thread sets up per-thread state (and may
      * allocate): do it now, with the guard up, not inside a measured call */
     if (lc__st.stacks)
         lc__stack_capture(1);
-    uint32_t gen = __atomic_add_fetch(&lc__st.gen, 1, __ATOMIC_ACQ_REL);
-    lc__slots_reset_shared(gen);
-    __atomic_store_n(&lc__st.iteration, 0, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&lc__st.peak_epoch, 1, __ATOMIC_RELAXED);
-    lc__tls.attrib_gen = gen;
+    scope_new_generation();
     __atomic_store_n(&lc__st.tracking, 1, __ATOMIC_RELEASE);
     lc__guard_leave();
     return 0;
+}
+
+int lc__scope_begin_process(void) {
+    lc_scope_config cfg = {.stacks = -1, .depth = 0, .all_threads = 1};
+    int rc = lc_scope_begin(&cfg);
+    if (rc == 0)
+        lc__st.outer = 1;
+    return rc;
+}
+
+void lc__scope_end_process(void) {
+    lc__st.outer = 0;
+    lc__st.nested = 0;
+    lc_scope_end();
 }
 
 void lc_scope_iteration(unsigned iteration) {
@@ -139,9 +177,16 @@ void lc_scope_iteration(unsigned iteration) {
 
 void lc_scope_peak_reset(void) { __atomic_add_fetch(&lc__st.peak_epoch, 1, __ATOMIC_RELAXED); }
 
-void lc_scope_set_stacks(int on) { lc__st.stacks = on && lc__st.stacks_allowed; }
+void lc_scope_set_stacks(int on) {
+    lc__st.stacks = (on || lc__st.nested) && lc__st.stacks_allowed;
+}
 
-int lc_scope_active(void) { return __atomic_load_n(&lc__st.tracking, __ATOMIC_ACQUIRE); }
+/* The process scope of `leakcheck run` alone is invisible to harnesses: they
+ * see no scope and nest theirs in it. */
+int lc_scope_active(void) {
+    return __atomic_load_n(&lc__st.tracking, __ATOMIC_ACQUIRE) &&
+           !(lc__st.outer && !__atomic_load_n(&lc__st.nested, __ATOMIC_ACQUIRE));
+}
 
 void lc_scope_counters(lc_counters *out, int cls) {
     if (!lc_scope_active()) {
@@ -151,9 +196,27 @@ void lc_scope_counters(lc_counters *out, int cls) {
     lc__counters_sum(out, cls, __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE));
 }
 
+/* Ends a scope nested in the process scope: its blocks stay tracked (the
+ * process report at exit sees what it left), and the process scope's
+ * settings come back with a new generation. */
+static void scope_end_nested(void) {
+    lc__guard_enter();
+    __atomic_store_n(&lc__st.nested, 0, __ATOMIC_RELEASE);
+    lc__table_demote();
+    lc__st.stacks = outer_saved.stacks;
+    lc__st.depth = outer_saved.depth;
+    lc__st.all_threads = outer_saved.all_threads;
+    scope_new_generation();
+    lc__guard_leave();
+}
+
 void lc_scope_end(void) {
     if (!lc_scope_active())
         return;
+    if (lc__st.nested) {
+        scope_end_nested();
+        return;
+    }
     lc__guard_enter();
     __atomic_store_n(&lc__st.tracking, 0, __ATOMIC_RELEASE);
     /* In-flight inserts that read the old generation fail under the shard lock. */
@@ -173,6 +236,8 @@ struct collect {
 
 static void collect_one(const struct lc_rec_info *r, void *arg) {
     struct collect *c = arg;
+    if (lc__st.nested && !r->inner)
+        return; /* the process scope's, not the nested test's */
     if (c->n == c->cap) {
         size_t ncap = c->cap ? c->cap * 2 : 1024;
         struct lc_rec_info *nr = lc__xrealloc(c->recs, ncap * sizeof *nr);

@@ -55,6 +55,11 @@ int lc__in_body_text(uintptr_t pc) {
            pc <= (uintptr_t)__stop_lc_body_text;
 }
 
+void lc__hook_text_range(uintptr_t *lo, uintptr_t *hi) {
+    *lo = (uintptr_t)__start_lc_hook_text;
+    *hi = (uintptr_t)__stop_lc_hook_text;
+}
+
 /* The ranges of our hook section and of the harness's body section, read once:
  * on the hook path every captured frame is compared against them. */
 static uintptr_t hook_lo, hook_hi, body_lo, body_hi;

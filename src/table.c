@@ -323,7 +323,8 @@ static void decode(const rec_t *r, struct lc_rec_info *out) {
     out->iteration = (uint32_t)((r->key >> ITER_SHIFT) & LC_MAX_ITER);
     out->cls = (int)((r->key >> CLS_SHIFT) & 1);
     out->thread = (uint32_t)(r->key >> THREAD_SHIFT);
-    out->stack = r->stack;
+    out->stack = r->stack & ~LC_STACK_INNER;
+    out->inner = (r->stack & LC_STACK_INNER) != 0;
     out->size = r->size;
 }
 
@@ -406,6 +407,20 @@ void lc__table_clear(void) {
     lc__spin_unlock(&big.lock);
 }
 
+void lc__table_demote(void) {
+    if (!shards)
+        return;
+    for (int si = 0; si < NSHARDS; si++) {
+        struct shard *s = &shards[si];
+        lc__spin_lock(&s->lock);
+        for (uint32_t wi = 0; wi < s->nwin; wi++)
+            for (int i = 0; i < WSLOTS; i++)
+                if (!(s->win[wi].ctrl[i] & 0x80))
+                    s->win[wi].rec[i].stack &= ~LC_STACK_INNER;
+        lc__spin_unlock(&s->lock);
+    }
+}
+
 void lc__table_lock_all(void) {
     if (!shards)
         return;
@@ -429,4 +444,13 @@ uint64_t lc__table_bytes(void) {
     for (int si = 0; si < NSHARDS; si++)
         b += __atomic_load_n(&shards[si].bytes, __ATOMIC_RELAXED);
     return b;
+}
+
+uint64_t lc__table_count(void) {
+    uint64_t n = 0;
+    if (!shards)
+        return 0;
+    for (int si = 0; si < NSHARDS; si++)
+        n += __atomic_load_n(&shards[si].count, __ATOMIC_RELAXED);
+    return n;
 }

@@ -10,7 +10,6 @@
  * Bad input (a missing, cut-short or foreign file, a bad option) stops the
  * command before anything is printed or written: one line naming the file and
  * the problem, exit status 2. The tool never links libleakcheck. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>

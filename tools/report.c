@@ -10,7 +10,6 @@
  * jansson and plain malloc. A file that is missing, cut short or not a
  * leakcheck report stops the command with one line naming the file and the
  * problem, exit status 2, before anything is written. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>

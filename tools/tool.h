@@ -33,6 +33,10 @@ int lc_tool_write_atomic(const char *path, const char *data, size_t len, const c
 void lc_tool_put(FILE *out, const char *s, int markdown);
 
 int lc_cmd_report(int argc, char **argv);
+int lc_cmd_run(int argc, char **argv);
+/* The options lc__opts() answers with in the tool (the report writers read it). */
+struct lc_options_values;
+void lc_tool_set_options(const struct lc_options_values *o);
 int lc_cmd_compare(int argc, char **argv);
 int lc_cmd_baseline(int argc, char **argv);
 

@@ -1,0 +1,40 @@
+/* handoff.h: the raw record that `leakcheck run`'s traced process hands its
+ * parent at exit, through an inherited fd (a nameless temp file, O_APPEND).
+ * The traced side (run.c) only formats numbers and escaped strings; the tool
+ * (tools/run_read.c) parses, symbolizes and writes every report.
+ *
+ * A record is text, one item per line, numbers in hex where they are
+ * addresses; strings are percent-escaped (bytes <= 0x20, '%', 0x7f) so that a
+ * line always splits on spaces:
+ *
+ *   leakcheck-run 1 PID PPID              first line; the version is 1
+ *   prog NAME                             program_invocation_short_name
+ *   exe PATH                              /proc/self/exe
+ *   counters ALLOCS FREES BYTES_ALLOCATED BYTES_FREED LIVE_BLOCKS LIVE_BYTES PEAK
+ *   wrap LO HI                            our wrapper text (frames keep no file:line)
+ *   module BIAS LO HI CLOSE_EPOCH PATH    close_epoch 0: still loaded at exit
+ *   stack ID EPOCH PC...                  raw return addresses, innermost first
+ *   site STACK KIND CLASS BLOCKS BYTES    live blocks grouped by stack and kind
+ *   fd FD STACK TARGET                    opened since start-up, still open
+ *   thread TID NAME                       other threads alive at exit
+ *   scan ROOT_BYTES HEAP_BYTES THREADS UNSTOPPED MICROSECONDS
+ *   note TEXT                             something the check could not do
+ *   end                                   the record is complete
+ *
+ * One write() per record: with O_APPEND the records of followed children
+ * never interleave. Not on the hook path. */
+#ifndef LC_HANDOFF_H
+#define LC_HANDOFF_H
+
+#include "xml.h"
+
+#define LC_HANDOFF_MAGIC "leakcheck-run"
+#define LC_HANDOFF_VERSION 1
+
+/* Appends s percent-escaped (NULL as "-"). */
+void lc__handoff_escape(struct lc_buf *b, const char *s);
+/* Undoes lc__handoff_escape in place; returns s, or NULL for "-" or a bad
+ * escape. */
+char *lc__handoff_unescape(char *s);
+
+#endif

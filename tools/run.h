@@ -1,0 +1,82 @@
+/* run.h: `leakcheck run` in the tool: the records its traced processes hand
+ * over (run_record.c parses them) and the reports made from them
+ * (run_report.c symbolizes, judges and writes). The tool never links
+ * libleakcheck. */
+#ifndef LC_TOOL_RUN_H
+#define LC_TOOL_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/symtab.h"
+
+/* Exit statuses of `leakcheck run` besides the program's own (README). */
+#define LC_RUN_EXIT_USAGE 2       /* bad option or program; nothing was run */
+#define LC_RUN_EXIT_NO_REPORT 125 /* the program ran, but no complete record arrived */
+#define LC_RUN_EXIT_NOEXEC 126    /* the program is not executable */
+#define LC_RUN_EXIT_NOTFOUND 127  /* no such program */
+
+struct rr_stack {
+    uint32_t id, epoch;
+    int n;
+    uintptr_t *pcs;
+};
+struct rr_site {
+    uint32_t stack;
+    int kind, cls; /* enum lc_reach_kind; LC_ATTRIBUTED / LC_BACKGROUND */
+    uint64_t blocks, bytes;
+};
+struct rr_fd {
+    int fd;
+    uint32_t stack;
+    char *target;
+};
+struct rr_thread {
+    int tid;
+    char *name;
+};
+
+/* One traced process's record (handoff.h). Strings point into the text the
+ * record was parsed from; arrays are malloc'd. */
+struct rr_proc {
+    int pid, ppid;
+    char *prog, *exe;
+    uint64_t counters[7]; /* allocs frees bytes_allocated bytes_freed live_blocks live_bytes peak */
+    uintptr_t wrap_lo, wrap_hi;
+    struct lc_module *mods;
+    size_t nmods;
+    struct rr_stack *stacks; /* sorted by id once complete */
+    size_t nstacks;
+    struct rr_site *sites;
+    size_t nsites;
+    struct rr_fd *fds;
+    size_t nfds;
+    struct rr_thread *threads;
+    size_t nthreads;
+    char **notes;
+    size_t nnotes;
+    uint64_t scan[5]; /* root bytes, heap bytes, threads, unstopped, microseconds */
+    int complete;     /* the "end" line arrived */
+    const char *last; /* the last item that arrived, for a partial record */
+};
+
+/* Parses every record in text (modified in place). Returns the number of
+ * records, or -1 with one line in err for text that is not a record at all. */
+long lc_run_records_parse(char *text, size_t len, struct rr_proc **procs, char *err,
+                          size_t errlen);
+void lc_run_records_free(struct rr_proc *procs, size_t n);
+const struct rr_stack *lc_run_stack(const struct rr_proc *p, uint32_t id);
+
+/* How the program ended, for the report and the exit status. */
+struct run_outcome {
+    const char *cmd;     /* the command as given */
+    int signaled, code;  /* WIFSIGNALED: code is the signal; else the exit status */
+    double seconds;
+};
+
+/* Symbolizes and judges every record, prints the console report on stderr,
+ * writes the JSON and JUnit reports the options ask for, and returns the exit
+ * status of `leakcheck run`. */
+int lc_run_report(struct rr_proc *procs, size_t n, const struct run_outcome *o);
+
+#endif

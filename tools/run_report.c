@@ -1,0 +1,291 @@
+/* run_report.c: what `leakcheck run` makes of the records: symbols (libdw,
+ * from each record's module map, in this clean process), suppressions, the
+ * verdict by leak kind and fd, the console report on stderr, the JSON and
+ * JUnit reports (one test per traced process) and the exit status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/options.h"
+#include "../src/reach.h"
+#include "../src/report.h"
+#include "run.h"
+
+/* One judged process. */
+struct judged {
+    struct rr_proc *p;
+    struct lc_symtab *syms;
+    struct lc_finding *f; /* memory sites (every kind), fds, threads */
+    size_t nf;
+    uint64_t kind_blocks[4], kind_bytes[4];
+    size_t kind_sites[4];
+    uint64_t sup_blocks;
+    size_t sup_sites;
+    size_t failing_sites, failing_fds;
+    uint64_t failing_blocks, failing_bytes;
+};
+
+static const char *const kind_title[4] = {"definitely lost", "indirectly lost", "possibly lost",
+                                          "still reachable"};
+
+static int kind_fails(int kind) { return (lc__opts()->leak_kinds >> kind) & 1; }
+
+static lc_frame *resolve(struct judged *j, uint32_t id, int *n) {
+    const struct rr_stack *s = lc_run_stack(j->p, id);
+    *n = 0;
+    if (!s || !j->syms)
+        return NULL;
+    lc_frame *fr = calloc(LC_MAX_DEPTH * 2, sizeof *fr);
+    if (fr)
+        *n = lc__symtab_resolve(j->syms, s->pcs, s->n, s->epoch, fr, LC_MAX_DEPTH * 2);
+    return fr;
+}
+
+static char *site_summary(const struct rr_site *s, const lc_frame *fr, int n) {
+    char *text = NULL;
+    const lc_frame *top = n ? &fr[0] : NULL;
+    if (asprintf(&text, "%s: %llu block%s, %llu B  %s%s%s%s", kind_title[s->kind],
+                 (unsigned long long)s->blocks, s->blocks == 1 ? "" : "s",
+                 (unsigned long long)s->bytes, top && top->function ? top->function : "??",
+                 top && top->file ? " (" : "", top && top->file ? top->file : "",
+                 top && top->file ? ")" : "") < 0)
+        return NULL;
+    return text;
+}
+
+static void judge_sites(struct judged *j, struct lc_suppression *rules, size_t nrules) {
+    for (size_t i = 0; i < j->p->nsites; i++) {
+        const struct rr_site *s = &j->p->sites[i];
+        int n;
+        lc_frame *fr = resolve(j, s->stack, &n);
+        struct lc_suppression *sup = lc__suppressed("leak", NULL, fr, n, rules, nrules);
+        if (sup && s->kind != LC_REACH_REACHABLE) {
+            sup->hits++;
+            j->sup_sites++;
+            j->sup_blocks += s->blocks;
+            free(fr);
+            continue;
+        }
+        j->kind_blocks[s->kind] += s->blocks;
+        j->kind_bytes[s->kind] += s->bytes;
+        j->kind_sites[s->kind]++;
+        int fails = kind_fails(s->kind);
+        if (fails) {
+            j->failing_sites++;
+            j->failing_blocks += s->blocks;
+            j->failing_bytes += s->bytes;
+        }
+        j->f[j->nf++] = (struct lc_finding){
+            .kind = LC_FINDING_MEMORY, .blocks = s->blocks, .bytes = s->bytes, .stack = fr,
+            .nstack = n, .summary = site_summary(s, fr, n),
+            .leak_kind = lc__reach_kind_name(s->kind), .informational = !fails};
+    }
+}
+
+static void judge_fds(struct judged *j, struct lc_suppression *rules, size_t nrules) {
+    for (size_t i = 0; i < j->p->nfds; i++) {
+        const struct rr_fd *d = &j->p->fds[i];
+        int n;
+        lc_frame *fr = resolve(j, d->stack, &n);
+        struct lc_suppression *sup = lc__suppressed("fd", d->target, fr, n, rules, nrules);
+        if (sup) {
+            sup->hits++;
+            free(fr);
+            continue;
+        }
+        int fails = lc__opts()->track_fds != 0;
+        j->failing_fds += fails;
+        char *text = NULL;
+        if (asprintf(&text, "fd %d open at exit: %s", d->fd, d->target ? d->target : "?") < 0)
+            text = NULL;
+        j->f[j->nf++] = (struct lc_finding){.kind = LC_FINDING_FD, .fd = d->fd,
+                                            .fd_target = d->target, .stack = fr, .nstack = n,
+                                            .summary = text, .informational = !fails};
+    }
+}
+
+static void list_threads(struct judged *j) {
+    for (size_t i = 0; i < j->p->nthreads; i++) {
+        char *text = NULL;
+        if (asprintf(&text, "thread %d (%s) still running at exit", j->p->threads[i].tid,
+                     j->p->threads[i].name ? j->p->threads[i].name : "?") < 0)
+            text = NULL;
+        j->f[j->nf++] = (struct lc_finding){
+            .kind = LC_FINDING_THREAD, .thread_tid = j->p->threads[i].tid,
+            .thread_name = j->p->threads[i].name, .thread_state = "running",
+            .summary = text, .informational = 1};
+    }
+}
+
+static int judge(struct judged *j, struct rr_proc *p, struct lc_suppression *rules,
+                 size_t nrules) {
+    memset(j, 0, sizeof *j);
+    j->p = p;
+    j->syms = lc__symtab_new(p->mods, p->nmods);
+    if (j->syms)
+        lc__symtab_set_wrapper_range(j->syms, p->wrap_lo, p->wrap_hi);
+    j->f = calloc(p->nsites + p->nfds + p->nthreads + 1, sizeof *j->f);
+    if (!j->f)
+        return -1;
+    judge_sites(j, rules, nrules);
+    judge_fds(j, rules, nrules);
+    list_threads(j);
+    return 0;
+}
+
+static int failing(const struct judged *j) { return j->failing_sites || j->failing_fds; }
+
+/* ---- console ---- */
+
+static void print_summary(FILE *out, const struct judged *j) {
+    for (int k = 0; k < 4; k++)
+        if (j->kind_sites[k] || k < 2)
+            fprintf(out, "leakcheck:   %15s: %llu block%s, %llu bytes in %zu site%s%s\n",
+                    kind_title[k], (unsigned long long)j->kind_blocks[k],
+                    j->kind_blocks[k] == 1 ? "" : "s", (unsigned long long)j->kind_bytes[k],
+                    j->kind_sites[k], j->kind_sites[k] == 1 ? "" : "s",
+                    kind_fails(k) ? "" : " (not failing: --leak-kinds)");
+    if (j->sup_sites)
+        fprintf(out, "leakcheck:   %15s: %llu block%s from %zu site%s (built-in and "
+                "--suppressions rules)\n", "suppressed", (unsigned long long)j->sup_blocks,
+                j->sup_blocks == 1 ? "" : "s", j->sup_sites, j->sup_sites == 1 ? "" : "s");
+    if (j->p->nthreads)
+        fprintf(out, "leakcheck:   %15s: %zu (information)\n", "threads at exit",
+                j->p->nthreads);
+}
+
+/* Failing findings, largest sites first as the record lists them, at most
+ * LC_RUN_SHOWN of them on the console (the JSON has all). */
+#define LC_RUN_SHOWN 20
+static void print_findings(FILE *out, const struct judged *j) {
+    size_t shown = 0, total = j->failing_sites + j->failing_fds;
+    for (size_t i = 0; i < j->nf; i++) {
+        const struct lc_finding *f = &j->f[i];
+        if (f->informational || f->kind == LC_FINDING_THREAD)
+            continue;
+        if (shown++ == LC_RUN_SHOWN) {
+            fprintf(out, "  ... and %zu more (every one is in the JSON report)\n",
+                    total - LC_RUN_SHOWN);
+            break;
+        }
+        if (f->kind == LC_FINDING_MEMORY)
+            fprintf(out, "  %llu block%s, %llu bytes %s, allocated at:\n",
+                    (unsigned long long)f->blocks, f->blocks == 1 ? "" : "s",
+                    (unsigned long long)f->bytes, f->leak_kind);
+        else
+            fprintf(out, "  fd %d (%s) open at exit, not at start-up; opened at:\n", f->fd,
+                    f->fd_target ? f->fd_target : "?");
+        if (f->nstack)
+            lc__print_frames(out, f->stack, f->nstack, 16, "    ");
+        else
+            fprintf(out, "    (no stack%s)\n",
+                    f->kind == LC_FINDING_FD ? ": opened by a call leakcheck does not wrap"
+                                             : ": LEAKCHECK_STACKS=0");
+    }
+}
+
+static void print_process(FILE *out, const struct judged *j) {
+    const struct rr_proc *p = j->p;
+    const char *prog = p->prog ? p->prog : "?";
+    if (failing(j)) {
+        fprintf(out, "leakcheck: %s (pid %d): ", prog, p->pid);
+        if (j->failing_sites)
+            fprintf(out, "%llu leaked block%s, %llu bytes, from %zu allocation site%s",
+                    (unsigned long long)j->failing_blocks, j->failing_blocks == 1 ? "" : "s",
+                    (unsigned long long)j->failing_bytes, j->failing_sites,
+                    j->failing_sites == 1 ? "" : "s");
+        if (j->failing_fds)
+            fprintf(out, "%s%zu fd%s left open", j->failing_sites ? "; " : "", j->failing_fds,
+                    j->failing_fds == 1 ? "" : "s");
+        fputc('\n', out);
+        print_findings(out, j);
+    } else {
+        fprintf(out, "leakcheck: %s (pid %d): no leaks\n", prog, p->pid);
+    }
+    print_summary(out, j);
+    for (size_t i = 0; i < p->nnotes; i++)
+        fprintf(out, "leakcheck: %s (pid %d): %s\n", prog, p->pid, p->notes[i]);
+}
+
+/* ---- JSON and JUnit ---- */
+
+static void fill_test(struct lc_test_result *t, const struct judged *j, int main_proc,
+                      const struct run_outcome *o, struct lc_suppression *rules, size_t nrules,
+                      struct lc_suppression_hit *hits) {
+    char *name = NULL, *msg = NULL;
+    const char *prog = j->p->prog ? j->p->prog : "?";
+    if ((main_proc ? asprintf(&name, "process:%s", prog)
+                   : asprintf(&name, "process:%s[%d]", prog, j->p->pid)) < 0)
+        name = NULL;
+    if (failing(j) &&
+        asprintf(&msg, "%llu leaked block%s, %llu bytes, from %zu allocation site%s; %zu fd%s "
+                 "left open (at exit)", (unsigned long long)j->failing_blocks,
+                 j->failing_blocks == 1 ? "" : "s", (unsigned long long)j->failing_bytes,
+                 j->failing_sites, j->failing_sites == 1 ? "" : "s", j->failing_fds,
+                 j->failing_fds == 1 ? "" : "s") < 0)
+        msg = NULL;
+    size_t nhits = 0;
+    for (size_t i = 0; i < nrules; i++)
+        if (rules[i].hits) {
+            char *rule = NULL;
+            if (asprintf(&rule, "%s:%s", rules[i].kind, rules[i].pattern) < 0)
+                rule = NULL;
+            hits[nhits++] = (struct lc_suppression_hit){rule, rules[i].why, rules[i].hits};
+        }
+    *t = (struct lc_test_result){
+        .name = name, .group = j->p->prog, .verdict = failing(j) ? LC_VERDICT_LEAK
+                                                                 : LC_VERDICT_CLEAN,
+        .duration = o->seconds, .nfindings = j->nf, .findings = j->f,
+        .nsuppressed = nhits, .suppressed = hits, .message = msg ? msg : "no leaks"};
+}
+
+static void write_reports(struct judged *js, size_t n, const struct run_outcome *o,
+                          struct lc_suppression *rules, size_t nrules) {
+    const struct lc_options_values *opt = lc__opts();
+    int want_json = opt->json && *opt->json, want_junit = opt->junit && *opt->junit;
+    if (!want_json && !want_junit)
+        return;
+    struct lc_test_result *t = calloc(n ? n : 1, sizeof *t);
+    struct lc_suppression_hit *hits = calloc((nrules ? nrules : 1) * (n ? n : 1), sizeof *hits);
+    if (!t || !hits) {
+        fprintf(stderr, "leakcheck: run: out of memory writing the reports\n");
+        free(t);
+        free(hits);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        fill_test(&t[i], &js[i], i == 0, o, rules, nrules, hits + i * nrules);
+    struct lc_run run = {.binary = js[0].p->prog, .ntests = n, .tests = t,
+                         .pid = js[0].p->pid, .program = js[0].p->exe};
+    char err[4600];
+    if (want_json && lc__report_write_json(&run, opt->json, err, sizeof err))
+        fprintf(stderr, "%s\n", err);
+    if (want_junit && lc__report_write_junit(&run, opt->junit, err, sizeof err))
+        fprintf(stderr, "%s\n", err);
+    free(t);
+    free(hits);
+}
+
+int lc_run_report(struct rr_proc *procs, size_t n, const struct run_outcome *o) {
+    size_t nrules;
+    struct lc_suppression *rules = lc__suppressions(&nrules);
+    struct judged *js = calloc(n ? n : 1, sizeof *js);
+    int any = 0;
+    if (!js) {
+        fprintf(stderr, "leakcheck: run: out of memory judging the report\n");
+        return LC_RUN_EXIT_NO_REPORT;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (judge(&js[i], &procs[i], rules, nrules)) {
+            fprintf(stderr, "leakcheck: run: out of memory judging the report\n");
+            return LC_RUN_EXIT_NO_REPORT;
+        }
+        print_process(stderr, &js[i]);
+        any |= failing(&js[i]);
+    }
+    write_reports(js, n, o, rules, nrules);
+    for (size_t i = 0; i < n; i++)
+        lc__symtab_free(js[i].syms);
+    free(js);
+    return any;
+}

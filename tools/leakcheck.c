@@ -11,10 +11,9 @@
  *   leakcheck options [--markdown]          the options table
  *   leakcheck --help | --version
  *
- * `run` validates every option (flags and LEAKCHECK_* variables) before it
- * starts anything, preloads libleakcheck into CMD, waits for it and turns the
- * library's one-line summary into the exit status: CMD's own non-zero status
- * wins; otherwise a leak gives --exit-code (default 1). */
+ * `run` (tools/run.c) validates every option and the program before it starts
+ * anything, preloads libleakcheck into CMD, and makes every report from the raw
+ * record CMD hands back at exit; the exit status is documented in run.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -47,10 +46,14 @@ static void usage(FILE *out) {
             "       leakcheck options [--markdown]\n"
             "       leakcheck --help | --version\n"
             "\n"
-            "run: runs CMD with libleakcheck preloaded. The whole process is one scope;\n"
-            "at exit every allocation still live is reported with its symbolized stack\n"
-            "(one-time allocations of glibc and libunwind are suppressed). Exit status:\n"
-            "CMD's own when it failed, else --exit-code when something leaked, else 0.\n"
+            "run: runs CMD with libleakcheck preloaded. At exit, after every destructor,\n"
+            "the blocks still live are classified by a reachability scan (definitely,\n"
+            "indirectly, possibly lost, still reachable) and the fds opened since\n"
+            "start-up are listed; this tool symbolizes them and writes the reports.\n"
+            "Exit status: CMD's own when it failed (128+N when killed by signal N);\n"
+            "else --exit-code when a --leak-kinds block or an fd (--track-fds) is left;\n"
+            "else 0. 125: no report arrived; 126/127: CMD not executable / not found;\n"
+            "2: a bad option, or a setuid or static CMD (nothing run).\n"
             "\n"
             "report: prints a summary of JSON reports (per test: verdict, growth per\n"
             "iteration, top finding) and with --junit merges them into one JUnit XML\n"

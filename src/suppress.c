@@ -5,7 +5,8 @@
  * rules cover memory that glibc and libunwind allocate once and keep for the
  * life of the process by design; each says why. Hit counts go in the reports.
  * `thread:PATTERN` also matches a thread's name and `fd:PATTERN` an fd's
- * target (a path, "pipe:[*]", "socket:[*]"). */
+ * target (a path, "pipe:[*]", "socket:[*]"). A '#' at the start of a line or
+ * after a blank starts a comment. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -69,6 +70,18 @@ static int valid_kind(const char *k) {
     return !strcmp(k, "leak") || !strcmp(k, "thread") || !strcmp(k, "fd");
 }
 
+/* A '#' at the start of a line or after a blank starts a comment, so that
+ * "leak:cache_*   # why" is the rule "leak:cache_*"; a '#' inside a pattern
+ * ("leak:a#b") stays part of it. */
+static void strip_comment(char *line) {
+    for (char *c = line; *c; c++) {
+        if (*c == '#' && (c == line || c[-1] == ' ' || c[-1] == '\t')) {
+            *c = 0;
+            return;
+        }
+    }
+}
+
 int lc__rules_parse(const char *text, const char *origin, struct lc_suppression **rules,
                     size_t *nrules, char *err, size_t errlen) {
     unsigned lineno = 0;
@@ -84,6 +97,8 @@ int lc__rules_parse(const char *text, const char *origin, struct lc_suppression 
         memcpy(line, p, len);
         line[len] = 0;
         p = *eol ? eol + 1 : eol;
+        strip_comment(line);
+        len = strlen(line);
         char *b = line, *e = line + len;
         while (*b == ' ' || *b == '\t' || *b == '\r')
             b++;

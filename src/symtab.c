@@ -164,6 +164,16 @@ static struct sym_mod *module_for(struct lc_symtab *t, uintptr_t addr, uint32_t 
     return closed ? closed : live;
 }
 
+int lc__symtab_module_of(struct lc_symtab *t, uintptr_t pc, uint32_t epoch, const char **path,
+                         uintptr_t *offset) {
+    struct sym_mod *m = t ? module_for(t, pc - 1, epoch) : NULL;
+    if (!m)
+        return 0;
+    *path = m->m.path;
+    *offset = pc - m->m.bias;
+    return 1;
+}
+
 static int build_id_differs(struct sym_mod *m, Dwfl_Module *mod) {
     const unsigned char *bits = NULL;
     GElf_Addr vaddr;

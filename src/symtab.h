@@ -45,6 +45,13 @@ int lc__symtab_update(struct lc_symtab *t, const struct lc_module *mods, size_t 
 int lc__symtab_resolve(struct lc_symtab *t, const uintptr_t *pcs, int n, uint32_t epoch,
                        lc_frame *frames, int max);
 
+/* The module a return address lies in (chosen as lc__symtab_resolve does):
+ * returns 1 with its path and pc - bias (what `addr2line -e PATH` takes, also
+ * for a non-PIE executable), 0 when pc is outside every module. For printing
+ * "module+0xOFFSET" in a process other than the traced one. */
+int lc__symtab_module_of(struct lc_symtab *t, uintptr_t pc, uint32_t epoch, const char **path,
+                         uintptr_t *offset);
+
 /* pcs whose call instruction lies in [lo, hi) are wrapper frames (leakcheck's
  * fopen, pthread_create...): they keep their function name, the call they
  * stand for, but no file:line. */

@@ -130,6 +130,13 @@ static void own_function_has_file_and_line(void **state) {
     assert_true(ends_with(f[0].module, "/test_symtab"));
     assert_int_equal(f[0].address, pc);
     assert_int_equal(f[0].inlined, 0);
+    const char *path = NULL;
+    uintptr_t off = 0;
+    const struct lc_module *exe = module_named(ms, "/test_symtab");
+    assert_int_equal(lc__symtab_module_of(t, pc, 0, &path, &off), 1);
+    assert_string_equal(path, exe->path);
+    assert_int_equal(off, pc - exe->bias);
+    assert_int_equal(lc__symtab_module_of(t, 0x1001, 0, &path, &off), 0);
     /* a second lookup comes from the cache, identical */
     lc_frame g[8];
     assert_int_equal(resolve1(t, pc, 0, g, 8), 1);

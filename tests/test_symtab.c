@@ -1,7 +1,8 @@
 /* symtab.c on its own, linked without libleakcheck as the `leakcheck` tool
  * links it: the test builds its own module list from dl_iterate_phdr and
  * resolves return addresses in its own functions (file:line, inlined calls),
- * in libc (file:line from libc6-dbg's build-id file), in a shared object whose
+ * in libc (file:line from libc6-dbg's build-id file), in C++ (demangled) and
+ * in a GCC .cold part (named after its function), in a shared object whose
  * DWARF was moved to .debug/ (.gnu_debuglink), in a module closed after the
  * stack's epoch, in a wrapper range, and in a module whose build-id does not
  * match its file. */
@@ -105,6 +106,25 @@ __attribute__((noinline)) static uintptr_t inline_caller(void) {
     return pc;
 }
 
+__attribute__((noinline, cold)) static uintptr_t grab_cold(void) {
+    uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+    __asm__ volatile("" ::: "memory");
+    return pc;
+}
+
+/* GCC specializes it (cold_path.constprop.0: every call passes 42) or moves
+ * the call to a cold function into cold_path.cold. */
+static volatile int cold_calls;
+__attribute__((noinline)) static uintptr_t cold_path(int x) {
+    uintptr_t pc = 0;
+    if (x == 42)
+        pc = grab_cold();
+    cold_calls++; /* no tail call: the return address stays in cold_path */
+    return pc;
+}
+
+uintptr_t symtab_cxx_call(uintptr_t (*grab)(void));
+
 static uintptr_t qsort_pc;
 static int compare(const void *a, const void *b) {
     qsort_pc = (uintptr_t)__builtin_return_address(0);
@@ -177,6 +197,54 @@ static void libc_frame_has_file_and_line(void **state) {
     assert_non_null(strstr(f[0].function, "msort")); /* the comparator's caller */
     assert_true(ends_with(f[0].file, "msort.c")); /* needs libc6-dbg */
     assert_true(f[0].line > 0);
+    lc__symtab_free(t);
+}
+
+static void cxx_name_is_demangled(void **state) {
+    (void)state;
+    struct mods *ms = modules();
+    struct lc_symtab *t = lc__symtab_new(ms->m, ms->n);
+    lc_frame f[8];
+    assert_int_equal(resolve1(t, symtab_cxx_call(grab), 0, f, 8), 1);
+    assert_string_equal(f[0].function, "lcsym::Walker::visit(int)");
+    assert_true(ends_with(f[0].file, "symtab_cxx.cpp"));
+    lc__symtab_free(t);
+}
+
+/* 1 when the ELF file at path has a symbol whose name starts with prefix. */
+static int has_symbol(const char *path, const char *prefix) {
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    elf_version(EV_CURRENT);
+    Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+    int found = 0;
+    for (Elf_Scn *s = NULL; (s = elf_nextscn(e, s)) != NULL;) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(s, &sh) || sh.sh_type != SHT_SYMTAB)
+            continue;
+        Elf_Data *d = elf_getdata(s, NULL);
+        for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+            GElf_Sym sym;
+            const char *n = gelf_getsym(d, (int)i, &sym) ? elf_strptr(e, sh.sh_link, sym.st_name)
+                                                         : NULL;
+            found |= n && strncmp(n, prefix, strlen(prefix)) == 0;
+        }
+    }
+    elf_end(e);
+    close(fd);
+    return found;
+}
+
+static void clone_suffix_is_dropped(void **state) {
+    (void)state;
+    struct mods *ms = modules();
+    /* the program really has a clone of it */
+    assert_true(has_symbol(module_named(ms, "/test_symtab")->path, "cold_path."));
+    struct lc_symtab *t = lc__symtab_new(ms->m, ms->n);
+    lc_frame f[8];
+    assert_int_equal(resolve1(t, cold_path(42), 0, f, 8), 1);
+    assert_string_equal(f[0].function, "cold_path");
+    assert_true(ends_with(f[0].file, "test_symtab.c"));
     lc__symtab_free(t);
 }
 
@@ -321,6 +389,8 @@ int main(void) {
         cmocka_unit_test(own_function_has_file_and_line),
         cmocka_unit_test(inlined_call_expands),
         cmocka_unit_test(libc_frame_has_file_and_line),
+        cmocka_unit_test(cxx_name_is_demangled),
+        cmocka_unit_test(clone_suffix_is_dropped),
         cmocka_unit_test(debuglink_file_is_found),
         cmocka_unit_test(closed_module_wins_for_older_stacks),
         cmocka_unit_test(wrapper_frame_keeps_only_its_name),

@@ -1,9 +1,8 @@
-/* debuginfo.c: where libdw finds a module's ELF file and its separate debug
- * information: local files only. libdw's standard lookup falls back to
- * debuginfod, which dlopens libdebuginfod and starts libcurl and libssh2 inside
- * the symbolizing process (that crashed OpenSSL programs at exit). Calls libelf
- * and the file system; compiled into the library and the tool; not on the hook
- * path. */
+/* debuginfo.c: where libdw finds a module's ELF and debug files: local files
+ * only. libdw's standard lookup falls back to debuginfod, which dlopens
+ * libdebuginfod and starts libcurl/libssh2 in the symbolizing process (it
+ * crashed OpenSSL programs at exit). Calls libelf and the file system; in the
+ * library and the tool; not on the hook path. */
 #include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,9 +1,8 @@
-/* modules.c: the module map of the live process, for symtab.c: every loaded
- * ELF file (dl_iterate_phdr; the main program by /proc/self/exe) with its bias,
- * range and build-id, plus the modules dlclosed while a scope was active,
- * recorded by the dlclose hook (hooks.c) before they go, so stacks captured
- * earlier still resolve there. The dlclose part runs inside the hook, with the
- * guard up; nothing here runs on the malloc path. */
+/* modules.c: the live process's module map for symtab.c: every loaded ELF file
+ * (dl_iterate_phdr, the main program by /proc/self/exe) with bias, range and
+ * build-id, plus the modules dlclosed during a scope, recorded by hooks.c's
+ * dlclose before they go. The dlclose part runs inside that hook with the guard
+ * up; nothing here is on the malloc path. */
 #include <dlfcn.h>
 #include <limits.h>
 #include <link.h>

@@ -1,11 +1,8 @@
-/* symbolize.c: the in-process front end of symtab.c, at report time only,
- * never on the hook path. It keeps one table over the live module map
- * (modules.c: loaded modules plus those dlclosed during a scope), updated when
- * the map changes (libdw state of unchanged modules kept), and resolves depot
- * stacks (lc_stack_symbolize) or raw pcs through it, with leakcheck's hook
- * section as the wrapper range. Runs with the guard up (libdw allocates and
- * opens files: callers run after any fd snapshot). Debuginfo comes from local
- * files only (debuginfo.c); the environment is left alone. */
+/* symbolize.c: the in-process front end of symtab.c, report time only: one
+ * table over modules.c's live module map (updated when the map changes, libdw
+ * state of unchanged modules kept) resolves depot stacks and raw pcs, with the
+ * hook section as wrapper range. Runs with the guard up (libdw allocates and
+ * opens files); never edits the environment; not on the hook path. */
 #include <pthread.h>
 
 #include "internal.h"

@@ -1,10 +1,8 @@
 /* symtab.c: return addresses -> frames for a process described by a module
- * list. Each module gets its own offline Dwfl (dwfl_report_elf at its bias),
- * opened on the first pc inside it, with debuginfo.c's local-only callbacks.
- * Inlined calls are expanded (dwarf_getscopes), GCC clone suffixes dropped,
- * C++ names demangled, results cached per address. Knows nothing of the depot,
- * the hooks or the guard (the library's caller raises it); compiled into the
- * library and the tool; not on the hook path. */
+ * list: one offline Dwfl per module (dwfl_report_elf at its bias, opened on
+ * first use, local debuginfo via debuginfo.c), inlined calls expanded, clone
+ * suffixes dropped, C++ demangled, cached per address. Knows nothing of the
+ * depot, hooks or guard; in the library and the tool; not on the hook path. */
 #include <dlfcn.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>

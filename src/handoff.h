@@ -12,7 +12,8 @@
  *   exe PATH                              /proc/self/exe
  *   counters ALLOCS FREES BYTES_ALLOCATED BYTES_FREED LIVE_BLOCKS LIVE_BYTES PEAK
  *   wrap LO HI                            our wrapper text (frames keep no file:line)
- *   module BIAS LO HI CLOSE_EPOCH PATH    close_epoch 0: still loaded at exit
+ *   module BIAS LO HI CLOSE_EPOCH BUILDID PATH   close_epoch 0: loaded at exit;
+ *                                         build-id in hex, - when unknown
  *   stack ID EPOCH PC...                  raw return addresses, innermost first
  *   site STACK KIND CLASS BLOCKS BYTES    live blocks grouped by stack and kind
  *   fd FD STACK TARGET                    opened since start-up, still open

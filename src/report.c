@@ -14,7 +14,11 @@
 
 /* Where a frame without file:line is: "module+0xOFFSET" while the module is
  * loaded (stable across runs, usable with addr2line), else the address. */
+const char *(*lc__frame_where_hook)(const lc_frame *f, char *buf, size_t len);
+
 const char *lc__frame_where(const lc_frame *f, char *buf, size_t len) {
+    if (lc__frame_where_hook)
+        return lc__frame_where_hook(f, buf, len);
     Dl_info info;
     if (dladdr((void *)f->address, &info) && info.dli_fbase && info.dli_fname) {
         const char *base = strrchr(info.dli_fname, '/');

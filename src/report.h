@@ -40,6 +40,9 @@ struct lc_report_site {
 
 /* Prints "    #i function (file:line) [module]" lines. */
 const char *lc__frame_where(const lc_frame *f, char *buf, size_t len);
+/* Set by a process that prints another process's frames (the tool), where
+ * dladdr knows nothing of their modules. */
+extern const char *(*lc__frame_where_hook)(const lc_frame *f, char *buf, size_t len);
 void lc__print_frames(FILE *out, const lc_frame *frames, int n, int max, const char *indent);
 
 /* Expands %p (pid) and %e (executable name) in a report path. */

@@ -250,6 +250,9 @@ static void put_modules(struct lc_buf *out) {
         lc__buf_printf(out, "module %lx %lx %lx %u ", (unsigned long)mods[i].bias,
                        (unsigned long)mods[i].lo, (unsigned long)mods[i].hi,
                        mods[i].close_epoch);
+        for (size_t k = 0; k < mods[i].build_id_len; k++)
+            lc__buf_printf(out, "%02x", mods[i].build_id[k]);
+        lc__buf_puts(out, mods[i].build_id_len ? " " : "- ");
         lc__handoff_escape(out, mods[i].path);
         lc__buf_putc(out, '\n');
     }

@@ -68,15 +68,34 @@ static int parse_stack(struct rr_proc *p, struct caps *c, char **w, int n) {
     return 0;
 }
 
+/* Hex digits to bytes, in place; returns the byte count or -1. */
+static long unhex(char *s) {
+    size_t n = strlen(s);
+    if (n % 2)
+        return -1;
+    for (size_t i = 0; i < n; i += 2) {
+        char pair[3] = {s[i], s[i + 1], 0}, *end;
+        unsigned long b = strtoul(pair, &end, 16);
+        if (*end)
+            return -1;
+        s[i / 2] = (char)b;
+    }
+    return (long)(n / 2);
+}
+
 static int parse_module(struct rr_proc *p, struct caps *c, char **w, int n) {
     uint64_t v[4];
-    if (n != 6 || num(w[1], 16, &v[0]) || num(w[2], 16, &v[1]) || num(w[3], 16, &v[2]) ||
+    if (n != 7 || num(w[1], 16, &v[0]) || num(w[2], 16, &v[1]) || num(w[3], 16, &v[2]) ||
         num(w[4], 10, &v[3]))
         return -1;
+    long idlen = strcmp(w[5], "-") ? unhex(w[5]) : 0;
+    if (idlen < 0)
+        return -1;
     GROW(p->mods, p->nmods, c->mods);
-    p->mods[p->nmods++] = (struct lc_module){.path = lc__handoff_unescape(w[5]),
-                                             .bias = v[0], .lo = v[1], .hi = v[2],
-                                             .close_epoch = (uint32_t)v[3]};
+    p->mods[p->nmods++] = (struct lc_module){
+        .path = lc__handoff_unescape(w[6]), .bias = v[0], .lo = v[1], .hi = v[2],
+        .close_epoch = (uint32_t)v[3], .build_id = idlen ? (unsigned char *)w[5] : NULL,
+        .build_id_len = (size_t)idlen};
     return 0;
 }
 

@@ -28,6 +28,22 @@ struct judged {
 static const char *const kind_title[4] = {"definitely lost", "indirectly lost", "possibly lost",
                                           "still reachable"};
 
+/* module+0xOFFSET for a frame without file:line, from the record's own module
+ * map (the frames being printed belong to cur_syms' process). */
+static struct lc_symtab *cur_syms;
+static const char *where_in_record(const lc_frame *f, char *buf, size_t len) {
+    const char *path;
+    uintptr_t off;
+    if (cur_syms && lc__symtab_module_of(cur_syms, f->address, UINT32_MAX, &path, &off) == 1 &&
+        path) {
+        const char *base = strrchr(path, '/');
+        snprintf(buf, len, "%s+0x%lx", base ? base + 1 : path, (unsigned long)off);
+    } else {
+        snprintf(buf, len, "0x%lx", (unsigned long)f->address);
+    }
+    return buf;
+}
+
 static int kind_fails(int kind) { return (lc__opts()->leak_kinds >> kind) & 1; }
 
 static lc_frame *resolve(struct judged *j, uint32_t id, int *n) {
@@ -186,6 +202,8 @@ static void print_findings(FILE *out, const struct judged *j) {
 
 static void print_process(FILE *out, const struct judged *j) {
     const struct rr_proc *p = j->p;
+    cur_syms = j->syms;
+    lc__frame_where_hook = where_in_record;
     const char *prog = p->prog ? p->prog : "?";
     if (failing(j)) {
         fprintf(out, "leakcheck: %s (pid %d): ", prog, p->pid);
@@ -205,6 +223,13 @@ static void print_process(FILE *out, const struct judged *j) {
     print_summary(out, j);
     for (size_t i = 0; i < p->nnotes; i++)
         fprintf(out, "leakcheck: %s (pid %d): %s\n", prog, p->pid, p->notes[i]);
+    const char *first = NULL;
+    size_t bad = j->syms ? lc__symtab_mismatches(j->syms, &first) : 0;
+    if (bad)
+        fprintf(out, "leakcheck: %s (pid %d): %zu module%s changed on disk since the program "
+                "loaded %s (build-id differs; first: %s): their frames have no symbols\n",
+                prog, p->pid, bad, bad == 1 ? "" : "s", bad == 1 ? "it" : "them",
+                first ? first : "?");
 }
 
 /* ---- JSON and JUnit ---- */

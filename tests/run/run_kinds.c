@@ -53,7 +53,8 @@ __attribute__((noinline)) static void make_interior(void) {
 __attribute__((noinline)) static void make_kept(void) { kept = malloc(40); }
 
 __attribute__((noinline)) static int open_forever(void) {
-    return open("/dev/null", O_RDONLY | O_CLOEXEC);
+    volatile int fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* no tail call */
+    return fd;
 }
 
 static void *worker(void *arg) {

@@ -1,5 +1,5 @@
 /* handoff.h: the raw record that `leakcheck run`'s traced process hands its
- * parent at exit, through an inherited fd (a nameless temp file, O_APPEND).
+ * parent at exit, as a file DIR/PID.rec in the tool's private directory.
  * The traced side (run.c) only formats numbers and escaped strings; the tool
  * (tools/run_read.c) parses, symbolizes and writes every report.
  *
@@ -22,8 +22,8 @@
  *   note TEXT                             something the check could not do
  *   end                                   the record is complete
  *
- * One write() per record: with O_APPEND the records of followed children
- * never interleave. Not on the hook path. */
+ * Each process writes its own file, so followed children never interleave.
+ * Not on the hook path. */
 #ifndef LC_HANDOFF_H
 #define LC_HANDOFF_H
 

@@ -1,10 +1,11 @@
 /* run.c: the traced side of `leakcheck run -- CMD`. The tool preloads this
- * library with LEAKCHECK_RUN_MODE=1, the pid of the process it started and an
- * inherited hand-off fd. In that process, and in every image that replaces it
+ * library with LEAKCHECK_RUN_MODE=1, the pid of the process it started and a
+ * private directory (mkdtemp, mode 0700) for the records. In that process, and in every image that replaces it
  * through execve, the constructor opens one process scope. After every
  * destructor of every module has run, the final check classifies the blocks
  * still live by reachability (reach.c), lists the fds opened since start-up
- * and hands one raw record (handoff.h) to the tool: no symbolization, no
+ * and writes one raw record (handoff.h) for the tool into that directory
+ * (a path, not an inherited fd: programs such as ssh close every fd at start): no symbolization, no
  * stdio, nothing that can start a thread or re-initialise a library, since the
  * program has torn its libraries down by then. The tool symbolizes and writes
  * the console, JSON and JUnit reports. Other descendants are left alone
@@ -12,6 +13,7 @@
  * --follow-children asked for them. Not on the hook path. */
 
 #include <dirent.h>
+#include <errno.h>
 #include <sys/syscall.h>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -30,7 +32,6 @@
 #include "symtab.h"
 
 static int run_active;
-static int handoff_fd = -1;
 /* The fds open when this image started: inherited ones, and those libraries
  * opened while loading (libunwind's validation pipe, opened by the first
  * capture in lc__scope_begin_process). */
@@ -72,30 +73,26 @@ static void drop_from_preload(void) {
 
 /* A process the tool did not start and does not follow: untracked, and its
  * own children never load us. */
-static void leave_alone(int fd) {
+static void leave_alone(void) {
     drop_from_preload();
     unsetenv("LEAKCHECK_RUN_MODE");
-    unsetenv("LEAKCHECK_RUN_FD");
+    unsetenv("LEAKCHECK_RUN_DIR");
     unsetenv("LEAKCHECK_RUN_PID");
     unsetenv("LEAKCHECK_RUN_FDS");
-    if (fd > 2)
-        close(fd);
 }
 
 void lc__run_start(void) {
     const struct lc_options_values *o = lc__opts();
-    int fd = (int)o->run_fd;
     lc__guard_enter();
     int traced = o->run_pid == (long)getpid();
     if (!traced && !o->follow_children) {
-        leave_alone(fd);
+        leave_alone();
         lc__guard_leave();
         return;
     }
     lc__guard_leave();
-    if (fd < 0 || fcntl(fd, F_GETFD) == -1)
-        return; /* the hand-off fd is gone: the tool reports "no report" */
-    handoff_fd = fd;
+    if (!o->run_dir || !*o->run_dir)
+        return; /* nowhere to write: the tool reports "no report" */
     if (lc__scope_begin_process() != 0)
         return; /* no tracker memory: no record, and the tool says so */
     run_active = 1;
@@ -180,8 +177,6 @@ static void put_sites(struct lc_buf *out, const struct blocks *b) {
 /* Is fd one the program was given at start-up (LEAKCHECK_RUN_FDS)? */
 static int fd_inherited(int fd) {
     const char *list = lc__opts()->run_fds;
-    if (fd == handoff_fd)
-        return 1;
     for (size_t i = 0; i < start_fds.n; i++)
         if (start_fds.fds[i].fd == fd)
             return 1;
@@ -280,20 +275,38 @@ static void put_header(struct lc_buf *out) {
     lc__buf_printf(out, "wrap %lx %lx\n", (unsigned long)lo, (unsigned long)hi);
 }
 
-static void hand_off(const struct lc_buf *b) {
-    if (b->failed) {
-        static const char oom[] = LC_HANDOFF_MAGIC " 1 0 0\nnote out%20of%20memory%20building%20"
-                                  "the%20record\n";
-        (void)!write(handoff_fd, oom, sizeof oom - 1);
-        return;
+/* DIR/PID.rec (PID.N.rec if a process of the same pid wrote before), created
+ * exclusively, never through a link. */
+static int record_open(void) {
+    const char *dir = lc__opts()->run_dir;
+    char path[4096];
+    for (int k = 0; k < 100; k++) {
+        if (k)
+            snprintf(path, sizeof path, "%s/%d.%d.rec", dir, (int)getpid(), k);
+        else
+            snprintf(path, sizeof path, "%s/%d.rec", dir, (int)getpid());
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
     }
-    size_t off = 0;
-    while (off < b->len) {
-        ssize_t w = write(handoff_fd, b->data + off, b->len - off);
+    return -1;
+}
+
+static void hand_off(const struct lc_buf *b) {
+    static const char oom[] = LC_HANDOFF_MAGIC " 1 0 0\nnote out%20of%20memory%20building%20"
+                              "the%20record\n";
+    int fd = record_open();
+    if (fd < 0)
+        return; /* the tool says that no report arrived */
+    const char *data = b->failed ? oom : b->data;
+    size_t len = b->failed ? sizeof oom - 1 : b->len, off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
         if (w <= 0)
-            return; /* the tool says what arrived */
+            break; /* the tool says what arrived */
         off += (size_t)w;
     }
+    close(fd);
 }
 
 /* The final check: the last exit handler, after every module's destructors,

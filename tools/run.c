@@ -1,9 +1,8 @@
 /* run.c (tool): `leakcheck run [options] -- CMD [ARGS]`. Validates every
- * option and the program before anything runs, hands the program a nameless
- * temp file (O_TMPFILE under TMPDIR, or a file unlinked at once from a private
- * mkdtemp directory) as an inherited fd, preloads libleakcheck, waits, and
- * turns the records that arrived (run_record.c) into reports and an exit
- * status (run_report.c). */
+ * option and the program before anything runs, makes a private directory
+ * (mkdtemp under TMPDIR, mode 0700) for the records, preloads libleakcheck,
+ * waits, and turns the records that arrived (run_record.c) into reports and
+ * an exit status (run_report.c), then removes the directory. */
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
@@ -156,27 +155,52 @@ static int resolve_program(const char *cmd, char *out, size_t len) {
     return 0;
 }
 
-/* The record's fd: a file nobody else can open (no name, or a name inside a
- * directory only we can enter, removed at once). O_APPEND: records of
- * followed children never interleave. */
-static int handoff_open(void) {
+/* The records' directory: only we can enter it, and its name is random. */
+static int records_dir(char *out, size_t len) {
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir)
         dir = "/tmp";
-    int fd = open(dir, O_TMPFILE | O_RDWR | O_APPEND, 0600);
-    if (fd >= 0)
-        return fd;
-    char tmpl[PATH_MAX], file[PATH_MAX + 16];
-    snprintf(tmpl, sizeof tmpl, "%s/leakcheck-run-XXXXXX", dir);
-    if (!mkdtemp(tmpl))
-        return -1;
-    snprintf(file, sizeof file, "%s/record", tmpl);
-    fd = open(file, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
-    int saved = errno;
-    unlink(file);
-    rmdir(tmpl);
-    errno = saved;
-    return fd;
+    snprintf(out, len, "%s/leakcheck-run-XXXXXX", dir);
+    return mkdtemp(out) ? 0 : -1;
+}
+
+/* Every record file of the directory, concatenated; the directory is removed. */
+static char *records_take(const char *dir, size_t *len) {
+    char *all = NULL;
+    size_t n = 0;
+    *len = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[PATH_MAX + 256];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            char *grown = realloc(all, n + (size_t)st.st_size + 2);
+            if (grown) {
+                all = grown;
+                ssize_t r;
+                size_t got = 0;
+                while (got < (size_t)st.st_size &&
+                       (r = read(fd, all + n + got, (size_t)st.st_size - got)) > 0)
+                    got += (size_t)r;
+                n += got;
+                if (n && all[n - 1] != '\n')
+                    all[n++] = '\n'; /* a cut-short record stays cut short */
+                all[n] = 0;
+            }
+        }
+        if (fd >= 0)
+            close(fd);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+    *len = n;
+    return all;
 }
 
 /* The fds the program starts with (ours without FD_CLOEXEC), as "0,1,2". */
@@ -208,26 +232,6 @@ static int set_preload(const char *lib) {
     return 0;
 }
 
-static char *read_all(int fd, size_t *len) {
-    struct stat st;
-    *len = 0;
-    if (fstat(fd, &st) != 0)
-        return NULL;
-    char *buf = malloc((size_t)st.st_size + 1);
-    if (!buf)
-        return NULL;
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t r = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    buf[got] = 0;
-    *len = got;
-    return buf;
-}
-
 static double now_seconds(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -235,11 +239,10 @@ static double now_seconds(void) {
 }
 
 /* Starts the program and waits for it. Returns its wait status, or -1. */
-static int run_child(const char *path, char **argv, int fd, pid_t *child) {
-    char fdtext[16], fds[4096];
-    snprintf(fdtext, sizeof fdtext, "%d", fd);
+static int run_child(const char *path, char **argv, const char *dir, pid_t *child) {
+    char fds[4096];
     setenv("LEAKCHECK_RUN_MODE", "1", 1);
-    setenv("LEAKCHECK_RUN_FD", fdtext, 1);
+    setenv("LEAKCHECK_RUN_DIR", dir, 1);
     inherited_fds(fds, sizeof fds);
     setenv("LEAKCHECK_RUN_FDS", fds, 1);
     pid_t pid = fork();
@@ -276,8 +279,8 @@ static int no_report(const struct run_outcome *o, const struct rr_proc *partial,
                 "%s; nothing is judged\n", o->cmd, partial->pid, partial->last);
     else
         fprintf(stderr, "leakcheck: run: %s exited (status %d) without a leak report: it "
-                "left through _exit, exec'd a program that did not load %s (static, setuid, "
-                "or a cleared environment), or closed the fd leakcheck gave it\n", o->cmd,
+                "exec'd a program that did not load %s (static, setuid, or a cleared "
+                "environment), changed user, or lost its leakcheck environment\n", o->cmd,
                 o->code, LC_LIBNAME);
     if (o->signaled)
         return 128 + o->code;
@@ -286,10 +289,10 @@ static int no_report(const struct run_outcome *o, const struct rr_proc *partial,
 
 /* Records in, exit status out: the program's own failure wins, then a missing
  * main record, then leaks. */
-static int conclude(int fd, pid_t main_pid, const struct run_outcome *o,
+static int conclude(const char *dir, pid_t main_pid, const struct run_outcome *o,
                     const struct lc_options_values *opts) {
     size_t len;
-    char *text = read_all(fd, &len), err[512];
+    char *text = records_take(dir, &len), err[512];
     struct rr_proc *procs = NULL;
     long n = text ? lc_run_records_parse(text, len, &procs, err, sizeof err) : 0;
     if (n < 0) {
@@ -360,9 +363,9 @@ int lc_cmd_run(int argc, char **argv) {
                 LC_LIBNAME, LC_REL_LIBDIR);
         return LC_RUN_EXIT_USAGE;
     }
-    int fd = handoff_open();
-    if (fd < 0 || set_preload(lib) != 0) {
-        fprintf(stderr, "leakcheck: run: cannot create the report file in %s: %s\n",
+    char dir[PATH_MAX];
+    if (records_dir(dir, sizeof dir) != 0 || set_preload(lib) != 0) {
+        fprintf(stderr, "leakcheck: run: cannot create a private directory in %s: %s\n",
                 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
                 strerror(errno));
         return LC_RUN_EXIT_USAGE;
@@ -372,14 +375,14 @@ int lc_cmd_run(int argc, char **argv) {
     unsetenv("LEAKCHECK_JUNIT");
     double t0 = now_seconds();
     pid_t main_pid = 0;
-    int status = run_child(path, argv + i, fd, &main_pid);
-    if (status < 0)
+    int status = run_child(path, argv + i, dir, &main_pid);
+    if (status < 0) {
+        free(records_take(dir, &(size_t){0}));
         return LC_RUN_EXIT_USAGE;
+    }
     struct run_outcome o = {.cmd = argv[i], .signaled = WIFSIGNALED(status),
                             .code = WIFSIGNALED(status) ? WTERMSIG(status)
                                                         : WEXITSTATUS(status),
                             .seconds = now_seconds() - t0};
-    rc = conclude(fd, main_pid, &o, &opts);
-    close(fd);
-    return rc;
+    return conclude(dir, main_pid, &o, &opts);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `leakcheck run` on planted programs: each leak kind with the right function,
 # the fd left open, the clean twin, --leak-kinds, exec, a killed program, a
-# program that closes the hand-off fd, nested use on a LEAKCHECK_TEST suite,
+# program that closes every fd, one that execs with a cleared environment, nested use on a LEAKCHECK_TEST suite,
 # and bad input. Usage: test_run_kinds.sh BIN_DIR
 set -u
 bin=$1
@@ -69,9 +69,12 @@ check "sh -c 'exec prog': the exec'd program's leak" grep -Eq '#0 +make_lost' "$
 check "killed program: exit 137" test $? -eq 137
 check "killed program: one line says so" grep -q 'killed by signal 9 (Killed) before its exit handlers ran; no leak report' "$tmp/err"
 "$tool" run -- "$bin/run_closefds" 2>"$tmp/err"
-check "hand-off fd closed by the program: exit 125" test $? -eq 125
-check "hand-off fd closed: one line says why" grep -q 'without a leak report' "$tmp/err"
-"$tool" run --allow-no-report -- "$bin/run_closefds" 2>/dev/null
+check "a program that closes every fd still reports: exit 0" test $? -eq 0
+check "a program that closes every fd: its report" grep -q 'run_closefds (pid [0-9]*): no leaks' "$tmp/err"
+"$tool" run -- env -i "$bin/run_kinds" clean 2>"$tmp/err"
+check "exec with a cleared environment: no report, exit 125" test $? -eq 125
+check "no report: one line says why" test "$(grep -c 'without a leak report' "$tmp/err")" -eq 1
+"$tool" run --allow-no-report -- env -i "$bin/run_kinds" clean 2>/dev/null
 check "--allow-no-report: the program's status" test $? -eq 0
 
 "$tool" run --json="$tmp/n.json" -- "$bin/run_nested" >"$tmp/out" 2>"$tmp/err"

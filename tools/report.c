@@ -328,7 +328,8 @@ int lc_tool_report_load(struct loaded *l, char *err, size_t errlen) {
     if (!l->doc) {
         /* An empty or cut-short file is the common case (a binary killed while
          * nothing was written yet, a copy interrupted), so say so. */
-        int eof = strstr(je.text, "premature end") || strstr(je.text, "'[' or '{' expected");
+        int eof = strstr(je.text, "premature end") || strstr(je.text, "end of file") ||
+                  strstr(je.text, "'[' or '{' expected");
         return fail(&c, "not valid JSON at line %d, column %d: %s%s", je.line, je.column,
                     je.text, eof ? " (the file is empty or cut short)" : "");
     }

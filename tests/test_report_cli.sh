@@ -70,11 +70,11 @@ jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(json.load
 ' "$schema" "$tmp/run.json"
     check "process-mode JUnit (LEAKCHECK_JUNIT) valid" xmllint --noout --schema "$xsd" "$tmp/run-direct.xml"
     check "process-mode JUnit: leak failure names the leaking function" \
-        grep -q '<failure type="leak" message="1 leaked block, 32 bytes, from 1 allocation site (still live at exit)">1 block, 32 bytes allocated at:' "$tmp/run-direct.xml"
+        grep -q '<failure type="leak" message="1 leaked block, 32 bytes, from 1 allocation site, lost at exit">1 block, 32 bytes definitely lost, allocated at:' "$tmp/run-direct.xml"
     "$tool" report "$tmp/run.json" --junit "$tmp/run.xml" >"$tmp/run.txt" 2>"$tmp/err"
     check "process-mode report: exit 0" test $? -eq 0
-    check "process-mode report: leak shown" grep -q 'LEAK .*process:leaky_program  1 block, 32 B live at the end' "$tmp/run.txt"
-    check "process-mode report: top finding" grep -q 'top: 1 block, 32 B  record_new (.*leaky_program.c:[0-9]*) <- load_records' "$tmp/run.txt"
+    check "process-mode report: leak shown" grep -q 'LEAK .*process:leaky_program  1 block, 32 B lost at the end' "$tmp/run.txt"
+    check "process-mode report: top finding" grep -q 'top: definitely lost: 1 block, 32 B  record_new (.*leaky_program.c:[0-9]*)' "$tmp/run.txt"
     check "process-mode report: JUnit valid" xmllint --noout --schema "$xsd" "$tmp/run.xml"
 fi
 

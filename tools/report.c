@@ -196,7 +196,10 @@ static int load_finding(struct ctx *c, json_t *o, const char *where, struct lc_f
     if (get_str(c, o, "state", where, &f->thread_state) || get_int(c, o, "fd", where, &v))
         return -1;
     f->fd = (int)v;
-    return get_str(c, o, "target", where, &f->fd_target);
+    json_t *fails = json_object_get(o, "fails");
+    f->informational = json_is_false(fails);
+    return get_str(c, o, "target", where, &f->fd_target) ||
+           get_str(c, o, "leak_kind", where, &f->leak_kind);
 }
 
 static int load_test(struct ctx *c, json_t *o, const char *where, struct lc_test_result *t) {
@@ -461,6 +464,8 @@ static void put_top_finding(FILE *out, const struct lc_test_result *t, enum form
     if (!t->nfindings)
         return;
     const struct lc_finding *f = &t->findings[0];
+    for (size_t i = 0; i < t->nfindings && f->informational; i++)
+        f = &t->findings[i]; /* the first one that fails, if any */
     if (f->summary && *f->summary) {
         put(out, f->summary, fmt);
         return;
@@ -496,14 +501,16 @@ static void put_name(FILE *out, const struct lc_test_result *t, enum format fmt)
 static void print_growth(FILE *out, const struct lc_test_result *t) {
     double bl, by;
     if (t->nseries == 0) {
-        /* No series (process mode): what was still live at the end. */
+        /* No series (process mode): what was lost at the end. */
         uint64_t blocks = 0, bytes = 0;
         for (size_t i = 0; i < t->nfindings; i++) {
+            if (t->findings[i].informational)
+                continue; /* a kind outside --leak-kinds */
             blocks += t->findings[i].blocks;
             bytes += t->findings[i].bytes;
         }
         if (blocks)
-            fprintf(out, "%llu block%s, %llu B live at the end", (unsigned long long)blocks,
+            fprintf(out, "%llu block%s, %llu B lost at the end", (unsigned long long)blocks,
                     blocks == 1 ? "" : "s", (unsigned long long)bytes);
         else
             fputs("-", out);

@@ -9,6 +9,7 @@
 #include "../src/options.h"
 #include "../src/reach.h"
 #include "../src/report.h"
+#include "../src/xml.h"
 #include "run.h"
 
 /* One judged process. */
@@ -151,6 +152,54 @@ static int judge(struct judged *j, struct rr_proc *p, struct lc_suppression *rul
 
 static int failing(const struct judged *j) { return j->failing_sites || j->failing_fds; }
 
+/* "2 leaked blocks, 72 bytes, from 2 allocation sites, lost at exit; 1 fd left open" */
+static void headline(const struct judged *j, char *buf, size_t len) {
+    size_t o = 0;
+    buf[0] = 0;
+    if (j->failing_sites)
+        o += (size_t)snprintf(buf, len, "%llu leaked block%s, %llu bytes, from %zu allocation "
+                              "site%s, lost at exit", (unsigned long long)j->failing_blocks,
+                              j->failing_blocks == 1 ? "" : "s",
+                              (unsigned long long)j->failing_bytes, j->failing_sites,
+                              j->failing_sites == 1 ? "" : "s");
+    if (j->failing_fds && o < len)
+        snprintf(buf + o, len - o, "%s%zu fd%s left open", o ? "; " : "", j->failing_fds,
+                 j->failing_fds == 1 ? "" : "s");
+}
+
+static const char *kind_words(const char *leak_kind) {
+    for (int k = 0; k < 4; k++)
+        if (leak_kind && strcmp(leak_kind, lc__reach_kind_name(k)) == 0)
+            return kind_title[k];
+    return "lost";
+}
+
+/* The failing findings with their whole stacks, for JUnit bodies. */
+static char *details_text(const struct judged *j) {
+    struct lc_buf b;
+    lc__buf_init(&b, realloc, free);
+    for (size_t i = 0; i < j->nf; i++) {
+        const struct lc_finding *f = &j->f[i];
+        if (f->informational || f->kind == LC_FINDING_THREAD)
+            continue;
+        if (f->kind == LC_FINDING_MEMORY)
+            lc__buf_printf(&b, "%llu block%s, %llu bytes %s, allocated at:\n",
+                           (unsigned long long)f->blocks, f->blocks == 1 ? "" : "s",
+                           (unsigned long long)f->bytes, kind_words(f->leak_kind));
+        else
+            lc__buf_printf(&b, "fd %d (%s) open at exit, opened at:\n", f->fd,
+                           f->fd_target ? f->fd_target : "?");
+        for (int k = 0; k < f->nstack; k++) {
+            const lc_frame *fr = &f->stack[k];
+            lc__buf_printf(&b, "  #%-2d %s", k, fr->function ? fr->function : "??");
+            if (fr->file)
+                lc__buf_printf(&b, " (%s:%u)", fr->file, fr->line);
+            lc__buf_puts(&b, fr->inlined ? " [inlined]\n" : "\n");
+        }
+    }
+    return b.failed ? NULL : b.data;
+}
+
 /* ---- console ---- */
 
 static void print_summary(FILE *out, const struct judged *j) {
@@ -187,7 +236,7 @@ static void print_findings(FILE *out, const struct judged *j) {
         if (f->kind == LC_FINDING_MEMORY)
             fprintf(out, "  %llu block%s, %llu bytes %s, allocated at:\n",
                     (unsigned long long)f->blocks, f->blocks == 1 ? "" : "s",
-                    (unsigned long long)f->bytes, f->leak_kind);
+                    (unsigned long long)f->bytes, kind_words(f->leak_kind));
         else
             fprintf(out, "  fd %d (%s) open at exit, not at start-up; opened at:\n", f->fd,
                     f->fd_target ? f->fd_target : "?");
@@ -206,16 +255,9 @@ static void print_process(FILE *out, const struct judged *j) {
     lc__frame_where_hook = where_in_record;
     const char *prog = p->prog ? p->prog : "?";
     if (failing(j)) {
-        fprintf(out, "leakcheck: %s (pid %d): ", prog, p->pid);
-        if (j->failing_sites)
-            fprintf(out, "%llu leaked block%s, %llu bytes, from %zu allocation site%s",
-                    (unsigned long long)j->failing_blocks, j->failing_blocks == 1 ? "" : "s",
-                    (unsigned long long)j->failing_bytes, j->failing_sites,
-                    j->failing_sites == 1 ? "" : "s");
-        if (j->failing_fds)
-            fprintf(out, "%s%zu fd%s left open", j->failing_sites ? "; " : "", j->failing_fds,
-                    j->failing_fds == 1 ? "" : "s");
-        fputc('\n', out);
+        char line[512];
+        headline(j, line, sizeof line);
+        fprintf(out, "leakcheck: %s (pid %d): %s\n", prog, p->pid, line);
         print_findings(out, j);
     } else {
         fprintf(out, "leakcheck: %s (pid %d): no leaks\n", prog, p->pid);
@@ -242,13 +284,10 @@ static void fill_test(struct lc_test_result *t, const struct judged *j, int main
     if ((main_proc ? asprintf(&name, "process:%s", prog)
                    : asprintf(&name, "process:%s[%d]", prog, j->p->pid)) < 0)
         name = NULL;
-    if (failing(j) &&
-        asprintf(&msg, "%llu leaked block%s, %llu bytes, from %zu allocation site%s; %zu fd%s "
-                 "left open (at exit)", (unsigned long long)j->failing_blocks,
-                 j->failing_blocks == 1 ? "" : "s", (unsigned long long)j->failing_bytes,
-                 j->failing_sites, j->failing_sites == 1 ? "" : "s", j->failing_fds,
-                 j->failing_fds == 1 ? "" : "s") < 0)
-        msg = NULL;
+    char line[512];
+    headline(j, line, sizeof line);
+    if (failing(j))
+        msg = strdup(line);
     size_t nhits = 0;
     for (size_t i = 0; i < nrules; i++)
         if (rules[i].hits) {
@@ -261,7 +300,8 @@ static void fill_test(struct lc_test_result *t, const struct judged *j, int main
         .name = name, .group = j->p->prog, .verdict = failing(j) ? LC_VERDICT_LEAK
                                                                  : LC_VERDICT_CLEAN,
         .duration = o->seconds, .nfindings = j->nf, .findings = j->f,
-        .nsuppressed = nhits, .suppressed = hits, .message = msg ? msg : "no leaks"};
+        .nsuppressed = nhits, .suppressed = hits, .message = msg ? msg : "no leaks",
+        .details = failing(j) ? details_text(j) : NULL};
 }
 
 static void write_reports(struct judged *js, size_t n, const struct run_outcome *o,

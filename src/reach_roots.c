@@ -1,0 +1,146 @@
+/* reach_roots.c: the root ranges of the reachability scan. Before the threads
+ * stop: every module's writable PT_LOAD segments (dl_iterate_phdr, which takes
+ * the loader lock, so never while a stopped thread may hold it), leakcheck's own
+ * left out. After: each thread's stack from its stack pointer up to its thread
+ * descriptor, and the static TLS window around a thread pointer that lies
+ * outside the stack (the main thread's, in a mapping ld.so made). Range vectors
+ * come from reach_mem.c. Not on the hook path. */
+#include <dlfcn.h>
+#include <link.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "internal.h"
+#include "reach_impl.h"
+
+#define LC__PAGE 4096u
+#define LC__TCB_SPAN 4096u      /* glibc's thread descriptor ends within this past tp */
+#define LC__REDZONE 128u        /* x86-64 leaf functions keep data below sp */
+#define LC__TLS_FALLBACK 65536u /* static TLS size when ld.so does not tell */
+
+static size_t tls_static_size;
+
+/* ---- modules ---- */
+struct mod_ctx {
+    struct lc__rangev *out;
+    unsigned modules;
+    int rc;
+};
+
+static int is_ours(const struct dl_phdr_info *info) {
+    uintptr_t self = (uintptr_t)&lc__roots_modules;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && self >= lo && self < lo + ph->p_memsz)
+            return 1;
+    }
+    return 0;
+}
+
+static int on_module(struct dl_phdr_info *info, size_t size, void *arg) {
+    (void)size;
+    struct mod_ctx *c = arg;
+    /* Linked statically into the program, leakcheck shares the program's
+     * segments: those are the program's roots and stay. */
+    int main_program = !info->dlpi_name || !info->dlpi_name[0];
+    if (!main_program && is_ours(info))
+        return 0;
+    int any = 0;
+    for (int i = 0; i < info->dlpi_phnum && c->rc == 0; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+            continue;
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        c->rc = lc__rangev_push(c->out, lo & ~(uintptr_t)7, lo + ph->p_memsz, LC__R_NOBLOCKS);
+        any = 1;
+    }
+    c->modules += any;
+    return c->rc;
+}
+
+int lc__roots_modules(struct lc__rangev *out, unsigned *modules) {
+    struct mod_ctx c = {out, 0, 0};
+    lc__guard_enter();
+    dl_iterate_phdr(on_module, &c);
+    lc__guard_leave();
+    *modules = c.modules;
+    return c.rc;
+}
+
+void lc__roots_prepare(void) {
+    if (tls_static_size)
+        return;
+    /* ld.so's GLIBC_PRIVATE accessor (LeakSanitizer uses it too); dlsym may
+     * allocate for dlerror, hence the guard. */
+    lc__guard_enter();
+    void (*get)(size_t *, size_t *) =
+        (void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
+    lc__guard_leave();
+    size_t size = 0, align = 0;
+    if (get)
+        get(&size, &align);
+    tls_static_size = size ? size : LC__TLS_FALLBACK;
+}
+
+/* ---- threads ---- */
+static uintptr_t page_up(uintptr_t a) { return (a + LC__PAGE - 1) & ~(uintptr_t)(LC__PAGE - 1); }
+
+/* The static TLS and descriptor around tp, within tp's mapping. It may share
+ * a merged mapping with heap blocks, so their extents are skipped. */
+static int push_tls(struct lc__rangev *out, const struct lc__rangev *maps, uintptr_t tp) {
+    const struct lc__range *m = lc__rangev_find(maps, tp);
+    if (!m)
+        return 0;
+#if defined(__aarch64__) /* TLS above the thread pointer */
+    uintptr_t lo = tp - LC__TCB_SPAN, hi = tp + tls_static_size;
+#else /* x86-64: TLS below the thread pointer, the descriptor above */
+    uintptr_t lo = tp - tls_static_size, hi = tp + LC__TCB_SPAN;
+#endif
+    lo = lo > m->lo && lo < tp ? lo & ~(uintptr_t)7 : m->lo;
+    hi = hi < m->hi && hi > tp ? hi : m->hi;
+    return lc__rangev_push(out, lo, hi, LC__R_NOBLOCKS);
+}
+
+/* A thread's stack from sp (minus the red zone unless it is the caller) up to
+ * the end of its mapping, or to just past its descriptor when that sits at the
+ * top of the same mapping (glibc's threads), so that a mapping merged with the
+ * next one is not followed. */
+static int push_thread(struct lc__rangev *out, const struct lc__rangev *maps, uintptr_t sp,
+                       uintptr_t tp, uintptr_t redzone) {
+    const struct lc__range *m = lc__rangev_find(maps, sp);
+    if (!m)
+        return 1; /* not a mapped stack pointer: nothing to scan */
+    uintptr_t lo = sp - m->lo > redzone ? sp - redzone : m->lo, hi = m->hi;
+    if (tp >= m->lo && tp < m->hi) {
+#if defined(__aarch64__)
+        uintptr_t cap = page_up(tp + tls_static_size + LC__TCB_SPAN);
+#else
+        uintptr_t cap = page_up(tp + LC__TCB_SPAN);
+#endif
+        hi = cap < hi ? cap : hi;
+    } else if (tp) {
+        int rc = push_tls(out, maps, tp);
+        if (rc < 0)
+            return rc;
+    }
+    return lc__rangev_push(out, lo & ~(uintptr_t)7, hi, 0);
+}
+
+int lc__roots_threads(struct lc__rangev *out, const struct lc__rangev *maps,
+                      const struct lc__stop *s, uintptr_t self_sp, unsigned *scanned) {
+    int rc = push_thread(out, maps, self_sp, (uintptr_t)pthread_self(), 0);
+    *scanned = rc == 0;
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct lc__thread *t = &s->t[i];
+        if ((t->state != LC__T_STOPPED && t->state != LC__T_UNSTOPPED) || !t->sp)
+            continue;
+        rc = push_thread(out, maps, t->sp, t->tp, LC__REDZONE);
+        if (rc < 0)
+            return rc;
+        *scanned += rc == 0;
+    }
+    return 0;
+}

@@ -1,0 +1,337 @@
+/* test_reach.c: the reachability scan (src/reach.c) on planted blocks whose
+ * kinds are known: lost, reachable from a global, only through an interior
+ * pointer, a lost cycle, reachable only from another thread's stack, its TLS,
+ * a spinning thread's register, the main thread's TLS; each with a lost twin.
+ * Also needles, a thread that blocks the stop signal, and threads allocating
+ * while the scan runs. Block addresses are kept XOR-ed with a key (and the
+ * stack is scrubbed) so that nothing but the planted pointer can reach them. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reach.h"
+#include "testutil.h"
+
+#define KEY ((uintptr_t)0xa5a5f00dcafe5a5aull)
+#define MAXP 64
+#define BUDGET_MS 5000 /* generous: the machine is shared; a stop normally takes ms */
+
+struct planted {
+    const char *name;
+    uintptr_t hidden; /* address ^ KEY */
+    uint64_t size;
+    int expect;
+};
+static struct planted planted[MAXP];
+static int nplanted;
+static struct lc_reach_block blocks[MAXP];
+
+static void *volatile g_reach;         /* -> "global" */
+static volatile uintptr_t g_interior;  /* -> "interior" + 8 */
+static void *volatile g_zero;          /* -> "zero-size" */
+static volatile uintptr_t g_zero_past; /* -> "zero-size past" + 8 */
+static __thread void *volatile tls_main;  /* -> "main TLS" */
+static __thread void *volatile tls_other; /* -> "thread TLS" */
+static volatile uintptr_t g_needle;
+static volatile uintptr_t g_needle_ignored[2];
+
+static pthread_mutex_t plant_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static __attribute__((noinline)) uintptr_t plant(const char *name, size_t size, int expect) {
+    char *p = malloc(size);
+    memset(p, 0, size);
+    uintptr_t h = (uintptr_t)p ^ KEY;
+    pthread_mutex_lock(&plant_mu);
+    planted[nplanted++] = (struct planted){name, h, size, expect};
+    pthread_mutex_unlock(&plant_mu);
+    return h;
+}
+static __attribute__((noinline)) void *unhide(uintptr_t h) { return (void *)(h ^ KEY); }
+
+/* Zeroes the dead stack below the caller, where copies of addresses linger. */
+static __attribute__((noinline)) void scrub_stack(void) {
+    char buf[32768];
+    memset(buf, 0, sizeof buf);
+    __asm__ volatile("" : : "r"(buf) : "memory"); /* the stores are not dead */
+}
+
+/* ---- threads holding the only pointer ---- */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int ready, release_threads;
+static volatile int reg_stop;
+
+static void wait_released(void) {
+    pthread_mutex_lock(&mu);
+    ready++;
+    pthread_cond_broadcast(&cv);
+    while (!release_threads)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+}
+
+static __attribute__((noinline)) void *stack_thread(void *arg) {
+    int block_signal = arg != NULL;
+    if (block_signal) {
+        sigset_t s;
+        sigemptyset(&s);
+        sigaddset(&s, SIGRTMIN + LC_REACH_SIGNAL_OFFSET);
+        pthread_sigmask(SIG_BLOCK, &s, NULL);
+    }
+    void *volatile local = unhide(plant(block_signal ? "deaf thread stack" : "thread stack", 48,
+                                        LC_REACH_REACHABLE));
+    if (!block_signal)
+        tls_other = unhide(plant("thread TLS", 40, LC_REACH_REACHABLE));
+    plant(block_signal ? "deaf thread lost" : "thread lost", 48, LC_REACH_DEFINITE);
+    scrub_stack();
+    wait_released();
+    lc_test_sink = local; /* keeps it live until here */
+    lc_test_sink = NULL;
+    tls_other = NULL;
+    return NULL;
+}
+
+/* Spins with the block's address in r12 only (and its twin with the hidden
+ * value), so only the saved registers of the stopped thread can reach it. */
+static __attribute__((noinline)) void *reg_thread(void *arg) {
+    uintptr_t h = plant(arg ? "register" : "register twin", 56,
+                        arg ? LC_REACH_REACHABLE : LC_REACH_DEFINITE);
+    scrub_stack();
+#if defined(__x86_64__)
+    register uintptr_t r asm("r12") = arg ? h ^ KEY : h;
+    pthread_mutex_lock(&mu);
+    ready++;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    __asm__ volatile("1: pause\n\tcmpl $0, %[stop]\n\tje 1b" : : "r"(r), [stop] "m"(reg_stop)
+                     : "memory", "cc");
+#else
+    (void)h;
+    wait_released();
+#endif
+    return NULL;
+}
+
+static void wait_ready(int n) {
+    pthread_mutex_lock(&mu);
+    while (ready < n)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+}
+
+static void stop_threads(pthread_t *th, int n) {
+    pthread_mutex_lock(&mu);
+    release_threads = 1;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    reg_stop = 1;
+    for (int i = 0; i < n; i++)
+        pthread_join(th[i], NULL);
+    ready = release_threads = 0;
+    reg_stop = 0;
+}
+
+/* ---- the main thread's blocks ---- */
+static __attribute__((noinline)) void plant_main(void) {
+    plant("lost", 32, LC_REACH_DEFINITE);
+    g_reach = unhide(plant("global", 32, LC_REACH_REACHABLE));
+    void **gchild = unhide(plant("global child", 64, LC_REACH_REACHABLE));
+    ((void **)g_reach)[1] = gchild;
+    void **inter = unhide(plant("interior", 64, LC_REACH_POSSIBLE));
+    g_interior = (uintptr_t)inter + 8;
+    inter[3] = unhide(plant("possible child", 24, LC_REACH_POSSIBLE));
+    /* a lost cycle: the lower address is the clique leader (definite) */
+    uintptr_t ha = plant("cycle a", 40, LC_REACH_DEFINITE);
+    uintptr_t hb = plant("cycle b", 40, LC_REACH_INDIRECT);
+    if ((uintptr_t)unhide(ha) > (uintptr_t)unhide(hb)) {
+        planted[nplanted - 2].expect = LC_REACH_INDIRECT;
+        planted[nplanted - 1].expect = LC_REACH_DEFINITE;
+    }
+    ((void **)unhide(ha))[2] = unhide(hb);
+    ((void **)unhide(hb))[4] = unhide(ha);
+    void **lost2 = unhide(plant("lost parent", 32, LC_REACH_DEFINITE));
+    lost2[0] = unhide(plant("lost child", 32, LC_REACH_INDIRECT));
+    tls_main = unhide(plant("main TLS", 24, LC_REACH_REACHABLE));
+    g_zero = unhide(plant("zero-size", 0, LC_REACH_REACHABLE));
+    g_zero_past = (uintptr_t)unhide(plant("zero-size past", 0, LC_REACH_DEFINITE)) + 8;
+}
+
+/* The blocks stay allocated (a handful per test): freed, their addresses would
+ * come back in the next test, where stale copies in reused thread stacks (glibc
+ * caches them) would point at them: a conservative scan rightly counts those. */
+static __attribute__((noinline)) void unplant_all(void) {
+    nplanted = 0;
+    g_reach = NULL;
+    g_interior = 0;
+    g_zero = NULL;
+    g_zero_past = 0;
+    tls_main = NULL;
+}
+
+static __attribute__((noinline)) void fill_blocks(void) {
+    for (int i = 0; i < nplanted; i++)
+        blocks[i] = (struct lc_reach_block){planted[i].hidden ^ KEY, planted[i].size, 0,
+                                            (uint32_t)i, -1};
+}
+
+/* Classifies and checks every planted block's kind; returns the mismatches.
+ * Call it through CLASSIFY, which first scrubs the dead frames of the planting
+ * functions, which ran at the depth classify_and_check's frame now takes. */
+#define CLASSIFY(o, st) (scrub_stack(), classify_and_check(o, st))
+static __attribute__((noinline)) int classify_and_check(const struct lc_reach_opts *o,
+                                                        struct lc_reach_stats *st) {
+    fill_blocks();
+    scrub_stack();
+    int rc = lc__reach_classify(blocks, (size_t)nplanted, o, st);
+    assert_int_equal(rc, 0);
+    int bad = 0;
+    for (int i = 0; i < nplanted; i++) {
+        const struct planted *p = &planted[blocks[i].user];
+        if (i > 0)
+            assert_true(blocks[i - 1].ptr < blocks[i].ptr); /* sorted */
+        if (blocks[i].kind != p->expect) {
+            fprintf(stderr, "%-18s %s, expected %s\n", p->name,
+                    lc__reach_kind_name(blocks[i].kind), lc__reach_kind_name(p->expect));
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static void test_kinds(void **state) {
+    (void)state;
+    pthread_t th[3];
+    plant_main();
+    assert_int_equal(pthread_create(&th[0], NULL, stack_thread, NULL), 0);
+    assert_int_equal(pthread_create(&th[1], NULL, reg_thread, (void *)1), 0);
+    assert_int_equal(pthread_create(&th[2], NULL, reg_thread, NULL), 0);
+    wait_ready(3);
+    struct lc_reach_opts o = {.stop_timeout_ms = BUDGET_MS};
+    struct lc_reach_stats st;
+    int bad = CLASSIFY(&o, &st);
+    fprintf(stderr, "threads %u, unstopped %u, roots %llu B, heap %llu B, %.4f s\n", st.threads,
+            st.threads_unstopped, (unsigned long long)st.root_bytes,
+            (unsigned long long)st.heap_bytes_scanned, st.seconds);
+    stop_threads(th, 3);
+    unplant_all();
+    assert_int_equal(bad, 0);
+    assert_int_equal(st.threads, 4);
+    assert_int_equal(st.threads_unstopped, 0);
+    assert_true(st.root_bytes > 0);
+}
+
+/* A thread that blocks the stop signal is not stopped; its stack is scanned
+ * from the stack pointer /proc shows while it waits in the kernel. */
+static void test_deaf_thread(void **state) {
+    (void)state;
+    pthread_t th;
+    plant_main();
+    assert_int_equal(pthread_create(&th, NULL, stack_thread, (void *)1), 0);
+    wait_ready(1);
+    struct lc_reach_opts o = {.stop_timeout_ms = BUDGET_MS};
+    struct lc_reach_stats st;
+    int bad = CLASSIFY(&o, &st);
+    stop_threads(&th, 1);
+    unplant_all();
+    assert_int_equal(bad, 0);
+    assert_int_equal(st.threads_unstopped, 1);
+    assert_int_equal(st.threads_unscanned, 0);
+    assert_true(st.seconds < BUDGET_MS / 1000.0 / 2); /* given up on early, not at the budget */
+}
+
+static void test_needles(void **state) {
+    (void)state;
+    static const uintptr_t needles[3] = {0x5eed00c0ffee0001ull, 0x5eed00c0ffee0002ull,
+                                         0x5eed00c0ffee0003ull};
+    int found[3] = {-1, -1, -1};
+    plant_main();
+    g_needle = 0x5eed00c0ffee0001ull;
+    uintptr_t *lost = unhide(plant("needle holder", 16, LC_REACH_DEFINITE));
+    lost[1] = 0x5eed00c0ffee0002ull;
+    g_needle_ignored[1] = 0x5eed00c0ffee0003ull;
+    const uintptr_t ignore[1][2] = {{(uintptr_t)&g_needle_ignored[0],
+                                     (uintptr_t)&g_needle_ignored[2]}};
+    struct lc_reach_opts o = {.needles = needles, .nneedles = 3, .needle_found = found,
+                              .needle_ignore = ignore, .nneedle_ignore = 1,
+                              .stop_timeout_ms = BUDGET_MS};
+    struct lc_reach_stats st;
+    int bad = CLASSIFY(&o, &st);
+    unplant_all();
+    g_needle = 0;
+    assert_int_equal(bad, 0);
+    assert_int_equal(found[0], 1); /* in a global */
+    assert_int_equal(found[1], 0); /* only in a lost block */
+    assert_int_equal(found[2], 0); /* only in an ignored range */
+}
+
+/* Threads allocating and freeing while the scan runs: no deadlock (they are
+ * stopped wherever they are, inside malloc too), kinds unchanged. */
+#define CHURNERS 3
+static volatile int churn_stop;
+static void *short_thread(void *arg) {
+    free(arg);
+    return NULL;
+}
+static void *churn_thread(void *arg) {
+    (void)arg;
+    void *keep[16] = {0};
+    unsigned x = 12345;
+    for (unsigned i = 0; !churn_stop; i++) {
+        x = x * 1103515245u + 12345u;
+        unsigned k = (x >> 8) % 16;
+        free(keep[k]);
+        keep[k] = malloc(16 + (x >> 16) % 4096);
+        lc_test_sink = keep[k];
+        if (i % 64 == 0) {
+            pthread_t t; /* threads starting and ending during the scan */
+            if (pthread_create(&t, NULL, short_thread, malloc(8)) == 0)
+                pthread_detach(t);
+        }
+    }
+    for (int k = 0; k < 16; k++)
+        free(keep[k]);
+    return NULL;
+}
+
+static void test_stress(void **state) {
+    (void)state;
+    pthread_t th[CHURNERS];
+    plant_main();
+    for (int i = 0; i < CHURNERS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, churn_thread, NULL), 0);
+    int bad = 0;
+    struct lc_reach_opts o = {.stop_timeout_ms = BUDGET_MS};
+    struct lc_reach_stats st;
+    for (int round = 0; round < 8; round++)
+        bad += CLASSIFY(&o, &st);
+    churn_stop = 1;
+    for (int i = 0; i < CHURNERS; i++)
+        pthread_join(th[i], NULL);
+    lc_test_sink = NULL;
+    unplant_all();
+    assert_int_equal(bad, 0);
+    assert_true(st.threads >= 1 + CHURNERS);
+}
+
+static void test_empty_and_names(void **state) {
+    (void)state;
+    struct lc_reach_stats st;
+    assert_int_equal(lc__reach_classify(NULL, 0, NULL, &st), 0);
+    assert_true(st.root_bytes > 0);
+    assert_string_equal(lc__reach_kind_name(LC_REACH_DEFINITE), "definite");
+    assert_string_equal(lc__reach_kind_name(LC_REACH_INDIRECT), "indirect");
+    assert_string_equal(lc__reach_kind_name(LC_REACH_POSSIBLE), "possible");
+    assert_string_equal(lc__reach_kind_name(LC_REACH_REACHABLE), "reachable");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty_and_names), cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_deaf_thread),     cmocka_unit_test(test_needles),
+        cmocka_unit_test(test_stress),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

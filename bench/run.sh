@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # run.sh: runs the churn benchmark natively and under leakcheck in one run and
 # prints medians, ratios against native, the 2-thread speedup and the tracker
-# memory per live block. It builds nothing: build first, e.g.
+# memory per live block; then the reachability scan's median (reach_bench).
+# It builds nothing: build first, e.g.
 #   cmake -S . -B build && cmake --build build -j2
-# (and reach_bench, the reachability scan, when built).
 # Usage: bench/run.sh [BUILD_DIR] [REPS]
 #   BUILD_DIR  the CMake build directory (default: build)
 #   REPS       repetitions of every configuration (default: 5)

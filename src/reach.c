@@ -14,9 +14,10 @@
 
 #define LC__GRAIN 12 /* index granule: 4 KiB */
 
-/* Block states while classifying (low 7 bits); LC__NOSCAN: not readable. */
+/* Block states while classifying (low 6 bits); LC__NOSCAN: not readable. */
 enum { S_LOST = 0, S_CAND, S_POSS, S_REACH, S_LEADER, S_IND };
 #define LC__NOSCAN 0x80
+#define LC__HDR 0x40 /* the word before the block (glibc's chunk size) is readable */
 /* How a pointer found while scanning marks the block it hits. */
 enum { RULE_DEF, RULE_POSS, RULE_LOST };
 
@@ -219,12 +220,26 @@ static int prepare_needles(struct rctx *c) {
 }
 
 /* ---- marking and scanning ---- */
-static inline int st_of(const struct rctx *c, size_t i) { return c->state[i] & 0x7f; }
+static inline int st_of(const struct rctx *c, size_t i) { return c->state[i] & 0x3f; }
 static inline void st_set(struct rctx *c, size_t i, int s) {
-    c->state[i] = (uint8_t)((c->state[i] & LC__NOSCAN) | s);
+    c->state[i] = (uint8_t)((c->state[i] & (LC__NOSCAN | LC__HDR)) | s);
 }
 
-static inline void mark(struct rctx *c, size_t i, int start, int rule) {
+/* glibc keeps pointers to chunk headers (the top chunk, bins, fastbins in
+ * main_arena). The header of the chunk after block i lies inside i's last
+ * usable word, so such a pointer looks like an interior pointer into i: it is
+ * not one of the program's. The chunk size sits at ptr - 8 (flags in the low
+ * 3 bits); LC__HDR says that word is readable. */
+static int glibc_next_header(const struct rctx *c, size_t i, uintptr_t v) {
+    if (!(c->state[i] & LC__HDR))
+        return 0;
+    uintptr_t p = c->b[i].ptr;
+    return v == p - 16 + (*(const uintptr_t *)(p - 8) & ~(uintptr_t)7);
+}
+
+static inline void mark(struct rctx *c, size_t i, int start, int rule, uintptr_t v) {
+    if (!start && glibc_next_header(c, i, v))
+        return;
     int s = st_of(c, i);
     if (rule == RULE_DEF) {
         if (start && s != S_REACH) {
@@ -257,7 +272,7 @@ static inline __attribute__((always_inline)) void scan_words(struct rctx *c, uin
             continue;
         long i = lookup(c, v);
         if (i >= 0)
-            mark(c, (size_t)i, v == c->starts[i], rule);
+            mark(c, (size_t)i, v == c->starts[i], rule, v);
     }
 }
 
@@ -357,17 +372,22 @@ static int add_exclusions(struct rctx *c, const struct lc_reach_block *b, size_t
 
 /* Blocks outside readable memory (freed and unmapped by a running thread
  * since the caller listed them) are classified but never read. */
+static uintptr_t readable_until(const struct lc__rangev *maps, size_t k, uintptr_t a, uintptr_t hi) {
+    for (size_t j = k; j < maps->n && a < hi && maps->v[j].lo <= a &&
+                       (maps->v[j].flags & LC__R_READ); j++)
+        a = maps->v[j].hi;
+    return a;
+}
+
 static void mark_unreadable(struct rctx *c, const struct lc__rangev *maps) {
     size_t k = 0;
     for (size_t i = 0; i < c->n; i++) {
-        uintptr_t lo = c->b[i].ptr, hi = lo + c->b[i].size;
-        while (k < maps->n && maps->v[k].hi <= lo)
+        uintptr_t lo = c->b[i].ptr, hi = lo + c->b[i].size, h = lo >= 8 ? lo - 8 : lo;
+        while (k < maps->n && maps->v[k].hi <= h)
             k++;
-        uintptr_t a = lo;
-        for (size_t j = k; j < maps->n && a < hi && maps->v[j].lo <= a &&
-                           (maps->v[j].flags & LC__R_READ); j++)
-            a = maps->v[j].hi;
-        if (a < hi)
+        if (readable_until(maps, k, h, lo) >= lo && h < lo)
+            c->state[i] |= LC__HDR;
+        if (readable_until(maps, k, lo, hi) < hi)
             c->state[i] |= LC__NOSCAN;
     }
 }

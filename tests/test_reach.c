@@ -5,12 +5,18 @@
  * Also needles, a thread that blocks the stop signal, and threads allocating
  * while the scan runs. Block addresses are kept XOR-ed with a key (and the
  * stack is scrubbed) so that nothing but the planted pointer can reach them. */
+#define _GNU_SOURCE
+#include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "reach.h"
 #include "testutil.h"
@@ -33,6 +39,7 @@ static void *volatile g_reach;         /* -> "global" */
 static volatile uintptr_t g_interior;  /* -> "interior" + 8 */
 static void *volatile g_zero;          /* -> "zero-size" */
 static volatile uintptr_t g_zero_past; /* -> "zero-size past" + 8 */
+static volatile uintptr_t g_next_hdr;  /* -> the glibc chunk header after "before header" */
 static __thread void *volatile tls_main;  /* -> "main TLS" */
 static __thread void *volatile tls_other; /* -> "thread TLS" */
 static volatile uintptr_t g_needle;
@@ -56,6 +63,37 @@ static __attribute__((noinline)) void scrub_stack(void) {
     char buf[32768];
     memset(buf, 0, sizeof buf);
     __asm__ volatile("" : : "r"(buf) : "memory"); /* the stores are not dead */
+}
+
+/* ---- threads ----
+ * Each test thread runs on a fresh zeroed stack: glibc's cached stacks keep
+ * stale words of earlier threads, and an address the heap hands out again
+ * would be "reachable" through them (rightly, for a conservative scan). */
+#define TSTACK (512 * 1024)
+static int spawn(pthread_t *th, void *(*fn)(void *), void *arg) {
+    void *stk = mmap(NULL, TSTACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+                     -1, 0);
+    if (stk == MAP_FAILED)
+        return -1;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setstack(&a, stk, TSTACK);
+    int rc = pthread_create(th, &a, fn, arg);
+    pthread_attr_destroy(&a);
+    return rc;
+}
+
+static void join(pthread_t th) {
+    pthread_attr_t a;
+    void *stk = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(th, &a) == 0) {
+        pthread_attr_getstack(&a, &stk, &size);
+        pthread_attr_destroy(&a);
+    }
+    pthread_join(th, NULL);
+    if (stk)
+        munmap(stk, TSTACK);
 }
 
 /* ---- threads holding the only pointer ---- */
@@ -129,7 +167,7 @@ static void stop_threads(pthread_t *th, int n) {
     pthread_mutex_unlock(&mu);
     reg_stop = 1;
     for (int i = 0; i < n; i++)
-        pthread_join(th[i], NULL);
+        join(th[i]);
     ready = release_threads = 0;
     reg_stop = 0;
 }
@@ -157,6 +195,10 @@ static __attribute__((noinline)) void plant_main(void) {
     tls_main = unhide(plant("main TLS", 24, LC_REACH_REACHABLE));
     g_zero = unhide(plant("zero-size", 0, LC_REACH_REACHABLE));
     g_zero_past = (uintptr_t)unhide(plant("zero-size past", 0, LC_REACH_DEFINITE)) + 8;
+    /* glibc's main_arena points at chunk headers (top, bins); the next chunk's
+     * header lies inside this block's last word: not a program pointer */
+    char *h = unhide(plant("before header", 40, LC_REACH_DEFINITE));
+    g_next_hdr = (uintptr_t)h + malloc_usable_size(h) - 8;
 }
 
 /* The blocks stay allocated (a handful per test): freed, their addresses would
@@ -168,6 +210,7 @@ static __attribute__((noinline)) void unplant_all(void) {
     g_interior = 0;
     g_zero = NULL;
     g_zero_past = 0;
+    g_next_hdr = 0;
     tls_main = NULL;
 }
 
@@ -205,9 +248,9 @@ static void test_kinds(void **state) {
     (void)state;
     pthread_t th[3];
     plant_main();
-    assert_int_equal(pthread_create(&th[0], NULL, stack_thread, NULL), 0);
-    assert_int_equal(pthread_create(&th[1], NULL, reg_thread, (void *)1), 0);
-    assert_int_equal(pthread_create(&th[2], NULL, reg_thread, NULL), 0);
+    assert_int_equal(spawn(&th[0], stack_thread, NULL), 0);
+    assert_int_equal(spawn(&th[1], reg_thread, (void *)1), 0);
+    assert_int_equal(spawn(&th[2], reg_thread, NULL), 0);
     wait_ready(3);
     struct lc_reach_opts o = {.stop_timeout_ms = BUDGET_MS};
     struct lc_reach_stats st;
@@ -229,7 +272,7 @@ static void test_deaf_thread(void **state) {
     (void)state;
     pthread_t th;
     plant_main();
-    assert_int_equal(pthread_create(&th, NULL, stack_thread, (void *)1), 0);
+    assert_int_equal(spawn(&th, stack_thread, (void *)1), 0);
     wait_ready(1);
     struct lc_reach_opts o = {.stop_timeout_ms = BUDGET_MS};
     struct lc_reach_stats st;
@@ -301,7 +344,7 @@ static void test_stress(void **state) {
     pthread_t th[CHURNERS];
     plant_main();
     for (int i = 0; i < CHURNERS; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, churn_thread, NULL), 0);
+        assert_int_equal(spawn(&th[i], churn_thread, NULL), 0);
     int bad = 0;
     struct lc_reach_opts o = {.stop_timeout_ms = BUDGET_MS};
     struct lc_reach_stats st;
@@ -309,11 +352,60 @@ static void test_stress(void **state) {
         bad += CLASSIFY(&o, &st);
     churn_stop = 1;
     for (int i = 0; i < CHURNERS; i++)
-        pthread_join(th[i], NULL);
+        join(th[i]);
     lc_test_sink = NULL;
     unplant_all();
     assert_int_equal(bad, 0);
     assert_true(st.threads >= 1 + CHURNERS);
+}
+
+/* At exit(), from an atexit handler, with threads still allocating: the scan
+ * stops them and returns (a deadlock would hang the child: ctest's timeout),
+ * and the kinds are right. The child reports through its exit status. */
+static volatile int churned;
+static void *busy_thread(void *arg) {
+    (void)arg;
+    for (unsigned i = 0;; i++) {
+        void *p = malloc(32 + i % 512);
+        lc_test_sink = p;
+        free(p);
+        if (i == 1000)
+            __atomic_add_fetch(&churned, 1, __ATOMIC_SEQ_CST);
+    }
+    return NULL;
+}
+
+static void scan_at_exit(void) {
+    struct lc_reach_opts o = {.stop_timeout_ms = BUDGET_MS};
+    struct lc_reach_stats st;
+    int bad = CLASSIFY(&o, &st);
+    _exit(bad ? 10 : st.threads_unstopped ? 20 : st.threads < 1 + CHURNERS ? 30 : 0);
+}
+
+static __attribute__((noinline)) void exit_child(void) {
+    plant_main();
+    pthread_t t;
+    for (int i = 0; i < CHURNERS; i++)
+        if (spawn(&t, busy_thread, NULL) != 0)
+            _exit(2);
+    while (__atomic_load_n(&churned, __ATOMIC_SEQ_CST) < CHURNERS)
+        sched_yield();
+    atexit(scan_at_exit);
+    scrub_stack();
+    exit(0);
+}
+
+static void test_exit_destructor(void **state) {
+    (void)state;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        exit_child();
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void test_empty_and_names(void **state) {
@@ -331,7 +423,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_and_names), cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_deaf_thread),     cmocka_unit_test(test_needles),
-        cmocka_unit_test(test_stress),
+        cmocka_unit_test(test_stress),          cmocka_unit_test(test_exit_destructor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -482,7 +482,7 @@ static int scan_stopped(struct rctx *c, struct lc__rangev *roots, const struct l
     struct lc__rangev maps = {0};
     int rc = lc__proc_maps(&maps);
     if (rc == 0)
-        rc = lc__roots_threads(roots, &maps, s, self_sp, &st->threads);
+        rc = lc__roots_threads(roots, &maps, s, self_sp, &st->threads, &st->threads_unscanned);
     if (rc == 0)
         rc = lc__rmem_exclude(&c->excl); /* our own mappings are never roots */
     if (rc == 0) {
@@ -514,12 +514,9 @@ static __attribute__((noinline)) int classify(struct lc_reach_block *b, size_t n
         rc = lc__reach_stop(&s, o ? o->stop_timeout_ms : 0);
     if (rc == 0)
         rc = scan_stopped(&c, &roots, &s, self_sp, st);
-    unsigned unscanned = 0;
-    for (size_t i = 0; i < s.n; i++)
-        unscanned += s.t[i].state == LC__T_UNSTOPPED && !s.t[i].sp;
     lc__reach_release(&s);
     st->threads_unstopped = s.unstopped + s.overflow;
-    st->threads_unscanned = unscanned + s.overflow;
+    st->threads_unscanned += s.overflow;
     st->root_bytes = c.root_bytes;
     st->heap_bytes_scanned = c.heap_bytes;
     ctx_free(&c);

@@ -39,7 +39,7 @@ int lc__proc_maps(struct lc__rangev *out);             /* 0 / LC_ENOMEM / -1 unr
 int lc__proc_tids(int *tids, size_t cap, size_t *n);   /* 0, or -1 unreadable; *n may exceed cap */
 /* Stack pointer of a thread blocked in the kernel (/proc/self/task/TID/syscall); 0 if none. */
 uintptr_t lc__proc_task_sp(int tid);
-/* 1 when the thread is gone or a zombie, or blocks signal sig; 0 otherwise. */
+/* 1 when the thread is gone or a zombie, or blocks signal sig (if > 0); 0 otherwise. */
 int lc__proc_task_deaf(int tid, int sig);
 int lc__gettid(void);
 
@@ -71,8 +71,10 @@ void lc__reach_release(struct lc__stop *s);
 int lc__roots_modules(struct lc__rangev *out, unsigned *modules);
 void lc__roots_prepare(void); /* looks up the static TLS size, outside the stop */
 /* After the stop: stacks and TLS of the caller (its sp given) and of s's threads,
- * registers excluded (scanned from s directly). */
+ * registers excluded (scanned from s directly). *unscanned: threads that did
+ * not stop and whose stack could not be located. */
 int lc__roots_threads(struct lc__rangev *out, const struct lc__rangev *maps,
-                      const struct lc__stop *s, uintptr_t self_sp, unsigned *scanned);
+                      const struct lc__stop *s, uintptr_t self_sp, unsigned *scanned,
+                      unsigned *unscanned);
 
 #endif

@@ -190,7 +190,7 @@ int lc__proc_task_deaf(int tid, int sig) {
     if (st && (st[8] == 'Z' || st[8] == 'X'))
         return 1;
     const char *bl = strstr(buf, "\nSigBlk:\t");
-    if (!bl)
+    if (!bl || sig <= 0)
         return 0;
     bl += 9;
     uint64_t mask = parse_hex(&bl);

@@ -3,12 +3,14 @@
  * the loader lock, so never while a stopped thread may hold it), leakcheck's own
  * left out. After: each thread's stack from its stack pointer up to its thread
  * descriptor, and the static TLS window around a thread pointer that lies
- * outside the stack (the main thread's, in a mapping ld.so made). Range vectors
+ * outside the stack (the main thread's, in a mapping ld.so made); for a thread
+ * that did not stop, its descriptor is looked for (glibc's layout). Range vectors
  * come from reach_mem.c. Not on the hook path. */
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 #include "reach_impl.h"
@@ -19,6 +21,7 @@
 #define LC__TLS_FALLBACK 65536u /* static TLS size when ld.so does not tell */
 
 static size_t tls_static_size;
+static size_t pthread_size; /* sizeof(struct pthread), 0 when libc does not say */
 
 /* ---- modules ---- */
 struct mod_ctx {
@@ -71,6 +74,10 @@ int lc__roots_modules(struct lc__rangev *out, unsigned *modules) {
 void lc__roots_prepare(void) {
     if (tls_static_size)
         return;
+    lc__guard_enter();
+    const uint32_t *psz = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread");
+    lc__guard_leave();
+    pthread_size = psz && *psz > 3 * sizeof(uintptr_t) && *psz < LC__PAGE ? *psz : 0;
     /* ld.so's GLIBC_PRIVATE accessor (LeakSanitizer uses it too); dlsym may
      * allocate for dlerror, hence the guard. */
     lc__guard_enter();
@@ -127,20 +134,107 @@ static int push_thread(struct lc__rangev *out, const struct lc__rangev *maps, ui
     return lc__rangev_push(out, lo & ~(uintptr_t)7, hi, 0);
 }
 
+/* ---- a thread's descriptor, for threads that did not stop ----
+ * glibc's descriptor (struct pthread, at the thread pointer on x86-64) opens
+ * with its TCB header, whose first and third words point to the descriptor
+ * itself, and holds the kernel tid at an offset found in our own descriptor.
+ * glibc puts it at the top of the thread's stack, user-supplied stacks
+ * included: sizeof(struct pthread) (libc's _thread_db_sizeof_pthread, kept for
+ * libthread_db) below a page boundary, aligned down. Stacks may sit in a
+ * mapping merged with others, so every resident page boundary of every
+ * writable mapping is a candidate (mincore skips the rest). */
+#define LC__DESC_ALIGN 64u
+#define LC__DESC_TRIES 4 /* alignment steps below the first candidate */
+
+
+static long tid_offset(void) {
+    uintptr_t self = (uintptr_t)pthread_self();
+    int tid = lc__gettid();
+    for (uintptr_t off = 0; off < 2048; off += sizeof(int))
+        if (*(const int *)(self + off) == tid)
+            return (long)off;
+    return -1;
+}
+
+static int is_descriptor(uintptr_t x, int tid, long toff) {
+    const uintptr_t *w = (const uintptr_t *)x;
+    return w[0] == x && w[2] == x && *(const int *)(x + (uintptr_t)toff) == tid;
+}
+
+/* The descriptor whose stack top is the page boundary top, or 0. */
+static uintptr_t descriptor_below(uintptr_t top, uintptr_t lo, int tid, long toff) {
+    uintptr_t x = (top - pthread_size) & ~(uintptr_t)(LC__DESC_ALIGN - 1);
+    for (int k = 0; k < LC__DESC_TRIES && x >= lo; k++, x -= LC__DESC_ALIGN)
+        if (is_descriptor(x, tid, toff))
+            return x;
+    return 0;
+}
+
+static uintptr_t search_mapping(const struct lc__range *m, int tid, long toff) {
+    unsigned char vec[1024];
+    for (uintptr_t a = m->lo; a < m->hi; a += sizeof vec * LC__PAGE) {
+        uintptr_t end = m->hi - a > sizeof vec * LC__PAGE ? a + sizeof vec * LC__PAGE : m->hi;
+        if (mincore((void *)a, end - a, vec) != 0)
+            continue;
+        for (uintptr_t pg = a; pg < end; pg += LC__PAGE) {
+            if (!(vec[(pg - a) / LC__PAGE] & 1))
+                continue; /* a descriptor page is always resident */
+            uintptr_t d = descriptor_below(pg + LC__PAGE, m->lo, tid, toff);
+            if (d && d >= pg)
+                return d;
+            if (pg > m->lo && (d = descriptor_below(pg, m->lo, tid, toff)) != 0)
+                return d;
+        }
+    }
+    return 0;
+}
+
+static uintptr_t find_descriptor(const struct lc__rangev *maps, int tid) {
+    long toff = tid_offset();
+    if (toff < 0 || !pthread_size)
+        return 0;
+    for (size_t k = 0; k < maps->n; k++) {
+        const struct lc__range *m = &maps->v[k];
+        if ((m->flags & (LC__R_READ | LC__R_WRITE)) != (LC__R_READ | LC__R_WRITE))
+            continue;
+        uintptr_t d = search_mapping(m, tid, toff);
+        if (d)
+            return d;
+    }
+    return 0;
+}
+
+/* A thread that did not stop: from the stack pointer /proc gave, else its
+ * whole stack mapping (the one holding its descriptor). 1: nothing known. */
+static int push_unstopped(struct lc__rangev *out, const struct lc__rangev *maps,
+                          const struct lc__thread *t) {
+    uintptr_t tp = find_descriptor(maps, t->tid);
+    if (t->sp)
+        return push_thread(out, maps, t->sp, tp, LC__REDZONE);
+    const struct lc__range *m = tp ? lc__rangev_find(maps, tp) : NULL;
+    return m ? push_thread(out, maps, m->lo, tp, 0) : 1;
+}
+
 int lc__roots_threads(struct lc__rangev *out, const struct lc__rangev *maps,
-                      const struct lc__stop *s, uintptr_t self_sp, unsigned *scanned) {
+                      const struct lc__stop *s, uintptr_t self_sp, unsigned *scanned,
+                      unsigned *unscanned) {
     int rc = push_thread(out, maps, self_sp, (uintptr_t)pthread_self(), 0);
     *scanned = rc == 0;
+    *unscanned = 0;
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < s->n; i++) {
         const struct lc__thread *t = &s->t[i];
-        if ((t->state != LC__T_STOPPED && t->state != LC__T_UNSTOPPED) || !t->sp)
+        if (t->state == LC__T_STOPPED)
+            rc = push_thread(out, maps, t->sp, t->tp, LC__REDZONE);
+        else if (t->state == LC__T_UNSTOPPED)
+            rc = push_unstopped(out, maps, t);
+        else
             continue;
-        rc = push_thread(out, maps, t->sp, t->tp, LC__REDZONE);
         if (rc < 0)
             return rc;
         *scanned += rc == 0;
+        *unscanned += rc != 0 && t->state == LC__T_UNSTOPPED;
     }
     return 0;
 }

@@ -132,6 +132,29 @@ static __attribute__((noinline)) void *stack_thread(void *arg) {
     return NULL;
 }
 
+/* Blocks the stop signal and spins in user code, so /proc shows no stack
+ * pointer: its whole stack mapping is scanned (found by its descriptor). */
+static volatile int spin_stop;
+static __attribute__((noinline)) void *deaf_spinner(void *arg) {
+    (void)arg;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGRTMIN + LC_REACH_SIGNAL_OFFSET);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    void *volatile local = unhide(plant("spinner stack", 48, LC_REACH_REACHABLE));
+    plant("spinner lost", 48, LC_REACH_DEFINITE);
+    scrub_stack();
+    pthread_mutex_lock(&mu);
+    ready++;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    while (!spin_stop)
+        ;
+    lc_test_sink = local;
+    lc_test_sink = NULL;
+    return NULL;
+}
+
 /* Spins with the block's address in r12 only (and its twin with the hidden
  * value), so only the saved registers of the stopped thread can reach it. */
 static __attribute__((noinline)) void *reg_thread(void *arg) {
@@ -266,21 +289,26 @@ static void test_kinds(void **state) {
     assert_true(st.root_bytes > 0);
 }
 
-/* A thread that blocks the stop signal is not stopped; its stack is scanned
- * from the stack pointer /proc shows while it waits in the kernel. */
+/* Threads that block the stop signal are not stopped; one waiting in the
+ * kernel is scanned from the stack pointer /proc shows, one spinning in user
+ * code (no stack pointer shown) over its whole stack mapping. */
 static void test_deaf_thread(void **state) {
     (void)state;
-    pthread_t th;
+    pthread_t th[2];
     plant_main();
-    assert_int_equal(spawn(&th, stack_thread, (void *)1), 0);
-    wait_ready(1);
+    assert_int_equal(spawn(&th[0], stack_thread, (void *)1), 0);
+    assert_int_equal(spawn(&th[1], deaf_spinner, NULL), 0);
+    wait_ready(2);
     struct lc_reach_opts o = {.stop_timeout_ms = BUDGET_MS};
     struct lc_reach_stats st;
     int bad = CLASSIFY(&o, &st);
-    stop_threads(&th, 1);
+    spin_stop = 1;
+    stop_threads(th, 2);
+    spin_stop = 0;
     unplant_all();
     assert_int_equal(bad, 0);
-    assert_int_equal(st.threads_unstopped, 1);
+    assert_int_equal(st.threads, 3);
+    assert_int_equal(st.threads_unstopped, 2);
     assert_int_equal(st.threads_unscanned, 0);
     assert_true(st.seconds < BUDGET_MS / 1000.0 / 2); /* given up on early, not at the budget */
 }

@@ -1,6 +1,6 @@
 /* reach.c: lc__reach_classify, the reachability scan's classification
  * (memcheck's and LeakSanitizer's kinds). Sorts the caller's blocks, indexes
- * them (sorted starts plus a granule hash as fast reject), scans the roots
+ * them (sorted spans plus a granule hash as fast reject), scans the roots
  * that reach_roots.c lists with the threads reach_stop.c stopped, then marks
  * reachable, possible, and per clique definite/indirect. Every buffer comes
  * from reach_mem.c (mmap); nothing takes a lock a stopped thread may hold. Not on the
@@ -26,6 +26,10 @@ struct grain {
     uint32_t lo, hi; /* indices of the blocks overlapping the granule */
 };
 
+struct span {
+    uintptr_t start, end; /* end: ptr + size, or ptr + 1 for a 0-byte block */
+};
+
 struct needle {
     uintptr_t v;
     size_t i;
@@ -34,7 +38,7 @@ struct needle {
 struct rctx {
     struct lc_reach_block *b;
     size_t n;
-    uintptr_t *starts;  /* b[i].ptr, compact for the binary search */
+    struct span *se;    /* b[i].ptr and its end, compact for the binary search */
     uint8_t *state;
     uint32_t *stack;
     size_t top;
@@ -139,7 +143,7 @@ static int build_index(struct rctx *c) {
     struct grain *last = NULL;
     uint64_t lastg = UINT64_MAX;
     for (size_t i = 0; i < c->n; i++) {
-        c->starts[i] = c->b[i].ptr;
+        c->se[i] = (struct span){c->b[i].ptr, c->b[i].ptr + extent(&c->b[i])};
         uint64_t g0 = c->b[i].ptr >> LC__GRAIN, g1 = (c->b[i].ptr + extent(&c->b[i]) - 1) >> LC__GRAIN;
         for (uint64_t gr = g0; gr <= g1; gr++) {
             if (gr != lastg) {
@@ -170,13 +174,12 @@ static inline long lookup(const struct rctx *c, uintptr_t v) {
     size_t lo = c->g[s].lo, hi = c->g[s].hi;
     while (hi - lo > 1) { /* last start <= v */
         size_t mid = (lo + hi) / 2;
-        if (c->starts[mid] <= v)
+        if (c->se[mid].start <= v)
             lo = mid;
         else
             hi = mid;
     }
-    uintptr_t p = c->starts[lo];
-    return v == p || (v > p && v - p < c->b[lo].size) ? (long)lo : -1;
+    return v >= c->se[lo].start && v < c->se[lo].end ? (long)lo : -1;
 }
 
 /* ---- needles ---- */
@@ -231,7 +234,8 @@ static inline void st_set(struct rctx *c, size_t i, int s) {
  * not one of the program's. The chunk size sits at ptr - 8 (flags in the low
  * 3 bits); LC__HDR says that word is readable. */
 static int glibc_next_header(const struct rctx *c, size_t i, uintptr_t v) {
-    if (!(c->state[i] & LC__HDR))
+    /* usable size >= requested size, so that header is in the last word */
+    if (v + 8 < c->se[i].end || !(c->state[i] & LC__HDR))
         return 0;
     uintptr_t p = c->b[i].ptr;
     return v == p - 16 + (*(const uintptr_t *)(p - 8) & ~(uintptr_t)7);
@@ -272,7 +276,7 @@ static inline __attribute__((always_inline)) void scan_words(struct rctx *c, uin
             continue;
         long i = lookup(c, v);
         if (i >= 0)
-            mark(c, (size_t)i, v == c->starts[i], rule, v);
+            mark(c, (size_t)i, v == c->se[i].start, rule, v);
     }
 }
 
@@ -447,10 +451,10 @@ static int ctx_init(struct rctx *c, struct lc_reach_block *b, size_t n,
     int rc = sort_blocks(b, n);
     if (rc)
         return rc;
-    c->starts = map_array(n, sizeof *c->starts);
+    c->se = map_array(n, sizeof *c->se);
     c->state = map_array(n, 1);
     c->stack = map_array(n, sizeof *c->stack);
-    if (!c->starts || !c->state || !c->stack)
+    if (!c->se || !c->state || !c->stack)
         return LC_ENOMEM;
     rc = build_index(c);
     if (rc == 0)
@@ -461,7 +465,7 @@ static int ctx_init(struct rctx *c, struct lc_reach_block *b, size_t n,
 }
 
 static void ctx_free(struct rctx *c) {
-    unmap_array(c->starts, c->n, sizeof *c->starts);
+    unmap_array(c->se, c->n, sizeof *c->se);
     unmap_array(c->state, c->n, 1);
     unmap_array(c->stack, c->n, sizeof *c->stack);
     unmap_array(c->g, c->g ? c->gmask + 1 : 0, sizeof *c->g);

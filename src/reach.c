@@ -1,10 +1,8 @@
-/* reach.c: lc__reach_classify, the reachability scan's classification
- * (memcheck's and LeakSanitizer's kinds). Sorts the caller's blocks, indexes
- * them (sorted spans plus a granule hash as fast reject), scans the roots
- * that reach_roots.c lists with the threads reach_stop.c stopped, then marks
- * reachable, possible, and per clique definite/indirect. Every buffer comes
- * from reach_mem.c (mmap); nothing takes a lock a stopped thread may hold. Not on the
- * hook path. */
+/* reach.c: lc__reach_classify (memcheck's and LeakSanitizer's kinds). Sorts and
+ * indexes the caller's blocks (sorted spans, a granule hash as fast reject),
+ * scans the roots of reach_roots.c with the threads reach_stop.c stopped, then
+ * marks reachable, possible, and per clique definite/indirect. Memory from
+ * reach_mem.c (mmap); no lock a stopped thread may hold. Not on the hook path. */
 #include <string.h>
 #include <time.h>
 

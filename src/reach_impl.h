@@ -1,9 +1,7 @@
-/* reach_impl.h: what the three files of the reachability scan share: mmap-grown
- * range vectors, /proc readers built on raw syscalls (reach_proc.c), stopping
- * threads (reach_stop.c), collecting root ranges (reach_roots.c) and scratch
- * memory (reach_mem.c). Nothing here
- * is on the hook path, and nothing allocates through the heap or takes a lock
- * another thread could hold while stopped. */
+/* reach_impl.h: what the files of the reachability scan share: scratch memory
+ * and range vectors (reach_mem.c), /proc readers on raw syscalls (reach_proc.c),
+ * stopping threads (reach_stop.c), root ranges (reach_roots.c). Not on the hook
+ * path; nothing here mallocs or takes a lock a stopped thread could hold. */
 #ifndef LC_REACH_IMPL_H
 #define LC_REACH_IMPL_H
 
@@ -25,9 +23,10 @@ struct lc__rangev {
 };
 /* ---- reach_mem.c: scratch memory and range vectors ---- */
 void *lc__rmap(size_t bytes);             /* zeroed mapping, noted; NULL on failure */
-void lc__runmap(void *p, size_t bytes);   /* retired: unmapped by lc__rmem_flush */
+void lc__runmap(void *p, size_t bytes);   /* unmapped now, or by lc__rmem_flush once frozen */
+void lc__rmem_freeze(void);               /* before reading /proc/self/maps */
 int lc__rmem_exclude(struct lc__rangev *out); /* every noted mapping, as ranges */
-void lc__rmem_flush(void);                /* unmaps the retired mappings */
+void lc__rmem_flush(void);                /* unmaps the retired mappings, thaws */
 int lc__rangev_push(struct lc__rangev *rv, uintptr_t lo, uintptr_t hi, int flags); /* 0 / LC_ENOMEM */
 void lc__rangev_free(struct lc__rangev *rv);
 void lc__rangev_sort(struct lc__rangev *rv); /* by lo; insertion sort (small vectors) */

@@ -1,9 +1,8 @@
-/* reach_mem.c: the reachability scan's scratch memory. Every mapping comes
- * from lc__mmap and is noted here, so that the scan can leave all of them out
- * of its roots (an anonymous mapping of ours may merge with a TLS mapping), and
- * unmapping is deferred to the end of the scan: a hole punched after
- * /proc/self/maps was read would make the scan fault. Also the range vectors.
- * Used only under reach.c's lock; not on the hook path. */
+/* reach_mem.c: the scan's scratch memory (lc__mmap) and range vectors. Every
+ * mapping is noted, so the scan leaves them all out of its roots (one may merge
+ * with a TLS mapping); once /proc/self/maps is read, unmapping waits for the
+ * end of the scan, since a hole punched then would make the scan fault. Used
+ * under reach.c's lock only; not on the hook path. */
 #include <string.h>
 
 #include "internal.h"
@@ -17,6 +16,7 @@ static struct {
     int retired; /* given back; unmapped by lc__rmem_flush */
 } rmem[LC__RMEM_MAX];
 static size_t nrmem;
+static int frozen; /* /proc/self/maps was read: unmapping waits for the flush */
 
 void *lc__rmap(size_t bytes) {
     if (nrmem == LC__RMEM_MAX)
@@ -29,10 +29,20 @@ void *lc__rmap(size_t bytes) {
 
 void lc__runmap(void *p, size_t bytes) {
     (void)bytes;
-    for (size_t i = 0; p && i < nrmem; i++)
-        if (rmem[i].p == p)
+    for (size_t i = 0; p && i < nrmem; i++) {
+        if (rmem[i].p != p)
+            continue;
+        if (frozen) {
             rmem[i].retired = 1;
+        } else {
+            lc__munmap(p, rmem[i].bytes);
+            rmem[i] = rmem[--nrmem];
+        }
+        return;
+    }
 }
+
+void lc__rmem_freeze(void) { frozen = 1; }
 
 int lc__rmem_exclude(struct lc__rangev *out) {
     int rc = 0;
@@ -42,6 +52,7 @@ int lc__rmem_exclude(struct lc__rangev *out) {
 }
 
 void lc__rmem_flush(void) {
+    frozen = 0;
     size_t k = 0;
     for (size_t i = 0; i < nrmem; i++) {
         if (rmem[i].retired)

@@ -100,6 +100,7 @@ static char *read_big(const char *path, size_t *len, size_t *mapped) {
 
 int lc__proc_maps(struct lc__rangev *out) {
     size_t len, mapped;
+    lc__rmem_freeze();
     char *buf = read_big("/proc/self/maps", &len, &mapped);
     if (!buf)
         return -1;

@@ -1,11 +1,8 @@
-/* reach_roots.c: the root ranges of the reachability scan. Before the threads
- * stop: every module's writable PT_LOAD segments (dl_iterate_phdr, which takes
- * the loader lock, so never while a stopped thread may hold it), leakcheck's own
- * left out. After: each thread's stack from its stack pointer up to its thread
- * descriptor, and the static TLS window around a thread pointer that lies
- * outside the stack (the main thread's, in a mapping ld.so made); for a thread
- * that did not stop, its descriptor is looked for (glibc's layout). Range vectors
- * come from reach_mem.c. Not on the hook path. */
+/* reach_roots.c: the scan's roots. Before the stop, the writable PT_LOAD
+ * segments of every module but leakcheck's (dl_iterate_phdr takes the loader
+ * lock); after it, each thread's stack up to its descriptor, the main thread's
+ * TLS window, and for a thread that did not stop the stack found through its
+ * glibc descriptor. Memory from reach_mem.c; not on the hook path. */
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>

@@ -1,10 +1,8 @@
-/* reach_stop.c: stops every other thread of the process for the reachability
- * scan, without ptrace. Threads are listed from /proc/self/task and sent
- * SIGRTMIN+LC_REACH_SIGNAL_OFFSET with tgkill; the handler saves the ucontext's
- * registers, stack pointer and thread pointer into the thread's slot and waits
- * on a futex until released. A thread that blocks the signal or does not
- * answer within the budget is marked unstopped, with the stack pointer /proc
- * shows for it. Calls only syscalls and reach_proc.c; not on the hook path. */
+/* reach_stop.c: stops every other thread for the reachability scan, without
+ * ptrace: /proc/self/task, then tgkill with SIGRTMIN+LC_REACH_SIGNAL_OFFSET; the
+ * handler saves registers, stack and thread pointer and waits on a futex. A
+ * thread that blocks the signal or stays silent past the budget is marked
+ * unstopped, with the stack pointer /proc shows. Syscalls only; not hook path. */
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>

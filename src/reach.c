@@ -65,44 +65,52 @@ static void unmap_array(void *p, size_t n, size_t sz) { lc__runmap(p, n ? n * sz
 static uintptr_t extent(const struct lc_reach_block *b) { return b->size ? b->size : 1; }
 
 /* ---- sorting: LSD radix on ptr, 16 bits a pass, passes with one digit skipped ---- */
+#define LC__DIGITS 4
+#define LC__RADIX 65536
+
+static unsigned digit(uintptr_t p, int d) { return (unsigned)(p >> (16 * d)) & 0xffff; }
+
+/* One stable pass on digit d from src to dst; 0 when every key has the same digit. */
+static int radix_pass(const struct lc_reach_block *src, struct lc_reach_block *dst, size_t n,
+                      size_t *h, int d) {
+    if (h[digit(src[0].ptr, d)] == n)
+        return 0;
+    size_t sum = 0;
+    for (size_t k = 0; k < LC__RADIX; k++) {
+        size_t c = h[k];
+        h[k] = sum;
+        sum += c;
+    }
+    for (size_t i = 0; i < n; i++)
+        dst[h[digit(src[i].ptr, d)]++] = src[i];
+    return 1;
+}
+
 static int sort_blocks(struct lc_reach_block *b, size_t n) {
     size_t i = 1;
     while (i < n && b[i - 1].ptr <= b[i].ptr)
         i++;
     if (i >= n)
-        return 0;
+        return 0; /* already sorted */
     struct lc_reach_block *tmp = map_array(n, sizeof *b);
-    size_t *hist = map_array(4 * 65536, sizeof *hist);
-    if (!tmp || !hist) {
-        unmap_array(tmp, n, sizeof *b);
-        unmap_array(hist, 4 * 65536, sizeof *hist);
-        return LC_ENOMEM;
-    }
-    for (i = 0; i < n; i++)
-        for (int d = 0; d < 4; d++)
-            hist[d * 65536 + ((b[i].ptr >> (16 * d)) & 0xffff)]++;
+    size_t *hist = map_array(LC__DIGITS * LC__RADIX, sizeof *hist);
+    int rc = tmp && hist ? 0 : LC_ENOMEM;
+    for (i = 0; rc == 0 && i < n; i++)
+        for (int d = 0; d < LC__DIGITS; d++)
+            hist[d * LC__RADIX + digit(b[i].ptr, d)]++;
     struct lc_reach_block *src = b, *dst = tmp;
-    for (int d = 0; d < 4; d++) {
-        size_t *h = hist + d * 65536;
-        if (h[(b[0].ptr >> (16 * d)) & 0xffff] == n)
-            continue;
-        size_t sum = 0;
-        for (size_t k = 0; k < 65536; k++) {
-            size_t c = h[k];
-            h[k] = sum;
-            sum += c;
+    for (int d = 0; rc == 0 && d < LC__DIGITS; d++) {
+        if (radix_pass(src, dst, n, hist + d * LC__RADIX, d)) {
+            struct lc_reach_block *t = src;
+            src = dst;
+            dst = t;
         }
-        for (i = 0; i < n; i++)
-            dst[h[(src[i].ptr >> (16 * d)) & 0xffff]++] = src[i];
-        struct lc_reach_block *t = src;
-        src = dst;
-        dst = t;
     }
-    if (src != b)
+    if (rc == 0 && src != b)
         memcpy(b, src, n * sizeof *b);
     unmap_array(tmp, n, sizeof *b);
-    unmap_array(hist, 4 * 65536, sizeof *hist);
-    return 0;
+    unmap_array(hist, LC__DIGITS * LC__RADIX, sizeof *hist);
+    return rc;
 }
 
 /* ---- the index ---- */

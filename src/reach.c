@@ -55,11 +55,6 @@ struct rctx {
 
 static int spin;
 
-const char *lc__reach_kind_name(int kind) {
-    static const char *const names[] = {"definite", "indirect", "possible", "reachable"};
-    return kind >= 0 && kind <= LC_REACH_REACHABLE ? names[kind] : "?";
-}
-
 static void *map_array(size_t n, size_t sz) { return lc__rmap(n ? n * sz : 1); }
 static void unmap_array(void *p, size_t n, size_t sz) { lc__runmap(p, n ? n * sz : 1); }
 static uintptr_t extent(const struct lc_reach_block *b) { return b->size ? b->size : 1; }

@@ -2,6 +2,7 @@
  * library's writers print them and the leakcheck tool parses them back from a
  * JSON report, so this file is compiled into both and depends only on libc. */
 #include "results.h"
+#include "reach.h"
 
 #include <string.h>
 
@@ -18,6 +19,13 @@ const char *lc__finding_kind_name(int kind) {
     if (kind < 0 || (size_t)kind >= sizeof kinds / sizeof kinds[0])
         return "unknown";
     return kinds[kind];
+}
+
+/* The leak kinds of reach.h, named here with the data model so that the tool,
+ * which reads records but never scans, has them too. */
+const char *lc__reach_kind_name(int kind) {
+    static const char *const names[] = {"definite", "indirect", "possible", "reachable"};
+    return kind >= 0 && kind <= LC_REACH_REACHABLE ? names[kind] : "?";
 }
 
 int lc__verdict_parse(const char *name) {

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <sys/syscall.h>
 #include <dlfcn.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,16 +125,34 @@ static void take_block(const struct lc_rec_info *r, void *arg) {
                                                .stack = r->stack, .user = (uint32_t)r->cls};
 }
 
-/* Every live block, classified; sorted by stack and kind. */
-static int classify(struct blocks *b, struct lc_buf *out) {
+/* The part of this thread's stack below `top`: the check's own frames, whose
+ * dead slots hold copies of block addresses (the table walk's records) that
+ * must not count as roots. */
+static int own_frames(uintptr_t top, uintptr_t range[2]) {
+    pthread_attr_t a;
+    void *lo;
+    size_t size;
+    if (pthread_getattr_np(pthread_self(), &a) != 0)
+        return 0;
+    int ok = pthread_attr_getstack(&a, &lo, &size) == 0 && (uintptr_t)lo < top &&
+             top <= (uintptr_t)lo + size;
+    pthread_attr_destroy(&a);
+    range[0] = (uintptr_t)lo;
+    range[1] = top;
+    return ok;
+}
+
+/* Every live block, classified; sorted by stack and kind. top: the frame the
+ * check started in. */
+static int classify(struct blocks *b, struct lc_buf *out, uintptr_t top) {
     size_t cap = lc__table_count() + 1024;
     b->v = lc__mmap(cap * sizeof *b->v);
     if (!b->v)
         return -1;
     b->cap = cap;
     lc__table_foreach(take_block, b);
-    uintptr_t mine[1][2] = {{(uintptr_t)b->v, (uintptr_t)(b->v + cap)}};
-    struct lc_reach_opts ro = {.exclude = mine, .nexclude = 1};
+    uintptr_t mine[2][2] = {{(uintptr_t)b->v, (uintptr_t)(b->v + cap)}};
+    struct lc_reach_opts ro = {.exclude = mine, .nexclude = 1 + own_frames(top, mine[1])};
     struct lc_reach_stats st = {0};
     if (lc__reach_classify(b->v, b->n, &ro, &st) != 0) {
         lc__buf_puts(out, "note reachability%20scan%20failed:%20out%20of%20memory\n");
@@ -311,7 +330,7 @@ static void hand_off(const struct lc_buf *b) {
 
 /* The final check: the last exit handler, after every module's destructors,
  * or the _exit wrapper below. Runs once. */
-static void run_final(void) {
+__attribute__((noinline)) static void run_final(void) {
     static int done;
     if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
         return;
@@ -321,7 +340,7 @@ static void run_final(void) {
     lc__buf_init(&out, lc__xrealloc, lc__xfree);
     put_header(&out);
     struct blocks b = {0};
-    if (classify(&b, &out) == 0)
+    if (classify(&b, &out, (uintptr_t)__builtin_frame_address(0)) == 0)
         put_sites(&out, &b);
     else
         lc__buf_puts(&out, "note no%20memory%20to%20list%20the%20live%20blocks\n");

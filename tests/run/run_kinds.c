@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 struct node {
-    struct node *next;
+    struct node *volatile next; /* volatile: -O2 drops stores to unescaped heap memory */
     char pad[40];
 };
 

@@ -1,4 +1,4 @@
-/* results.h: the data model between the harness (iterate.c, cmocka glue) and
+/* results.h: the data model between the harness (engine.c, bench.c, session.c) and
  * the report writers (report_json.c, report_junit.c, console). The harness
  * fills these structures; writers only read them. Not on the hook path.
  *

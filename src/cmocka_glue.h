@@ -1,0 +1,12 @@
+/* cmocka_glue.h: leakcheck's seams into cmocka (cmocka_glue.c). Not on the
+ * hook path. */
+#ifndef LC_CMOCKA_GLUE_H
+#define LC_CMOCKA_GLUE_H
+
+/* Fails the current cmocka test with text (ending in a newline) as its
+ * message: cm_print_error on cmocka 1.1.x, cmocka_print_error on 2.x, then
+ * _fail, which longjmps to cmocka's runner. */
+void lc__cmocka_fail(const char *file, int line, const char *text)
+    __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,28 @@
+/* engine.h: the iteration engine (engine.c) that judges one test: any body
+ * with optional per-iteration fixtures, whether a LEAKCHECK_TEST macro or a
+ * test of an unmodified cmocka suite brought it. Knows nothing of cmocka: the
+ * glue (cmocka_glue.c) turns a non-clean result into a cmocka failure. Not on
+ * the hook path. */
+#ifndef LC_ENGINE_H
+#define LC_ENGINE_H
+
+#include <stddef.h>
+
+#include "leakcheck/leakcheck.h"
+#include "results.h"
+
+struct lc_engine_test {
+    const char *name, *file; /* for reports */
+    unsigned line;
+    void (*body)(void **state);
+    void **state;
+    const lc_test_options *opts; /* may be NULL: options from the environment */
+};
+
+/* Runs the test through every phase. *out is its result (owned by the
+ * session's run). Returns 0 when the test was judged, LC_EINVAL when its
+ * options are bad (the result is "failed" with a one-line message naming the
+ * problem), LC_ENOMEM when no result could be recorded (*out is NULL). */
+int lc__engine_run(const struct lc_engine_test *t, struct lc_test_result **out);
+
+#endif

@@ -1,15 +1,25 @@
-/* cmocka_glue.c: leakcheck's seams into cmocka: failing a test through cmocka
- * so the text reaches its XML and TAP, lc_test_run (the entry point of
- * LEAKCHECK_TEST) on top of the engine, and the interposed group runner and
- * skip(). Calls the engine and the session. Not on the hook path. */
+/* cmocka_glue.c: leakcheck's seams into cmocka. Failing a test through cmocka
+ * (so the text reaches its XML and TAP); lc_test_run, the entry point of
+ * LEAKCHECK_TEST; the interposed group runner, which hands cmocka a copy of the
+ * group's tests whose functions are trampolines from a static table indexed by
+ * position (a test function receives only `state`); the trampolines run each
+ * test: a macro test as itself, a plain one (LEAKCHECK_CMOCKA) through the
+ * engine, with the test's own per-test fixtures inside every iteration and its
+ * teardown still run by cmocka when the body longjmps out. Calls the engine and
+ * the session. Not on the hook path. */
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cmocka_glue.h"
+#include "console.h"
 #include "engine.h"
 #include "gate.h"
 #include "internal.h"
 #include "leakcheck/leakcheck.h"
+#include "options.h"
 #include "session.h"
 #include "xml.h"
 
@@ -29,11 +39,87 @@ void lc__cmocka_fail(const char *file, int line, const char *text) {
     abort(); /* not reached: _fail longjmps to cmocka's runner */
 }
 
+/* ---- functions the macros generated ---- */
+
+#define LC_MAX_WRAPPERS 8192
+static struct {
+    void (*fn)(void **);
+    int kind;
+} wrappers[LC_MAX_WRAPPERS];
+static size_t nwrappers;
+
+void lc_wrapper_register(void (*test_func)(void **state), int kind) {
+    if (nwrappers < LC_MAX_WRAPPERS)
+        wrappers[nwrappers++] = (typeof(wrappers[0])){test_func, kind};
+}
+
+/* LC_WRAPPER_TEST, LC_WRAPPER_BENCH, or -1 for a plain cmocka test. */
+static int wrapper_kind(void (*fn)(void **)) {
+    for (size_t i = 0; i < nwrappers; i++)
+        if (wrappers[i].fn == fn)
+            return wrappers[i].kind;
+    return -1;
+}
+
+/* ---- the group in progress ---- */
+
+#define LC_GROUP_MAX 1024
+
+struct entry {
+    const char *name;
+    CMUnitTestFunction fn;
+    CMFixtureFunction setup, teardown; /* the test's own */
+    int kind;                          /* wrapper_kind */
+    int engine_fixtures;               /* its fixtures run inside each iteration */
+    int fixture_open;                  /* a setup ran and its teardown is due */
+    int noted;                         /* its one-line note was printed */
+};
+
+static struct {
+    int depth;              /* groups in progress (a test may run a group) */
+    size_t n;
+    struct entry e[LC_GROUP_MAX];
+    struct entry *current;  /* the test whose function cmocka is running */
+    int plain;              /* a plain test is being judged by the engine */
+    /* the test to count once it is over (its body may longjmp out) */
+    int pending;
+    size_t results_before;
+} grp;
+
+static size_t results_now(void) {
+    const struct lc_run *run = lc__session_run();
+    return run->ntests + run->nbenchmarks;
+}
+
+/* Counts the test that ran last: judged when it added a result. */
+static void entry_settle(void) {
+    if (!grp.pending)
+        return;
+    grp.pending = 0;
+    grp.plain = 0;
+    struct lc_cmocka_counts *c = &lc__session_run()->cmocka;
+    c->ran++;
+    if (results_now() > grp.results_before) {
+        c->judged++;
+        return;
+    }
+    lc__guard_enter();
+    const char **n = lc__xrealloc(c->unjudged, (c->nunjudged + 1) * sizeof *n);
+    if (n) {
+        c->unjudged = n;
+        n[c->nunjudged++] = lc__intern(grp.current ? grp.current->name : "?");
+    }
+    lc__guard_leave();
+}
+
+/* ---- failing a test through cmocka ---- */
+
 /* A result that is not clean fails the current cmocka test. */
 static void fail_unless_clean(const struct lc_test_result *res, const char *file,
                               unsigned line) {
     if (res->verdict == LC_VERDICT_CLEAN)
         return;
+    lc__session_note_failure();
     struct lc_buf msg;
     lc__guard_enter();
     lc__buf_init(&msg, lc__xrealloc, lc__xfree);
@@ -43,17 +129,171 @@ static void fail_unless_clean(const struct lc_test_result *res, const char *file
     lc__cmocka_fail(file, (int)line, msg.data ? msg.data : "leakcheck: leak\n");
 }
 
+static void run_engine(struct lc_engine_test *t) {
+    struct lc_test_result *res;
+    int rc = lc__engine_run(t, &res);
+    if (rc == LC_ENOMEM) {
+        lc__session_note_failure();
+        fail_msg("leakcheck: out of memory for test results");
+    } else if (rc) {
+        lc__session_note_failure();
+        fail_msg("%s", res->message);
+    } else {
+        fail_unless_clean(res, t->file, t->line);
+    }
+}
+
+/* One line, once per test, on the console's stream. */
+static void note(struct entry *en, const char *fmt, const char *name) {
+    if (en && en->noted++)
+        return;
+    const char *prefix;
+    FILE *out = lc__console(&prefix);
+    fprintf(out, "%s[leakcheck] ", prefix);
+    fprintf(out, fmt, name);
+    fputc('\n', out);
+    fflush(out);
+}
+
+/* ---- LEAKCHECK_TEST ---- */
+
 void lc_test_run(const char *name, const char *file, unsigned line,
                  void (*body)(void **state), void **state, const lc_test_options *opts) {
-    struct lc_engine_test t = {name, file, line, body, state, opts};
-    struct lc_test_result *res;
-    int rc = lc__engine_run(&t, &res);
-    if (rc == LC_ENOMEM)
-        fail_msg("leakcheck: out of memory for test results");
-    else if (rc)
-        fail_msg("%s", res->message);
+    struct entry *en = grp.current;
+    if (grp.plain) {
+        /* called by a plain test the engine is already judging */
+        note(en, "%s calls lc_test_run itself: judged as a plain cmocka test (its "
+                 "lc_test_options are not used)", name);
+        if (opts && opts->setup)
+            opts->setup(state);
+        body(state);
+        if (opts && opts->teardown)
+            opts->teardown(state);
+        return;
+    }
+    struct lc_engine_test t = {name, file, line, body, state, opts, NULL, NULL, 0, NULL, NULL};
+    if (en && en->engine_fixtures) {
+        t.setup = en->setup;
+        t.teardown = en->teardown;
+        t.reset_state = en->setup || en->teardown;
+        t.initial_state = *state;
+        t.fixture_open = &en->fixture_open;
+    } else if (en && (en->setup || en->teardown)) {
+        note(en, "%s: its cmocka per-test setup/teardown run once around all iterations, "
+                 "not in each (lc_test_run is called from a plain test function)", name);
+    }
+    run_engine(&t);
+}
+
+int lc__cmocka_judging_plain(void) { return grp.plain; }
+
+/* ---- a plain cmocka test, judged by the engine ---- */
+
+/* The test function's own file and line, for the reports. */
+static void function_location(CMUnitTestFunction fn, const char **file, unsigned *line) {
+    lc_frame f[8];
+    uintptr_t pc = (uintptr_t)fn + 1; /* symbolized as a return address: pc - 1 */
+    int n = lc__symbolize_pcs(&pc, 1, f, 8);
+    *file = n > 0 && f[n - 1].file ? f[n - 1].file : lc__session_run()->binary;
+    *line = n > 0 && f[n - 1].file ? f[n - 1].line : 0;
+}
+
+static void run_plain(struct entry *en, void **state) {
+    struct lc_engine_test t = {en->name, NULL, 0, en->fn, state, NULL, en->setup,
+                               en->teardown, 1, *state, &en->fixture_open};
+    if (!lc__session_run()->binary)
+        lc__session_run()->binary = lc__intern(program_invocation_short_name);
+    function_location(en->fn, &t.file, &t.line);
+    grp.plain = 1;
+    run_engine(&t);
+    grp.plain = 0;
+}
+
+/* ---- trampolines: a static table, one per position in the group ---- */
+
+static void entry_run(size_t i, void **state) {
+    entry_settle();
+    struct entry *en = &grp.e[i];
+    grp.current = en;
+    grp.pending = 1;
+    grp.results_before = results_now();
+    if (en->kind < 0 && lc__opts()->cmocka)
+        run_plain(en, state);
     else
-        fail_unless_clean(res, file, line);
+        en->fn(state); /* a macro test reads its fixtures from grp.current */
+    entry_settle();
+    grp.current = NULL;
+}
+
+/* cmocka runs a test's teardown even when its body failed: the engine's
+ * iteration was cut short, so its teardown is still due. */
+static int entry_teardown(size_t i, void **state) {
+    struct entry *en = &grp.e[i];
+    if (!en->fixture_open)
+        return 0;
+    en->fixture_open = 0;
+    return en->teardown(state);
+}
+
+#define LC_TRAMP(id, idx)                                                                \
+    static void lc_tr##id(void **state) { entry_run((idx), state); }                     \
+    static int lc_td##id(void **state) { return entry_teardown((idx), state); }
+#define LC_TRAMP_ROW(id, idx) {lc_tr##id, lc_td##id},
+#define LC_X4(M, p, v) M(p##0, (v)*4) M(p##1, (v)*4 + 1) M(p##2, (v)*4 + 2) M(p##3, (v)*4 + 3)
+#define LC_X16(M, p, v)                                                                  \
+    LC_X4(M, p##0, (v)*4) LC_X4(M, p##1, (v)*4 + 1) LC_X4(M, p##2, (v)*4 + 2)           \
+        LC_X4(M, p##3, (v)*4 + 3)
+#define LC_X64(M, p, v)                                                                  \
+    LC_X16(M, p##0, (v)*4) LC_X16(M, p##1, (v)*4 + 1) LC_X16(M, p##2, (v)*4 + 2)        \
+        LC_X16(M, p##3, (v)*4 + 3)
+#define LC_X256(M, p, v)                                                                 \
+    LC_X64(M, p##0, (v)*4) LC_X64(M, p##1, (v)*4 + 1) LC_X64(M, p##2, (v)*4 + 2)        \
+        LC_X64(M, p##3, (v)*4 + 3)
+#define LC_X1024(M, p, v)                                                                \
+    LC_X256(M, p##0, (v)*4) LC_X256(M, p##1, (v)*4 + 1) LC_X256(M, p##2, (v)*4 + 2)     \
+        LC_X256(M, p##3, (v)*4 + 3)
+
+LC_X1024(LC_TRAMP, _, 0)
+static const struct {
+    CMUnitTestFunction test;
+    CMFixtureFunction teardown;
+} tramps[LC_GROUP_MAX] = {LC_X1024(LC_TRAMP_ROW, _, 0)};
+
+/* The array cmocka runs instead of tests: each function a trampoline; a test
+ * whose fixtures run inside the engine's iterations keeps only a teardown
+ * trampoline (for a body that longjmps out). */
+static struct CMUnitTest *group_copy(const char *name, const struct CMUnitTest *tests,
+                                     size_t n) {
+    if (n > LC_GROUP_MAX) {
+        fprintf(stderr, "leakcheck: group '%s' has %zu tests, more than the %d leakcheck can "
+                "follow: its tests run unjudged (split the group)\n",
+                name ? name : "?", n, LC_GROUP_MAX);
+        return NULL;
+    }
+    struct CMUnitTest *copy = lc__xmalloc((n ? n : 1) * sizeof *copy);
+    if (!copy)
+        return NULL;
+    int plain_mode = lc__opts()->cmocka;
+    for (size_t i = 0; i < n; i++) {
+        struct entry *en = &grp.e[i];
+        copy[i] = tests[i];
+        memset(en, 0, sizeof *en);
+        if (!tests[i].test_func)
+            continue;
+        en->name = tests[i].name ? tests[i].name : "?";
+        en->fn = tests[i].test_func;
+        en->setup = tests[i].setup_func;
+        en->teardown = tests[i].teardown_func;
+        en->kind = wrapper_kind(tests[i].test_func);
+        en->engine_fixtures = en->kind == LC_WRAPPER_TEST || (en->kind < 0 && plain_mode);
+        copy[i].test_func = tramps[i].test;
+        if (en->engine_fixtures) {
+            copy[i].setup_func = NULL;
+            copy[i].teardown_func = en->teardown ? tramps[i].teardown : NULL;
+        }
+    }
+    grp.n = n;
+    return copy;
 }
 
 /* ---- cmocka seams ---- */
@@ -61,20 +301,32 @@ void lc_test_run(const char *name, const char *file, unsigned line,
 typedef int (*group_fn)(const char *, const struct CMUnitTest *const, const size_t,
                         CMFixtureFunction, CMFixtureFunction);
 
-/* Interposes cmocka's group runner to learn the group's name and to settle the
- * group's last test, even when it failed. */
+/* Interposes cmocka's group runner: learns the group's name, runs the
+ * group's tests through the trampolines, and settles the group's last test,
+ * even when it failed. Group fixtures are cmocka's, run once. */
 __attribute__((visibility("default"))) int
 _cmocka_run_group_tests(const char *name, const struct CMUnitTest *const tests,
                         const size_t n, CMFixtureFunction setup, CMFixtureFunction teardown) {
     static group_fn real;
     if (!real)
         real = (group_fn)dlsym(RTLD_NEXT, "_cmocka_run_group_tests");
+    lc__session_prepare();
     lc__session_set_group(name);
-    int rc = real(name, tests, n, setup, teardown);
+    lc__session_run()->cmocka.groups++;
+    lc__guard_enter();
+    struct CMUnitTest *copy = grp.depth ? NULL : group_copy(name, tests, n);
+    lc__guard_leave();
+    grp.depth++;
+    int rc = real(name, copy ? copy : tests, n, setup, teardown);
+    grp.depth--;
+    if (copy) {
+        entry_settle();
+        grp.current = NULL;
+        grp.n = 0;
+        lc__xfree(copy);
+    }
     lc__session_settle();
-    struct lc_run *run = lc__session_run();
-    if (run->ntests || run->nbenchmarks)
-        lc__session_write_reports();
+    lc__session_write_reports();
     /* A corrupt or foreign baseline fails the run, every result kept. */
     if (rc == 0 && lc__baseline_broken())
         rc = 1;
@@ -91,4 +343,69 @@ __attribute__((visibility("default"))) void _skip(const char *const file, const 
     lc__session_note_skip();
     real(file, line);
     abort(); /* not reached: _skip longjmps */
+}
+
+/* ---- the exit status: nothing silent ---- */
+
+/* The program's exit status, corrected: a main that drops cmocka's result
+ * (calls the group runner and returns 0) still fails when leakcheck failed a
+ * test; LEAKCHECK_CMOCKA=1 on a program whose group runner leakcheck never saw
+ * (not a cmocka suite, or cmocka linked statically) fails with one line. */
+static int exit_status(int status) {
+    static int done;
+    if (done++ || getpid() != lc__st.owner_pid || lc__opts()->run_mode)
+        return status;
+    const struct lc_options_values *o = lc__opts();
+    const char *prog = program_invocation_short_name;
+    if (o->cmocka && !lc__session_run()->cmocka.groups) {
+        fflush(stdout);
+        fprintf(stderr,
+                "leakcheck: LEAKCHECK_CMOCKA=1, but %s never ran a cmocka group through "
+                "libcmocka.so: it is not a cmocka suite, or its cmocka is linked statically "
+                "(link the test with libcmocka.so, e.g. cmocka::cmocka or pkg-config cmocka, "
+                "to judge its tests)\n",
+                prog);
+        return status ? status : 2;
+    }
+    unsigned failed = lc__session_failures();
+    if (status == 0 && failed && o->exit_code) {
+        const char *prefix;
+        FILE *out = lc__console(&prefix);
+        fprintf(out,
+                "%s[leakcheck] %u test%s failed by leakcheck but %s exited 0 (its main drops "
+                "cmocka's result): exit status %ld (LEAKCHECK_EXIT_CODE=0 keeps 0)\n",
+                prefix, failed, failed == 1 ? "" : "s", prog, o->exit_code);
+        fflush(out);
+        return (int)o->exit_code;
+    }
+    return status;
+}
+
+typedef int (*main_fn)(int, char **, char **);
+static main_fn real_main;
+
+static int main_wrapper(int argc, char **argv, char **envp) {
+    return exit_status(real_main(argc, argv, envp));
+}
+
+typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
+                        void (*)(void), void *);
+
+/* Interposed so that main's return value passes through exit_status. */
+__attribute__((visibility("default"))) int
+__libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+                  void (*fini)(void), void (*rtld_fini)(void), void *stack_end) {
+    start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+    real_main = main;
+    return real(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+typedef void (*exit_fn)(int) __attribute__((noreturn));
+
+/* A main that ends with exit(0) instead of returning. */
+__attribute__((visibility("default"))) void exit(int status) {
+    static exit_fn real;
+    if (!real)
+        real = (exit_fn)dlsym(RTLD_NEXT, "exit");
+    real(exit_status(status));
 }

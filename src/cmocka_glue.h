@@ -9,4 +9,8 @@
 void lc__cmocka_fail(const char *file, int line, const char *text)
     __attribute__((noreturn));
 
+/* 1 while the engine judges a plain cmocka test (LEAKCHECK_CMOCKA): an
+ * lc_bench_run the test calls itself then runs its body once, unmeasured. */
+int lc__cmocka_judging_plain(void);
+
 #endif

@@ -103,6 +103,18 @@ void lc__console_summary(const struct lc_run *run) {
                 run->nbenchmarks, run->nbenchmarks == 1 ? "" : "s", run->nbenchmarks - failed,
                 failed);
     }
+    const struct lc_cmocka_counts *c = &run->cmocka;
+    if (c->groups) {
+        fprintf(out, "%s[leakcheck] cmocka ran %zu test%s in %u group%s; leakcheck judged %zu",
+                prefix, c->ran, c->ran == 1 ? "" : "s", c->groups, c->groups == 1 ? "" : "s",
+                c->judged);
+        if (c->nunjudged) {
+            fprintf(out, "; not judged (plain cmocka tests; LEAKCHECK_CMOCKA=1 judges them):");
+            for (size_t i = 0; i < c->nunjudged; i++)
+                fprintf(out, "%s %s", i ? "," : "", c->unjudged[i]);
+        }
+        fputc('\n', out);
+    }
     fflush(out);
 }
 

@@ -60,6 +60,9 @@ struct engine {
     /* findings */
     struct lc_growth growth;
     unsigned leaked_threads, leaked_fds;
+    /* a per-test fixture failed: the iterations stop, the test fails */
+    int stopped;
+    const char *stop_message;
 };
 
 /* ---- one iteration ---- */
@@ -139,19 +142,55 @@ static void add_snapshot(struct engine *e, const lc_counters *before, const lc_c
     }
 }
 
+/* A cmocka fixture's failure stops the test; the message says which. */
+static void fixture_failed(struct engine *e, const char *which, int rc) {
+    lc__guard_enter();
+    struct lc_buf m;
+    lc__buf_init(&m, lc__xrealloc, lc__xfree);
+    lc__buf_printf(&m, "the test's %s failed (returned %d) in iteration %u of %u", which, rc,
+                   e->iter + 1, e->warmup + e->measured);
+    e->stopped = 1;
+    e->stop_message = m.data ? m.data : "a per-test fixture failed";
+    lc__guard_leave();
+}
+
+/* The iteration's fixtures, body and fixtures again; 0, or -1 when a fixture
+ * failed (after a failed setup neither body nor teardown runs, as in cmocka). */
+static int run_body(struct engine *e) {
+    const struct lc_engine_test *t = e->t;
+    if (t->reset_state)
+        *t->state = t->initial_state;
+    int rc = t->setup ? t->setup(t->state) : 0;
+    if (rc) {
+        fixture_failed(e, "setup", rc);
+        return -1;
+    }
+    if (t->fixture_open)
+        *t->fixture_open = 1;
+    if (t->opts && t->opts->setup)
+        t->opts->setup(t->state);
+    call_body(t->body, t->state);
+    if (t->opts && t->opts->teardown)
+        t->opts->teardown(t->state);
+    if (t->fixture_open)
+        *t->fixture_open = 0;
+    rc = t->teardown ? t->teardown(t->state) : 0;
+    if (rc) {
+        fixture_failed(e, "teardown", rc);
+        return -1;
+    }
+    return 0;
+}
+
 /* Runs the body once (inside its per-iteration fixtures) and snapshots the
  * counters; record_series adds the values to the judged series. */
 static void run_iteration(struct engine *e, int record_series) {
-    const lc_test_options *opts = e->t->opts;
     lc_counters before, after, bg;
     lc_scope_iteration(e->iter);
     lc_scope_peak_reset();
     lc_scope_counters(&before, LC_ATTRIBUTED);
-    if (opts && opts->setup)
-        opts->setup(e->t->state);
-    call_body(e->t->body, e->t->state);
-    if (opts && opts->teardown)
-        opts->teardown(e->t->state);
+    if (run_body(e))
+        return;
     lc_scope_counters(&after, LC_ATTRIBUTED);
     lc_scope_counters(&bg, LC_BACKGROUND);
     e->iter++;
@@ -241,7 +280,7 @@ static void engine_warm_up(struct engine *e) {
         lc__guard_leave();
         e->nseries = 1;
     }
-    for (unsigned i = 0; i < e->warmup; i++)
+    for (unsigned i = 0; i < e->warmup && !e->stopped; i++)
         run_iteration(e, i + 1 == e->warmup);
     lc__guard_enter();
     lc__fds_snapshot(&e->fd_base);
@@ -271,8 +310,10 @@ static int judge_counting(struct engine *e) {
 /* The measured iterations, counting only, extended while a series is
  * ambiguous, up to LEAKCHECK_MAX_ITERATIONS. */
 static void engine_measure(struct engine *e) {
-    for (;;) {
+    while (!e->stopped) {
         run_iteration(e, 1);
+        if (e->stopped)
+            break;
         e->judged++;
         if (e->judged >= e->measured && judge_counting(e))
             break;
@@ -292,14 +333,16 @@ static void engine_measure(struct engine *e) {
 
 /* When memory grew: extra iterations with stacks, judged per site. */
 static void engine_attribute(struct engine *e) {
-    if (e->mem_j != LC_J_LEAK || !lc__st.stacks_allowed)
+    if (e->stopped || e->mem_j != LC_J_LEAK || !lc__st.stacks_allowed)
         return;
     e->attributed = 1;
     lc__attr_init(&e->at, e->max_total + 2);
     lc_scope_set_stacks(1);
     lc__attr_sample(&e->at);
-    for (unsigned extra = 1;; extra++) {
+    for (unsigned extra = 1; !e->stopped; extra++) {
         run_iteration(e, 0);
+        if (e->stopped)
+            break;
         lc__attr_sample(&e->at);
         if (extra < e->measured)
             continue;
@@ -315,7 +358,7 @@ static void engine_attribute(struct engine *e) {
  * settle period with backoff: one that is exiting must not count as running,
  * and a detached one that exits is no leak at all. */
 static void engine_settle_threads(struct engine *e) {
-    if (!(e->checks & LC_CHECK_THREADS))
+    if (e->stopped || !(e->checks & LC_CHECK_THREADS))
         return;
     lc__guard_enter();
     long waited = 0;
@@ -341,24 +384,26 @@ static void engine_settle_threads(struct engine *e) {
 }
 
 /* Findings, with tracking still on: the registry and fd attributions belong
- * to this scope. */
+ * to this scope. A stopped test has none. */
 static void engine_findings(struct engine *e) {
     struct lc_test_result *res = e->res;
     lc__guard_enter();
-    if (e->attributed)
-        lc__findings_sites(res, &e->rules, &e->at, &e->growth);
-    else if (e->mem_j == LC_J_LEAK) /* stacks are off: the aggregate growth */
-        lc__findings_totals(res, e->blocks, e->bytes, e->nseries - 1, e->jb, e->jy,
-                            &e->growth);
-    if (e->checks & LC_CHECK_THREADS)
-        e->leaked_threads = lc__findings_threads(res, &e->rules, e->gen, e->warmup,
-                                                 e->counting_end, e->threads, e->nseries - 1,
-                                                 (int)e->o->stack_signal);
-    lc__findings_drop_thread_cache(res, e->leaked_threads, &e->growth);
-    /* fds: the series grew; report what was opened since the end of warm-up */
-    if ((e->checks & LC_CHECK_FDS) && e->fd_j == LC_J_LEAK)
-        e->leaked_fds = lc__findings_fds(res, &e->rules, &e->fd_base, &e->fd_end, e->fds,
-                                         e->nseries - 1);
+    if (!e->stopped) {
+        if (e->attributed)
+            lc__findings_sites(res, &e->rules, &e->at, &e->growth);
+        else if (e->mem_j == LC_J_LEAK) /* stacks are off: the aggregate growth */
+            lc__findings_totals(res, e->blocks, e->bytes, e->nseries - 1, e->jb, e->jy,
+                                &e->growth);
+        if (e->checks & LC_CHECK_THREADS)
+            e->leaked_threads = lc__findings_threads(
+                res, &e->rules, e->gen, e->warmup, e->counting_end, e->threads,
+                e->nseries - 1, (int)e->o->stack_signal);
+        lc__findings_drop_thread_cache(res, e->leaked_threads, &e->growth);
+        /* fds: the series grew; report what was opened since the end of warm-up */
+        if ((e->checks & LC_CHECK_FDS) && e->fd_j == LC_J_LEAK)
+            e->leaked_fds = lc__findings_fds(res, &e->rules, &e->fd_base, &e->fd_end, e->fds,
+                                             e->nseries - 1);
+    }
     lc__fdset_free(&e->fd_end);
     lc__fdset_free(&e->fd_base);
     lc__guard_leave();
@@ -405,6 +450,12 @@ static void engine_judge(struct engine *e) {
     /* extended: the extra judged iterations plus the attribution iterations */
     if (e->nsnaps > (size_t)e->warmup + e->measured)
         res->extended = (unsigned)(e->nsnaps - e->warmup - e->measured);
+    if (e->stopped) {
+        res->verdict = LC_VERDICT_FAILED;
+        res->message = e->stop_message;
+        lc__guard_leave();
+        return;
+    }
     int leak = res->nfindings > 0;
     res->verdict = leak ? LC_VERDICT_LEAK : LC_VERDICT_CLEAN;
     struct lc_buf m;

@@ -17,6 +17,17 @@ struct lc_engine_test {
     void (*body)(void **state);
     void **state;
     const lc_test_options *opts; /* may be NULL: options from the environment */
+    /* A cmocka test's own per-test fixtures, run inside every iteration
+     * around the body (may be NULL). A non-zero return stops the test. */
+    int (*setup)(void **state);
+    int (*teardown)(void **state);
+    /* 1: *state is reset to initial_state before every iteration's setup, as
+     * cmocka does before a test */
+    int reset_state;
+    void *initial_state;
+    /* may be NULL: set to 1 from a successful setup until its teardown ran,
+     * so the glue can run the teardown when the body longjmps out */
+    int *fixture_open;
 };
 
 /* Runs the test through every phase. *out is its result (owned by the

@@ -276,6 +276,19 @@ static json_t *bench_json(const struct lc_run *run, const struct lc_bench_result
     return o;
 }
 
+/* What cmocka ran against what leakcheck judged. */
+static json_t *cmocka_json(const struct lc_cmocka_counts *c) {
+    json_t *o = json_object();
+    json_object_set_new(o, "groups", json_integer((json_int_t)c->groups));
+    json_object_set_new(o, "ran", json_integer((json_int_t)c->ran));
+    json_object_set_new(o, "judged", json_integer((json_int_t)c->judged));
+    json_t *names = json_array();
+    for (size_t i = 0; c->unjudged && i < c->nunjudged; i++)
+        json_array_append_new(names, str_or_null(c->unjudged[i]));
+    json_object_set_new(o, "not_judged", names);
+    return o;
+}
+
 json_t *lc__json_run(const struct lc_run *run) {
     json_t *doc = lc__json_document();
     if (!doc)
@@ -288,6 +301,8 @@ json_t *lc__json_run(const struct lc_run *run) {
     json_t *benches = json_object_get(doc, "benchmarks");
     for (size_t i = 0; run->benchmarks && i < run->nbenchmarks; i++)
         json_array_append_new(benches, bench_json(run, &run->benchmarks[i]));
+    if (run->cmocka.groups)
+        json_object_set_new(doc, "cmocka", cmocka_json(&run->cmocka));
     return doc;
 }
 

@@ -98,12 +98,22 @@ struct lc_bench_result {
     int failed;
 };
 
+/* What cmocka ran against what leakcheck judged (cmocka_glue.c). */
+struct lc_cmocka_counts {
+    unsigned groups;           /* groups run through cmocka's runner; 0: none */
+    size_t ran;                /* tests whose function cmocka called */
+    size_t judged;             /* of those, the ones leakcheck judged */
+    size_t nunjudged;
+    const char **unjudged;     /* names of the others (interned) */
+};
+
 struct lc_run {
     const char *binary;        /* program_invocation_short_name */
     size_t ntests;
     struct lc_test_result *tests;
     size_t nbenchmarks;
     struct lc_bench_result *benchmarks;
+    struct lc_cmocka_counts cmocka;
 };
 
 #endif

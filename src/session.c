@@ -30,6 +30,7 @@ static struct lc_run run;
 static size_t tests_cap;
 static const char *group_name;
 static int ready;
+static unsigned failures;
 
 /* The test in progress. `pending` stays set when its body longjmps out. */
 static struct {
@@ -180,6 +181,9 @@ struct lc_test_result *lc__session_test_begin(const char *name, const char *file
 
 void lc__session_test_end(void) { cur.pending = 0; }
 
+void lc__session_note_failure(void) { failures++; }
+unsigned lc__session_failures(void) { return failures; }
+
 void lc__session_note_skip(void) {
     if (cur.pending)
         cur.skipped = 1;
@@ -259,7 +263,7 @@ __attribute__((destructor)) static void session_fini(void) {
     if (!ready || getpid() != lc__st.owner_pid)
         return;
     lc__session_settle();
-    if (run.ntests || run.nbenchmarks) {
+    if (run.ntests || run.nbenchmarks || run.cmocka.groups) {
         lc__session_write_reports();
         lc__console_summary(&run);
         lc__baseline_summary();

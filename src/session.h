@@ -39,6 +39,11 @@ void lc__session_note_skip(void);
 void lc__session_signals_install(void);
 void lc__session_signals_restore(void);
 
+/* leakcheck failed a test or benchmark (a leak, a budget, the baseline, bad
+ * options); lc__session_failures counts them for the exit status. */
+void lc__session_note_failure(void);
+unsigned lc__session_failures(void);
+
 /* CLOCK_MONOTONIC in seconds. */
 double lc__now(void);
 

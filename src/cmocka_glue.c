@@ -8,6 +8,7 @@
  * teardown still run by cmocka when the body longjmps out. Calls the engine and
  * the session. Not on the hook path. */
 #include <dlfcn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ void cm_print_error(const char *format, ...);
 #else
 #define LC_PRINT_ERROR cmocka_print_error
 #endif
+#define LC_STR_(x) #x
+#define LC_STR(x) LC_STR_(x)
 
 void lc__cmocka_fail(const char *file, int line, const char *text) {
     /* the text lands in cmocka's per-test message, its XML and TAP; it must
@@ -92,7 +95,10 @@ static size_t results_now(void) {
 }
 
 /* Counts the test that ran last: judged when it added a result. */
+static void captured_flush(void);
+
 static void entry_settle(void) {
+    captured_flush();
     if (!grp.pending)
         return;
     grp.pending = 0;
@@ -171,7 +177,8 @@ void lc_test_run(const char *name, const char *file, unsigned line,
             opts->teardown(state);
         return;
     }
-    struct lc_engine_test t = {name, file, line, body, state, opts, NULL, NULL, 0, NULL, NULL};
+    struct lc_engine_test t = {.name = name, .file = file, .line = line, .body = body,
+                               .state = state, .opts = opts};
     if (en && en->engine_fixtures) {
         t.setup = en->setup;
         t.teardown = en->teardown;
@@ -199,8 +206,10 @@ static void function_location(CMUnitTestFunction fn, const char **file, unsigned
 }
 
 static void run_plain(struct entry *en, void **state) {
-    struct lc_engine_test t = {en->name, NULL, 0, en->fn, state, NULL, en->setup,
-                               en->teardown, 1, *state, &en->fixture_open};
+    struct lc_engine_test t = {.name = en->name, .body = en->fn, .state = state,
+                               .setup = en->setup, .teardown = en->teardown,
+                               .reset_state = 1, .initial_state = *state,
+                               .fixture_open = &en->fixture_open, .first_run_stacks = 1};
     if (!lc__session_run()->binary)
         lc__session_run()->binary = lc__intern(program_invocation_short_name);
     function_location(en->fn, &t.file, &t.line);
@@ -212,6 +221,7 @@ static void run_plain(struct entry *en, void **state) {
 /* ---- trampolines: a static table, one per position in the group ---- */
 
 static void entry_run(size_t i, void **state) {
+    lc__engine_disarm();
     entry_settle();
     struct entry *en = &grp.e[i];
     grp.current = en;
@@ -228,6 +238,7 @@ static void entry_run(size_t i, void **state) {
 /* cmocka runs a test's teardown even when its body failed: the engine's
  * iteration was cut short, so its teardown is still due. */
 static int entry_teardown(size_t i, void **state) {
+    lc__engine_disarm(); /* cmocka longjmped past the engine */
     struct entry *en = &grp.e[i];
     if (!en->fixture_open)
         return 0;
@@ -298,6 +309,15 @@ static struct CMUnitTest *group_copy(const char *name, const struct CMUnitTest *
 
 /* ---- cmocka seams ---- */
 
+static CMFixtureFunction group_teardown;
+
+/* The group's teardown, once cmocka is done with the tests (the last one may
+ * have longjmped past the engine). */
+static int group_teardown_tramp(void **state) {
+    lc__engine_disarm();
+    return group_teardown(state);
+}
+
 typedef int (*group_fn)(const char *, const struct CMUnitTest *const, const size_t,
                         CMFixtureFunction, CMFixtureFunction);
 
@@ -317,8 +337,12 @@ _cmocka_run_group_tests(const char *name, const struct CMUnitTest *const tests,
     struct CMUnitTest *copy = grp.depth ? NULL : group_copy(name, tests, n);
     lc__guard_leave();
     grp.depth++;
-    int rc = real(name, copy ? copy : tests, n, setup, teardown);
+    if (copy)
+        group_teardown = teardown;
+    int rc = real(name, copy ? copy : tests, n, setup,
+                  copy && teardown ? group_teardown_tramp : teardown);
     grp.depth--;
+    lc__engine_disarm();
     if (copy) {
         entry_settle();
         grp.current = NULL;
@@ -408,4 +432,91 @@ __attribute__((visibility("default"))) void exit(int status) {
     if (!real)
         real = (exit_fn)dlsym(RTLD_NEXT, "exit");
     real(exit_status(status));
+}
+
+/* ---- a failure in an iteration after the first: not repeatable ---- */
+
+/* The text cmocka's assertions print before they call _fail, kept while an
+ * iteration after the first runs: if the iteration fails, it is the test's
+ * "not repeatable" message, not a cmocka failure. */
+static struct lc_buf captured;
+
+/* Text captured but never followed by _fail (a mock error longjmps by
+ * itself): printed, so nothing is lost. */
+static void captured_flush(void) {
+    if (!captured.len)
+        return;
+    fprintf(stderr, "%s", captured.data);
+    lc__guard_enter();
+    lc__buf_free(&captured);
+    lc__guard_leave();
+}
+
+typedef void (*print_fn)(const char *, ...);
+
+__attribute__((visibility("default"))) void LC_PRINT_ERROR(const char *format, ...) {
+    static print_fn real;
+    if (!real)
+        real = (print_fn)dlsym(RTLD_NEXT, LC_STR(LC_PRINT_ERROR));
+    struct lc_buf b;
+    lc__guard_enter();
+    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    va_list ap;
+    va_start(ap, format);
+    char small[1024];
+    int n = vsnprintf(small, sizeof small, format, ap);
+    va_end(ap);
+    if (n >= (int)sizeof small) {
+        char *big = lc__xmalloc((size_t)n + 1);
+        va_start(ap, format);
+        if (big)
+            vsnprintf(big, (size_t)n + 1, format, ap);
+        va_end(ap);
+        lc__buf_puts(&b, big ? big : small);
+        lc__xfree(big);
+    } else if (n > 0) {
+        lc__buf_puts(&b, small);
+    }
+    if (lc__engine_repeating()) {
+        if (!captured.realloc_fn)
+            lc__buf_init(&captured, lc__xrealloc, lc__xfree);
+        lc__buf_puts(&captured, b.data ? b.data : "");
+        lc__buf_free(&b);
+        lc__guard_leave();
+        return;
+    }
+    lc__guard_leave();
+    if (real)
+        real("%s", b.data ? b.data : "");
+    lc__guard_enter();
+    lc__buf_free(&b);
+    lc__guard_leave();
+}
+
+typedef void (*fail_fn)(const char *, int);
+
+/* An assertion that fails in an iteration after the first abandons that
+ * iteration (the engine judges the test from its first run) instead of
+ * failing the cmocka test. */
+__attribute__((visibility("default"))) void _fail(const char *const file, const int line) {
+    static fail_fn real;
+    if (!real)
+        real = (fail_fn)dlsym(RTLD_NEXT, "_fail");
+    if (lc__engine_repeating()) {
+        struct lc_buf m;
+        lc__guard_enter();
+        lc__buf_init(&m, lc__xrealloc, lc__xfree);
+        const char *t = captured.data ? captured.data : "";
+        size_t len = strlen(t);
+        while (len && (t[len - 1] == '\n' || t[len - 1] == ' '))
+            len--;
+        for (size_t i = 0; i < len; i++)
+            lc__buf_putc(&m, t[i] == '\n' ? ' ' : t[i]);
+        lc__buf_printf(&m, "%s%s:%d", len ? " at " : "failure at ", file, line);
+        lc__buf_free(&captured);
+        lc__guard_leave();
+        lc__engine_abandon(m.data ? m.data : "failed");
+    }
+    real(file, line);
+    abort(); /* not reached: _fail longjmps to cmocka's runner */
 }

@@ -14,6 +14,8 @@
  * and the growth is judged per allocation site (attribution.c): the message
  * names the stacks that grow, not the whole heap. */
 #include <dirent.h>
+#include <pthread.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +28,7 @@
 #include "gate.h"
 #include "internal.h"
 #include "options.h"
+#include "reach.h"
 #include "session.h"
 #include "thread_registry.h"
 #include "verdict.h"
@@ -63,7 +66,21 @@ struct engine {
     /* a per-test fixture failed: the iterations stop, the test fails */
     int stopped;
     const char *stop_message;
+    /* not repeatable: the first run passed, iteration not_repeatable
+     * (1-based) failed; judged from the first run alone */
+    unsigned not_repeatable;
+    const char *nr_message;
+    sigjmp_buf landing;        /* where a failure in a later iteration lands */
+    int opts_open;             /* lc_test_options.setup ran, its teardown is due */
+    struct lc_fdset fd_start, fd_first; /* before and after the first iteration */
 };
+
+/* The engine running now (one test at a time, on cmocka's thread) and
+ * whether a failure now abandons its iteration: set only while run_body's
+ * frame is live, cleared by lc__engine_disarm when cmocka longjmped past. */
+static struct engine *active;
+static int armed;
+static pthread_t armed_thread;
 
 /* ---- one iteration ---- */
 
@@ -147,11 +164,57 @@ static void fixture_failed(struct engine *e, const char *which, int rc) {
     lc__guard_enter();
     struct lc_buf m;
     lc__buf_init(&m, lc__xrealloc, lc__xfree);
-    lc__buf_printf(&m, "the test's %s failed (returned %d) in iteration %u of %u", which, rc,
-                   e->iter + 1, e->warmup + e->measured);
+    lc__buf_printf(&m, "the test's %s failed (returned %d) in iteration %u", which, rc,
+                   e->iter + 1);
     e->stopped = 1;
-    e->stop_message = m.data ? m.data : "a per-test fixture failed";
+    if (e->iter > 0) {
+        e->not_repeatable = e->iter + 1;
+        e->nr_message = m.data ? m.data : "a per-test fixture failed";
+    } else {
+        e->stop_message = m.data ? m.data : "a per-test fixture failed";
+    }
     lc__guard_leave();
+}
+
+int lc__engine_repeating(void) {
+    return armed && active && pthread_equal(pthread_self(), armed_thread);
+}
+
+void lc__engine_disarm(void) {
+    armed = 0;
+    active = NULL;
+}
+
+static void arm(void) {
+    armed_thread = pthread_self();
+    armed = 1;
+}
+
+void lc__engine_abandon(const char *message) {
+    struct engine *e = active;
+    if (!lc__engine_repeating())
+        return;
+    armed = 0;
+    lc__guard_enter();
+    e->nr_message = lc__xstrdup(message ? message : "failed");
+    lc__guard_leave();
+    e->not_repeatable = e->iter + 1;
+    e->stopped = 1;
+    siglongjmp(e->landing, 1);
+}
+
+/* After a failure abandoned an iteration: the teardowns still due run, as
+ * cmocka runs a test's teardown after its body failed. */
+static void abandoned_teardown(struct engine *e) {
+    const struct lc_engine_test *t = e->t;
+    if (e->opts_open && t->opts && t->opts->teardown) {
+        e->opts_open = 0;
+        t->opts->teardown(t->state);
+    }
+    if (t->fixture_open && *t->fixture_open && t->teardown) {
+        *t->fixture_open = 0;
+        t->teardown(t->state);
+    }
 }
 
 /* The iteration's fixtures, body and fixtures again; 0, or -1 when a fixture
@@ -160,21 +223,36 @@ static int run_body(struct engine *e) {
     const struct lc_engine_test *t = e->t;
     if (t->reset_state)
         *t->state = t->initial_state;
+    /* Once the first run passed, a failure says the test cannot be
+     * repeated, not that it is broken: it lands here instead of cmocka. */
+    if (e->iter > 0) {
+        if (sigsetjmp(e->landing, 0)) {
+            abandoned_teardown(e);
+            return -1;
+        }
+        arm();
+    }
     int rc = t->setup ? t->setup(t->state) : 0;
     if (rc) {
+        armed = 0;
         fixture_failed(e, "setup", rc);
         return -1;
     }
     if (t->fixture_open)
         *t->fixture_open = 1;
-    if (t->opts && t->opts->setup)
+    if (t->opts && t->opts->setup) {
         t->opts->setup(t->state);
+        e->opts_open = 1;
+    }
     call_body(t->body, t->state);
-    if (t->opts && t->opts->teardown)
+    if (t->opts && t->opts->teardown) {
+        e->opts_open = 0;
         t->opts->teardown(t->state);
+    }
     if (t->fixture_open)
         *t->fixture_open = 0;
     rc = t->teardown ? t->teardown(t->state) : 0;
+    armed = 0;
     if (rc) {
         fixture_failed(e, "teardown", rc);
         return -1;
@@ -189,11 +267,21 @@ static void run_iteration(struct engine *e, int record_series) {
     lc_scope_iteration(e->iter);
     lc_scope_peak_reset();
     lc_scope_counters(&before, LC_ATTRIBUTED);
-    if (run_body(e))
+    int first_stacks = e->iter == 0 && e->t->first_run_stacks && lc__st.stacks_allowed;
+    if (first_stacks)
+        lc_scope_set_stacks(1);
+    int failed = run_body(e);
+    if (first_stacks)
+        lc_scope_set_stacks(0);
+    if (failed)
         return;
     lc_scope_counters(&after, LC_ATTRIBUTED);
     lc_scope_counters(&bg, LC_BACKGROUND);
-    e->iter++;
+    if (e->iter++ == 0) {
+        lc__guard_enter();
+        lc__fds_snapshot(&e->fd_first); /* what the first run left open */
+        lc__guard_leave();
+    }
 
     lc__guard_enter();
     uint32_t threads = unfinished_threads(e->gen);
@@ -238,6 +326,7 @@ static void resolve_options(struct engine *e) {
 /* Records the test as started, reads its rules and options and opens a
  * counting scope. Returns 0, or a negative lc_error when the test cannot run. */
 static int engine_prepare(struct engine *e) {
+    lc__session_on_settle(lc__engine_disarm);
     lc__session_prepare();
     e->o = lc__opts();
     e->res = lc__session_test_begin(e->t->name, e->t->file, e->t->line);
@@ -266,6 +355,10 @@ static int engine_prepare(struct engine *e) {
         lc_scope_begin(&cfg);
     }
     e->gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+    lc__guard_enter();
+    lc__fds_snapshot(&e->fd_start);
+    lc__guard_leave();
+    active = e;
     return 0;
 }
 
@@ -357,9 +450,7 @@ static void engine_attribute(struct engine *e) {
 /* Threads started during measured iterations that are still running get a
  * settle period with backoff: one that is exiting must not count as running,
  * and a detached one that exits is no leak at all. */
-static void engine_settle_threads(struct engine *e) {
-    if (e->stopped || !(e->checks & LC_CHECK_THREADS))
-        return;
+static void settle_threads(struct engine *e, unsigned first, unsigned end) {
     lc__guard_enter();
     long waited = 0;
     for (unsigned k = 0; waited < e->o->settle_ms * 1000L; k++) {
@@ -368,7 +459,7 @@ static void engine_settle_threads(struct engine *e) {
         int busy = 0;
         for (size_t i = 0; i < nr; i++)
             if (tr[i].used && tr[i].gen == e->gen && tr[i].attributed &&
-                tr[i].iteration >= e->warmup && !tr[i].joined &&
+                tr[i].iteration >= first && tr[i].iteration < end && !tr[i].joined &&
                 !__atomic_load_n(&tr[i].exited, __ATOMIC_ACQUIRE))
                 busy = 1;
         if (!busy)
@@ -379,6 +470,75 @@ static void engine_settle_threads(struct engine *e) {
         struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
         nanosleep(&ts, NULL);
         waited += us;
+    }
+    lc__guard_leave();
+}
+
+static void engine_settle_threads(struct engine *e) {
+    if (!e->stopped && (e->checks & LC_CHECK_THREADS))
+        settle_threads(e, e->warmup, ~0u);
+}
+
+/* fds of `first` still open in `now`: what a run left open and kept. */
+static void fds_kept(const struct lc_fdset *first, const struct lc_fdset *now,
+                     struct lc_fdset *out) {
+    out->n = 0;
+    out->fds = lc__xmalloc((first->n ? first->n : 1) * sizeof *out->fds);
+    for (size_t i = 0; out->fds && i < first->n; i++)
+        for (size_t j = 0; j < now->n; j++)
+            if (now->fds[j].fd == first->fds[i].fd && now->fds[j].target &&
+                first->fds[i].target && strcmp(now->fds[j].target, first->fds[i].target) == 0) {
+                out->fds[out->n++] = first->fds[i];
+                break;
+            }
+}
+
+static void collect_first_run(const struct lc_rec_info *r, void *arg) {
+    struct lc_buf *b = arg;
+    if (r->iteration != 0 || r->cls != LC_ATTRIBUTED)
+        return;
+    struct lc_reach_block blk = {r->ptr, r->size, r->stack, 0, LC_REACH_DEFINITE};
+    lc__buf_putn(b, (const char *)&blk, sizeof blk);
+}
+
+/* A test that is not repeatable is judged from its first run alone: the
+ * blocks it left (classified by the reachability scan: definitely or
+ * indirectly lost is a leak), the threads it left running or unjoined and
+ * the fds it left open. Its later, failed iteration counts for nothing. */
+static void engine_single_run(struct engine *e) {
+    if (!e->not_repeatable)
+        return;
+    struct lc_test_result *res = e->res;
+    if (e->checks & LC_CHECK_THREADS)
+        settle_threads(e, 0, 1);
+    lc__guard_enter();
+    lc__rules_add_builtin(&e->rules); /* what glibc keeps for good is no leak here */
+    int64_t one[2] = {0, 0};
+    if (e->checks & LC_CHECK_MEMORY) {
+        struct lc_buf b;
+        lc__buf_init(&b, lc__xrealloc, lc__xfree);
+        lc__table_foreach(collect_first_run, &b);
+        size_t n = b.failed ? 0 : b.len / sizeof(struct lc_reach_block);
+        struct lc_reach_block *blocks = (struct lc_reach_block *)b.data;
+        struct lc_reach_opts ro = {0};
+        struct lc_reach_stats st;
+        if (n && lc__reach_classify(blocks, n, &ro, &st) == 0)
+            lc__findings_single_run(res, &e->rules, blocks, n, e->t->first_run_stacks,
+                                    &e->growth);
+        lc__buf_free(&b);
+    }
+    if (e->checks & LC_CHECK_THREADS) {
+        e->leaked_threads = lc__findings_threads(res, &e->rules, e->gen, 0, 1, one, 1,
+                                                 (int)e->o->stack_signal);
+        lc__findings_drop_thread_cache(res, e->leaked_threads, &e->growth);
+    }
+    if (e->checks & LC_CHECK_FDS) {
+        struct lc_fdset now = {0}, kept = {0};
+        lc__fds_snapshot(&now);
+        fds_kept(&e->fd_first, &now, &kept);
+        e->leaked_fds = lc__findings_fds(res, &e->rules, &e->fd_start, &kept, one, 1);
+        lc__xfree(kept.fds); /* its entries belong to fd_first */
+        lc__fdset_free(&now);
     }
     lc__guard_leave();
 }
@@ -406,11 +566,14 @@ static void engine_findings(struct engine *e) {
     }
     lc__fdset_free(&e->fd_end);
     lc__fdset_free(&e->fd_base);
+    lc__fdset_free(&e->fd_start);
+    lc__fdset_free(&e->fd_first);
     lc__guard_leave();
 }
 
 static void engine_close_scope(struct engine *e) {
     (void)e;
+    lc__engine_disarm();
     lc_scope_end();
     lc__fds_reset();
     lc__session_signals_restore();
@@ -440,6 +603,31 @@ static void leak_message(struct engine *e, struct lc_buf *m) {
                    e->attributed ? ", growth attributed with stacks" : "");
 }
 
+/* "not repeatable: iteration 2 failed (...); single run: ..." */
+static void single_run_message(struct engine *e, struct lc_buf *m) {
+    const struct lc_growth *g = &e->growth;
+    lc__buf_printf(m, "not repeatable: iteration %u failed (%s); judged from a single run: ",
+                   e->not_repeatable, e->nr_message);
+    if (!e->res->nfindings) {
+        lc__buf_printf(m, "nothing left behind");
+        return;
+    }
+    const char *sep = "";
+    if (g->blocks) {
+        lc__buf_printf(m, "%llu block%s, %llu B lost", (unsigned long long)g->blocks,
+                       g->blocks == 1 ? "" : "s", (unsigned long long)g->bytes);
+        sep = "; ";
+    }
+    if (e->leaked_threads) {
+        lc__buf_printf(m, "%s%u thread%s left running or unjoined", sep, e->leaked_threads,
+                       e->leaked_threads == 1 ? "" : "s");
+        sep = "; ";
+    }
+    if (e->leaked_fds)
+        lc__buf_printf(m, "%s%u fd%s left open", sep, e->leaked_fds,
+                       e->leaked_fds == 1 ? "" : "s");
+}
+
 /* Verdict, message, the budget and baseline gates, the details. */
 static void engine_judge(struct engine *e) {
     struct lc_test_result *res = e->res;
@@ -450,7 +638,7 @@ static void engine_judge(struct engine *e) {
     /* extended: the extra judged iterations plus the attribution iterations */
     if (e->nsnaps > (size_t)e->warmup + e->measured)
         res->extended = (unsigned)(e->nsnaps - e->warmup - e->measured);
-    if (e->stopped) {
+    if (e->stopped && !e->not_repeatable) {
         res->verdict = LC_VERDICT_FAILED;
         res->message = e->stop_message;
         lc__guard_leave();
@@ -460,7 +648,11 @@ static void engine_judge(struct engine *e) {
     res->verdict = leak ? LC_VERDICT_LEAK : LC_VERDICT_CLEAN;
     struct lc_buf m;
     lc__buf_init(&m, lc__xrealloc, lc__xfree);
-    if (!leak && res->nsuppressed) {
+    if (e->not_repeatable) {
+        res->not_repeatable = e->not_repeatable;
+        res->not_repeatable_message = e->nr_message;
+        single_run_message(e, &m);
+    } else if (!leak && res->nsuppressed) {
         size_t hits = 0;
         for (size_t i = 0; i < res->nsuppressed; i++)
             hits += res->suppressed[i].hits;
@@ -519,6 +711,7 @@ int lc__engine_run(const struct lc_engine_test *t, struct lc_test_result **out) 
     engine_warm_up(&e);
     engine_measure(&e);
     engine_attribute(&e);
+    engine_single_run(&e);
     engine_settle_threads(&e);
     engine_findings(&e);
     engine_close_scope(&e);

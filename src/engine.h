@@ -28,6 +28,9 @@ struct lc_engine_test {
     /* may be NULL: set to 1 from a successful setup until its teardown ran,
      * so the glue can run the teardown when the body longjmps out */
     int *fixture_open;
+    /* 1: the first iteration captures allocation stacks, so that a test
+     * found not repeatable names the stacks of what its one run left */
+    int first_run_stacks;
 };
 
 /* Runs the test through every phase. *out is its result (owned by the
@@ -35,5 +38,17 @@ struct lc_engine_test {
  * options are bad (the result is "failed" with a one-line message naming the
  * problem), LC_ENOMEM when no result could be recorded (*out is NULL). */
 int lc__engine_run(const struct lc_engine_test *t, struct lc_test_result **out);
+
+/* 1 while an iteration after the first (which passed) is running: a failure
+ * now means the test is not repeatable, and lc__engine_abandon handles it. */
+int lc__engine_repeating(void);
+/* Abandons that iteration (longjmps back into the engine, which judges the
+ * test from its first run alone); message is the failure's text. Returns
+ * only when no such iteration is running. */
+void lc__engine_abandon(const char *message);
+
+/* Forgets the running engine: cmocka longjmped past it (a crash, a mock
+ * error), or the test is over. */
+void lc__engine_disarm(void);
 
 #endif

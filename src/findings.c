@@ -10,6 +10,7 @@
 #include "console.h"
 #include "findings.h"
 #include "internal.h"
+#include "reach.h"
 #include "thread_registry.h"
 #include "xml.h"
 
@@ -52,6 +53,17 @@ int lc__rules_for_test(struct lc_rules *rules, const char *expect, char *err, si
 void lc__rules_free(struct lc_rules *rules) {
     lc__xfree(rules->r);
     memset(rules, 0, sizeof *rules);
+}
+
+void lc__rules_add_builtin(struct lc_rules *rules) {
+    size_t nb;
+    struct lc_suppression *b = lc__builtin_suppressions(&nb);
+    struct lc_suppression *all = lc__xrealloc(rules->r, (rules->n + nb) * sizeof *all);
+    if (!all)
+        return;
+    memcpy(all + rules->n, b, nb * sizeof *all);
+    rules->r = all;
+    rules->n += nb;
 }
 
 /* Applies the rules to a finding; returns 1 when it is suppressed or expected. */
@@ -183,6 +195,62 @@ void lc__findings_totals(struct lc_test_result *res, int64_t *const blocks[2],
                               lc__rate(r2, sizeof r2, (double)dy / n),
                               k ? " on background threads" : "");
         growth_add(g, db, dy, n);
+    }
+}
+
+/* ---- a single run ---- */
+
+static int lost(int kind) { return kind == LC_REACH_DEFINITE || kind == LC_REACH_INDIRECT; }
+
+void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
+                             const struct lc_reach_block *blocks, size_t n, int have_stacks,
+                             struct lc_growth *g) {
+    for (size_t i = 0; i < n; i++) {
+        if (!lost(blocks[i].kind))
+            continue;
+        size_t k = 0;
+        while (k < i && !(lost(blocks[k].kind) && blocks[k].stack == blocks[i].stack))
+            k++;
+        if (k < i)
+            continue; /* this stack's finding was made at its first block */
+        uint64_t nb = 0, bytes = 0;
+        int definite = 0;
+        for (size_t j = i; j < n; j++) {
+            if (!lost(blocks[j].kind) || blocks[j].stack != blocks[i].stack)
+                continue;
+            nb++;
+            bytes += blocks[j].size;
+            definite |= blocks[j].kind == LC_REACH_DEFINITE;
+        }
+        int nf;
+        lc_frame *fr = frames_copy(blocks[i].stack, &nf);
+        if (filter_finding(res, rules, "leak", NULL, fr, nf)) {
+            lc__xfree(fr);
+            continue;
+        }
+        struct lc_finding *f = add_finding(res, LC_FINDING_MEMORY);
+        if (!f)
+            break;
+        int64_t v[2] = {0, (int64_t)nb}, y[2] = {0, (int64_t)bytes};
+        f->ngrowth = 1;
+        f->growth_blocks = growth_vector(v, 1);
+        f->growth_bytes = growth_vector(y, 1);
+        f->blocks = nb;
+        f->bytes = bytes;
+        f->stack = fr;
+        f->nstack = nf;
+        f->reach = lc__reach_kind_name(definite ? LC_REACH_DEFINITE : LC_REACH_INDIRECT);
+        struct lc_buf b;
+        lc__buf_init(&b, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&b, "%llu block%s, %llu B %s lost in the single run  ",
+                       (unsigned long long)nb, nb == 1 ? "" : "s", (unsigned long long)bytes,
+                       definite ? "definitely" : "indirectly");
+        if (have_stacks)
+            lc__stack_line(&b, fr, nf, 4);
+        else
+            lc__buf_printf(&b, "(no stack: the first run counts only)");
+        f->summary = b.data;
+        growth_add(g, (int64_t)nb, (int64_t)bytes, 1);
     }
 }
 

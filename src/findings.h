@@ -24,6 +24,9 @@ struct lc_rules {
  * or -1 with a one-line reason in err. */
 int lc__rules_for_test(struct lc_rules *rules, const char *expect, char *err, size_t errlen);
 void lc__rules_free(struct lc_rules *rules);
+/* Adds the built-in rules (what glibc and libunwind keep until exit): a
+ * single run is judged on what it left, like `leakcheck run`. */
+void lc__rules_add_builtin(struct lc_rules *rules);
 
 /* Growth of the memory findings kept: total blocks and bytes over n iterations. */
 struct lc_growth {
@@ -39,6 +42,13 @@ void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
 void lc__findings_totals(struct lc_test_result *res, int64_t *const blocks[2],
                          int64_t *const bytes[2], unsigned n, const struct lc_judge_info jb[2],
                          const struct lc_judge_info jy[2], struct lc_growth *g);
+struct lc_reach_block;
+/* Single run: a finding per allocation stack among blocks the scan found
+ * definitely or indirectly lost (possibly lost and reachable blocks are not
+ * leaks). have_stacks: 0 when the run counted only. */
+void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
+                             const struct lc_reach_block *blocks, size_t n, int have_stacks,
+                             struct lc_growth *g);
 /* A finding per thread of scope generation gen started by the test in
  * iterations [first, end) that is still running or exited unjoined. series
  * holds the threads count per judged iteration (n + 1 values). Returns the

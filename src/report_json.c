@@ -207,6 +207,8 @@ static json_t *finding_json(const struct lc_finding *f) {
         json_object_set_new(o, "growth_bytes", int_array(f->growth_bytes, f->ngrowth));
         json_object_set_new(o, "blocks", ju64(f->blocks));
         json_object_set_new(o, "bytes", ju64(f->bytes));
+        if (f->reach)
+            json_object_set_new(o, "reach", json_string(f->reach));
     }
     json_object_set_new(o, "stack", lc__json_frames(f->stack, f->stack ? f->nstack : 0));
     if (f->kind == LC_FINDING_THREAD) {
@@ -253,6 +255,12 @@ static json_t *test_json(const struct lc_run *run, const struct lc_test_result *
     json_object_set_new(o, "message", str_or_null(t->message));
     json_object_set_new(o, "failure_type", str_or_null(t->failure_type));
     json_object_set_new(o, "details", str_or_null(t->details));
+    if (t->not_repeatable) {
+        json_t *nr = json_object();
+        json_object_set_new(nr, "iteration", json_integer(t->not_repeatable));
+        json_object_set_new(nr, "message", str_or_null(t->not_repeatable_message));
+        json_object_set_new(o, "not_repeatable", nr);
+    }
     return o;
 }
 

@@ -58,6 +58,9 @@ struct lc_finding {
     const char *fd_target;     /* readlink of /proc/self/fd/N */
     /* one line: "+1 block/iter, 32 B  record_new (config.c:88)" */
     const char *summary;
+    /* single-run memory findings: how the reachability scan classified the
+     * blocks ("definite", "indirect"); NULL otherwise */
+    const char *reach;
 };
 
 struct lc_suppression_hit {
@@ -83,6 +86,11 @@ struct lc_test_result {
     const char *message;       /* one line: verdict and growth, or the failure */
     const char *failure_type;  /* verdict failed: "budget", "baseline"; NULL: an assertion */
     const char *details;       /* several lines: the top stacks; may be NULL */
+    /* Not repeatable: the first run passed and iteration number
+     * not_repeatable (1-based) failed, with cmocka's message; the verdict
+     * then comes from the first run alone ("single run"). 0: repeatable. */
+    unsigned not_repeatable;
+    const char *not_repeatable_message;
 };
 
 struct lc_bench_result {

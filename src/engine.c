@@ -176,6 +176,8 @@ static void fixture_failed(struct engine *e, const char *which, int rc) {
     lc__guard_leave();
 }
 
+int lc__engine_active(void) { return active != NULL; }
+
 int lc__engine_repeating(void) {
     return armed && active && pthread_equal(pthread_self(), armed_thread);
 }

@@ -39,6 +39,8 @@ struct lc_engine_test {
  * problem), LC_ENOMEM when no result could be recorded (*out is NULL). */
 int lc__engine_run(const struct lc_engine_test *t, struct lc_test_result **out);
 
+/* 1 while a test runs through the engine (its scope is open). */
+int lc__engine_active(void);
 /* 1 while an iteration after the first (which passed) is running: a failure
  * now means the test is not repeatable, and lc__engine_abandon handles it. */
 int lc__engine_repeating(void);

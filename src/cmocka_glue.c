@@ -1,12 +1,8 @@
-/* cmocka_glue.c: leakcheck's seams into cmocka. Failing a test through cmocka
- * (so the text reaches its XML and TAP); lc_test_run, the entry point of
- * LEAKCHECK_TEST; the interposed group runner, which hands cmocka a copy of the
- * group's tests whose functions are trampolines from a static table indexed by
- * position (a test function receives only `state`); the trampolines run each
- * test: a macro test as itself, a plain one (LEAKCHECK_CMOCKA) through the
- * engine, with the test's own per-test fixtures inside every iteration and its
- * teardown still run by cmocka when the body longjmps out. Calls the engine and
- * the session. Not on the hook path. */
+/* cmocka_glue.c: leakcheck's seams into cmocka: failing a test through cmocka,
+ * lc_test_run (LEAKCHECK_TEST), the interposed group runner with its
+ * trampolines and teardown hooks (LEAKCHECK_CMOCKA), _fail, cm_print_error,
+ * skip, the test_malloc family, and the exit status. Calls the engine and the
+ * session. Not on the hook path. */
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +19,13 @@
 #include "options.h"
 #include "session.h"
 #include "xml.h"
+
+/* The group runner hands cmocka a copy of the group's tests whose functions
+ * are trampolines from a static table indexed by position (a test function
+ * receives only `state`). A trampoline runs a macro test as itself and a plain
+ * one (LEAKCHECK_CMOCKA) through the engine, the test's own per-test fixtures
+ * inside every iteration and its teardown still run by cmocka when the body
+ * longjmps out. */
 
 #ifndef cm_print_error
 /* exported by cmocka 1.1.x but not declared in 1.1.5's header */

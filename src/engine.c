@@ -1,18 +1,8 @@
-/* engine.c: the iteration engine. lc__engine_run reads as its phases:
- * prepare, warm up, measure (extending an ambiguous window), attribute,
- * settle threads, collect findings, close the scope, judge, report. All state
- * lives in one struct engine passed along. Calls the scope API, verdict.c,
- * attribution.c, findings.c, gate.c and the session; knows nothing of cmocka.
- * Not on the hook path.
- *
- * A test runs warm-up iterations, then measured ones, counting only (no
- * stacks). The end of every iteration snapshots the live blocks and bytes of
- * the test's threads ("attributed") and of threads that were running before
- * ("background"), the test's unfinished threads and the open fds. verdict.c
- * judges each series; ambiguous series get more iterations, up to a bound.
- * When memory grows, extra attribution iterations run with allocation stacks
- * and the growth is judged per allocation site (attribution.c): the message
- * names the stacks that grow, not the whole heap. */
+/* engine.c: the iteration engine. lc__engine_run reads as its phases, each a
+ * function over one struct engine: prepare, warm up, measure, attribute,
+ * single run, settle threads, findings, close scope, judge, report. Calls the
+ * scope API, verdict.c, attribution.c, findings.c, reach.c, gate.c and the
+ * session; knows nothing of cmocka. Not on the hook path. */
 #include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -33,6 +23,17 @@
 #include "thread_registry.h"
 #include "verdict.h"
 #include "xml.h"
+
+/* A test runs warm-up iterations, then measured ones, counting only (no
+ * stacks). The end of every iteration snapshots the live blocks and bytes of
+ * the test's threads ("attributed") and of threads that were running before
+ * ("background"), the test's unfinished threads and the open fds. verdict.c
+ * judges each series; ambiguous series get more iterations, up to a bound.
+ * When memory grows, extra attribution iterations run with allocation stacks
+ * and the growth is judged per allocation site (attribution.c): the message
+ * names the stacks that grow, not the whole heap. A test whose first run
+ * passed and a later iteration failed is judged from that first run alone
+ * (engine_single_run). */
 
 struct engine {
     const struct lc_engine_test *t;
@@ -630,6 +631,42 @@ static void single_run_message(struct engine *e, struct lc_buf *m) {
                        e->leaked_fds == 1 ? "" : "s");
 }
 
+/* The one-line message of a judged test. */
+static void verdict_message(struct engine *e, struct lc_buf *m) {
+    const struct lc_test_result *res = e->res;
+    int leak = res->nfindings > 0;
+    if (e->not_repeatable) {
+        single_run_message(e, m);
+    } else if (!leak && res->nsuppressed) {
+        size_t hits = 0;
+        for (size_t i = 0; i < res->nsuppressed; i++)
+            hits += res->suppressed[i].hits;
+        lc__buf_printf(m, "growth only at expected or suppressed sites (%zu finding%s, rule %s)",
+                       hits, hits == 1 ? "" : "s", res->suppressed[0].rule);
+    } else if (!leak && e->attributed) {
+        lc__buf_printf(m, "no site keeps growing (the growth seen over %u measured iterations "
+                       "stopped within %u attribution iterations)",
+                       e->judged, e->at.niter ? e->at.niter - 1 : 0);
+    } else if (!leak) {
+        lc__buf_printf(m, "no growth over %u measured iteration%s", e->judged,
+                       e->judged == 1 ? "" : "s");
+    } else {
+        leak_message(e, m);
+    }
+}
+
+/* The top findings' summaries, one per line (the cmocka failure's body). */
+static const char *details(const struct lc_test_result *res, long top) {
+    struct lc_buf d;
+    lc__buf_init(&d, lc__xrealloc, lc__xfree);
+    size_t shown = 0;
+    for (size_t i = 0; i < res->nfindings && shown < (size_t)top; i++, shown++)
+        lc__buf_printf(&d, "    %s\n", res->findings[i].summary);
+    if (res->nfindings > shown)
+        lc__buf_printf(&d, "    ... %zu more in the reports\n", res->nfindings - shown);
+    return d.data;
+}
+
 /* Verdict, message, the budget and baseline gates, the details. */
 static void engine_judge(struct engine *e) {
     struct lc_test_result *res = e->res;
@@ -648,40 +685,15 @@ static void engine_judge(struct engine *e) {
     }
     int leak = res->nfindings > 0;
     res->verdict = leak ? LC_VERDICT_LEAK : LC_VERDICT_CLEAN;
+    res->not_repeatable = e->not_repeatable;
+    res->not_repeatable_message = e->nr_message;
     struct lc_buf m;
     lc__buf_init(&m, lc__xrealloc, lc__xfree);
-    if (e->not_repeatable) {
-        res->not_repeatable = e->not_repeatable;
-        res->not_repeatable_message = e->nr_message;
-        single_run_message(e, &m);
-    } else if (!leak && res->nsuppressed) {
-        size_t hits = 0;
-        for (size_t i = 0; i < res->nsuppressed; i++)
-            hits += res->suppressed[i].hits;
-        lc__buf_printf(&m, "growth only at expected or suppressed sites (%zu finding%s, rule %s)",
-                  hits, hits == 1 ? "" : "s", res->suppressed[0].rule);
-    } else if (!leak && e->attributed) {
-        lc__buf_printf(&m, "no site keeps growing (the growth seen over %u measured iterations "
-                  "stopped within %u attribution iterations)",
-                  e->judged, e->at.niter ? e->at.niter - 1 : 0);
-    } else if (!leak) {
-        lc__buf_printf(&m, "no growth over %u measured iteration%s", e->judged,
-                  e->judged == 1 ? "" : "s");
-    } else {
-        leak_message(e, &m);
-    }
+    verdict_message(e, &m);
     res->message = m.data;
     lc__gate_test(res, e->t->opts ? &e->t->opts->budget : NULL);
-    if (leak) {
-        struct lc_buf d;
-        lc__buf_init(&d, lc__xrealloc, lc__xfree);
-        size_t shown = 0;
-        for (size_t i = 0; i < res->nfindings && shown < (size_t)e->o->top; i++, shown++)
-            lc__buf_printf(&d, "    %s\n", res->findings[i].summary);
-        if (res->nfindings > shown)
-            lc__buf_printf(&d, "    ... %zu more in the reports\n", res->nfindings - shown);
-        res->details = d.data;
-    }
+    if (leak)
+        res->details = details(res, e->o->top);
     lc__guard_leave();
 }
 

@@ -1,14 +1,8 @@
-/* session.c: the run of a test binary: the results of every test and
- * benchmark, the test in progress (and what a longjmp out of it leaves to
- * settle), crash and abort signals, the reports rewritten after every test,
- * and the harness's one-time warm-up. Calls the report writers and the console;
- * nothing here knows cmocka. Not on the hook path.
- *
- * A body that fails an assertion or crashes longjmps past its engine: the next
- * test (or the end of the group, or exit) settles it as failed, crashed or
- * skipped and resets tracking. Reports are rewritten before each test (naming
- * it as unfinished) and after it, atomically, so a crash keeps everything
- * measured so far. */
+/* session.c: the run of a test binary: every test's and benchmark's result,
+ * the test in progress and what a longjmp out of it leaves to settle, crash and
+ * abort signals, the reports rewritten after every test, and the harness's
+ * one-time warm-up. Calls the report writers and the console; knows nothing of
+ * cmocka. Not on the hook path. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,6 +19,12 @@
 #include "options.h"
 #include "report.h"
 #include "session.h"
+
+/* A body that fails an assertion or crashes longjmps past its engine: the next
+ * test (or the end of the group, or exit) settles it as failed, crashed or
+ * skipped and resets tracking. Reports are rewritten before each test (naming
+ * it as unfinished) and after it, atomically, so a crash keeps everything
+ * measured so far. */
 
 static struct lc_run run;
 static size_t tests_cap;

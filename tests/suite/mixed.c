@@ -40,6 +40,12 @@ LEAKCHECK_TEST(macro_with_leaky_fixture) {
         assert_int_equal(toy_queue_push("entry"), 0);
 }
 
+/* Correct once, wrong when repeated: judged from its first run. */
+LEAKCHECK_TEST(macro_not_repeatable) {
+    static int runs;
+    assert_int_equal(++runs, 1);
+}
+
 static void plain_test(void **state) {
     (void)state;
     free(malloc(8));
@@ -55,6 +61,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(macro_with_fixtures, setup, teardown),
         cmocka_unit_test_setup_teardown(macro_with_leaky_fixture, setup, teardown_leaky),
+        cmocka_unit_test(macro_not_repeatable),
         cmocka_unit_test(plain_test),
     };
     return cmocka_run_group_tests_name("mixed", tests, NULL, NULL);

@@ -152,14 +152,18 @@ def check_mixed(mixed, tmp):
     check("LEAKCHECK_TEST with a leaky teardown: a leak naming toy_queue_push",
           tests.get("macro_with_leaky_fixture", {}).get("verdict") == "leak" and
           "toy_queue_push" in named, str(named))
+    nr = tests.get("macro_not_repeatable", {})
+    check("a LEAKCHECK_TEST that is not repeatable: clean, from a single run",
+          nr.get("verdict") == "clean" and "single run" in nr.get("message", "") and
+          nr.get("not_repeatable", {}).get("iteration") == 2, str(nr.get("message")))
     check("a plain test in a LEAKCHECK_TEST binary is named as not judged",
           doc["cmocka"]["not_judged"] == ["plain_test"], str(doc["cmocka"]))
     check("mixed: cmocka's status (one leak)", p.returncode == 1, str(p.returncode))
     report = os.path.join(tmp, "mixed-all.json")
     p = run([mixed], {"LEAKCHECK_JSON": report, "LEAKCHECK_CMOCKA": "1"}, tmp)
     doc = load(report)
-    check("mixed under LEAKCHECK_CMOCKA=1: all three judged",
-          doc["cmocka"]["judged"] == 3 and len(doc["tests"]) == 3, str(doc["cmocka"]))
+    check("mixed under LEAKCHECK_CMOCKA=1: all four judged",
+          doc["cmocka"]["judged"] == 4 and len(doc["tests"]) == 4, str(doc["cmocka"]))
 
 
 def main():

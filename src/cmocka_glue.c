@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "leakcheck/leakcheck.h"
 #include "options.h"
+#include "program_info.h"
 #include "session.h"
 #include "xml.h"
 
@@ -479,17 +480,19 @@ __attribute__((visibility("default"))) void _skip(const char *const file, const 
     abort(); /* not reached: _skip longjmps */
 }
 
-/* LEAKCHECK_CMOCKA is for this process: the programs it starts (a shell, a
- * helper) are no cmocka suites and must not fail for want of a group. */
-__attribute__((constructor(102))) static void glue_init(void) {
-    if (lc__opts()->cmocka && !lc__opts()->run_mode) {
-        lc__guard_enter();
-        unsetenv("LEAKCHECK_CMOCKA");
-        lc__guard_leave();
-    }
-}
-
 /* ---- the exit status: nothing silent ---- */
+
+/* LEAKCHECK_CMOCKA reaches every program of the test's process tree (a
+ * wrapper such as timeout or env before it, a shell or helper it starts):
+ * only a program built as a test (one that links cmocka or leakcheck, or has
+ * cmocka's runner linked in) fails for never running a group. */
+static int is_test_program(void) {
+    struct lc_program_info pi;
+    lc__guard_enter();
+    lc__program_info(&pi);
+    lc__guard_leave();
+    return !pi.read || pi.needs_cmocka || pi.needs_leakcheck || pi.defines_runner;
+}
 
 /* The program's exit status, corrected: a main that drops cmocka's result
  * (calls the group runner and returns 0) still fails when leakcheck failed a
@@ -501,7 +504,7 @@ static int exit_status(int status) {
         return status;
     const struct lc_options_values *o = lc__opts();
     const char *prog = program_invocation_short_name;
-    if (o->cmocka && !lc__session_run()->cmocka.groups) {
+    if (o->cmocka && !lc__session_run()->cmocka.groups && is_test_program()) {
         fflush(stdout);
         fprintf(stderr,
                 "leakcheck: LEAKCHECK_CMOCKA=1, but %s never ran a cmocka group through "

@@ -72,6 +72,7 @@ struct engine {
     unsigned not_repeatable;
     const char *nr_message;
     sigjmp_buf landing;        /* where a failure in a later iteration lands */
+    volatile int nr_signal;    /* that failure was a crash: its signal */
     int opts_open;             /* lc_test_options.setup ran, its teardown is due */
     struct lc_fdset fd_start, fd_first; /* before and after the first iteration */
 };
@@ -165,8 +166,10 @@ static void fixture_failed(struct engine *e, const char *which, int rc) {
     lc__guard_enter();
     struct lc_buf m;
     lc__buf_init(&m, lc__xrealloc, lc__xfree);
-    lc__buf_printf(&m, "the test's %s failed (returned %d) in iteration %u", which, rc,
-                   e->iter + 1);
+    if (e->iter > 0)
+        lc__buf_printf(&m, "the test's %s returned %d", which, rc);
+    else
+        lc__buf_printf(&m, "the test's %s failed (returned %d) in its first run", which, rc);
     e->stopped = 1;
     if (e->iter > 0) {
         e->not_repeatable = e->iter + 1;
@@ -206,6 +209,30 @@ void lc__engine_abandon(const char *message) {
     siglongjmp(e->landing, 1);
 }
 
+/* A crash signal while a later iteration runs: like a failed assertion, the
+ * iteration is abandoned (from the signal handler: nothing allocated here). */
+static int engine_crash(int sig) {
+    struct engine *e = active;
+    if (!lc__engine_repeating())
+        return 0;
+    armed = 0;
+    lc__tls.guard = 0; /* the crash may have been inside a hook */
+    e->nr_signal = sig;
+    e->not_repeatable = e->iter + 1;
+    e->stopped = 1;
+    siglongjmp(e->landing, 1);
+}
+
+/* Back from the signal handler: the message names the signal. */
+static void crash_message(struct engine *e) {
+    lc__guard_enter();
+    struct lc_buf m;
+    lc__buf_init(&m, lc__xrealloc, lc__xfree);
+    lc__buf_printf(&m, "crashed: %s", strsignal(e->nr_signal));
+    e->nr_message = m.data ? m.data : "crashed";
+    lc__guard_leave();
+}
+
 /* After a failure abandoned an iteration: the teardowns still due run, as
  * cmocka runs a test's teardown after its body failed. */
 static void abandoned_teardown(struct engine *e) {
@@ -229,7 +256,9 @@ static int run_body(struct engine *e) {
     /* Once the first run passed, a failure says the test cannot be
      * repeated, not that it is broken: it lands here instead of cmocka. */
     if (e->iter > 0) {
-        if (sigsetjmp(e->landing, 0)) {
+        if (sigsetjmp(e->landing, 1)) { /* 1: a crash's handler left its signal blocked */
+            if (e->nr_signal)
+                crash_message(e);
             abandoned_teardown(e);
             return -1;
         }
@@ -330,6 +359,7 @@ static void resolve_options(struct engine *e) {
  * counting scope. Returns 0, or a negative lc_error when the test cannot run. */
 static int engine_prepare(struct engine *e) {
     lc__session_on_settle(lc__engine_disarm);
+    lc__session_on_crash(engine_crash);
     lc__session_prepare();
     e->o = lc__opts();
     e->res = lc__session_test_begin(e->t->name, e->t->file, e->t->line);

@@ -41,6 +41,9 @@ static struct {
 } cur;
 
 static void (*settle_hooks[4])(void);
+static int (*crash_hook)(int sig);
+
+void lc__session_on_crash(int (*fn)(int sig)) { crash_hook = fn; }
 
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGSYS};
 #define NCRASH (sizeof crash_signals / sizeof crash_signals[0])
@@ -85,6 +88,8 @@ void lc__session_signals_restore(void) {
 }
 
 static void crash_handler(int sig) {
+    if (crash_hook)
+        crash_hook(sig); /* returns unless it took the crash over */
     cur.crash_sig = sig;
     /* hand over to cmocka's handler (it longjmps to its runner) or default */
     for (size_t i = 0; i < NCRASH; i++) {

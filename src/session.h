@@ -44,6 +44,11 @@ void lc__session_signals_restore(void);
 void lc__session_note_failure(void);
 unsigned lc__session_failures(void);
 
+/* fn(sig) runs first when a crash signal arrives while a test runs; it may
+ * longjmp away (the engine abandoning an iteration) or return 0 to let the
+ * crash go on to cmocka. */
+void lc__session_on_crash(int (*fn)(int sig));
+
 /* CLOCK_MONOTONIC in seconds. */
 double lc__now(void);
 

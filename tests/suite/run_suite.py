@@ -8,12 +8,14 @@ exit status is non-zero although main drops cmocka's result. Then the bad
 inputs and a LEAKCHECK_TEST binary with fixtures and a plain test.
 
 Usage: run_suite.py LIBLEAKCHECK TOY_SUITE NOT_CMOCKA STATIC_RUNNER
-                    GROUP_SETUP_FAILS MIXED"""
+                    GROUP_SETUP_FAILS MIXED REPORT_SCHEMA"""
 import json
 import os
 import subprocess
 import sys
 import tempfile
+
+import jsonschema
 
 # test -> (verdict, kind of finding, function in its stack, not repeatable?)
 EXPECT = {
@@ -27,6 +29,8 @@ EXPECT = {
     "once_counter": ("clean", None, None, True),
     "once_counter_leaks": ("leak", "memory", "toy_register_leaky", True),
     "once_exclusive_file": ("clean", None, None, True),
+    "once_crashes_when_repeated": ("clean", None, None, True),
+    "once_setup_exclusive": ("clean", None, None, True),
     "once_exclusive_file_leaks_fd": ("leak", "fd", "toy_lock_create_leaky", True),
     "worker_job_clean": ("clean",),
     "worker_job_leaks": ("leak", "memory", "worker_job"),
@@ -55,12 +59,20 @@ def load(path):
         return json.load(f)
 
 
-def check_suite(lib, suite, tmp):
+def check_schema(doc, schema, what):
+    try:
+        jsonschema.validate(doc, schema)
+    except jsonschema.ValidationError as e:
+        failures.append(f"{what}: the report does not follow the schema: {e.message}")
+
+
+def check_suite(lib, suite, tmp, schema):
     report = os.path.join(tmp, "suite.json")
     p = run([suite], {"LD_PRELOAD": lib, "LEAKCHECK_CMOCKA": "1", "LEAKCHECK_JSON": report},
             tmp)
     sys.stdout.write(p.stdout[-6000:])
     doc = load(report)
+    check_schema(doc, schema, "the toy suite")
     tests = {t["name"]: t for t in doc["tests"]}
     for name, exp in EXPECT.items():
         t = tests.get(name)
@@ -84,6 +96,10 @@ def check_suite(lib, suite, tmp):
             named = [fr.get("function") for fi in t["findings"] if fi["kind"] == kind
                      for fr in (fi.get("stack") or [])]
             check(f"{name}: a {kind} finding names {fn}", fn in named, str(named))
+    check("a crash when repeated is named", "crashed: Segmentation fault" in
+          tests.get("once_crashes_when_repeated", {}).get("message", ""))
+    check("a setup that fails when repeated is named", "the test's setup returned -1" in
+          tests.get("once_setup_exclusive", {}).get("message", ""))
     lost = [fi for fi in tests["once_counter_leaks"]["findings"] if fi["kind"] == "memory"]
     check("single-run blocks are classified", lost and lost[0].get("reach") == "definite",
           str(lost))
@@ -91,21 +107,21 @@ def check_suite(lib, suite, tmp):
     check("the group fixture's worker leaks as a background thread",
           any("background thread" in s for s in bg), str(bg))
     c = doc.get("cmocka", {})
-    check("cmocka counts", c == {"groups": 2, "ran": 14, "judged": 14, "not_judged": []},
+    check("cmocka counts", c == {"groups": 2, "ran": 16, "judged": 16, "not_judged": []},
           str(c))
     leaks = sum(1 for e in EXPECT.values() if e[0] == "leak")
     check("exit status 1 although main returns 0", p.returncode == 1, str(p.returncode))
     check("the console says main dropped the result",
           f"{leaks} tests failed by leakcheck but" in p.stdout, p.stdout[-500:])
     check("the console counts what cmocka ran",
-          "cmocka ran 14 tests in 2 groups; leakcheck judged 14" in p.stdout)
+          "cmocka ran 16 tests in 2 groups; leakcheck judged 16" in p.stdout)
 
     # The same binary without LEAKCHECK_CMOCKA: nothing judged, every test named.
     report2 = os.path.join(tmp, "plain.json")
     p = run([suite], {"LD_PRELOAD": lib, "LEAKCHECK_JSON": report2}, tmp)
     c = load(report2).get("cmocka", {})
     check("without LEAKCHECK_CMOCKA nothing is judged",
-          c.get("ran") == 14 and c.get("judged") == 0 and
+          c.get("ran") == 16 and c.get("judged") == 0 and
           sorted(c.get("not_judged", [])) == sorted(EXPECT), str(c))
     check("without LEAKCHECK_CMOCKA the console names them",
           "not judged (plain cmocka tests; LEAKCHECK_CMOCKA=1 judges them): queue_fill,"
@@ -168,8 +184,9 @@ def check_mixed(mixed, tmp):
 
 def main():
     lib, suite, not_cmocka, static_runner, group_fails, mixed = sys.argv[1:7]
+    schema = load(sys.argv[7])
     with tempfile.TemporaryDirectory() as tmp:
-        check_suite(lib, suite, tmp)
+        check_suite(lib, suite, tmp, schema)
         check_bad_input(lib, not_cmocka, static_runner, group_fails, tmp)
         check_mixed(mixed, tmp)
     for f in failures:

@@ -98,7 +98,7 @@ static void um_leaks(void **state) {
 
 /* ---- not repeatable ---- */
 
-static char lock_path[4000], lock_path2[4100];
+static char lock_path[4000], lock_path2[4100], lock_path3[4100];
 
 /* SUITE_TMPDIR: the checker's temporary directory (nothing depends on the
  * checkout's path). */
@@ -107,7 +107,9 @@ static void lock_paths_init(void) {
     snprintf(lock_path, sizeof lock_path, "%s/suite-%d.lock", dir ? dir : "/tmp",
              (int)getpid());
     snprintf(lock_path2, sizeof lock_path2, "%s.2", lock_path);
+    snprintf(lock_path3, sizeof lock_path3, "%s.3", lock_path);
     unlink(lock_path);
+    unlink(lock_path3);
     unlink(lock_path2);
 }
 
@@ -128,6 +130,24 @@ static void once_exclusive_file(void **state) {
     assert_int_equal(toy_lock_create(lock_path), 0); /* the file exists the 2nd time */
 }
 
+/* The second run dereferences NULL: a crash caused by the repetition. */
+static void once_crashes_when_repeated(void **state) {
+    (void)state;
+    char *volatile b = toy_take_buffer();
+    assert_true(b[0] == 'f');
+}
+
+/* The test's own setup cannot run twice. */
+static int exclusive_setup(void **state) {
+    (void)state;
+    return toy_lock_create(lock_path3) == 0 ? 0 : -1;
+}
+
+static void once_setup_exclusive(void **state) {
+    (void)state;
+    free(malloc(12));
+}
+
 #ifndef SUITE_CLEAN_ONLY
 static void once_exclusive_file_leaks_fd(void **state) {
     (void)state;
@@ -144,6 +164,8 @@ int run_queue_group(void) {
         cmocka_unit_test(um_clean),
         cmocka_unit_test(once_counter),
         cmocka_unit_test(once_exclusive_file),
+        cmocka_unit_test(once_crashes_when_repeated),
+        cmocka_unit_test_setup(once_setup_exclusive, exclusive_setup),
 #ifndef SUITE_CLEAN_ONLY
         cmocka_unit_test_setup_teardown(queue_fill_leaky_reset, queue_setup,
                                         queue_teardown_leaky),
@@ -156,5 +178,6 @@ int run_queue_group(void) {
     int rc = cmocka_run_group_tests_name("queue", tests, NULL, NULL);
     unlink(lock_path);
     unlink(lock_path2);
+    unlink(lock_path3);
     return rc;
 }

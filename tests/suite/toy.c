@@ -160,3 +160,12 @@ __attribute__((noinline)) int toy_lock_create_leaky(const char *path) {
     lock_fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
     return lock_fd;
 }
+
+static char first_buffer[16] = "first";
+static char *buffer = first_buffer;
+
+char *toy_take_buffer(void) {
+    char *b = buffer;
+    buffer = NULL;
+    return b;
+}

@@ -31,6 +31,7 @@ int toy_register(void);               /* returns how many times it ran */
 int toy_register_leaky(void);         /* planted: leaks a block each call */
 int toy_lock_create(const char *path); /* O_EXCL: an fd, or -1 when it exists */
 int toy_lock_create_leaky(const char *path); /* planted: keeps the fd open */
+char *toy_take_buffer(void);          /* the global buffer, once: NULL afterwards */
 
 /* ---- cmocka's test_malloc (toy_um.c is built with -DUNIT_TESTING) ---- */
 void *toy_um_make(void);

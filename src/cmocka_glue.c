@@ -1,8 +1,8 @@
 /* cmocka_glue.c: leakcheck's seams into cmocka: failing a test through cmocka,
  * lc_test_run (LEAKCHECK_TEST), the interposed group runner with its
- * trampolines and teardown hooks (LEAKCHECK_CMOCKA), _fail, cm_print_error,
- * skip, the test_malloc family, and the exit status. Calls the engine and the
- * session. Not on the hook path. */
+ * trampolines and teardown hooks (LEAKCHECK_CMOCKA), _fail, cm_print_error and
+ * skip. Calls the engine, the session and cmocka_alloc.c. Not on the hook
+ * path. */
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +17,6 @@
 #include "internal.h"
 #include "leakcheck/leakcheck.h"
 #include "options.h"
-#include "program_info.h"
 #include "session.h"
 #include "xml.h"
 
@@ -122,109 +121,6 @@ static void entry_settle(void) {
     lc__guard_leave();
 }
 
-/* ---- cmocka's test_malloc blocks of the test being judged ---- */
-
-/* cmocka frees and reports the test_malloc blocks a test leaves, but only
- * when the test's function returns. When leakcheck fails the test (a longjmp)
- * or abandons an iteration, that check never runs and the blocks would fail
- * the whole group at its end: so the blocks are followed here and released as
- * cmocka would have released them. */
-static struct {
-    void **ptr;
-    unsigned *iter;
-    size_t n, cap;
-} tm;
-
-static void tm_track(void *p) {
-    if (!p || !lc__engine_active())
-        return;
-    lc__guard_enter();
-    if (tm.n == tm.cap) {
-        size_t ncap = tm.cap ? tm.cap * 2 : 64;
-        void **np = lc__xrealloc(tm.ptr, ncap * sizeof *np);
-        if (np)
-            tm.ptr = np;
-        unsigned *ni = lc__xrealloc(tm.iter, ncap * sizeof *ni);
-        if (ni)
-            tm.iter = ni;
-        if (np && ni)
-            tm.cap = ncap;
-    }
-    if (tm.n < tm.cap) {
-        tm.ptr[tm.n] = p;
-        tm.iter[tm.n++] = __atomic_load_n(&lc__st.iteration, __ATOMIC_RELAXED);
-    }
-    lc__guard_leave();
-}
-
-static void tm_untrack(void *p) {
-    for (size_t i = tm.n; p && i-- > 0;)
-        if (tm.ptr[i] == p) {
-            tm.ptr[i] = tm.ptr[--tm.n];
-            tm.iter[i] = tm.iter[tm.n];
-            return;
-        }
-}
-
-typedef void *(*tmalloc_fn)(size_t, const char *, int);
-typedef void *(*tcalloc_fn)(size_t, size_t, const char *, int);
-typedef void *(*trealloc_fn)(void *, size_t, const char *, int);
-typedef void (*tfree_fn)(void *, const char *, int);
-static tfree_fn real_test_free;
-
-__attribute__((visibility("default"))) void *_test_malloc(const size_t size, const char *file,
-                                                         const int line) {
-    static tmalloc_fn real;
-    if (!real)
-        real = (tmalloc_fn)dlsym(RTLD_NEXT, "_test_malloc");
-    void *p = real(size, file, line);
-    tm_track(p);
-    return p;
-}
-
-__attribute__((visibility("default"))) void *_test_calloc(const size_t n, const size_t size,
-                                                         const char *file, const int line) {
-    static tcalloc_fn real;
-    if (!real)
-        real = (tcalloc_fn)dlsym(RTLD_NEXT, "_test_calloc");
-    void *p = real(n, size, file, line);
-    tm_track(p);
-    return p;
-}
-
-__attribute__((visibility("default"))) void *_test_realloc(void *ptr, const size_t size,
-                                                          const char *file, const int line) {
-    static trealloc_fn real;
-    if (!real)
-        real = (trealloc_fn)dlsym(RTLD_NEXT, "_test_realloc");
-    void *p = real(ptr, size, file, line);
-    if (p || !size)
-        tm_untrack(ptr);
-    tm_track(p);
-    return p;
-}
-
-__attribute__((visibility("default"))) void _test_free(void *const ptr, const char *file,
-                                                      const int line) {
-    if (!real_test_free)
-        real_test_free = (tfree_fn)dlsym(RTLD_NEXT, "_test_free");
-    tm_untrack(ptr);
-    real_test_free(ptr, file, line);
-}
-
-/* Releases the followed blocks allocated in iteration `from` or later. */
-static void tm_release(unsigned from) {
-    if (!real_test_free)
-        real_test_free = (tfree_fn)dlsym(RTLD_NEXT, "_test_free");
-    for (size_t i = tm.n; i-- > 0;)
-        if (tm.iter[i] >= from) {
-            void *p = tm.ptr[i];
-            tm.ptr[i] = tm.ptr[--tm.n];
-            tm.iter[i] = tm.iter[tm.n];
-            real_test_free(p, __FILE__, __LINE__);
-        }
-}
-
 /* ---- failing a test through cmocka ---- */
 
 /* A result that is not clean fails the current cmocka test. */
@@ -233,7 +129,7 @@ static void fail_unless_clean(const struct lc_test_result *res, const char *file
     if (res->verdict == LC_VERDICT_CLEAN)
         return;
     lc__session_note_failure();
-    tm_release(0);
+    lc__tm_release(0);
     struct lc_buf msg;
     lc__guard_enter();
     lc__buf_init(&msg, lc__xrealloc, lc__xfree);
@@ -245,10 +141,10 @@ static void fail_unless_clean(const struct lc_test_result *res, const char *file
 
 static void run_engine(struct lc_engine_test *t) {
     struct lc_test_result *res;
-    tm.n = 0;
+    lc__tm_reset();
     int rc = lc__engine_run(t, &res);
     if (rc == 0 && res->not_repeatable)
-        tm_release(res->not_repeatable - 1); /* what the abandoned iteration left */
+        lc__tm_release(res->not_repeatable - 1); /* what the abandoned iteration left */
     if (rc == LC_ENOMEM) {
         lc__session_note_failure();
         fail_msg("leakcheck: out of memory for test results");
@@ -487,81 +383,6 @@ __attribute__((visibility("default"))) void _skip(const char *const file, const 
 }
 
 /* ---- the exit status: nothing silent ---- */
-
-/* LEAKCHECK_CMOCKA reaches every program of the test's process tree (a
- * wrapper such as timeout or env before it, a shell or helper it starts):
- * only a program built as a test (one that links cmocka or leakcheck, or has
- * cmocka's runner linked in) fails for never running a group. */
-static int is_test_program(void) {
-    struct lc_program_info pi;
-    lc__guard_enter();
-    lc__program_info(&pi);
-    lc__guard_leave();
-    return !pi.read || pi.needs_cmocka || pi.needs_leakcheck || pi.defines_runner;
-}
-
-/* The program's exit status, corrected: a main that drops cmocka's result
- * (calls the group runner and returns 0) still fails when leakcheck failed a
- * test; LEAKCHECK_CMOCKA=1 on a program whose group runner leakcheck never saw
- * (not a cmocka suite, or cmocka linked statically) fails with one line. */
-static int exit_status(int status) {
-    static int done;
-    if (done++ || getpid() != lc__st.owner_pid || lc__opts()->run_mode)
-        return status;
-    const struct lc_options_values *o = lc__opts();
-    const char *prog = program_invocation_short_name;
-    if (o->cmocka && !lc__session_run()->cmocka.groups && is_test_program()) {
-        fflush(stdout);
-        fprintf(stderr,
-                "leakcheck: LEAKCHECK_CMOCKA=1, but %s never ran a cmocka group through "
-                "libcmocka.so: it is not a cmocka suite, or its cmocka is linked statically "
-                "(link the test with libcmocka.so, e.g. cmocka::cmocka or pkg-config cmocka, "
-                "to judge its tests)\n",
-                prog);
-        return status ? status : 2;
-    }
-    unsigned failed = lc__session_failures();
-    if (status == 0 && failed && o->exit_code) {
-        const char *prefix;
-        FILE *out = lc__console(&prefix);
-        fprintf(out,
-                "%s[leakcheck] %u test%s failed by leakcheck but %s exited 0 (its main drops "
-                "cmocka's result): exit status %ld (LEAKCHECK_EXIT_CODE=0 keeps 0)\n",
-                prefix, failed, failed == 1 ? "" : "s", prog, o->exit_code);
-        fflush(out);
-        return (int)o->exit_code;
-    }
-    return status;
-}
-
-typedef int (*main_fn)(int, char **, char **);
-static main_fn real_main;
-
-static int main_wrapper(int argc, char **argv, char **envp) {
-    return exit_status(real_main(argc, argv, envp));
-}
-
-typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
-                        void (*)(void), void *);
-
-/* Interposed so that main's return value passes through exit_status. */
-__attribute__((visibility("default"))) int
-__libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
-                  void (*fini)(void), void (*rtld_fini)(void), void *stack_end) {
-    start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
-    real_main = main;
-    return real(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
-}
-
-typedef void (*exit_fn)(int) __attribute__((noreturn));
-
-/* A main that ends with exit(0) instead of returning. */
-__attribute__((visibility("default"))) void exit(int status) {
-    static exit_fn real;
-    if (!real)
-        real = (exit_fn)dlsym(RTLD_NEXT, "exit");
-    real(exit_status(status));
-}
 
 /* ---- a failure in an iteration after the first: not repeatable ---- */
 

@@ -13,4 +13,10 @@ void lc__cmocka_fail(const char *file, int line, const char *text)
  * lc_bench_run the test calls itself then runs its body once, unmeasured. */
 int lc__cmocka_judging_plain(void);
 
+/* cmocka_alloc.c: forgets the test_malloc blocks followed so far (a test
+ * starts), and releases those allocated in iteration `from` or later through
+ * cmocka's _test_free. */
+void lc__tm_reset(void);
+void lc__tm_release(unsigned from);
+
 #endif

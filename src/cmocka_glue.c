@@ -337,6 +337,10 @@ _cmocka_run_group_tests(const char *name, const struct CMUnitTest *const tests,
     static group_fn real;
     if (!real)
         real = (group_fn)dlsym(RTLD_NEXT, "_cmocka_run_group_tests");
+    /* Under `leakcheck run` the process is the one scope and writes the one
+     * report: tests are judged only when asked (LEAKCHECK_CMOCKA). */
+    if (lc__opts()->run_mode && !lc__opts()->cmocka)
+        return real(name, tests, n, setup, teardown);
     lc__session_prepare();
     lc__session_set_group(name);
     lc__session_run()->cmocka.groups++;

@@ -244,8 +244,8 @@ static void session_init(void) {
     lc__guard_enter();
     /* libunwind: first trace on this thread (per-thread cache, pipe fds) */
     lc_scope_config cfg = {.stacks = 1, .depth = 0, .all_threads = 0};
-    lc_scope_begin(&cfg);
-    lc_scope_end();
+    if (lc_scope_begin(&cfg) == 0) /* never end a scope of someone else's */
+        lc_scope_end();
     /* glibc: the first pthread_create allocates a DTV kept with the cached stack */
     pthread_t t;
     if (pthread_create(&t, NULL, noop_thread, NULL) == 0)

@@ -8,7 +8,7 @@ exit status is non-zero although main drops cmocka's result. Then the bad
 inputs and a LEAKCHECK_TEST binary with fixtures and a plain test.
 
 Usage: run_suite.py LIBLEAKCHECK TOY_SUITE NOT_CMOCKA STATIC_RUNNER
-                    GROUP_SETUP_FAILS MIXED REPORT_SCHEMA"""
+                    GROUP_SETUP_FAILS MIXED REPORT_SCHEMA LEAKCHECK_TOOL TOY_SUITE_CLEAN"""
 import json
 import os
 import subprocess
@@ -182,6 +182,22 @@ def check_mixed(mixed, tmp):
           doc["cmocka"]["judged"] == 4 and len(doc["tests"]) == 4, str(doc["cmocka"]))
 
 
+def check_process_mode(tool, clean_suite, suite, tmp):
+    """`leakcheck run` on a cmocka binary: the process stays the one scope and
+    the one report (the group runner passes through)."""
+    report = os.path.join(tmp, "run.json")
+    p = run([tool, "run", "--json", report, "--", clean_suite], {}, tmp)
+    doc = load(report)
+    check("leakcheck run on the clean suite: no leaks, exit 0",
+          p.returncode == 0 and "no leaks" in p.stderr, p.stderr[-400:])
+    check("leakcheck run on the clean suite: one process result",
+          [t["name"] for t in doc["tests"]] == ["process:" + os.path.basename(clean_suite)]
+          and "cmocka" not in doc, str([t["name"] for t in doc["tests"]]))
+    p = run([tool, "run", "--", suite], {}, tmp)
+    check("leakcheck run on the leaky suite: its leaks at exit", p.returncode == 1 and
+          "leaked blocks" in p.stderr, p.stderr[-400:])
+
+
 def main():
     lib, suite, not_cmocka, static_runner, group_fails, mixed = sys.argv[1:7]
     schema = load(sys.argv[7])
@@ -189,6 +205,7 @@ def main():
         check_suite(lib, suite, tmp, schema)
         check_bad_input(lib, not_cmocka, static_runner, group_fails, tmp)
         check_mixed(mixed, tmp)
+        check_process_mode(sys.argv[8], sys.argv[9], suite, tmp)
     for f in failures:
         print("FAIL", f)
     print("suite checks:", "all passed" if not failures else f"{len(failures)} failed")

@@ -52,8 +52,9 @@ void lc__console_test(const struct lc_test_result *r) {
     const char *prefix;
     FILE *out = lc__console(&prefix);
     int color = lc__use_color() && !*prefix && out == stdout;
-    const char *tag = r->verdict >= 0 && r->verdict <= LC_VERDICT_SKIPPED ? tags[r->verdict] : "  ???   ";
-    fprintf(out, "%s%s[%s]%s %s: %s\n", prefix, color ? colors[r->verdict] : "", tag,
+    int known = r->verdict >= 0 && r->verdict <= LC_VERDICT_SKIPPED;
+    const char *tag = known ? tags[r->verdict] : "  ???   ";
+    fprintf(out, "%s%s[%s]%s %s: %s\n", prefix, color && known ? colors[r->verdict] : "", tag,
             color ? "\033[0m" : "", r->name, r->message ? r->message : "");
     /* the details of a failure follow in cmocka's own failure message */
     fflush(out);

@@ -46,6 +46,17 @@ LEAKCHECK_TEST(macro_not_repeatable) {
     assert_int_equal(++runs, 1);
 }
 
+/* lc_test_run called from a plain test function (no macro): its cmocka
+ * fixtures stay cmocka's, once around all iterations, and leakcheck says so. */
+static void direct_body(void **state) {
+    (void)state;
+    free(malloc(24));
+}
+
+static void direct_call(void **state) {
+    lc_test_run("direct_call", __FILE__, __LINE__, direct_body, state, NULL);
+}
+
 static void plain_test(void **state) {
     (void)state;
     free(malloc(8));
@@ -62,6 +73,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(macro_with_fixtures, setup, teardown),
         cmocka_unit_test_setup_teardown(macro_with_leaky_fixture, setup, teardown_leaky),
         cmocka_unit_test(macro_not_repeatable),
+        cmocka_unit_test_setup_teardown(direct_call, setup, teardown),
         cmocka_unit_test(plain_test),
     };
     return cmocka_run_group_tests_name("mixed", tests, NULL, NULL);

@@ -174,12 +174,21 @@ def check_mixed(mixed, tmp):
           nr.get("not_repeatable", {}).get("iteration") == 2, str(nr.get("message")))
     check("a plain test in a LEAKCHECK_TEST binary is named as not judged",
           doc["cmocka"]["not_judged"] == ["plain_test"], str(doc["cmocka"]))
+    check("lc_test_run from a plain function with fixtures: judged, and a note says "
+          "the fixtures run once", tests.get("direct_call", {}).get("verdict") == "clean" and
+          "direct_call: its cmocka per-test setup/teardown run once around all iterations"
+          in p.stdout, p.stdout[-600:])
     check("mixed: cmocka's status (one leak)", p.returncode == 1, str(p.returncode))
     report = os.path.join(tmp, "mixed-all.json")
     p = run([mixed], {"LEAKCHECK_JSON": report, "LEAKCHECK_CMOCKA": "1"}, tmp)
     doc = load(report)
-    check("mixed under LEAKCHECK_CMOCKA=1: all four judged",
-          doc["cmocka"]["judged"] == 4 and len(doc["tests"]) == 4, str(doc["cmocka"]))
+    check("mixed under LEAKCHECK_CMOCKA=1: all five judged",
+          doc["cmocka"]["judged"] == 5 and len(doc["tests"]) == 5, str(doc["cmocka"]))
+    check("mixed under LEAKCHECK_CMOCKA=1: a plain function calling lc_test_run is judged "
+          "as a plain test, and a note says so",
+          "direct_call calls lc_test_run itself" in p.stdout and
+          [t["verdict"] for t in doc["tests"] if t["name"] == "direct_call"] == ["clean"],
+          p.stdout[-600:])
 
 
 def check_process_mode(tool, clean_suite, suite, tmp):

@@ -257,6 +257,12 @@ static json_t *test_json(const struct lc_run *run, const struct lc_test_result *
     json_object_set_new(o, "message", str_or_null(t->message));
     json_object_set_new(o, "failure_type", str_or_null(t->failure_type));
     json_object_set_new(o, "details", str_or_null(t->details));
+    if (t->not_repeatable) {
+        json_t *nr = json_object();
+        json_object_set_new(nr, "iteration", json_integer(t->not_repeatable));
+        json_object_set_new(nr, "message", str_or_null(t->not_repeatable_message));
+        json_object_set_new(o, "not_repeatable", nr);
+    }
     return o;
 }
 
@@ -280,6 +286,19 @@ static json_t *bench_json(const struct lc_run *run, const struct lc_bench_result
     return o;
 }
 
+/* What cmocka ran against what leakcheck judged. */
+static json_t *cmocka_json(const struct lc_cmocka_counts *c) {
+    json_t *o = json_object();
+    json_object_set_new(o, "groups", json_integer((json_int_t)c->groups));
+    json_object_set_new(o, "ran", json_integer((json_int_t)c->ran));
+    json_object_set_new(o, "judged", json_integer((json_int_t)c->judged));
+    json_t *names = json_array();
+    for (size_t i = 0; c->unjudged && i < c->nunjudged; i++)
+        json_array_append_new(names, str_or_null(c->unjudged[i]));
+    json_object_set_new(o, "not_judged", names);
+    return o;
+}
+
 json_t *lc__json_run(const struct lc_run *run) {
     json_t *doc = lc__json_document();
     if (!doc)
@@ -297,6 +316,8 @@ json_t *lc__json_run(const struct lc_run *run) {
     json_t *benches = json_object_get(doc, "benchmarks");
     for (size_t i = 0; run->benchmarks && i < run->nbenchmarks; i++)
         json_array_append_new(benches, bench_json(run, &run->benchmarks[i]));
+    if (run->cmocka.groups)
+        json_object_set_new(doc, "cmocka", cmocka_json(&run->cmocka));
     return doc;
 }
 

@@ -86,7 +86,6 @@ int lc__init(void) {
     return 0;
 }
 
-
 __attribute__((constructor(101))) static void lc_ctor(void) {
     lc__guard_enter();
     lc__st.owner_pid = getpid();

@@ -60,11 +60,16 @@ static int exit_status(int status) {
     return status;
 }
 
+uintptr_t lc__exit_frame;
+
 typedef int (*main_fn)(int, char **, char **);
 static main_fn real_main;
 
-static int main_wrapper(int argc, char **argv, char **envp) {
-    return exit_status(real_main(argc, argv, envp));
+__attribute__((noinline)) static int main_wrapper(int argc, char **argv, char **envp) {
+    int status = real_main(argc, argv, envp);
+    /* main has returned: everything below this frame is dead from here on */
+    lc__exit_frame = (uintptr_t)__builtin_frame_address(0);
+    return exit_status(status);
 }
 
 typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
@@ -84,6 +89,8 @@ typedef void (*exit_fn)(int) __attribute__((noreturn));
 /* A main that ends with exit(0) instead of returning. */
 __attribute__((visibility("default"))) void exit(int status) {
     static exit_fn real;
+    if (!lc__exit_frame)
+        lc__exit_frame = (uintptr_t)__builtin_frame_address(0);
     if (!real)
         real = (exit_fn)dlsym(RTLD_NEXT, "exit");
     real(exit_status(status));

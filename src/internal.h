@@ -182,6 +182,11 @@ int lc__symbolize_pcs(const uintptr_t *pcs, int n, lc_frame *frames, int max);
 int lc__scope_begin_process(void);
 void lc__scope_end_process(void);
 
+/* ---- exit_status.c ---- */
+/* Set when main returns or exit() is called: the frame below which the
+ * exiting thread's stack holds only the exit path's own (dead) data. */
+extern uintptr_t lc__exit_frame;
+
 /* ---- init ---- */
 int lc__init(void); /* idempotent; called outside hooks */
 

@@ -125,9 +125,9 @@ static void take_block(const struct lc_rec_info *r, void *arg) {
                                                .stack = r->stack, .user = (uint32_t)r->cls};
 }
 
-/* The part of this thread's stack below `top`: the check's own frames, whose
- * dead slots hold copies of block addresses (the table walk's records) that
- * must not count as roots. */
+/* The part of this thread's stack below `top` (the check's own frames, whose
+ * dead slots hold copies of block addresses from the table walk) and below
+ * the exit point: not roots. */
 static int own_frames(uintptr_t top, uintptr_t range[2]) {
     pthread_attr_t a;
     void *lo;
@@ -137,6 +137,10 @@ static int own_frames(uintptr_t top, uintptr_t range[2]) {
     int ok = pthread_attr_getstack(&a, &lo, &size) == 0 && (uintptr_t)lo < top &&
              top <= (uintptr_t)lo + size;
     pthread_attr_destroy(&a);
+    /* once main has returned or exit() was called on this thread, the frames
+     * below that point are the exit path's own (glibc's, the handlers') */
+    if (ok && lc__exit_frame > top && lc__exit_frame <= (uintptr_t)lo + size)
+        top = lc__exit_frame;
     range[0] = (uintptr_t)lo;
     range[1] = top;
     return ok;

@@ -59,13 +59,14 @@ static lc_frame *resolve(struct judged *j, uint32_t id, int *n) {
 }
 
 static char *site_summary(const struct rr_site *s, const lc_frame *fr, int n) {
-    char *text = NULL;
+    char *text = NULL, where[512] = "";
     const lc_frame *top = n ? &fr[0] : NULL;
-    if (asprintf(&text, "%s: %llu block%s, %llu B  %s%s%s%s", kind_title[s->kind],
+    if (top && top->file)
+        snprintf(where, sizeof where, " (%s:%u)", top->file, top->line);
+    if (asprintf(&text, "%s: %llu block%s, %llu B  %s%s", kind_title[s->kind],
                  (unsigned long long)s->blocks, s->blocks == 1 ? "" : "s",
                  (unsigned long long)s->bytes, top && top->function ? top->function : "??",
-                 top && top->file ? " (" : "", top && top->file ? top->file : "",
-                 top && top->file ? ")" : "") < 0)
+                 where) < 0)
         return NULL;
     return text;
 }

@@ -382,10 +382,10 @@ double lc_allocs_per_run(unsigned runs, void (*fn)(void *arg), void *arg) {
     }
     fn(arg); /* warm-up: lazy initialisation is not a per-run cost */
     lc_counters a, b;
-    lc_scope_counters(&a, LC_ATTRIBUTED);
+    lc_scope_counters(&a, LEAKCHECK_ATTRIBUTED);
     for (unsigned i = 0; i < runs; i++)
         fn(arg);
-    lc_scope_counters(&b, LC_ATTRIBUTED);
+    lc_scope_counters(&b, LEAKCHECK_ATTRIBUTED);
     if (own)
         lc_scope_end();
     return (double)(b.allocs - a.allocs) / runs;
@@ -475,11 +475,11 @@ static void bench_call(void (*body)(void **), void **state, const lc_bench_optio
         opts->setup(state);
     bench_n_now = n;
     lc_scope_peak_reset();
-    lc_scope_counters(&a, LC_ATTRIBUTED);
+    lc_scope_counters(&a, LEAKCHECK_ATTRIBUTED);
     double t0 = lc__now();
     call_bench_body(body, state);
     double t1 = lc__now();
-    lc_scope_counters(&b, LC_ATTRIBUTED);
+    lc_scope_counters(&b, LEAKCHECK_ATTRIBUTED);
     bench_n_now = 1;
     if (opts && opts->teardown)
         opts->teardown(state);

@@ -63,7 +63,7 @@ LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
     t->guard++;
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     struct lc_slot *s = lc__slot_get(gen);
-    int cls = lc__thread_attributed(gen) ? LC_ATTRIBUTED : LC_BACKGROUND;
+    int cls = lc__thread_attributed(gen) ? LEAKCHECK_ATTRIBUTED : LEAKCHECK_BACKGROUND;
     uint32_t sid = lc__st.stacks ? lc__stack_capture(lc__st.depth) : 0;
     if (LC_UNLIKELY(t->noalloc) && t->noalloc_count++ == 0) {
         t->noalloc_size = n;

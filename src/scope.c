@@ -23,10 +23,10 @@ const char *lc_version(void) { return LEAKCHECK_VERSION_STRING; }
 
 const char *lc_strerror(int err) {
     switch (err) {
-    case LC_OK: return "success";
+    case LEAKCHECK_OK: return "success";
 #define LC_XX_STR(name, value, text)                                                     \
-    case LC_##name: return text;
-        LC_ERRNO_MAP(LC_XX_STR)
+    case LEAKCHECK_##name: return text;
+        LEAKCHECK_ERRNO_MAP(LC_XX_STR)
 #undef LC_XX_STR
     }
     return "unknown error";
@@ -108,7 +108,7 @@ __attribute__((constructor(101))) static void lc_ctor(void) {
 
 int lc_scope_begin(const lc_scope_config *cfg) {
     if (lc_scope_active())
-        return LC_EBUSY;
+        return LEAKCHECK_EBUSY;
     int rc = lc__init();
     if (rc)
         return rc;
@@ -198,11 +198,11 @@ static int site_cmp(const void *a, const void *b) {
 int lc_scope_survivors(lc_survivors **out) {
     *out = NULL;
     if (!lc_scope_active())
-        return LC_ENOSCOPE;
+        return LEAKCHECK_ENOSCOPE;
     lc__guard_enter();
     struct collect c = {0};
     lc__table_foreach(collect_one, &c);
-    int rc = LC_ENOMEM;
+    int rc = LEAKCHECK_ENOMEM;
     lc_survivors *s = lc__xcalloc(1, sizeof *s);
     if (c.oom || !s)
         goto fail;

@@ -78,7 +78,7 @@ int lc__stacks_init(void) {
     depot.offs = lc__reserve((MAX_STACKS + 1) * sizeof(uint64_t));
     depot.arena = lc__reserve(ARENA_SIZE);
     if (!depot.idx || !depot.offs || !depot.arena)
-        return LC_ENOMEM;
+        return LEAKCHECK_ENOMEM;
     text_ranges_init();
     return 0;
 }

@@ -33,7 +33,7 @@ int lc__registry_init(void) {
     if (recs)
         return 0;
     recs = lc__mmap(sizeof *recs * LC_MAX_TRECS);
-    return recs ? 0 : LC_ENOMEM;
+    return recs ? 0 : LEAKCHECK_ENOMEM;
 }
 
 struct lc_thread_rec *lc__registry(size_t *n) {

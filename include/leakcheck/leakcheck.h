@@ -50,9 +50,9 @@ extern "C" {
 #endif
 
 /* Resources a test is judged on (lc_test_options.checks). */
-#define LC_CHECK_MEMORY 1u
-#define LC_CHECK_THREADS 2u
-#define LC_CHECK_FDS 4u
+#define LEAKCHECK_CHECK_MEMORY 1u
+#define LEAKCHECK_CHECK_THREADS 2u
+#define LEAKCHECK_CHECK_FDS 4u
 
 /* Means "zero" in an lc_test_options field where 0 means "the default". */
 #ifndef LEAKCHECK_NONE
@@ -83,12 +83,12 @@ typedef struct lc_test_options {
 /* Runs body as a leakcheck test: the engine behind LEAKCHECK_TEST. Callable
  * directly from any cmocka test function (opts may be NULL). A leak fails the
  * current cmocka test. name/file/line describe the test in reports. */
-LC_API void lc_test_run(const char *name, const char *file, unsigned line,
-                        void (*body)(void **state), void **state,
-                        const lc_test_options *opts);
+LEAKCHECK_API void lc_test_run(const char *name, const char *file, unsigned line,
+                               void (*body)(void **state), void **state,
+                               const lc_test_options *opts);
 
-#ifndef LC_PP_UNUSED
-#define LC_PP_UNUSED __attribute__((unused))
+#ifndef LEAKCHECK_UNUSED
+#define LEAKCHECK_UNUSED __attribute__((unused))
 #endif
 
 /* Defines a cmocka test function `name` whose body is checked for leaks. */
@@ -98,12 +98,12 @@ LC_API void lc_test_run(const char *name, const char *file, unsigned line,
  *     LEAKCHECK_TEST_WITH(grows_cache, {.warmup = 10, .expect = "leak:cache_put"}) { ... }
  */
 #define LEAKCHECK_TEST_WITH(name, ...)                                                   \
-    static void name##_lc_body(void **state LC_PP_UNUSED);                               \
+    static void name##_lc_body(void **state LEAKCHECK_UNUSED);                           \
     static const lc_test_options name##_lc_opts = __VA_ARGS__;                           \
     static void name(void **state) {                                                     \
         lc_test_run(#name, __FILE__, __LINE__, name##_lc_body, state, &name##_lc_opts);  \
     }                                                                                    \
-    static void name##_lc_body(void **state LC_PP_UNUSED)
+    static void name##_lc_body(void **state LEAKCHECK_UNUSED)
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "fds.h"
+#include "frames.h"
 #include "harness.h"
 #include "xml.h"
 #include "leakcheck/leakcheck.h"
@@ -613,8 +614,11 @@ static lc_frame *frames_copy(uint32_t stack, int *n) {
 }
 
 /* Frames inside the C and C++ runtimes (and leakcheck's wrappers) between the
- * allocating call and the code that made it. */
+ * allocating call and the code that made it; also the C++ library's code
+ * inlined from its headers, and sanitizer runtimes (frames.c). */
 static int runtime_frame(const lc_frame *f) {
+    if (lc__cxx_library_frame(f) || lc__sanitizer_frame(f))
+        return 1;
     static const char *const libs[] = {"libc.so", "ld-linux", "libstdc++.so", "libgcc_s.so",
                                        "libleakcheck.so"};
     const char *m = f->module ? strrchr(f->module, '/') : NULL;

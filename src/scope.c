@@ -25,7 +25,7 @@ const char *lc_strerror(int err) {
     switch (err) {
     case LEAKCHECK_OK: return "success";
 #define LC_XX_STR(name, value, text)                                                     \
-    case LEAKCHECK_##name: return text;
+    case LEAKCHECK_E##name: return text;
         LEAKCHECK_ERRNO_MAP(LC_XX_STR)
 #undef LC_XX_STR
     }

@@ -87,7 +87,7 @@ LEAKCHECK_API size_t lc_bench_n(void);
 #endif
 
 /* Defines a cmocka test function `name` that benchmarks its body. */
-#define LEAKCHECK_BENCH(name) LEAKCHECK_BENCH_WITH(name, {0})
+#define LEAKCHECK_BENCH(name) LEAKCHECK_BENCH_WITH(name, LEAKCHECK_DEFAULTS)
 
 /* The same with options:
  *     LEAKCHECK_BENCH_WITH(parse, {.n = 10000, .budget = {.allocs = 3, .bytes = 256}}) {

@@ -40,18 +40,27 @@ extern "C" {
 
 #define LEAKCHECK_API __attribute__((visibility("default")))
 
-/* Error codes: 0 is success, failures are negative. */
+/* The all-defaults options of LEAKCHECK_TEST and LEAKCHECK_BENCH: {0} in C,
+ * {} in C++ (where {0} warns under -Wmissing-field-initializers). */
+#ifdef __cplusplus
+#define LEAKCHECK_DEFAULTS {}
+#else
+#define LEAKCHECK_DEFAULTS {0}
+#endif
+
+/* Error codes: 0 is success, failures are negative. XX(name, value, text)
+ * defines LEAKCHECK_E<name> (the names stay clear of <errno.h>'s macros). */
 #define LEAKCHECK_ERRNO_MAP(XX)                                                          \
-    XX(EBUSY, -1, "a scope is already active")                                           \
-    XX(ENOSCOPE, -2, "no scope is active")                                               \
-    XX(ENOMEM, -3, "out of memory for tracker data")                                     \
-    XX(EINVAL, -4, "invalid argument")                                                   \
-    XX(EIO, -5, "input/output error")                                                    \
-    XX(EFORMAT, -6, "malformed input")
+    XX(BUSY, -1, "a scope is already active")                                            \
+    XX(NOSCOPE, -2, "no scope is active")                                                \
+    XX(NOMEM, -3, "out of memory for tracker data")                                      \
+    XX(INVAL, -4, "invalid argument")                                                    \
+    XX(IO, -5, "input/output error")                                                     \
+    XX(FORMAT, -6, "malformed input")
 
 enum lc_error {
     LEAKCHECK_OK = 0,
-#define LEAKCHECK_XX_ENUM(name, value, text) LEAKCHECK_##name = value,
+#define LEAKCHECK_XX_ENUM(name, value, text) LEAKCHECK_E##name = value,
     LEAKCHECK_ERRNO_MAP(LEAKCHECK_XX_ENUM)
 #undef LEAKCHECK_XX_ENUM
 };

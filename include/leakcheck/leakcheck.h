@@ -40,7 +40,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* cmocka 1.1.5's header has no C++ guards of its own. Include this header
+ * before (or instead of) <cmocka.h> in C++. */
+#ifdef __cplusplus
+extern "C" {
+#endif
 #include <cmocka.h>
+#ifdef __cplusplus
+}
+/* Fails to compile ("conflicting declaration ... with 'C' linkage") when
+ * <cmocka.h> was included before this header without extern "C", instead of
+ * failing to link later: include <leakcheck/leakcheck.h> first. */
+extern "C" void _fail(const char *, int); /* include leakcheck.h before cmocka.h */
+/* cmocka's fail() is a function-like macro, so every later `x.fail()` (the
+ * member of std::basic_ios used all over <iostream>, <sstream>, <regex>...)
+ * became `x._fail(__FILE__, __LINE__)`. In C++ it is replaced by a function
+ * with the same effect: fail() in a test still records the caller's file and
+ * line (GCC and clang evaluate __builtin_FILE/__builtin_LINE at the call
+ * site), and headers included after this one compile. */
+#ifdef fail
+#undef fail
+inline void fail(const char *lc_file_ = __builtin_FILE(), int lc_line_ = __builtin_LINE()) {
+    _fail(lc_file_, lc_line_);
+}
+#endif
+#endif
 
 #include "core.h"
 #include "bench.h"
@@ -92,7 +116,7 @@ LEAKCHECK_API void lc_test_run(const char *name, const char *file, unsigned line
 #endif
 
 /* Defines a cmocka test function `name` whose body is checked for leaks. */
-#define LEAKCHECK_TEST(name) LEAKCHECK_TEST_WITH(name, {0})
+#define LEAKCHECK_TEST(name) LEAKCHECK_TEST_WITH(name, LEAKCHECK_DEFAULTS)
 
 /* The same with options:
  *     LEAKCHECK_TEST_WITH(grows_cache, {.warmup = 10, .expect = "leak:cache_put"}) { ... }

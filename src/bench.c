@@ -29,6 +29,7 @@
 #include "leakcheck/leakcheck.h"
 #include "options.h"
 #include "report.h"
+#include "sanitizer.h"
 
 
 /* ---- text: messages are built in glibc's heap (untracked), kept for the run ---- */
@@ -547,6 +548,17 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
     bcur.pending = 1;
     bcur.index = idx;
     lc__harness_write_reports(); /* if the process dies now, the report names it */
+    const char *unobserved = lc__malloc_unobserved(); /* 0 allocs/op would be a lie */
+    if (unobserved) {
+        bcur.pending = 0;
+        res->message = unobserved;
+        lc__harness_write_reports();
+        struct lc_buf msg;
+        lc__buf_init(&msg, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&msg, "%s\n", unobserved);
+        lc__guard_leave();
+        lc__cmocka_fail(file, (int)line, msg.data ? msg.data : "leakcheck: no allocations\n");
+    }
     lc__guard_leave();
 
     uint64_t n = opts && opts->n > 0 ? (uint64_t)opts->n : (uint64_t)o->bench_n;

@@ -13,5 +13,12 @@ int lc__cxx_library_frame(const lc_frame *f);
 /* 1 for a frame of a sanitizer runtime (ASan, LSan, TSan, UBSan; gcc's shared
  * libasan or clang's runtime linked into the program). */
 int lc__sanitizer_frame(const lc_frame *f);
+/* For the last sanitizer frame above the program's: 1 when it stands for the
+ * call the program made and stays the innermost frame, as that call's own
+ * frame would without a sanitizer: operator new/delete, an interceptor of a
+ * libc function other than the malloc family (renamed "strdup" from
+ * "__interceptor_strdup"). 0 for malloc and its family, whose own frames are
+ * our hooks, never shown. */
+int lc__sanitizer_entry(lc_frame *f);
 
 #endif

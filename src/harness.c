@@ -36,6 +36,7 @@
 #include "options.h"
 #include "report.h"
 #include "results.h"
+#include "sanitizer.h"
 #include "thread_registry.h"
 #include "verdict.h"
 
@@ -759,6 +760,16 @@ void lc_test_run(const char *name, const char *file, unsigned line,
     cur.crash_sig = 0;
     cur.skipped = 0;
     write_reports(); /* if the process dies now, the report names this test */
+
+    const char *unobserved = lc__malloc_unobserved(); /* never CLEAN when blind */
+    if (unobserved) {
+        lc__guard_leave();
+        cur.pending = 0;
+        res->verdict = LC_VERDICT_FAILED;
+        res->message = unobserved;
+        write_reports();
+        lc__cmocka_fail(file, (int)line, xsprintf("%s\n", unobserved));
+    }
 
     struct rules rules = {0};
     char err[1024];

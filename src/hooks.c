@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sanitizer.h"
 
 #define LC_EXPORT __attribute__((visibility("default")))
 
@@ -206,6 +207,32 @@ LC_EXPORT LC_HOOK_TEXT void *pvalloc(size_t size) {
     if (LC_UNLIKELY(tracking()) && p)
         on_alloc(p, size);
     return p;
+}
+
+/* Our malloc under a name the global symbol lookup cannot redirect
+ * (sanitizer.c compares it with the malloc in use). */
+extern __typeof(malloc) lc__malloc_self __attribute__((alias("malloc"), visibility("hidden")));
+
+/* ---- a sanitizer's allocator (sanitizer.c installs these as its hooks) ----
+ * Its malloc runs instead of ours and calls these after every allocation and
+ * before every free, realloc being a free and an allocation, with the
+ * requested size. Tracking, stacks and errno are as in our own hooks. A free
+ * inside fork (the forking thread holds every shard lock, see above) cannot be
+ * deferred here: its record stays, as for a realloc in that window. */
+int lc__sanitizer_probe, lc__sanitizer_probe_seen;
+
+LC_HOOK_TEXT void lc__hook_sanitizer_alloc(const volatile void *p, size_t n) {
+    if (LC_UNLIKELY(__atomic_load_n(&lc__sanitizer_probe, __ATOMIC_RELAXED)))
+        __atomic_add_fetch(&lc__sanitizer_probe_seen, 1, __ATOMIC_RELAXED);
+    if (LC_UNLIKELY(tracking()) && p)
+        on_alloc((void *)p, n);
+}
+
+LC_HOOK_TEXT void lc__hook_sanitizer_free(const volatile void *p) {
+    if (LC_UNLIKELY(tracking()) && p && !fork_defer.active) {
+        struct lc_rec_info info;
+        on_free((void *)p, &info);
+    }
 }
 
 /* Blocks are glibc's, so glibc's own malloc_usable_size answers for them;

@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "options.h"
 #include "report.h"
+#include "sanitizer.h"
 #include "thread_registry.h"
 
 static struct lc_options_values opts;
@@ -82,6 +83,7 @@ int lc__init(void) {
     }
     init_done = 1;
     lc__guard_leave();
+    lc__sanitizer_init();
     return 0;
 }
 

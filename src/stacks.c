@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "sanitizer.h"
 
 #define IDX_BITS 22
 #define IDX_SIZE (1u << IDX_BITS)
@@ -167,10 +168,15 @@ static inline int skip_hook_frames(void *const *buf, int n) {
     return skip;
 }
 
+/* Set once at start-up by sanitizer.c (0 or LC_SANITIZER_FRAMES), before any
+ * scope: a sanitizer allocator's frames are kept for symbolize.c to cut. */
+int lc__stack_extra_top;
+
 LC_HOOK_TEXT uint32_t lc__stack_capture(int depth) {
-    void *buf[LC_MAX_DEPTH + HOOK_FRAMES_MAX];
+    void *buf[LC_MAX_DEPTH + LC_SANITIZER_FRAMES + HOOK_FRAMES_MAX];
     if (depth > LC_MAX_DEPTH)
         depth = LC_MAX_DEPTH;
+    depth += lc__stack_extra_top;
     int want = depth + HOOK_FRAMES;
     int n = unw_backtrace(buf, want);
     int skip = skip_hook_frames(buf, n);

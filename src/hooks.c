@@ -213,22 +213,23 @@ LC_EXPORT LC_HOOK_TEXT void *pvalloc(size_t size) {
  * (sanitizer.c compares it with the malloc in use). */
 extern __typeof(malloc) lc__malloc_self __attribute__((alias("malloc"), visibility("hidden")));
 
-/* ---- a sanitizer's allocator (sanitizer.c installs these as its hooks) ----
- * Its malloc runs instead of ours and calls these after every allocation and
+/* ---- a foreign allocator: a sanitizer's (sanitizer.c installs these as its
+ * hooks) or valgrind's operator new (cxx_new.c calls them) ----
+ * It runs instead of ours and these are called after every allocation and
  * before every free, realloc being a free and an allocation, with the
  * requested size. Tracking, stacks and errno are as in our own hooks. A free
  * inside fork (the forking thread holds every shard lock, see above) cannot be
  * deferred here: its record stays, as for a realloc in that window. */
 int lc__sanitizer_probe, lc__sanitizer_probe_seen;
 
-LC_HOOK_TEXT void lc__hook_sanitizer_alloc(const volatile void *p, size_t n) {
+LC_HOOK_TEXT void lc__hook_foreign_alloc(const volatile void *p, size_t n) {
     if (LC_UNLIKELY(__atomic_load_n(&lc__sanitizer_probe, __ATOMIC_RELAXED)))
         __atomic_add_fetch(&lc__sanitizer_probe_seen, 1, __ATOMIC_RELAXED);
     if (LC_UNLIKELY(tracking()) && p)
         on_alloc((void *)p, n);
 }
 
-LC_HOOK_TEXT void lc__hook_sanitizer_free(const volatile void *p) {
+LC_HOOK_TEXT void lc__hook_foreign_free(const volatile void *p) {
     if (LC_UNLIKELY(tracking()) && p && !fork_defer.active) {
         struct lc_rec_info info;
         on_free((void *)p, &info);

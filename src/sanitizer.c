@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "sanitizer.h"
+#include "unwind.h"
 
 /* sanitizer_common's interface (compiler-rt and gcc's libsanitizer); gcc 12
  * ships no <sanitizer/allocator_interface.h>, so it is declared here, weak:
@@ -25,7 +26,7 @@ extern int __sanitizer_install_malloc_and_free_hooks(
 /* Present only in MemorySanitizer's runtime. */
 extern void __msan_unpoison(const volatile void *, size_t) __attribute__((weak));
 
-enum source { UNKNOWN, OURS, SANITIZER, FOREIGN };
+enum source { UNKNOWN, PROBING, OURS, SANITIZER, FOREIGN };
 
 static enum source source;
 static char reason[512];
@@ -53,10 +54,66 @@ static int hooks_called(void *(*process_malloc)(size_t)) {
     return __atomic_load_n(&lc__sanitizer_probe_seen, __ATOMIC_SEQ_CST) > 0;
 }
 
+/* Our malloc is the symbol in use, but are its calls ours? valgrind
+ * redirects the malloc family of every library to its own replacement when
+ * it translates the code, so the symbol still looks like ours. A counting
+ * scope around one call through the global symbol tells. */
+static int own_hooks_called(void *(*process_malloc)(size_t), const char *release) {
+    lc_scope_config cfg = {.stacks = 0, .depth = 0, .all_threads = 0};
+    if (lc_scope_begin(&cfg) != 0)
+        return 1; /* a scope is active: allocations are being observed */
+    /* start-up may run with the guard up (the harness's warm-up): the probe's
+     * one call must be seen like a program's */
+    int guard = lc__tls.guard;
+    lc__tls.guard = 0;
+    void *(*volatile m)(size_t) = process_malloc;
+    void *p = m(24);
+    lc__tls.guard = guard;
+    lc_counters c;
+    lc_scope_counters(&c, LEAKCHECK_ATTRIBUTED);
+    lc_scope_end();
+    void (*volatile f)(void *) = (void (*)(void *))dlsym(RTLD_DEFAULT, release);
+    if (f)
+        f(p);
+    return c.allocs > 0;
+}
+
+/* Under valgrind, C++ blocks are seen only through cxx_new.c's wrappers: a
+ * program with libstdc++ whose operator new bypasses them (valgrind replaced
+ * them, or libstdc++ comes first in symbol lookup) hides its C++ blocks. */
+static int cxx_blocks_seen(void) {
+    void *new_fn = dlsym(RTLD_DEFAULT, "_Znwm");
+    return !new_fn || own_hooks_called((void *(*)(size_t))new_fn, "_ZdlPv");
+}
+
+static void valgrind_replaced(void) {
+    snprintf(reason, sizeof reason,
+             "leakcheck: valgrind replaced leakcheck's malloc with its own, so no allocation "
+             "can be observed and no test is judged; run valgrind with "
+             "--soname-synonyms=somalloc=nouserintercepts (memcheck still sees every "
+             "block, through leakcheck's malloc)");
+    source = FOREIGN;
+}
+
 static void decide(void) {
+    lc__under_valgrind = lc__valgrind_running();
     void *in_use = dlsym(RTLD_DEFAULT, "malloc");
-    if (!in_use || in_use == (void *)lc__malloc_self) {
+    if (!in_use)
+        in_use = (void *)lc__malloc_self;
+    if (in_use == (void *)lc__malloc_self) {
         source = OURS;
+        if (!own_hooks_called((void *(*)(size_t))in_use, "free") ||
+            (lc__under_valgrind && !cxx_blocks_seen())) {
+            if (lc__under_valgrind) {
+                valgrind_replaced();
+            } else {
+                snprintf(reason, sizeof reason,
+                         "leakcheck: calls to malloc never reach leakcheck's, so no allocation "
+                         "can be observed and no test is judged");
+                source = FOREIGN;
+            }
+            return;
+        }
         if (__sanitizer_install_malloc_and_free_hooks) {
             /* ours came first (the static archive in the executable): the
              * sanitizer's interceptors (strdup, operator new...) allocate
@@ -91,8 +148,8 @@ static void decide(void) {
         source = FOREIGN;
         return;
     }
-    if (!__sanitizer_install_malloc_and_free_hooks(lc__hook_sanitizer_alloc,
-                                                   lc__hook_sanitizer_free)) {
+    if (!__sanitizer_install_malloc_and_free_hooks(lc__hook_foreign_alloc,
+                                                   lc__hook_foreign_free)) {
         snprintf(reason, sizeof reason,
                  "leakcheck: malloc is the sanitizer's (%s) and its allocator hook slots are "
                  "all taken: no allocation can be observed, so no test is judged",
@@ -116,10 +173,10 @@ static void decide(void) {
 }
 
 void lc__sanitizer_init(void) {
+    /* PROBING: lc_scope_begin inside the probe must not decide again */
     if (source == UNKNOWN) {
-        lc__guard_enter();
+        source = PROBING;
         decide();
-        lc__guard_leave();
     }
 }
 

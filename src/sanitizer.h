@@ -22,11 +22,12 @@ int lc__malloc_via_sanitizer(void);
 /* Our malloc, by a hidden alias: its address is ours even when the global
  * symbol malloc resolves to a sanitizer's. */
 void *lc__malloc_self(size_t n);
-/* Registered with __sanitizer_install_malloc_and_free_hooks: called by the
- * sanitizer allocator after each allocation and before each free. Hook path. */
-void lc__hook_sanitizer_alloc(const volatile void *p, size_t n);
-void lc__hook_sanitizer_free(const volatile void *p);
-/* While set, lc__hook_sanitizer_alloc only counts calls (start-up probe). */
+/* Registered with __sanitizer_install_malloc_and_free_hooks (called by the
+ * sanitizer allocator after each allocation and before each free), and called
+ * by cxx_new.c's operator new/delete under valgrind. Hook path. */
+void lc__hook_foreign_alloc(const volatile void *p, size_t n);
+void lc__hook_foreign_free(const volatile void *p);
+/* While set, lc__hook_foreign_alloc only counts calls (start-up probe). */
 extern int lc__sanitizer_probe;
 extern int lc__sanitizer_probe_seen;
 

@@ -83,7 +83,6 @@ int lc__init(void) {
     }
     init_done = 1;
     lc__guard_leave();
-    lc__sanitizer_init();
     return 0;
 }
 
@@ -104,6 +103,10 @@ __attribute__((constructor(101))) static void lc_ctor(void) {
     lc__st.stacks_allowed = opts.stacks;
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     lc__guard_leave();
+    /* whose malloc: decided before any test, outside any allocation-free
+     * region or scope of the program's */
+    if (lc__init() == 0)
+        lc__sanitizer_init();
     if (opts.run_mode)
         lc__run_start();
 }

@@ -25,6 +25,7 @@
 
 #include "internal.h"
 #include "thread_registry.h"
+#include "unwind.h"
 
 static struct lc_thread_rec *recs;
 static int reg_lock;
@@ -233,7 +234,7 @@ LC_HOOK_TEXT static void sample_handler(int sig, siginfo_t *si, void *uc) {
     (void)uc;
     int saved = errno;
     lc__tls.guard++;
-    sample.n = unw_backtrace(sample.pcs, LC_MAX_DEPTH + 8);
+    sample.n = lc__backtrace(sample.pcs, LC_MAX_DEPTH + 8);
     __atomic_store_n(&sample.done, 1, __ATOMIC_RELEASE);
     lc__tls.guard--;
     errno = saved;

@@ -220,11 +220,7 @@ extern __typeof(malloc) lc__malloc_self __attribute__((alias("malloc"), visibili
  * requested size. Tracking, stacks and errno are as in our own hooks. A free
  * inside fork (the forking thread holds every shard lock, see above) cannot be
  * deferred here: its record stays, as for a realloc in that window. */
-int lc__sanitizer_probe, lc__sanitizer_probe_seen;
-
 LC_HOOK_TEXT void lc__hook_foreign_alloc(const volatile void *p, size_t n) {
-    if (LC_UNLIKELY(__atomic_load_n(&lc__sanitizer_probe, __ATOMIC_RELAXED)))
-        __atomic_add_fetch(&lc__sanitizer_probe_seen, 1, __ATOMIC_RELAXED);
     if (LC_UNLIKELY(tracking()) && p)
         on_alloc((void *)p, n);
 }

@@ -1,14 +1,16 @@
 /* sanitizer.c: whose malloc this process uses, and what leakcheck does about
- * it. Under ASan, LSan, TSan, MSan or HWASan the sanitizer's malloc comes
- * first in symbol lookup and our interposed one (hooks.c) never runs; the
- * sanitizer allocator instead calls the hooks registered with
- * __sanitizer_install_malloc_and_free_hooks, and hooks.c's sanitizer entry
- * points feed them into the same table and counters with our own stacks.
- * When the malloc in use is neither ours nor a sanitizer's that accepts hooks
- * (jemalloc, tcmalloc preloaded...), nothing can be observed and the harness
- * fails every test with the one line lc__malloc_unobserved() returns.
- * Runs once at start-up (lc__init), not on the hook path. */
+ * it; decided once by the library's constructor, not on the hook path.
+ * - Ours (hooks.c), and probe.c sees every entry point reach it: normal.
+ *   valgrind replaces ours unless told not to: the probe sees nothing.
+ * - A sanitizer's (ASan, LSan, TSan, MSan come first in symbol lookup): its
+ *   allocator calls the hooks registered with
+ *   __sanitizer_install_malloc_and_free_hooks, which feed hooks.c's table and
+ *   counters with our stacks, if the probe shows that every entry point calls
+ *   them (ASan: yes; TSan skips the aligned allocators, LSan realloc).
+ * - Anything else: nothing can be observed. Then the harness fails every test
+ *   with the one line lc__malloc_unobserved() returns, never CLEAN. */
 #include <dlfcn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,136 +42,112 @@ static const char *module_of(void *fn) {
     return slash ? slash + 1 : info.dli_fname;
 }
 
-/* Calls the malloc every library would call and reports whether the
- * sanitizer hook saw it: installed hooks that are never called observe
- * nothing, which must not pass for a clean heap. */
-static int hooks_called(void *(*process_malloc)(size_t)) {
-    __atomic_store_n(&lc__sanitizer_probe, 1, __ATOMIC_SEQ_CST);
-    void *(*volatile m)(size_t) = process_malloc;
-    void *p = m(24);
-    __atomic_store_n(&lc__sanitizer_probe, 0, __ATOMIC_SEQ_CST);
-    void (*volatile f)(void *) = (void (*)(void *))dlsym(RTLD_DEFAULT, "free");
-    if (f)
-        f(p);
-    return __atomic_load_n(&lc__sanitizer_probe_seen, __ATOMIC_SEQ_CST) > 0;
+/* A sanitizer runtime's name, for messages. */
+static const char *sanitizer_name(void) {
+    static const struct { const char *sym, *name; } known[] = {
+        {"__asan_init", "AddressSanitizer"}, {"__tsan_init", "ThreadSanitizer"},
+        {"__msan_init", "MemorySanitizer"},  {"__hwasan_init", "HWAddressSanitizer"},
+        {"__lsan_do_leak_check", "LeakSanitizer"}};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (dlsym(RTLD_DEFAULT, known[i].sym))
+            return known[i].name;
+    return "the sanitizer";
 }
 
-/* Our malloc is the symbol in use, but are its calls ours? valgrind
- * redirects the malloc family of every library to its own replacement when
- * it translates the code, so the symbol still looks like ours. A counting
- * scope around one call through the global symbol tells. */
-static int own_hooks_called(void *(*process_malloc)(size_t), const char *release) {
-    lc_scope_config cfg = {.stacks = 0, .depth = 0, .all_threads = 0};
-    if (lc_scope_begin(&cfg) != 0)
-        return 1; /* a scope is active: allocations are being observed */
-    /* start-up may run with the guard up (the harness's warm-up): the probe's
-     * one call must be seen like a program's */
-    int guard = lc__tls.guard;
-    lc__tls.guard = 0;
-    void *(*volatile m)(size_t) = process_malloc;
-    void *p = m(24);
-    lc__tls.guard = guard;
-    lc_counters c;
-    lc_scope_counters(&c, LEAKCHECK_ATTRIBUTED);
-    lc_scope_end();
-    void (*volatile f)(void *) = (void (*)(void *))dlsym(RTLD_DEFAULT, release);
-    if (f)
-        f(p);
-    return c.allocs > 0;
-}
-
-/* Under valgrind, C++ blocks are seen only through cxx_new.c's wrappers: a
- * program with libstdc++ whose operator new bypasses them (valgrind replaced
- * them, or libstdc++ comes first in symbol lookup) hides its C++ blocks. */
-static int cxx_blocks_seen(void) {
-    void *new_fn = dlsym(RTLD_DEFAULT, "_Znwm");
-    return !new_fn || own_hooks_called((void *(*)(size_t))new_fn, "_ZdlPv");
-}
-
-static void valgrind_replaced(void) {
-    snprintf(reason, sizeof reason,
-             "leakcheck: valgrind replaced leakcheck's malloc with its own, so no allocation "
-             "can be observed and no test is judged; run valgrind with "
-             "--soname-synonyms=somalloc=nouserintercepts (memcheck still sees every "
-             "block, through leakcheck's malloc)");
+__attribute__((format(printf, 1, 2))) static void fail_with(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
     source = FOREIGN;
 }
 
-static void decide(void) {
-    lc__under_valgrind = lc__valgrind_running();
-    void *in_use = dlsym(RTLD_DEFAULT, "malloc");
-    if (!in_use)
-        in_use = (void *)lc__malloc_self;
-    if (in_use == (void *)lc__malloc_self) {
+/* Our malloc is the global symbol. valgrind still replaces it when it
+ * translates the code (the probe sees nothing), unless told not to. */
+static void decide_ours(void) {
+    if (__sanitizer_install_malloc_and_free_hooks) {
+        /* ours came first (the static archive in the executable): the
+         * sanitizer's interceptors (strdup, operator new...) allocate from its
+         * heap and free through ours into glibc's */
+        fail_with("leakcheck: its malloc and %s's are both in this program and leakcheck's "
+                  "came first (static libleakcheck): their heaps would mix, so no test is "
+                  "judged; link the shared library (LeakCheck::leakcheck) in sanitizer "
+                  "builds",
+                  sanitizer_name());
+        return;
+    }
+    char missing[256];
+    int probe = lc__probe_family(missing, sizeof missing);
+    if (probe < 0)
+        snprintf(missing, sizeof missing, "malloc and its family");
+    if (probe == 0) {
         source = OURS;
-        if (!own_hooks_called((void *(*)(size_t))in_use, "free") ||
-            (lc__under_valgrind && !cxx_blocks_seen())) {
-            if (lc__under_valgrind) {
-                valgrind_replaced();
-            } else {
-                snprintf(reason, sizeof reason,
-                         "leakcheck: calls to malloc never reach leakcheck's, so no allocation "
-                         "can be observed and no test is judged");
-                source = FOREIGN;
-            }
-            return;
-        }
-        if (__sanitizer_install_malloc_and_free_hooks) {
-            /* ours came first (the static archive in the executable): the
-             * sanitizer's interceptors (strdup, operator new...) allocate
-             * from its heap and free through ours into glibc's */
-            snprintf(reason, sizeof reason,
-                     "leakcheck: its malloc and a sanitizer's are both in this program and "
-                     "leakcheck's came first (static libleakcheck): their heaps would mix, so no "
-                     "test is judged; link the shared library (LeakCheck::leakcheck) in "
-                     "sanitizer builds");
-            source = FOREIGN;
-        }
-        return;
+    } else if (lc__under_valgrind) {
+        fail_with("leakcheck: valgrind replaced leakcheck's %s with its own, so their blocks "
+                  "cannot be observed and no test is judged; run valgrind with "
+                  "--soname-synonyms=somalloc=nouserintercepts (memcheck still sees every "
+                  "block, through leakcheck's malloc)",
+                  missing);
+    } else {
+        fail_with("leakcheck: calls to %s never reach leakcheck's, so their blocks cannot be "
+                  "observed and no test is judged",
+                  missing);
     }
-    const char *where = module_of(in_use);
-    if (!__sanitizer_install_malloc_and_free_hooks) {
-        snprintf(reason, sizeof reason,
-                 "leakcheck: malloc in this process is not leakcheck's but %s's, which offers "
-                 "no allocator hooks: no allocation can be observed, so no test is judged "
-                 "(link or preload libleakcheck before %s)",
-                 where, where);
-        source = FOREIGN;
-        return;
-    }
+}
+
+/* A sanitizer's malloc is the global symbol: its allocator hooks must carry
+ * every entry point, or the blocks of those that skip them go unseen. */
+static void decide_sanitizer(const char *where) {
+    const char *san = sanitizer_name();
     if (__msan_unpoison) {
         /* Its hooks would work, but MSan wants every library instrumented:
          * what libdw (the symbolizer) and cmocka write is "uninitialised" to
          * it, so the first report is an MSan error instead of a verdict. */
-        snprintf(reason, sizeof reason,
-                 "leakcheck: not usable under MemorySanitizer (its symbolizer, libdw, is not "
-                 "instrumented, so reporting would trip MSan): no test is judged; check "
-                 "leaks in an ASan, LSan or TSan build");
-        source = FOREIGN;
+        fail_with("leakcheck: not usable under MemorySanitizer (its symbolizer, libdw, is not "
+                  "instrumented, so reporting would trip MSan): no test is judged; check "
+                  "leaks in an ASan, LSan or TSan build");
         return;
     }
     if (!__sanitizer_install_malloc_and_free_hooks(lc__hook_foreign_alloc,
                                                    lc__hook_foreign_free)) {
-        snprintf(reason, sizeof reason,
-                 "leakcheck: malloc is the sanitizer's (%s) and its allocator hook slots are "
-                 "all taken: no allocation can be observed, so no test is judged",
-                 where);
-        source = FOREIGN;
-        return;
-    }
-    if (!hooks_called((void *(*)(size_t))in_use)) {
-        snprintf(reason, sizeof reason,
-                 "leakcheck: malloc is the sanitizer's (%s) but its allocator hooks are never "
-                 "called: no allocation can be observed, so no test is judged",
-                 where);
-        source = FOREIGN;
+        fail_with("leakcheck: malloc is %s's (%s) and its allocator hook slots are all taken: "
+                  "no allocation can be observed, so no test is judged",
+                  san, where);
         return;
     }
     /* the sanitizer's own frames (interceptor, allocator, hook runner) sit
      * between our hook and the caller: capture room for them; symbolize.c
      * cuts them from the top of every stack */
     lc__stack_extra_top = LC_SANITIZER_FRAMES;
-    source = SANITIZER;
+    char missing[256];
+    int probe = lc__probe_family(missing, sizeof missing);
+    if (probe == 0) {
+        source = SANITIZER;
+    } else {
+        char what[300];
+        snprintf(what, sizeof what, "%s", probe < 0 ? "malloc and its family" : missing);
+        fail_with("leakcheck: under %s, %s reach no allocator hook, so their blocks cannot "
+                  "be observed and no test is judged (under AddressSanitizer they all do)",
+                  san, what);
+    }
+}
+
+static void decide(void) {
+    lc__under_valgrind = lc__valgrind_running();
+    void *in_use = dlsym(RTLD_DEFAULT, "malloc");
+    if (!in_use || in_use == (void *)lc__malloc_self) {
+        decide_ours();
+        return;
+    }
+    const char *where = module_of(in_use);
+    if (!__sanitizer_install_malloc_and_free_hooks) {
+        fail_with("leakcheck: malloc in this process is not leakcheck's but %s's, which offers "
+                  "no allocator hooks: no allocation can be observed, so no test is judged "
+                  "(link or preload libleakcheck before %s)",
+                  where, where);
+        return;
+    }
+    decide_sanitizer(where);
 }
 
 void lc__sanitizer_init(void) {

@@ -27,9 +27,13 @@ void *lc__malloc_self(size_t n);
  * by cxx_new.c's operator new/delete under valgrind. Hook path. */
 void lc__hook_foreign_alloc(const volatile void *p, size_t n);
 void lc__hook_foreign_free(const volatile void *p);
-/* While set, lc__hook_foreign_alloc only counts calls (start-up probe). */
-extern int lc__sanitizer_probe;
-extern int lc__sanitizer_probe_seen;
+
+/* ---- probe.c ---- */
+/* Calls each allocation entry point once through its global symbol in a
+ * counting scope; writes the names of those whose block or free was not seen
+ * into missing. Returns 0 when all were seen, 1 when some were not, -1 when
+ * none was (or 0 when a scope is already active). */
+int lc__probe_family(char *missing, size_t cap);
 
 /* ---- stacks.c ---- */
 /* Frames captured above the depth for a foreign allocator's own frames. */

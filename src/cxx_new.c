@@ -1,15 +1,8 @@
-/* cxx_new.c: C++ operator new and delete, interposed for valgrind. Hook path.
- *
- * Natively each one is a tail jump to the next definition (libstdc++'s, which
- * allocates with malloc, where hooks.c records the block), so semantics
- * (new_handler, bad_alloc) and stacks are libstdc++'s own. Under valgrind,
- * memcheck replaces libstdc++'s operator new and delete by its own, which
- * never reach malloc: C++ blocks would be invisible. There (and when valgrind
- * leaves this library's functions alone: --soname-synonyms=somalloc=
- * nouserintercepts) the wrapper records the block itself, through the same
- * entry points as a sanitizer's allocator hooks; memcheck still allocates it,
- * so its new/delete mismatch checks stay intact. Itanium-mangled names, as
- * libstdc++ exports them on x86_64 (size_t is "m"). */
+/* cxx_new.c: C++ operator new and delete, interposed for valgrind; calls the
+ * next definition (libstdc++'s) and hooks.c's foreign-allocator entry points.
+ * Hook path. Natively each is a tail jump to libstdc++'s (whose new calls our
+ * malloc), so semantics and stacks stay libstdc++'s own. Under valgrind that
+ * new is memcheck's and never reaches malloc: the wrapper records the block. */
 #include <dlfcn.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -77,6 +70,9 @@ static void *next_fn(void **slot, const char *name) {
         f args;                                                                          \
     }
 
+/* memcheck still allocates the blocks, so its new/delete mismatch checks stay
+ * on. Itanium-mangled names, as libstdc++ exports them on x86_64 (size_t is
+ * "m"). */
 typedef struct nothrow_tag nothrow_t; /* std::nothrow_t, passed by reference */
 typedef size_t align_t;               /* std::align_val_t */
 

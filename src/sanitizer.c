@@ -1,14 +1,8 @@
-/* sanitizer.c: whose malloc this process uses, and what leakcheck does about
- * it; decided once by the library's constructor, not on the hook path.
- * - Ours (hooks.c), and probe.c sees every entry point reach it: normal.
- *   valgrind replaces ours unless told not to: the probe sees nothing.
- * - A sanitizer's (ASan, LSan, TSan, MSan come first in symbol lookup): its
- *   allocator calls the hooks registered with
- *   __sanitizer_install_malloc_and_free_hooks, which feed hooks.c's table and
- *   counters with our stacks, if the probe shows that every entry point calls
- *   them (ASan: yes; TSan skips the aligned allocators, LSan realloc).
- * - Anything else: nothing can be observed. Then the harness fails every test
- *   with the one line lc__malloc_unobserved() returns, never CLEAN. */
+/* sanitizer.c: whose malloc this process uses, decided once by the library's
+ * constructor (calls probe.c; not on the hook path): ours; a sanitizer's that
+ * feeds hooks.c through its allocator hooks; or one that cannot be observed,
+ * and then the harness fails every test with the one line
+ * lc__malloc_unobserved() returns, never CLEAN. */
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +22,12 @@ extern int __sanitizer_install_malloc_and_free_hooks(
 /* Present only in MemorySanitizer's runtime. */
 extern void __msan_unpoison(const volatile void *, size_t) __attribute__((weak));
 
+/* OURS: probe.c saw every entry point reach hooks.c (valgrind replaces them
+ * unless told not to: it sees nothing). SANITIZER: ASan, LSan, TSan and MSan
+ * come first in symbol lookup; their allocator calls the hooks registered
+ * with __sanitizer_install_malloc_and_free_hooks, if the probe shows every
+ * entry point does (ASan: yes; TSan skips the aligned allocators, LSan
+ * realloc). FOREIGN: anything else. */
 enum source { UNKNOWN, PROBING, OURS, SANITIZER, FOREIGN };
 
 static enum source source;

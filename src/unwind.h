@@ -1,14 +1,7 @@
 /* unwind.h: the one call into libunwind's unw_backtrace, shared by the
  * allocation stacks (stacks.c) and a thread's current stack (thread_registry.c).
- * Hook path: always inlined, so it adds no frame of its own.
- *
- * Under valgrind, unw_backtrace's memory validation (libunwind 1.6 writes one
- * byte of each page it is about to read to a pipe, x86_64/Ginit.c) makes
- * memcheck report "Syscall param write(buf) points to uninitialised bytes" on
- * stack pages, and stack scanning may branch on stale stack words: errors of
- * the unwinder looking at memory, never of the program. They are hidden for the
- * length of the call with valgrind's per-thread error-reporting switch; a
- * single predictable branch natively (lc__under_valgrind, set at start-up). */
+ * Hook path: always inlined, so it adds no frame of its own; quiet under
+ * valgrind (below), one predictable branch natively. */
 #ifndef LC_UNWIND_H
 #define LC_UNWIND_H
 
@@ -22,7 +15,13 @@
 #endif
 #endif
 
-/* 1 when running under valgrind (sanitizer.c sets it once, at start-up). */
+/* Under valgrind, unw_backtrace's memory validation (libunwind 1.6 writes one
+ * byte of each page it is about to read to a pipe, x86_64/Ginit.c) makes
+ * memcheck report "Syscall param write(buf) points to uninitialised byte(s)"
+ * on stack pages: errors of the unwinder looking at memory, never of the
+ * program. They are hidden for the length of the call with valgrind's
+ * per-thread error-reporting switch. 1 when running under valgrind
+ * (sanitizer.c sets it once, at start-up). */
 extern int lc__under_valgrind;
 
 static inline __attribute__((always_inline)) int lc__backtrace(void **buf, int n) {

@@ -171,12 +171,14 @@ int lc__options_load(void); /* 0, or -1 after printing a one-line error */
 struct lc_options_values;
 const struct lc_options_values *lc__opts(void);
 
-/* ---- symbolize.c (report time) ---- */
+/* ---- modules.c: dlclose records (module list: symtab.h) ---- */
 /* dlclose: record the module before it goes (returns a record number, 0 if
  * none); afterwards, drop the record if the module is in fact still mapped,
  * else bump the dlclose epoch and flush libunwind's caches. */
 int lc__dl_note_close(void *handle);
 void lc__dl_after_close(int noted, int (*real_close)(void *));
+
+/* ---- symbolize.c (report time; the resolver itself is symtab.h) ---- */
 void lc__symbolizer_reset(void);
 /* Symbolizes raw pcs (return addresses) captured now, not from the depot. */
 int lc__symbolize_pcs(const uintptr_t *pcs, int n, lc_frame *frames, int max);

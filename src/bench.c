@@ -349,6 +349,15 @@ uint32_t lc_noalloc_stack(uint64_t *bytes) {
 
 void lc_noalloc_end_check(const char *file, unsigned line) {
     unsigned long n = lc_noalloc_end();
+    const char *unobserved = lc__malloc_unobserved(); /* 0 allocations unseen */
+    if (unobserved) {
+        lc__guard_enter();
+        struct lc_buf u;
+        lc__buf_init(&u, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&u, "%s\n", unobserved);
+        lc__guard_leave();
+        lc__cmocka_fail(file, (int)line, u.data ? u.data : "leakcheck: unobserved\n");
+    }
     if (!n)
         return;
     lc__guard_enter();

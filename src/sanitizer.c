@@ -163,6 +163,8 @@ const char *lc__malloc_unobserved(void) {
     return source == FOREIGN ? reason : NULL;
 }
 
+const char *lc_unobserved_reason(void) { return lc__malloc_unobserved(); }
+
 int lc__malloc_via_sanitizer(void) {
     lc__sanitizer_init();
     return source == SANITIZER;

@@ -117,6 +117,8 @@ int lc_scope_begin(const lc_scope_config *cfg) {
     int rc = lc__init();
     if (rc)
         return rc;
+    if (lc__malloc_unobserved())
+        return LEAKCHECK_EUNOBSERVED; /* counters would read 0: a lie */
     lc__guard_enter();
     lc__st.stacks = cfg && cfg->stacks >= 0 ? cfg->stacks : opts.stacks;
     lc__st.depth = cfg && cfg->depth > 0 ? cfg->depth : (int)opts.stack_depth;

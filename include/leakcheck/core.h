@@ -56,7 +56,8 @@ extern "C" {
     XX(NOMEM, -3, "out of memory for tracker data")                                      \
     XX(INVAL, -4, "invalid argument")                                                    \
     XX(IO, -5, "input/output error")                                                     \
-    XX(FORMAT, -6, "malformed input")
+    XX(FORMAT, -6, "malformed input")                                                    \
+    XX(UNOBSERVED, -7, "allocations cannot be observed in this process")
 
 enum lc_error {
     LEAKCHECK_OK = 0,
@@ -97,8 +98,15 @@ typedef struct lc_scope_config {
 
 /* Begins tracking. cfg may be NULL (options from the environment). Returns 0,
  * LEAKCHECK_EBUSY when a scope is active, LEAKCHECK_ENOMEM when tracker memory
- * cannot be mapped. */
+ * cannot be mapped, LEAKCHECK_EUNOBSERVED when the process's malloc cannot be
+ * observed (see lc_unobserved_reason). */
 LEAKCHECK_API int lc_scope_begin(const lc_scope_config *cfg);
+/* NULL when leakcheck sees this process's allocations (its own malloc, or
+ * AddressSanitizer's through its allocator hooks); otherwise one line saying
+ * why it cannot (valgrind without --soname-synonyms=somalloc=nouserintercepts,
+ * TSan, LSan, MSan, a malloc with no hooks ahead of leakcheck's). Static
+ * string. */
+LEAKCHECK_API const char *lc_unobserved_reason(void);
 /* Sets the iteration number that blocks allocated from now on carry (0..511;
  * larger values are clamped). */
 LEAKCHECK_API void lc_scope_iteration(unsigned iteration);

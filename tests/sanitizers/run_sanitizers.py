@@ -97,7 +97,8 @@ def check_planted(ctx, what, proc, doc):
 
 def check_blind(ctx, what, proc, doc, phrase):
     """Every test failed with leakcheck's one line; none judged."""
-    tests = doc["tests"] if doc else []
+    judged = set(LEAKS) | {"clean_twin"}
+    tests = [t for t in (doc["tests"] if doc else []) if t["name"] in judged]
     if len(tests) != 3 or any(t["verdict"] != "failed" or phrase not in (t.get("message") or "")
                               for t in tests):
         ctx.fail(what, f"expected every test failed with '{phrase}': "

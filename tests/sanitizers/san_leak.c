@@ -24,6 +24,28 @@ NOINLINE static void balanced(void) {
     free(sink);
 }
 
+/* A plain cmocka test of the core API, which must agree with the harness:
+ * when allocations cannot be observed, no scope opens and no count is
+ * offered (a 0 would pass for "allocation-free"). */
+static void count_one(void *arg) {
+    (void)arg;
+    sink = malloc(8);
+    free(sink);
+}
+static void core_api_agrees(void **state) {
+    (void)state;
+    if (lc_unobserved_reason() == NULL) {
+        assert_int_equal(lc_scope_begin(NULL), 0);
+        lc_scope_end();
+        assert_true(lc_allocs_per_run(4, count_one, NULL) == 1.0);
+    } else {
+        assert_int_equal(lc_scope_begin(NULL), LEAKCHECK_EUNOBSERVED);
+        assert_string_equal(lc_strerror(LEAKCHECK_EUNOBSERVED),
+                            "allocations cannot be observed in this process");
+        assert_true(lc_allocs_per_run(4, count_one, NULL) < 0);
+    }
+}
+
 LEAKCHECK_TEST(leak_malloc) { planted_malloc(); }
 LEAKCHECK_TEST(leak_strdup) { planted_strdup(); }
 LEAKCHECK_TEST(clean_twin) { balanced(); }
@@ -35,6 +57,7 @@ int main(void) {
         cmocka_unit_test(leak_strdup),
 #endif
         cmocka_unit_test(clean_twin),
+        cmocka_unit_test(core_api_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,27 +46,41 @@ static void *next_fn(void **slot, const char *name) {
     return f;
 }
 
-/* An operator new: PARAMS is its parameter list, ARGS the same names. */
+/* An operator new: PARAMS is its parameter list, ARGS the same names. The
+ * fast path is two loads and a tail jump, with no frame of its own; the first
+ * call and every call under valgrind take the out-of-line path. */
 #define LC_NEW(sym, params, args)                                                        \
     static void *sym##_next;                                                             \
-    LC_EXPORT LC_HOOK_TEXT void *sym params {                                            \
+    __attribute__((noinline, cold)) LC_HOOK_TEXT static void *sym##_slow params {        \
         void *(*f) params = (void *(*) params)next_fn(&sym##_next, #sym);                \
-        if (LC_LIKELY(!lc__under_valgrind))                                              \
-            return f args;                                                               \
         void *p = f args;                                                                \
-        lc__hook_foreign_alloc(p, n);                                                    \
+        if (lc__under_valgrind)                                                          \
+            lc__hook_foreign_alloc(p, n);                                                \
         return p;                                                                        \
+    }                                                                                    \
+    LC_EXPORT LC_HOOK_TEXT void *sym params {                                            \
+        void *(*f) params =                                                              \
+            (void *(*) params)__atomic_load_n(&sym##_next, __ATOMIC_ACQUIRE);            \
+        if (LC_UNLIKELY(!f || lc__under_valgrind))                                       \
+            return sym##_slow args;                                                      \
+        return f args;                                                                   \
     }
 
 #define LC_DELETE(sym, params, args)                                                     \
     static void *sym##_next;                                                             \
-    LC_EXPORT LC_HOOK_TEXT void sym params {                                             \
+    __attribute__((noinline, cold)) LC_HOOK_TEXT static void sym##_slow params {         \
         void (*f) params = (void (*) params)next_fn(&sym##_next, #sym);                  \
-        if (LC_LIKELY(!lc__under_valgrind)) {                                            \
-            f args;                                                                      \
+        if (lc__under_valgrind)                                                          \
+            lc__hook_foreign_free(p);                                                    \
+        f args;                                                                          \
+    }                                                                                    \
+    LC_EXPORT LC_HOOK_TEXT void sym params {                                             \
+        void (*f) params =                                                               \
+            (void (*) params)__atomic_load_n(&sym##_next, __ATOMIC_ACQUIRE);             \
+        if (LC_UNLIKELY(!f || lc__under_valgrind)) {                                     \
+            sym##_slow args;                                                             \
             return;                                                                      \
         }                                                                                \
-        lc__hook_foreign_free(p);                                                        \
         f args;                                                                          \
     }
 
@@ -82,8 +96,10 @@ LC_NEW(_ZnwmRKSt9nothrow_t, (size_t n, const nothrow_t *t), (n, t))
 LC_NEW(_ZnamRKSt9nothrow_t, (size_t n, const nothrow_t *t), (n, t))
 LC_NEW(_ZnwmSt11align_val_t, (size_t n, align_t a), (n, a))
 LC_NEW(_ZnamSt11align_val_t, (size_t n, align_t a), (n, a))
-LC_NEW(_ZnwmSt11align_val_tRKSt9nothrow_t, (size_t n, align_t a, const nothrow_t *t), (n, a, t))
-LC_NEW(_ZnamSt11align_val_tRKSt9nothrow_t, (size_t n, align_t a, const nothrow_t *t), (n, a, t))
+LC_NEW(_ZnwmSt11align_val_tRKSt9nothrow_t, (size_t n, align_t a, const nothrow_t *t),
+       (n, a, t))
+LC_NEW(_ZnamSt11align_val_tRKSt9nothrow_t, (size_t n, align_t a, const nothrow_t *t),
+       (n, a, t))
 
 LC_DELETE(_ZdlPv, (void *p), (p))
 LC_DELETE(_ZdaPv, (void *p), (p))

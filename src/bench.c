@@ -349,15 +349,8 @@ uint32_t lc_noalloc_stack(uint64_t *bytes) {
 
 void lc_noalloc_end_check(const char *file, unsigned line) {
     unsigned long n = lc_noalloc_end();
-    const char *unobserved = lc__malloc_unobserved(); /* 0 allocations unseen */
-    if (unobserved) {
-        lc__guard_enter();
-        struct lc_buf u;
-        lc__buf_init(&u, lc__xrealloc, lc__xfree);
-        lc__buf_printf(&u, "%s\n", unobserved);
-        lc__guard_leave();
-        lc__cmocka_fail(file, (int)line, u.data ? u.data : "leakcheck: unobserved\n");
-    }
+    if (lc__malloc_unobserved()) /* 0 allocations: unseen, not none */
+        lc__cmocka_fail(file, (int)line, lc__malloc_unobserved_text());
     if (!n)
         return;
     lc__guard_enter();
@@ -392,10 +385,10 @@ double lc_allocs_per_run(unsigned runs, void (*fn)(void *arg), void *arg) {
     }
     fn(arg); /* warm-up: lazy initialisation is not a per-run cost */
     lc_counters a, b;
-    lc_scope_counters(&a, LEAKCHECK_ATTRIBUTED);
+    lc_scope_counters(&a, LC_ATTRIBUTED);
     for (unsigned i = 0; i < runs; i++)
         fn(arg);
-    lc_scope_counters(&b, LEAKCHECK_ATTRIBUTED);
+    lc_scope_counters(&b, LC_ATTRIBUTED);
     if (own)
         lc_scope_end();
     return (double)(b.allocs - a.allocs) / runs;
@@ -485,11 +478,11 @@ static void bench_call(void (*body)(void **), void **state, const lc_bench_optio
         opts->setup(state);
     bench_n_now = n;
     lc_scope_peak_reset();
-    lc_scope_counters(&a, LEAKCHECK_ATTRIBUTED);
+    lc_scope_counters(&a, LC_ATTRIBUTED);
     double t0 = lc__now();
     call_bench_body(body, state);
     double t1 = lc__now();
-    lc_scope_counters(&b, LEAKCHECK_ATTRIBUTED);
+    lc_scope_counters(&b, LC_ATTRIBUTED);
     bench_n_now = 1;
     if (opts && opts->teardown)
         opts->teardown(state);
@@ -562,11 +555,8 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
         bcur.pending = 0;
         res->message = unobserved;
         lc__harness_write_reports();
-        struct lc_buf msg;
-        lc__buf_init(&msg, lc__xrealloc, lc__xfree);
-        lc__buf_printf(&msg, "%s\n", unobserved);
         lc__guard_leave();
-        lc__cmocka_fail(file, (int)line, msg.data ? msg.data : "leakcheck: no allocations\n");
+        lc__cmocka_fail(file, (int)line, lc__malloc_unobserved_text());
     }
     lc__guard_leave();
 

@@ -410,14 +410,14 @@ static void run_iteration(struct test_ctx *c, int record_series) {
     lc_counters before, after, bg;
     lc_scope_iteration(c->iter);
     lc_scope_peak_reset();
-    lc_scope_counters(&before, LEAKCHECK_ATTRIBUTED);
+    lc_scope_counters(&before, LC_ATTRIBUTED);
     if (c->opts && c->opts->setup)
         c->opts->setup(c->state);
     call_body(c->body, c->state);
     if (c->opts && c->opts->teardown)
         c->opts->teardown(c->state);
-    lc_scope_counters(&after, LEAKCHECK_ATTRIBUTED);
-    lc_scope_counters(&bg, LEAKCHECK_BACKGROUND);
+    lc_scope_counters(&after, LC_ATTRIBUTED);
+    lc_scope_counters(&bg, LC_BACKGROUND);
     c->iter++;
 
     lc__guard_enter();
@@ -768,7 +768,7 @@ void lc_test_run(const char *name, const char *file, unsigned line,
         res->verdict = LC_VERDICT_FAILED;
         res->message = unobserved;
         write_reports();
-        lc__cmocka_fail(file, (int)line, xsprintf("%s\n", unobserved));
+        lc__cmocka_fail(file, (int)line, lc__malloc_unobserved_text());
     }
 
     struct rules rules = {0};
@@ -864,16 +864,15 @@ void lc_test_run(const char *name, const char *file, unsigned line,
         unsigned n = c.nseries - 1;
         int final = measured >= c.max_total;
         mem_j = LC_J_CLEAN;
-        if (c.checks & LEAKCHECK_CHECK_MEMORY) {
+        if (c.checks & LC_CHECK_MEMORY) {
             for (int k = 0; k < 2; k++) {
                 int j = judge_pair(c.blocks[k], c.bytes[k], n, c.tolerance, final, &jb[k], &jy[k]);
                 if (j == LC_J_LEAK || (j == LC_J_AMBIGUOUS && mem_j == LC_J_CLEAN))
                     mem_j = j;
             }
         }
-        thr_j = c.checks & LEAKCHECK_CHECK_THREADS ? lc__judge(c.threads, n, 0, final, &jt)
-                                                   : LC_J_CLEAN;
-        fd_j = c.checks & LEAKCHECK_CHECK_FDS ? lc__judge(c.fds, n, 0, final, &jf) : LC_J_CLEAN;
+        thr_j = c.checks & LC_CHECK_THREADS ? lc__judge(c.threads, n, 0, final, &jt) : LC_J_CLEAN;
+        fd_j = c.checks & LC_CHECK_FDS ? lc__judge(c.fds, n, 0, final, &jf) : LC_J_CLEAN;
         if (final || (mem_j != LC_J_AMBIGUOUS && thr_j != LC_J_AMBIGUOUS && fd_j != LC_J_AMBIGUOUS))
             break;
     }
@@ -884,7 +883,7 @@ void lc_test_run(const char *name, const char *file, unsigned line,
      * iterations (run when memory grows) would add their own copies. */
     unsigned counting_end = c.iter;
     struct lc_fdset fd_end = {0};
-    if ((c.checks & LEAKCHECK_CHECK_FDS) && fd_j == LC_J_LEAK) {
+    if ((c.checks & LC_CHECK_FDS) && fd_j == LC_J_LEAK) {
         lc__guard_enter();
         lc__fds_snapshot(&fd_end);
         lc__guard_leave();
@@ -950,7 +949,7 @@ void lc_test_run(const char *name, const char *file, unsigned line,
      * settle period with backoff: one that is exiting must not count as running,
      * and a detached one that exits is no leak at all */
     lc__guard_enter();
-    if (c.checks & LEAKCHECK_CHECK_THREADS) {
+    if (c.checks & LC_CHECK_THREADS) {
         long waited = 0;
         for (unsigned k = 0; waited < o->settle_ms * 1000L; k++) {
             size_t nr;
@@ -1006,7 +1005,7 @@ void lc_test_run(const char *name, const char *file, unsigned line,
             char r1[32], r2[32];
             lc__buf_printf(&b, "%s block%s/iter, %s B/iter%s  ", rate(r1, sizeof r1, (double)db / n),
                       db == (int64_t)n ? "" : "s", rate(r2, sizeof r2, (double)dy / n),
-                      groups[g].cls == LEAKCHECK_BACKGROUND ? " (background thread)" : "");
+                      groups[g].cls == LC_BACKGROUND ? " (background thread)" : "");
             lc__stack_line(&b, fr, nf, 4);
             f->summary = b.data;
             if (db > 0)
@@ -1046,7 +1045,7 @@ void lc_test_run(const char *name, const char *file, unsigned line,
 
     /* threads */
     unsigned leaked_threads = 0;
-    if (c.checks & LEAKCHECK_CHECK_THREADS) {
+    if (c.checks & LC_CHECK_THREADS) {
         size_t nr;
         struct lc_thread_rec *tr = lc__registry(&nr);
         for (size_t i = 0; i < nr; i++) {
@@ -1154,7 +1153,7 @@ void lc_test_run(const char *name, const char *file, unsigned line,
 
     /* fds: the series grew; report what was opened since the end of warm-up */
     unsigned leaked_fds = 0;
-    if ((c.checks & LEAKCHECK_CHECK_FDS) && fd_j == LC_J_LEAK) {
+    if ((c.checks & LC_CHECK_FDS) && fd_j == LC_J_LEAK) {
         struct lc_fd_entry *added = NULL;
         size_t nadded = lc__fds_added(&fd_base, &fd_end, &added);
         for (size_t i = 0; i < nadded; i++) {

@@ -31,7 +31,7 @@ extern void __msan_unpoison(const volatile void *, size_t) __attribute__((weak))
 enum source { UNKNOWN, PROBING, OURS, SANITIZER, FOREIGN };
 
 static enum source source;
-static char reason[512];
+static char reason[512], reason_nl[514];
 
 /* "libjemalloc.so.2" for the module that defines the malloc in use. */
 static const char *module_of(void *fn) {
@@ -161,6 +161,14 @@ void lc__sanitizer_init(void) {
 const char *lc__malloc_unobserved(void) {
     lc__sanitizer_init();
     return source == FOREIGN ? reason : NULL;
+}
+
+const char *lc__malloc_unobserved_text(void) {
+    if (!lc__malloc_unobserved())
+        return "";
+    if (!reason_nl[0])
+        snprintf(reason_nl, sizeof reason_nl, "%s\n", reason);
+    return reason_nl;
 }
 
 const char *lc_unobserved_reason(void) { return lc__malloc_unobserved(); }

@@ -15,6 +15,9 @@ void lc__sanitizer_init(void);
 /* NULL when allocations are observed (our malloc, or a sanitizer's through
  * its hooks); otherwise the one line that says why none can be. */
 const char *lc__malloc_unobserved(void);
+/* The same line ending in a newline, as lc__cmocka_fail wants it ("" when
+ * allocations are observed). */
+const char *lc__malloc_unobserved_text(void);
 /* 1 when allocations reach leakcheck through a sanitizer's hooks. */
 int lc__malloc_via_sanitizer(void);
 

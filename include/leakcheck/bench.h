@@ -96,7 +96,9 @@ LEAKCHECK_API size_t lc_bench_n(void);
  */
 #define LEAKCHECK_BENCH_WITH(name, ...)                                                  \
     static void name##_lc_bench(void **state LEAKCHECK_UNUSED);                          \
+    LEAKCHECK_OPTIONS_BEGIN_                                                             \
     static const lc_bench_options name##_lc_bopts = __VA_ARGS__;                         \
+    LEAKCHECK_OPTIONS_END_                                                               \
     static void name(void **state) {                                                     \
         lc_bench_run(#name, __FILE__, __LINE__, name##_lc_bench, state,                 \
                      &name##_lc_bopts);                                                  \

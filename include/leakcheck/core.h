@@ -48,6 +48,19 @@ extern "C" {
 #define LEAKCHECK_DEFAULTS {0}
 #endif
 
+/* Around the options of LEAKCHECK_TEST_WITH and LEAKCHECK_BENCH_WITH: g++
+ * warns about every field a C++20 designated initializer leaves out
+ * (-Wmissing-field-initializers), which are the defaults here; C does not. */
+#if defined(__cplusplus) && defined(__GNUC__)
+#define LEAKCHECK_OPTIONS_BEGIN_                                                         \
+    _Pragma("GCC diagnostic push")                                                       \
+    _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
+#define LEAKCHECK_OPTIONS_END_ _Pragma("GCC diagnostic pop")
+#else
+#define LEAKCHECK_OPTIONS_BEGIN_
+#define LEAKCHECK_OPTIONS_END_
+#endif
+
 /* Error codes: 0 is success, failures are negative. XX(name, value, text)
  * defines LEAKCHECK_E<name> (the names stay clear of <errno.h>'s macros). */
 #define LEAKCHECK_ERRNO_MAP(XX)                                                          \

@@ -123,7 +123,9 @@ LEAKCHECK_API void lc_test_run(const char *name, const char *file, unsigned line
  */
 #define LEAKCHECK_TEST_WITH(name, ...)                                                   \
     static void name##_lc_body(void **state LEAKCHECK_UNUSED);                           \
+    LEAKCHECK_OPTIONS_BEGIN_                                                             \
     static const lc_test_options name##_lc_opts = __VA_ARGS__;                           \
+    LEAKCHECK_OPTIONS_END_                                                               \
     static void name(void **state) {                                                     \
         lc_test_run(#name, __FILE__, __LINE__, name##_lc_body, state, &name##_lc_opts);  \
     }                                                                                    \

@@ -1,8 +1,9 @@
 /* Runner of the C++ include-order matrix: runs the LEAKCHECK_TEST of every
- * unit (LC_UNITS lists them, an X-macro from tests/CMakeLists.txt), all of
- * which must pass, then checks that cmocka's fail() still fails a test in
- * C++ and names the line that called it (leakcheck.h turns the macro into a
- * function there). Exit status 0 only when all of this holds. */
+ * unit (LC_UNITS lists them, an X-macro from tests/CMakeLists.txt) and, in
+ * C++20, a test and a benchmark with designated options, all of which must
+ * pass; then checks that cmocka's fail() still fails a test in C++ and names
+ * the line that called it (leakcheck.h turns the macro into a function
+ * there). Exit status 0 only when all of this holds. */
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -16,6 +17,26 @@
 #define X(tu) extern const struct CMUnitTest LC_TEST_ENTRY(tu);
 LC_UNITS
 #undef X
+
+#if __cplusplus >= 202002L
+/* C++20 designated options, with g++'s -Wextra -Werror: the fields left out
+ * are defaults, not a warning. */
+LEAKCHECK_TEST_WITH(with_options, {.warmup = 1, .iterations = 3, .expect = "leak:nothing"}) {
+    std::string s(100, 'x');
+    if (s.size() != 100)
+        fail();
+}
+static int *volatile bench_sink; /* g++ may fold a new/delete pair it sees */
+LEAKCHECK_BENCH_WITH(bench_with_options, {.n = 10, .budget = {.allocs = 1}}) {
+    for (size_t i = 0; i < lc_bench_n(); i++) {
+        bench_sink = new int(1);
+        delete bench_sink;
+    }
+}
+#define LC_CXX20_TESTS cmocka_unit_test(with_options), cmocka_unit_test(bench_with_options),
+#else
+#define LC_CXX20_TESTS
+#endif
 
 static const int fail_line = __LINE__ + 3; /* the line of the fail() below */
 static void calls_fail(void **) {
@@ -54,11 +75,11 @@ static int fail_still_fails() {
 
 int main() {
 #define X(tu) LC_TEST_ENTRY(tu),
-    const struct CMUnitTest units[] = {LC_UNITS};
+    const struct CMUnitTest units[] = {LC_UNITS LC_CXX20_TESTS};
 #undef X
     int failed = cmocka_run_group_tests_name("include_order", units, nullptr, nullptr);
     int bad_fail = fail_still_fails();
-    std::fprintf(stderr, "include order: %zu units, %d failed; fail() in C++: %s\n",
+    std::fprintf(stderr, "include order: %zu tests, %d failed; fail() in C++: %s\n",
                  sizeof units / sizeof units[0], failed, bad_fail ? "BROKEN" : "ok");
     return failed || bad_fail;
 }

@@ -170,9 +170,10 @@ typedef struct lc_frame {
 /* Raw return addresses of a depot stack; returns the number written (<= max). */
 LEAKCHECK_API int lc_stack_addresses(uint32_t stack, uintptr_t *pcs, int max);
 /* Symbolizes a depot stack into frames[0..max), innermost first, leakcheck's own
- * frames and the harness frames below the test body removed; inlined calls are
- * expanded. Returns the number of frames written. Call with no scope's hooks
- * in flight on this thread (report time). */
+ * frames (and above them a sanitizer allocator's) and the harness frames below
+ * the test body removed; inlined calls are expanded. Returns the number of
+ * frames written. Call with no scope's hooks in flight on this thread (report
+ * time). */
 LEAKCHECK_API int lc_stack_symbolize(uint32_t stack, lc_frame *frames, int max);
 
 /* Tracker memory (bytes mapped for the block table and the stack depot). */

@@ -37,7 +37,7 @@ static char reason[512], reason_nl[514];
 static const char *module_of(void *fn) {
     Dl_info info;
     if (!fn || !dladdr(fn, &info) || !info.dli_fname || !*info.dli_fname)
-        return "the program itself";
+        return "the program";
     const char *slash = strrchr(info.dli_fname, '/');
     return slash ? slash + 1 : info.dli_fname;
 }
@@ -141,10 +141,10 @@ static void decide(void) {
     }
     const char *where = module_of(in_use);
     if (!__sanitizer_install_malloc_and_free_hooks) {
-        fail_with("leakcheck: malloc in this process is not leakcheck's but %s's, which offers "
-                  "no allocator hooks: no allocation can be observed, so no test is judged "
-                  "(link or preload libleakcheck before %s)",
-                  where, where);
+        fail_with("leakcheck: malloc in this process is not leakcheck's but the one in %s, "
+                  "which offers no allocator hooks: no allocation can be observed, so no test "
+                  "is judged (link or preload libleakcheck ahead of it)",
+                  where);
         return;
     }
     decide_sanitizer(where);

@@ -17,6 +17,7 @@
 
 #include "options.h"
 #include "report.h"
+#include "run.h"
 #include "sanitizer.h"
 #include "xml.h"
 

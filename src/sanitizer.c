@@ -62,18 +62,36 @@ __attribute__((format(printf, 1, 2))) static void fail_with(const char *fmt, ...
     source = FOREIGN;
 }
 
+/* Ours came first although a sanitizer runtime is loaded: the sanitizer's
+ * interceptors (strdup, operator new...) allocate from its heap and free
+ * through ours into glibc's. Either the static archive sits in the program,
+ * or libleakcheck.so was preloaded ahead of the runtime (leakcheck run, or
+ * LD_PRELOAD for an unmodified suite): the fix differs. */
+static void heaps_would_mix(void) {
+    Dl_info ours, san;
+    int shared = dladdr((void *)lc__malloc_self, &ours) && ours.dli_fname &&
+                 strstr(ours.dli_fname, "libleakcheck.so");
+    if (shared && dladdr((void *)__sanitizer_install_malloc_and_free_hooks, &san) &&
+        san.dli_fname && *san.dli_fname) {
+        fail_with("leakcheck: its malloc and %s's are both in this program and leakcheck's "
+                  "came first (libleakcheck.so preloaded ahead of the sanitizer runtime): "
+                  "their heaps would mix, so no test is judged; preload the runtime first: "
+                  "LD_PRELOAD=\"%s %s\"",
+                  sanitizer_name(), san.dli_fname, ours.dli_fname);
+        return;
+    }
+    fail_with("leakcheck: its malloc and %s's are both in this program and leakcheck's came "
+              "first (%s): their heaps would mix, so no test is judged; link the shared "
+              "library (LeakCheck::leakcheck) in sanitizer builds",
+              sanitizer_name(), shared ? "libleakcheck.so ahead of the sanitizer runtime"
+                                       : "the static libleakcheck");
+}
+
 /* Our malloc is the global symbol. valgrind still replaces it when it
  * translates the code (the probe sees nothing), unless told not to. */
 static void decide_ours(void) {
     if (__sanitizer_install_malloc_and_free_hooks) {
-        /* ours came first (the static archive in the executable): the
-         * sanitizer's interceptors (strdup, operator new...) allocate from its
-         * heap and free through ours into glibc's */
-        fail_with("leakcheck: its malloc and %s's are both in this program and leakcheck's "
-                  "came first (static libleakcheck): their heaps would mix, so no test is "
-                  "judged; link the shared library (LeakCheck::leakcheck) in sanitizer "
-                  "builds",
-                  sanitizer_name());
+        heaps_would_mix();
         return;
     }
     char missing[256];

@@ -182,6 +182,49 @@ def patterns_under_asan(ctx, compiler):
         print(f"ok   {what}")
 
 
+def unmodified_under_asan(ctx, compiler):
+    """A plain cmocka suite built with ASan, run unmodified with
+    LEAKCHECK_CMOCKA=1 and libleakcheck preloaded. gcc's ASan runtime is a
+    shared library that must come first in the preload list (then its malloc
+    is the one in use); preloaded ahead of it, leakcheck fails every test with
+    one line giving that order. clang links its runtime into the program."""
+    name = os.path.basename(compiler)
+    what = f"{name} -fsanitize=address (unmodified suite, LEAKCHECK_CMOCKA=1)"
+    exe = os.path.join(ctx.tmp, f"plain_{name}")
+    src = os.path.join(ctx.tests, "sanitizers", "plain_suite.c")
+    dbg = ["-gdwarf-aranges"] if "clang" in name else []
+    cmd = [compiler, "-g", *dbg, "-O2", "-fsanitize=address", src, "-o", exe, "-lcmocka"]
+    if subprocess.run(cmd, capture_output=True).returncode:
+        ctx.skipped.append(f"{what}: the compiler cannot build it")
+        return
+    ctx.ran += 1
+    lib = os.path.join(ctx.lib, "libleakcheck.so")
+    runtime = ""
+    if "clang" not in name:
+        runtime = subprocess.run([compiler, "-print-file-name=libasan.so"], capture_output=True,
+                                 text=True).stdout.strip()
+    env = dict(QUIET, LEAKCHECK_CMOCKA="1", LD_PRELOAD=f"{runtime} {lib}".strip())
+    proc, doc = ctx.run(exe, env)
+    before = len(ctx.failures)
+    tests = {t["name"]: t for t in (doc or {}).get("tests", [])}
+    leak, clean = tests.get("plain_leak"), tests.get("plain_clean")
+    named = [fr.get("function") for fi in (leak or {}).get("findings", [])
+             for fr in (fi.get("stack") or [])]
+    if not leak or leak["verdict"] != "leak" or "planted_in_plain" not in named:
+        ctx.fail(what, f"plain_leak: {leak and leak['verdict']}, stack {named}: "
+                       f"{proc.stderr[-1500:]}")
+    if not clean or clean["verdict"] != "clean":
+        ctx.fail(what, f"plain_clean: {clean and clean['verdict']}")
+    if runtime:
+        env = dict(env, LD_PRELOAD=f"{lib} {runtime}",
+                   ASAN_OPTIONS=QUIET["ASAN_OPTIONS"] + ":verify_asan_link_order=0")
+        proc, doc = ctx.run(exe, env)
+        if proc.returncode != 2 or "preload the runtime first" not in proc.stdout + proc.stderr:
+            ctx.fail(what, f"preloaded ahead of ASan: exit {proc.returncode}, "
+                           f"{proc.stderr[-800:]}")
+    ctx.ok(before, what)
+
+
 def blind_cases(ctx, clang):
     src = os.path.join(ctx.tests, "sanitizers", "san_leak.c")
     if clang:
@@ -224,6 +267,7 @@ def main():
             cxx_under_asan(ctx, compiler)
         for compiler in compilers:
             patterns_under_asan(ctx, compiler)
+            unmodified_under_asan(ctx, compiler)
         blind_cases(ctx, clang)
     for s in ctx.skipped:
         print("SKIP", s)

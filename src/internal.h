@@ -12,9 +12,10 @@
 #include "leakcheck/core.h"
 
 /* Transitional: the public constants were renamed from LC_* to LEAKCHECK_*
- * (LC_[A-Z]* is <locale.h>'s namespace: LC_ALL collided). These internal
- * spellings keep code written on other branches before the rename compiling
- * after a merge; LC_ALL itself is gone. Delete once no src/ file uses them. */
+ * (LC_[A-Z]* is <locale.h>'s namespace: LC_ALL collided). src/ uses the new
+ * names; these internal spellings only keep code written on branches still
+ * open at the rename compiling after their merge (LC_ALL itself is gone).
+ * Delete them once those branches are in. */
 #define LC_OK LEAKCHECK_OK
 #define LC_EBUSY LEAKCHECK_EBUSY
 #define LC_ENOSCOPE LEAKCHECK_ENOSCOPE

@@ -101,7 +101,7 @@ struct lc_rec_info {
     uint32_t stack;
     uint32_t iteration;
     uint32_t thread; /* slot index */
-    int cls;         /* LC_ATTRIBUTED / LC_BACKGROUND */
+    int cls;         /* LEAKCHECK_ATTRIBUTED / LEAKCHECK_BACKGROUND */
     int inner;       /* allocated inside a scope nested in the process scope */
 };
 /* The top bit of a record's stack id marks a block allocated inside a scope

@@ -45,7 +45,7 @@ struct lc_reach_stats {
 };
 
 /* Sorts blocks by ptr and sets each kind. Blocks must not overlap. o and st may be NULL.
- * Returns 0, or LC_ENOMEM (tracker memory could not be mapped). Serialized: a second caller
+ * Returns 0, or LEAKCHECK_ENOMEM (tracker memory could not be mapped). Serialized: a second caller
  * waits for the first. Never allocates through the heap; safe at exit() with other threads
  * still running (they are stopped for the scan and released before it returns). */
 int lc__reach_classify(struct lc_reach_block *blocks, size_t n, const struct lc_reach_opts *o,

@@ -30,6 +30,7 @@
 #include "reach.h"
 #include "report.h"
 #include "run.h"
+#include "sanitizer.h"
 #include "symtab.h"
 
 static int run_active;
@@ -94,6 +95,11 @@ void lc__run_start(void) {
     lc__guard_leave();
     if (!o->run_dir || !*o->run_dir)
         return; /* nowhere to write: the tool reports "no report" */
+    const char *unobserved = lc__malloc_unobserved();
+    if (unobserved) { /* no record, so no CLEAN verdict: the tool says none arrived */
+        fprintf(stderr, "%s\n", unobserved);
+        return;
+    }
     if (lc__scope_begin_process() != 0)
         return; /* no tracker memory: no record, and the tool says so */
     run_active = 1;
@@ -287,7 +293,7 @@ static void put_header(struct lc_buf *out) {
     lc__buf_puts(out, "\nexe ");
     lc__handoff_escape(out, exe);
     lc_counters c;
-    lc__counters_sum(&c, LC_ALL, __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE));
+    lc__counters_sum(&c, LEAKCHECK_ALL, __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE));
     lc__buf_printf(out, "\ncounters %llu %llu %llu %llu %llu %llu %llu\n",
                    (unsigned long long)c.allocs, (unsigned long long)c.frees,
                    (unsigned long long)c.bytes_allocated, (unsigned long long)c.bytes_freed,

@@ -23,7 +23,7 @@ struct rr_stack {
 };
 struct rr_site {
     uint32_t stack;
-    int kind, cls; /* enum lc_reach_kind; LC_ATTRIBUTED / LC_BACKGROUND */
+    int kind, cls; /* enum lc_reach_kind; LEAKCHECK_ATTRIBUTED / LEAKCHECK_BACKGROUND */
     uint64_t blocks, bytes;
 };
 struct rr_fd {

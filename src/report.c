@@ -1,8 +1,9 @@
 /* report.c: shared report helpers: frame printing, report path placeholders
- * and atomic writes (temp file in the target's directory, then rename, so a
- * reader or a crash never sees half a report). Report time only. */
+ * and atomic writes (safe_write.c: temp file in the target's directory, then
+ * rename, so a reader or a crash never sees half a report). Report time only. */
 
 #include "report.h"
+#include "safe_write.h"
 
 #include <dlfcn.h>
 
@@ -72,31 +73,11 @@ void lc__expand_path(const char *in, char *out, size_t len) {
 }
 
 int lc__write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen) {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "leakcheck: cannot write report '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            snprintf(err, errlen, "leakcheck: cannot write report '%s': %s", path,
-                     w < 0 ? strerror(errno) : "short write");
-            close(fd);
-            unlink(tmp);
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "leakcheck: cannot write report '%s': %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    char why[4600];
+    if (lc__safe_write(path, data, len, 0, why, sizeof why) == 0)
+        return 0;
+    /* "leakcheck: cannot write 'P': R" -> "leakcheck: cannot write report 'P': R" */
+    const char *tail = strchr(why, '\'');
+    snprintf(err, errlen, "leakcheck: cannot write report %s", tail ? tail : why);
+    return -1;
 }

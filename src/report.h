@@ -44,8 +44,9 @@ void lc__print_frames(FILE *out, const lc_frame *frames, int n, int max, const c
 
 /* Expands %p (pid) and %e (executable name) in a report path. */
 void lc__expand_path(const char *in, char *out, size_t len);
-/* Writes data to path atomically: a temp file in the same directory, then
- * rename. Returns 0, or -1 with a one-line reason in err. */
+/* Writes data to path atomically with lc__safe_write (safe_write.h): a
+ * private temp file in the same directory, then rename; devices and FIFOs in
+ * place. Returns 0, or -1 with a one-line reason in err. */
 int lc__write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
 

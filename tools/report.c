@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "../src/junit.h"
+#include "../src/safe_write.h"
 #include "../src/xml.h"
 #include "tool.h"
 
@@ -643,35 +645,12 @@ static void totals(FILE *out, const struct loaded *ls, size_t n, enum format fmt
 /* ---- the merged JUnit file ---- */
 
 int lc_tool_write_atomic(const char *path, const char *data, size_t len, const char *cmd) {
-    char *tmp;
-    if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-        return -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int saved = errno;
-    if (fd >= 0) {
-        size_t off = 0;
-        while (off < len) {
-            ssize_t w = write(fd, data + off, len - off);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break;
-            off += (size_t)w;
-        }
-        saved = off == len ? 0 : (errno ? errno : EIO);
-        if (close(fd) != 0 && !saved)
-            saved = errno;
-        if (!saved && rename(tmp, path) != 0)
-            saved = errno;
-        if (saved)
-            unlink(tmp);
-    }
-    free(tmp);
-    if (fd < 0 || saved) {
-        fprintf(stderr, "leakcheck: %s: cannot write '%s': %s\n", cmd, path, strerror(saved));
-        return -1;
-    }
-    return 0;
+    char err[PATH_MAX + 256];
+    if (lc__safe_write(path, data, len, 0, err, sizeof err) == 0)
+        return 0;
+    /* "leakcheck: cannot write 'P': why" -> "leakcheck: CMD: cannot write ..." */
+    fprintf(stderr, "leakcheck: %s: %s\n", cmd, err + strlen("leakcheck: "));
+    return -1;
 }
 
 static int write_junit(const char *path, const struct loaded *ls, size_t n) {

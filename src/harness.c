@@ -112,12 +112,12 @@ static void write_reports(void) {
     if (getpid() != lc__st.owner_pid)
         return;
     lc__guard_enter();
-    if (o->json && *o->json && lc__report_write_json(&run, o->json, err, sizeof err)) {
+    if (o->json && *o->json && lc__report_stream_json(&run, o->json, err, sizeof err)) {
         static int warned;
         if (!warned++)
             fprintf(stderr, "%s\n", err);
     }
-    if (o->junit && *o->junit && lc__report_write_junit(&run, o->junit, err, sizeof err)) {
+    if (o->junit && *o->junit && lc__report_stream_junit(&run, o->junit, err, sizeof err)) {
         static int warned;
         if (!warned++)
             fprintf(stderr, "%s\n", err);
@@ -291,6 +291,7 @@ __attribute__((destructor)) static void harness_fini(void) {
         return;
     finish_pending();
     if (run.ntests || run.nbenchmarks) {
+        lc__report_stream_finish(); /* devices and FIFOs get the document now */
         write_reports();
         print_summary();
         lc__bench_summary();

@@ -77,6 +77,21 @@ int lc__report_write_json(const struct lc_run *run, const char *path, char *err,
                           size_t errlen);
 int lc__report_write_junit(const struct lc_run *run, const char *path, char *err,
                            size_t errlen);
+/* One element of the run's "tests" / "benchmarks" arrays (same rules). */
+json_t *lc__json_test(const struct lc_run *run, const struct lc_test_result *t);
+json_t *lc__json_bench(const struct lc_run *run, const struct lc_bench_result *b);
+/* The run's reports kept up to date while it runs (report_stream.c): each
+ * call costs O(the results added since the last call). The file is installed
+ * once with lc__safe_install, then updated in place; a device or FIFO gets the
+ * whole document once, at the call after lc__report_stream_finish. Return 0,
+ * or -1 with a one-line reason in err (the file then holds its last complete
+ * version). */
+int lc__report_stream_json(const struct lc_run *run, const char *path, char *err,
+                           size_t errlen);
+int lc__report_stream_junit(const struct lc_run *run, const char *path, char *err,
+                            size_t errlen);
+/* The next stream calls are the run's last (the process is exiting). */
+void lc__report_stream_finish(void);
 /* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (the reports' timestamp). */
 void lc__report_timestamp(char *out, size_t len);
 

@@ -310,3 +310,13 @@ int lc__report_write_json(const struct lc_run *run, const char *path, char *err,
     lc__guard_leave();
     return rc;
 }
+
+/* One test's / benchmark's object, for report_stream.c (between
+ * lc__json_enter and lc__json_leave; the caller owns the result). */
+json_t *lc__json_test(const struct lc_run *run, const struct lc_test_result *t) {
+    return test_json(run, t);
+}
+
+json_t *lc__json_bench(const struct lc_run *run, const struct lc_bench_result *b) {
+    return bench_json(run, b);
+}

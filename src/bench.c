@@ -547,6 +547,16 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
     bcur.pending = 1;
     bcur.index = idx;
     lc__harness_write_reports(); /* if the process dies now, the report names it */
+    char why[1024];
+    if (lc__failsafe_begin(1, why, sizeof why - 1)) { /* never a count unobserved */
+        bcur.pending = 0;
+        res->message = lc__intern(why);
+        bench_console(res);
+        lc__harness_write_reports();
+        lc__guard_leave();
+        lc__cmocka_fail(file, (int)line, strcat(why, "\n"));
+        return;
+    }
     lc__guard_leave();
 
     uint64_t n = opts && opts->n > 0 ? (uint64_t)opts->n : (uint64_t)o->bench_n;

@@ -183,6 +183,17 @@ static void print_summary(void) {
     fflush(out);
 }
 
+/* A test or benchmark the tracker cannot observe (failsafe.c): an error
+ * with one line saying why, never CLEAN. */
+void lc__harness_refuse(struct lc_test_result *res, const char *why) {
+    cur.pending = 0;
+    res->verdict = LC_VERDICT_FAILED;
+    res->failure_type = "tracker";
+    res->message = lc__intern(why);
+    console_line(res);
+    write_reports();
+}
+
 /* ---- an unfinished test (its body longjmped out) ---- */
 
 static void restore_signals(void) {
@@ -798,6 +809,13 @@ void lc_test_run(const char *name, const char *file, unsigned line,
     c.checks = opts && opts->checks ? opts->checks : o->checks;
     c.tolerance = opts && opts->tolerance ? (opts->tolerance == LEAKCHECK_NONE ? 0 : opts->tolerance)
                                           : o->tolerance;
+    if (lc__failsafe_begin(c.checks, err, sizeof err - 1)) { /* never CLEAN unobserved */
+        lc__xfree(rules.r);
+        lc__harness_refuse(res, err);
+        lc__guard_leave();
+        lc__cmocka_fail(file, (int)line, strcat(err, "\n"));
+        return;
+    }
     lc__guard_leave();
 
     struct sigaction sa;
@@ -1246,6 +1264,11 @@ void lc_test_run(const char *name, const char *file, unsigned line,
     }
     lc__xfree(c.threads);
     lc__xfree(c.fds);
+    if (lc__failsafe_end(err, sizeof err)) { /* allocations went unrecorded */
+        res->verdict = LC_VERDICT_FAILED;
+        res->failure_type = "tracker";
+        res->message = lc__intern(err);
+    }
     cur.pending = 0;
     console_line(res);
     write_reports();

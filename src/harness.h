@@ -12,6 +12,9 @@
 struct lc_run *lc__harness_run(void);
 /* The cmocka group in progress (NULL outside cmocka_run_group_tests). */
 const char *lc__harness_group(void);
+/* Settles res as an error the tracker could not observe (why: one line),
+ * prints it and writes the reports; the caller fails the cmocka test. */
+void lc__harness_refuse(struct lc_test_result *res, const char *why);
 /* Rewrites the JSON and JUnit reports (when configured), atomically. */
 void lc__harness_write_reports(void);
 /* The stream for leakcheck's console lines and the prefix each line takes:

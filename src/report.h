@@ -50,6 +50,20 @@ void lc__expand_path(const char *in, char *out, size_t len);
 int lc__write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
 
+/* ---- the allocator of report building (report_alloc.c) ---- */
+/* glibc's allocator, counted: a failure sets a flag that the writers check
+ * before a document replaces the previous one. */
+void *lc__report_malloc(size_t n);
+void *lc__report_realloc(void *p, size_t n);
+void lc__report_free(void *p);
+/* Clears the flag; 1 when an allocation failed since. */
+void lc__report_alloc_begin(void);
+int lc__report_alloc_failed(void);
+/* Test hook: the nth report allocation from now fails (0: none); the count
+ * of report allocations so far. */
+void lc__report_fault_at(unsigned long n);
+unsigned long lc__report_alloc_count(void);
+
 /* ---- JSON (jansson) ---- */
 #include <jansson.h>
 #define LC_JSON_SCHEMA_NAME "leakcheck-report"

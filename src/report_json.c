@@ -19,7 +19,8 @@ static json_free_t saved_free;
 
 void lc__json_enter(void) {
     json_get_alloc_funcs(&saved_malloc, &saved_free);
-    json_set_alloc_funcs(lc__xmalloc, lc__xfree);
+    json_set_alloc_funcs(lc__report_malloc, lc__report_free);
+    lc__report_alloc_begin(); /* a failure from now on means an incomplete document */
 }
 
 void lc__json_leave(void) { json_set_alloc_funcs(saved_malloc, saved_free); }
@@ -32,7 +33,7 @@ static json_t *str_or_null(const char *s) {
     if (lc__utf8_valid(s))
         return json_string(s);
     struct lc_buf b;
-    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    lc__buf_init(&b, lc__report_realloc, lc__report_free);
     lc__buf_put_utf8(&b, s);
     json_t *j = b.failed ? NULL : json_string(b.data);
     lc__buf_free(&b);
@@ -299,8 +300,10 @@ int lc__report_write_json(const struct lc_run *run, const char *path, char *err,
     lc__json_enter();
     json_t *doc = lc__json_run(run);
     int rc;
-    if (!doc) {
-        snprintf(err, errlen, "leakcheck: cannot write report '%s': out of memory", full);
+    if (!doc || lc__report_alloc_failed()) { /* jansson drops what it cannot allocate */
+        snprintf(err, errlen, "leakcheck: cannot write report '%s': out of memory while "
+                 "building it (the previous version is kept)", full);
+        json_decref(doc);
         rc = -1;
     } else {
         rc = lc__json_write(doc, full, err, errlen);

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "junit.h"
@@ -40,6 +41,8 @@ struct stream {
     off_t commit;      /* end of the committed part */
     off_t size;        /* the file's length */
     off_t reserved;    /* disk room reserved up to here (fallocate) */
+    dev_t dev;         /* the installed file, to tell it from whatever a test */
+    ino_t ino;         /* opened after closing our descriptor */
     size_t tests_done, benches_done; /* results in the committed part */
     /* JSON: the committed benchmarks, which follow the tests array */
     struct lc_buf benches;
@@ -58,7 +61,7 @@ static int finishing;
 
 void lc__report_stream_finish(void) { finishing = 1; }
 
-static void buf(struct lc_buf *b) { lc__buf_init(b, lc__xrealloc, lc__xfree); }
+static void buf(struct lc_buf *b) { lc__buf_init(b, lc__report_realloc, lc__report_free); }
 
 static void stream_reset(struct stream *s) {
     if (s->fd >= 0)
@@ -99,7 +102,7 @@ static int element_text(struct lc_buf *b, json_t *j) {
         return -1;
     put_indented(b, text, "    ");
     lc__xfree(text);
-    return b->failed ? -1 : 0;
+    return b->failed || lc__report_alloc_failed() ? -1 : 0;
 }
 
 /* The last rendered text of the tail's test or benchmark and the bytes of its
@@ -172,7 +175,8 @@ static int json_prologue(const struct lc_run *run, struct lc_buf *b) {
 }
 
 /* Writes out (the committed part's new bytes and the tail) at base, padding
- * over the rest of the old file with spaces, then the patches. The file only
+ * over the rest of the old file with spaces, then the patches. Returns 0, -1
+ * (the file may be torn) or -2 (nothing written: no room). The file only
  * shrinks to size at the end of the run (or when the padding would pass a
  * page), so the disk room reserved ahead in RESERVE steps stays reserved. */
 #define RESERVE ((off_t)1 << 18)
@@ -186,8 +190,15 @@ static int stream_store(struct stream *s, const struct lc_buf *out, off_t base,
             s->reserved = want;
         else if (errno == EOPNOTSUPP || errno == ENOSYS)
             s->reserved = (off_t)1 << 62; /* cannot reserve: write and see */
+        else if (fallocate(s->fd, FALLOC_FL_KEEP_SIZE, s->size, end - s->size) == 0)
+            s->reserved = end; /* a small disk: only what this write needs */
         else
-            e = errno; /* no room: nothing overwritten yet */
+            e = errno;
+        if (e) { /* no room: nothing overwritten, the file is still complete */
+            snprintf(err, errlen, "leakcheck: cannot write report '%s': %s", s->path,
+                     strerror(e));
+            return -2;
+        }
     }
     struct lc_buf w;
     buf(&w);
@@ -257,7 +268,8 @@ static int stream_open(const struct lc_run *run, int fmt, const char *path, stru
     return s->kind == LC_SINK_FILE;
 }
 
-/* Installs a fresh file holding out (the whole document). */
+/* Installs a fresh file holding out (the whole document). Its descriptor
+ * moves above 100, out of the way of tests that close and reuse low numbers. */
 static int stream_install(struct stream *s, const struct lc_buf *out, char *err,
                           size_t errlen) {
     char why[4600];
@@ -270,9 +282,34 @@ static int stream_install(struct stream *s, const struct lc_buf *out, char *err,
         s->kind = 0; /* decide again next time (it may have become a device) */
         return -1;
     }
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+    if (high >= 0) {
+        close(fd);
+        fd = high;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        s->kind = 0;
+        snprintf(err, errlen, "leakcheck: cannot write report '%s': %s", s->path,
+                 strerror(errno));
+        return -1;
+    }
     s->fd = fd;
+    s->dev = st.st_dev;
+    s->ino = st.st_ino;
     s->size = (off_t)out->len;
+    s->reserved = 0;
     return 0;
+}
+
+/* A test may have closed our descriptor (and opened something else under its
+ * number): then it is not ours to write or close, and a fresh file is
+ * installed instead. */
+static void stream_check_fd(struct stream *s) {
+    struct stat st;
+    if (s->fd >= 0 && (fstat(s->fd, &st) != 0 || st.st_dev != s->dev || st.st_ino != s->ino))
+        s->fd = -1;
 }
 
 /* ---- JSON ---- */
@@ -302,10 +339,10 @@ static int json_update(const struct lc_run *run, struct stream *s, char *err, si
         bad = put_element(&out, run, 1, run->nbenchmarks - 1, 1);
     lc__buf_puts(&out, run->nbenchmarks ? "\n  ]\n}\n" : "]\n}\n");
     int rc;
-    if (bad || out.failed || benches.failed) {
-        snprintf(err, errlen, "leakcheck: cannot write report '%s': out of memory (kept the "
-                 "last complete version)", s->path);
-        rc = -1;
+    if (bad || out.failed || benches.failed || lc__report_alloc_failed()) {
+        snprintf(err, errlen, "leakcheck: cannot write report '%s': out of memory while "
+                 "building it (the previous version is kept)", s->path);
+        rc = -2; /* nothing written */
     } else {
         rc = fresh ? stream_install(s, &out, err, errlen)
                    : stream_store(s, &out, commit, NULL, 0, err, errlen);
@@ -319,13 +356,13 @@ static int json_update(const struct lc_run *run, struct stream *s, char *err, si
     } else {
         lc__buf_free(&benches);
         json_cache[0].valid = json_cache[1].valid = 0;
-        if (!fresh && s->fd >= 0) { /* the file may be torn: install a fresh one next */
+        if (!fresh && s->fd >= 0 && rc == -1) { /* maybe torn: install a fresh one next */
             close(s->fd);
             s->fd = -1;
         }
     }
     lc__buf_free(&out);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 int lc__report_stream_json(const struct lc_run *run, const char *path, char *err,
@@ -334,6 +371,7 @@ int lc__report_stream_json(const struct lc_run *run, const char *path, char *err
     int rc;
     lc__guard_enter();
     if (stream_open(run, 0, path, s, err, errlen, &rc)) {
+        stream_check_fd(s);
         lc__json_enter();
         rc = json_update(run, s, err, errlen);
         lc__json_leave();
@@ -414,6 +452,7 @@ static int patch_at(struct lc_buf *out, off_t base, off_t at, const struct lc_bu
 
 static int junit_update(const struct lc_run *run, struct stream *s, char *err, size_t errlen) {
     int fresh = s->fd < 0;
+    lc__report_alloc_begin();
     struct stream n = *s; /* the state after this update, kept only on success */
     struct lc_buf out, head;
     struct patch p[3];
@@ -457,6 +496,7 @@ static int junit_update(const struct lc_run *run, struct stream *s, char *err, s
                 }
                 memset(&n.suite, 0, sizeof n.suite);
                 n.suite_group = lc__intern(g);
+                bad |= !n.suite_group;
                 n.suite_at = base + (off_t)out.len;
                 suite_head(&head, run, &n, &n.suite);
                 n.suite_room = head.len + HEAD_ROOM;
@@ -506,10 +546,12 @@ static int junit_update(const struct lc_run *run, struct stream *s, char *err, s
     bad |= patch_at(&out, base, n.root_at, &head, n.root_room, p, &np);
     lc__buf_free(&head);
     int rc;
-    if (bad || out.failed) {
-        snprintf(err, errlen, "leakcheck: cannot write report '%s': %s (kept the last complete "
-                 "version)", s->path, out.failed ? "out of memory" : "counts outgrew their room");
-        rc = -1;
+    if (bad || out.failed || lc__report_alloc_failed()) {
+        snprintf(err, errlen, "leakcheck: cannot write report '%s': %s (the previous version "
+                 "is kept)", s->path, out.failed || lc__report_alloc_failed()
+                                          ? "out of memory while building it"
+                                          : "counts outgrew their room");
+        rc = -2; /* nothing written */
     } else {
         rc = fresh ? stream_install(&n, &out, err, errlen)
                    : stream_store(&n, &out, base, p, np, err, errlen);
@@ -519,13 +561,13 @@ static int junit_update(const struct lc_run *run, struct stream *s, char *err, s
     lc__buf_free(&out);
     if (rc == 0) {
         *s = n;
-    } else if (!fresh) { /* the file may be torn: install a fresh one next */
+    } else if (!fresh && rc == -1) { /* maybe torn: install a fresh one next */
         close(s->fd);
         s->fd = -1;
-    } else {
+    } else if (fresh) {
         s->kind = n.kind;
     }
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 int lc__report_stream_junit(const struct lc_run *run, const char *path, char *err,
@@ -533,8 +575,10 @@ int lc__report_stream_junit(const struct lc_run *run, const char *path, char *er
     struct stream *s = &streams[1];
     int rc;
     lc__guard_enter();
-    if (stream_open(run, 1, path, s, err, errlen, &rc))
+    if (stream_open(run, 1, path, s, err, errlen, &rc)) {
+        stream_check_fd(s);
         rc = junit_update(run, s, err, errlen);
+    }
     lc__guard_leave();
     return rc;
 }

@@ -126,6 +126,8 @@ static int load_frames(struct ctx *c, json_t *arr, const char *where, lc_frame *
     if (!arr || !json_array_size(arr))
         return 0;
     size_t count = json_array_size(arr);
+    if (count > INT_MAX / 4)
+        return fail(c, "%s has too many frames", where);
     lc_frame *f = xcalloc(count, sizeof *f);
     *out = f;
     for (size_t i = 0; i < count; i++) {
@@ -156,6 +158,8 @@ static int load_growth(struct ctx *c, json_t *o, const char *key, const char *wh
         return -1;
     if (!arr)
         return 0;
+    if (json_array_size(arr) > UINT_MAX / 2)
+        return fail(c, "%s.%s has too many entries", where, key);
     *out = xcalloc(json_array_size(arr), sizeof **out);
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *v = json_array_get(arr, i);
@@ -180,11 +184,16 @@ static int load_finding(struct ctx *c, json_t *o, const char *where, struct lc_f
         return fail(c, "%s.kind '%s' is not one of memory, thread, fd", where,
                     kind ? kind : "(missing)");
     char w[256];
+    unsigned nbytes = 0;
     if (get_str(c, o, "summary", where, &f->summary) ||
         load_growth(c, o, "growth", where, &f->growth_blocks, &f->ngrowth) ||
-        load_growth(c, o, "growth_bytes", where, &f->growth_bytes, NULL) ||
+        load_growth(c, o, "growth_bytes", where, &f->growth_bytes, &nbytes) ||
         get_uint(c, o, "blocks", where, &f->blocks) || get_uint(c, o, "bytes", where, &f->bytes))
         return -1;
+    /* the readers index both arrays by one count */
+    if (f->growth_bytes && nbytes != f->ngrowth)
+        return fail(c, "%s.growth_bytes has %u entr%s, growth has %u", where, nbytes,
+                    nbytes == 1 ? "y" : "ies", f->ngrowth);
     json_t *arr;
     snprintf(w, sizeof w, "%.200s.stack", where);
     if (get_array(c, o, "stack", where, &arr) || load_frames(c, arr, w, &f->stack, &f->nstack))

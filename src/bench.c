@@ -124,7 +124,11 @@ static int bl_active(void) {
 static void bl_write(void) {
     char *text = lc__bl_dump(bl.doc);
     char err[4600];
-    if (!text || lc__write_atomic(bl.path, text, strlen(text), err, sizeof err)) {
+    if (lc__bl_readable(text, err, sizeof err)) {
+        if (!bl.write_failed++)
+            fprintf(stderr, "leakcheck: cannot write baseline '%s': it would not read back: %s\n",
+                    bl.path, err);
+    } else if (lc__write_atomic(bl.path, text, strlen(text), err, sizeof err)) {
         if (!bl.write_failed++) {
             const char *why = text ? strrchr(err, ':') : NULL;
             fprintf(stderr, "leakcheck: cannot write baseline '%s': %s\n", bl.path,
@@ -415,8 +419,10 @@ static void bench_console(const struct lc_bench_result *b) {
     lc__bl_num(b->allocs_per_op, a, sizeof a);
     lc__bl_num(b->frees_per_op, f, sizeof f);
     lc__bl_num(b->bytes_per_op, y, sizeof y);
-    fprintf(out, "%s%s[%s]%s %s: ", prefix, color ? (b->failed ? "\033[31m" : "\033[32m") : "",
-            b->failed ? " FAILED " : "  BENCH ", color ? "\033[0m" : "", b->name);
+    fprintf(out, "%s%s[%s]%s ", prefix, color ? (b->failed ? "\033[31m" : "\033[32m") : "",
+            b->failed ? " FAILED " : "  BENCH ", color ? "\033[0m" : "");
+    lc__console_put(out, b->name);
+    fputs(": ", out);
     if (b->n)
         fprintf(out,
                 "%llu ops  %.1f ns/op  %s B/op  %s allocs/op  %s frees/op  peak %llu B  net "

@@ -162,8 +162,12 @@ static void console_line(const struct lc_test_result *r) {
     FILE *out = lc__console(&prefix);
     int color = lc__use_color() && !*prefix && out == stdout;
     const char *tag = r->verdict >= 0 && r->verdict <= LC_VERDICT_SKIPPED ? tags[r->verdict] : "  ???   ";
-    fprintf(out, "%s%s[%s]%s %s: %s\n", prefix, color ? colors[r->verdict] : "", tag,
-            color ? "\033[0m" : "", r->name, r->message ? r->message : "");
+    fprintf(out, "%s%s[%s]%s ", prefix, color ? colors[r->verdict] : "", tag,
+            color ? "\033[0m" : "");
+    lc__console_put(out, r->name); /* names and messages may hold any bytes */
+    fputs(": ", out);
+    lc__console_put(out, r->message);
+    fputc('\n', out);
     /* the details of a failure follow in cmocka's own failure message */
     fflush(out);
 }
@@ -1277,8 +1281,9 @@ void lc_test_run(const char *name, const char *file, unsigned line,
     if (res->verdict != LC_VERDICT_CLEAN) {
         struct lc_buf msg;
         lc__buf_init(&msg, lc__xrealloc, lc__xfree);
-        lc__buf_printf(&msg, "leakcheck: %s: %s\n%s", res->name, res->message,
-                       res->details ? res->details : "");
+        lc__buf_puts(&msg, "leakcheck: ");
+        lc__buf_put_console(&msg, res->name);
+        lc__buf_printf(&msg, ": %s\n%s", res->message, res->details ? res->details : "");
         lc__cmocka_fail(file, (int)line, msg.data ? msg.data : "leakcheck: leak\n");
     }
 }

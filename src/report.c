@@ -48,6 +48,25 @@ void lc__print_frames(FILE *out, const lc_frame *f, int n, int max, const char *
         fprintf(out, "%s... %d more frames\n", indent, n - max);
 }
 
+/* The executable's name as one path component: '/' and control characters
+ * become '_', and a name of dots only ("..", "." from a crafted argv[0]) is
+ * all '_', so %e can never climb out of the directory the path names. */
+static void safe_name(char *out, size_t len, const char *name) {
+    size_t n = 0;
+    int dots = 1;
+    for (const char *p = name ? name : ""; *p && n + 1 < len; p++) {
+        unsigned char c = (unsigned char)*p;
+        out[n++] = c == '/' || c < 0x20 || c == 0x7f ? '_' : (char)c;
+        dots &= c == '.';
+    }
+    out[n] = 0;
+    if (dots)
+        for (size_t i = 0; i < n; i++)
+            out[i] = '_';
+    if (!n && len > 1)
+        snprintf(out, len, "_");
+}
+
 void lc__expand_path(const char *in, char *out, size_t len) {
     size_t o = 0;
     for (const char *p = in; *p && o + 1 < len; p++) {
@@ -56,7 +75,7 @@ void lc__expand_path(const char *in, char *out, size_t len) {
             if (p[1] == 'p')
                 snprintf(tmp, sizeof tmp, "%d", (int)getpid());
             else if (p[1] == 'e')
-                snprintf(tmp, sizeof tmp, "%s", program_invocation_short_name);
+                safe_name(tmp, sizeof tmp, program_invocation_short_name);
             else
                 snprintf(tmp, sizeof tmp, "%%");
             size_t t = strlen(tmp);

@@ -42,6 +42,11 @@ struct lc_report_site {
 const char *lc__frame_where(const lc_frame *f, char *buf, size_t len);
 void lc__print_frames(FILE *out, const lc_frame *frames, int n, int max, const char *indent);
 
+/* console_text.c: prints s with control characters as \xNN (NULL: nothing). */
+void lc__console_put(FILE *out, const char *s);
+struct lc_buf;
+void lc__buf_put_console(struct lc_buf *b, const char *s); /* the same into a buffer */
+
 /* Expands %p (pid) and %e (executable name) in a report path. */
 void lc__expand_path(const char *in, char *out, size_t len);
 /* Writes data to path atomically with lc__safe_write (safe_write.h): a

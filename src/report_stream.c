@@ -117,18 +117,44 @@ struct cached {
                           : sizeof(struct lc_bench_result)];
     struct lc_buf text;
 };
-static struct cached json_cache[2]; /* 0: the last test, 1: the last benchmark */
+static struct cached json_cache[2];  /* 0: the last test, 1: the last benchmark */
+static struct cached junit_cache[2]; /* the same for the JUnit report */
+
+static const void *result_of(const struct lc_run *run, int kind, size_t i, size_t *size) {
+    *size = kind == 0 ? sizeof run->tests[i] : sizeof run->benchmarks[i];
+    return kind == 0 ? (const void *)&run->tests[i] : (const void *)&run->benchmarks[i];
+}
+
+/* The cached text of result i when the result is unchanged since, or NULL. */
+static const struct lc_buf *cache_get(struct cached *c, const struct lc_run *run, int kind,
+                                      size_t i) {
+    size_t size;
+    const void *res = result_of(run, kind, i, &size);
+    return c->valid && c->index == i && memcmp(c->key, res, size) == 0 ? &c->text : NULL;
+}
+
+/* Keeps text (taken over) as the rendering of result i as it is now. */
+static void cache_put(struct cached *c, const struct lc_run *run, int kind, size_t i,
+                      struct lc_buf *text) {
+    size_t size;
+    const void *res = result_of(run, kind, i, &size);
+    lc__buf_free(&c->text);
+    c->text = *text;
+    c->index = i;
+    memcpy(c->key, res, size);
+    c->valid = 1;
+    buf(text);
+}
 
 /* Appends element i of the tests (kind 0) or benchmarks (kind 1) after a
  * comma unless it is the first; tail: remember its text for the commit. */
 static int put_element(struct lc_buf *b, const struct lc_run *run, int kind, size_t i,
                        int tail) {
-    const void *res = kind == 0 ? (const void *)&run->tests[i] : (const void *)&run->benchmarks[i];
-    size_t size = kind == 0 ? sizeof run->tests[i] : sizeof run->benchmarks[i];
     struct cached *c = &json_cache[kind];
     lc__buf_puts(b, i == 0 ? "\n    " : ",\n    ");
-    if (!tail && c->valid && c->index == i && memcmp(c->key, res, size) == 0) {
-        lc__buf_putn(b, c->text.data, c->text.len);
+    const struct lc_buf *hit = tail ? NULL : cache_get(c, run, kind, i);
+    if (hit) {
+        lc__buf_putn(b, hit->data, hit->len);
         return 0;
     }
     struct lc_buf el;
@@ -136,17 +162,11 @@ static int put_element(struct lc_buf *b, const struct lc_run *run, int kind, siz
     int rc = element_text(&el, kind == 0 ? lc__json_test(run, &run->tests[i])
                                          : lc__json_bench(run, &run->benchmarks[i]));
     lc__buf_putn(b, el.data, el.len);
-    if (tail && rc == 0) {
-        lc__buf_free(&c->text);
-        c->text = el;
-        c->index = i;
-        memcpy(c->key, res, size);
-        c->valid = 1;
-    } else {
-        lc__buf_free(&el);
-        if (tail)
-            c->valid = 0;
-    }
+    if (tail && rc == 0)
+        cache_put(c, run, kind, i, &el);
+    else if (tail)
+        c->valid = 0;
+    lc__buf_free(&el);
     return rc;
 }
 
@@ -213,8 +233,26 @@ static int stream_store(struct stream *s, const struct lc_buf *out, off_t base,
         e = w.failed ? ENOMEM : lc__pwrite_all(s->fd, w.data, w.len, base);
     }
     lc__buf_free(&w);
-    for (int i = 0; !e && i < np; i++)
+    for (int i = 1; i < np; i++) /* by offset (at most three) */
+        for (int k = i; k > 0 && p[k - 1].at > p[k].at; k--) {
+            struct patch t = p[k];
+            p[k] = p[k - 1];
+            p[k - 1] = t;
+        }
+    for (int i = 0; !e && i < np; i++) {
+        /* the root and the suite start tags usually touch: one write for both */
+        if (i + 1 < np && p[i].at + (off_t)p[i].text.len == p[i + 1].at) {
+            struct lc_buf both;
+            buf(&both);
+            lc__buf_putn(&both, p[i].text.data, p[i].text.len);
+            lc__buf_putn(&both, p[i + 1].text.data, p[i + 1].text.len);
+            e = both.failed ? ENOMEM : lc__pwrite_all(s->fd, both.data, both.len, p[i].at);
+            lc__buf_free(&both);
+            i++;
+            continue;
+        }
         e = lc__pwrite_all(s->fd, p[i].text.data, p[i].text.len, p[i].at);
+    }
     if (!e && shrink && end < size) {
         if (ftruncate(s->fd, end) != 0)
             e = errno;
@@ -405,10 +443,11 @@ static void suite_head(struct lc_buf *b, const struct lc_run *run, const struct 
     lc__junit_suite_head(b, run, c, s->stamp, s->host);
 }
 
-/* One result in JUnit order: a test (i < ntests) or a benchmark. */
+/* One result in JUnit order: a test or a benchmark, and its index. */
 struct item {
     const struct lc_test_result *t;
     const struct lc_bench_result *bm;
+    size_t index;
 };
 
 static const char *item_group(const struct lc_run *run, struct item it) {
@@ -422,11 +461,30 @@ static void item_count(struct lc_junit_counts *c, struct item it) {
         lc__junit_count_bench(c, it.bm);
 }
 
-static void item_render(struct lc_buf *b, const struct lc_run *run, struct item it) {
+/* Appends the item's <testcase>; a committed one reuses the text its last
+ * rendering as the tail left when the result has not changed since. */
+static void item_render(struct lc_buf *b, const struct lc_run *run, struct item it, int tail) {
+    int kind = it.t ? 0 : 1;
+    struct cached *c = &junit_cache[kind];
+    const struct lc_buf *hit = tail ? NULL : cache_get(c, run, kind, it.index);
+    if (hit) {
+        lc__buf_putn(b, hit->data, hit->len);
+        return;
+    }
+    struct lc_buf el;
+    buf(&el);
     if (it.t)
-        lc__junit_render_test(b, run, it.t);
+        lc__junit_render_test(&el, run, it.t);
     else
-        lc__junit_render_bench(b, run, it.bm);
+        lc__junit_render_bench(&el, run, it.bm);
+    lc__buf_putn(b, el.data, el.len);
+    if (el.failed)
+        b->failed = 1;
+    if (tail && !el.failed)
+        cache_put(c, run, kind, it.index, &el);
+    else if (tail)
+        c->valid = 0;
+    lc__buf_free(&el);
 }
 
 /* Puts (or queues for pwrite, when it is before base) the padded tag at at. */
@@ -480,8 +538,8 @@ static int junit_update(const struct lc_run *run, struct stream *s, char *err, s
         size_t total = pass == 0 ? run->ntests : run->nbenchmarks;
         size_t *done = pass == 0 ? &n.tests_done : &n.benches_done;
         for (; *done < total; ++*done) {
-            struct item it = pass == 0 ? (struct item){&run->tests[*done], NULL}
-                                       : (struct item){NULL, &run->benchmarks[*done]};
+            struct item it = pass == 0 ? (struct item){&run->tests[*done], NULL, *done}
+                                       : (struct item){NULL, &run->benchmarks[*done], *done};
             if (*done + 1 == total) {
                 items[ni++] = it; /* the tail */
                 break;
@@ -503,7 +561,7 @@ static int junit_update(const struct lc_run *run, struct stream *s, char *err, s
                 bad |= put_head(&out, &head, n.suite_room);
                 lc__buf_free(&head);
             }
-            item_render(&out, run, it);
+            item_render(&out, run, it, 0);
             item_count(&n.suite, it);
             item_count(&n.all, it);
         }
@@ -530,7 +588,7 @@ static int junit_update(const struct lc_run *run, struct stream *s, char *err, s
         } else if (joined) {
             item_count(&open, items[i]);
         }
-        item_render(&out, run, items[i]);
+        item_render(&out, run, items[i], 1);
         item_count(&all, items[i]);
     }
     if (g)
@@ -559,6 +617,8 @@ static int junit_update(const struct lc_run *run, struct stream *s, char *err, s
     for (int i = 0; i < np; i++)
         lc__buf_free(&p[i].text);
     lc__buf_free(&out);
+    if (rc != 0)
+        junit_cache[0].valid = junit_cache[1].valid = 0;
     if (rc == 0) {
         *s = n;
     } else if (!fresh && rc == -1) { /* maybe torn: install a fresh one next */

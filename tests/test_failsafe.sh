@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Never fail open (src/failsafe.c): when the tracker cannot map its memory
 # (an address-space limit below the stack depot's 1 GiB reservation) or
-# LEAKCHECK_CHECKS turns every check off, every test is an error with one line
-# saying why and the binary exits non-zero; never CLEAN. The clean twin (the
-# same binary, normal limits) passes.
-# Usage: test_failsafe.sh PROBE PYTHON
+# LEAKCHECK_CHECKS turns every check off, or another malloc is preloaded before
+# leakcheck's, every test is an error with one line saying why and the binary
+# exits non-zero; never CLEAN. The clean twin (the same binary, normal limits)
+# passes.
+# Usage: test_failsafe.sh PROBE PYTHON FOREIGN_MALLOC_SO
 set -u
-probe=$1 py=$2
+probe=$1 py=$2 foreign=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -26,17 +27,22 @@ env LEAKCHECK_JSON="$tmp/ok.json" timeout 120 "$probe" clean >"$tmp/out" 2>&1
 check "clean twin: exit 0" test $? -eq 0
 check "clean twin: CLEAN" grep -q 'CLEAN.*probe_clean' "$tmp/out"
 
-for case in ulimit checks; do
+for case in ulimit checks foreign; do
     if [ $case = ulimit ]; then
         (ulimit -v 900000 && LEAKCHECK_JSON="$tmp/$case.json" timeout 120 "$probe" strict) \
             >"$tmp/out" 2>&1
         rc=$?
         why="the tracker could not map its memory"
-    else
+    elif [ $case = checks ]; then
         LEAKCHECK_CHECKS= LEAKCHECK_JSON="$tmp/$case.json" timeout 120 "$probe" strict \
             >"$tmp/out" 2>&1
         rc=$?
         why="LEAKCHECK_CHECKS turns every check off"
+    else
+        LD_PRELOAD=$foreign LEAKCHECK_JSON="$tmp/$case.json" timeout 120 "$probe" strict \
+            >"$tmp/out" 2>&1
+        rc=$?
+        why="malloc is not leakcheck's"
     fi
     check "$case: exit non-zero" test $rc -ne 0 -a $rc -ne 124
     check "$case: never CLEAN" bash -c "! grep -q CLEAN '$tmp/out'"

@@ -1,0 +1,153 @@
+/* report_stream_json.c: the layout of the streamed JSON report. Owns how the
+ * document is cut into a committed part (the prologue and every final test)
+ * and a tail (the last test, the benchmarks array, the closing braces); calls
+ * report_json.c to render one result and report_stream.c to write. Report
+ * time only, never on the hook path.
+ *
+ * The benchmarks follow the tests array, so committed benchmarks are kept as
+ * text and rewritten with the tail (their count is small next to the tests';
+ * a binary that interleaves thousands of both pays for it). */
+#include "report_stream.h"
+
+#include <string.h>
+
+static struct lc_stream stream = {.fd = -1};
+static struct lc_stream_cache cache[2]; /* 0: the last test, 1: the last benchmark */
+
+/* Appends text with every line after the first indented by ind: jansson
+ * indents an element from column 0, the document nests it. JSON strings hold
+ * no raw newline, so every '\n' is between tokens. */
+static void put_indented(struct lc_buf *b, const char *text, const char *ind) {
+    const char *p = text, *nl;
+    while ((nl = strchr(p, '\n'))) {
+        lc__buf_putn(b, p, (size_t)(nl - p) + 1);
+        lc__buf_puts(b, ind);
+        p = nl + 1;
+    }
+    lc__buf_puts(b, p);
+}
+
+/* The text of one element (`j`, consumed), indented for its place in the
+ * document. Returns -1 when it could not be encoded completely. */
+static int element_text(struct lc_buf *b, json_t *j) {
+    char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    if (!text)
+        return -1;
+    put_indented(b, text, "    ");
+    lc__xfree(text);
+    return b->failed || lc__report_alloc_failed() ? -1 : 0;
+}
+
+/* Appends element i of the tests (kind 0) or benchmarks (kind 1) after a
+ * comma unless it is the first; a tail element is remembered for its commit. */
+static int put_element(struct lc_buf *b, const struct lc_run *run, int kind, size_t i,
+                       int tail) {
+    lc__buf_puts(b, i == 0 ? "\n    " : ",\n    ");
+    const struct lc_buf *hit = tail ? NULL : lc__stream_cache_get(&cache[kind], run, kind, i);
+    if (hit) {
+        lc__buf_putn(b, hit->data, hit->len);
+        return 0;
+    }
+    struct lc_buf el;
+    lc__stream_buf(&el);
+    int rc = element_text(&el, kind == 0 ? lc__json_test(run, &run->tests[i])
+                                         : lc__json_bench(run, &run->benchmarks[i]));
+    lc__buf_putn(b, el.data, el.len);
+    if (tail && rc == 0)
+        lc__stream_cache_put(&cache[kind], run, kind, i, &el);
+    else if (tail)
+        cache[kind].valid = 0;
+    lc__buf_free(&el);
+    return rc;
+}
+
+/* The document up to and including `"tests": [`. */
+static int prologue(const struct lc_run *run, struct lc_buf *b) {
+    json_t *doc = lc__json_document();
+    if (!doc)
+        return -1;
+    if (run->binary)
+        json_object_set_new(json_object_get(doc, "host"), "binary", json_string(run->binary));
+    json_object_del(doc, "tests");
+    json_object_del(doc, "benchmarks");
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    size_t n = text ? strlen(text) : 0;
+    if (n < 2 || text[n - 1] != '}') {
+        lc__xfree(text);
+        return -1;
+    }
+    while (n > 1 && (text[n - 2] == '\n' || text[n - 2] == ' '))
+        n--; /* drop the closing "\n}" */
+    lc__buf_putn(b, text, n - 1);
+    lc__buf_puts(b, ",\n  \"tests\": [");
+    lc__xfree(text);
+    return 0;
+}
+
+/* Appends the tail: the last test, the benchmarks (committed ones from
+ * benches, then the last), the closing brackets. */
+static int put_tail(struct lc_buf *out, const struct lc_run *run, const struct lc_buf *benches) {
+    int bad = 0;
+    if (run->ntests)
+        bad = put_element(out, run, 0, run->ntests - 1, 1);
+    lc__buf_puts(out, run->ntests ? "\n  ],\n  \"benchmarks\": [" : "],\n  \"benchmarks\": [");
+    lc__buf_putn(out, benches->data, benches->len);
+    if (!bad && run->nbenchmarks)
+        bad = put_element(out, run, 1, run->nbenchmarks - 1, 1);
+    lc__buf_puts(out, run->nbenchmarks ? "\n  ]\n}\n" : "]\n}\n");
+    return bad;
+}
+
+static int update(const struct lc_run *run, struct lc_stream *s, char *err, size_t errlen) {
+    int fresh = s->fd < 0;
+    struct lc_buf out, benches;
+    lc__stream_buf(&out);
+    lc__stream_buf(&benches);
+    size_t tdone = fresh ? 0 : s->tests_done, bdone = fresh ? 0 : s->benches_done;
+    int bad = fresh && prologue(run, &out) != 0;
+    off_t base = fresh ? 0 : s->commit; /* where out goes in the file */
+    for (; !bad && tdone + 1 < run->ntests; tdone++) /* every test but the last */
+        bad = put_element(&out, run, 0, tdone, 0);
+    off_t commit = base + (off_t)out.len;
+    if (!fresh)
+        lc__buf_putn(&benches, s->benches.data, s->benches.len);
+    for (; !bad && bdone + 1 < run->nbenchmarks; bdone++)
+        bad = put_element(&benches, run, 1, bdone, 0);
+    bad = bad || put_tail(&out, run, &benches);
+    int rc;
+    if (bad || out.failed || benches.failed || lc__report_alloc_failed()) {
+        snprintf(err, errlen, "leakcheck: cannot write report '%s': out of memory while "
+                 "building it (the previous version is kept)", s->path);
+        rc = -2; /* nothing written */
+    } else {
+        rc = fresh ? lc__stream_install(s, &out, err, errlen)
+                   : lc__stream_store(s, &out, base, NULL, 0, err, errlen);
+    }
+    lc__buf_free(&out);
+    if (rc != 0) {
+        lc__buf_free(&benches);
+        cache[0].valid = cache[1].valid = 0;
+        return fresh ? -1 : lc__stream_failed(s, rc);
+    }
+    s->commit = commit;
+    s->tests_done = tdone;
+    s->benches_done = bdone;
+    lc__buf_free(&s->benches);
+    s->benches = benches;
+    return 0;
+}
+
+int lc__report_stream_json(const struct lc_run *run, const char *path, char *err,
+                           size_t errlen) {
+    int rc;
+    lc__guard_enter();
+    if (lc__stream_open(run, 0, path, &stream, err, errlen, &rc)) {
+        lc__json_enter();
+        rc = update(run, &stream, err, errlen);
+        lc__json_leave();
+    }
+    lc__guard_leave();
+    return rc;
+}

@@ -146,11 +146,19 @@ static void remove_orphans(int dirfd, const char *base) {
     closedir(d);
 }
 
+static int kernel_name(const char *path) {
+    return strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0;
+}
+
 /* Writes in place to a character device or FIFO: never created, truncated or
- * replaced; a FIFO without a reader is refused instead of blocking forever. */
-static int write_in_place(const char *path, const void *data, size_t len, char *err,
-                          size_t errlen) {
-    int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+ * replaced; a FIFO without a reader is refused instead of blocking forever.
+ * What is opened is checked again (the path may have changed since it was
+ * classified): only a kernel name such as /dev/stdout may lead to a regular
+ * file, which is then appended to, as the shell's redirection would. */
+static int write_in_place(const char *path, int was_link, const void *data, size_t len,
+                          char *err, size_t errlen) {
+    int fd = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+                            (was_link ? 0 : O_NOFOLLOW));
     if (fd < 0)
         return errno == ENXIO ? fail(err, errlen, path, "a FIFO with no reader")
                               : fail_errno(err, errlen, path, errno);
@@ -159,7 +167,8 @@ static int write_in_place(const char *path, const void *data, size_t len, char *
     int e = 0;
     if (fstat(fd, &st) != 0)
         e = errno;
-    else if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISREG(st.st_mode))
+    else if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode) &&
+             !(S_ISREG(st.st_mode) && kernel_name(path)))
         e = EINVAL;
     else if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
         e = errno;
@@ -168,23 +177,22 @@ static int write_in_place(const char *path, const void *data, size_t len, char *
     if (close(fd) != 0 && !e && errno != EINTR)
         e = errno;
     if (e == EINVAL)
-        return fail(err, errlen, path, "changed into something that is not a device or FIFO");
+        return fail(err, errlen, path, "not a device or FIFO when opened (not written)");
     return e ? fail_errno(err, errlen, path, e) : 0;
-}
-
-static int kernel_name(const char *path) {
-    return strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0;
 }
 
 /* What to do with the target at path: LC_SINK_FILE (replace by rename, after
  * resolving a trusted symlink into `resolved`), LC_SINK_STREAM (write in
  * place), or -1 (refused, err set). */
-static int classify(const char *path, char *resolved, size_t rlen, char *err, size_t errlen) {
+static int classify(const char *path, char *resolved, size_t rlen, int *was_link, char *err,
+                    size_t errlen) {
     struct stat st;
     snprintf(resolved, rlen, "%s", path);
+    *was_link = 0;
     if (lstat(path, &st) != 0)
         return errno == ENOENT ? LC_SINK_FILE : fail_errno(err, errlen, path, errno);
     if (S_ISLNK(st.st_mode)) {
+        *was_link = 1;
         struct stat t;
         if (stat(path, &t) != 0)
             return fail(err, errlen, path, "a symlink to a missing file (not followed)");
@@ -259,11 +267,12 @@ int lc__safe_install(const char *path, const void *data, size_t len, unsigned fl
         *fd = -1;
     if (!path || !*path)
         return fail(err, errlen, "", "empty path");
-    int kind = classify(path, resolved, sizeof resolved, err, errlen);
+    int was_link;
+    int kind = classify(path, resolved, sizeof resolved, &was_link, err, errlen);
     if (kind < 0)
         return -1;
     if (kind == LC_SINK_STREAM)
-        return write_in_place(path, data, len, err, errlen) ? -1 : LC_SINK_STREAM;
+        return write_in_place(path, was_link, data, len, err, errlen) ? -1 : LC_SINK_STREAM;
     return replace_file(resolved, data, len, flags, fd, err, errlen) ? -1 : LC_SINK_FILE;
 }
 
@@ -274,5 +283,6 @@ int lc__safe_write(const char *path, const void *data, size_t len, unsigned flag
 
 int lc__safe_kind(const char *path, char *err, size_t errlen) {
     char resolved[PATH_MAX];
-    return classify(path, resolved, sizeof resolved, err, errlen);
+    int was_link;
+    return classify(path, resolved, sizeof resolved, &was_link, err, errlen);
 }

@@ -88,6 +88,10 @@ else
 fi
 LEAKCHECK_JSON="" LEAKCHECK_JUNIT=/dev/stdout timeout 60 "$probe" 2>/dev/null | grep -q '<testsuites'
 check "/dev/stdout: the JUnit report arrives on stdout" test $? -eq 0
+echo first >"$tmp/stdout.txt"
+LEAKCHECK_JSON="" LEAKCHECK_JUNIT=/dev/stdout timeout 60 "$probe" >>"$tmp/stdout.txt" 2>/dev/null
+check "/dev/stdout redirected to a file: appended, nothing overwritten" \
+    eval 'test "$(head -1 "$tmp/stdout.txt")" = first && grep -q "<testsuites" "$tmp/stdout.txt"'
 mkdir "$tmp/dir.json"
 run_probe "$tmp/dir.json" ""
 check "directory: refused in one line" grep -q "cannot write report '$tmp/dir.json': a directory" "$tmp/err"

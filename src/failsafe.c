@@ -1,9 +1,9 @@
-/* failsafe.c: whether the tracker can observe a test at all, so that a test
- * it cannot see is an error and never CLEAN. Owns the checks made when a test
- * or benchmark starts (tracker memory mapped, at least one check enabled,
- * malloc resolving to leakcheck's) and when it ends (no allocation dropped for
- * want of table memory). Calls lc__init, the table's lost counter and dlsym;
- * not on the hook path. */
+/* failsafe.c: whether the tracker can observe a test at all, so a test it
+ * cannot see is an error and never CLEAN: owns the checks at a test's start
+ * (tracker memory, a check enabled, malloc is ours) and end (no allocation
+ * dropped). Calls lc__init, the table's lost counter and dlsym; not on the
+ * hook path. */
+
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>

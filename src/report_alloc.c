@@ -1,9 +1,9 @@
 /* report_alloc.c: the allocator of report building (jansson through
- * json_set_alloc_funcs, and the text buffers of the writers). Owns the
- * failure flag that tells a writer its document may be incomplete (a failed
- * allocation inside jansson drops a key without an error), and the test hook
- * that fails the Nth allocation. Calls glibc's allocator (never tracked);
- * report time only, not on the hook path. */
+ * json_set_alloc_funcs, the writers' text buffers): owns the failure flag that
+ * marks a document incomplete (jansson drops what it cannot allocate, without
+ * an error) and the test hook failing the Nth allocation. Calls glibc's
+ * allocator (untracked); report time only, not on the hook path. */
+
 #include "report.h"
 
 static unsigned long count, fail_at;

@@ -1,10 +1,20 @@
 /* report_stream.c: the report files of a running test binary, kept complete
- * after every test at a cost of O(that test's result). Owns the open files,
- * their in-place updates and the rendering cache; the layouts are
- * report_stream_json.c and report_stream_junit.c; calls safe_write.c to
- * install a file. Report time only (guard up), never on the hook path.
- *
- * A file is installed once (private temp file + rename) and then updated in
+ * after every test at O(that test's result): owns the open files, their
+ * in-place updates, disk room and the rendering cache. Calls safe_write.c to
+ * install a file; the layouts are report_stream_json.c / _junit.c. Report time
+ * only (guard up), not on the hook path. */
+
+#include "report_stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "safe_write.h"
+
+/* A file is installed once (private temp file + rename) and then updated in
  * place. Every result but the last test and the last benchmark is final (the
  * harness settles a test before it starts the next), so the file is a
  * committed part that only grows, written once per result, and a tail (the
@@ -15,15 +25,6 @@
  * before anything is overwritten: a full disk leaves the last complete
  * version. A device or FIFO (/dev/null, /dev/stdout) gets the whole document
  * once, when the run ends. */
-#include "report_stream.h"
-
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "safe_write.h"
 
 #define RESERVE ((off_t)1 << 18) /* disk room is reserved in steps of this */
 

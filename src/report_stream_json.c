@@ -1,15 +1,16 @@
-/* report_stream_json.c: the layout of the streamed JSON report. Owns how the
- * document is cut into a committed part (the prologue and every final test)
- * and a tail (the last test, the benchmarks array, the closing braces); calls
- * report_json.c to render one result and report_stream.c to write. Report
- * time only, never on the hook path.
- *
- * The benchmarks follow the tests array, so committed benchmarks are kept as
- * text and rewritten with the tail (their count is small next to the tests';
- * a binary that interleaves thousands of both pays for it). */
+/* report_stream_json.c: the layout of the streamed JSON report: owns how the
+ * document is cut into a committed part (prologue, every final test) and a
+ * tail (the last test, the benchmarks, the closing braces). Calls
+ * report_json.c to render a result and report_stream.c to write. Report time
+ * only, not on the hook path. */
+
 #include "report_stream.h"
 
 #include <string.h>
+
+/* The benchmarks follow the tests array, so committed benchmarks are kept as
+ * text and rewritten with the tail (their count is small next to the tests';
+ * a binary that interleaves thousands of both pays for it). */
 
 static struct lc_stream stream = {.fd = -1};
 static struct lc_stream_cache cache[2]; /* 0: the last test, 1: the last benchmark */

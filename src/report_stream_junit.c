@@ -1,16 +1,16 @@
-/* report_stream_junit.c: the layout of the streamed JUnit report. Owns how
- * the document is cut into a committed part (the XML declaration, the padded
- * <testsuites> tag, every final testcase in suites by group) and a tail (the
- * last test and benchmark, the closing tags), and the counts in the padded
- * start tags, rewritten in place; calls junit.c to render and
- * report_stream.c to write. Report time only, never on the hook path.
- *
- * Results go into suites in the order they arrive: a group that comes back
- * after another one gets a second <testsuite> of the same name. */
+/* report_stream_junit.c: the layout of the streamed JUnit report: owns the
+ * committed part (declaration, padded <testsuites>, final testcases in suites
+ * by group), the tail (the last test and benchmark, closing tags) and the
+ * counts in the padded start tags. Calls junit.c to render, report_stream.c
+ * to write. Report time only, not on the hook path. */
+
 #include "report_stream.h"
 
 #include <string.h>
 #include <unistd.h>
+
+/* Results go into suites in the order they arrive: a group that comes back
+ * after another one gets a second <testsuite> of the same name. */
 
 #define HEAD_ROOM 64 /* spare bytes in a padded start tag for counts that grow */
 

@@ -1,15 +1,9 @@
-/* safe_write.c: the one way leakcheck (library and tools) writes a file that a
- * user named: reports, baselines, result files. Owns the target policy
- * (regular file: private temp file + rename; character device or FIFO: written
- * in place; anything else refused) and the removal of temp files orphaned by a
- * SIGKILL. Calls only libc and the kernel (getrandom, openat, renameat); never
- * allocates. Not on the hook path: report time only, guard up in the library.
- *
- * Symlinks at the target path are followed only when they are kernel names
- * (under /dev/ or /proc/, such as /dev/stdout) or owned by the caller or root;
- * a regular file reached that way is replaced in its own directory. A link
- * owned by anybody else, or one that dangles, is refused: that is how a report
- * in a shared directory gets hijacked. */
+/* safe_write.c: the one way the library and the tools write a file a user
+ * named (report, baseline, result file): owns the target policy (regular file:
+ * private temp file + rename; device or FIFO: in place; else refused) and the
+ * removal of orphan temp files. Calls libc only (getrandom, openat, renameat),
+ * never allocates; report time only, not on the hook path. */
+
 #include "safe_write.h"
 
 #include <dirent.h>
@@ -23,6 +17,12 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Symlinks at the target path are followed only when they are kernel names
+ * (under /dev/ or /proc/, such as /dev/stdout) or owned by the caller or root;
+ * a regular file reached that way is replaced in its own directory. A link
+ * owned by anybody else, or one that dangles, is refused: that is how a report
+ * in a shared directory gets hijacked. */
 
 #define TMP_TAG ".lctmp-"
 

@@ -63,13 +63,12 @@ static int put_element(struct lc_buf *b, const struct lc_run *run, int kind, siz
     return rc;
 }
 
-/* The document up to and including `"tests": [`. */
-static int prologue(const struct lc_run *run, struct lc_buf *b) {
+/* The document up to and including `"tests": [`. Its host.binary is the
+ * run's (both come from argv[0]), UTF-8 repaired by lc__json_document. */
+static int prologue(struct lc_buf *b) {
     json_t *doc = lc__json_document();
     if (!doc)
         return -1;
-    if (run->binary)
-        json_object_set_new(json_object_get(doc, "host"), "binary", json_string(run->binary));
     json_object_del(doc, "tests");
     json_object_del(doc, "benchmarks");
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -107,7 +106,7 @@ static int update(const struct lc_run *run, struct lc_stream *s, char *err, size
     lc__stream_buf(&out);
     lc__stream_buf(&benches);
     size_t tdone = fresh ? 0 : s->tests_done, bdone = fresh ? 0 : s->benches_done;
-    int bad = fresh && prologue(run, &out) != 0;
+    int bad = fresh && prologue(&out) != 0;
     off_t base = fresh ? 0 : s->commit; /* where out goes in the file */
     for (; !bad && tdone + 1 < run->ntests; tdone++) /* every test but the last */
         bad = put_element(&out, run, 0, tdone, 0);

@@ -76,8 +76,9 @@ check "FIFO with reader: still a FIFO" test -p "$tmp/fifo.json"
 run_probe /dev/null /dev/null
 check "/dev/null: still a character device" test -c /dev/null
 check "/dev/null: no error" eval "! grep -q \"cannot write\" \"$tmp/err\""
-if [ $as_root -eq 1 ]; then
-    mknod "$tmp/null.json" c 1 3
+if [ $as_root -eq 1 ] && ! mknod "$tmp/null.json" c 1 3 2>/dev/null; then
+    echo "skip device nodes made with mknod: not permitted here (a container without CAP_MKNOD?)"
+elif [ $as_root -eq 1 ]; then
     run_probe "$tmp/null.json" "$tmp/null.json"
     check "device node at the path: still a character device" test -c "$tmp/null.json"
     run_probe "$tmp/r2.json" /dev/full

@@ -15,29 +15,29 @@
 static struct lc_stream stream = {.fd = -1};
 static struct lc_stream_cache cache[2]; /* 0: the last test, 1: the last benchmark */
 
-/* Appends text with every line after the first indented by ind: jansson
- * indents an element from column 0, the document nests it. JSON strings hold
+/* jansson's dump callback: appends the text to the buffer with every line
+ * after the first indented by four more spaces (jansson indents an element
+ * from column 0, the document nests it two levels down). JSON strings hold
  * no raw newline, so every '\n' is between tokens. */
-static void put_indented(struct lc_buf *b, const char *text, const char *ind) {
-    const char *p = text, *nl;
-    while ((nl = strchr(p, '\n'))) {
+static int put_indented(const char *text, size_t n, void *data) {
+    struct lc_buf *b = data;
+    const char *p = text, *end = text + n, *nl;
+    while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
         lc__buf_putn(b, p, (size_t)(nl - p) + 1);
-        lc__buf_puts(b, ind);
+        lc__buf_putn(b, "    ", 4);
         p = nl + 1;
     }
-    lc__buf_puts(b, p);
+    lc__buf_putn(b, p, (size_t)(end - p));
+    return b->failed ? -1 : 0;
 }
 
 /* The text of one element (`j`, consumed), indented for its place in the
  * document. Returns -1 when it could not be encoded completely. */
 static int element_text(struct lc_buf *b, json_t *j) {
-    char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    int rc = j ? json_dump_callback(j, put_indented, b, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+               : -1;
     json_decref(j);
-    if (!text)
-        return -1;
-    put_indented(b, text, "    ");
-    lc__xfree(text);
-    return b->failed || lc__report_alloc_failed() ? -1 : 0;
+    return rc || b->failed || lc__report_alloc_failed() ? -1 : 0;
 }
 
 /* Appends element i of the tests (kind 0) or benchmarks (kind 1) after a

@@ -40,8 +40,10 @@ check "plain: mode 0644 minus umask 027" test "$(stat -c %a "$tmp/r.json")" = 64
 check "plain: no temp file left" test -z "$(ls -A "$tmp" | grep lctmp)"
 
 # ---- symlinks at the report path ----
-if [ $as_root -eq 1 ]; then
-    as_nobody ln -s "$victim" "$tmp/hijack.json"
+if [ $as_root -eq 1 ] && ! as_nobody ln -s "$victim" "$tmp/hijack.json" 2>/dev/null; then
+    echo "skip foreign-user symlinks: nobody cannot reach $tmp (TMPDIR not world-searchable?)"
+    as_root=0
+elif [ $as_root -eq 1 ]; then
     run_probe "$tmp/hijack.json" ""
     check "foreign symlink: victim untouched" untouched
     check "foreign symlink: link left as it is" test -L "$tmp/hijack.json"

@@ -69,10 +69,24 @@ run_probe "$tmp/fifo.json" ""
 check "FIFO without reader: no hang (timeout not hit)" test $? -ne 124
 check "FIFO without reader: still a FIFO" test -p "$tmp/fifo.json"
 check "FIFO without reader: one line" grep -q "cannot write report '$tmp/fifo.json': a FIFO with no reader" "$tmp/err"
-timeout 60 cat "$tmp/fifo.json" >"$tmp/from-fifo" &
-reader=$!
-run_probe "$tmp/fifo.json" ""
-wait $reader
+# the reader opens the FIFO before the probe starts (no race, no sleep) and
+# reads while it runs
+"$py" - "$tmp/fifo.json" "$tmp/from-fifo" "$probe" <<'PY'
+import os, select, subprocess, sys
+fifo, out, probe = sys.argv[1:4]
+fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+env = dict(os.environ, LEAKCHECK_JSON=fifo, LEAKCHECK_JUNIT="")
+p = subprocess.Popen([probe], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+data = b""
+while True:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    chunk = os.read(fd, 65536) if r else b""
+    data += chunk
+    if not chunk and p.poll() is not None:
+        break
+p.wait(timeout=60)
+open(out, "wb").write(data)
+PY
 check "FIFO with reader: the reader gets the whole report" valid_json "$tmp/from-fifo"
 check "FIFO with reader: still a FIFO" test -p "$tmp/fifo.json"
 run_probe /dev/null /dev/null
@@ -111,8 +125,14 @@ for i in $(seq 1 300); do
 done
 mkfifo "$tmp/t.json.tmp.$(($$ + 301))"
 for g in 0 1 2 3; do $plant -s "$victim" "$tmp/.t.json.lctmp-$(($$ + g))-0000000000000000"; done
+listing() { (cd "$tmp" && find . -printf '%p %y %s %T@\n' | grep -v -e '^\./err ' -e '^\./out ' | sort); }
+listing >"$tmp/../before.$$"
 run_probe "$tmp/t.json" "$tmp/t.xml"
 check "planted temp names: run finished" test $? -eq 0
+listing >"$tmp/../after.$$"
+check "planted temp names: nothing else in the directory changed" \
+    test "$(diff "$tmp/../before.$$" "$tmp/../after.$$" | grep '^[<>]' | grep -v -e ' \./t\.json ' -e ' \./t\.xml ' -e '^< \. ' -e '^> \. ')" = ""
+rm -f "$tmp/../before.$$" "$tmp/../after.$$"
 check "planted temp names: victim untouched" untouched
 check "planted temp names: report written" valid_json "$tmp/t.json"
 check "planted temp names: planted links still links" test -L "$tmp/t.json.tmp.$(($$ + 1))"

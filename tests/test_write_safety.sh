@@ -124,6 +124,9 @@ for i in $(seq 1 300); do
     $plant -s "$victim" "$tmp/t.json.tmp.$(($$ + i))" 2>/dev/null
 done
 mkfifo "$tmp/t.json.tmp.$(($$ + 301))"
+mknod "$tmp/t.json.tmp.$(($$ + 302))" c 1 3 2>/dev/null || ln -s /dev/null "$tmp/t.json.tmp.$(($$ + 302))"
+mknod "$tmp/.t.json.lctmp-$(($$ + 4))-0000000000000000" c 1 3 2>/dev/null ||
+    ln -s /dev/null "$tmp/.t.json.lctmp-$(($$ + 4))-0000000000000000"
 for g in 0 1 2 3; do $plant -s "$victim" "$tmp/.t.json.lctmp-$(($$ + g))-0000000000000000"; done
 listing() { (cd "$tmp" && find . -printf '%p %y %s %T@\n' | grep -v -e '^\./err ' -e '^\./out ' | sort); }
 listing >"$tmp/../before.$$"

@@ -42,11 +42,6 @@ struct lc_report_site {
 const char *lc__frame_where(const lc_frame *f, char *buf, size_t len);
 void lc__print_frames(FILE *out, const lc_frame *frames, int n, int max, const char *indent);
 
-/* console_text.c: prints s with control characters as \xNN (NULL: nothing). */
-void lc__console_put(FILE *out, const char *s);
-struct lc_buf;
-void lc__buf_put_console(struct lc_buf *b, const char *s); /* the same into a buffer */
-
 /* Expands %p (pid) and %e (executable name) in a report path. */
 void lc__expand_path(const char *in, char *out, size_t len);
 /* Writes data to path atomically with lc__safe_write (safe_write.h): a
@@ -99,6 +94,9 @@ int lc__report_write_junit(const struct lc_run *run, const char *path, char *err
 /* One element of the run's "tests" / "benchmarks" arrays (same rules). */
 json_t *lc__json_test(const struct lc_run *run, const struct lc_test_result *t);
 json_t *lc__json_bench(const struct lc_run *run, const struct lc_bench_result *b);
+/* The run's "cmocka" object (what cmocka ran against what was judged), or
+ * NULL when no cmocka group ran. */
+json_t *lc__json_cmocka(const struct lc_run *run);
 /* The run's reports kept up to date while it runs (report_stream.c): each
  * call costs O(the results added since the last call). The file is installed
  * once with lc__safe_install, then updated in place; a device or FIFO gets the

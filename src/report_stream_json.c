@@ -16,25 +16,31 @@ static struct lc_stream stream = {.fd = -1};
 static struct lc_stream_cache cache[2]; /* 0: the last test, 1: the last benchmark */
 
 /* jansson's dump callback: appends the text to the buffer with every line
- * after the first indented by four more spaces (jansson indents an element
- * from column 0, the document nests it two levels down). JSON strings hold
- * no raw newline, so every '\n' is between tokens. */
+ * after the first indented further (jansson indents a value from column 0,
+ * the document nests it). JSON strings hold no raw newline, so every '\n' is
+ * between tokens. */
+struct indented {
+    struct lc_buf *b;
+    const char *ind; /* "    " for an array element, "  " for a top-level value */
+};
+
 static int put_indented(const char *text, size_t n, void *data) {
-    struct lc_buf *b = data;
+    struct indented *x = data;
     const char *p = text, *end = text + n, *nl;
     while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
-        lc__buf_putn(b, p, (size_t)(nl - p) + 1);
-        lc__buf_putn(b, "    ", 4);
+        lc__buf_putn(x->b, p, (size_t)(nl - p) + 1);
+        lc__buf_puts(x->b, x->ind);
         p = nl + 1;
     }
-    lc__buf_putn(b, p, (size_t)(end - p));
-    return b->failed ? -1 : 0;
+    lc__buf_putn(x->b, p, (size_t)(end - p));
+    return x->b->failed ? -1 : 0;
 }
 
-/* The text of one element (`j`, consumed), indented for its place in the
- * document. Returns -1 when it could not be encoded completely. */
-static int element_text(struct lc_buf *b, json_t *j) {
-    int rc = j ? json_dump_callback(j, put_indented, b, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+/* Dumps j (consumed) into b indented by ind; -1 when it could not be encoded
+ * completely. */
+static int dump_indented(struct lc_buf *b, json_t *j, const char *ind) {
+    struct indented x = {b, ind};
+    int rc = j ? json_dump_callback(j, put_indented, &x, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
                : -1;
     json_decref(j);
     return rc || b->failed || lc__report_alloc_failed() ? -1 : 0;
@@ -52,8 +58,9 @@ static int put_element(struct lc_buf *b, const struct lc_run *run, int kind, siz
     }
     struct lc_buf el;
     lc__stream_buf(&el);
-    int rc = element_text(&el, kind == 0 ? lc__json_test(run, &run->tests[i])
-                                         : lc__json_bench(run, &run->benchmarks[i]));
+    int rc = dump_indented(&el, kind == 0 ? lc__json_test(run, &run->tests[i])
+                                          : lc__json_bench(run, &run->benchmarks[i]),
+                           "    ");
     lc__buf_putn(b, el.data, el.len);
     if (tail && rc == 0)
         lc__stream_cache_put(&cache[kind], run, kind, i, &el);
@@ -86,8 +93,20 @@ static int prologue(struct lc_buf *b) {
     return 0;
 }
 
+/* The keys after "benchmarks", as lc__json_run puts them: "cmocka" when a
+ * group ran. Its counts change with every test, so it is part of the tail. */
+static int put_epilogue(struct lc_buf *out, const struct lc_run *run) {
+    if (run->cmocka.groups) {
+        lc__buf_puts(out, ",\n  \"cmocka\": ");
+        if (dump_indented(out, lc__json_cmocka(run), "  "))
+            return -1;
+    }
+    lc__buf_puts(out, "\n}\n");
+    return 0;
+}
+
 /* Appends the tail: the last test, the benchmarks (committed ones from
- * benches, then the last), the closing brackets. */
+ * benches, then the last), the closing brackets and the epilogue. */
 static int put_tail(struct lc_buf *out, const struct lc_run *run, const struct lc_buf *benches) {
     int bad = 0;
     if (run->ntests)
@@ -96,8 +115,8 @@ static int put_tail(struct lc_buf *out, const struct lc_run *run, const struct l
     lc__buf_putn(out, benches->data, benches->len);
     if (!bad && run->nbenchmarks)
         bad = put_element(out, run, 1, run->nbenchmarks - 1, 1);
-    lc__buf_puts(out, run->nbenchmarks ? "\n  ]\n}\n" : "]\n}\n");
-    return bad;
+    lc__buf_puts(out, run->nbenchmarks ? "\n  ]" : "]");
+    return bad || put_epilogue(out, run);
 }
 
 static int update(const struct lc_run *run, struct lc_stream *s, char *err, size_t errlen) {

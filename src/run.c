@@ -17,6 +17,7 @@
 
 #include "options.h"
 #include "report.h"
+#include "run.h"
 #include "xml.h"
 
 static int run_active;

@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "options.h"
 #include "report.h"
+#include "run.h"
 #include "thread_registry.h"
 
 static struct lc_options_values opts;
@@ -84,8 +85,6 @@ int lc__init(void) {
     lc__guard_leave();
     return 0;
 }
-
-void lc__run_start(void);
 
 __attribute__((constructor(101))) static void lc_ctor(void) {
     lc__guard_enter();

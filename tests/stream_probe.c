@@ -17,7 +17,7 @@
 #include <leakcheck/bench.h>
 #include <leakcheck/leakcheck.h>
 
-#include "../src/harness.h"
+#include "../src/session.h"
 #include "../src/report.h"
 
 extern void *volatile lc_test_sink;
@@ -65,8 +65,8 @@ int main(int argc, char **argv) {
     cmocka_run_group_tests_name("group_b", b, NULL, NULL);
     if (argc > 3) {
         char err[4600];
-        if (lc__report_write_json(lc__harness_run(), argv[2], err, sizeof err) ||
-            lc__report_write_junit(lc__harness_run(), argv[3], err, sizeof err)) {
+        if (lc__report_write_json(lc__session_run(), argv[2], err, sizeof err) ||
+            lc__report_write_junit(lc__session_run(), argv[3], err, sizeof err)) {
             fprintf(stderr, "%s\n", err);
             return 2;
         }

@@ -86,6 +86,16 @@ LC_API size_t lc_bench_n(void);
 #define LC_PP_UNUSED __attribute__((unused))
 #endif
 
+/* Kinds of cmocka test functions the macros generate (lc_wrapper_register). */
+#define LC_WRAPPER_TEST 0
+#define LC_WRAPPER_BENCH 1
+/* Marks test_func as a function LEAKCHECK_TEST (LC_WRAPPER_TEST) or
+ * LEAKCHECK_BENCH (LC_WRAPPER_BENCH) generated; the macros call it from a
+ * constructor. The cmocka glue then never judges it as a plain test
+ * (LEAKCHECK_CMOCKA) and runs a test's cmocka per-test fixtures in each of its
+ * iterations. */
+LC_API void lc_wrapper_register(void (*test_func)(void **state), int kind);
+
 /* Defines a cmocka test function `name` that benchmarks its body. */
 #define LEAKCHECK_BENCH(name) LEAKCHECK_BENCH_WITH(name, {0})
 
@@ -100,6 +110,9 @@ LC_API size_t lc_bench_n(void);
     static void name(void **state) {                                                     \
         lc_bench_run(#name, __FILE__, __LINE__, name##_lc_bench, state,                 \
                      &name##_lc_bopts);                                                  \
+    }                                                                                    \
+    __attribute__((constructor)) static void name##_lc_register(void) {                  \
+        lc_wrapper_register(name, LC_WRAPPER_BENCH);                                     \
     }                                                                                    \
     static void name##_lc_bench(void **state LC_PP_UNUSED)
 

@@ -30,7 +30,12 @@
  * stack capture.
  *
  * A body must be repeatable: it runs several times in one cmocka test. Queue
- * mocks (will_return) inside the body, not in a per-test setup.
+ * mocks (will_return) inside the body, not in a per-test setup. A test
+ * registered with cmocka per-test fixtures (cmocka_unit_test_setup_teardown)
+ * gets them run inside every iteration, around the body.
+ *
+ * Unmodified suites: with LEAKCHECK_CMOCKA=1 every test of a plain cmocka
+ * binary linked with leakcheck is judged the same way, no macro needed.
  */
 #ifndef LEAKCHECK_LEAKCHECK_H
 #define LEAKCHECK_LEAKCHECK_H
@@ -102,6 +107,9 @@ LC_API void lc_test_run(const char *name, const char *file, unsigned line,
     static const lc_test_options name##_lc_opts = __VA_ARGS__;                           \
     static void name(void **state) {                                                     \
         lc_test_run(#name, __FILE__, __LINE__, name##_lc_body, state, &name##_lc_opts);  \
+    }                                                                                    \
+    __attribute__((constructor)) static void name##_lc_register(void) {                  \
+        lc_wrapper_register(name, LC_WRAPPER_TEST);                                      \
     }                                                                                    \
     static void name##_lc_body(void **state LC_PP_UNUSED)
 

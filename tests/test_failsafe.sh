@@ -51,6 +51,10 @@ for case in ulimit checks foreign; do
     check "$case: the report has both tests as tracker errors" \
         test "$(verdicts "$tmp/$case.json" | tr '\n' ';')" = "probe_clean failed tracker;probe_leaks failed tracker;"
 done
+# a main that drops cmocka's result still exits non-zero
+LEAKCHECK_CHECKS= timeout 120 "$probe" >"$tmp/out" 2>&1
+check "main drops the result: exit still non-zero" test $? -ne 0
+
 # valgrind redirects malloc past leakcheck's hook: every test is an error,
 # with the flag that makes it work; with that flag the planted leak is caught
 if command -v valgrind >/dev/null; then

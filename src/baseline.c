@@ -5,6 +5,7 @@
  * arrays come from jansson's allocator (glibc's own, untracked, inside the
  * library). Never on the hook path. */
 #include "baseline.h"
+#include "xml.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -460,6 +461,14 @@ char *lc__bl_dump(json_t *doc) {
     }
     jf(text);
     return withnl;
+}
+
+int lc__bl_entry_check(int kind, const char *key, json_t *e, char *err, size_t errlen) {
+    snprintf(err, errlen, "%s.\"%.200s\" has a key that is not UTF-8", lc__bl_section(kind),
+             key);
+    if (!lc__utf8_valid(key))
+        return -1;
+    return validate_entry(kind, key, e, err, errlen);
 }
 
 int lc__bl_readable(const char *text, char *err, size_t errlen) {

@@ -102,5 +102,8 @@ char *lc__bl_dump(json_t *doc);
  * reader reads it; else -1 and the reason in err. Writers check this before
  * a baseline is written, so they never write one they would refuse. */
 int lc__bl_readable(const char *text, char *err, size_t errlen);
+/* 0 when entry e under key would pass lc__bl_validate (for writers that add
+ * one entry at a time to a validated document); else -1 and why in err. */
+int lc__bl_entry_check(int kind, const char *key, json_t *e, char *err, size_t errlen);
 
 #endif

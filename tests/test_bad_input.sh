@@ -81,4 +81,9 @@ keys = json.load(open(sys.argv[1]))["benchmarks"]
 assert any(k.startswith("group_b::aéé") for k in keys), list(keys)' "$tmp/bl.json"
 "$tool" baseline update "$tmp/bl.json" "$tmp/long.json" >"$tmp/out" 2>"$tmp/err"
 check "long UTF-8 name: read back" grep -q '0 new, 0 changed' "$tmp/out"
+# the library's LEAKCHECK_BASELINE_UPDATE writes a baseline the tool reads back
+LEAKCHECK_BASELINE=$tmp/lib.json LEAKCHECK_BASELINE_UPDATE=1 timeout 60 "$sprobe" >/dev/null 2>&1
+LEAKCHECK_BASELINE=$tmp/lib.json LEAKCHECK_BASELINE_UPDATE=1 timeout 60 "$probe" hostile >/dev/null 2>&1
+"$tool" baseline update "$tmp/lib.json" "$tmp/r.json" >"$tmp/out" 2>"$tmp/err"
+check "library-written baseline: the tool reads it back" test $? -eq 0
 exit $fail

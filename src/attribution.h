@@ -15,7 +15,7 @@
 struct lc_site_group {
     char *key;        /* symbolized frames: the identity of a site */
     uint32_t stack;   /* a representative stack */
-    int cls;          /* LC_ATTRIBUTED or LC_BACKGROUND */
+    int cls;          /* LEAKCHECK_ATTRIBUTED or LEAKCHECK_BACKGROUND */
     int64_t *blocks, *bytes; /* [niter] live at each sample */
     struct lc_judge_info jb, jy;
     int leak;

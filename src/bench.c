@@ -26,6 +26,7 @@
 #include "leakcheck/leakcheck.h"
 #include "options.h"
 #include "report.h"
+#include "sanitizer.h"
 #include "session.h"
 #include "xml.h"
 
@@ -85,6 +86,8 @@ uint32_t lc_noalloc_stack(uint64_t *bytes) {
 
 void lc_noalloc_end_check(const char *file, unsigned line) {
     unsigned long n = lc_noalloc_end();
+    if (lc__malloc_unobserved()) /* 0 allocations: unseen, not none */
+        lc__cmocka_fail(file, (int)line, lc__malloc_unobserved_text());
     if (!n)
         return;
     lc__guard_enter();
@@ -119,10 +122,10 @@ double lc_allocs_per_run(unsigned runs, void (*fn)(void *arg), void *arg) {
     }
     fn(arg); /* warm-up: lazy initialisation is not a per-run cost */
     lc_counters a, b;
-    lc_scope_counters(&a, LC_ATTRIBUTED);
+    lc_scope_counters(&a, LEAKCHECK_ATTRIBUTED);
     for (unsigned i = 0; i < runs; i++)
         fn(arg);
-    lc_scope_counters(&b, LC_ATTRIBUTED);
+    lc_scope_counters(&b, LEAKCHECK_ATTRIBUTED);
     if (own)
         lc_scope_end();
     return (double)(b.allocs - a.allocs) / runs;
@@ -190,11 +193,11 @@ static void bench_call(void (*body)(void **), void **state, const lc_bench_optio
         opts->setup(state);
     bench_n_now = n;
     lc_scope_peak_reset();
-    lc_scope_counters(&a, LC_ATTRIBUTED);
+    lc_scope_counters(&a, LEAKCHECK_ATTRIBUTED);
     double t0 = lc__now();
     call_bench_body(body, state);
     double t1 = lc__now();
-    lc_scope_counters(&b, LC_ATTRIBUTED);
+    lc_scope_counters(&b, LEAKCHECK_ATTRIBUTED);
     bench_n_now = 1;
     if (opts && opts->teardown)
         opts->teardown(state);
@@ -273,6 +276,15 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
     bcur.pending = 1;
     bcur.index = idx;
     lc__session_write_reports(); /* if the process dies now, the report names it */
+    const char *unobserved = lc__malloc_unobserved(); /* 0 allocs/op would be a lie */
+    if (unobserved) {
+        bcur.pending = 0;
+        res->message = unobserved;
+        lc__session_write_reports();
+        lc__guard_leave();
+        lc__cmocka_fail(file, (int)line, lc__malloc_unobserved_text());
+        return;
+    }
     char why[1024];
     if (lc__failsafe_begin(1, why, sizeof why - 1)) { /* never a count unobserved */
         bcur.pending = 0;

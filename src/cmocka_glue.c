@@ -59,7 +59,7 @@ void lc_wrapper_register(void (*test_func)(void **state), int kind) {
         wrappers[nwrappers++] = (typeof(wrappers[0])){test_func, kind};
 }
 
-/* LC_WRAPPER_TEST, LC_WRAPPER_BENCH, or -1 for a plain cmocka test. */
+/* LEAKCHECK_WRAPPER_TEST, LEAKCHECK_WRAPPER_BENCH, or -1 for a plain cmocka test. */
 static int wrapper_kind(void (*fn)(void **)) {
     for (size_t i = 0; i < nwrappers; i++)
         if (wrappers[i].fn == fn)
@@ -146,7 +146,7 @@ static void run_engine(struct lc_engine_test *t) {
     int rc = lc__engine_run(t, &res);
     if (rc == 0 && res->not_repeatable)
         lc__tm_release(res->not_repeatable - 1); /* what the abandoned iteration left */
-    if (rc == LC_ENOMEM) {
+    if (rc == LEAKCHECK_ENOMEM) {
         lc__session_note_failure();
         fail_msg("leakcheck: out of memory for test results");
     } else if (rc) {
@@ -304,7 +304,7 @@ static struct CMUnitTest *group_copy(const char *name, const struct CMUnitTest *
         en->setup = tests[i].setup_func;
         en->teardown = tests[i].teardown_func;
         en->kind = wrapper_kind(tests[i].test_func);
-        en->engine_fixtures = en->kind == LC_WRAPPER_TEST || (en->kind < 0 && plain_mode);
+        en->engine_fixtures = en->kind == LEAKCHECK_WRAPPER_TEST || (en->kind < 0 && plain_mode);
         copy[i].test_func = tramps[i].test;
         if (en->engine_fixtures) {
             copy[i].setup_func = NULL;

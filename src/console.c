@@ -9,6 +9,7 @@
 
 #include "baseline.h"
 #include "console.h"
+#include "frames.h"
 #include "internal.h"
 #include "options.h"
 #include "report.h"
@@ -148,8 +149,11 @@ void lc__console_summary(const struct lc_run *run) {
 }
 
 /* Frames inside the C and C++ runtimes (and leakcheck's wrappers) between the
- * allocating call and the code that made it. */
+ * allocating call and the code that made it; also the C++ library's code
+ * inlined from its headers, and sanitizer runtimes (frames.c). */
 static int runtime_frame(const lc_frame *f) {
+    if (lc__cxx_library_frame(f) || lc__sanitizer_frame(f))
+        return 1;
     static const char *const libs[] = {"libc.so", "ld-linux", "libstdc++.so", "libgcc_s.so",
                                        "libleakcheck.so"};
     const char *m = f->module ? strrchr(f->module, '/') : NULL;

@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "options.h"
 #include "reach.h"
+#include "sanitizer.h"
 #include "session.h"
 #include "thread_registry.h"
 #include "verdict.h"
@@ -298,7 +299,7 @@ static void run_iteration(struct engine *e, int record_series) {
     lc_counters before, after, bg;
     lc_scope_iteration(e->iter);
     lc_scope_peak_reset();
-    lc_scope_counters(&before, LC_ATTRIBUTED);
+    lc_scope_counters(&before, LEAKCHECK_ATTRIBUTED);
     int first_stacks = e->iter == 0 && e->t->first_run_stacks && lc__st.stacks_allowed;
     if (first_stacks)
         lc_scope_set_stacks(1);
@@ -307,8 +308,8 @@ static void run_iteration(struct engine *e, int record_series) {
         lc_scope_set_stacks(0);
     if (failed)
         return;
-    lc_scope_counters(&after, LC_ATTRIBUTED);
-    lc_scope_counters(&bg, LC_BACKGROUND);
+    lc_scope_counters(&after, LEAKCHECK_ATTRIBUTED);
+    lc_scope_counters(&bg, LEAKCHECK_BACKGROUND);
     if (e->iter++ == 0) {
         lc__guard_enter();
         lc__fds_snapshot(&e->fd_first); /* what the first run left open */
@@ -364,7 +365,7 @@ static int engine_prepare(struct engine *e) {
     e->o = lc__opts();
     e->res = lc__session_test_begin(e->t->name, e->t->file, e->t->line);
     if (!e->res)
-        return LC_ENOMEM;
+        return LEAKCHECK_ENOMEM;
     lc__guard_enter();
     char err[1024];
     const char *expect = e->t->opts ? e->t->opts->expect : NULL;
@@ -374,7 +375,15 @@ static int engine_prepare(struct engine *e) {
         e->res->message = lc__intern(err);
         lc__session_write_reports();
         lc__guard_leave();
-        return LC_EINVAL;
+        return LEAKCHECK_EINVAL;
+    }
+    if (lc__malloc_unobserved()) { /* never CLEAN when blind (sanitizer.c) */
+        lc__session_test_end();
+        e->res->verdict = LC_VERDICT_FAILED;
+        e->res->message = lc__malloc_unobserved();
+        lc__session_write_reports();
+        lc__guard_leave();
+        return LEAKCHECK_EUNOBSERVED;
     }
     resolve_options(e);
     if (lc__failsafe_begin(e->checks, err, sizeof err)) { /* never CLEAN unobserved */
@@ -385,7 +394,7 @@ static int engine_prepare(struct engine *e) {
         lc__console_test(e->res);
         lc__session_write_reports();
         lc__guard_leave();
-        return LC_EINVAL;
+        return LEAKCHECK_EINVAL;
     }
     lc__guard_leave();
 
@@ -428,7 +437,7 @@ static int judge_counting(struct engine *e) {
     unsigned n = e->nseries - 1;
     int final = e->judged >= e->max_total;
     e->mem_j = LC_J_CLEAN;
-    if (e->checks & LC_CHECK_MEMORY) {
+    if (e->checks & LEAKCHECK_CHECK_MEMORY) {
         for (int k = 0; k < 2; k++) {
             int j = lc__judge_pair(e->blocks[k], e->bytes[k], n, e->tolerance, final, &e->jb[k],
                                    &e->jy[k]);
@@ -436,9 +445,9 @@ static int judge_counting(struct engine *e) {
                 e->mem_j = j;
         }
     }
-    e->thr_j = e->checks & LC_CHECK_THREADS ? lc__judge(e->threads, n, 0, final, &e->jt)
+    e->thr_j = e->checks & LEAKCHECK_CHECK_THREADS ? lc__judge(e->threads, n, 0, final, &e->jt)
                                              : LC_J_CLEAN;
-    e->fd_j = e->checks & LC_CHECK_FDS ? lc__judge(e->fds, n, 0, final, &e->jf) : LC_J_CLEAN;
+    e->fd_j = e->checks & LEAKCHECK_CHECK_FDS ? lc__judge(e->fds, n, 0, final, &e->jf) : LC_J_CLEAN;
     return final || (e->mem_j != LC_J_AMBIGUOUS && e->thr_j != LC_J_AMBIGUOUS &&
                      e->fd_j != LC_J_AMBIGUOUS);
 }
@@ -460,7 +469,7 @@ static void engine_measure(struct engine *e) {
     /* Threads and fds are judged on the counting pass only: attribution
      * iterations (run when memory grows) would add their own copies. */
     e->counting_end = e->iter;
-    if ((e->checks & LC_CHECK_FDS) && e->fd_j == LC_J_LEAK) {
+    if ((e->checks & LEAKCHECK_CHECK_FDS) && e->fd_j == LC_J_LEAK) {
         lc__guard_enter();
         lc__fds_snapshot(&e->fd_end);
         lc__guard_leave();
@@ -518,7 +527,7 @@ static void settle_threads(struct engine *e, unsigned first, unsigned end) {
 }
 
 static void engine_settle_threads(struct engine *e) {
-    if (!e->stopped && (e->checks & LC_CHECK_THREADS))
+    if (!e->stopped && (e->checks & LEAKCHECK_CHECK_THREADS))
         settle_threads(e, e->warmup, ~0u);
 }
 
@@ -538,7 +547,7 @@ static void fds_kept(const struct lc_fdset *first, const struct lc_fdset *now,
 
 static void collect_first_run(const struct lc_rec_info *r, void *arg) {
     struct lc_buf *b = arg;
-    if (r->iteration != 0 || r->cls != LC_ATTRIBUTED)
+    if (r->iteration != 0 || r->cls != LEAKCHECK_ATTRIBUTED)
         return;
     struct lc_reach_block blk = {r->ptr, r->size, r->stack, 0, LC_REACH_DEFINITE};
     lc__buf_putn(b, (const char *)&blk, sizeof blk);
@@ -552,12 +561,12 @@ static void engine_single_run(struct engine *e) {
     if (!e->not_repeatable)
         return;
     struct lc_test_result *res = e->res;
-    if (e->checks & LC_CHECK_THREADS)
+    if (e->checks & LEAKCHECK_CHECK_THREADS)
         settle_threads(e, 0, 1);
     lc__guard_enter();
     lc__rules_add_builtin(&e->rules); /* what glibc keeps for good is no leak here */
     int64_t one[2] = {0, 0};
-    if (e->checks & LC_CHECK_MEMORY) {
+    if (e->checks & LEAKCHECK_CHECK_MEMORY) {
         struct lc_buf b;
         lc__buf_init(&b, lc__xrealloc, lc__xfree);
         lc__table_foreach(collect_first_run, &b);
@@ -570,12 +579,12 @@ static void engine_single_run(struct engine *e) {
                                     &e->growth);
         lc__buf_free(&b);
     }
-    if (e->checks & LC_CHECK_THREADS) {
+    if (e->checks & LEAKCHECK_CHECK_THREADS) {
         e->leaked_threads = lc__findings_threads(res, &e->rules, e->gen, 0, 1, one, 1,
                                                  (int)e->o->stack_signal);
         lc__findings_drop_thread_cache(res, e->leaked_threads, &e->growth);
     }
-    if (e->checks & LC_CHECK_FDS) {
+    if (e->checks & LEAKCHECK_CHECK_FDS) {
         struct lc_fdset now = {0}, kept = {0};
         lc__fds_snapshot(&now);
         fds_kept(&e->fd_first, &now, &kept);
@@ -597,13 +606,13 @@ static void engine_findings(struct engine *e) {
         else if (e->mem_j == LC_J_LEAK) /* stacks are off: the aggregate growth */
             lc__findings_totals(res, e->blocks, e->bytes, e->nseries - 1, e->jb, e->jy,
                                 &e->growth);
-        if (e->checks & LC_CHECK_THREADS)
+        if (e->checks & LEAKCHECK_CHECK_THREADS)
             e->leaked_threads = lc__findings_threads(
                 res, &e->rules, e->gen, e->warmup, e->counting_end, e->threads,
                 e->nseries - 1, (int)e->o->stack_signal);
         lc__findings_drop_thread_cache(res, e->leaked_threads, &e->growth);
         /* fds: the series grew; report what was opened since the end of warm-up */
-        if ((e->checks & LC_CHECK_FDS) && e->fd_j == LC_J_LEAK)
+        if ((e->checks & LEAKCHECK_CHECK_FDS) && e->fd_j == LC_J_LEAK)
             e->leaked_fds = lc__findings_fds(res, &e->rules, &e->fd_base, &e->fd_end, e->fds,
                                              e->nseries - 1);
     }

@@ -34,9 +34,9 @@ struct lc_engine_test {
 };
 
 /* Runs the test through every phase. *out is its result (owned by the
- * session's run). Returns 0 when the test was judged, LC_EINVAL when its
+ * session's run). Returns 0 when the test was judged, LEAKCHECK_EINVAL when its
  * options are bad (the result is "failed" with a one-line message naming the
- * problem), LC_ENOMEM when no result could be recorded (*out is NULL). */
+ * problem), LEAKCHECK_ENOMEM when no result could be recorded (*out is NULL). */
 int lc__engine_run(const struct lc_engine_test *t, struct lc_test_result **out);
 
 /* 1 while a test runs through the engine (its scope is open). */

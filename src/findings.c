@@ -167,7 +167,7 @@ void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
         lc__buf_printf(&b, "%s block%s/iter, %s B/iter%s  ",
                        lc__rate(r1, sizeof r1, (double)db / n), db == (int64_t)n ? "" : "s",
                        lc__rate(r2, sizeof r2, (double)dy / n),
-                       s->cls == LC_BACKGROUND ? " (background thread)" : "");
+                       s->cls == LEAKCHECK_BACKGROUND ? " (background thread)" : "");
         lc__stack_line(&b, fr, nf, 4);
         f->summary = b.data;
         growth_add(g, db, dy, n);

@@ -5,6 +5,7 @@
  * arrays come from jansson's allocator (glibc's own, untracked, inside the
  * library). Never on the hook path. */
 #include "baseline.h"
+#include "xml.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -40,10 +41,22 @@ const struct lc_bl_metric *lc__bl_metrics(int kind, size_t *n) {
 }
 
 const char *lc__bl_key(const char *group, const char *name, char *buf, size_t len) {
+    int n;
     if (group && *group)
-        snprintf(buf, len, "%s::%s", group, name ? name : "(unnamed)");
+        n = snprintf(buf, len, "%s::%s", group, name ? name : "(unnamed)");
     else
-        snprintf(buf, len, "%s", name ? name : "(unnamed)");
+        n = snprintf(buf, len, "%s", name ? name : "(unnamed)");
+    if (n > 0 && (size_t)n >= len && len > 1) {
+        /* cut at a character boundary: jansson refuses a key that is not UTF-8,
+         * and the entry would silently go missing */
+        size_t end = len - 1, i = end - 1; /* buf[0..end) is what snprintf kept */
+        while (i > 0 && ((unsigned char)buf[i] & 0xC0) == 0x80)
+            i--;
+        unsigned char lead = (unsigned char)buf[i];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (i + need > end)
+            buf[i] = 0; /* the last character did not fit whole */
+    }
     return buf;
 }
 
@@ -245,7 +258,13 @@ json_t *lc__bl_test_entry(const struct lc_test_result *t) {
  * values with 17 significant digits, so the total comes back exactly. */
 static json_int_t total_of(double per_op, uint64_t n) {
     double t = per_op * (double)n;
-    return isfinite(t) ? (json_int_t)llround(t) : 0;
+    if (!isfinite(t))
+        return 0;
+    if (t >= 9.2e18) /* llround beyond the range of long long is undefined */
+        return INT64_MAX;
+    if (t <= -9.2e18)
+        return INT64_MIN;
+    return (json_int_t)llround(t);
 }
 
 json_t *lc__bl_bench_entry(const struct lc_bench_result *b) {
@@ -442,4 +461,23 @@ char *lc__bl_dump(json_t *doc) {
     }
     jf(text);
     return withnl;
+}
+
+int lc__bl_entry_check(int kind, const char *key, json_t *e, char *err, size_t errlen) {
+    snprintf(err, errlen, "%s.\"%.200s\" has a key that is not UTF-8", lc__bl_section(kind),
+             key);
+    if (!lc__utf8_valid(key))
+        return -1;
+    return validate_entry(kind, key, e, err, errlen);
+}
+
+int lc__bl_readable(const char *text, char *err, size_t errlen) {
+    json_error_t je;
+    json_t *doc = text ? json_loads(text, JSON_REJECT_DUPLICATES, &je) : NULL;
+    if (!doc)
+        return problem(err, errlen, text ? "not valid JSON at line %d: %s" : "out of memory",
+                       text ? je.line : 0, text ? je.text : "");
+    int rc = lc__bl_validate(doc, err, errlen);
+    json_decref(doc);
+    return rc;
 }

@@ -98,5 +98,12 @@ void lc__bl_delta_text(const struct lc_bl_delta *d, char *buf, size_t len);
  * group), ending with a newline; allocated with jansson's allocator, so the
  * caller frees it with the matching free. NULL when out of memory. */
 char *lc__bl_dump(json_t *doc);
+/* 0 when text (from lc__bl_dump) reads back as a valid baseline, as every
+ * reader reads it; else -1 and the reason in err. Writers check this before
+ * a baseline is written, so they never write one they would refuse. */
+int lc__bl_readable(const char *text, char *err, size_t errlen);
+/* 0 when entry e under key would pass lc__bl_validate (for writers that add
+ * one entry at a time to a validated document); else -1 and why in err. */
+int lc__bl_entry_check(int kind, const char *key, json_t *e, char *err, size_t errlen);
 
 #endif

@@ -133,8 +133,9 @@ static void fail_unless_clean(const struct lc_test_result *res, const char *file
     struct lc_buf msg;
     lc__guard_enter();
     lc__buf_init(&msg, lc__xrealloc, lc__xfree);
-    lc__buf_printf(&msg, "leakcheck: %s: %s\n%s", res->name, res->message,
-                   res->details ? res->details : "");
+    lc__buf_puts(&msg, "leakcheck: ");
+    lc__buf_put_console(&msg, res->name); /* a name may hold any bytes */
+    lc__buf_printf(&msg, ": %s\n%s", res->message, res->details ? res->details : "");
     lc__guard_leave();
     lc__cmocka_fail(file, (int)line, msg.data ? msg.data : "leakcheck: leak\n");
 }

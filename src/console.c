@@ -45,6 +45,28 @@ const char *lc__rate(char *buf, size_t len, double v) {
     return buf;
 }
 
+/* Strings from tests (names, messages) are printed with control characters
+ * (ANSI escapes, newlines, carriage returns) as \xNN, so a test name cannot
+ * forge console lines or drive the terminal; the reports keep the exact bytes
+ * (they escape by their own rules). */
+void lc__console_put(FILE *out, const char *s) {
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+}
+
+void lc__buf_put_console(struct lc_buf *b, const char *s) {
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            lc__buf_printf(b, "\\x%02x", *p);
+        else
+            lc__buf_putc(b, (char)*p);
+    }
+}
+
 void lc__console_test(const struct lc_test_result *r) {
     static const char *const tags[] = {"  CLEAN ", "  LEAK  ", " FAILED ", " CRASHED",
                                        " SKIPPED"};
@@ -55,8 +77,12 @@ void lc__console_test(const struct lc_test_result *r) {
     int color = lc__use_color() && !*prefix && out == stdout;
     int known = r->verdict >= 0 && r->verdict <= LC_VERDICT_SKIPPED;
     const char *tag = known ? tags[r->verdict] : "  ???   ";
-    fprintf(out, "%s%s[%s]%s %s: %s\n", prefix, color && known ? colors[r->verdict] : "", tag,
-            color ? "\033[0m" : "", r->name, r->message ? r->message : "");
+    fprintf(out, "%s%s[%s]%s ", prefix, color && known ? colors[r->verdict] : "", tag,
+            color ? "\033[0m" : "");
+    lc__console_put(out, r->name); /* names and messages may hold any bytes */
+    fputs(": ", out);
+    lc__console_put(out, r->message);
+    fputc('\n', out);
     /* the details of a failure follow in cmocka's own failure message */
     fflush(out);
 }
@@ -69,8 +95,10 @@ void lc__console_bench(const struct lc_bench_result *b) {
     lc__bl_num(b->allocs_per_op, a, sizeof a);
     lc__bl_num(b->frees_per_op, f, sizeof f);
     lc__bl_num(b->bytes_per_op, y, sizeof y);
-    fprintf(out, "%s%s[%s]%s %s: ", prefix, color ? (b->failed ? "\033[31m" : "\033[32m") : "",
-            b->failed ? " FAILED " : "  BENCH ", color ? "\033[0m" : "", b->name);
+    fprintf(out, "%s%s[%s]%s ", prefix, color ? (b->failed ? "\033[31m" : "\033[32m") : "",
+            b->failed ? " FAILED " : "  BENCH ", color ? "\033[0m" : "");
+    lc__console_put(out, b->name);
+    fputs(": ", out);
     if (b->n)
         fprintf(out,
                 "%llu ops  %.1f ns/op  %s B/op  %s allocs/op  %s frees/op  peak %llu B  net "

@@ -21,6 +21,10 @@ int lc__use_color(void);
 void lc__stack_line(struct lc_buf *b, const lc_frame *f, int n, int max);
 /* "+1", "+472" for whole numbers, "+0.5" otherwise, into buf. */
 const char *lc__rate(char *buf, size_t len, double v);
+/* Prints s with control characters as \xNN (NULL: nothing); the same into a
+ * buffer. For names and messages that come from tests. */
+void lc__console_put(FILE *out, const char *s);
+void lc__buf_put_console(struct lc_buf *b, const char *s);
 /* "[  LEAK  ] name: message": one line per finished test. */
 void lc__console_test(const struct lc_test_result *r);
 /* "[  BENCH ] name: figures" (and its message): one per benchmark. */

@@ -386,6 +386,16 @@ static int engine_prepare(struct engine *e) {
         return LEAKCHECK_EUNOBSERVED;
     }
     resolve_options(e);
+    if (lc__failsafe_begin(e->checks, err, sizeof err)) { /* never CLEAN unobserved */
+        lc__session_test_end();
+        e->res->verdict = LC_VERDICT_FAILED;
+        e->res->failure_type = "tracker";
+        e->res->message = lc__intern(err);
+        lc__console_test(e->res);
+        lc__session_write_reports();
+        lc__guard_leave();
+        return LEAKCHECK_EINVAL;
+    }
     lc__guard_leave();
 
     lc__session_signals_install();
@@ -736,6 +746,19 @@ static void engine_judge(struct engine *e) {
     lc__guard_leave();
 }
 
+/* A test during which allocations went unrecorded (the table could not grow)
+ * cannot be judged: an error, whatever the verdict said (failsafe.c). */
+static void engine_check_observed(struct engine *e) {
+    char why[512];
+    if (!lc__failsafe_end(why, sizeof why))
+        return;
+    lc__guard_enter();
+    e->res->verdict = LC_VERDICT_FAILED;
+    e->res->failure_type = "tracker";
+    e->res->message = lc__intern(why);
+    lc__guard_leave();
+}
+
 /* Frees the engine's working state; prints the line and rewrites the reports. */
 static void engine_report(struct engine *e) {
     lc__guard_enter();
@@ -769,6 +792,7 @@ int lc__engine_run(const struct lc_engine_test *t, struct lc_test_result **out) 
     engine_findings(&e);
     engine_close_scope(&e);
     engine_judge(&e);
+    engine_check_observed(&e);
     engine_report(&e);
     return 0;
 }

@@ -165,9 +165,21 @@ json_t *lc__baseline_judge(int kind, const char *group, const char *name, json_t
             sec = json_object();
             json_object_set_new(bl.doc, lc__bl_section(kind), sec);
         }
-        json_object_set_new(sec, key, entry);
-        bl.written++;
-        bl_write();
+        /* Only entries the readers accept go in (the loaded document was
+         * validated), so every baseline written reads back. */
+        char why[512];
+        int bad = lc__bl_entry_check(kind, key, entry, why, sizeof why);
+        if (bad)
+            json_decref(entry);
+        else if (json_object_set_new(sec, key, entry)) /* takes entry either way */
+            bad = snprintf(why, sizeof why, "out of memory") > 0;
+        if (bad && !bl.write_failed++)
+            fprintf(stderr, "leakcheck: baseline '%s': entry not written, it would not read "
+                    "back: %s\n", bl.path, why);
+        if (!bad) {
+            bl.written++;
+            bl_write();
+        }
     } else {
         json_decref(entry);
     }

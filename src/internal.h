@@ -189,5 +189,11 @@ extern uintptr_t lc__exit_frame;
 
 /* ---- init ---- */
 int lc__init(void); /* idempotent; called outside hooks */
+/* Allocations the table could not record (no memory for a rehash), ever. */
+uint64_t lc__table_lost(void);
+/* failsafe.c: 0 when a test can be observed, else -1 and one line in err
+ * (init failed, no check enabled, malloc not ours; at the end: records lost). */
+int lc__failsafe_begin(unsigned checks, char *err, size_t errlen);
+int lc__failsafe_end(char *err, size_t errlen);
 
 #endif

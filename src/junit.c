@@ -40,12 +40,7 @@ static double bench_time(const struct lc_bench_result *bm) {
     return clean_time(bm->ns_per_op * (double)bm->n / 1e9);
 }
 
-struct counts {
-    size_t tests, failures, errors, skipped;
-    double time;
-};
-
-static void count_test(struct counts *c, const struct lc_test_result *t) {
+static void count_test(struct lc_junit_counts *c, const struct lc_test_result *t) {
     c->tests++;
     c->time += clean_time(t->duration);
     switch (t->verdict) {
@@ -57,14 +52,14 @@ static void count_test(struct counts *c, const struct lc_test_result *t) {
     }
 }
 
-static void count_bench(struct counts *c, const struct lc_bench_result *bm) {
+static void count_bench(struct lc_junit_counts *c, const struct lc_bench_result *bm) {
     c->tests++;
     c->time += bench_time(bm);
     if (bm->failed)
         c->failures++;
 }
 
-static void count_group(struct counts *c, const struct lc_run *r, const char *group) {
+static void count_group(struct lc_junit_counts *c, const struct lc_run *r, const char *group) {
     for (size_t i = 0; i < r->ntests; i++)
         if (same(group_or(r->tests[i].group, r), group))
             count_test(c, &r->tests[i]);
@@ -73,7 +68,7 @@ static void count_group(struct counts *c, const struct lc_run *r, const char *gr
             count_bench(c, &r->benchmarks[i]);
 }
 
-static void count_attrs(struct lc_buf *b, const struct counts *c) {
+static void count_attrs(struct lc_buf *b, const struct lc_junit_counts *c) {
     lc__buf_printf(b, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\"",
                    c->tests, c->failures, c->errors, c->skipped);
     lc__buf_printf(b, " time=\"%.6f\"", c->time);
@@ -214,7 +209,7 @@ static void render_bench(struct lc_buf *b, const struct lc_run *r,
 }
 
 void lc__junit_render(struct lc_buf *b, const struct lc_junit_run *runs, size_t nruns) {
-    struct counts all = {0};
+    struct lc_junit_counts all = {0};
     for (size_t k = 0; k < nruns; k++) {
         const struct lc_run *r = runs[k].run;
         for (size_t i = 0; i < r->ntests; i++)
@@ -235,7 +230,7 @@ void lc__junit_render(struct lc_buf *b, const struct lc_junit_run *runs, size_t 
                 j++;
             if (j < i)
                 continue; /* this group's suite is already written */
-            struct counts c = {0};
+            struct lc_junit_counts c = {0};
             count_group(&c, r, group);
             lc__buf_puts(b, "  <testsuite");
             lc__xml_attr(b, "name", r->binary ? r->binary : "leakcheck");
@@ -254,4 +249,44 @@ void lc__junit_render(struct lc_buf *b, const struct lc_junit_run *runs, size_t 
         }
     }
     lc__buf_puts(b, "</testsuites>\n");
+}
+
+/* ---- pieces for report_stream.c, which appends one testcase at a time ---- */
+
+const char *lc__junit_group(const struct lc_run *r, const char *group) {
+    return group_or(group, r);
+}
+
+void lc__junit_count_test(struct lc_junit_counts *c, const struct lc_test_result *t) {
+    count_test(c, t);
+}
+
+void lc__junit_count_bench(struct lc_junit_counts *c, const struct lc_bench_result *bm) {
+    count_bench(c, bm);
+}
+
+void lc__junit_render_test(struct lc_buf *b, const struct lc_run *r,
+                           const struct lc_test_result *t) {
+    render_test(b, r, t);
+}
+
+void lc__junit_render_bench(struct lc_buf *b, const struct lc_run *r,
+                            const struct lc_bench_result *bm) {
+    render_bench(b, r, bm);
+}
+
+void lc__junit_root_head(struct lc_buf *b, const struct lc_junit_counts *c) {
+    lc__buf_puts(b, "<testsuites name=\"leakcheck\"");
+    count_attrs(b, c);
+}
+
+void lc__junit_suite_head(struct lc_buf *b, const struct lc_run *r,
+                          const struct lc_junit_counts *c, const char *timestamp,
+                          const char *hostname) {
+    lc__buf_puts(b, "  <testsuite");
+    lc__xml_attr(b, "name", r->binary ? r->binary : "leakcheck");
+    count_attrs(b, c);
+    timestamp_attr(b, timestamp);
+    if (hostname)
+        lc__xml_attr(b, "hostname", hostname);
 }

@@ -25,4 +25,25 @@ struct lc_junit_run {
  * benchmarks as <testcase> elements. */
 void lc__junit_render(struct lc_buf *b, const struct lc_junit_run *runs, size_t nruns);
 
+/* ---- one testcase at a time (report_stream.c) ---- */
+struct lc_junit_counts {
+    size_t tests, failures, errors, skipped;
+    double time;
+};
+/* The group a result is filed under (its own, else the binary's name). */
+const char *lc__junit_group(const struct lc_run *r, const char *group);
+void lc__junit_count_test(struct lc_junit_counts *c, const struct lc_test_result *t);
+void lc__junit_count_bench(struct lc_junit_counts *c, const struct lc_bench_result *bm);
+/* One <testcase> element, as lc__junit_render writes it. */
+void lc__junit_render_test(struct lc_buf *b, const struct lc_run *r,
+                           const struct lc_test_result *t);
+void lc__junit_render_bench(struct lc_buf *b, const struct lc_run *r,
+                            const struct lc_bench_result *bm);
+/* The start tags of <testsuites> and <testsuite> with their attributes but
+ * without the closing '>', so a caller can pad them for in-place updates. */
+void lc__junit_root_head(struct lc_buf *b, const struct lc_junit_counts *c);
+void lc__junit_suite_head(struct lc_buf *b, const struct lc_run *r,
+                          const struct lc_junit_counts *c, const char *timestamp,
+                          const char *hostname);
+
 #endif

@@ -140,6 +140,26 @@ bad:
     return -1;
 }
 
+/* Internal options ("internal:" rows) are how `leakcheck run` talks to the
+ * library it preloads; anywhere else they would turn a test binary into one
+ * whole-process scope. They are taken from the environment only when a
+ * libleakcheck is in LD_PRELOAD, as `leakcheck run` puts it. */
+static int preloaded(void) {
+    const char *p = getenv("LD_PRELOAD");
+    while (p && *p) {
+        size_t n = strcspn(p, ": ");
+        const char *base = p;
+        for (const char *q = p; q < p + n; q++)
+            if (*q == '/')
+                base = q + 1;
+        if ((size_t)(p + n - base) >= 12 && strncmp(base, "libleakcheck", 12) == 0)
+            return 1;
+        p += n;
+        p += strspn(p, ": ");
+    }
+    return 0;
+}
+
 int lc__options_from_env(struct lc_options_values *v, char *err, size_t errlen) {
     memset(v, 0, sizeof *v);
     for (size_t i = 0; i < lc__option_count; i++) {
@@ -166,6 +186,13 @@ int lc__options_from_env(struct lc_options_values *v, char *err, size_t errlen) 
             snprintf(err, errlen,
                      "leakcheck: unknown option %s in the environment (see `leakcheck "
                      "--help` for the list)",
+                     name);
+            return -1;
+        }
+        if (strncmp(d->help, "internal:", 9) == 0 && !preloaded()) {
+            snprintf(err, errlen,
+                     "leakcheck: %s is internal to `leakcheck run` and refused from the "
+                     "environment here (libleakcheck is not preloaded)",
                      name);
             return -1;
         }

@@ -1,8 +1,9 @@
 /* report.c: shared report helpers: frame printing, report path placeholders
- * and atomic writes (temp file in the target's directory, then rename, so a
- * reader or a crash never sees half a report). Report time only. */
+ * and atomic writes (safe_write.c: temp file in the target's directory, then
+ * rename, so a reader or a crash never sees half a report). Report time only. */
 
 #include "report.h"
+#include "safe_write.h"
 
 #include <dlfcn.h>
 
@@ -51,6 +52,25 @@ void lc__print_frames(FILE *out, const lc_frame *f, int n, int max, const char *
         fprintf(out, "%s... %d more frames\n", indent, n - max);
 }
 
+/* The executable's name as one path component: '/' and control characters
+ * become '_', and a name of dots only ("..", "." from a crafted argv[0]) is
+ * all '_', so %e can never climb out of the directory the path names. */
+static void safe_name(char *out, size_t len, const char *name) {
+    size_t n = 0;
+    int dots = 1;
+    for (const char *p = name ? name : ""; *p && n + 1 < len; p++) {
+        unsigned char c = (unsigned char)*p;
+        out[n++] = c == '/' || c < 0x20 || c == 0x7f ? '_' : (char)c;
+        dots &= c == '.';
+    }
+    out[n] = 0;
+    if (dots)
+        for (size_t i = 0; i < n; i++)
+            out[i] = '_';
+    if (!n && len > 1)
+        snprintf(out, len, "_");
+}
+
 void lc__expand_path(const char *in, char *out, size_t len) {
     size_t o = 0;
     for (const char *p = in; *p && o + 1 < len; p++) {
@@ -59,7 +79,7 @@ void lc__expand_path(const char *in, char *out, size_t len) {
             if (p[1] == 'p')
                 snprintf(tmp, sizeof tmp, "%d", (int)getpid());
             else if (p[1] == 'e')
-                snprintf(tmp, sizeof tmp, "%s", program_invocation_short_name);
+                safe_name(tmp, sizeof tmp, program_invocation_short_name);
             else
                 snprintf(tmp, sizeof tmp, "%%");
             size_t t = strlen(tmp);
@@ -76,31 +96,11 @@ void lc__expand_path(const char *in, char *out, size_t len) {
 }
 
 int lc__write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen) {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "leakcheck: cannot write report '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            snprintf(err, errlen, "leakcheck: cannot write report '%s': %s", path,
-                     w < 0 ? strerror(errno) : "short write");
-            close(fd);
-            unlink(tmp);
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "leakcheck: cannot write report '%s': %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    char why[4600];
+    if (lc__safe_write(path, data, len, 0, why, sizeof why) == 0)
+        return 0;
+    /* "leakcheck: cannot write 'P': R" -> "leakcheck: cannot write report 'P': R" */
+    const char *tail = strchr(why, '\'');
+    snprintf(err, errlen, "leakcheck: cannot write report %s", tail ? tail : why);
+    return -1;
 }

@@ -47,10 +47,25 @@ void lc__print_frames(FILE *out, const lc_frame *frames, int n, int max, const c
 
 /* Expands %p (pid) and %e (executable name) in a report path. */
 void lc__expand_path(const char *in, char *out, size_t len);
-/* Writes data to path atomically: a temp file in the same directory, then
- * rename. Returns 0, or -1 with a one-line reason in err. */
+/* Writes data to path atomically with lc__safe_write (safe_write.h): a
+ * private temp file in the same directory, then rename; devices and FIFOs in
+ * place. Returns 0, or -1 with a one-line reason in err. */
 int lc__write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
+
+/* ---- the allocator of report building (report_alloc.c) ---- */
+/* glibc's allocator, counted: a failure sets a flag that the writers check
+ * before a document replaces the previous one. */
+void *lc__report_malloc(size_t n);
+void *lc__report_realloc(void *p, size_t n);
+void lc__report_free(void *p);
+/* Clears the flag; 1 when an allocation failed since. */
+void lc__report_alloc_begin(void);
+int lc__report_alloc_failed(void);
+/* Test hook: the nth report allocation from now fails (0: none); the count
+ * of report allocations so far. */
+void lc__report_fault_at(unsigned long n);
+unsigned long lc__report_alloc_count(void);
 
 /* ---- JSON (jansson) ---- */
 #include <jansson.h>
@@ -79,6 +94,24 @@ int lc__report_write_json(const struct lc_run *run, const char *path, char *err,
                           size_t errlen);
 int lc__report_write_junit(const struct lc_run *run, const char *path, char *err,
                            size_t errlen);
+/* One element of the run's "tests" / "benchmarks" arrays (same rules). */
+json_t *lc__json_test(const struct lc_run *run, const struct lc_test_result *t);
+json_t *lc__json_bench(const struct lc_run *run, const struct lc_bench_result *b);
+/* The run's "cmocka" object (what cmocka ran against what was judged), or
+ * NULL when no cmocka group ran. */
+json_t *lc__json_cmocka(const struct lc_run *run);
+/* The run's reports kept up to date while it runs (report_stream.c): each
+ * call costs O(the results added since the last call). The file is installed
+ * once with lc__safe_install, then updated in place; a device or FIFO gets the
+ * whole document once, at the call after lc__report_stream_finish. Return 0,
+ * or -1 with a one-line reason in err (the file then holds its last complete
+ * version). */
+int lc__report_stream_json(const struct lc_run *run, const char *path, char *err,
+                           size_t errlen);
+int lc__report_stream_junit(const struct lc_run *run, const char *path, char *err,
+                            size_t errlen);
+/* The next stream calls are the run's last (the process is exiting). */
+void lc__report_stream_finish(void);
 /* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (the reports' timestamp). */
 void lc__report_timestamp(char *out, size_t len);
 

@@ -19,7 +19,8 @@ static json_free_t saved_free;
 
 void lc__json_enter(void) {
     json_get_alloc_funcs(&saved_malloc, &saved_free);
-    json_set_alloc_funcs(lc__xmalloc, lc__xfree);
+    json_set_alloc_funcs(lc__report_malloc, lc__report_free);
+    lc__report_alloc_begin(); /* a failure from now on means an incomplete document */
 }
 
 void lc__json_leave(void) { json_set_alloc_funcs(saved_malloc, saved_free); }
@@ -32,7 +33,7 @@ static json_t *str_or_null(const char *s) {
     if (lc__utf8_valid(s))
         return json_string(s);
     struct lc_buf b;
-    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    lc__buf_init(&b, lc__report_realloc, lc__report_free);
     lc__buf_put_utf8(&b, s);
     json_t *j = b.failed ? NULL : json_string(b.data);
     lc__buf_free(&b);
@@ -316,8 +317,11 @@ json_t *lc__json_run(const struct lc_run *run) {
     json_t *benches = json_object_get(doc, "benchmarks");
     for (size_t i = 0; run->benchmarks && i < run->nbenchmarks; i++)
         json_array_append_new(benches, bench_json(run, &run->benchmarks[i]));
-    if (run->cmocka.groups)
-        json_object_set_new(doc, "cmocka", cmocka_json(&run->cmocka));
+    json_t *cm = lc__json_cmocka(run);
+    if (cm)
+        json_object_set_new(doc, "cmocka", cm);
+    /* report_stream_json.c writes the same document piece by piece: a key
+     * added here after "benchmarks" needs adding to its epilogue too */
     return doc;
 }
 
@@ -329,8 +333,10 @@ int lc__report_write_json(const struct lc_run *run, const char *path, char *err,
     lc__json_enter();
     json_t *doc = lc__json_run(run);
     int rc;
-    if (!doc) {
-        snprintf(err, errlen, "leakcheck: cannot write report '%s': out of memory", full);
+    if (!doc || lc__report_alloc_failed()) { /* jansson drops what it cannot allocate */
+        snprintf(err, errlen, "leakcheck: cannot write report '%s': out of memory while "
+                 "building it (the previous version is kept)", full);
+        json_decref(doc);
         rc = -1;
     } else {
         rc = lc__json_write(doc, full, err, errlen);
@@ -339,4 +345,18 @@ int lc__report_write_json(const struct lc_run *run, const char *path, char *err,
     lc__json_leave();
     lc__guard_leave();
     return rc;
+}
+
+/* One test's / benchmark's object, for report_stream.c (between
+ * lc__json_enter and lc__json_leave; the caller owns the result). */
+json_t *lc__json_test(const struct lc_run *run, const struct lc_test_result *t) {
+    return test_json(run, t);
+}
+
+json_t *lc__json_bench(const struct lc_run *run, const struct lc_bench_result *b) {
+    return bench_json(run, b);
+}
+
+json_t *lc__json_cmocka(const struct lc_run *run) {
+    return run->cmocka.groups ? cmocka_json(&run->cmocka) : NULL;
 }

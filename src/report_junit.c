@@ -26,11 +26,12 @@ int lc__report_write_junit(const struct lc_run *run, const char *path, char *err
     lc__report_timestamp(stamp, sizeof stamp);
     struct lc_junit_run jr = {.run = run, .hostname = host, .timestamp = stamp};
     struct lc_buf b;
-    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    lc__buf_init(&b, lc__report_realloc, lc__report_free);
     lc__junit_render(&b, &jr, 1);
     int rc;
     if (b.failed) {
-        snprintf(err, errlen, "leakcheck: cannot write report '%s': out of memory", full);
+        snprintf(err, errlen, "leakcheck: cannot write report '%s': out of memory while "
+                 "building it (the previous version is kept)", full);
         rc = -1;
     } else {
         rc = lc__write_atomic(full, b.data, b.len, err, errlen);

@@ -66,12 +66,12 @@ void lc__session_write_reports(void) {
     if (getpid() != lc__st.owner_pid)
         return;
     lc__guard_enter();
-    if (o->json && *o->json && lc__report_write_json(&run, o->json, err, sizeof err)) {
+    if (o->json && *o->json && lc__report_stream_json(&run, o->json, err, sizeof err)) {
         static int warned;
         if (!warned++)
             fprintf(stderr, "%s\n", err);
     }
-    if (o->junit && *o->junit && lc__report_write_junit(&run, o->junit, err, sizeof err)) {
+    if (o->junit && *o->junit && lc__report_stream_junit(&run, o->junit, err, sizeof err)) {
         static int warned;
         if (!warned++)
             fprintf(stderr, "%s\n", err);
@@ -269,6 +269,7 @@ __attribute__((destructor)) static void session_fini(void) {
         return;
     lc__session_settle();
     if (run.ntests || run.nbenchmarks || run.cmocka.groups) {
+        lc__report_stream_finish(); /* devices and FIFOs get the document now */
         lc__session_write_reports();
         lc__console_summary(&run);
         lc__baseline_summary();

@@ -82,8 +82,16 @@ int lc__stacks_init(void) {
     depot.idx = lc__reserve(IDX_SIZE * sizeof(uint32_t));
     depot.offs = lc__reserve((MAX_STACKS + 1) * sizeof(uint64_t));
     depot.arena = lc__reserve(ARENA_SIZE);
-    if (!depot.idx || !depot.offs || !depot.arena)
+    if (!depot.idx || !depot.offs || !depot.arena) {
+        /* all or nothing: a half-mapped depot would pass the check above */
+        lc__munmap(depot.idx, IDX_SIZE * sizeof(uint32_t));
+        lc__munmap(depot.offs, (MAX_STACKS + 1) * sizeof(uint64_t));
+        lc__munmap(depot.arena, ARENA_SIZE);
+        depot.idx = NULL;
+        depot.offs = NULL;
+        depot.arena = NULL;
         return LEAKCHECK_ENOMEM;
+    }
     text_ranges_init();
     return 0;
 }

@@ -181,6 +181,16 @@ int lc__suppressions_load(const char *path, char *err, size_t errlen) {
         return -1;
     }
     text[len] = 0;
+    const char *nul = memchr(text, 0, len);
+    if (nul) { /* it would silently end the rules there */
+        unsigned line = 1;
+        for (const char *q = text; q < nul; q++)
+            line += *q == '\n';
+        lc__xfree(text);
+        snprintf(err, errlen, "leakcheck: suppressions file '%s' line %u: a NUL byte "
+                 "(LEAKCHECK_SUPPRESSIONS must name a text file)", path, line);
+        return -1;
+    }
     /* a suppressions file separates rules by lines only */
     for (size_t i = 0; i < len; i++)
         if (text[i] == ';')

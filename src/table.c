@@ -96,6 +96,11 @@ static struct {
     uint64_t size[NBIG];
 } big;
 
+/* Inserts dropped because a rehash could not map memory: a test during which
+ * this moves cannot be judged (failsafe.c). */
+static uint64_t lost;
+uint64_t lc__table_lost(void) { return __atomic_load_n(&lost, __ATOMIC_RELAXED); }
+
 int lc__table_init(void) {
     if (shards)
         return 0;
@@ -293,8 +298,10 @@ int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
      * read the generation; the lock orders us against the clear. */
     if (__atomic_load_n(&lc__st.gen, __ATOMIC_RELAXED) != gen)
         goto out;
-    if (shard_reserve(s))
+    if (shard_reserve(s)) {
+        __atomic_add_fetch(&lost, 1, __ATOMIC_RELAXED); /* failsafe.c reports it */
         goto out;
+    }
     struct slot fs;
     struct slot at = find(s, kp, h, &fs);
     if (at.i < 0) { /* the usual case; a hit is a stale record for a reused address */

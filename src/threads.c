@@ -30,8 +30,11 @@ int lc__threads_init(void) {
     if (!slots)
         return LEAKCHECK_ENOMEM;
     slots[0].state = 2;
-    if (pthread_key_create(&exit_key, thread_exit))
+    if (pthread_key_create(&exit_key, thread_exit)) {
+        lc__munmap(slots, sizeof(struct lc_slot) * LC_MAX_THREADS);
+        slots = NULL; /* all or nothing, so the next call tries again */
         return LEAKCHECK_ENOMEM;
+    }
     return 0;
 }
 

@@ -422,7 +422,11 @@ int lc_cmd_baseline(int argc, char **argv) {
             }
         }
         char *text = lc__bl_dump(doc);
-        if (!text || lc_tool_write_atomic(path, text, strlen(text), "baseline")) {
+        if (lc__bl_readable(text, err, sizeof err)) {
+            fprintf(stderr, "leakcheck: baseline: %s: the update would not read back: %s "
+                    "(not written)\n", path, err);
+            rc = 2;
+        } else if (lc_tool_write_atomic(path, text, strlen(text), "baseline")) {
             rc = 2;
         } else {
             printf("leakcheck: baseline: wrote %s from %zu report%s: %zu new, %zu changed, "

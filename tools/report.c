@@ -12,6 +12,7 @@
  * problem, exit status 2, before anything is written. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "../src/junit.h"
+#include "../src/safe_write.h"
 #include "../src/xml.h"
 #include "tool.h"
 
@@ -123,6 +125,8 @@ static int load_frames(struct ctx *c, json_t *arr, const char *where, lc_frame *
     if (!arr || !json_array_size(arr))
         return 0;
     size_t count = json_array_size(arr);
+    if (count > INT_MAX / 4)
+        return fail(c, "%s has too many frames", where);
     lc_frame *f = xcalloc(count, sizeof *f);
     *out = f;
     for (size_t i = 0; i < count; i++) {
@@ -153,6 +157,8 @@ static int load_growth(struct ctx *c, json_t *o, const char *key, const char *wh
         return -1;
     if (!arr)
         return 0;
+    if (json_array_size(arr) > UINT_MAX / 2)
+        return fail(c, "%s.%s has too many entries", where, key);
     *out = xcalloc(json_array_size(arr), sizeof **out);
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *v = json_array_get(arr, i);
@@ -177,11 +183,16 @@ static int load_finding(struct ctx *c, json_t *o, const char *where, struct lc_f
         return fail(c, "%s.kind '%s' is not one of memory, thread, fd", where,
                     kind ? kind : "(missing)");
     char w[256];
+    unsigned nbytes = 0;
     if (get_str(c, o, "summary", where, &f->summary) ||
         load_growth(c, o, "growth", where, &f->growth_blocks, &f->ngrowth) ||
-        load_growth(c, o, "growth_bytes", where, &f->growth_bytes, NULL) ||
+        load_growth(c, o, "growth_bytes", where, &f->growth_bytes, &nbytes) ||
         get_uint(c, o, "blocks", where, &f->blocks) || get_uint(c, o, "bytes", where, &f->bytes))
         return -1;
+    /* the readers index both arrays by one count */
+    if (f->growth_bytes && nbytes != f->ngrowth)
+        return fail(c, "%s.growth_bytes has %u entr%s, growth has %u", where, nbytes,
+                    nbytes == 1 ? "y" : "ies", f->ngrowth);
     json_t *arr;
     snprintf(w, sizeof w, "%.200s.stack", where);
     if (get_array(c, o, "stack", where, &arr) || load_frames(c, arr, w, &f->stack, &f->nstack))
@@ -650,35 +661,12 @@ static void totals(FILE *out, const struct loaded *ls, size_t n, enum format fmt
 /* ---- the merged JUnit file ---- */
 
 int lc_tool_write_atomic(const char *path, const char *data, size_t len, const char *cmd) {
-    char *tmp;
-    if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
-        return -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int saved = errno;
-    if (fd >= 0) {
-        size_t off = 0;
-        while (off < len) {
-            ssize_t w = write(fd, data + off, len - off);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break;
-            off += (size_t)w;
-        }
-        saved = off == len ? 0 : (errno ? errno : EIO);
-        if (close(fd) != 0 && !saved)
-            saved = errno;
-        if (!saved && rename(tmp, path) != 0)
-            saved = errno;
-        if (saved)
-            unlink(tmp);
-    }
-    free(tmp);
-    if (fd < 0 || saved) {
-        fprintf(stderr, "leakcheck: %s: cannot write '%s': %s\n", cmd, path, strerror(saved));
-        return -1;
-    }
-    return 0;
+    char err[PATH_MAX + 256];
+    if (lc__safe_write(path, data, len, 0, err, sizeof err) == 0)
+        return 0;
+    /* "leakcheck: cannot write 'P': why" -> "leakcheck: CMD: cannot write ..." */
+    fprintf(stderr, "leakcheck: %s: %s\n", cmd, err + strlen("leakcheck: "));
+    return -1;
 }
 
 static int write_junit(const char *path, const struct loaded *ls, size_t n) {

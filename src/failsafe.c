@@ -1,0 +1,42 @@
+/* failsafe.c: whether the tracker can observe a test at all, so a test it
+ * cannot see is an error and never CLEAN: owns the checks at a test's start
+ * (tracker memory mapped, a check enabled) and end (no allocation dropped);
+ * whose malloc is in use is sanitizer.c's. Calls lc__init and the table's
+ * lost counter; not on the hook path. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static uint64_t lost_at_begin;
+
+int lc__failsafe_begin(unsigned checks, char *err, size_t errlen) {
+    int rc = lc__init();
+    if (rc) {
+        snprintf(err, errlen,
+                 "leakcheck: cannot observe this test: the tracker could not map its memory "
+                 "(%s; an address-space limit such as ulimit -v?)",
+                 lc_strerror(rc));
+        return -1;
+    }
+    if (checks == 0) {
+        snprintf(err, errlen,
+                 "leakcheck: cannot observe this test: LEAKCHECK_CHECKS turns every check off "
+                 "(accepted: memory, threads, fds)");
+        return -1;
+    }
+    lost_at_begin = lc__table_lost();
+    return 0;
+}
+
+int lc__failsafe_end(char *err, size_t errlen) {
+    uint64_t lost = lc__table_lost() - lost_at_begin;
+    if (!lost)
+        return 0;
+    snprintf(err, errlen,
+             "leakcheck: cannot judge this test: %llu allocation%s not recorded (the tracker "
+             "ran out of memory for its table)",
+             (unsigned long long)lost, lost == 1 ? " was" : "s were");
+    return -1;
+}

@@ -42,6 +42,9 @@ struct lc_reach_stats {
     /* added fields */
     unsigned threads_unscanned; /* of threads_unstopped: no stack pointer known, stack not scanned */
     unsigned modules;           /* loaded modules whose writable segments were roots */
+    double stop_seconds;        /* of seconds: stopping the other threads */
+    uint64_t bytes_unreadable;  /* root or block bytes that faulted, unmapped by a thread
+                                   that ran unstopped (read through guarded copies) */
 };
 
 /* Sorts blocks by ptr and sets each kind. Blocks must not overlap. o and st may be NULL.

@@ -154,8 +154,10 @@ static long tid_offset(void) {
 }
 
 static int is_descriptor(uintptr_t x, int tid, long toff) {
-    const uintptr_t *w = (const uintptr_t *)x;
-    return w[0] == x && w[2] == x && *(const int *)(x + (uintptr_t)toff) == tid;
+    uintptr_t w0, w2, wt;
+    uintptr_t at = (x + (uintptr_t)toff) & ~(uintptr_t)7, shift = ((x + (uintptr_t)toff) & 7) * 8;
+    return lc__read_word(x, &w0) && w0 == x && lc__read_word(x + 16, &w2) && w2 == x &&
+           lc__read_word(at, &wt) && (int)(wt >> shift) == tid;
 }
 
 /* The descriptor whose stack top is the page boundary top, or 0. */
@@ -201,15 +203,31 @@ static uintptr_t find_descriptor(const struct lc__rangev *maps, int tid) {
     return 0;
 }
 
-/* A thread that did not stop: from the stack pointer /proc gave, else its
- * whole stack mapping (the one holding its descriptor). 1: nothing known. */
+/* The lowest resident page of [lo, hi): a stack is touched from its deepest
+ * frame up, and the pages below it were never used (a swapped-out page would
+ * be missed: acceptable for this fallback). */
+static uintptr_t lowest_resident(uintptr_t lo, uintptr_t hi) {
+    unsigned char vec[1024];
+    for (uintptr_t a = lo; a < hi; a += sizeof vec * LC__PAGE) {
+        uintptr_t end = hi - a > sizeof vec * LC__PAGE ? a + sizeof vec * LC__PAGE : hi;
+        if (mincore((void *)a, end - a, vec) != 0)
+            return lo;
+        for (uintptr_t pg = a; pg < end; pg += LC__PAGE)
+            if (vec[(pg - a) / LC__PAGE] & 1)
+                return pg;
+    }
+    return hi;
+}
+
+/* A thread that did not stop: from the stack pointer /proc gave, else the
+ * used part of the stack mapping that holds its descriptor. 1: nothing known. */
 static int push_unstopped(struct lc__rangev *out, const struct lc__rangev *maps,
                           const struct lc__thread *t) {
     uintptr_t tp = find_descriptor(maps, t->tid);
     if (t->sp)
         return push_thread(out, maps, t->sp, tp, LC__REDZONE);
     const struct lc__range *m = tp ? lc__rangev_find(maps, tp) : NULL;
-    return m ? push_thread(out, maps, m->lo, tp, 0) : 1;
+    return m ? push_thread(out, maps, lowest_resident(m->lo, tp), tp, 0) : 1;
 }
 
 int lc__roots_threads(struct lc__rangev *out, const struct lc__rangev *maps,

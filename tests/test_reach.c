@@ -356,10 +356,15 @@ static void *churn_thread(void *arg) {
         free(keep[k]);
         keep[k] = malloc(16 + (x >> 16) % 4096);
         lc_test_sink = keep[k];
-        if (i % 64 == 0) {
-            pthread_t t; /* threads starting and ending during the scan */
-            if (pthread_create(&t, NULL, short_thread, malloc(8)) == 0)
-                pthread_detach(t);
+        if (i % 64 == 0) { /* threads starting and ending during the scan */
+            pthread_t t;
+            pthread_attr_t a;
+            pthread_attr_init(&a);
+            pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+            void *arg = malloc(8);
+            if (pthread_create(&t, &a, short_thread, arg) != 0)
+                free(arg);
+            pthread_attr_destroy(&a);
         }
     }
     for (int k = 0; k < 16; k++)

@@ -537,7 +537,7 @@ static double now_s(void) {
 
 /* With every other thread stopped: the address space, the thread roots, the
  * phases. */
-static int scan_stopped(struct rctx *c, struct lc__rangev *roots, const struct lc__stop *s,
+static int scan_stopped(struct rctx *c, struct lc__rangev *roots, struct lc__stop *s,
                         uintptr_t self_sp, struct lc_reach_stats *st) {
     struct lc__rangev maps = {0};
     int rc = lc__proc_maps(&maps);

@@ -80,7 +80,7 @@ void lc__roots_prepare(void); /* looks up the static TLS size, outside the stop 
  * registers excluded (scanned from s directly). *unscanned: threads that did
  * not stop and whose stack could not be located. */
 int lc__roots_threads(struct lc__rangev *out, const struct lc__rangev *maps,
-                      const struct lc__stop *s, uintptr_t self_sp, unsigned *scanned,
+                      struct lc__stop *s, uintptr_t self_sp, unsigned *scanned,
                       unsigned *unscanned);
 
 #endif

@@ -7,7 +7,10 @@
  * run (leakcheck's table hands blocks over in hash order: the sort counts).
  * Prints each run's wall and CPU seconds (CPU time moves less when other
  * processes hold the CPUs), the medians and the kinds, and checks the kinds.
- * Usage: reach_bench [--blocks N] [--runs R] [--lost-pct P] [--dense 0|1] */
+ * With --threads T, T more threads wait on a condition variable meanwhile
+ * and the time to stop them is printed too.
+ * Usage: reach_bench [--blocks N] [--runs R] [--lost-pct P] [--dense 0|1] [--threads T] */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,19 @@ struct node {
 };
 
 static struct node *volatile head;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int done;
+
+static void *waiter(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&mu);
+    while (!done)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
 
 static uint64_t rng = 88172645463325252ull;
 static uint64_t next_rand(void) {
@@ -92,12 +108,14 @@ int main(int argc, char **argv) {
     size_t n = 1000000;
     int runs = 5;
     unsigned lost_pct = 10;
-    int dense = 0;
+    int dense = 0, nthreads = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--blocks"))
             n = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--runs"))
             runs = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--threads"))
+            nthreads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--dense"))
             dense = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--lost-pct"))
@@ -107,8 +125,9 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (n < 10 || runs < 1 || runs > 99 || lost_pct > 100) {
-        fprintf(stderr, "reach_bench: need --blocks >= 10, --runs 1..99, --lost-pct 0..100\n");
+    if (n < 10 || runs < 1 || runs > 99 || lost_pct > 100 || nthreads < 0 || nthreads > 4096) {
+        fprintf(stderr, "reach_bench: need --blocks >= 10, --runs 1..99, --lost-pct 0..100, "
+                        "--threads 0..4096\n");
         return 2;
     }
     struct lc_reach_block *b = build(n, lost_pct, dense);
@@ -116,7 +135,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "reach_bench: out of memory for %zu blocks\n", n);
         return 1;
     }
-    double secs[99], cpus[99];
+    pthread_t *th = nthreads ? calloc((size_t)nthreads, sizeof *th) : NULL;
+    for (int t = 0; t < nthreads; t++)
+        if (!th || pthread_create(&th[t], NULL, waiter, NULL) != 0) {
+            fprintf(stderr, "reach_bench: cannot start thread %d\n", t + 1);
+            return 1;
+        }
+    double secs[99], cpus[99], stops[99];
+    unsigned unstopped_max = 0;
     size_t kinds[4] = {0};
     struct lc_reach_stats st;
     for (int r = 0; r < runs; r++) {
@@ -130,6 +156,9 @@ int main(int argc, char **argv) {
             return 1;
         }
         secs[r] = st.seconds;
+        stops[r] = st.stop_seconds;
+        if (st.threads_unstopped > unstopped_max)
+            unstopped_max = st.threads_unstopped;
         memset(kinds, 0, sizeof kinds);
         for (size_t i = 0; i < n; i++)
             kinds[b[i].kind]++;
@@ -138,6 +167,17 @@ int main(int argc, char **argv) {
     }
     qsort(secs, (size_t)runs, sizeof secs[0], cmp_double);
     qsort(cpus, (size_t)runs, sizeof cpus[0], cmp_double);
+    qsort(stops, (size_t)runs, sizeof stops[0], cmp_double);
+    if (nthreads)
+        printf("threads %d: stop median %.3f s (min %.3f, max %.3f), unstopped at most %u\n",
+               nthreads, stops[runs / 2], stops[0], stops[runs - 1], unstopped_max);
+    pthread_mutex_lock(&mu);
+    done = 1;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    for (int t = 0; t < nthreads; t++)
+        pthread_join(th[t], NULL);
+    free(th);
     size_t nlost = n * lost_pct / 100, ndef = (nlost + 9) / 10;
     int ok = kinds[LC_REACH_REACHABLE] == n - nlost && kinds[LC_REACH_DEFINITE] == ndef &&
              kinds[LC_REACH_INDIRECT] == nlost - ndef && kinds[LC_REACH_POSSIBLE] == 0;

@@ -208,11 +208,11 @@ static void parse_args(int argc, char **argv) {
 #ifdef CHURN_LEAKCHECK
 /* Compares leakcheck's counters with what the workers did; returns 1 when
  * they agree. Threads were started before the scope, so all of them are in
- * the background class and LC_ALL covers the whole workload. */
+ * the background class and LEAKCHECK_ALL covers the whole workload. */
 static int counters_match(const char *phase, uint64_t allocs, uint64_t frees,
                           uint64_t bytes_allocated, uint64_t live_bytes) {
     lc_counters c;
-    lc_scope_counters(&c, LC_ALL);
+    lc_scope_counters(&c, LEAKCHECK_ALL);
     if (c.allocs == allocs && c.frees == frees && c.bytes_allocated == bytes_allocated &&
         c.live_blocks == allocs - frees && c.live_bytes == live_bytes)
         return 1;

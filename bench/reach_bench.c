@@ -88,7 +88,8 @@ static __attribute__((noinline)) struct lc_reach_block *build(size_t n, unsigned
     return b;
 }
 
-static void shuffle(struct lc_reach_block *b, size_t n) {
+/* noinline: its swap temporary must not live in main's frame, a root. */
+static __attribute__((noinline)) void shuffle(struct lc_reach_block *b, size_t n) {
     for (size_t i = n - 1; i > 0; i--) {
         size_t j = next_rand() % (i + 1);
         struct lc_reach_block t = b[i];
@@ -141,7 +142,9 @@ int main(int argc, char **argv) {
             fprintf(stderr, "reach_bench: cannot start thread %d\n", t + 1);
             return 1;
         }
-    double secs[99], cpus[99], stops[99];
+    /* zeroed: stale words in main's frame (a root) from before main could
+     * hold the address of a chunk freed then and reused by a node */
+    double secs[99] = {0}, cpus[99] = {0}, stops[99] = {0};
     unsigned unstopped_max = 0;
     size_t kinds[4] = {0};
     struct lc_reach_stats st;

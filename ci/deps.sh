@@ -7,7 +7,8 @@
 # (NodeSource's nodejs bundles npm and conflicts with Debian's npm package), and
 # installing Debian's over it would fail.
 LC_PACKAGES="cmake make gcc g++ pkg-config binutils libcmocka-dev libunwind-dev
-libjansson-dev libdw-dev python3 python3-jsonschema libxml2-utils nodejs:node npm:npm"
+libjansson-dev libdw-dev libc6-dbg python3 python3-jsonschema libxml2-utils nodejs:node npm:npm
+clang valgrind"
 
 lc_install_deps() {
     local missing=() entry p cmd

@@ -2,7 +2,7 @@
 # leakcheck. Installed beside LeakCheckConfig.cmake and included by it; the
 # leakcheck build includes it too.
 #
-#   leakcheck_add_test(<target> [NAME <name>] [REPORT_DIR <dir>]
+#   leakcheck_add_test(<target> [CMOCKA] [NAME <name>] [REPORT_DIR <dir>]
 #                      [LABELS <label>...] [ENV <VAR=value>...])
 #
 # Registers <target> as the ctest test <name> (default: the target's name) with
@@ -13,13 +13,17 @@
 # current binary directory, and it is created now because ctest does not create
 # directories. LABELS default to "leakcheck" (ctest -L leakcheck). ENV entries
 # are added to the environment as they are, e.g. LEAKCHECK_ITERATIONS=10.
+#
+# CMOCKA registers a plain cmocka binary, unmodified: LEAKCHECK_CMOCKA=1 makes
+# leakcheck judge every one of its tests. A target that does not link
+# LeakCheck::leakcheck itself gets the library preloaded (LD_PRELOAD).
 include_guard(GLOBAL)
 
 function(leakcheck_add_test target)
-  cmake_parse_arguments(PARSE_ARGV 1 LCT "" "NAME;REPORT_DIR" "LABELS;ENV")
+  cmake_parse_arguments(PARSE_ARGV 1 LCT "CMOCKA" "NAME;REPORT_DIR" "LABELS;ENV")
   if(LCT_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "leakcheck_add_test(${target}): unexpected arguments: "
-      "${LCT_UNPARSED_ARGUMENTS} (accepted: NAME, REPORT_DIR, LABELS, ENV)")
+      "${LCT_UNPARSED_ARGUMENTS} (accepted: CMOCKA, NAME, REPORT_DIR, LABELS, ENV)")
   endif()
   if(NOT TARGET ${target})
     message(FATAL_ERROR "leakcheck_add_test: '${target}' is not a target")
@@ -47,4 +51,12 @@ function(leakcheck_add_test target)
   set_property(TEST ${name} PROPERTY ENVIRONMENT
     "LEAKCHECK_JSON=${dir}/${name}.json" "LEAKCHECK_JUNIT=${dir}/${name}.xml" ${LCT_ENV})
   set_property(TEST ${name} PROPERTY LABELS ${labels})
+  if(LCT_CMOCKA)
+    set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT LEAKCHECK_CMOCKA=1)
+    get_target_property(libs ${target} LINK_LIBRARIES)
+    if(NOT "${libs}" MATCHES "(^|;)(LeakCheck::)?leakcheck(_static)?(;|$)")
+      set_property(TEST ${name} PROPERTY ENVIRONMENT_MODIFICATION
+        "LD_PRELOAD=path_list_prepend:$<TARGET_FILE:LeakCheck::leakcheck>")
+    endif()
+  endif()
 endfunction()

@@ -1,7 +1,5 @@
-/* bench.c: benchmarks (LEAKCHECK_BENCH, lc_bench_run), allocation budgets of
- * benchmarks and tests, allocation-free regions, lc_allocs_per_run, and the
- * baseline gate (LEAKCHECK_BASELINE, LEAKCHECK_BASELINE_UPDATE) for both.
- * Not on the hook path: the only hook-side part of regions is the TLS check
+/* bench.c: benchmarks (LEAKCHECK_BENCH, lc_bench_run), allocation-free
+ * regions and lc_allocs_per_run. Not on the hook path: the only hook-side part of regions is the TLS check
  * in hooks.c's on_alloc.
  *
  * A benchmark runs in one counting scope (no stacks): a warm-up call, a check
@@ -11,10 +9,8 @@
  * proportional to n (the check run against the measured one) allocates
  * differently per op: its mean is reported and flagged as data-dependent.
  *
- * Tests are judged by lc__bench_judge_test, which the harness calls once a
- * test's verdict is known: the largest measured iteration against the budget
- * and against the baseline entry. A budget exceeded or a baseline regression
- * fails the test (verdict "failed" unless it leaked). */
+ * Budgets and the baseline are judged in gate.c, for benchmarks and tests
+ * alike; results, the console and the reports are the session's. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,19 +20,18 @@
 #include <unistd.h>
 
 #include "baseline.h"
-#include "harness.h"
-#include "xml.h"
+#include "cmocka_glue.h"
+#include "console.h"
+#include "gate.h"
 #include "leakcheck/leakcheck.h"
 #include "options.h"
 #include "report.h"
+#include "sanitizer.h"
+#include "session.h"
+#include "xml.h"
 
 
 /* ---- text: messages are built in glibc's heap (untracked), kept for the run ---- */
-
-/* Appends one clause to a "; "-separated one-line message. */
-static void tb_clause(struct lc_buf *b, const char *text) {
-    lc__buf_printf(b, "%s%s", b->len ? "; " : "", text);
-}
 
 /* "fn (file:line) <- fn (file:line) <- ..." for a depot stack. */
 static void tb_stack(struct lc_buf *b, uint32_t stack, int max) {
@@ -46,274 +41,17 @@ static void tb_stack(struct lc_buf *b, uint32_t stack, int max) {
 }
 
 
-/* ---- the baseline ---- */
-
-enum { BL_OFF = 0, BL_MISSING, BL_OK, BL_BAD };
-
-static struct {
-    int loaded;
-    int state;
-    int update; /* LEAKCHECK_BASELINE_UPDATE: write, do not gate */
-    char path[4096];
-    json_t *doc; /* BL_OK, or BL_MISSING when updating */
-    unsigned regressions, improvements, added, written;
-    int write_failed;
-} bl;
-
-void lc__baseline_load(void) {
-    if (bl.loaded)
-        return;
-    bl.loaded = 1;
-    const struct lc_options_values *o = lc__opts();
-    if (!o->baseline || !*o->baseline)
-        return;
-    lc__guard_enter();
-    lc__json_enter();
-    lc__expand_path(o->baseline, bl.path, sizeof bl.path);
-    bl.update = o->baseline_update;
-    FILE *f = fopen(bl.path, "rb");
-    if (!f && errno == ENOENT) {
-        bl.state = BL_MISSING;
-        fprintf(stderr,
-                "leakcheck: baseline '%s' does not exist: counts are not compared%s\n",
-                bl.path,
-                bl.update
-                    ? "; this run writes it"
-                    : " (LEAKCHECK_BASELINE_UPDATE=1 or `leakcheck baseline update` writes "
-                      "one)");
-        if (bl.update)
-            bl.doc = lc__bl_new();
-    } else if (!f) {
-        bl.state = BL_BAD;
-        fprintf(stderr, "leakcheck: baseline '%s': cannot read: %s\n", bl.path,
-                strerror(errno));
-    } else {
-        json_error_t je;
-        bl.doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-        fclose(f);
-        char err[512];
-        if (!bl.doc) {
-            bl.state = BL_BAD;
-            int eof = strstr(je.text, "premature end") || strstr(je.text, "end of file");
-            fprintf(
-                stderr,
-                "leakcheck: baseline '%s': not valid JSON at line %d, column %d: %s%s\n",
-                bl.path, je.line, je.column, je.text,
-                eof ? " (the file is empty or cut short)" : "");
-        } else if (lc__bl_validate(bl.doc, err, sizeof err)) {
-            bl.state = BL_BAD;
-            fprintf(stderr, "leakcheck: baseline '%s': %s\n", bl.path, err);
-            json_decref(bl.doc);
-            bl.doc = NULL;
-        } else {
-            bl.state = BL_OK;
-        }
-    }
-    lc__json_leave();
-    lc__guard_leave();
-}
-
-int lc__baseline_broken(void) { return bl.state == BL_BAD; }
-
-/* 1 when results are compared with (or written into) a baseline document. */
-static int bl_active(void) {
-    return bl.state == BL_OK || (bl.state == BL_MISSING && bl.update);
-}
-
-/* Rewrites the baseline file (update mode), atomically. */
-static void bl_write(void) {
-    char *text = lc__bl_dump(bl.doc);
-    char err[4600];
-    if (!text || lc__write_atomic(bl.path, text, strlen(text), err, sizeof err)) {
-        if (!bl.write_failed++) {
-            const char *why = text ? strrchr(err, ':') : NULL;
-            fprintf(stderr, "leakcheck: cannot write baseline '%s': %s\n", bl.path,
-                    why ? why + 2 : "out of memory");
-        }
-    }
-    lc__xfree(text);
-}
-
-/* Judges one entry against the baseline and, when updating, stores it.
- * Regressions go to fail (or, when updating, to note), improvements and new
- * entries to note. Takes ownership of entry (may be NULL: no counts). Returns
- * the baseline's entry for the key before any update (borrowed; valid until
- * the next call), or NULL. Call with the guard up, inside lc__json_enter. */
-static json_t *bl_judge(int kind, const char *group, const char *name, json_t *entry,
-                        struct lc_buf *fail, struct lc_buf *note) {
-    if (!bl_active()) {
-        json_decref(entry);
-        return NULL;
-    }
-    char key[1024];
-    lc__bl_key(group, name, key, sizeof key);
-    json_t *old = lc__bl_get(bl.doc, kind, key);
-    if (old)
-        json_incref(old); /* an update replaces it below */
-    if (entry && !old) {
-        bl.added++;
-        tb_clause(note, bl.update ? "new in the baseline" : "new: not in the baseline");
-    } else if (entry) {
-        struct lc_bl_delta d[LC_BL_MAX_METRICS];
-        size_t nd = lc__bl_compare(kind, old, entry, 0, d);
-        struct lc_buf worse, better;
-        lc__buf_init(&worse, lc__xrealloc, lc__xfree);
-        lc__buf_init(&better, lc__xrealloc, lc__xfree);
-        for (size_t i = 0; i < nd; i++) {
-            char t[256];
-            if (!d[i].regression && !d[i].improvement)
-                continue;
-            lc__bl_delta_text(&d[i], t, sizeof t);
-            lc__buf_printf(d[i].regression ? &worse : &better, "%s%s",
-                      (d[i].regression ? worse.len : better.len) ? ", " : "", t);
-        }
-        if (worse.len) {
-            bl.regressions++;
-            struct lc_buf m;
-            lc__buf_init(&m, lc__xrealloc, lc__xfree);
-            if (bl.update)
-                lc__buf_printf(&m, "baseline updated: %s", worse.data);
-            else
-                lc__buf_printf(&m, "more allocation than the baseline '%s': %s", bl.path,
-                          worse.data);
-            tb_clause(bl.update ? note : fail, m.data);
-            lc__xfree(m.data);
-        }
-        if (better.len) {
-            bl.improvements++;
-            struct lc_buf m;
-            lc__buf_init(&m, lc__xrealloc, lc__xfree);
-            lc__buf_printf(&m, "improved on the baseline: %s%s", better.data,
-                      bl.update ? "" : " (LEAKCHECK_BASELINE_UPDATE=1 records it)");
-            tb_clause(note, m.data);
-            lc__xfree(m.data);
-        }
-        lc__xfree(worse.data);
-        lc__xfree(better.data);
-    }
-    if (bl.update && entry) {
-        json_t *sec = json_object_get(bl.doc, lc__bl_section(kind));
-        if (!sec) {
-            sec = json_object();
-            json_object_set_new(bl.doc, lc__bl_section(kind), sec);
-        }
-        json_object_set_new(sec, key, entry);
-        bl.written++;
-        bl_write();
-    } else {
-        json_decref(entry);
-    }
-    /* The caller reads the old entry's leak sites; the reference taken above
-     * is dropped at the next call. */
-    static json_t *held;
-    json_decref(held);
-    held = old;
-    return old;
-}
-
-/* ---- budgets ---- */
-
-/* limit: 0 none, negative (LEAKCHECK_NONE) zero, else the limit. */
-static void budget_check(struct lc_buf *fail, const char *label, double value, double limit) {
-    if (limit == 0)
-        return;
-    double max = limit < 0 ? 0 : limit;
-    if (value <= max)
-        return;
-    char v[64], l[64];
-    lc__bl_num(value, v, sizeof v);
-    lc__bl_num(max, l, sizeof l);
-    struct lc_buf m;
-    lc__buf_init(&m, lc__xrealloc, lc__xfree);
-    lc__buf_printf(&m, "%s %s over the budget of %s", label, v, l);
-    tb_clause(fail, m.data);
-    lc__xfree(m.data);
-}
-
-/* Checks allocations, bytes and peak against a budget; any excess becomes
- * "over budget: ..." in fail. per is "/op" (benchmarks) or "/iter" (tests);
- * a benchmark's peak is for the whole run, a test's per iteration. */
-static void budget_judge(struct lc_buf *fail, const lc_budget *b, const char *per,
-                         double allocs, double bytes, double peak) {
-    char what[3][32];
-    snprintf(what[0], sizeof what[0], "allocs%s", per);
-    snprintf(what[1], sizeof what[1], "bytes%s", per);
-    snprintf(what[2], sizeof what[2], "peak bytes%s", strcmp(per, "/op") ? per : "");
-    budget_check(fail, what[0], allocs, b->allocs);
-    budget_check(fail, what[1], bytes, b->bytes);
-    budget_check(fail, what[2], peak, (double)b->peak_bytes);
-    if (fail->len) {
-        struct lc_buf m;
-        lc__buf_init(&m, lc__xrealloc, lc__xfree);
-        lc__buf_printf(&m, "over budget: %s", fail->data);
-        lc__xfree(fail->data);
-        *fail = m;
-    }
-}
-
-/* ---- tests: budget and baseline, after the harness's verdict ---- */
-
-void lc__bench_judge_test(struct lc_test_result *res, const lc_budget *budget) {
-    lc__baseline_load();
-    lc__guard_enter();
-    struct lc_buf fail, note;
-    lc__buf_init(&fail, lc__xrealloc, lc__xfree);
-    lc__buf_init(&note, lc__xrealloc, lc__xfree);
-    uint64_t allocs, bytes, peak;
-    int have = lc__bl_test_counts(res, &allocs, &bytes, &peak);
-    if (have && budget)
-        budget_judge(&fail, budget, "/iter", (double)allocs, (double)bytes, (double)peak);
-    size_t budget_len = fail.len; /* what the budget failed, before the baseline */
-    json_t *old = NULL;
-    lc__json_enter();
-    if (bl_active())
-        old = bl_judge(LC_BL_TEST, res->group, res->name, lc__bl_test_entry(res), &fail,
-                       &note);
-    if (old && res->verdict == LC_VERDICT_LEAK) {
-        /* A leak the baseline did not know: name its site as new. */
-        for (size_t i = 0; i < res->nfindings; i++) {
-            char site[1024];
-            lc__bl_site_key(&res->findings[i], site, sizeof site);
-            if (lc__bl_has_site(old, site))
-                continue;
-            struct lc_buf m;
-            lc__buf_init(&m, lc__xrealloc, lc__xfree);
-            lc__buf_printf(&m, "new leak site (not in the baseline): %s", site);
-            tb_clause(&note, m.data);
-            lc__xfree(m.data);
-        }
-    }
-    lc__json_leave();
-
-    if (fail.len || note.len) {
-        struct lc_buf m;
-        lc__buf_init(&m, lc__xrealloc, lc__xfree);
-        if (res->verdict == LC_VERDICT_CLEAN && fail.len) {
-            res->verdict = LC_VERDICT_FAILED;
-            res->failure_type = budget_len ? "budget" : "baseline";
-            lc__buf_printf(&m, "%s", fail.data);
-        } else {
-            lc__buf_printf(&m, "%s", res->message ? res->message : "");
-            if (fail.len)
-                tb_clause(&m, fail.data);
-        }
-        if (note.len)
-            tb_clause(&m, note.data);
-        res->message = m.data;
-    }
-    lc__xfree(fail.data);
-    lc__xfree(note.data);
-    lc__guard_leave();
-}
-
 /* ---- allocation-free regions ---- */
 
 static int noalloc_owns_scope; /* the outermost begin opened the scope */
+
+static void bench_settle(void);
 
 void lc_noalloc_begin(void) {
     struct lc_tls *t = &lc__tls;
     if (t->noalloc++ > 0)
         return;
+    lc__session_on_settle(bench_settle);
     lc__guard_enter();
     t->noalloc_count = 0;
     t->noalloc_stack = 0;
@@ -348,6 +86,8 @@ uint32_t lc_noalloc_stack(uint64_t *bytes) {
 
 void lc_noalloc_end_check(const char *file, unsigned line) {
     unsigned long n = lc_noalloc_end();
+    if (lc__malloc_unobserved()) /* 0 allocations: unseen, not none */
+        lc__cmocka_fail(file, (int)line, lc__malloc_unobserved_text());
     if (!n)
         return;
     lc__guard_enter();
@@ -382,10 +122,10 @@ double lc_allocs_per_run(unsigned runs, void (*fn)(void *arg), void *arg) {
     }
     fn(arg); /* warm-up: lazy initialisation is not a per-run cost */
     lc_counters a, b;
-    lc_scope_counters(&a, LC_ATTRIBUTED);
+    lc_scope_counters(&a, LEAKCHECK_ATTRIBUTED);
     for (unsigned i = 0; i < runs; i++)
         fn(arg);
-    lc_scope_counters(&b, LC_ATTRIBUTED);
+    lc_scope_counters(&b, LEAKCHECK_ATTRIBUTED);
     if (own)
         lc_scope_end();
     return (double)(b.allocs - a.allocs) / runs;
@@ -407,32 +147,10 @@ static struct {
 #define DNF_MESSAGE                                                                        \
     "did not finish (failed an assertion, crashed or was skipped: see above)"
 
-static void bench_console(const struct lc_bench_result *b) {
-    const char *prefix;
-    FILE *out = lc__console(&prefix);
-    int color = lc__use_color() && !*prefix && out == stdout;
-    char a[64], f[64], y[64];
-    lc__bl_num(b->allocs_per_op, a, sizeof a);
-    lc__bl_num(b->frees_per_op, f, sizeof f);
-    lc__bl_num(b->bytes_per_op, y, sizeof y);
-    fprintf(out, "%s%s[%s]%s %s: ", prefix, color ? (b->failed ? "\033[31m" : "\033[32m") : "",
-            b->failed ? " FAILED " : "  BENCH ", color ? "\033[0m" : "", b->name);
-    if (b->n)
-        fprintf(out,
-                "%llu ops  %.1f ns/op  %s B/op  %s allocs/op  %s frees/op  peak %llu B  net "
-                "%+lld blocks, %+lld B%s\n",
-                (unsigned long long)b->n, b->ns_per_op, y, a, f,
-                (unsigned long long)b->peak_bytes, (long long)b->net_blocks,
-                (long long)b->net_bytes,
-                b->data_dependent ? "  (data-dependent: mean)" : "");
-    else
-        fprintf(out, "%s\n", b->message ? b->message : "");
-    if (b->n && b->message)
-        fprintf(out, "%s    %s\n", prefix, b->message);
-    fflush(out);
-}
-
-void lc__bench_settle(void) {
+/* Settles a benchmark whose body longjmped out (it stays "did not finish")
+ * and closes an allocation-free region left open the same way; run by
+ * lc__session_settle before every test and benchmark. */
+static void bench_settle(void) {
     struct lc_tls *t = &lc__tls;
     if (t->noalloc > 0) {
         /* a region left by a longjmp (a failed assertion inside it) */
@@ -449,9 +167,9 @@ void lc__bench_settle(void) {
     t->guard = 0; /* a crash inside a hook may have left it up */
     lc_scope_end();
     lc__guard_enter();
-    struct lc_bench_result *b = &lc__harness_run()->benchmarks[bcur.index];
-    bench_console(b);
-    lc__harness_write_reports();
+    struct lc_bench_result *b = &lc__session_run()->benchmarks[bcur.index];
+    lc__console_bench(b);
+    lc__session_write_reports();
     lc__guard_leave();
 }
 
@@ -475,11 +193,11 @@ static void bench_call(void (*body)(void **), void **state, const lc_bench_optio
         opts->setup(state);
     bench_n_now = n;
     lc_scope_peak_reset();
-    lc_scope_counters(&a, LC_ATTRIBUTED);
+    lc_scope_counters(&a, LEAKCHECK_ATTRIBUTED);
     double t0 = lc__now();
     call_bench_body(body, state);
     double t1 = lc__now();
-    lc_scope_counters(&b, LC_ATTRIBUTED);
+    lc_scope_counters(&b, LEAKCHECK_ATTRIBUTED);
     bench_n_now = 1;
     if (opts && opts->teardown)
         opts->teardown(state);
@@ -519,12 +237,23 @@ static void scope_begin_counting(void) {
 
 void lc_bench_run(const char *name, const char *file, unsigned line,
                   void (*body)(void **state), void **state, const lc_bench_options *opts) {
-    lc__harness_prepare();
+    if (lc__cmocka_judging_plain()) {
+        /* called by a plain test the engine is judging (LEAKCHECK_CMOCKA):
+         * one op inside that test's iteration, not a benchmark of its own */
+        if (opts && opts->setup)
+            opts->setup(state);
+        call_bench_body(body, state);
+        if (opts && opts->teardown)
+            opts->teardown(state);
+        return;
+    }
+    lc__session_on_settle(bench_settle);
+    lc__session_prepare();
     lc__baseline_load();
     const struct lc_options_values *o = lc__opts();
 
     lc__guard_enter();
-    struct lc_run *run = lc__harness_run();
+    struct lc_run *run = lc__session_run();
     if (!run->binary)
         run->binary = lc__intern(program_invocation_short_name);
     struct lc_bench_result *nb =
@@ -539,14 +268,22 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
     struct lc_bench_result *res = &run->benchmarks[idx];
     memset(res, 0, sizeof *res);
     res->name = lc__intern(name);
-    res->group = lc__harness_group() ? lc__harness_group() : run->binary;
+    res->group = lc__session_group() ? lc__session_group() : run->binary;
     res->file = lc__intern(file);
     res->line = line;
     res->failed = 1;
     res->message = DNF_MESSAGE;
     bcur.pending = 1;
     bcur.index = idx;
-    lc__harness_write_reports(); /* if the process dies now, the report names it */
+    lc__session_write_reports(); /* if the process dies now, the report names it */
+    const char *unobserved = lc__malloc_unobserved(); /* 0 allocs/op would be a lie */
+    if (unobserved) {
+        bcur.pending = 0;
+        res->message = unobserved;
+        lc__session_write_reports();
+        lc__guard_leave();
+        lc__cmocka_fail(file, (int)line, lc__malloc_unobserved_text());
+    }
     lc__guard_leave();
 
     uint64_t n = opts && opts->n > 0 ? (uint64_t)opts->n : (uint64_t)o->bench_n;
@@ -590,7 +327,7 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
     lc_scope_end();
 
     lc__guard_enter();
-    res = &lc__harness_run()->benchmarks[idx];
+    res = &lc__session_run()->benchmarks[idx];
     res->n = n;
     res->allocs_per_op = (double)m.allocs / (double)n;
     res->frees_per_op = (double)m.frees / (double)n;
@@ -610,11 +347,11 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
     lc__buf_init(&note, lc__xrealloc, lc__xfree);
     const lc_budget *bud = opts ? &opts->budget : NULL;
     if (bud)
-        budget_judge(&fail, bud, "/op", res->allocs_per_op, res->bytes_per_op,
+        lc__budget_judge(&fail, bud, "/op", res->allocs_per_op, res->bytes_per_op,
                      (double)res->peak_bytes);
-    if (bl_active()) {
+    if (lc__baseline_active()) {
         lc__json_enter();
-        bl_judge(LC_BL_BENCH, res->group, res->name, lc__bl_bench_entry(res), &fail, &note);
+        lc__baseline_judge(LC_BL_BENCH, res->group, res->name, lc__bl_bench_entry(res), &fail, &note);
         lc__json_leave();
     }
     if (res->data_dependent) {
@@ -627,7 +364,7 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
                   "data-dependent: allocations per op vary (%s allocs/op over %llu ops, %s "
                   "over %llu); the mean of the measured run is reported",
                   a1, (unsigned long long)nc, a2, (unsigned long long)n);
-        tb_clause(&note, t.data);
+        lc__clause(&note, t.data);
         lc__xfree(t.data);
     }
     if (lowered) {
@@ -635,7 +372,7 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
         lc__buf_init(&t, lc__xrealloc, lc__xfree);
         lc__buf_printf(&t, "n lowered to %llu to fit LEAKCHECK_BENCH_TIME_MS=%ld",
                   (unsigned long long)n, o->bench_time_ms);
-        tb_clause(&note, t.data);
+        lc__clause(&note, t.data);
         lc__xfree(t.data);
     }
     lc__guard_leave();
@@ -663,26 +400,26 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
             lc__buf_printf(&t, "the first allocation of an op, %llu B, at ",
                       (unsigned long long)size);
             tb_stack(&t, stack, 8);
-            tb_clause(&fail, t.data);
+            lc__clause(&fail, t.data);
             lc__xfree(t.data);
         }
         lc__guard_leave();
     }
 
     lc__guard_enter();
-    res = &lc__harness_run()->benchmarks[idx];
+    res = &lc__session_run()->benchmarks[idx];
     if (fail.len || note.len) {
         struct lc_buf t;
         lc__buf_init(&t, lc__xrealloc, lc__xfree);
         lc__buf_printf(&t, "%s", fail.len ? fail.data : "");
         if (note.len)
-            tb_clause(&t, note.data);
+            lc__clause(&t, note.data);
         res->message = t.data;
     }
     res->failed = fail.len > 0;
     bcur.pending = 0;
-    bench_console(res);
-    lc__harness_write_reports();
+    lc__console_bench(res);
+    lc__session_write_reports();
     lc__xfree(fail.data);
     lc__xfree(note.data);
     lc__guard_leave();
@@ -692,34 +429,4 @@ void lc_bench_run(const char *name, const char *file, unsigned line,
         lc__buf_printf(&msg, "leakcheck: %s: %s\n", res->name, res->message);
         lc__cmocka_fail(file, (int)line, msg.data ? msg.data : "leakcheck: over budget\n");
     }
-}
-
-void lc__bench_summary(void) {
-    struct lc_run *run = lc__harness_run();
-    const char *prefix;
-    FILE *out = lc__console(&prefix);
-    if (run->nbenchmarks) {
-        size_t failed = 0;
-        for (size_t i = 0; i < run->nbenchmarks; i++)
-            failed += run->benchmarks[i].failed != 0;
-        fprintf(out, "%s[leakcheck] %zu benchmark%s: %zu ok, %zu failed\n", prefix,
-                run->nbenchmarks, run->nbenchmarks == 1 ? "" : "s", run->nbenchmarks - failed,
-                failed);
-    }
-    if (bl_active()) {
-        if (bl.update)
-            fprintf(out,
-                    "%s[leakcheck] baseline '%s' updated: %u entr%s written (%u new, %u more "
-                    "allocation, %u less)\n",
-                    prefix, bl.path, bl.written, bl.written == 1 ? "y" : "ies", bl.added,
-                    bl.regressions, bl.improvements);
-        else
-            fprintf(out,
-                    "%s[leakcheck] baseline '%s': %u regression%s, %u improvement%s, %u new "
-                    "entr%s\n",
-                    prefix, bl.path, bl.regressions, bl.regressions == 1 ? "" : "s",
-                    bl.improvements, bl.improvements == 1 ? "" : "s", bl.added,
-                    bl.added == 1 ? "y" : "ies");
-    }
-    fflush(out);
 }

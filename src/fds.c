@@ -734,7 +734,7 @@ int lc__fds_snapshot(struct lc_fdset *out) {
     if (!d) {
         lc__guard_leave();
         errno = saved;
-        return LC_EIO;
+        return LEAKCHECK_EIO;
     }
     int self = dirfd(d);
     uint64_t *tab = __atomic_load_n(&fd_tab, __ATOMIC_ACQUIRE);
@@ -748,7 +748,7 @@ int lc__fds_snapshot(struct lc_fdset *out) {
         struct dirent *de = readdir(d);
         if (!de) {
             if (errno)
-                rc = LC_EIO;
+                rc = LEAKCHECK_EIO;
             break;
         }
         int fd = parse_fd(de->d_name);
@@ -760,14 +760,14 @@ int lc__fds_snapshot(struct lc_fdset *out) {
         buf[len] = '\0';
         const char *target = lc__intern(buf);
         if (!target) {
-            rc = LC_ENOMEM;
+            rc = LEAKCHECK_ENOMEM;
             break;
         }
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 64;
             struct lc_fd_entry *nv = lc__xrealloc(v, ncap * sizeof *nv);
             if (!nv) {
-                rc = LC_ENOMEM;
+                rc = LEAKCHECK_ENOMEM;
                 break;
             }
             v = nv;

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sanitizer.h"
 
 #define LC_EXPORT __attribute__((visibility("default")))
 
@@ -63,7 +64,7 @@ LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
     t->guard++;
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     struct lc_slot *s = lc__slot_get(gen);
-    int cls = lc__thread_attributed(gen) ? LC_ATTRIBUTED : LC_BACKGROUND;
+    int cls = lc__thread_attributed(gen) ? LEAKCHECK_ATTRIBUTED : LEAKCHECK_BACKGROUND;
     uint32_t sid = lc__st.stacks ? lc__stack_capture(lc__st.depth) : 0;
     if (LC_UNLIKELY(t->noalloc) && t->noalloc_count++ == 0) {
         t->noalloc_size = n;
@@ -206,6 +207,29 @@ LC_EXPORT LC_HOOK_TEXT void *pvalloc(size_t size) {
     if (LC_UNLIKELY(tracking()) && p)
         on_alloc(p, size);
     return p;
+}
+
+/* Our malloc under a name the global symbol lookup cannot redirect
+ * (sanitizer.c compares it with the malloc in use). */
+extern __typeof(malloc) lc__malloc_self __attribute__((alias("malloc"), visibility("hidden")));
+
+/* ---- a foreign allocator: a sanitizer's (sanitizer.c installs these as its
+ * hooks) or valgrind's operator new (cxx_new.c calls them) ----
+ * It runs instead of ours and these are called after every allocation and
+ * before every free, realloc being a free and an allocation, with the
+ * requested size. Tracking, stacks and errno are as in our own hooks. A free
+ * inside fork (the forking thread holds every shard lock, see above) cannot be
+ * deferred here: its record stays, as for a realloc in that window. */
+LC_HOOK_TEXT void lc__hook_foreign_alloc(const volatile void *p, size_t n) {
+    if (LC_UNLIKELY(tracking()) && p)
+        on_alloc((void *)p, n);
+}
+
+LC_HOOK_TEXT void lc__hook_foreign_free(const volatile void *p) {
+    if (LC_UNLIKELY(tracking()) && p && !fork_defer.active) {
+        struct lc_rec_info info;
+        on_free((void *)p, &info);
+    }
 }
 
 /* Blocks are glibc's, so glibc's own malloc_usable_size answers for them;

@@ -11,6 +11,24 @@
 
 #include "leakcheck/core.h"
 
+/* Transitional: the public constants were renamed from LC_* to LEAKCHECK_*
+ * (LC_[A-Z]* is <locale.h>'s namespace: LC_ALL collided). src/ uses the new
+ * names; these internal spellings only keep code written on branches still
+ * open at the rename compiling after their merge (LC_ALL itself is gone).
+ * Delete them once those branches are in. */
+#define LC_OK LEAKCHECK_OK
+#define LC_EBUSY LEAKCHECK_EBUSY
+#define LC_ENOSCOPE LEAKCHECK_ENOSCOPE
+#define LC_ENOMEM LEAKCHECK_ENOMEM
+#define LC_EINVAL LEAKCHECK_EINVAL
+#define LC_EIO LEAKCHECK_EIO
+#define LC_EFORMAT LEAKCHECK_EFORMAT
+#define LC_ATTRIBUTED LEAKCHECK_ATTRIBUTED
+#define LC_BACKGROUND LEAKCHECK_BACKGROUND
+#define LC_CHECK_MEMORY LEAKCHECK_CHECK_MEMORY
+#define LC_CHECK_THREADS LEAKCHECK_CHECK_THREADS
+#define LC_CHECK_FDS LEAKCHECK_CHECK_FDS
+
 #define LC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define LC_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define LC_HIDDEN __attribute__((visibility("hidden")))
@@ -99,7 +117,7 @@ struct lc_rec_info {
     uint32_t stack;
     uint32_t iteration;
     uint32_t thread; /* slot index */
-    int cls;         /* LC_ATTRIBUTED / LC_BACKGROUND */
+    int cls;         /* LEAKCHECK_ATTRIBUTED / LEAKCHECK_BACKGROUND */
 };
 int lc__table_init(void);
 /* Inserts a record unless the scope generation moved on; returns 1 if inserted. */
@@ -154,12 +172,14 @@ int lc__options_load(void); /* 0, or -1 after printing a one-line error */
 struct lc_options_values;
 const struct lc_options_values *lc__opts(void);
 
-/* ---- symbolize.c (report time) ---- */
+/* ---- modules.c: dlclose records (module list: symtab.h) ---- */
 /* dlclose: record the module before it goes (returns a record number, 0 if
  * none); afterwards, drop the record if the module is in fact still mapped,
  * else bump the dlclose epoch and flush libunwind's caches. */
 int lc__dl_note_close(void *handle);
 void lc__dl_after_close(int noted, int (*real_close)(void *));
+
+/* ---- symbolize.c (report time; the resolver itself is symtab.h) ---- */
 void lc__symbolizer_reset(void);
 /* Symbolizes raw pcs (return addresses) captured now, not from the depot. */
 int lc__symbolize_pcs(const uintptr_t *pcs, int n, lc_frame *frames, int max);

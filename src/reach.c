@@ -113,7 +113,7 @@ static int sort_blocks(struct lc_reach_block *b, size_t n) {
         return 0; /* already sorted */
     struct lc_reach_block *tmp = map_array(n, sizeof *b);
     size_t *hist = map_array(LC__DIGITS * LC__RADIX, sizeof *hist);
-    int rc = tmp && hist ? 0 : LC_ENOMEM;
+    int rc = tmp && hist ? 0 : LEAKCHECK_ENOMEM;
     for (i = 0; rc == 0 && i < n; i++)
         for (int d = 0; d < LC__DIGITS; d++)
             hist[d * LC__RADIX + digit(b[i].ptr, d)]++;
@@ -164,7 +164,7 @@ static int build_index(struct rctx *c) {
     c->gmask = (1ull << c->gbits) - 1;
     c->g = map_array(c->gmask + 1, sizeof *c->g);
     if (!c->g)
-        return LC_ENOMEM;
+        return LEAKCHECK_ENOMEM;
     struct grain *last = NULL;
     uint64_t lastg = UINT64_MAX;
     for (size_t i = 0; i < c->n; i++) {
@@ -232,7 +232,7 @@ static int prepare_needles(struct rctx *c) {
         return 0;
     c->nd = map_array(o->nneedles, sizeof *c->nd);
     if (!c->nd)
-        return LC_ENOMEM;
+        return LEAKCHECK_ENOMEM;
     for (size_t i = 0; i < o->nneedles; i++) {
         o->needle_found[i] = 0;
         struct needle x = {o->needles[i], i};
@@ -503,7 +503,7 @@ static int ctx_init(struct rctx *c, struct lc_reach_block *b, size_t n,
     c->n = n;
     c->o = o;
     if (n > UINT32_MAX - 1)
-        return LC_EINVAL;
+        return LEAKCHECK_EINVAL;
     int rc = sort_blocks(b, n);
     if (rc)
         return rc;
@@ -511,7 +511,7 @@ static int ctx_init(struct rctx *c, struct lc_reach_block *b, size_t n,
     c->state = map_array(n, 1);
     c->stack = map_array(n, sizeof *c->stack);
     if (!c->se || !c->state || !c->stack)
-        return LC_ENOMEM;
+        return LEAKCHECK_ENOMEM;
     rc = build_index(c);
     if (rc == 0)
         rc = prepare_needles(c);
@@ -545,7 +545,7 @@ static int scan_stopped(struct rctx *c, struct lc__rangev *roots, struct lc__sto
     if (rc == 0 && (s->unstopped || s->overflow) && lc__fault_guard_on() == 0) {
         c->gbuf = lc__rmap(LC__GBUF);
         if (!c->gbuf)
-            rc = LC_ENOMEM;
+            rc = LEAKCHECK_ENOMEM;
     }
     if (rc == 0)
         rc = lc__roots_threads(roots, &maps, s, self_sp, &st->threads, &st->threads_unscanned);
@@ -562,7 +562,7 @@ static int scan_stopped(struct rctx *c, struct lc__rangev *roots, struct lc__sto
     lc__fault_guard_off();
     lc__runmap(c->gbuf, LC__GBUF);
     lc__rangev_free(&maps);
-    return rc == -1 ? LC_EIO : rc;
+    return rc == -1 ? LEAKCHECK_EIO : rc;
 }
 
 static __attribute__((noinline)) int classify(struct lc_reach_block *b, size_t n,

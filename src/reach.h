@@ -48,9 +48,10 @@ struct lc_reach_stats {
 };
 
 /* Sorts blocks by ptr and sets each kind. Blocks must not overlap. o and st may be NULL.
- * Returns 0, or LC_ENOMEM (tracker memory could not be mapped). Serialized: a second caller
- * waits for the first. Never allocates through the heap; safe at exit() with other threads
- * still running (they are stopped for the scan and released before it returns). */
+ * Returns 0, LEAKCHECK_ENOMEM (tracker memory could not be mapped) or LEAKCHECK_EIO
+ * (/proc/self/maps unreadable); on an error the kinds are not set. Serialized: a second
+ * caller waits for the first. Never allocates through the heap; safe at exit() with other
+ * threads still running (they are stopped for the scan and released before it returns). */
 int lc__reach_classify(struct lc_reach_block *blocks, size_t n, const struct lc_reach_opts *o,
                        struct lc_reach_stats *st);
 

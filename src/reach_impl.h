@@ -28,14 +28,14 @@ void lc__runmap(void *p, size_t bytes);   /* unmapped now, or by lc__rmem_flush 
 void lc__rmem_freeze(void);               /* before reading /proc/self/maps */
 int lc__rmem_exclude(struct lc__rangev *out); /* every noted mapping, as ranges */
 void lc__rmem_flush(void);                /* unmaps the retired mappings, thaws */
-int lc__rangev_push(struct lc__rangev *rv, uintptr_t lo, uintptr_t hi, int flags); /* 0 / LC_ENOMEM */
+int lc__rangev_push(struct lc__rangev *rv, uintptr_t lo, uintptr_t hi, int flags); /* 0 / LEAKCHECK_ENOMEM */
 void lc__rangev_free(struct lc__rangev *rv);
 void lc__rangev_sort(struct lc__rangev *rv); /* by lo; insertion sort (small vectors) */
 /* The range holding a (v sorted by lo, not overlapping), or NULL. */
 const struct lc__range *lc__rangev_find(const struct lc__rangev *rv, uintptr_t a);
 
 /* ---- reach_proc.c: /proc through raw syscalls (no stdio, no fd wrappers) ---- */
-int lc__proc_maps(struct lc__rangev *out);             /* 0 / LC_ENOMEM / -1 unreadable */
+int lc__proc_maps(struct lc__rangev *out);             /* 0 / LEAKCHECK_ENOMEM / -1 unreadable */
 int lc__proc_tids(int *tids, size_t cap, size_t *n);   /* 0, or -1 unreadable; *n may exceed cap */
 /* Stack pointer of a thread blocked in the kernel (/proc/self/task/TID/syscall); 0 if none. */
 uintptr_t lc__proc_task_sp(int tid);
@@ -62,7 +62,7 @@ struct lc__stop {
     unsigned unstopped;  /* threads that did not stop (LC__T_UNSTOPPED) */
     unsigned overflow;   /* threads beyond cap: neither stopped nor scanned */
 };
-int lc__reach_stop(struct lc__stop *s, unsigned timeout_ms); /* 0 / LC_ENOMEM */
+int lc__reach_stop(struct lc__stop *s, unsigned timeout_ms); /* 0 / LEAKCHECK_ENOMEM */
 void lc__reach_release(struct lc__stop *s);
 
 /* ---- reach_fault.c: reads that survive memory unmapped under the scan ---- */
@@ -73,7 +73,7 @@ int lc__read_word(uintptr_t a, uintptr_t *out); /* 1, or 0 on a fault (guarded r
 
 /* ---- reach_roots.c: root ranges ---- */
 /* Before the stop (dl_iterate_phdr takes the loader lock): writable PT_LOAD
- * segments of every module but leakcheck's own. Returns 0 / LC_ENOMEM. */
+ * segments of every module but leakcheck's own. Returns 0 / LEAKCHECK_ENOMEM. */
 int lc__roots_modules(struct lc__rangev *out, unsigned *modules);
 void lc__roots_prepare(void); /* looks up the static TLS size, outside the stop */
 /* After the stop: stacks and TLS of the caller (its sp given) and of s's threads,

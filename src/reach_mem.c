@@ -70,7 +70,7 @@ int lc__rangev_push(struct lc__rangev *rv, uintptr_t lo, uintptr_t hi, int flags
         size_t ncap = rv->cap ? rv->cap * 2 : 256;
         struct lc__range *nv = lc__rmap(ncap * sizeof *nv);
         if (!nv)
-            return LC_ENOMEM;
+            return LEAKCHECK_ENOMEM;
         if (rv->v)
             memcpy(nv, rv->v, rv->n * sizeof *nv);
         lc__runmap(rv->v, rv->cap * sizeof *nv);

@@ -209,7 +209,7 @@ int lc__reach_stop(struct lc__stop *s, unsigned timeout_ms) {
     s->bytes = s->cap * (sizeof *s->t + sizeof(int));
     s->t = lc__rmap(s->bytes);
     if (!s->t)
-        return LC_ENOMEM;
+        return LEAKCHECK_ENOMEM;
     int *tids = (int *)(s->t + s->cap);
     if (install() != 0)
         return 0; /* cannot happen for a valid RT signal; then nothing is stopped */

@@ -207,6 +207,8 @@ static json_t *finding_json(const struct lc_finding *f) {
         json_object_set_new(o, "growth_bytes", int_array(f->growth_bytes, f->ngrowth));
         json_object_set_new(o, "blocks", ju64(f->blocks));
         json_object_set_new(o, "bytes", ju64(f->bytes));
+        if (f->reach)
+            json_object_set_new(o, "reach", json_string(f->reach));
     }
     json_object_set_new(o, "stack", lc__json_frames(f->stack, f->stack ? f->nstack : 0));
     if (f->kind == LC_FINDING_THREAD) {
@@ -253,6 +255,12 @@ static json_t *test_json(const struct lc_run *run, const struct lc_test_result *
     json_object_set_new(o, "message", str_or_null(t->message));
     json_object_set_new(o, "failure_type", str_or_null(t->failure_type));
     json_object_set_new(o, "details", str_or_null(t->details));
+    if (t->not_repeatable) {
+        json_t *nr = json_object();
+        json_object_set_new(nr, "iteration", json_integer(t->not_repeatable));
+        json_object_set_new(nr, "message", str_or_null(t->not_repeatable_message));
+        json_object_set_new(o, "not_repeatable", nr);
+    }
     return o;
 }
 
@@ -276,6 +284,19 @@ static json_t *bench_json(const struct lc_run *run, const struct lc_bench_result
     return o;
 }
 
+/* What cmocka ran against what leakcheck judged. */
+static json_t *cmocka_json(const struct lc_cmocka_counts *c) {
+    json_t *o = json_object();
+    json_object_set_new(o, "groups", json_integer((json_int_t)c->groups));
+    json_object_set_new(o, "ran", json_integer((json_int_t)c->ran));
+    json_object_set_new(o, "judged", json_integer((json_int_t)c->judged));
+    json_t *names = json_array();
+    for (size_t i = 0; c->unjudged && i < c->nunjudged; i++)
+        json_array_append_new(names, str_or_null(c->unjudged[i]));
+    json_object_set_new(o, "not_judged", names);
+    return o;
+}
+
 json_t *lc__json_run(const struct lc_run *run) {
     json_t *doc = lc__json_document();
     if (!doc)
@@ -288,6 +309,8 @@ json_t *lc__json_run(const struct lc_run *run) {
     json_t *benches = json_object_get(doc, "benchmarks");
     for (size_t i = 0; run->benchmarks && i < run->nbenchmarks; i++)
         json_array_append_new(benches, bench_json(run, &run->benchmarks[i]));
+    if (run->cmocka.groups)
+        json_object_set_new(doc, "cmocka", cmocka_json(&run->cmocka));
     return doc;
 }
 

@@ -1,4 +1,4 @@
-/* results.h: the data model between the harness (iterate.c, cmocka glue) and
+/* results.h: the data model between the harness (engine.c, bench.c, session.c) and
  * the report writers (report_json.c, report_junit.c, console). The harness
  * fills these structures; writers only read them. Not on the hook path.
  *
@@ -58,6 +58,9 @@ struct lc_finding {
     const char *fd_target;     /* readlink of /proc/self/fd/N */
     /* one line: "+1 block/iter, 32 B  record_new (config.c:88)" */
     const char *summary;
+    /* single-run memory findings: how the reachability scan classified the
+     * blocks ("definite", "indirect"); NULL otherwise */
+    const char *reach;
 };
 
 struct lc_suppression_hit {
@@ -83,6 +86,11 @@ struct lc_test_result {
     const char *message;       /* one line: verdict and growth, or the failure */
     const char *failure_type;  /* verdict failed: "budget", "baseline"; NULL: an assertion */
     const char *details;       /* several lines: the top stacks; may be NULL */
+    /* Not repeatable: the first run passed and iteration number
+     * not_repeatable (1-based) failed, with cmocka's message; the verdict
+     * then comes from the first run alone ("single run"). 0: repeatable. */
+    unsigned not_repeatable;
+    const char *not_repeatable_message;
 };
 
 struct lc_bench_result {
@@ -98,12 +106,22 @@ struct lc_bench_result {
     int failed;
 };
 
+/* What cmocka ran against what leakcheck judged (cmocka_glue.c). */
+struct lc_cmocka_counts {
+    unsigned groups;           /* groups run through cmocka's runner; 0: none */
+    size_t ran;                /* tests whose function cmocka called */
+    size_t judged;             /* of those, the ones leakcheck judged */
+    size_t nunjudged;
+    const char **unjudged;     /* names of the others (interned) */
+};
+
 struct lc_run {
     const char *binary;        /* program_invocation_short_name */
     size_t ntests;
     struct lc_test_result *tests;
     size_t nbenchmarks;
     struct lc_bench_result *benchmarks;
+    struct lc_cmocka_counts cmocka;
 };
 
 #endif

@@ -17,6 +17,8 @@
 
 #include "options.h"
 #include "report.h"
+#include "run.h"
+#include "sanitizer.h"
 #include "xml.h"
 
 static int run_active;
@@ -53,6 +55,11 @@ void lc__run_start(void) {
     lc__guard_leave();
     clock_gettime(CLOCK_MONOTONIC, &run_t0);
     report_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 100);
+    const char *unobserved = lc__malloc_unobserved(); /* no report rather than CLEAN */
+    if (unobserved) {
+        fprintf(report_stream(), "%s\n", unobserved);
+        return;
+    }
     lc_scope_config cfg = {.stacks = -1, .depth = 0, .all_threads = 1};
     if (lc_scope_begin(&cfg) == 0)
         run_active = 1;

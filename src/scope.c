@@ -11,6 +11,8 @@
 #include "internal.h"
 #include "options.h"
 #include "report.h"
+#include "run.h"
+#include "sanitizer.h"
 #include "thread_registry.h"
 
 static struct lc_options_values opts;
@@ -23,10 +25,10 @@ const char *lc_version(void) { return LEAKCHECK_VERSION_STRING; }
 
 const char *lc_strerror(int err) {
     switch (err) {
-    case LC_OK: return "success";
+    case LEAKCHECK_OK: return "success";
 #define LC_XX_STR(name, value, text)                                                     \
-    case LC_##name: return text;
-        LC_ERRNO_MAP(LC_XX_STR)
+    case LEAKCHECK_E##name: return text;
+        LEAKCHECK_ERRNO_MAP(LC_XX_STR)
 #undef LC_XX_STR
     }
     return "unknown error";
@@ -85,8 +87,6 @@ int lc__init(void) {
     return 0;
 }
 
-void lc__run_start(void);
-
 __attribute__((constructor(101))) static void lc_ctor(void) {
     lc__guard_enter();
     lc__st.owner_pid = getpid();
@@ -102,16 +102,22 @@ __attribute__((constructor(101))) static void lc_ctor(void) {
     lc__st.stacks_allowed = opts.stacks;
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     lc__guard_leave();
+    /* whose malloc: decided before any test, outside any allocation-free
+     * region or scope of the program's */
+    if (lc__init() == 0)
+        lc__sanitizer_init();
     if (opts.run_mode)
         lc__run_start();
 }
 
 int lc_scope_begin(const lc_scope_config *cfg) {
     if (lc_scope_active())
-        return LC_EBUSY;
+        return LEAKCHECK_EBUSY;
     int rc = lc__init();
     if (rc)
         return rc;
+    if (lc__malloc_unobserved())
+        return LEAKCHECK_EUNOBSERVED; /* counters would read 0: a lie */
     lc__guard_enter();
     lc__st.stacks = cfg && cfg->stacks >= 0 ? cfg->stacks : opts.stacks;
     lc__st.depth = cfg && cfg->depth > 0 ? cfg->depth : (int)opts.stack_depth;
@@ -198,11 +204,11 @@ static int site_cmp(const void *a, const void *b) {
 int lc_scope_survivors(lc_survivors **out) {
     *out = NULL;
     if (!lc_scope_active())
-        return LC_ENOSCOPE;
+        return LEAKCHECK_ENOSCOPE;
     lc__guard_enter();
     struct collect c = {0};
     lc__table_foreach(collect_one, &c);
-    int rc = LC_ENOMEM;
+    int rc = LEAKCHECK_ENOMEM;
     lc_survivors *s = lc__xcalloc(1, sizeof *s);
     if (c.oom || !s)
         goto fail;

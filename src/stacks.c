@@ -10,12 +10,12 @@
  * index); only the insertion of a never-seen stack takes the depot lock, and no
  * unwinding or libc call happens under it. Depot memory is a virtual
  * reservation touched page by page. Nothing here symbolizes. */
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "sanitizer.h"
+#include "unwind.h"
 
 #define IDX_BITS 22
 #define IDX_SIZE (1u << IDX_BITS)
@@ -78,7 +78,7 @@ int lc__stacks_init(void) {
     depot.offs = lc__reserve((MAX_STACKS + 1) * sizeof(uint64_t));
     depot.arena = lc__reserve(ARENA_SIZE);
     if (!depot.idx || !depot.offs || !depot.arena)
-        return LC_ENOMEM;
+        return LEAKCHECK_ENOMEM;
     text_ranges_init();
     return 0;
 }
@@ -167,15 +167,21 @@ static inline int skip_hook_frames(void *const *buf, int n) {
     return skip;
 }
 
+/* Set once at start-up by sanitizer.c (0 or LC_SANITIZER_FRAMES), before any
+ * scope: a sanitizer allocator's frames are kept for symbolize.c to cut. */
+int lc__stack_extra_top;
+int lc__under_valgrind;
+
 LC_HOOK_TEXT uint32_t lc__stack_capture(int depth) {
-    void *buf[LC_MAX_DEPTH + HOOK_FRAMES_MAX];
+    void *buf[LC_MAX_DEPTH + LC_SANITIZER_FRAMES + HOOK_FRAMES_MAX];
     if (depth > LC_MAX_DEPTH)
         depth = LC_MAX_DEPTH;
+    depth += lc__stack_extra_top;
     int want = depth + HOOK_FRAMES;
-    int n = unw_backtrace(buf, want);
+    int n = lc__backtrace(buf, want);
     int skip = skip_hook_frames(buf, n);
     if (LC_UNLIKELY(skip > HOOK_FRAMES && n == want)) {
-        n = unw_backtrace(buf, depth + HOOK_FRAMES_MAX);
+        n = lc__backtrace(buf, depth + HOOK_FRAMES_MAX);
         skip = skip_hook_frames(buf, n);
     }
     /* One pass keeps frames up to `depth` or the harness's body trampoline

@@ -5,7 +5,8 @@
  * rules cover memory that glibc and libunwind allocate once and keep for the
  * life of the process by design; each says why. Hit counts go in the reports.
  * `thread:PATTERN` also matches a thread's name and `fd:PATTERN` an fd's
- * target (a path, "pipe:[*]", "socket:[*]"). */
+ * target (a path, "pipe:[*]", "socket:[*]"). A '#' at the start of a line or
+ * after a blank starts a comment. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -21,6 +22,16 @@ static struct lc_suppression builtin[] = {
     /* the time zone cache, filled by the first localtime/tzset and kept */
     {"leak", "tzset_internal", "glibc time zone cache", 0},
     {"leak", "__tzfile_read", "glibc time zone cache", 0},
+    /* a POSIX TZ string ("EST5EDT" without tzdata, "XST5XDT,M3.2.0,M11.1.0")
+     * is parsed by tzset itself; the zone names are kept in __tzstring's list
+     * for the process (tzname[] points into it) and never freed */
+    {"leak", "__tzstring*", "glibc time zone names, kept for tzname[]", 0},
+    {"leak", "__tzset_parse_tz", "glibc time zone names of a POSIX TZ string", 0},
+    /* without libc6-dbg the static functions above have no name; the
+     * exported entry points into the time zone cache still match */
+    {"leak", "tzset", "glibc time zone cache (exported entry point)", 0},
+    {"leak", "localtime*", "glibc time zone cache (exported entry point)", 0},
+    {"leak", "mktime", "glibc time zone cache (exported entry point)", 0},
     /* locale data loaded by setlocale stays for the process */
     {"leak", "_nl_*", "glibc locale data", 0},
     {"leak", "setlocale", "glibc locale data", 0},
@@ -69,6 +80,18 @@ static int valid_kind(const char *k) {
     return !strcmp(k, "leak") || !strcmp(k, "thread") || !strcmp(k, "fd");
 }
 
+/* A '#' at the start of a line or after a blank starts a comment, so that
+ * "leak:cache_*   # why" is the rule "leak:cache_*"; a '#' inside a pattern
+ * ("leak:a#b") stays part of it. */
+static void strip_comment(char *line) {
+    for (char *c = line; *c; c++) {
+        if (*c == '#' && (c == line || c[-1] == ' ' || c[-1] == '\t')) {
+            *c = 0;
+            return;
+        }
+    }
+}
+
 int lc__rules_parse(const char *text, const char *origin, struct lc_suppression **rules,
                     size_t *nrules, char *err, size_t errlen) {
     unsigned lineno = 0;
@@ -84,6 +107,8 @@ int lc__rules_parse(const char *text, const char *origin, struct lc_suppression 
         memcpy(line, p, len);
         line[len] = 0;
         p = *eol ? eol + 1 : eol;
+        strip_comment(line);
+        len = strlen(line);
         char *b = line, *e = line + len;
         while (*b == ' ' || *b == '\t' || *b == '\r')
             b++;

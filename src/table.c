@@ -100,7 +100,7 @@ int lc__table_init(void) {
     if (shards)
         return 0;
     shards = lc__mmap(sizeof(struct shard) * NSHARDS);
-    return shards ? 0 : LC_ENOMEM;
+    return shards ? 0 : LEAKCHECK_ENOMEM;
 }
 
 /* One multiplication is enough here and is on every call: glibc pointers differ

@@ -25,6 +25,7 @@
 
 #include "internal.h"
 #include "thread_registry.h"
+#include "unwind.h"
 
 static struct lc_thread_rec *recs;
 static int reg_lock;
@@ -33,7 +34,7 @@ int lc__registry_init(void) {
     if (recs)
         return 0;
     recs = lc__mmap(sizeof *recs * LC_MAX_TRECS);
-    return recs ? 0 : LC_ENOMEM;
+    return recs ? 0 : LEAKCHECK_ENOMEM;
 }
 
 struct lc_thread_rec *lc__registry(size_t *n) {
@@ -233,7 +234,7 @@ LC_HOOK_TEXT static void sample_handler(int sig, siginfo_t *si, void *uc) {
     (void)uc;
     int saved = errno;
     lc__tls.guard++;
-    sample.n = unw_backtrace(sample.pcs, LC_MAX_DEPTH + 8);
+    sample.n = lc__backtrace(sample.pcs, LC_MAX_DEPTH + 8);
     __atomic_store_n(&sample.done, 1, __ATOMIC_RELEASE);
     lc__tls.guard--;
     errno = saved;

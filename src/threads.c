@@ -28,10 +28,10 @@ int lc__threads_init(void) {
         return 0;
     slots = lc__mmap(sizeof(struct lc_slot) * LC_MAX_THREADS);
     if (!slots)
-        return LC_ENOMEM;
+        return LEAKCHECK_ENOMEM;
     slots[0].state = 2;
     if (pthread_key_create(&exit_key, thread_exit))
-        return LC_ENOMEM;
+        return LEAKCHECK_ENOMEM;
     return 0;
 }
 
@@ -191,7 +191,7 @@ void lc__counters_sum(lc_counters *out, int cls, uint32_t gen) {
      * never missed or counted twice. Thread exit waits at most one sum. */
     lc__spin_lock(&retired.lock);
     for (int k = 0; k < 2; k++) {
-        if (cls != LC_ALL && cls != k)
+        if (cls != LEAKCHECK_ALL && cls != k)
             continue;
         for (uint32_t i = 0; i < LC_MAX_THREADS; i++) {
             struct lc_slot *s = &slots[i];

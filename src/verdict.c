@@ -45,3 +45,14 @@ int lc__judge(const int64_t *v, unsigned n, int64_t tolerance, int final,
         *info = r;
     return r.judgement;
 }
+
+int lc__judge_pair(const int64_t *blocks, const int64_t *bytes, unsigned n, int64_t tolerance,
+                   int final, struct lc_judge_info *jb, struct lc_judge_info *jy) {
+    int a = lc__judge(blocks, n, 0, final, jb);
+    int b = lc__judge(bytes, n, tolerance, final, jy);
+    if (a == LC_J_LEAK || b == LC_J_LEAK)
+        return LC_J_LEAK;
+    if (a == LC_J_AMBIGUOUS || b == LC_J_AMBIGUOUS)
+        return LC_J_AMBIGUOUS;
+    return LC_J_CLEAN;
+}

@@ -39,4 +39,9 @@ struct lc_judge_info {
 int lc__judge(const int64_t *v, unsigned n, int64_t tolerance, int final,
               struct lc_judge_info *info);
 
+/* A memory series pair: blocks judged with no tolerance, bytes with
+ * `tolerance`; a leak in either is a leak, else an ambiguous one is ambiguous. */
+int lc__judge_pair(const int64_t *blocks, const int64_t *bytes, unsigned n, int64_t tolerance,
+                   int final, struct lc_judge_info *jb, struct lc_judge_info *jy);
+
 #endif

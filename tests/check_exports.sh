@@ -5,7 +5,7 @@
 # the other), plus pthread_create (attribution of new threads), dlclose
 # (closed-module symbolization) and fork (frees made by fork handlers while
 # leakcheck holds its locks are deferred), must be defined and exported.
-# Every function the public headers declare with LC_API must be exported too
+# Every function the public headers declare with LEAKCHECK_API must be exported too
 # (else users get a link error), and no lc__* cross-file internal may leak out
 # (they are hidden by -fvisibility=hidden; an export would let a program bind
 # to internals). Other exported names are listed for information only: other
@@ -28,15 +28,20 @@ for s in malloc free calloc realloc reallocarray posix_memalign aligned_alloc me
     if has "$s"; then echo "ok   exports $s"; else echo "FAIL does not export $s"; fail=1; fi
 done
 
-# The public API: every LC_API function declared in the installed headers.
-api=$(cat "$incdir"/*.h | grep -v '#define' | grep -o 'LC_API[^(]*(' |
+# The public API: every LEAKCHECK_API function declared in the installed headers.
+api=$(cat "$incdir"/*.h | grep -v '#define' | grep -o 'LEAKCHECK_API[^(]*(' |
     sed -E 's/.*[^A-Za-z0-9_]([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*\($/\1/' | sort -u)
 if [ "$(wc -w <<<"$api")" -lt 10 ]; then
-    echo "FAIL found only $(wc -w <<<"$api") LC_API declarations in $incdir"
+    echo "FAIL found only $(wc -w <<<"$api") LEAKCHECK_API declarations in $incdir"
     fail=1
 fi
 for s in $api; do
-    if has "$s"; then echo "ok   exports $s"; else echo "FAIL does not export $s (declared LC_API)"; fail=1; fi
+    if has "$s"; then
+        echo "ok   exports $s"
+    else
+        echo "FAIL does not export $s (declared LEAKCHECK_API)"
+        fail=1
+    fi
 done
 
 internal=$(grep -E '^lc__' <<<"$syms")

@@ -29,7 +29,7 @@ struct alignas(64) Aligned {
 
 static lc_counters snap() {
     lc_counters c;
-    lc_scope_counters(&c, LC_ATTRIBUTED);
+    lc_scope_counters(&c, LEAKCHECK_ATTRIBUTED);
     return c;
 }
 

@@ -19,7 +19,7 @@ static size_t opaque(size_t x) {
 
 static lc_counters snap(void) {
     lc_counters c;
-    lc_scope_counters(&c, LC_ATTRIBUTED);
+    lc_scope_counters(&c, LEAKCHECK_ATTRIBUTED);
     return c;
 }
 
@@ -273,7 +273,7 @@ static void t_attribution(void **state) {
     stop = 1;
     pthread_join(bg, NULL);
     lc_counters bgc;
-    lc_scope_counters(&bgc, LC_BACKGROUND);
+    lc_scope_counters(&bgc, LEAKCHECK_BACKGROUND);
     /* exactly our 1000 pairs plus the worker's block, whatever bg did */
     assert_int_equal(b.allocs - a.allocs, 1001);
     assert_int_equal(b.frees - a.frees, 1000);
@@ -299,13 +299,13 @@ static void t_counting_only(void **state) {
 
 static void t_scope_errors(void **state) {
     (void)state;
-    assert_int_equal(lc_scope_begin(NULL), LC_EBUSY);
-    assert_string_equal(lc_strerror(LC_EBUSY), "a scope is already active");
+    assert_int_equal(lc_scope_begin(NULL), LEAKCHECK_EBUSY);
+    assert_string_equal(lc_strerror(LEAKCHECK_EBUSY), "a scope is already active");
     lc_scope_end();
     lc_survivors *s;
-    assert_int_equal(lc_scope_survivors(&s), LC_ENOSCOPE);
+    assert_int_equal(lc_scope_survivors(&s), LEAKCHECK_ENOSCOPE);
     lc_counters c;
-    lc_scope_counters(&c, LC_ALL);
+    lc_scope_counters(&c, LEAKCHECK_ALL);
     assert_int_equal(c.allocs, 0);
     assert_int_equal(lc_scope_begin(NULL), 0);
 }

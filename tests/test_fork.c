@@ -88,7 +88,7 @@ static int child_main(void) {
         return CHILD_NO_MEMORY;
     lc_test_sink = q;
     lc_counters c;
-    lc_scope_counters(&c, LC_ATTRIBUTED);
+    lc_scope_counters(&c, LEAKCHECK_ATTRIBUTED);
     free(q);
     lc_scope_end();
     if (c.allocs != 1 || c.bytes_allocated != 48 || c.live_blocks != 1)
@@ -125,7 +125,7 @@ static void t_fork_during_churn(void **state) {
 
     assert_int_equal(lc_scope_begin(NULL), 0);
     lc_counters before;
-    lc_scope_counters(&before, LC_ATTRIBUTED);
+    lc_scope_counters(&before, LEAKCHECK_ATTRIBUTED);
 
     struct churn_tally tally = {0};
     pthread_t th;
@@ -158,7 +158,7 @@ static void t_fork_during_churn(void **state) {
     atomic_store(&stop, 1);
     assert_int_equal(pthread_join(th, NULL), 0);
     lc_counters after;
-    lc_scope_counters(&after, LC_ATTRIBUTED);
+    lc_scope_counters(&after, LEAKCHECK_ATTRIBUTED);
     lc_scope_end();
 
     /* The churner really ran across the forks, and the parent's tracking went
@@ -182,7 +182,7 @@ static int handlers_main(void) {
     if (!atfork_prepare_block || !atfork_parent_block || !atfork_child_block)
         return CHILD_NO_MEMORY;
     lc_counters a, b;
-    lc_scope_counters(&a, LC_ATTRIBUTED);
+    lc_scope_counters(&a, LEAKCHECK_ATTRIBUTED);
     pid_t pid = fork();
     if (pid < 0)
         return CHILD_FORK_FAILED;
@@ -191,7 +191,7 @@ static int handlers_main(void) {
     int status = 0;
     if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return CHILD_GRANDCHILD_FAILED;
-    lc_scope_counters(&b, LC_ATTRIBUTED);
+    lc_scope_counters(&b, LEAKCHECK_ATTRIBUTED);
     /* The prepare and parent handlers' frees, counted after fork returned;
      * the child handler's block is still live here. */
     if (atfork_prepare_block || atfork_parent_block || !atfork_child_block)
@@ -201,7 +201,7 @@ static int handlers_main(void) {
         return CHILD_WRONG_COUNT;
     free(atfork_child_block);
     atfork_child_block = NULL;
-    lc_scope_counters(&b, LC_ATTRIBUTED);
+    lc_scope_counters(&b, LEAKCHECK_ATTRIBUTED);
     lc_scope_end();
     if (b.live_blocks != 0 || b.live_bytes != 0)
         return CHILD_WRONG_COUNT;

@@ -149,13 +149,13 @@ static void t_leaks_through_libc(void **state) {
 static void t_clean_twin(void **state) {
     (void)state;
     lc_counters a;
-    lc_scope_counters(&a, LC_ATTRIBUTED);
+    lc_scope_counters(&a, LEAKCHECK_ATTRIBUTED);
     clean_via_strdup();
     clean_via_getline();
     clean_via_fopen();
     clean_via_asprintf();
     lc_counters b;
-    lc_scope_counters(&b, LC_ATTRIBUTED);
+    lc_scope_counters(&b, LEAKCHECK_ATTRIBUTED);
     /* strdup 1, getline's fopen + buffer + line at least 3, fopen 1, asprintf 1 */
     assert_true(b.allocs - a.allocs >= 6);
     assert_int_equal(b.live_blocks, a.live_blocks);

@@ -46,9 +46,9 @@ static void t_static_interposition(void **state) {
 
     assert_int_equal(lc_scope_begin(NULL), 0);
     lc_counters a, b;
-    lc_scope_counters(&a, LC_ATTRIBUTED);
+    lc_scope_counters(&a, LEAKCHECK_ATTRIBUTED);
     dup_in_scope();
-    lc_scope_counters(&b, LC_ATTRIBUTED);
+    lc_scope_counters(&b, LEAKCHECK_ATTRIBUTED);
     char *s = lc_test_sink;
     assert_non_null(s);
     assert_int_equal(b.allocs - a.allocs, 1);
@@ -65,7 +65,7 @@ static void t_static_interposition(void **state) {
 
     free(s);
     lc_counters c;
-    lc_scope_counters(&c, LC_ATTRIBUTED);
+    lc_scope_counters(&c, LEAKCHECK_ATTRIBUTED);
     assert_int_equal(c.frees - a.frees, 1);
     assert_int_equal(c.live_blocks, a.live_blocks);
     lc_scope_end();

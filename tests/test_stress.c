@@ -168,7 +168,7 @@ static void t_cross_thread_churn(void **state) {
         sum.reallocs += tallies[i].reallocs;
     }
     lc_counters c;
-    lc_scope_counters(&c, LC_ATTRIBUTED);
+    lc_scope_counters(&c, LEAKCHECK_ATTRIBUTED);
     lc_survivors *s;
     assert_int_equal(lc_scope_survivors(&s), 0);
     uint64_t survivors = s->blocks;

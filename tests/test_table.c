@@ -47,7 +47,7 @@ static void insert_new(struct model *m, uint32_t gen) {
         nbig++;
     }
     uint32_t stack = (uint32_t)(next() % 1000);
-    assert_int_equal(lc__table_insert(p, size, stack, 3, 7, LC_BACKGROUND, gen), 1);
+    assert_int_equal(lc__table_insert(p, size, stack, 3, 7, LEAKCHECK_BACKGROUND, gen), 1);
     m->ptr[m->n] = p;
     m->size[m->n] = size;
     m->stack[m->n] = stack;
@@ -62,7 +62,7 @@ static void remove_at(struct model *m, size_t i) {
     assert_int_equal(info.stack, m->stack[i]);
     assert_int_equal(info.iteration, 3);
     assert_int_equal(info.thread, 7);
-    assert_int_equal(info.cls, LC_BACKGROUND);
+    assert_int_equal(info.cls, LEAKCHECK_BACKGROUND);
     if (info.size >= (4ull << 30))
         nbig--;
     assert_int_equal(lc__table_remove(m->ptr[i], &info), 0); /* gone */
@@ -84,7 +84,7 @@ static void step(struct model *m, uint32_t gen, unsigned insert_percent) {
         size_t i = next() % m->n; /* a stale record for the same address is replaced */
         m->stack[i] = (uint32_t)(next() % 1000);
         assert_int_equal(lc__table_insert(m->ptr[i], m->size[i], m->stack[i], 3, 7,
-                                          LC_BACKGROUND, gen), 1);
+                                          LEAKCHECK_BACKGROUND, gen), 1);
     } else {
         remove_at(m, next() % m->n);
     }

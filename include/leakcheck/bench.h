@@ -75,19 +75,29 @@ typedef struct lc_bench_options {
  * (warm-up, a check run of n/2 ops, the measured run of n ops) and must do
  * lc_bench_n() ops per call. A budget exceeded or a baseline regression fails
  * the current cmocka test. */
-LC_API void lc_bench_run(const char *name, const char *file, unsigned line,
-                         void (*body)(void **state), void **state,
-                         const lc_bench_options *opts);
+LEAKCHECK_API void lc_bench_run(const char *name, const char *file, unsigned line,
+                                void (*body)(void **state), void **state,
+                                const lc_bench_options *opts);
 /* The number of ops the current call of a benchmark body must do (1 outside
  * a benchmark). */
-LC_API size_t lc_bench_n(void);
+LEAKCHECK_API size_t lc_bench_n(void);
 
-#ifndef LC_PP_UNUSED
-#define LC_PP_UNUSED __attribute__((unused))
+#ifndef LEAKCHECK_UNUSED
+#define LEAKCHECK_UNUSED __attribute__((unused))
 #endif
 
+/* Kinds of cmocka test functions the macros generate (lc_wrapper_register). */
+#define LEAKCHECK_WRAPPER_TEST 0
+#define LEAKCHECK_WRAPPER_BENCH 1
+/* Marks test_func as a function LEAKCHECK_TEST (LEAKCHECK_WRAPPER_TEST) or
+ * LEAKCHECK_BENCH (LEAKCHECK_WRAPPER_BENCH) generated; the macros call it from a
+ * constructor. The cmocka glue then never judges it as a plain test
+ * (LEAKCHECK_CMOCKA) and runs a test's cmocka per-test fixtures in each of its
+ * iterations. */
+LEAKCHECK_API void lc_wrapper_register(void (*test_func)(void **state), int kind);
+
 /* Defines a cmocka test function `name` that benchmarks its body. */
-#define LEAKCHECK_BENCH(name) LEAKCHECK_BENCH_WITH(name, {0})
+#define LEAKCHECK_BENCH(name) LEAKCHECK_BENCH_WITH(name, LEAKCHECK_DEFAULTS)
 
 /* The same with options:
  *     LEAKCHECK_BENCH_WITH(parse, {.n = 10000, .budget = {.allocs = 3, .bytes = 256}}) {
@@ -95,36 +105,41 @@ LC_API size_t lc_bench_n(void);
  *     }
  */
 #define LEAKCHECK_BENCH_WITH(name, ...)                                                  \
-    static void name##_lc_bench(void **state LC_PP_UNUSED);                              \
+    static void name##_lc_bench(void **state LEAKCHECK_UNUSED);                          \
+    LEAKCHECK_OPTIONS_BEGIN_                                                             \
     static const lc_bench_options name##_lc_bopts = __VA_ARGS__;                         \
+    LEAKCHECK_OPTIONS_END_                                                               \
     static void name(void **state) {                                                     \
         lc_bench_run(#name, __FILE__, __LINE__, name##_lc_bench, state,                 \
                      &name##_lc_bopts);                                                  \
     }                                                                                    \
-    static void name##_lc_bench(void **state LC_PP_UNUSED)
+    __attribute__((constructor)) static void name##_lc_register(void) {                  \
+        lc_wrapper_register(name, LEAKCHECK_WRAPPER_BENCH);                                     \
+    }                                                                                    \
+    static void name##_lc_bench(void **state LEAKCHECK_UNUSED)
 
 /* Go's testing.AllocsPerRun: calls fn(arg) once to warm up, then `runs` times,
  * and returns the mean number of allocations per call made by the calling
  * thread and the threads it starts. Inside a scope (a LEAKCHECK_TEST body) it
  * counts within that scope; otherwise it opens a counting scope of its own.
  * Returns -1 when no scope can be opened. */
-LC_API double lc_allocs_per_run(unsigned runs, void (*fn)(void *arg), void *arg);
+LEAKCHECK_API double lc_allocs_per_run(unsigned runs, void (*fn)(void *arg), void *arg);
 
 /* Allocation-free regions. Between begin and end every allocation made by the
  * calling thread is counted as a violation, and the first one's stack is kept
  * (unless LEAKCHECK_STACKS=0). Threads started inside the region are not
  * covered. Regions nest; outside a scope, the outermost begin opens a counting
  * scope and its end closes it. */
-LC_API void lc_noalloc_begin(void);
+LEAKCHECK_API void lc_noalloc_begin(void);
 /* Ends a region; returns the allocations made in it (nested regions: since the
  * outermost begin). */
-LC_API unsigned long lc_noalloc_end(void);
+LEAKCHECK_API unsigned long lc_noalloc_end(void);
 /* Depot stack of the first allocation of the last region (for
  * lc_stack_symbolize); 0 when none or without stacks. Its size in *bytes. */
-LC_API uint32_t lc_noalloc_stack(uint64_t *bytes);
+LEAKCHECK_API uint32_t lc_noalloc_stack(uint64_t *bytes);
 /* Ends a region and fails the current cmocka test, naming file:line and the
  * first allocation's stack, if anything was allocated in it. */
-LC_API void lc_noalloc_end_check(const char *file, unsigned line);
+LEAKCHECK_API void lc_noalloc_end_check(const char *file, unsigned line);
 
 /* An allocation-free block: LEAKCHECK_NOALLOC { ... }. Leave it by reaching
  * its end, not with break, return or goto (the region would stay open). */

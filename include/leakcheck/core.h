@@ -10,7 +10,7 @@
  *     for (unsigned i = 0; i < n; i++) {
  *         lc_scope_iteration(i);        // blocks allocated from now on carry i
  *         body();
- *         lc_scope_counters(&snap[i], LC_ATTRIBUTED);
+ *         lc_scope_counters(&snap[i], LEAKCHECK_ATTRIBUTED);
  *     }
  *     lc_survivors *s;
  *     lc_scope_survivors(&s);           // live blocks by stack and iteration
@@ -38,34 +38,57 @@
 extern "C" {
 #endif
 
-#define LC_API __attribute__((visibility("default")))
+#define LEAKCHECK_API __attribute__((visibility("default")))
 
-/* Error codes: 0 is success, failures are negative. */
-#define LC_ERRNO_MAP(XX)                                                                 \
-    XX(EBUSY, -1, "a scope is already active")                                           \
-    XX(ENOSCOPE, -2, "no scope is active")                                               \
-    XX(ENOMEM, -3, "out of memory for tracker data")                                     \
-    XX(EINVAL, -4, "invalid argument")                                                   \
-    XX(EIO, -5, "input/output error")                                                    \
-    XX(EFORMAT, -6, "malformed input")
+/* The all-defaults options of LEAKCHECK_TEST and LEAKCHECK_BENCH: {0} in C,
+ * {} in C++ (where {0} warns under -Wmissing-field-initializers). */
+#ifdef __cplusplus
+#define LEAKCHECK_DEFAULTS {}
+#else
+#define LEAKCHECK_DEFAULTS {0}
+#endif
+
+/* Around the options of LEAKCHECK_TEST_WITH and LEAKCHECK_BENCH_WITH: g++
+ * warns about every field a C++20 designated initializer leaves out
+ * (-Wmissing-field-initializers), which are the defaults here; C does not. */
+#if defined(__cplusplus) && defined(__GNUC__)
+#define LEAKCHECK_OPTIONS_BEGIN_                                                         \
+    _Pragma("GCC diagnostic push")                                                       \
+    _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
+#define LEAKCHECK_OPTIONS_END_ _Pragma("GCC diagnostic pop")
+#else
+#define LEAKCHECK_OPTIONS_BEGIN_
+#define LEAKCHECK_OPTIONS_END_
+#endif
+
+/* Error codes: 0 is success, failures are negative. XX(name, value, text)
+ * defines LEAKCHECK_E<name> (the names stay clear of <errno.h>'s macros). */
+#define LEAKCHECK_ERRNO_MAP(XX)                                                          \
+    XX(BUSY, -1, "a scope is already active")                                            \
+    XX(NOSCOPE, -2, "no scope is active")                                                \
+    XX(NOMEM, -3, "out of memory for tracker data")                                      \
+    XX(INVAL, -4, "invalid argument")                                                    \
+    XX(IO, -5, "input/output error")                                                     \
+    XX(FORMAT, -6, "malformed input")                                                    \
+    XX(UNOBSERVED, -7, "allocations cannot be observed in this process")
 
 enum lc_error {
-    LC_OK = 0,
-#define LC_XX_ENUM(name, value, text) LC_##name = value,
-    LC_ERRNO_MAP(LC_XX_ENUM)
-#undef LC_XX_ENUM
+    LEAKCHECK_OK = 0,
+#define LEAKCHECK_XX_ENUM(name, value, text) LEAKCHECK_E##name = value,
+    LEAKCHECK_ERRNO_MAP(LEAKCHECK_XX_ENUM)
+#undef LEAKCHECK_XX_ENUM
 };
 
 /* A static string describing an lc_error code. */
-LC_API const char *lc_strerror(int err);
+LEAKCHECK_API const char *lc_strerror(int err);
 /* The library's version string, e.g. "0.1.0". */
-LC_API const char *lc_version(void);
+LEAKCHECK_API const char *lc_version(void);
 
 /* Which allocations a counter set describes. */
 enum lc_class {
-    LC_ATTRIBUTED = 0, /* the scope's thread and the threads it started */
-    LC_BACKGROUND = 1, /* threads that were running before the scope began */
-    LC_ALL = 2         /* both */
+    LEAKCHECK_ATTRIBUTED = 0, /* the scope's thread and the threads it started */
+    LEAKCHECK_BACKGROUND = 1, /* threads that were running before the scope began */
+    LEAKCHECK_ALL = 2         /* both */
 };
 
 typedef struct lc_counters {
@@ -87,26 +110,34 @@ typedef struct lc_scope_config {
 } lc_scope_config;
 
 /* Begins tracking. cfg may be NULL (options from the environment). Returns 0,
- * LC_EBUSY when a scope is active, LC_ENOMEM when tracker memory cannot be mapped. */
-LC_API int lc_scope_begin(const lc_scope_config *cfg);
+ * LEAKCHECK_EBUSY when a scope is active, LEAKCHECK_ENOMEM when tracker memory
+ * cannot be mapped, LEAKCHECK_EUNOBSERVED when the process's malloc cannot be
+ * observed (see lc_unobserved_reason). */
+LEAKCHECK_API int lc_scope_begin(const lc_scope_config *cfg);
+/* NULL when leakcheck sees this process's allocations (its own malloc, or
+ * AddressSanitizer's through its allocator hooks); otherwise one line saying
+ * why it cannot (valgrind without --soname-synonyms=somalloc=nouserintercepts,
+ * TSan, LSan, MSan, a malloc with no hooks ahead of leakcheck's). Static
+ * string. */
+LEAKCHECK_API const char *lc_unobserved_reason(void);
 /* Sets the iteration number that blocks allocated from now on carry (0..511;
  * larger values are clamped). */
-LC_API void lc_scope_iteration(unsigned iteration);
+LEAKCHECK_API void lc_scope_iteration(unsigned iteration);
 /* Reads the counters of one class (enum lc_class). Zeros without a scope. */
-LC_API void lc_scope_counters(lc_counters *out, int cls);
+LEAKCHECK_API void lc_scope_counters(lc_counters *out, int cls);
 /* Starts a new peak window: peak_bytes restarts from the current live bytes. */
-LC_API void lc_scope_peak_reset(void);
+LEAKCHECK_API void lc_scope_peak_reset(void);
 /* Turns stack capture on or off inside the active scope (counting goes on). */
-LC_API void lc_scope_set_stacks(int on);
+LEAKCHECK_API void lc_scope_set_stacks(int on);
 /* Ends tracking and forgets every record. Blocks still live stay valid memory. */
-LC_API void lc_scope_end(void);
+LEAKCHECK_API void lc_scope_end(void);
 /* 1 while a scope is active. */
-LC_API int lc_scope_active(void);
+LEAKCHECK_API int lc_scope_active(void);
 
 /* One allocation site: the live blocks that share a stack and a class. */
 typedef struct lc_site {
     uint32_t stack;           /* depot id, 0 when stacks were off */
-    int cls;                  /* LC_ATTRIBUTED or LC_BACKGROUND */
+    int cls;                  /* LEAKCHECK_ATTRIBUTED or LEAKCHECK_BACKGROUND */
     uint64_t blocks, bytes;   /* live blocks and requested bytes */
     uint64_t *iter_blocks;    /* [niter]: live blocks allocated in iteration i */
     uint64_t *iter_bytes;     /* [niter] */
@@ -122,8 +153,8 @@ typedef struct lc_survivors {
 
 /* Collects the blocks still live in the active scope. *out is owned by the
  * caller; release it with lc_survivors_free(). Returns 0 or a negative code. */
-LC_API int lc_scope_survivors(lc_survivors **out);
-LC_API void lc_survivors_free(lc_survivors *s);
+LEAKCHECK_API int lc_scope_survivors(lc_survivors **out);
+LEAKCHECK_API void lc_survivors_free(lc_survivors *s);
 
 /* One symbolized frame. Strings are interned by the library and stay valid for
  * the life of the process; any of them may be NULL when unknown. */
@@ -137,15 +168,16 @@ typedef struct lc_frame {
 } lc_frame;
 
 /* Raw return addresses of a depot stack; returns the number written (<= max). */
-LC_API int lc_stack_addresses(uint32_t stack, uintptr_t *pcs, int max);
+LEAKCHECK_API int lc_stack_addresses(uint32_t stack, uintptr_t *pcs, int max);
 /* Symbolizes a depot stack into frames[0..max), innermost first, leakcheck's own
- * frames and the harness frames below the test body removed; inlined calls are
- * expanded. Returns the number of frames written. Call with no scope's hooks
- * in flight on this thread (report time). */
-LC_API int lc_stack_symbolize(uint32_t stack, lc_frame *frames, int max);
+ * frames (and above them a sanitizer allocator's) and the harness frames below
+ * the test body removed; inlined calls are expanded. Returns the number of
+ * frames written. Call with no scope's hooks in flight on this thread (report
+ * time). */
+LEAKCHECK_API int lc_stack_symbolize(uint32_t stack, lc_frame *frames, int max);
 
 /* Tracker memory (bytes mapped for the block table and the stack depot). */
-LC_API void lc_tracker_memory(uint64_t *table_bytes, uint64_t *depot_bytes);
+LEAKCHECK_API void lc_tracker_memory(uint64_t *table_bytes, uint64_t *depot_bytes);
 
 #ifdef __cplusplus
 }

@@ -30,7 +30,12 @@
  * stack capture.
  *
  * A body must be repeatable: it runs several times in one cmocka test. Queue
- * mocks (will_return) inside the body, not in a per-test setup.
+ * mocks (will_return) inside the body, not in a per-test setup. A test
+ * registered with cmocka per-test fixtures (cmocka_unit_test_setup_teardown)
+ * gets them run inside every iteration, around the body.
+ *
+ * Unmodified suites: with LEAKCHECK_CMOCKA=1 every test of a plain cmocka
+ * binary linked with leakcheck is judged the same way, no macro needed.
  */
 #ifndef LEAKCHECK_LEAKCHECK_H
 #define LEAKCHECK_LEAKCHECK_H
@@ -40,7 +45,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* cmocka 1.1.5's header has no C++ guards of its own. Include this header
+ * before (or instead of) <cmocka.h> in C++. */
+#ifdef __cplusplus
+extern "C" {
+#endif
 #include <cmocka.h>
+#ifdef __cplusplus
+}
+/* Fails to compile ("conflicting declaration ... with 'C' linkage") when
+ * <cmocka.h> was included before this header without extern "C", instead of
+ * failing to link later: include <leakcheck/leakcheck.h> first. */
+extern "C" void _fail(const char *, int); /* include leakcheck.h before cmocka.h */
+/* cmocka's fail() is a function-like macro, so every later `x.fail()` (the
+ * member of std::basic_ios used all over <iostream>, <sstream>, <regex>...)
+ * became `x._fail(__FILE__, __LINE__)`. In C++ it is replaced by a function
+ * with the same effect: fail() in a test still records the caller's file and
+ * line (GCC and clang evaluate __builtin_FILE/__builtin_LINE at the call
+ * site), and headers included after this one compile. */
+#ifdef fail
+#undef fail
+inline void fail(const char *lc_file_ = __builtin_FILE(), int lc_line_ = __builtin_LINE()) {
+    _fail(lc_file_, lc_line_);
+}
+#endif
+#endif
 
 #include "core.h"
 #include "bench.h"
@@ -50,9 +79,9 @@ extern "C" {
 #endif
 
 /* Resources a test is judged on (lc_test_options.checks). */
-#define LC_CHECK_MEMORY 1u
-#define LC_CHECK_THREADS 2u
-#define LC_CHECK_FDS 4u
+#define LEAKCHECK_CHECK_MEMORY 1u
+#define LEAKCHECK_CHECK_THREADS 2u
+#define LEAKCHECK_CHECK_FDS 4u
 
 /* Means "zero" in an lc_test_options field where 0 means "the default". */
 #ifndef LEAKCHECK_NONE
@@ -83,27 +112,32 @@ typedef struct lc_test_options {
 /* Runs body as a leakcheck test: the engine behind LEAKCHECK_TEST. Callable
  * directly from any cmocka test function (opts may be NULL). A leak fails the
  * current cmocka test. name/file/line describe the test in reports. */
-LC_API void lc_test_run(const char *name, const char *file, unsigned line,
-                        void (*body)(void **state), void **state,
-                        const lc_test_options *opts);
+LEAKCHECK_API void lc_test_run(const char *name, const char *file, unsigned line,
+                               void (*body)(void **state), void **state,
+                               const lc_test_options *opts);
 
-#ifndef LC_PP_UNUSED
-#define LC_PP_UNUSED __attribute__((unused))
+#ifndef LEAKCHECK_UNUSED
+#define LEAKCHECK_UNUSED __attribute__((unused))
 #endif
 
 /* Defines a cmocka test function `name` whose body is checked for leaks. */
-#define LEAKCHECK_TEST(name) LEAKCHECK_TEST_WITH(name, {0})
+#define LEAKCHECK_TEST(name) LEAKCHECK_TEST_WITH(name, LEAKCHECK_DEFAULTS)
 
 /* The same with options:
  *     LEAKCHECK_TEST_WITH(grows_cache, {.warmup = 10, .expect = "leak:cache_put"}) { ... }
  */
 #define LEAKCHECK_TEST_WITH(name, ...)                                                   \
-    static void name##_lc_body(void **state LC_PP_UNUSED);                               \
+    static void name##_lc_body(void **state LEAKCHECK_UNUSED);                           \
+    LEAKCHECK_OPTIONS_BEGIN_                                                             \
     static const lc_test_options name##_lc_opts = __VA_ARGS__;                           \
+    LEAKCHECK_OPTIONS_END_                                                               \
     static void name(void **state) {                                                     \
         lc_test_run(#name, __FILE__, __LINE__, name##_lc_body, state, &name##_lc_opts);  \
     }                                                                                    \
-    static void name##_lc_body(void **state LC_PP_UNUSED)
+    __attribute__((constructor)) static void name##_lc_register(void) {                  \
+        lc_wrapper_register(name, LEAKCHECK_WRAPPER_TEST);                                      \
+    }                                                                                    \
+    static void name##_lc_body(void **state LEAKCHECK_UNUSED)
 
 #ifdef __cplusplus
 }

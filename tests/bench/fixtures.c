@@ -341,7 +341,7 @@ LEAKCHECK_BENCH_WITH(bench_background_thread, {.n = 1000}) {
     while (atomic_load(&bg_allocs) - start < 1000)
         sched_yield();
     lc_counters bg;
-    lc_scope_counters(&bg, LC_BACKGROUND);
+    lc_scope_counters(&bg, LEAKCHECK_BACKGROUND);
     assert_true(bg.allocs >= 1000);
 }
 

@@ -41,6 +41,10 @@ check "leakcheck_add_test: report directories created at configure time" \
 check "leakcheck_add_test: environment names <dir>/<name>.json and .xml" \
     grep -q "LEAKCHECK_JSON=$work/cmake/reports-env/scope_test_env.json;LEAKCHECK_JUNIT=$work/cmake/reports-env/scope_test_env.xml;CONSUMER_EXPECT=from-leakcheck_add_test" \
     "$work/cmake/CTestTestfile.cmake"
+check "leakcheck_add_test CMOCKA: LEAKCHECK_CMOCKA=1 and the library preloaded" \
+    bash -c "grep 'plain_cmocka' '$work/cmake/CTestTestfile.cmake' | grep 'LEAKCHECK_CMOCKA=1' | grep -q 'LD_PRELOAD=path_list_prepend:$prefix/'"
+check "leakcheck_add_test CMOCKA: the plain cmocka test was judged" \
+    grep -q '"judged": 1' "$work/cmake/leakcheck-reports/plain_cmocka.json"
 check "an incompatible version (1.0) is refused" \
     bash -c "! cmake -S '$src/tests/consumer' -B '$work/badver' -DCMAKE_PREFIX_PATH='$prefix' -DWANT_LEAKCHECK_VERSION=1.0 >'$work/badver.log' 2>&1"
 check "the refusal names the version found" grep -q 'LeakCheckConfig.cmake, version: 0.1.0' "$work/badver.log"

@@ -21,12 +21,12 @@ static void t_scope_counts(void **state) {
     assert_int_equal(lc_scope_begin(NULL), 0);
     sink = malloc(64);
     lc_counters c;
-    lc_scope_counters(&c, LC_ATTRIBUTED);
+    lc_scope_counters(&c, LEAKCHECK_ATTRIBUTED);
     assert_int_equal(c.allocs, 1);
     assert_int_equal(c.live_bytes, 64);
     free(sink);
     sink = malloc(24); /* left live: one survivor */
-    lc_scope_counters(&c, LC_ATTRIBUTED);
+    lc_scope_counters(&c, LEAKCHECK_ATTRIBUTED);
     assert_int_equal(c.frees, 1);
     assert_int_equal(c.live_blocks, 1);
     lc_survivors *s = NULL;

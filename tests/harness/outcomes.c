@@ -13,10 +13,13 @@ extern void *volatile lc_test_sink;
 
 LEAKCHECK_TEST(first_clean) { free(malloc(32)); }
 
+/* Fails in its first run: a failure of the test itself. (A test whose first
+ * run passes and a later iteration fails is not repeatable: judged from its
+ * first run, see tests/suite.) */
 static int calls;
 LEAKCHECK_TEST(fails_an_assertion) {
     lc_test_sink = malloc(64); /* leaked, but the failure is what counts */
-    assert_true(++calls < 3);
+    assert_true(++calls < 1);
 }
 
 LEAKCHECK_TEST(crashes) {

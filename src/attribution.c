@@ -1,0 +1,170 @@
+/* attribution.c: growth per allocation site. Samples the survivors of the
+ * active scope (lc_scope_survivors) after each attribution iteration, groups
+ * depot stacks by their symbolized frames (lc_stack_symbolize) and judges each
+ * group with verdict.c. Report time: guard up, never on the hook path. */
+#include <string.h>
+
+#include "attribution.h"
+#include "internal.h"
+#include "xml.h"
+
+struct lc_site_series {
+    uint32_t stack;
+    int cls;
+    int group;       /* index into groups, -1 until grouped */
+    int64_t *blocks; /* [capiter] values at the end of attribution iteration i */
+    int64_t *bytes;
+};
+
+void lc__attr_init(struct lc_attribution *a, unsigned capiter) {
+    memset(a, 0, sizeof *a);
+    a->capiter = capiter;
+}
+
+static struct lc_site_series *site_get(struct lc_attribution *a, uint32_t stack, int cls) {
+    for (size_t i = 0; i < a->nsites; i++)
+        if (a->sites[i].stack == stack && a->sites[i].cls == cls)
+            return &a->sites[i];
+    if (a->nsites == a->capsites) {
+        size_t ncap = a->capsites ? a->capsites * 2 : 64;
+        struct lc_site_series *n = lc__xrealloc(a->sites, ncap * sizeof *n);
+        if (!n)
+            return NULL;
+        a->sites = n;
+        a->capsites = ncap;
+    }
+    struct lc_site_series *s = &a->sites[a->nsites];
+    s->stack = stack;
+    s->cls = cls;
+    s->group = -1;
+    s->blocks = lc__xcalloc(a->capiter, sizeof(int64_t));
+    s->bytes = lc__xcalloc(a->capiter, sizeof(int64_t));
+    if (!s->blocks || !s->bytes)
+        return NULL;
+    a->nsites++;
+    return s;
+}
+
+void lc__attr_sample(struct lc_attribution *a) {
+    lc_survivors *sv;
+    if (a->niter >= a->capiter)
+        return;
+    if (lc_scope_survivors(&sv) != 0)
+        return;
+    lc__guard_enter();
+    for (size_t i = 0; i < sv->nsites; i++) {
+        struct lc_site_series *s = site_get(a, sv->sites[i].stack, sv->sites[i].cls);
+        if (!s)
+            continue;
+        s->blocks[a->niter] = (int64_t)sv->sites[i].blocks;
+        s->bytes[a->niter] = (int64_t)sv->sites[i].bytes;
+    }
+    a->niter++;
+    lc__guard_leave();
+    lc_survivors_free(sv);
+}
+
+static char *stack_key(uint32_t stack, int cls) {
+    lc_frame f[LC_MAX_DEPTH * 2];
+    int n = stack ? lc_stack_symbolize(stack, f, LC_MAX_DEPTH * 2) : 0;
+    struct lc_buf b;
+    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    lc__buf_printf(&b, "%d|", cls);
+    for (int i = 0; i < n; i++)
+        lc__buf_printf(&b, "%s@%s:%u|", f[i].function ? f[i].function : "?",
+                  f[i].file ? f[i].file : (f[i].module ? f[i].module : "?"),
+                  f[i].file ? f[i].line : (unsigned)(f[i].address & 0xffff));
+    if (!stack)
+        lc__buf_printf(&b, "nostack");
+    return b.data;
+}
+
+static void groups_free(struct lc_site_group *g, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        lc__xfree(g[i].key);
+        lc__xfree(g[i].blocks);
+        lc__xfree(g[i].bytes);
+    }
+    lc__xfree(g);
+}
+
+/* Groups sites by symbolized key and sums their series. */
+static void attribution_group(struct lc_attribution *a) {
+    groups_free(a->groups, a->ngroups);
+    struct lc_site_group *g = lc__xcalloc(a->nsites ? a->nsites : 1, sizeof *g);
+    size_t ng = 0;
+    for (size_t i = 0; g && i < a->nsites; i++) {
+        struct lc_site_series *s = &a->sites[i];
+        char *key = stack_key(s->stack, s->cls);
+        if (!key)
+            continue;
+        size_t k = 0;
+        while (k < ng && strcmp(g[k].key, key) != 0)
+            k++;
+        if (k == ng) {
+            g[ng].key = key;
+            g[ng].stack = s->stack;
+            g[ng].cls = s->cls;
+            g[ng].blocks = lc__xcalloc(a->capiter, sizeof(int64_t));
+            g[ng].bytes = lc__xcalloc(a->capiter, sizeof(int64_t));
+            ng++;
+        } else {
+            lc__xfree(key);
+        }
+        s->group = (int)k;
+        for (unsigned t = 0; t < a->niter && g[k].blocks && g[k].bytes; t++) {
+            g[k].blocks[t] += s->blocks[t];
+            g[k].bytes[t] += s->bytes[t];
+        }
+    }
+    a->groups = g;
+    a->ngroups = ng;
+}
+
+int lc__attr_judge(struct lc_attribution *a, int64_t tolerance, int final) {
+    attribution_group(a);
+    int ambiguous = 0;
+    for (size_t g = 0; g < a->ngroups; g++) {
+        struct lc_site_group *s = &a->groups[g];
+        int j = lc__judge_pair(s->blocks, s->bytes, a->niter - 1, tolerance, final, &s->jb,
+                               &s->jy);
+        s->leak = j == LC_J_LEAK;
+        ambiguous |= j == LC_J_AMBIGUOUS;
+    }
+    return ambiguous;
+}
+
+void lc__attr_spread(struct lc_attribution *a, int64_t tolerance) {
+    struct lc_site_group *groups = a->groups;
+    size_t ngroups = a->ngroups;
+    int any = 0;
+    for (size_t g = 0; g < ngroups; g++)
+        any |= groups[g].leak;
+    if (any || !ngroups || a->niter <= 1)
+        return;
+    unsigned n = a->niter - 1;
+    int64_t *sum_b = lc__xcalloc(n + 1, sizeof(int64_t));
+    int64_t *sum_y = lc__xcalloc(n + 1, sizeof(int64_t));
+    for (size_t g = 0; sum_b && sum_y && g < ngroups; g++)
+        for (unsigned t = 0; t <= n; t++) {
+            sum_b[t] += groups[g].blocks[t];
+            sum_y[t] += groups[g].bytes[t];
+        }
+    struct lc_judge_info ib, iy;
+    if (sum_b && sum_y && lc__judge_pair(sum_b, sum_y, n, tolerance, 1, &ib, &iy) == LC_J_LEAK)
+        for (size_t g = 0; g < ngroups; g++)
+            groups[g].leak = groups[g].blocks[n] > groups[g].blocks[0] ||
+                             groups[g].bytes[n] - groups[g].bytes[0] > tolerance;
+    lc__xfree(sum_b);
+    lc__xfree(sum_y);
+}
+
+void lc__attr_free(struct lc_attribution *a) {
+    groups_free(a->groups, a->ngroups);
+    for (size_t i = 0; i < a->nsites; i++) {
+        lc__xfree(a->sites[i].blocks);
+        lc__xfree(a->sites[i].bytes);
+    }
+    lc__xfree(a->sites);
+    memset(a, 0, sizeof *a);
+}

@@ -1,0 +1,22 @@
+/* cmocka_glue.h: leakcheck's seams into cmocka (cmocka_glue.c). Not on the
+ * hook path. */
+#ifndef LC_CMOCKA_GLUE_H
+#define LC_CMOCKA_GLUE_H
+
+/* Fails the current cmocka test with text (ending in a newline) as its
+ * message: cm_print_error on cmocka 1.1.x, cmocka_print_error on 2.x, then
+ * _fail, which longjmps to cmocka's runner. */
+void lc__cmocka_fail(const char *file, int line, const char *text)
+    __attribute__((noreturn));
+
+/* 1 while the engine judges a plain cmocka test (LEAKCHECK_CMOCKA): an
+ * lc_bench_run the test calls itself then runs its body once, unmeasured. */
+int lc__cmocka_judging_plain(void);
+
+/* cmocka_alloc.c: forgets the test_malloc blocks followed so far (a test
+ * starts), and releases those allocated in iteration `from` or later through
+ * cmocka's _test_free. */
+void lc__tm_reset(void);
+void lc__tm_release(unsigned from);
+
+#endif

@@ -1,0 +1,166 @@
+/* console.c: the console text of tests and benchmarks: the stream and prefix
+ * that keep cmocka's machine-readable output intact, the one line per test or
+ * benchmark, stack lines and the summary at exit. Calls only stdio and the
+ * options; report time, never on the hook path. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baseline.h"
+#include "console.h"
+#include "frames.h"
+#include "internal.h"
+#include "options.h"
+#include "report.h"
+#include "xml.h"
+
+int lc__use_color(void) {
+    int c = lc__opts()->color; /* auto|always|never */
+    return c == 1 || (c == 0 && isatty(STDOUT_FILENO));
+}
+
+/* Where leakcheck's own console lines go so they never corrupt cmocka's
+ * machine-readable output: standard output normally, as "# " comments inside
+ * TAP, standard error with SUBUNIT or XML on standard output. */
+FILE *lc__console(const char **prefix) {
+    const char *o = getenv("CMOCKA_MESSAGE_OUTPUT");
+    *prefix = "";
+    if (!o || !*o || strcasestr(o, "stdout") || strcasestr(o, "standard"))
+        return stdout;
+    if (strcasestr(o, "tap")) {
+        *prefix = "# ";
+        return stdout;
+    }
+    return stderr;
+}
+
+/* "+1", "+472", "+4194304" for whole numbers, "+0.5" otherwise: growth per
+ * iteration reads best without exponents. */
+const char *lc__rate(char *buf, size_t len, double v) {
+    if (v == (double)(long long)v)
+        snprintf(buf, len, "%+lld", (long long)v);
+    else
+        snprintf(buf, len, "%+.1f", v);
+    return buf;
+}
+
+void lc__console_test(const struct lc_test_result *r) {
+    static const char *const tags[] = {"  CLEAN ", "  LEAK  ", " FAILED ", " CRASHED",
+                                       " SKIPPED"};
+    static const char *const colors[] = {"\033[32m", "\033[31m", "\033[31m", "\033[31m",
+                                         "\033[33m"};
+    const char *prefix;
+    FILE *out = lc__console(&prefix);
+    int color = lc__use_color() && !*prefix && out == stdout;
+    int known = r->verdict >= 0 && r->verdict <= LC_VERDICT_SKIPPED;
+    const char *tag = known ? tags[r->verdict] : "  ???   ";
+    fprintf(out, "%s%s[%s]%s %s: %s\n", prefix, color && known ? colors[r->verdict] : "", tag,
+            color ? "\033[0m" : "", r->name, r->message ? r->message : "");
+    /* the details of a failure follow in cmocka's own failure message */
+    fflush(out);
+}
+
+void lc__console_bench(const struct lc_bench_result *b) {
+    const char *prefix;
+    FILE *out = lc__console(&prefix);
+    int color = lc__use_color() && !*prefix && out == stdout;
+    char a[64], f[64], y[64];
+    lc__bl_num(b->allocs_per_op, a, sizeof a);
+    lc__bl_num(b->frees_per_op, f, sizeof f);
+    lc__bl_num(b->bytes_per_op, y, sizeof y);
+    fprintf(out, "%s%s[%s]%s %s: ", prefix, color ? (b->failed ? "\033[31m" : "\033[32m") : "",
+            b->failed ? " FAILED " : "  BENCH ", color ? "\033[0m" : "", b->name);
+    if (b->n)
+        fprintf(out,
+                "%llu ops  %.1f ns/op  %s B/op  %s allocs/op  %s frees/op  peak %llu B  net "
+                "%+lld blocks, %+lld B%s\n",
+                (unsigned long long)b->n, b->ns_per_op, y, a, f,
+                (unsigned long long)b->peak_bytes, (long long)b->net_blocks,
+                (long long)b->net_bytes,
+                b->data_dependent ? "  (data-dependent: mean)" : "");
+    else
+        fprintf(out, "%s\n", b->message ? b->message : "");
+    if (b->n && b->message)
+        fprintf(out, "%s    %s\n", prefix, b->message);
+    fflush(out);
+}
+
+void lc__console_summary(const struct lc_run *run) {
+    size_t n[5] = {0};
+    for (size_t i = 0; i < run->ntests; i++)
+        if (run->tests[i].verdict >= 0 && run->tests[i].verdict <= LC_VERDICT_SKIPPED)
+            n[run->tests[i].verdict]++;
+    const char *prefix;
+    FILE *out = lc__console(&prefix);
+    if (run->ntests)
+        fprintf(out, "%s[leakcheck] %zu test%s: %zu clean, %zu leak, %zu failed, %zu crashed, "
+                "%zu skipped\n",
+                prefix, run->ntests, run->ntests == 1 ? "" : "s", n[0], n[1], n[2], n[3], n[4]);
+    if (run->nbenchmarks) {
+        size_t failed = 0;
+        for (size_t i = 0; i < run->nbenchmarks; i++)
+            failed += run->benchmarks[i].failed != 0;
+        fprintf(out, "%s[leakcheck] %zu benchmark%s: %zu ok, %zu failed\n", prefix,
+                run->nbenchmarks, run->nbenchmarks == 1 ? "" : "s", run->nbenchmarks - failed,
+                failed);
+    }
+    const struct lc_cmocka_counts *c = &run->cmocka;
+    if (c->groups) {
+        fprintf(out, "%s[leakcheck] cmocka ran %zu test%s in %u group%s; leakcheck judged %zu",
+                prefix, c->ran, c->ran == 1 ? "" : "s", c->groups, c->groups == 1 ? "" : "s",
+                c->judged);
+        if (c->nunjudged) {
+            fprintf(out, "; not judged (plain cmocka tests; LEAKCHECK_CMOCKA=1 judges them):");
+            for (size_t i = 0; i < c->nunjudged; i++)
+                fprintf(out, "%s %s", i ? "," : "", c->unjudged[i]);
+        }
+        fputc('\n', out);
+    }
+    fflush(out);
+}
+
+/* Frames inside the C and C++ runtimes (and leakcheck's wrappers) between the
+ * allocating call and the code that made it; also the C++ library's code
+ * inlined from its headers, and sanitizer runtimes (frames.c). */
+static int runtime_frame(const lc_frame *f) {
+    if (lc__cxx_library_frame(f) || lc__sanitizer_frame(f))
+        return 1;
+    static const char *const libs[] = {"libc.so", "ld-linux", "libstdc++.so", "libgcc_s.so",
+                                       "libleakcheck.so"};
+    const char *m = f->module ? strrchr(f->module, '/') : NULL;
+    m = m ? m + 1 : f->module;
+    for (size_t i = 0; m && i < sizeof libs / sizeof libs[0]; i++)
+        if (strncmp(m, libs[i], strlen(libs[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* "function (file:line) <- caller (file:line) <- ..." for the top frames: the
+ * innermost frame, then the program's own frames (a leak inside glibc reads
+ * "_IO_file_doallocate <- ... <- kvc_load (kvcache.c:308)"). */
+void lc__stack_line(struct lc_buf *b, const lc_frame *f, int n, int max) {
+    int shown = 0, skipped = 0;
+    for (int i = 0; i < n && shown < max; i++) {
+        if (i > 0 && runtime_frame(&f[i]) && i + 1 < n) {
+            skipped = 1;
+            continue;
+        }
+        const char *file = f[i].file ? strrchr(f[i].file, '/') : NULL;
+        file = file ? file + 1 : f[i].file;
+        lc__buf_printf(b, "%s%s", i ? (skipped ? " <- ... <- " : " <- ") : "",
+                  f[i].function ? f[i].function : "??");
+        if (file) {
+            lc__buf_printf(b, " (%s:%u)", file, f[i].line);
+        } else if (!f[i].function) {
+            char where[512];
+            lc__buf_printf(b, " (%s)", lc__frame_where(&f[i], where, sizeof where));
+        }
+        shown++;
+        skipped = 0;
+        if (shown == max && i + 1 < n)
+            lc__buf_printf(b, " <- ...");
+    }
+    if (n == 0)
+        lc__buf_printf(b, "(no stack: LEAKCHECK_STACKS=0)");
+}

@@ -1,0 +1,31 @@
+/* console.h: leakcheck's console text for tests and benchmarks (console.c).
+ * Report time only, never on the hook path. */
+#ifndef LC_CONSOLE_H
+#define LC_CONSOLE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "results.h"
+
+struct lc_buf;
+
+/* The stream for leakcheck's console lines and the prefix each line takes:
+ * standard output, "# " comments inside cmocka's TAP, standard error when
+ * cmocka writes SUBUNIT or XML to standard output. */
+FILE *lc__console(const char **prefix);
+/* 1 when console lines may be coloured (LEAKCHECK_COLOR, a terminal). */
+int lc__use_color(void);
+/* Appends "fn (file:line) <- ... <- caller (file:line)": the innermost frame,
+ * then the program's own frames (runtime frames in between show as "..."). */
+void lc__stack_line(struct lc_buf *b, const lc_frame *f, int n, int max);
+/* "+1", "+472" for whole numbers, "+0.5" otherwise, into buf. */
+const char *lc__rate(char *buf, size_t len, double v);
+/* "[  LEAK  ] name: message": one line per finished test. */
+void lc__console_test(const struct lc_test_result *r);
+/* "[  BENCH ] name: figures" (and its message): one per benchmark. */
+void lc__console_bench(const struct lc_bench_result *b);
+/* The tests' and the benchmarks' summary lines at exit. */
+void lc__console_summary(const struct lc_run *run);
+
+#endif

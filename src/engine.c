@@ -1,0 +1,774 @@
+/* engine.c: the iteration engine. lc__engine_run reads as its phases, each a
+ * function over one struct engine: prepare, warm up, measure, attribute,
+ * single run, settle threads, findings, close scope, judge, report. Calls the
+ * scope API, verdict.c, attribution.c, findings.c, reach.c, gate.c and the
+ * session; knows nothing of cmocka. Not on the hook path. */
+#include <dirent.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "attribution.h"
+#include "console.h"
+#include "engine.h"
+#include "fds.h"
+#include "findings.h"
+#include "gate.h"
+#include "internal.h"
+#include "options.h"
+#include "reach.h"
+#include "sanitizer.h"
+#include "session.h"
+#include "thread_registry.h"
+#include "verdict.h"
+#include "xml.h"
+
+/* A test runs warm-up iterations, then measured ones, counting only (no
+ * stacks). The end of every iteration snapshots the live blocks and bytes of
+ * the test's threads ("attributed") and of threads that were running before
+ * ("background"), the test's unfinished threads and the open fds. verdict.c
+ * judges each series; ambiguous series get more iterations, up to a bound.
+ * When memory grows, extra attribution iterations run with allocation stacks
+ * and the growth is judged per allocation site (attribution.c): the message
+ * names the stacks that grow, not the whole heap. A test whose first run
+ * passed and a later iteration failed is judged from that first run alone
+ * (engine_single_run). */
+
+struct engine {
+    const struct lc_engine_test *t;
+    const struct lc_options_values *o;
+    struct lc_test_result *res;
+    struct lc_rules rules;
+    /* resolved options */
+    unsigned warmup, measured, max_total, checks;
+    int64_t tolerance;
+    /* progress */
+    unsigned iter;            /* next iteration number */
+    uint32_t gen;             /* the scope's generation */
+    double t0;
+    struct lc_snapshot *snaps; /* one per iteration */
+    size_t nsnaps, capsnaps;
+    /* counting-pass series, index 0 = end of warm-up */
+    int64_t *blocks[2], *bytes[2], *threads, *fds;
+    unsigned nseries, capseries;
+    struct lc_fdset fd_base, fd_end;
+    /* the counting pass's judgements */
+    struct lc_judge_info jb[2], jy[2], jt, jf;
+    int mem_j, thr_j, fd_j;
+    unsigned judged;          /* iterations of the counting pass after warm-up */
+    unsigned counting_end;    /* first iteration number after the counting pass */
+    /* attribution pass */
+    struct lc_attribution at;
+    int attributed;
+    /* findings */
+    struct lc_growth growth;
+    unsigned leaked_threads, leaked_fds;
+    /* a per-test fixture failed: the iterations stop, the test fails */
+    int stopped;
+    const char *stop_message;
+    /* not repeatable: the first run passed, iteration not_repeatable
+     * (1-based) failed; judged from the first run alone */
+    unsigned not_repeatable;
+    const char *nr_message;
+    sigjmp_buf landing;        /* where a failure in a later iteration lands */
+    volatile int nr_signal;    /* that failure was a crash: its signal */
+    int opts_open;             /* lc_test_options.setup ran, its teardown is due */
+    struct lc_fdset fd_start, fd_first; /* before and after the first iteration */
+};
+
+/* The engine running now (one test at a time, on cmocka's thread) and
+ * whether a failure now abandons its iteration: set only while run_body's
+ * frame is live, cleared by lc__engine_disarm when cmocka longjmped past. */
+static struct engine *active;
+static int armed;
+static pthread_t armed_thread;
+
+/* ---- one iteration ---- */
+
+static uint32_t count_dir(const char *path) {
+    DIR *d = opendir(path);
+    uint32_t n = 0;
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* Threads started during this scope by the test that are not finished:
+ * running, or exited but neither joined nor detached. */
+static uint32_t unfinished_threads(uint32_t gen) {
+    size_t n;
+    struct lc_thread_rec *r = lc__registry(&n);
+    uint32_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!r[i].used || r[i].gen != gen || !r[i].attributed)
+            continue;
+        int exited = __atomic_load_n(&r[i].exited, __ATOMIC_ACQUIRE);
+        if (!exited || (!r[i].joined && !r[i].detached))
+            c++;
+    }
+    return c;
+}
+
+/* The harness's call into the body. Stack capture stops at this frame, so
+ * leakcheck and cmocka frames never appear below the test body. */
+LC_BODY_TEXT static void call_body(void (*body)(void **), void **state) {
+    body(state);
+    __asm__ volatile("" ::: "memory"); /* keep this frame: no tail call */
+}
+
+static int grow_series(struct engine *e) {
+    if (e->nseries < e->capseries)
+        return 0;
+    unsigned ncap = e->capseries ? e->capseries * 2 : 64;
+    int64_t **arrs[] = {&e->blocks[0], &e->blocks[1], &e->bytes[0], &e->bytes[1],
+                        &e->threads, &e->fds};
+    for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++) {
+        int64_t *n = lc__xrealloc(*arrs[i], ncap * sizeof(int64_t));
+        if (!n)
+            return -1;
+        *arrs[i] = n;
+    }
+    e->capseries = ncap;
+    return 0;
+}
+
+static void add_snapshot(struct engine *e, const lc_counters *before, const lc_counters *after,
+                         uint32_t threads, uint32_t fds) {
+    if (e->nsnaps == e->capsnaps) {
+        size_t ncap = e->capsnaps ? e->capsnaps * 2 : 32;
+        struct lc_snapshot *n = lc__xrealloc(e->snaps, ncap * sizeof *n);
+        if (n) {
+            e->snaps = n;
+            e->capsnaps = ncap;
+        }
+    }
+    if (e->nsnaps < e->capsnaps) {
+        struct lc_snapshot *s = &e->snaps[e->nsnaps++];
+        s->allocs = after->allocs - before->allocs;
+        s->frees = after->frees - before->frees;
+        s->bytes_allocated = after->bytes_allocated - before->bytes_allocated;
+        s->live_blocks = after->live_blocks;
+        s->live_bytes = after->live_bytes;
+        s->peak_bytes = after->peak_bytes;
+        s->threads = threads;
+        s->fds = fds;
+    }
+}
+
+/* A cmocka fixture's failure stops the test; the message says which. */
+static void fixture_failed(struct engine *e, const char *which, int rc) {
+    lc__guard_enter();
+    struct lc_buf m;
+    lc__buf_init(&m, lc__xrealloc, lc__xfree);
+    if (e->iter > 0)
+        lc__buf_printf(&m, "the test's %s returned %d", which, rc);
+    else
+        lc__buf_printf(&m, "the test's %s failed (returned %d) in its first run", which, rc);
+    e->stopped = 1;
+    if (e->iter > 0) {
+        e->not_repeatable = e->iter + 1;
+        e->nr_message = m.data ? m.data : "a per-test fixture failed";
+    } else {
+        e->stop_message = m.data ? m.data : "a per-test fixture failed";
+    }
+    lc__guard_leave();
+}
+
+int lc__engine_active(void) { return active != NULL; }
+
+int lc__engine_repeating(void) {
+    return armed && active && pthread_equal(pthread_self(), armed_thread);
+}
+
+void lc__engine_disarm(void) {
+    armed = 0;
+    active = NULL;
+}
+
+static void arm(void) {
+    armed_thread = pthread_self();
+    armed = 1;
+}
+
+void lc__engine_abandon(const char *message) {
+    struct engine *e = active;
+    if (!lc__engine_repeating())
+        return;
+    armed = 0;
+    lc__guard_enter();
+    e->nr_message = lc__xstrdup(message ? message : "failed");
+    lc__guard_leave();
+    e->not_repeatable = e->iter + 1;
+    e->stopped = 1;
+    siglongjmp(e->landing, 1);
+}
+
+/* A crash signal while a later iteration runs: like a failed assertion, the
+ * iteration is abandoned (from the signal handler: nothing allocated here). */
+static int engine_crash(int sig) {
+    struct engine *e = active;
+    if (!lc__engine_repeating())
+        return 0;
+    armed = 0;
+    lc__tls.guard = 0; /* the crash may have been inside a hook */
+    e->nr_signal = sig;
+    e->not_repeatable = e->iter + 1;
+    e->stopped = 1;
+    siglongjmp(e->landing, 1);
+}
+
+/* Back from the signal handler: the message names the signal. */
+static void crash_message(struct engine *e) {
+    lc__guard_enter();
+    struct lc_buf m;
+    lc__buf_init(&m, lc__xrealloc, lc__xfree);
+    lc__buf_printf(&m, "crashed: %s", strsignal(e->nr_signal));
+    e->nr_message = m.data ? m.data : "crashed";
+    lc__guard_leave();
+}
+
+/* After a failure abandoned an iteration: the teardowns still due run, as
+ * cmocka runs a test's teardown after its body failed. */
+static void abandoned_teardown(struct engine *e) {
+    const struct lc_engine_test *t = e->t;
+    if (e->opts_open && t->opts && t->opts->teardown) {
+        e->opts_open = 0;
+        t->opts->teardown(t->state);
+    }
+    if (t->fixture_open && *t->fixture_open && t->teardown) {
+        *t->fixture_open = 0;
+        t->teardown(t->state);
+    }
+}
+
+/* The iteration's fixtures, body and fixtures again; 0, or -1 when a fixture
+ * failed (after a failed setup neither body nor teardown runs, as in cmocka). */
+static int run_body(struct engine *e) {
+    const struct lc_engine_test *t = e->t;
+    if (t->reset_state)
+        *t->state = t->initial_state;
+    /* Once the first run passed, a failure says the test cannot be
+     * repeated, not that it is broken: it lands here instead of cmocka. */
+    if (e->iter > 0) {
+        if (sigsetjmp(e->landing, 1)) { /* 1: a crash's handler left its signal blocked */
+            if (e->nr_signal)
+                crash_message(e);
+            abandoned_teardown(e);
+            return -1;
+        }
+        arm();
+    }
+    int rc = t->setup ? t->setup(t->state) : 0;
+    if (rc) {
+        armed = 0;
+        fixture_failed(e, "setup", rc);
+        return -1;
+    }
+    if (t->fixture_open)
+        *t->fixture_open = 1;
+    if (t->opts && t->opts->setup) {
+        t->opts->setup(t->state);
+        e->opts_open = 1;
+    }
+    call_body(t->body, t->state);
+    if (t->opts && t->opts->teardown) {
+        e->opts_open = 0;
+        t->opts->teardown(t->state);
+    }
+    if (t->fixture_open)
+        *t->fixture_open = 0;
+    rc = t->teardown ? t->teardown(t->state) : 0;
+    armed = 0;
+    if (rc) {
+        fixture_failed(e, "teardown", rc);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs the body once (inside its per-iteration fixtures) and snapshots the
+ * counters; record_series adds the values to the judged series. */
+static void run_iteration(struct engine *e, int record_series) {
+    lc_counters before, after, bg;
+    lc_scope_iteration(e->iter);
+    lc_scope_peak_reset();
+    lc_scope_counters(&before, LEAKCHECK_ATTRIBUTED);
+    int first_stacks = e->iter == 0 && e->t->first_run_stacks && lc__st.stacks_allowed;
+    if (first_stacks)
+        lc_scope_set_stacks(1);
+    int failed = run_body(e);
+    if (first_stacks)
+        lc_scope_set_stacks(0);
+    if (failed)
+        return;
+    lc_scope_counters(&after, LEAKCHECK_ATTRIBUTED);
+    lc_scope_counters(&bg, LEAKCHECK_BACKGROUND);
+    if (e->iter++ == 0) {
+        lc__guard_enter();
+        lc__fds_snapshot(&e->fd_first); /* what the first run left open */
+        lc__guard_leave();
+    }
+
+    lc__guard_enter();
+    uint32_t threads = unfinished_threads(e->gen);
+    uint32_t fds = count_dir("/proc/self/fd") - 1; /* minus the listing's own fd */
+    add_snapshot(e, &before, &after, threads, fds);
+    if (record_series && grow_series(e) == 0) {
+        unsigned i = e->nseries++;
+        e->blocks[0][i] = (int64_t)after.live_blocks;
+        e->bytes[0][i] = (int64_t)after.live_bytes;
+        e->blocks[1][i] = (int64_t)bg.live_blocks;
+        e->bytes[1][i] = (int64_t)bg.live_bytes;
+        e->threads[i] = threads;
+        e->fds[i] = fds;
+    }
+    lc__guard_leave();
+}
+
+/* ---- phases ---- */
+
+static unsigned resolve_int(int field, long deflt) {
+    if (field == LEAKCHECK_NONE)
+        return 0;
+    return field > 0 ? (unsigned)field : (unsigned)deflt;
+}
+
+static void resolve_options(struct engine *e) {
+    const lc_test_options *opts = e->t->opts;
+    const struct lc_options_values *o = e->o;
+    e->warmup = resolve_int(opts ? opts->warmup : 0, o->warmup);
+    e->measured = resolve_int(opts ? opts->iterations : 0, o->iterations);
+    if (e->measured < 2)
+        e->measured = 2;
+    e->max_total = (unsigned)o->max_iterations;
+    if (e->max_total < e->measured)
+        e->max_total = e->measured;
+    e->checks = opts && opts->checks ? opts->checks : o->checks;
+    e->tolerance = opts && opts->tolerance
+                       ? (opts->tolerance == LEAKCHECK_NONE ? 0 : opts->tolerance)
+                       : o->tolerance;
+}
+
+/* Records the test as started, reads its rules and options and opens a
+ * counting scope. Returns 0, or a negative lc_error when the test cannot run. */
+static int engine_prepare(struct engine *e) {
+    lc__session_on_settle(lc__engine_disarm);
+    lc__session_on_crash(engine_crash);
+    lc__session_prepare();
+    e->o = lc__opts();
+    e->res = lc__session_test_begin(e->t->name, e->t->file, e->t->line);
+    if (!e->res)
+        return LEAKCHECK_ENOMEM;
+    lc__guard_enter();
+    char err[1024];
+    const char *expect = e->t->opts ? e->t->opts->expect : NULL;
+    if (lc__rules_for_test(&e->rules, expect, err, sizeof err)) {
+        lc__session_test_end();
+        e->res->verdict = LC_VERDICT_FAILED;
+        e->res->message = lc__intern(err);
+        lc__session_write_reports();
+        lc__guard_leave();
+        return LEAKCHECK_EINVAL;
+    }
+    if (lc__malloc_unobserved()) { /* never CLEAN when blind (sanitizer.c) */
+        lc__session_test_end();
+        e->res->verdict = LC_VERDICT_FAILED;
+        e->res->message = lc__malloc_unobserved();
+        lc__session_write_reports();
+        lc__guard_leave();
+        return LEAKCHECK_EUNOBSERVED;
+    }
+    resolve_options(e);
+    lc__guard_leave();
+
+    lc__session_signals_install();
+    e->t0 = lc__now();
+    lc__fds_reset();
+    lc_scope_config cfg = {.stacks = 0, .depth = 0, .all_threads = 0};
+    if (lc_scope_begin(&cfg) != 0) {
+        lc_scope_end();
+        lc_scope_begin(&cfg);
+    }
+    e->gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+    lc__guard_enter();
+    lc__fds_snapshot(&e->fd_start);
+    lc__guard_leave();
+    active = e;
+    return 0;
+}
+
+/* Warm-up iterations (not judged); the last one's values open the window. */
+static void engine_warm_up(struct engine *e) {
+    /* no warm-up: the window starts from the empty scope */
+    if (e->warmup == 0 && grow_series(e) == 0) {
+        e->blocks[0][0] = e->blocks[1][0] = e->bytes[0][0] = e->bytes[1][0] = 0;
+        e->threads[0] = 0;
+        lc__guard_enter();
+        e->fds[0] = count_dir("/proc/self/fd") - 1;
+        lc__guard_leave();
+        e->nseries = 1;
+    }
+    for (unsigned i = 0; i < e->warmup && !e->stopped; i++)
+        run_iteration(e, i + 1 == e->warmup);
+    lc__guard_enter();
+    lc__fds_snapshot(&e->fd_base);
+    lc__guard_leave();
+}
+
+/* Judges the counting pass's series so far. Returns 1 when it is decided. */
+static int judge_counting(struct engine *e) {
+    unsigned n = e->nseries - 1;
+    int final = e->judged >= e->max_total;
+    e->mem_j = LC_J_CLEAN;
+    if (e->checks & LEAKCHECK_CHECK_MEMORY) {
+        for (int k = 0; k < 2; k++) {
+            int j = lc__judge_pair(e->blocks[k], e->bytes[k], n, e->tolerance, final, &e->jb[k],
+                                   &e->jy[k]);
+            if (j == LC_J_LEAK || (j == LC_J_AMBIGUOUS && e->mem_j == LC_J_CLEAN))
+                e->mem_j = j;
+        }
+    }
+    e->thr_j = e->checks & LEAKCHECK_CHECK_THREADS ? lc__judge(e->threads, n, 0, final, &e->jt)
+                                             : LC_J_CLEAN;
+    e->fd_j = e->checks & LEAKCHECK_CHECK_FDS ? lc__judge(e->fds, n, 0, final, &e->jf) : LC_J_CLEAN;
+    return final || (e->mem_j != LC_J_AMBIGUOUS && e->thr_j != LC_J_AMBIGUOUS &&
+                     e->fd_j != LC_J_AMBIGUOUS);
+}
+
+/* The measured iterations, counting only, extended while a series is
+ * ambiguous, up to LEAKCHECK_MAX_ITERATIONS. */
+static void engine_measure(struct engine *e) {
+    while (!e->stopped) {
+        run_iteration(e, 1);
+        if (e->stopped)
+            break;
+        e->judged++;
+        if (e->judged >= e->measured && judge_counting(e))
+            break;
+    }
+    e->res->warmup = e->warmup;
+    e->res->measured = e->measured;
+    e->res->extended = e->judged - e->measured;
+    /* Threads and fds are judged on the counting pass only: attribution
+     * iterations (run when memory grows) would add their own copies. */
+    e->counting_end = e->iter;
+    if ((e->checks & LEAKCHECK_CHECK_FDS) && e->fd_j == LC_J_LEAK) {
+        lc__guard_enter();
+        lc__fds_snapshot(&e->fd_end);
+        lc__guard_leave();
+    }
+}
+
+/* When memory grew: extra iterations with stacks, judged per site. */
+static void engine_attribute(struct engine *e) {
+    if (e->stopped || e->mem_j != LC_J_LEAK || !lc__st.stacks_allowed)
+        return;
+    e->attributed = 1;
+    lc__attr_init(&e->at, e->max_total + 2);
+    lc_scope_set_stacks(1);
+    lc__attr_sample(&e->at);
+    for (unsigned extra = 1; !e->stopped; extra++) {
+        run_iteration(e, 0);
+        if (e->stopped)
+            break;
+        lc__attr_sample(&e->at);
+        if (extra < e->measured)
+            continue;
+        int final = extra >= e->max_total;
+        if (!lc__attr_judge(&e->at, e->tolerance, final) || final)
+            break;
+    }
+    lc_scope_set_stacks(0);
+    lc__attr_spread(&e->at, e->tolerance);
+}
+
+/* Threads started during measured iterations that are still running get a
+ * settle period with backoff: one that is exiting must not count as running,
+ * and a detached one that exits is no leak at all. */
+static void settle_threads(struct engine *e, unsigned first, unsigned end) {
+    lc__guard_enter();
+    long waited = 0;
+    for (unsigned k = 0; waited < e->o->settle_ms * 1000L; k++) {
+        size_t nr;
+        struct lc_thread_rec *tr = lc__registry(&nr);
+        int busy = 0;
+        for (size_t i = 0; i < nr; i++)
+            if (tr[i].used && tr[i].gen == e->gen && tr[i].attributed &&
+                tr[i].iteration >= first && tr[i].iteration < end && !tr[i].joined &&
+                !__atomic_load_n(&tr[i].exited, __ATOMIC_ACQUIRE))
+                busy = 1;
+        if (!busy)
+            break;
+        long us = 1L << (k < 17 ? k : 17);
+        if (us > 100000)
+            us = 100000;
+        struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+        waited += us;
+    }
+    lc__guard_leave();
+}
+
+static void engine_settle_threads(struct engine *e) {
+    if (!e->stopped && (e->checks & LEAKCHECK_CHECK_THREADS))
+        settle_threads(e, e->warmup, ~0u);
+}
+
+/* fds of `first` still open in `now`: what a run left open and kept. */
+static void fds_kept(const struct lc_fdset *first, const struct lc_fdset *now,
+                     struct lc_fdset *out) {
+    out->n = 0;
+    out->fds = lc__xmalloc((first->n ? first->n : 1) * sizeof *out->fds);
+    for (size_t i = 0; out->fds && i < first->n; i++)
+        for (size_t j = 0; j < now->n; j++)
+            if (now->fds[j].fd == first->fds[i].fd && now->fds[j].target &&
+                first->fds[i].target && strcmp(now->fds[j].target, first->fds[i].target) == 0) {
+                out->fds[out->n++] = first->fds[i];
+                break;
+            }
+}
+
+static void collect_first_run(const struct lc_rec_info *r, void *arg) {
+    struct lc_buf *b = arg;
+    if (r->iteration != 0 || r->cls != LEAKCHECK_ATTRIBUTED)
+        return;
+    struct lc_reach_block blk = {r->ptr, r->size, r->stack, 0, LC_REACH_DEFINITE};
+    lc__buf_putn(b, (const char *)&blk, sizeof blk);
+}
+
+/* A test that is not repeatable is judged from its first run alone: the
+ * blocks it left (classified by the reachability scan: definitely or
+ * indirectly lost is a leak), the threads it left running or unjoined and
+ * the fds it left open. Its later, failed iteration counts for nothing. */
+static void engine_single_run(struct engine *e) {
+    if (!e->not_repeatable)
+        return;
+    struct lc_test_result *res = e->res;
+    if (e->checks & LEAKCHECK_CHECK_THREADS)
+        settle_threads(e, 0, 1);
+    lc__guard_enter();
+    lc__rules_add_builtin(&e->rules); /* what glibc keeps for good is no leak here */
+    int64_t one[2] = {0, 0};
+    if (e->checks & LEAKCHECK_CHECK_MEMORY) {
+        struct lc_buf b;
+        lc__buf_init(&b, lc__xrealloc, lc__xfree);
+        lc__table_foreach(collect_first_run, &b);
+        size_t n = b.failed ? 0 : b.len / sizeof(struct lc_reach_block);
+        struct lc_reach_block *blocks = (struct lc_reach_block *)b.data;
+        struct lc_reach_opts ro = {0};
+        struct lc_reach_stats st;
+        if (n && lc__reach_classify(blocks, n, &ro, &st) == 0)
+            lc__findings_single_run(res, &e->rules, blocks, n, e->t->first_run_stacks,
+                                    &e->growth);
+        lc__buf_free(&b);
+    }
+    if (e->checks & LEAKCHECK_CHECK_THREADS) {
+        e->leaked_threads = lc__findings_threads(res, &e->rules, e->gen, 0, 1, one, 1,
+                                                 (int)e->o->stack_signal);
+        lc__findings_drop_thread_cache(res, e->leaked_threads, &e->growth);
+    }
+    if (e->checks & LEAKCHECK_CHECK_FDS) {
+        struct lc_fdset now = {0}, kept = {0};
+        lc__fds_snapshot(&now);
+        fds_kept(&e->fd_first, &now, &kept);
+        e->leaked_fds = lc__findings_fds(res, &e->rules, &e->fd_start, &kept, one, 1);
+        lc__xfree(kept.fds); /* its entries belong to fd_first */
+        lc__fdset_free(&now);
+    }
+    lc__guard_leave();
+}
+
+/* Findings, with tracking still on: the registry and fd attributions belong
+ * to this scope. A stopped test has none. */
+static void engine_findings(struct engine *e) {
+    struct lc_test_result *res = e->res;
+    lc__guard_enter();
+    if (!e->stopped) {
+        if (e->attributed)
+            lc__findings_sites(res, &e->rules, &e->at, &e->growth);
+        else if (e->mem_j == LC_J_LEAK) /* stacks are off: the aggregate growth */
+            lc__findings_totals(res, e->blocks, e->bytes, e->nseries - 1, e->jb, e->jy,
+                                &e->growth);
+        if (e->checks & LEAKCHECK_CHECK_THREADS)
+            e->leaked_threads = lc__findings_threads(
+                res, &e->rules, e->gen, e->warmup, e->counting_end, e->threads,
+                e->nseries - 1, (int)e->o->stack_signal);
+        lc__findings_drop_thread_cache(res, e->leaked_threads, &e->growth);
+        /* fds: the series grew; report what was opened since the end of warm-up */
+        if ((e->checks & LEAKCHECK_CHECK_FDS) && e->fd_j == LC_J_LEAK)
+            e->leaked_fds = lc__findings_fds(res, &e->rules, &e->fd_base, &e->fd_end, e->fds,
+                                             e->nseries - 1);
+    }
+    lc__fdset_free(&e->fd_end);
+    lc__fdset_free(&e->fd_base);
+    lc__fdset_free(&e->fd_start);
+    lc__fdset_free(&e->fd_first);
+    lc__guard_leave();
+}
+
+static void engine_close_scope(struct engine *e) {
+    (void)e;
+    lc__engine_disarm();
+    lc_scope_end();
+    lc__fds_reset();
+    lc__session_signals_restore();
+}
+
+/* The one-line message of a leak: the growth, threads and fds. */
+static void leak_message(struct engine *e, struct lc_buf *m) {
+    const char *sep = "";
+    const struct lc_growth *g = &e->growth;
+    if (g->blocks || g->bytes) {
+        char r1[32], r2[32];
+        lc__buf_printf(m, "%s block%s, %s B per iteration",
+                       lc__rate(r1, sizeof r1, (double)g->blocks / g->n),
+                       g->blocks == g->n ? "" : "s",
+                       lc__rate(r2, sizeof r2, (double)g->bytes / g->n));
+        sep = "; ";
+    }
+    if (e->leaked_threads) {
+        lc__buf_printf(m, "%s%u thread%s left running or unjoined", sep, e->leaked_threads,
+                       e->leaked_threads == 1 ? "" : "s");
+        sep = "; ";
+    }
+    if (e->leaked_fds)
+        lc__buf_printf(m, "%s%u fd%s left open", sep, e->leaked_fds,
+                       e->leaked_fds == 1 ? "" : "s");
+    lc__buf_printf(m, " (%u measured iteration%s%s)", e->judged, e->judged == 1 ? "" : "s",
+                   e->attributed ? ", growth attributed with stacks" : "");
+}
+
+/* "not repeatable: iteration 2 failed (...); single run: ..." */
+static void single_run_message(struct engine *e, struct lc_buf *m) {
+    const struct lc_growth *g = &e->growth;
+    lc__buf_printf(m, "not repeatable: iteration %u failed (%s); judged from a single run: ",
+                   e->not_repeatable, e->nr_message);
+    if (!e->res->nfindings) {
+        lc__buf_printf(m, "nothing left behind");
+        return;
+    }
+    const char *sep = "";
+    if (g->blocks) {
+        lc__buf_printf(m, "%llu block%s, %llu B lost", (unsigned long long)g->blocks,
+                       g->blocks == 1 ? "" : "s", (unsigned long long)g->bytes);
+        sep = "; ";
+    }
+    if (e->leaked_threads) {
+        lc__buf_printf(m, "%s%u thread%s left running or unjoined", sep, e->leaked_threads,
+                       e->leaked_threads == 1 ? "" : "s");
+        sep = "; ";
+    }
+    if (e->leaked_fds)
+        lc__buf_printf(m, "%s%u fd%s left open", sep, e->leaked_fds,
+                       e->leaked_fds == 1 ? "" : "s");
+}
+
+/* The one-line message of a judged test. */
+static void verdict_message(struct engine *e, struct lc_buf *m) {
+    const struct lc_test_result *res = e->res;
+    int leak = res->nfindings > 0;
+    if (e->not_repeatable) {
+        single_run_message(e, m);
+    } else if (!leak && res->nsuppressed) {
+        size_t hits = 0;
+        for (size_t i = 0; i < res->nsuppressed; i++)
+            hits += res->suppressed[i].hits;
+        lc__buf_printf(m, "growth only at expected or suppressed sites (%zu finding%s, rule %s)",
+                       hits, hits == 1 ? "" : "s", res->suppressed[0].rule);
+    } else if (!leak && e->attributed) {
+        lc__buf_printf(m, "no site keeps growing (the growth seen over %u measured iterations "
+                       "stopped within %u attribution iterations)",
+                       e->judged, e->at.niter ? e->at.niter - 1 : 0);
+    } else if (!leak) {
+        lc__buf_printf(m, "no growth over %u measured iteration%s", e->judged,
+                       e->judged == 1 ? "" : "s");
+    } else {
+        leak_message(e, m);
+    }
+}
+
+/* The top findings' summaries, one per line (the cmocka failure's body). */
+static const char *details(const struct lc_test_result *res, long top) {
+    struct lc_buf d;
+    lc__buf_init(&d, lc__xrealloc, lc__xfree);
+    size_t shown = 0;
+    for (size_t i = 0; i < res->nfindings && shown < (size_t)top; i++, shown++)
+        lc__buf_printf(&d, "    %s\n", res->findings[i].summary);
+    if (res->nfindings > shown)
+        lc__buf_printf(&d, "    ... %zu more in the reports\n", res->nfindings - shown);
+    return d.data;
+}
+
+/* Verdict, message, the budget and baseline gates, the details. */
+static void engine_judge(struct engine *e) {
+    struct lc_test_result *res = e->res;
+    lc__guard_enter();
+    res->duration = lc__now() - e->t0;
+    res->series = e->snaps;
+    res->nseries = e->nsnaps;
+    /* extended: the extra judged iterations plus the attribution iterations */
+    if (e->nsnaps > (size_t)e->warmup + e->measured)
+        res->extended = (unsigned)(e->nsnaps - e->warmup - e->measured);
+    if (e->stopped && !e->not_repeatable) {
+        res->verdict = LC_VERDICT_FAILED;
+        res->message = e->stop_message;
+        lc__guard_leave();
+        return;
+    }
+    int leak = res->nfindings > 0;
+    res->verdict = leak ? LC_VERDICT_LEAK : LC_VERDICT_CLEAN;
+    res->not_repeatable = e->not_repeatable;
+    res->not_repeatable_message = e->nr_message;
+    struct lc_buf m;
+    lc__buf_init(&m, lc__xrealloc, lc__xfree);
+    verdict_message(e, &m);
+    res->message = m.data;
+    lc__gate_test(res, e->t->opts ? &e->t->opts->budget : NULL);
+    if (leak)
+        res->details = details(res, e->o->top);
+    lc__guard_leave();
+}
+
+/* Frees the engine's working state; prints the line and rewrites the reports. */
+static void engine_report(struct engine *e) {
+    lc__guard_enter();
+    lc__rules_free(&e->rules);
+    lc__attr_free(&e->at);
+    for (int k = 0; k < 2; k++) {
+        lc__xfree(e->blocks[k]);
+        lc__xfree(e->bytes[k]);
+    }
+    lc__xfree(e->threads);
+    lc__xfree(e->fds);
+    lc__session_test_end();
+    lc__console_test(e->res);
+    lc__session_write_reports();
+    lc__guard_leave();
+}
+
+int lc__engine_run(const struct lc_engine_test *t, struct lc_test_result **out) {
+    struct engine e;
+    memset(&e, 0, sizeof e);
+    e.t = t;
+    int rc = engine_prepare(&e);
+    *out = e.res;
+    if (rc)
+        return rc;
+    engine_warm_up(&e);
+    engine_measure(&e);
+    engine_attribute(&e);
+    engine_single_run(&e);
+    engine_settle_threads(&e);
+    engine_findings(&e);
+    engine_close_scope(&e);
+    engine_judge(&e);
+    engine_report(&e);
+    return 0;
+}

@@ -1,0 +1,90 @@
+/* exit_status.c: the process's exit status, corrected: main's result and
+ * exit()'s status pass through here (__libc_start_main and exit interposed),
+ * so a main that drops cmocka's result still fails when leakcheck failed a
+ * test, and LEAKCHECK_CMOCKA on a program that ran no group fails. Calls the
+ * session and program_info.c. Not on the hook path. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "internal.h"
+#include "options.h"
+#include "program_info.h"
+#include "session.h"
+
+/* LEAKCHECK_CMOCKA reaches every program of the test's process tree (a
+ * wrapper such as timeout or env before it, a shell or helper it starts):
+ * only a program built as a test (one that links cmocka or leakcheck, or has
+ * cmocka's runner linked in) fails for never running a group. */
+static int is_test_program(void) {
+    struct lc_program_info pi;
+    lc__guard_enter();
+    lc__program_info(&pi);
+    lc__guard_leave();
+    return !pi.read || pi.needs_cmocka || pi.needs_leakcheck || pi.defines_runner;
+}
+
+/* The program's exit status, corrected: a main that drops cmocka's result
+ * (calls the group runner and returns 0) still fails when leakcheck failed a
+ * test; LEAKCHECK_CMOCKA=1 on a program whose group runner leakcheck never saw
+ * (not a cmocka suite, or cmocka linked statically) fails with one line. */
+static int exit_status(int status) {
+    static int done;
+    if (done++ || getpid() != lc__st.owner_pid || lc__opts()->run_mode)
+        return status;
+    const struct lc_options_values *o = lc__opts();
+    const char *prog = program_invocation_short_name;
+    if (o->cmocka && !lc__session_run()->cmocka.groups && is_test_program()) {
+        fflush(stdout);
+        fprintf(stderr,
+                "leakcheck: LEAKCHECK_CMOCKA=1, but %s never ran a cmocka group through "
+                "libcmocka.so: it is not a cmocka suite, or its cmocka is linked statically "
+                "(link the test with libcmocka.so, e.g. cmocka::cmocka or pkg-config cmocka, "
+                "to judge its tests)\n",
+                prog);
+        return status ? status : 2;
+    }
+    unsigned failed = lc__session_failures();
+    if (status == 0 && failed && o->exit_code) {
+        const char *prefix;
+        FILE *out = lc__console(&prefix);
+        fprintf(out,
+                "%s[leakcheck] %u test%s failed by leakcheck but %s exited 0 (its main drops "
+                "cmocka's result): exit status %ld (LEAKCHECK_EXIT_CODE=0 keeps 0)\n",
+                prefix, failed, failed == 1 ? "" : "s", prog, o->exit_code);
+        fflush(out);
+        return (int)o->exit_code;
+    }
+    return status;
+}
+
+typedef int (*main_fn)(int, char **, char **);
+static main_fn real_main;
+
+static int main_wrapper(int argc, char **argv, char **envp) {
+    return exit_status(real_main(argc, argv, envp));
+}
+
+typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
+                        void (*)(void), void *);
+
+/* Interposed so that main's return value passes through exit_status. */
+__attribute__((visibility("default"))) int
+__libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+                  void (*fini)(void), void (*rtld_fini)(void), void *stack_end) {
+    start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+    real_main = main;
+    return real(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+typedef void (*exit_fn)(int) __attribute__((noreturn));
+
+/* A main that ends with exit(0) instead of returning. */
+__attribute__((visibility("default"))) void exit(int status) {
+    static exit_fn real;
+    if (!real)
+        real = (exit_fn)dlsym(RTLD_NEXT, "exit");
+    real(exit_status(status));
+}

@@ -1,0 +1,428 @@
+/* findings.c: a test's findings from what grew: leaking allocation sites (or
+ * the aggregate growth without stacks), threads left running or unjoined, fds
+ * left open. Symbolizes stacks (lc_stack_symbolize), applies the test's
+ * expected-leak rules and the suppressions (suppress.c), writes each summary
+ * line. Report time, guard up, never on the hook path. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "console.h"
+#include "findings.h"
+#include "internal.h"
+#include "reach.h"
+#include "thread_registry.h"
+#include "xml.h"
+
+static char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xsprintf(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = lc__xmalloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* ---- rules ---- */
+
+int lc__rules_for_test(struct lc_rules *rules, const char *expect, char *err, size_t errlen) {
+    memset(rules, 0, sizeof *rules);
+    if (expect && lc__rules_parse(expect, "expect", &rules->r, &rules->n, err, errlen))
+        return -1;
+    rules->nexpect = rules->n;
+    /* The built-in rules describe what glibc keeps until exit (leakcheck run);
+     * a test is judged on growth, and growth inside glibc per iteration (a
+     * thread's TLS block, setenv strings) comes from the code under test. */
+    size_t nsup;
+    struct lc_suppression *sup = lc__suppressions_user(&nsup);
+    struct lc_suppression *all = lc__xrealloc(rules->r, (rules->n + nsup) * sizeof *all);
+    if (all) {
+        memcpy(all + rules->n, sup, nsup * sizeof *all);
+        rules->r = all;
+        rules->n += nsup;
+    }
+    return 0;
+}
+
+void lc__rules_free(struct lc_rules *rules) {
+    lc__xfree(rules->r);
+    memset(rules, 0, sizeof *rules);
+}
+
+void lc__rules_add_builtin(struct lc_rules *rules) {
+    size_t nb;
+    struct lc_suppression *b = lc__builtin_suppressions(&nb);
+    struct lc_suppression *all = lc__xrealloc(rules->r, (rules->n + nb) * sizeof *all);
+    if (!all)
+        return;
+    memcpy(all + rules->n, b, nb * sizeof *all);
+    rules->r = all;
+    rules->n += nb;
+}
+
+/* Applies the rules to a finding; returns 1 when it is suppressed or expected. */
+static int filter_finding(struct lc_test_result *res, struct lc_rules *rules, const char *kind,
+                          const char *subject, const lc_frame *frames, int n) {
+    struct lc_suppression *s = lc__suppressed(kind, subject, frames, n, rules->r, rules->n);
+    if (!s)
+        return 0;
+    s->hits++;
+    char *rule = xsprintf("%s:%s", s->kind, s->pattern);
+    int expected = s < rules->r + rules->nexpect;
+    for (size_t i = 0; i < res->nsuppressed; i++) {
+        if (rule && strcmp(res->suppressed[i].rule, rule) == 0) {
+            res->suppressed[i].hits++;
+            lc__xfree(rule);
+            return 1;
+        }
+    }
+    struct lc_suppression_hit *h =
+        lc__xrealloc(res->suppressed, (res->nsuppressed + 1) * sizeof *h);
+    if (h) {
+        res->suppressed = h;
+        h[res->nsuppressed++] = (struct lc_suppression_hit){
+            rule, expected ? "expected by the test" : s->why, 1};
+    }
+    return 1;
+}
+
+/* ---- helpers ---- */
+
+static struct lc_finding *add_finding(struct lc_test_result *r, int kind) {
+    struct lc_finding *n = lc__xrealloc(r->findings, (r->nfindings + 1) * sizeof *n);
+    if (!n)
+        return NULL;
+    r->findings = n;
+    struct lc_finding *f = &n[r->nfindings++];
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->fd = -1;
+    return f;
+}
+
+static lc_frame *frames_copy(uint32_t stack, int *n) {
+    lc_frame tmp[LC_MAX_DEPTH * 2];
+    *n = stack ? lc_stack_symbolize(stack, tmp, LC_MAX_DEPTH * 2) : 0;
+    if (!*n)
+        return NULL;
+    lc_frame *f = lc__xmalloc((size_t)*n * sizeof *f);
+    if (f)
+        memcpy(f, tmp, (size_t)*n * sizeof *f);
+    else
+        *n = 0;
+    return f;
+}
+
+static int64_t *growth_vector(const int64_t *v, unsigned n) {
+    int64_t *g = lc__xmalloc((n ? n : 1) * sizeof *g);
+    for (unsigned i = 0; g && i < n; i++)
+        g[i] = v[i + 1] - v[i];
+    return g;
+}
+
+static void growth_add(struct lc_growth *g, int64_t db, int64_t dy, unsigned n) {
+    if (db > 0)
+        g->blocks += (uint64_t)db;
+    if (dy > 0)
+        g->bytes += (uint64_t)dy;
+    g->n = n;
+}
+
+/* ---- memory ---- */
+
+void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
+                        const struct lc_attribution *at, struct lc_growth *g) {
+    for (size_t k = 0; k < at->ngroups; k++) {
+        const struct lc_site_group *s = &at->groups[k];
+        if (!s->leak)
+            continue;
+        int nf;
+        lc_frame *fr = frames_copy(s->stack, &nf);
+        if (filter_finding(res, rules, "leak", NULL, fr, nf)) {
+            lc__xfree(fr);
+            continue;
+        }
+        struct lc_finding *f = add_finding(res, LC_FINDING_MEMORY);
+        if (!f)
+            break;
+        unsigned n = at->niter - 1;
+        f->ngrowth = n;
+        f->growth_blocks = growth_vector(s->blocks, n);
+        f->growth_bytes = growth_vector(s->bytes, n);
+        f->blocks = (uint64_t)s->blocks[n];
+        f->bytes = (uint64_t)s->bytes[n];
+        f->stack = fr;
+        f->nstack = nf;
+        int64_t db = s->blocks[n] - s->blocks[0];
+        int64_t dy = s->bytes[n] - s->bytes[0];
+        struct lc_buf b;
+        lc__buf_init(&b, lc__xrealloc, lc__xfree);
+        char r1[32], r2[32];
+        lc__buf_printf(&b, "%s block%s/iter, %s B/iter%s  ",
+                       lc__rate(r1, sizeof r1, (double)db / n), db == (int64_t)n ? "" : "s",
+                       lc__rate(r2, sizeof r2, (double)dy / n),
+                       s->cls == LEAKCHECK_BACKGROUND ? " (background thread)" : "");
+        lc__stack_line(&b, fr, nf, 4);
+        f->summary = b.data;
+        growth_add(g, db, dy, n);
+    }
+}
+
+void lc__findings_totals(struct lc_test_result *res, int64_t *const blocks[2],
+                         int64_t *const bytes[2], unsigned n, const struct lc_judge_info jb[2],
+                         const struct lc_judge_info jy[2], struct lc_growth *g) {
+    for (int k = 0; k < 2; k++) {
+        int64_t db = blocks[k][n] - blocks[k][0], dy = bytes[k][n] - bytes[k][0];
+        if (jb[k].judgement != LC_J_LEAK && jy[k].judgement != LC_J_LEAK)
+            continue;
+        struct lc_finding *f = add_finding(res, LC_FINDING_MEMORY);
+        if (!f)
+            break;
+        f->ngrowth = n;
+        f->growth_blocks = growth_vector(blocks[k], n);
+        f->growth_bytes = growth_vector(bytes[k], n);
+        f->blocks = (uint64_t)(db > 0 ? db : 0);
+        f->bytes = (uint64_t)(dy > 0 ? dy : 0);
+        char r1[32], r2[32];
+        f->summary = xsprintf("%s blocks/iter, %s B/iter%s (no stacks: "
+                              "LEAKCHECK_STACKS=0)",
+                              lc__rate(r1, sizeof r1, (double)db / n),
+                              lc__rate(r2, sizeof r2, (double)dy / n),
+                              k ? " on background threads" : "");
+        growth_add(g, db, dy, n);
+    }
+}
+
+/* ---- a single run ---- */
+
+static int lost(int kind) { return kind == LC_REACH_DEFINITE || kind == LC_REACH_INDIRECT; }
+
+void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
+                             const struct lc_reach_block *blocks, size_t n, int have_stacks,
+                             struct lc_growth *g) {
+    for (size_t i = 0; i < n; i++) {
+        if (!lost(blocks[i].kind))
+            continue;
+        size_t k = 0;
+        while (k < i && !(lost(blocks[k].kind) && blocks[k].stack == blocks[i].stack))
+            k++;
+        if (k < i)
+            continue; /* this stack's finding was made at its first block */
+        uint64_t nb = 0, bytes = 0;
+        int definite = 0;
+        for (size_t j = i; j < n; j++) {
+            if (!lost(blocks[j].kind) || blocks[j].stack != blocks[i].stack)
+                continue;
+            nb++;
+            bytes += blocks[j].size;
+            definite |= blocks[j].kind == LC_REACH_DEFINITE;
+        }
+        int nf;
+        lc_frame *fr = frames_copy(blocks[i].stack, &nf);
+        if (filter_finding(res, rules, "leak", NULL, fr, nf)) {
+            lc__xfree(fr);
+            continue;
+        }
+        struct lc_finding *f = add_finding(res, LC_FINDING_MEMORY);
+        if (!f)
+            break;
+        int64_t v[2] = {0, (int64_t)nb}, y[2] = {0, (int64_t)bytes};
+        f->ngrowth = 1;
+        f->growth_blocks = growth_vector(v, 1);
+        f->growth_bytes = growth_vector(y, 1);
+        f->blocks = nb;
+        f->bytes = bytes;
+        f->stack = fr;
+        f->nstack = nf;
+        f->reach = lc__reach_kind_name(definite ? LC_REACH_DEFINITE : LC_REACH_INDIRECT);
+        struct lc_buf b;
+        lc__buf_init(&b, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&b, "%llu block%s, %llu B %s lost in the single run  ",
+                       (unsigned long long)nb, nb == 1 ? "" : "s", (unsigned long long)bytes,
+                       definite ? "definitely" : "indirectly");
+        if (have_stacks)
+            lc__stack_line(&b, fr, nf, 4);
+        else
+            lc__buf_printf(&b, "(no stack: the first run counts only)");
+        f->summary = b.data;
+        growth_add(g, (int64_t)nb, (int64_t)bytes, 1);
+    }
+}
+
+/* A block glibc allocates for a new thread (its stack's TLS and DTV): part of
+ * a thread leak when the test leaks threads, not a memory finding of its own. */
+static int thread_creation_cost(const lc_frame *f, int n) {
+    for (int i = 0; i < n; i++)
+        if (f[i].function && (strcmp(f[i].function, "_dl_allocate_tls") == 0 ||
+                              strcmp(f[i].function, "allocate_stack") == 0))
+            return 1;
+    return 0;
+}
+
+/* A thread's stack, TLS block and DTV come from glibc's thread stack cache
+ * (up to 40 MiB is kept for reuse, so they grow while threads exit late).
+ * For a leaked thread they are the thread leak, reported above; otherwise
+ * they are the cache, not the code under test. */
+void lc__findings_drop_thread_cache(struct lc_test_result *res, unsigned leaked_threads,
+                                    struct lc_growth *g) {
+    size_t w = 0;
+    for (size_t i = 0; i < res->nfindings; i++) {
+        struct lc_finding *f = &res->findings[i];
+        if (f->kind == LC_FINDING_MEMORY && thread_creation_cost(f->stack, f->nstack)) {
+            if (!leaked_threads) {
+                struct lc_suppression_hit *h = lc__xrealloc(
+                    res->suppressed, (res->nsuppressed + 1) * sizeof *h);
+                if (h) {
+                    res->suppressed = h;
+                    h[res->nsuppressed++] = (struct lc_suppression_hit){
+                        "leak:_dl_allocate_tls",
+                        "glibc's thread stack cache (stacks, TLS, DTV kept for reuse)", 1};
+                }
+            }
+            int64_t db = 0, dy = 0;
+            for (unsigned k = 0; k < f->ngrowth; k++) {
+                db += f->growth_blocks ? f->growth_blocks[k] : 0;
+                dy += f->growth_bytes ? f->growth_bytes[k] : 0;
+            }
+            g->blocks -= db > 0 && (uint64_t)db <= g->blocks ? (uint64_t)db : 0;
+            g->bytes -= dy > 0 && (uint64_t)dy <= g->bytes ? (uint64_t)dy : 0;
+            lc__xfree(f->growth_blocks);
+            lc__xfree(f->growth_bytes);
+            lc__xfree(f->stack);
+            continue;
+        }
+        res->findings[w++] = *f;
+    }
+    res->nfindings = w;
+}
+
+/* ---- threads ---- */
+
+/* The thread's name: from /proc while it runs, as it was when it ended. */
+static void thread_name(const struct lc_thread_rec *t, int exited, char *comm, size_t len) {
+    comm[0] = 0;
+    if (exited) {
+        snprintf(comm, len, "%s", t->name);
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/comm", t->tid);
+    FILE *fp = fopen(path, "r");
+    if (fp) {
+        if (fgets(comm, (int)len, fp))
+            comm[strcspn(comm, "\n")] = 0;
+        fclose(fp);
+    }
+}
+
+static void thread_current_stack(struct lc_finding *f, const struct lc_thread_rec *t, int sig) {
+    uintptr_t pcs[LC_MAX_DEPTH];
+    int np = lc__thread_current_stack(t->th, sig, pcs, LC_MAX_DEPTH);
+    if (np <= 0)
+        return;
+    lc_frame tmp[LC_MAX_DEPTH * 2];
+    int nt = lc__symbolize_pcs(pcs, np, tmp, LC_MAX_DEPTH * 2);
+    f->current_stack = lc__xmalloc((size_t)nt * sizeof(lc_frame));
+    if (f->current_stack) {
+        memcpy(f->current_stack, tmp, (size_t)nt * sizeof(lc_frame));
+        f->ncurrent = nt;
+    }
+}
+
+unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules, uint32_t gen,
+                              unsigned first, unsigned end, const int64_t *series, unsigned n,
+                              int stack_signal) {
+    unsigned leaked = 0;
+    size_t nr;
+    struct lc_thread_rec *tr = lc__registry(&nr);
+    for (size_t i = 0; i < nr; i++) {
+        struct lc_thread_rec *t = &tr[i];
+        if (!t->used || t->gen != gen || !t->attributed || t->iteration < first ||
+            t->iteration >= end)
+            continue;
+        int exited = __atomic_load_n(&t->exited, __ATOMIC_ACQUIRE);
+        const char *state_name = NULL;
+        if (!exited && !t->joined)
+            state_name = "running";
+        else if (exited && !t->joined && !t->detached)
+            state_name = "exited-unjoined";
+        if (!state_name)
+            continue;
+        char comm[64];
+        thread_name(t, exited, comm, sizeof comm);
+        int nf;
+        lc_frame *fr = frames_copy(t->stack, &nf);
+        if (filter_finding(res, rules, "thread", comm[0] ? comm : NULL, fr, nf)) {
+            lc__xfree(fr);
+            continue;
+        }
+        struct lc_finding *f = add_finding(res, LC_FINDING_THREAD);
+        if (!f)
+            break;
+        f->stack = fr;
+        f->nstack = nf;
+        f->thread_name = comm[0] ? lc__intern(comm) : NULL;
+        f->thread_tid = t->tid;
+        f->thread_state = state_name;
+        f->ngrowth = n;
+        f->growth_blocks = growth_vector(series, n);
+        if (!exited)
+            thread_current_stack(f, t, stack_signal);
+        struct lc_buf b;
+        lc__buf_init(&b, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&b, "thread ");
+        if (f->thread_name)
+            lc__buf_printf(&b, "'%s' ", f->thread_name);
+        lc__buf_printf(&b, "(tid %d, %s, started in iteration %u) created at ", t->tid,
+                  state_name, t->iteration);
+        lc__stack_line(&b, fr, nf, 4);
+        f->summary = b.data;
+        leaked++;
+    }
+    return leaked;
+}
+
+/* ---- fds ---- */
+
+unsigned lc__findings_fds(struct lc_test_result *res, struct lc_rules *rules,
+                          const struct lc_fdset *base, const struct lc_fdset *end,
+                          const int64_t *series, unsigned n) {
+    unsigned leaked = 0;
+    struct lc_fd_entry *added = NULL;
+    size_t nadded = lc__fds_added(base, end, &added);
+    for (size_t i = 0; i < nadded; i++) {
+        int nf;
+        lc_frame *fr = frames_copy(added[i].stack, &nf);
+        if (filter_finding(res, rules, "fd", added[i].target, fr, nf)) {
+            lc__xfree(fr);
+            continue;
+        }
+        struct lc_finding *f = add_finding(res, LC_FINDING_FD);
+        if (!f)
+            break;
+        f->fd = added[i].fd;
+        f->fd_target = added[i].target;
+        f->stack = fr;
+        f->nstack = nf;
+        f->ngrowth = n;
+        f->growth_blocks = growth_vector(series, n);
+        struct lc_buf b;
+        lc__buf_init(&b, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&b, "fd %d -> %s opened at ", added[i].fd,
+                  added[i].target ? added[i].target : "?");
+        if (nf)
+            lc__stack_line(&b, fr, nf, 4);
+        else
+            lc__buf_printf(&b, "(not attributed: opened by a call leakcheck does not wrap)");
+        f->summary = b.data;
+        leaked++;
+    }
+    lc__xfree(added);
+    return leaked;
+}

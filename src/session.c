@@ -1,0 +1,276 @@
+/* session.c: the run of a test binary: every test's and benchmark's result,
+ * the test in progress and what a longjmp out of it leaves to settle, crash and
+ * abort signals, the reports rewritten after every test, and the harness's
+ * one-time warm-up. Calls the report writers and the console; knows nothing of
+ * cmocka. Not on the hook path. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "fds.h"
+#include "gate.h"
+#include "internal.h"
+#include "options.h"
+#include "report.h"
+#include "session.h"
+
+/* A body that fails an assertion or crashes longjmps past its engine: the next
+ * test (or the end of the group, or exit) settles it as failed, crashed or
+ * skipped and resets tracking. Reports are rewritten before each test (naming
+ * it as unfinished) and after it, atomically, so a crash keeps everything
+ * measured so far. */
+
+static struct lc_run run;
+static size_t tests_cap;
+static const char *group_name;
+static int ready;
+static unsigned failures;
+
+/* The test in progress. `pending` stays set when its body longjmps out. */
+static struct {
+    int pending;
+    size_t index;           /* in run.tests */
+    volatile sig_atomic_t crash_sig;
+    volatile sig_atomic_t skipped;
+} cur;
+
+static void (*settle_hooks[4])(void);
+static int (*crash_hook)(int sig);
+
+void lc__session_on_crash(int (*fn)(int sig)) { crash_hook = fn; }
+
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGSYS};
+#define NCRASH (sizeof crash_signals / sizeof crash_signals[0])
+static struct sigaction saved_crash[NCRASH];
+static struct sigaction saved_abrt;
+
+double lc__now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct lc_run *lc__session_run(void) { return &run; }
+const char *lc__session_group(void) { return group_name; }
+void lc__session_set_group(const char *name) { group_name = name ? lc__intern(name) : NULL; }
+
+void lc__session_write_reports(void) {
+    const struct lc_options_values *o = lc__opts();
+    char err[4600];
+    if (getpid() != lc__st.owner_pid)
+        return;
+    lc__guard_enter();
+    if (o->json && *o->json && lc__report_write_json(&run, o->json, err, sizeof err)) {
+        static int warned;
+        if (!warned++)
+            fprintf(stderr, "%s\n", err);
+    }
+    if (o->junit && *o->junit && lc__report_write_junit(&run, o->junit, err, sizeof err)) {
+        static int warned;
+        if (!warned++)
+            fprintf(stderr, "%s\n", err);
+    }
+    lc__guard_leave();
+}
+
+/* ---- crash and abort signals ---- */
+
+void lc__session_signals_restore(void) {
+    for (size_t i = 0; i < NCRASH; i++)
+        sigaction(crash_signals[i], &saved_crash[i], NULL);
+    sigaction(SIGABRT, &saved_abrt, NULL);
+}
+
+static void crash_handler(int sig) {
+    if (crash_hook)
+        crash_hook(sig); /* returns unless it took the crash over */
+    cur.crash_sig = sig;
+    /* hand over to cmocka's handler (it longjmps to its runner) or default */
+    for (size_t i = 0; i < NCRASH; i++) {
+        if (crash_signals[i] != sig)
+            continue;
+        sigaction(sig, &saved_crash[i], NULL);
+        if (!(saved_crash[i].sa_flags & SA_SIGINFO) && saved_crash[i].sa_handler != SIG_DFL &&
+            saved_crash[i].sa_handler != SIG_IGN) {
+            saved_crash[i].sa_handler(sig);
+            return;
+        }
+    }
+    raise(sig);
+}
+
+static void abort_handler(int sig) {
+    if (cur.pending) {
+        cur.pending = 0;
+        struct lc_test_result *r = &run.tests[cur.index];
+        r->verdict = LC_VERDICT_CRASHED;
+        r->message = "crashed: aborted (SIGABRT)";
+        lc__st.tracking = 0;
+        lc__tls.guard++;
+        lc__session_write_reports(); /* best effort; the report already names this test */
+    }
+    sigaction(SIGABRT, &saved_abrt, NULL);
+    raise(sig);
+}
+
+void lc__session_signals_install(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = crash_handler;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NCRASH; i++)
+        sigaction(crash_signals[i], &sa, &saved_crash[i]);
+    sa.sa_handler = abort_handler;
+    sigaction(SIGABRT, &sa, &saved_abrt);
+    if (saved_abrt.sa_handler == abort_handler) /* never chain to ourselves */
+        saved_abrt.sa_handler = SIG_DFL;
+    for (size_t i = 0; i < NCRASH; i++)
+        if (saved_crash[i].sa_handler == crash_handler)
+            saved_crash[i].sa_handler = SIG_DFL;
+}
+
+/* ---- the test in progress ---- */
+
+static char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xsprintf(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = lc__xmalloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+struct lc_test_result *lc__session_test_begin(const char *name, const char *file,
+                                              unsigned line) {
+    lc__guard_enter();
+    if (run.ntests == tests_cap) {
+        size_t ncap = tests_cap ? tests_cap * 2 : 16;
+        struct lc_test_result *n = lc__xrealloc(run.tests, ncap * sizeof *n);
+        if (!n) {
+            lc__guard_leave();
+            return NULL;
+        }
+        run.tests = n;
+        tests_cap = ncap;
+    }
+    if (!run.binary)
+        run.binary = lc__intern(program_invocation_short_name);
+    struct lc_test_result *res = &run.tests[run.ntests];
+    memset(res, 0, sizeof *res);
+    res->name = lc__intern(name);
+    res->group = group_name ? group_name : run.binary;
+    res->file = lc__intern(file);
+    res->line = line;
+    res->verdict = LC_VERDICT_CRASHED;
+    res->message = "did not finish (crashed, aborted or killed)";
+    cur.index = run.ntests++;
+    cur.pending = 1;
+    cur.crash_sig = 0;
+    cur.skipped = 0;
+    lc__session_write_reports(); /* if the process dies now, the report names this test */
+    lc__guard_leave();
+    return res;
+}
+
+void lc__session_test_end(void) { cur.pending = 0; }
+
+void lc__session_note_failure(void) { failures++; }
+unsigned lc__session_failures(void) { return failures; }
+
+void lc__session_note_skip(void) {
+    if (cur.pending)
+        cur.skipped = 1;
+}
+
+void lc__session_on_settle(void (*fn)(void)) {
+    for (size_t i = 0; i < sizeof settle_hooks / sizeof settle_hooks[0]; i++) {
+        if (settle_hooks[i] == fn)
+            return;
+        if (!settle_hooks[i]) {
+            settle_hooks[i] = fn;
+            return;
+        }
+    }
+}
+
+void lc__session_settle(void) {
+    for (size_t i = 0; i < sizeof settle_hooks / sizeof settle_hooks[0] && settle_hooks[i]; i++)
+        settle_hooks[i]();
+    if (!cur.pending)
+        return;
+    cur.pending = 0;
+    lc__tls.guard = 0; /* a crash inside a hook may have left it up */
+    lc_scope_end();
+    lc__fds_reset();
+    lc__session_signals_restore();
+    struct lc_test_result *r = &run.tests[cur.index];
+    r->duration = 0;
+    if (cur.crash_sig) {
+        r->verdict = LC_VERDICT_CRASHED;
+        r->message = xsprintf("crashed: %s", strsignal(cur.crash_sig));
+    } else if (cur.skipped) {
+        r->verdict = LC_VERDICT_SKIPPED;
+        r->message = "skipped";
+    } else {
+        r->verdict = LC_VERDICT_FAILED;
+        r->message = "failed (see the cmocka message above)";
+    }
+    r->details = NULL;
+    lc__console_test(r);
+    lc__session_write_reports();
+}
+
+/* ---- one-time set-up: the harness's own first-use costs never count ---- */
+
+static void *noop_thread(void *arg) { return arg; }
+
+static void session_init(void) {
+    if (ready)
+        return;
+    ready = 1;
+    lc__init();
+    lc__guard_enter();
+    /* libunwind: first trace on this thread (per-thread cache, pipe fds) */
+    lc_scope_config cfg = {.stacks = 1, .depth = 0, .all_threads = 0};
+    if (lc_scope_begin(&cfg) == 0) /* never end a scope of someone else's */
+        lc_scope_end();
+    /* glibc: the first pthread_create allocates a DTV kept with the cached stack */
+    pthread_t t;
+    if (pthread_create(&t, NULL, noop_thread, NULL) == 0)
+        pthread_join(t, NULL);
+    /* /proc listing and stdio buffers used by the console */
+    struct lc_fdset s;
+    if (lc__fds_snapshot(&s) == 0)
+        lc__fdset_free(&s);
+    fflush(stdout);
+    lc__guard_leave();
+    lc__baseline_load();
+}
+
+void lc__session_prepare(void) {
+    session_init();
+    lc__session_settle();
+}
+
+__attribute__((destructor)) static void session_fini(void) {
+    if (!ready || getpid() != lc__st.owner_pid)
+        return;
+    lc__session_settle();
+    if (run.ntests || run.nbenchmarks || run.cmocka.groups) {
+        lc__session_write_reports();
+        lc__console_summary(&run);
+        lc__baseline_summary();
+    }
+}

@@ -1,0 +1,33 @@
+/* An unmodified cmocka suite (it links cmocka only, no leakcheck) for the
+ * sanitizer runs: run_sanitizers.py builds it with ASan and runs it with
+ * LEAKCHECK_CMOCKA=1 and libleakcheck preloaded, as leakcheck_add_test(...
+ * CMOCKA) does. The planted leak must be caught naming planted_in_plain, the
+ * clean twin must pass. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+static void *volatile sink; /* -O2 keeps every planted allocation */
+
+__attribute__((noinline)) static void planted_in_plain(void) { sink = malloc(40); }
+
+static void plain_leak(void **state) {
+    (void)state;
+    planted_in_plain();
+}
+
+static void plain_clean(void **state) {
+    (void)state;
+    sink = malloc(40);
+    free(sink);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(plain_leak),
+                                       cmocka_unit_test(plain_clean)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,284 @@
+#!/usr/bin/python3
+"""leakcheck in sanitizer builds, with gcc and clang.
+
+usage: run_sanitizers.py CC CXX INCLUDE_DIR LIB_DIR TESTS_DIR
+
+For each compiler (CC, and clang when installed) it builds san_leak.c with
+ASan against the shared libleakcheck and checks from the JSON report and the
+console that each planted leak is caught with the planted function in its
+stack (the sanitizer's own frames cut: the console's innermost frame is the
+program's, or strdup), that the clean twin is clean and that the exit status
+is the number of leaks; the clean twin alone also runs with ASan's leak check
+on, which must find nothing. Under ASan the C++ container suite (cxx_leaks.cpp,
+checked by run_cxx_leaks.py) must still reach the user's frames. TSan and LSan,
+whose allocator hooks skip some entry points, MSan (clang) and a foreign malloc
+without hooks must fail every test with leakcheck's one line instead of
+judging it. A compiler that cannot build a sanitizer is skipped with a
+message.
+Exit status 77 (skipped) when no sanitizer build was possible at all."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+LEAKS = {"leak_malloc": "planted_malloc", "leak_strdup": "planted_strdup"}
+# The console's first frame: the program's own (malloc's frames are hooks),
+# or the libc call the program made: ASan intercepts strdup ("strdup"), TSan
+# and LSan leave it to glibc ("__strdup (strdup.c:42)").
+INNERMOST = {"leak_malloc": r"planted_malloc\b",
+             "leak_strdup": r"(__)?strdup( \(strdup\.c:\d+\))? <- (\.\.\. <- )?planted_strdup\b"}
+# Sanitizer runtime options: their own leak report at exit would change the
+# exit status of a binary whose leaks are planted.
+QUIET = {"ASAN_OPTIONS": "detect_leaks=0", "LSAN_OPTIONS": "detect_leaks=0"}
+
+
+class Ctx:
+    def __init__(self, argv, tmp):
+        self.cc, self.cxx, self.inc, self.lib, self.tests = argv
+        self.tmp = tmp
+        self.failures, self.ran, self.skipped = [], 0, []
+
+    def fail(self, what, msg):
+        self.failures.append(f"{what}: {msg}")
+
+    def ok(self, before, what):
+        if len(self.failures) == before:
+            print(f"ok   {what}")
+
+    def build(self, compiler, flags, sources, out, extra_libs=()):
+        # clang 14 emits no .debug_aranges, without which libdw 0.188 finds no
+        # file:line; gcc emits them and rejects the flag
+        dbg = ["-g", "-gdwarf-aranges"] if "clang" in os.path.basename(compiler) else ["-g"]
+        cmd = [compiler, *dbg, "-O2", *flags, "-I", self.inc, *sources, "-o", out,
+               *extra_libs, "-L", self.lib, "-lleakcheck", "-lcmocka",
+               f"-Wl,-rpath,{self.lib}"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        return proc.returncode == 0, proc.stderr.strip().splitlines()[:2]
+
+    def run(self, binary, env_extra):
+        report = binary + ".json"
+        env = dict(os.environ, LEAKCHECK_JSON=report, **env_extra)
+        env.pop("CMOCKA_MESSAGE_OUTPUT", None)
+        proc = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=300)
+        doc = None
+        if os.path.exists(report):
+            with open(report) as f:
+                doc = json.load(f)
+        return proc, doc
+
+
+def check_planted(ctx, what, proc, doc):
+    if doc is None:
+        return ctx.fail(what, f"no JSON report; exit {proc.returncode}: {proc.stderr[-800:]}")
+    tests = {t["name"]: t for t in doc["tests"]}
+    for name, fn in LEAKS.items():
+        t = tests.get(name)
+        if not t or t["verdict"] != "leak":
+            ctx.fail(what, f"{name}: {t and t['verdict']} ({t and t.get('message')})")
+            continue
+        named = [fr.get("function") for fi in t["findings"] if fi["kind"] == "memory"
+                 for fr in (fi.get("stack") or [])]
+        if fn not in named:
+            ctx.fail(what, f"{name}: no memory finding names {fn}: {named}")
+        lines = [ln for ln in proc.stderr.splitlines() if "block/iter" in ln]
+        shape = re.compile(r"B/iter  " + INNERMOST[name])
+        if not any(shape.search(ln) for ln in lines):
+            ctx.fail(what, f"{name}: no console stack starts at {INNERMOST[name]}: {lines}")
+    t = tests.get("clean_twin")
+    if not t or t["verdict"] != "clean":
+        ctx.fail(what, f"clean_twin: {t and t['verdict']} ({t and t.get('message')})")
+    if proc.returncode != len(LEAKS):
+        ctx.fail(what, f"exit status {proc.returncode}, expected {len(LEAKS)}: "
+                       f"{proc.stderr[-1500:]}")
+
+
+def check_blind(ctx, what, proc, doc, phrase):
+    """Every test failed with leakcheck's one line; none judged."""
+    judged = set(LEAKS) | {"clean_twin"}
+    tests = [t for t in (doc["tests"] if doc else []) if t["name"] in judged]
+    if len(tests) != 3 or any(t["verdict"] != "failed" or phrase not in (t.get("message") or "")
+                              for t in tests):
+        ctx.fail(what, f"expected every test failed with '{phrase}': "
+                       f"{[(t['name'], t['verdict'], t.get('message')) for t in tests]}")
+    if proc.stderr.count("leakcheck: ") < 3 or proc.returncode != 3:
+        ctx.fail(what, f"exit {proc.returncode}, stderr: {proc.stderr[-800:]}")
+
+
+# Sanitizers whose allocator hooks skip some entry points (gcc 12 and clang
+# 14): their blocks would go unseen, so every test must fail with the line
+# naming them, never pass as clean.
+BLIND = {"thread": "under ThreadSanitizer, posix_memalign, aligned_alloc, memalign, valloc "
+                   "reach no allocator hook",
+         "leak": "under LeakSanitizer, realloc, reallocarray reach no allocator hook"}
+
+
+def sanitizer_suite(ctx, compiler, san):
+    what = f"{os.path.basename(compiler)} -fsanitize={san}"
+    src = os.path.join(ctx.tests, "sanitizers", "san_leak.c")
+    exe = os.path.join(ctx.tmp, f"san_{os.path.basename(compiler)}_{san}")
+    ok, err = ctx.build(compiler, [f"-fsanitize={san}"], [src], exe)
+    if not ok:
+        ctx.skipped.append(f"{what}: the compiler cannot build it ({' '.join(err)})")
+        return
+    ctx.ran += 1
+    proc, doc = ctx.run(exe, QUIET)
+    before = len(ctx.failures)
+    if san in BLIND:
+        check_blind(ctx, what, proc, doc, BLIND[san])
+        ctx.ok(before, f"{what}: every test failed with one line ({BLIND[san]})")
+        return
+    check_planted(ctx, what, proc, doc)
+    if san == "address":
+        ok, err = ctx.build(compiler, [f"-fsanitize={san}", "-DCLEAN_ONLY"], [src], exe + "_clean")
+        if not ok:
+            return ctx.fail(what, f"clean build failed: {err}")
+        proc, _ = ctx.run(exe + "_clean", {})
+        if proc.returncode != 0 or "LeakSanitizer" in proc.stderr:
+            ctx.fail(what, f"the sanitizer's own leak check failed a clean run: "
+                           f"{proc.stderr[-1500:]}")
+    ctx.ok(before, what)
+
+
+def cxx_under_asan(ctx, compiler):
+    what = f"{os.path.basename(compiler)} -fsanitize=address (C++ containers)"
+    exe = os.path.join(ctx.tmp, f"cxx_{os.path.basename(compiler)}")
+    srcs = ["-x", "c++", os.path.join(ctx.tests, "cxx_leaks.cpp"),
+            "-x", "c", os.path.join(ctx.tests, "sink.c")]
+    ok, err = ctx.build(compiler, ["-fsanitize=address"], srcs, exe)
+    if not ok:
+        ctx.skipped.append(f"{what}: the compiler cannot build it ({' '.join(err)})")
+        return
+    ctx.ran += 1
+    proc = subprocess.run([sys.executable, os.path.join(ctx.tests, "run_cxx_leaks.py"), exe],
+                          env=dict(os.environ, **QUIET), capture_output=True, text=True)
+    if proc.returncode:
+        ctx.fail(what, [ln for ln in proc.stdout.splitlines() if ln.startswith("FAIL")])
+    else:
+        print(f"ok   {what}")
+
+
+def patterns_under_asan(ctx, compiler):
+    """The whole planted-pattern suite (threads, fds, dlopen, shared
+    libraries) under ASan: the same verdicts as natively."""
+    what = f"{os.path.basename(compiler)} -fsanitize=address (pattern suite)"
+    exe = os.path.join(ctx.tmp, f"patterns_{os.path.basename(compiler)}")
+    module = os.path.join(ctx.lib, "liblc_module_leak.so")
+    srcs = [os.path.join(ctx.tests, "harness", "patterns.c"), os.path.join(ctx.tests, "sink.c")]
+    ok, err = ctx.build(compiler, ["-fsanitize=address", f'-DMODULE_PATH="{module}"',
+                                   "-rdynamic"], srcs, exe,
+                        extra_libs=("-L", ctx.lib, "-llc_shared_leak", "-lpthread", "-ldl"))
+    if not ok:
+        return ctx.fail(what, f"build failed: {err}")
+    ctx.ran += 1
+    proc = subprocess.run([sys.executable, os.path.join(ctx.tests, "harness", "run_patterns.py"),
+                           exe], env=dict(os.environ, **QUIET), capture_output=True, text=True,
+                          timeout=600)
+    if proc.returncode:
+        ctx.fail(what, [ln for ln in proc.stdout.splitlines() if ln.startswith("FAIL")])
+    else:
+        print(f"ok   {what}")
+
+
+def unmodified_under_asan(ctx, compiler):
+    """A plain cmocka suite built with ASan, run unmodified with
+    LEAKCHECK_CMOCKA=1 and libleakcheck preloaded. gcc's ASan runtime is a
+    shared library that must come first in the preload list (then its malloc
+    is the one in use); preloaded ahead of it, leakcheck fails every test with
+    one line giving that order. clang links its runtime into the program."""
+    name = os.path.basename(compiler)
+    what = f"{name} -fsanitize=address (unmodified suite, LEAKCHECK_CMOCKA=1)"
+    exe = os.path.join(ctx.tmp, f"plain_{name}")
+    src = os.path.join(ctx.tests, "sanitizers", "plain_suite.c")
+    dbg = ["-gdwarf-aranges"] if "clang" in name else []
+    cmd = [compiler, "-g", *dbg, "-O2", "-fsanitize=address", src, "-o", exe, "-lcmocka"]
+    if subprocess.run(cmd, capture_output=True).returncode:
+        ctx.skipped.append(f"{what}: the compiler cannot build it")
+        return
+    ctx.ran += 1
+    lib = os.path.join(ctx.lib, "libleakcheck.so")
+    runtime = ""
+    if "clang" not in name:
+        runtime = subprocess.run([compiler, "-print-file-name=libasan.so"], capture_output=True,
+                                 text=True).stdout.strip()
+    env = dict(QUIET, LEAKCHECK_CMOCKA="1", LD_PRELOAD=f"{runtime} {lib}".strip())
+    proc, doc = ctx.run(exe, env)
+    before = len(ctx.failures)
+    tests = {t["name"]: t for t in (doc or {}).get("tests", [])}
+    leak, clean = tests.get("plain_leak"), tests.get("plain_clean")
+    named = [fr.get("function") for fi in (leak or {}).get("findings", [])
+             for fr in (fi.get("stack") or [])]
+    if not leak or leak["verdict"] != "leak" or "planted_in_plain" not in named:
+        ctx.fail(what, f"plain_leak: {leak and leak['verdict']}, stack {named}: "
+                       f"{proc.stderr[-1500:]}")
+    if not clean or clean["verdict"] != "clean":
+        ctx.fail(what, f"plain_clean: {clean and clean['verdict']}")
+    if runtime:
+        env = dict(env, LD_PRELOAD=f"{lib} {runtime}",
+                   ASAN_OPTIONS=QUIET["ASAN_OPTIONS"] + ":verify_asan_link_order=0")
+        proc, doc = ctx.run(exe, env)
+        if proc.returncode != 2 or "preload the runtime first" not in proc.stdout + proc.stderr:
+            ctx.fail(what, f"preloaded ahead of ASan: exit {proc.returncode}, "
+                           f"{proc.stderr[-800:]}")
+    ctx.ok(before, what)
+
+
+def blind_cases(ctx, clang):
+    src = os.path.join(ctx.tests, "sanitizers", "san_leak.c")
+    if clang:
+        exe = os.path.join(ctx.tmp, "san_msan")
+        ok, err = ctx.build(clang, ["-fsanitize=memory"], [src], exe)
+        if ok:
+            ctx.ran += 1
+            proc, doc = ctx.run(exe, {})
+            before = len(ctx.failures)
+            check_blind(ctx, "clang -fsanitize=memory", proc, doc, "MemorySanitizer")
+            ctx.ok(before, "clang -fsanitize=memory: every test failed with one line")
+        else:
+            ctx.skipped.append(f"clang -fsanitize=memory: cannot build it ({' '.join(err)})")
+    lib = os.path.join(ctx.tmp, "libforeign_malloc.so")
+    subprocess.run([ctx.cc, "-shared", "-fPIC", "-O2", "-o", lib,
+                    os.path.join(ctx.tests, "sanitizers", "foreign_malloc.c")], check=True)
+    exe = os.path.join(ctx.tmp, "san_foreign")
+    ok, err = ctx.build(ctx.cc, [f"-Wl,-rpath,{ctx.tmp}"], [src], exe,
+                        extra_libs=("-Wl,--no-as-needed", lib))
+    if not ok:
+        return ctx.fail("foreign malloc", f"build failed: {err}")
+    proc, doc = ctx.run(exe, {})
+    before = len(ctx.failures)
+    check_blind(ctx, "foreign malloc", proc, doc, "not leakcheck's")
+    ctx.ok(before, "foreign malloc without hooks: every test failed with one line")
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = Ctx(sys.argv[1:6], tmp)
+        clang = shutil.which("clang")
+        compilers = [ctx.cc] + ([clang] if clang and os.path.basename(ctx.cc) != "clang" else [])
+        if not clang:
+            ctx.skipped.append("clang: not installed (apt-get install clang)")
+        for compiler in compilers:
+            for san in ("address", "thread", "leak"):
+                sanitizer_suite(ctx, compiler, san)
+        clangxx = shutil.which("clang++")
+        for compiler in [ctx.cxx] + ([clangxx] if clangxx else []):
+            cxx_under_asan(ctx, compiler)
+        for compiler in compilers:
+            patterns_under_asan(ctx, compiler)
+            unmodified_under_asan(ctx, compiler)
+        blind_cases(ctx, clang)
+    for s in ctx.skipped:
+        print("SKIP", s)
+    for f in ctx.failures:
+        print("FAIL", f)
+    print(f"{ctx.ran} sanitizer builds checked, {len(ctx.skipped)} skipped, "
+          f"{len(ctx.failures)} failures")
+    if ctx.failures:
+        return 1
+    return 77 if ctx.ran == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

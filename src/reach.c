@@ -569,6 +569,9 @@ static __attribute__((noinline)) int classify(struct lc_reach_block *b, size_t n
                                               const struct lc_reach_opts *o,
                     struct lc_reach_stats *st, uintptr_t self_sp) {
     double t0 = now_s();
+    struct lc_reach_stats local;
+    if (!st)
+        st = &local;
     struct rctx c;
     struct lc__rangev roots = {0};
     struct lc__stop s = {0};
@@ -598,26 +601,61 @@ static __attribute__((noinline)) int classify(struct lc_reach_block *b, size_t n
     return rc;
 }
 
-/* The entry point spills the caller's callee-saved registers into its own
- * frame and scans the calling thread's stack from its stack pointer up: the
- * scan's own frames, which hold copies of block addresses, lie below. The
- * asm after the call keeps the frame alive (no tail call). */
+/* The entry point keeps the caller's callee-saved registers in its own frame
+ * and scans the calling thread's stack from there up: the scan's own frames,
+ * which hold copies of block addresses, lie below. On x86-64 the entry is
+ * written in assembly so that its frame holds nothing else (a compiler's
+ * padding slot could keep a stale copy of a block address). */
+static __attribute__((noinline, used)) int reach_entry(struct lc_reach_block *blocks, size_t n,
+                                                       const struct lc_reach_opts *o,
+                                                       struct lc_reach_stats *st, uintptr_t sp) {
+    scan_lock();
+    int rc = classify(blocks, n, o, st, sp);
+    scan_unlock();
+    return rc;
+}
+
+#if defined(__x86_64__)
+/* 6 pushes + a zero word keep the stack 16-byte aligned for the call; the
+ * fifth argument (r8) is the stack pointer after them. */
+__asm__(".text\n"
+        ".globl lc__reach_classify\n"
+        ".hidden lc__reach_classify\n"
+        ".type lc__reach_classify, @function\n"
+        "lc__reach_classify:\n"
+        "  .cfi_startproc\n"
+        "  push %rbx\n  .cfi_adjust_cfa_offset 8\n"
+        "  push %rbp\n  .cfi_adjust_cfa_offset 8\n"
+        "  push %r12\n  .cfi_adjust_cfa_offset 8\n"
+        "  push %r13\n  .cfi_adjust_cfa_offset 8\n"
+        "  push %r14\n  .cfi_adjust_cfa_offset 8\n"
+        "  push %r15\n  .cfi_adjust_cfa_offset 8\n"
+        "  push $0\n  .cfi_adjust_cfa_offset 8\n"
+        "  mov %rsp, %r8\n"
+        "  call reach_entry\n"
+        "  add $8, %rsp\n  .cfi_adjust_cfa_offset -8\n"
+        "  pop %r15\n  .cfi_adjust_cfa_offset -8\n"
+        "  pop %r14\n  .cfi_adjust_cfa_offset -8\n"
+        "  pop %r13\n  .cfi_adjust_cfa_offset -8\n"
+        "  pop %r12\n  .cfi_adjust_cfa_offset -8\n"
+        "  pop %rbp\n  .cfi_adjust_cfa_offset -8\n"
+        "  pop %rbx\n  .cfi_adjust_cfa_offset -8\n"
+        "  ret\n"
+        "  .cfi_endproc\n"
+        ".size lc__reach_classify, .-lc__reach_classify\n");
+#else
 __attribute__((noinline)) int lc__reach_classify(struct lc_reach_block *blocks, size_t n,
                                                  const struct lc_reach_opts *o,
                                                  struct lc_reach_stats *st) {
     __builtin_unwind_init();
     uintptr_t sp;
-#if defined(__x86_64__)
-    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-#elif defined(__aarch64__)
+#if defined(__aarch64__)
     __asm__ volatile("mov %0, sp" : "=r"(sp));
 #else
     sp = (uintptr_t)__builtin_frame_address(0);
 #endif
-    struct lc_reach_stats local;
-    scan_lock();
-    int rc = classify(blocks, n, o, st ? st : &local, sp);
-    scan_unlock();
+    int rc = reach_entry(blocks, n, o, st, sp);
     __asm__ volatile("" : : "r"(sp) : "memory");
     return rc;
 }
+#endif

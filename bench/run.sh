@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh: runs the churn benchmark natively and under leakcheck in one run and
 # prints medians, ratios against native, the 2-thread speedup and the tracker
-# memory per live block. It builds nothing: build first, e.g.
+# memory per live block; then the reachability scan's median (reach_bench).
+# It builds nothing: build first, e.g.
 #   cmake -S . -B build && cmake --build build -j2
 # Usage: bench/run.sh [BUILD_DIR] [REPS]
 #   BUILD_DIR  the CMake build directory (default: build)
@@ -106,3 +107,13 @@ line=$("$tracked" --mode stacks --depth 0 --threads 1 --ops 0 --live "$mem_live"
 echo "tracker memory at $mem_live live blocks (stacks on):" \
     "table $(field "$line" table_bytes) bytes =" \
     "$(field "$line" table_bytes_per_block) bytes/block; depot $(field "$line" depot_bytes) bytes"
+
+# The reachability scan (reach_bench prints its own median over REPS runs).
+reach=$build/out/reach_bench
+if [ -x "$reach" ]; then
+    echo
+    echo "reachability scan, 1,000,000 blocks of 96 B (sparse: one pointer a block; dense: 12):"
+    for dense in 0 1; do
+        echo "  dense=$dense: $("$reach" --runs "$reps" --dense "$dense" | tail -1)"
+    done
+fi

@@ -3,14 +3,17 @@
  * scans the roots of reach_roots.c with the threads reach_stop.c stopped, then
  * marks reachable, possible, and per clique definite/indirect. Memory from
  * reach_mem.c (mmap); no lock a stopped thread may hold. Not on the hook path. */
+#include <sched.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "reach.h"
 #include "reach_impl.h"
 
 #define LC__GRAIN 12 /* index granule: 4 KiB */
+#define LC__GBUF 65536 /* guarded reads copy this much at a time */
 
 /* Block states while classifying (low 6 bits); LC__NOSCAN: not readable. */
 enum { S_LOST = 0, S_CAND, S_POSS, S_REACH, S_LEADER, S_IND };
@@ -50,10 +53,26 @@ struct rctx {
     const struct lc_reach_opts *o;
     struct lc__rangev excl; /* sorted ranges never scanned as roots */
     uint32_t leader;
-    uint64_t heap_bytes, root_bytes;
+    uint64_t heap_bytes, root_bytes, unreadable;
+    void *gbuf; /* copy buffer for guarded reads, NULL when every thread stopped */
 };
 
+/* One scan at a time. The holder's pid is kept so that a fork child, which
+ * inherits the lock but not the thread holding it, does not wait forever. */
 static int spin;
+static int spin_pid;
+
+static void scan_lock(void) {
+    int pid = getpid();
+    while (__atomic_exchange_n(&spin, 1, __ATOMIC_ACQUIRE)) {
+        if (__atomic_load_n(&spin_pid, __ATOMIC_RELAXED) != pid)
+            break; /* held in the parent at fork: nobody here will release it */
+        sched_yield();
+    }
+    __atomic_store_n(&spin_pid, pid, __ATOMIC_RELAXED);
+}
+
+static void scan_unlock(void) { __atomic_store_n(&spin, 0, __ATOMIC_RELEASE); }
 
 static void *map_array(size_t n, size_t sz) { return lc__rmap(n ? n * sz : 1); }
 static void unmap_array(void *p, size_t n, size_t sz) { lc__runmap(p, n ? n * sz : 1); }
@@ -238,8 +257,12 @@ static int glibc_next_header(const struct rctx *c, size_t i, uintptr_t v) {
     /* usable size >= requested size, so that header is in the last word */
     if (v + 8 < c->se[i].end || !(c->state[i] & LC__HDR))
         return 0;
-    uintptr_t p = c->b[i].ptr;
-    return v == p - 16 + (*(const uintptr_t *)(p - 8) & ~(uintptr_t)7);
+    uintptr_t p = c->b[i].ptr, size = 0;
+    if (!c->gbuf)
+        size = *(const uintptr_t *)(p - 8);
+    else if (lc__safe_copy(&size, p - 8, sizeof size) != sizeof size)
+        return 0;
+    return v == p - 16 + (size & ~(uintptr_t)7);
 }
 
 static inline void mark(struct rctx *c, size_t i, int start, int rule, uintptr_t v) {
@@ -266,13 +289,16 @@ static inline void mark(struct rctx *c, size_t i, int start, int rule, uintptr_t
     }
 }
 
+/* Scans [lo, hi), which holds the words of [lo + delta, hi + delta): delta is
+ * not 0 when they were copied out first (guarded reads). */
 static inline __attribute__((always_inline)) void scan_words(struct rctx *c, uintptr_t lo,
-                                                             uintptr_t hi, int rule) {
+                                                             uintptr_t hi, int rule,
+                                                             uintptr_t delta) {
     int needles = c->nnd && rule != RULE_LOST;
     for (uintptr_t a = (lo + 7) & ~(uintptr_t)7; a + 8 <= hi; a += 8) {
         uintptr_t v = *(const uintptr_t *)a;
         if (needles && v - c->nmin <= c->nspan)
-            needle_hit(c, v, a);
+            needle_hit(c, v, a + delta);
         if (v - c->min >= c->span)
             continue;
         long i = lookup(c, v);
@@ -281,16 +307,40 @@ static inline __attribute__((always_inline)) void scan_words(struct rctx *c, uin
     }
 }
 
+static void scan_rule(struct rctx *c, uintptr_t lo, uintptr_t hi, int rule, uintptr_t delta) {
+    if (rule == RULE_DEF)
+        scan_words(c, lo, hi, RULE_DEF, delta);
+    else if (rule == RULE_POSS)
+        scan_words(c, lo, hi, RULE_POSS, delta);
+    else
+        scan_words(c, lo, hi, RULE_LOST, delta);
+}
+
+/* Scans memory directly, or, while a thread runs unstopped (it may unmap what
+ * is read), through copies that stop at a fault. */
+static void scan_range(struct rctx *c, uintptr_t lo, uintptr_t hi, int rule) {
+    if (!c->gbuf) {
+        scan_rule(c, lo, hi, rule, 0);
+        return;
+    }
+    for (lo = (lo + 7) & ~(uintptr_t)7; lo + 8 <= hi;) {
+        size_t len = (hi - lo < LC__GBUF ? hi - lo : LC__GBUF) & ~(size_t)7;
+        size_t got = lc__safe_copy(c->gbuf, lo, len) & ~(size_t)7;
+        uintptr_t buf = (uintptr_t)c->gbuf;
+        scan_rule(c, buf, buf + got, rule, lo - buf);
+        if (got < len) {
+            c->unreadable += hi - lo - got;
+            return;
+        }
+        lo += len;
+    }
+}
+
 static void scan_block(struct rctx *c, size_t i, int rule) {
     if (c->state[i] & LC__NOSCAN)
         return;
     c->heap_bytes += c->b[i].size;
-    if (rule == RULE_DEF)
-        scan_words(c, c->b[i].ptr, c->b[i].ptr + c->b[i].size, RULE_DEF);
-    else if (rule == RULE_POSS)
-        scan_words(c, c->b[i].ptr, c->b[i].ptr + c->b[i].size, RULE_POSS);
-    else
-        scan_words(c, c->b[i].ptr, c->b[i].ptr + c->b[i].size, RULE_LOST);
+    scan_range(c, c->b[i].ptr, c->b[i].ptr + c->b[i].size, rule);
 }
 
 static void drain(struct rctx *c, int rule) {
@@ -303,7 +353,7 @@ static void scan_root_words(struct rctx *c, uintptr_t lo, uintptr_t hi) {
     if (hi <= lo)
         return;
     c->root_bytes += hi - lo;
-    scan_words(c, lo, hi, RULE_DEF);
+    scan_range(c, lo, hi, RULE_DEF);
 }
 
 /* First block whose extent ends after a (ends are sorted: blocks do not overlap). */
@@ -482,10 +532,16 @@ static double now_s(void) {
 
 /* With every other thread stopped: the address space, the thread roots, the
  * phases. */
-static int scan_stopped(struct rctx *c, struct lc__rangev *roots, const struct lc__stop *s,
+static int scan_stopped(struct rctx *c, struct lc__rangev *roots, struct lc__stop *s,
                         uintptr_t self_sp, struct lc_reach_stats *st) {
     struct lc__rangev maps = {0};
     int rc = lc__proc_maps(&maps);
+    /* A thread that runs on may unmap what the scan reads: guarded reads. */
+    if (rc == 0 && (s->unstopped || s->overflow) && lc__fault_guard_on() == 0) {
+        c->gbuf = lc__rmap(LC__GBUF);
+        if (!c->gbuf)
+            rc = LEAKCHECK_ENOMEM;
+    }
     if (rc == 0)
         rc = lc__roots_threads(roots, &maps, s, self_sp, &st->threads, &st->threads_unscanned);
     if (rc == 0)
@@ -498,6 +554,8 @@ static int scan_stopped(struct rctx *c, struct lc__rangev *roots, const struct l
         phase_cliques(c);
         set_kinds(c);
     }
+    lc__fault_guard_off();
+    lc__runmap(c->gbuf, LC__GBUF);
     lc__rangev_free(&maps);
     return rc == -1 ? LEAKCHECK_EIO : rc;
 }
@@ -506,6 +564,9 @@ static __attribute__((noinline)) int classify(struct lc_reach_block *b, size_t n
                                               const struct lc_reach_opts *o,
                     struct lc_reach_stats *st, uintptr_t self_sp) {
     double t0 = now_s();
+    struct lc_reach_stats local;
+    if (!st)
+        st = &local;
     struct rctx c;
     struct lc__rangev roots = {0};
     struct lc__stop s = {0};
@@ -515,8 +576,11 @@ static __attribute__((noinline)) int classify(struct lc_reach_block *b, size_t n
         lc__roots_prepare();
         rc = lc__roots_modules(&roots, &st->modules);
     }
-    if (rc == 0)
+    if (rc == 0) {
+        double t1 = now_s();
         rc = lc__reach_stop(&s, o ? o->stop_timeout_ms : 0);
+        st->stop_seconds = now_s() - t1;
+    }
     if (rc == 0)
         rc = scan_stopped(&c, &roots, &s, self_sp, st);
     lc__reach_release(&s);
@@ -524,6 +588,7 @@ static __attribute__((noinline)) int classify(struct lc_reach_block *b, size_t n
     st->threads_unscanned += s.overflow;
     st->root_bytes = c.root_bytes;
     st->heap_bytes_scanned = c.heap_bytes;
+    st->bytes_unreadable = c.unreadable;
     ctx_free(&c);
     lc__rangev_free(&roots);
     lc__rmem_flush();
@@ -531,26 +596,61 @@ static __attribute__((noinline)) int classify(struct lc_reach_block *b, size_t n
     return rc;
 }
 
-/* The entry point spills the caller's callee-saved registers into its own
- * frame and scans the calling thread's stack from its stack pointer up: the
- * scan's own frames, which hold copies of block addresses, lie below. The
- * asm after the call keeps the frame alive (no tail call). */
+/* The entry point keeps the caller's callee-saved registers in its own frame
+ * and scans the calling thread's stack from there up: the scan's own frames,
+ * which hold copies of block addresses, lie below. On x86-64 the entry is
+ * written in assembly so that its frame holds nothing else (a compiler's
+ * padding slot could keep a stale copy of a block address). */
+static __attribute__((noinline, used)) int reach_entry(struct lc_reach_block *blocks, size_t n,
+                                                       const struct lc_reach_opts *o,
+                                                       struct lc_reach_stats *st, uintptr_t sp) {
+    scan_lock();
+    int rc = classify(blocks, n, o, st, sp);
+    scan_unlock();
+    return rc;
+}
+
+#if defined(__x86_64__)
+/* 6 pushes + a zero word keep the stack 16-byte aligned for the call; the
+ * fifth argument (r8) is the stack pointer after them. */
+__asm__(".text\n"
+        ".globl lc__reach_classify\n"
+        ".hidden lc__reach_classify\n"
+        ".type lc__reach_classify, @function\n"
+        "lc__reach_classify:\n"
+        "  .cfi_startproc\n"
+        "  push %rbx\n  .cfi_adjust_cfa_offset 8\n"
+        "  push %rbp\n  .cfi_adjust_cfa_offset 8\n"
+        "  push %r12\n  .cfi_adjust_cfa_offset 8\n"
+        "  push %r13\n  .cfi_adjust_cfa_offset 8\n"
+        "  push %r14\n  .cfi_adjust_cfa_offset 8\n"
+        "  push %r15\n  .cfi_adjust_cfa_offset 8\n"
+        "  push $0\n  .cfi_adjust_cfa_offset 8\n"
+        "  mov %rsp, %r8\n"
+        "  call reach_entry\n"
+        "  add $8, %rsp\n  .cfi_adjust_cfa_offset -8\n"
+        "  pop %r15\n  .cfi_adjust_cfa_offset -8\n"
+        "  pop %r14\n  .cfi_adjust_cfa_offset -8\n"
+        "  pop %r13\n  .cfi_adjust_cfa_offset -8\n"
+        "  pop %r12\n  .cfi_adjust_cfa_offset -8\n"
+        "  pop %rbp\n  .cfi_adjust_cfa_offset -8\n"
+        "  pop %rbx\n  .cfi_adjust_cfa_offset -8\n"
+        "  ret\n"
+        "  .cfi_endproc\n"
+        ".size lc__reach_classify, .-lc__reach_classify\n");
+#else
 __attribute__((noinline)) int lc__reach_classify(struct lc_reach_block *blocks, size_t n,
                                                  const struct lc_reach_opts *o,
                                                  struct lc_reach_stats *st) {
     __builtin_unwind_init();
     uintptr_t sp;
-#if defined(__x86_64__)
-    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-#elif defined(__aarch64__)
+#if defined(__aarch64__)
     __asm__ volatile("mov %0, sp" : "=r"(sp));
 #else
     sp = (uintptr_t)__builtin_frame_address(0);
 #endif
-    struct lc_reach_stats local;
-    lc__spin_lock(&spin);
-    int rc = classify(blocks, n, o, st ? st : &local, sp);
-    lc__spin_unlock(&spin);
+    int rc = reach_entry(blocks, n, o, st, sp);
     __asm__ volatile("" : : "r"(sp) : "memory");
     return rc;
 }
+#endif

@@ -42,12 +42,16 @@ struct lc_reach_stats {
     /* added fields */
     unsigned threads_unscanned; /* of threads_unstopped: no stack pointer known, stack not scanned */
     unsigned modules;           /* loaded modules whose writable segments were roots */
+    double stop_seconds;        /* of seconds: stopping the other threads */
+    uint64_t bytes_unreadable;  /* root or block bytes that faulted, unmapped by a thread
+                                   that ran unstopped (read through guarded copies) */
 };
 
 /* Sorts blocks by ptr and sets each kind. Blocks must not overlap. o and st may be NULL.
- * Returns 0, or LEAKCHECK_ENOMEM (tracker memory could not be mapped). Serialized: a second caller
- * waits for the first. Never allocates through the heap; safe at exit() with other threads
- * still running (they are stopped for the scan and released before it returns). */
+ * Returns 0, LEAKCHECK_ENOMEM (tracker memory could not be mapped) or LEAKCHECK_EIO
+ * (/proc/self/maps unreadable); on an error the kinds are not set. Serialized: a second
+ * caller waits for the first. Never allocates through the heap; safe at exit() with other
+ * threads still running (they are stopped for the scan and released before it returns). */
 int lc__reach_classify(struct lc_reach_block *blocks, size_t n, const struct lc_reach_opts *o,
                        struct lc_reach_stats *st);
 

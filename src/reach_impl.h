@@ -1,6 +1,7 @@
 /* reach_impl.h: what the files of the reachability scan share: scratch memory
  * and range vectors (reach_mem.c), /proc readers on raw syscalls (reach_proc.c),
- * stopping threads (reach_stop.c), root ranges (reach_roots.c). Not on the hook
+ * stopping threads (reach_stop.c), root ranges (reach_roots.c), guarded reads
+ * (reach_fault.c). Not on the hook
  * path; nothing here mallocs or takes a lock a stopped thread could hold. */
 #ifndef LC_REACH_IMPL_H
 #define LC_REACH_IMPL_H
@@ -64,6 +65,12 @@ struct lc__stop {
 int lc__reach_stop(struct lc__stop *s, unsigned timeout_ms); /* 0 / LEAKCHECK_ENOMEM */
 void lc__reach_release(struct lc__stop *s);
 
+/* ---- reach_fault.c: reads that survive memory unmapped under the scan ---- */
+int lc__fault_guard_on(void);   /* SIGSEGV/SIGBUS handlers for this thread's copies; 0 / -1 */
+void lc__fault_guard_off(void); /* the previous handlers back */
+size_t lc__safe_copy(void *dst, uintptr_t src, size_t n); /* bytes copied before a fault */
+int lc__read_word(uintptr_t a, uintptr_t *out); /* 1, or 0 on a fault (guarded reads only) */
+
 /* ---- reach_roots.c: root ranges ---- */
 /* Before the stop (dl_iterate_phdr takes the loader lock): writable PT_LOAD
  * segments of every module but leakcheck's own. Returns 0 / LEAKCHECK_ENOMEM. */
@@ -73,7 +80,7 @@ void lc__roots_prepare(void); /* looks up the static TLS size, outside the stop 
  * registers excluded (scanned from s directly). *unscanned: threads that did
  * not stop and whose stack could not be located. */
 int lc__roots_threads(struct lc__rangev *out, const struct lc__rangev *maps,
-                      const struct lc__stop *s, uintptr_t self_sp, unsigned *scanned,
+                      struct lc__stop *s, uintptr_t self_sp, unsigned *scanned,
                       unsigned *unscanned);
 
 #endif

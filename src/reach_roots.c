@@ -153,68 +153,97 @@ static long tid_offset(void) {
     return -1;
 }
 
-static int is_descriptor(uintptr_t x, int tid, long toff) {
-    const uintptr_t *w = (const uintptr_t *)x;
-    return w[0] == x && w[2] == x && *(const int *)(x + (uintptr_t)toff) == tid;
+/* The tid of the descriptor at x, or 0 when x holds none. */
+static int descriptor_tid(uintptr_t x, long toff) {
+    uintptr_t w0, w2, wt;
+    uintptr_t at = (x + (uintptr_t)toff) & ~(uintptr_t)7, shift = ((x + (uintptr_t)toff) & 7) * 8;
+    if (!lc__read_word(x, &w0) || w0 != x || !lc__read_word(x + 16, &w2) || w2 != x ||
+        !lc__read_word(at, &wt))
+        return 0;
+    return (int)(wt >> shift);
 }
 
-/* The descriptor whose stack top is the page boundary top, or 0. */
-static uintptr_t descriptor_below(uintptr_t top, uintptr_t lo, int tid, long toff) {
+struct desc_search {
+    struct lc__stop *s;
+    long toff;
+    size_t missing; /* unstopped threads whose descriptor is not found yet */
+};
+
+/* Gives the descriptor at x, if any, to the unstopped thread it belongs to. */
+static void claim(struct desc_search *d, uintptr_t x) {
+    int tid = descriptor_tid(x, d->toff);
+    for (size_t i = 0; tid && i < d->s->n; i++) {
+        struct lc__thread *t = &d->s->t[i];
+        if (t->tid == tid && t->state == LC__T_UNSTOPPED && !t->tp) {
+            t->tp = x;
+            d->missing--;
+            return;
+        }
+    }
+}
+
+/* Candidates below the page boundary top (alignment steps of the descriptor). */
+static void probe_top(struct desc_search *d, uintptr_t top, uintptr_t lo) {
     uintptr_t x = (top - pthread_size) & ~(uintptr_t)(LC__DESC_ALIGN - 1);
-    for (int k = 0; k < LC__DESC_TRIES && x >= lo; k++, x -= LC__DESC_ALIGN)
-        if (is_descriptor(x, tid, toff))
-            return x;
-    return 0;
+    for (int k = 0; k < LC__DESC_TRIES && x >= lo && d->missing; k++, x -= LC__DESC_ALIGN)
+        claim(d, x);
 }
 
-static uintptr_t search_mapping(const struct lc__range *m, int tid, long toff) {
+static void search_mapping(struct desc_search *d, const struct lc__range *m) {
     unsigned char vec[1024];
-    for (uintptr_t a = m->lo; a < m->hi; a += sizeof vec * LC__PAGE) {
+    for (uintptr_t a = m->lo; a < m->hi && d->missing; a += sizeof vec * LC__PAGE) {
         uintptr_t end = m->hi - a > sizeof vec * LC__PAGE ? a + sizeof vec * LC__PAGE : m->hi;
         if (mincore((void *)a, end - a, vec) != 0)
             continue;
-        for (uintptr_t pg = a; pg < end; pg += LC__PAGE) {
-            if (!(vec[(pg - a) / LC__PAGE] & 1))
-                continue; /* a descriptor page is always resident */
-            uintptr_t d = descriptor_below(pg + LC__PAGE, m->lo, tid, toff);
-            if (d && d >= pg)
-                return d;
-            if (pg > m->lo && (d = descriptor_below(pg, m->lo, tid, toff)) != 0)
-                return d;
-        }
+        for (uintptr_t pg = a; pg < end && d->missing; pg += LC__PAGE)
+            if (vec[(pg - a) / LC__PAGE] & 1) /* a descriptor page is resident */
+                probe_top(d, pg + LC__PAGE, pg);
     }
-    return 0;
 }
 
-static uintptr_t find_descriptor(const struct lc__rangev *maps, int tid) {
-    long toff = tid_offset();
-    if (toff < 0 || !pthread_size)
-        return 0;
-    for (size_t k = 0; k < maps->n; k++) {
-        const struct lc__range *m = &maps->v[k];
-        if ((m->flags & (LC__R_READ | LC__R_WRITE)) != (LC__R_READ | LC__R_WRITE))
-            continue;
-        uintptr_t d = search_mapping(m, tid, toff);
-        if (d)
-            return d;
-    }
-    return 0;
+/* One pass over the writable mappings for every unstopped thread at once. */
+static void find_descriptors(const struct lc__rangev *maps, struct lc__stop *s) {
+    struct desc_search d = {s, tid_offset(), 0};
+    for (size_t i = 0; i < s->n; i++)
+        d.missing += s->t[i].state == LC__T_UNSTOPPED;
+    if (d.toff < 0 || !pthread_size)
+        return;
+    for (size_t k = 0; k < maps->n && d.missing; k++)
+        if ((maps->v[k].flags & (LC__R_READ | LC__R_WRITE)) == (LC__R_READ | LC__R_WRITE))
+            search_mapping(&d, &maps->v[k]);
 }
 
-/* A thread that did not stop: from the stack pointer /proc gave, else its
- * whole stack mapping (the one holding its descriptor). 1: nothing known. */
+/* The lowest resident page of [lo, hi): a stack is touched from its deepest
+ * frame up, and the pages below it were never used (a swapped-out page would
+ * be missed: acceptable for this fallback). */
+static uintptr_t lowest_resident(uintptr_t lo, uintptr_t hi) {
+    unsigned char vec[1024];
+    for (uintptr_t a = lo; a < hi; a += sizeof vec * LC__PAGE) {
+        uintptr_t end = hi - a > sizeof vec * LC__PAGE ? a + sizeof vec * LC__PAGE : hi;
+        if (mincore((void *)a, end - a, vec) != 0)
+            return lo;
+        for (uintptr_t pg = a; pg < end; pg += LC__PAGE)
+            if (vec[(pg - a) / LC__PAGE] & 1)
+                return pg;
+    }
+    return hi;
+}
+
+/* A thread that did not stop: from the stack pointer /proc gave, else the
+ * used part of the stack mapping that holds its descriptor. 1: nothing known. */
 static int push_unstopped(struct lc__rangev *out, const struct lc__rangev *maps,
                           const struct lc__thread *t) {
-    uintptr_t tp = find_descriptor(maps, t->tid);
+    uintptr_t tp = t->tp;
     if (t->sp)
         return push_thread(out, maps, t->sp, tp, LC__REDZONE);
     const struct lc__range *m = tp ? lc__rangev_find(maps, tp) : NULL;
-    return m ? push_thread(out, maps, m->lo, tp, 0) : 1;
+    return m ? push_thread(out, maps, lowest_resident(m->lo, tp), tp, 0) : 1;
 }
 
 int lc__roots_threads(struct lc__rangev *out, const struct lc__rangev *maps,
-                      const struct lc__stop *s, uintptr_t self_sp, unsigned *scanned,
+                      struct lc__stop *s, uintptr_t self_sp, unsigned *scanned,
                       unsigned *unscanned) {
+    find_descriptors(maps, s);
     int rc = push_thread(out, maps, self_sp, (uintptr_t)pthread_self(), 0);
     *scanned = rc == 0;
     *unscanned = 0;

@@ -23,6 +23,10 @@ static struct lc__stop *volatile active; /* the session handlers write into */
 static int in_handler;                   /* handlers that may still touch *active */
 static struct sigaction old_action;
 static int installed;
+/* Once a thread left a scan with our signal possibly pending (it never
+ * answered), a later scan's signal can queue behind it (real-time signals
+ * queue), so the handler is never taken away again. */
+static int dirty;
 
 static int stop_signal(void) { return SIGRTMIN + LC_REACH_SIGNAL_OFFSET; }
 
@@ -225,8 +229,8 @@ int lc__reach_stop(struct lc__stop *s, unsigned timeout_ms) {
 
 /* Lets the stopped threads go, waits until no handler can touch s any more,
  * and restores the previous handler unless a signal of ours may still be
- * pending on a thread that never answered (that one then finds no session and
- * passes the signal to the previous handler). */
+ * pending on a thread that never answered, in this scan or an earlier one (such
+ * a signal then finds no session and goes to the previous handler). */
 void lc__reach_release(struct lc__stop *s) {
     if (!s->t)
         return;
@@ -235,7 +239,9 @@ void lc__reach_release(struct lc__stop *s) {
     __atomic_store_n(&active, NULL, __ATOMIC_SEQ_CST);
     while (__atomic_load_n(&in_handler, __ATOMIC_SEQ_CST) != 0)
         sched_yield();
-    if (installed && s->unstopped == 0 && s->overflow == 0) {
+    if (s->unstopped || s->overflow)
+        dirty = 1;
+    if (installed && !dirty) {
         sigaction(stop_signal(), &old_action, NULL);
         installed = 0;
     }

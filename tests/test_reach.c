@@ -338,6 +338,64 @@ static void test_needles(void **state) {
     assert_int_equal(found[2], 0); /* only in an ignored range */
 }
 
+/* Issue 13's use: is a thread's handle (pthread_t) stored anywhere? The
+ * thread's own stack mapping, which holds its descriptor (whose TCB header
+ * points to itself), is ignored. Dropped (kept only XOR-ed): not found; stored
+ * in a global: found. */
+static uintptr_t handle_needle[1]; /* the needles array: never a root itself */
+static uintptr_t handle_hidden;
+static uintptr_t handle_stack[1][2];
+static volatile uintptr_t g_handle;
+
+static void *handle_thread(void *arg) {
+    (void)arg;
+    wait_released();
+    return NULL;
+}
+
+static __attribute__((noinline)) void start_handle_thread(void) {
+    pthread_t th;
+    assert_int_equal(spawn(&th, handle_thread, NULL), 0);
+    pthread_attr_t a;
+    void *stk = NULL;
+    size_t size = 0;
+    assert_int_equal(pthread_getattr_np(th, &a), 0);
+    pthread_attr_getstack(&a, &stk, &size);
+    pthread_attr_destroy(&a);
+    handle_stack[0][0] = (uintptr_t)stk;
+    handle_stack[0][1] = (uintptr_t)stk + size;
+    handle_hidden = (uintptr_t)th ^ KEY;
+    handle_needle[0] = handle_hidden ^ KEY;
+    memset(&th, 0, sizeof th);
+    __asm__ volatile("" : : "r"(&th) : "memory");
+}
+
+static __attribute__((noinline)) int handle_found(void) {
+    int found = -1;
+    struct lc_reach_opts o = {.needles = handle_needle, .nneedles = 1, .needle_found = &found,
+                              .needle_ignore = (const uintptr_t(*)[2])handle_stack,
+                              .nneedle_ignore = 1, .stop_timeout_ms = BUDGET_MS};
+    struct lc_reach_stats st;
+    assert_int_equal(CLASSIFY(&o, &st), 0);
+    return found;
+}
+
+static void test_thread_handle(void **state) {
+    (void)state;
+    plant_main();
+    start_handle_thread();
+    wait_ready(1);
+    int dropped = handle_found();
+    g_handle = handle_hidden ^ KEY;
+    int stored = handle_found();
+    g_handle = 0;
+    pthread_t th = (pthread_t)(handle_hidden ^ KEY);
+    stop_threads(&th, 1);
+    unplant_all();
+    assert_int_equal(dropped, 0);
+    assert_int_equal(stored, 1);
+}
+
 /* Threads allocating and freeing while the scan runs: no deadlock (they are
  * stopped wherever they are, inside malloc too), kinds unchanged. */
 #define CHURNERS 3
@@ -356,10 +414,15 @@ static void *churn_thread(void *arg) {
         free(keep[k]);
         keep[k] = malloc(16 + (x >> 16) % 4096);
         lc_test_sink = keep[k];
-        if (i % 64 == 0) {
-            pthread_t t; /* threads starting and ending during the scan */
-            if (pthread_create(&t, NULL, short_thread, malloc(8)) == 0)
-                pthread_detach(t);
+        if (i % 64 == 0) { /* threads starting and ending during the scan */
+            pthread_t t;
+            pthread_attr_t a;
+            pthread_attr_init(&a);
+            pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+            void *arg = malloc(8);
+            if (pthread_create(&t, &a, short_thread, arg) != 0)
+                free(arg);
+            pthread_attr_destroy(&a);
         }
     }
     for (int k = 0; k < 16; k++)
@@ -451,6 +514,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_and_names), cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_deaf_thread),     cmocka_unit_test(test_needles),
+        cmocka_unit_test(test_thread_handle),
         cmocka_unit_test(test_stress),          cmocka_unit_test(test_exit_destructor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,13 +24,14 @@ check "NUL in suppressions: one line with file and line" \
     eval 'one_line "$tmp/err" && grep -q "suppressions file '"'"'$tmp/sup.txt'"'"' line 2: a NUL byte" "$tmp/err"'
 
 # ---- internal options are leakcheck run's ----
-for opt in LEAKCHECK_RUN_MODE=1 LEAKCHECK_RUN_RESULT=$tmp/result; do
+mkdir -p "$tmp/result"
+for opt in LEAKCHECK_RUN_MODE=1 LEAKCHECK_RUN_DIR=$tmp/result LEAKCHECK_RUN_PID=1; do
     env "$opt" timeout 60 "$probe" >"$tmp/out" 2>"$tmp/err"
     check "${opt%%=*} from the environment: exit 2" test $? -eq 2
     check "${opt%%=*} from the environment: one line" \
         eval 'one_line "$tmp/err" && grep -q "${opt%%=*} is internal to \`leakcheck run\`" "$tmp/err"'
 done
-check "RUN_RESULT refused: nothing written" test ! -e "$tmp/result"
+check "RUN_DIR refused: nothing written there" test -z "$(ls -A "$tmp/result")"
 "$tool" run -- true >/dev/null 2>"$tmp/err"
 check "leakcheck run still sets them" test $? -eq 0
 

@@ -18,6 +18,7 @@ struct lc__range {
 #define LC__R_READ 1
 #define LC__R_WRITE 2
 #define LC__R_NOBLOCKS 4 /* a root that may overlap heap blocks: skip their extents */
+#define LC__R_ANON 8     /* maps: private anonymous memory the program mapped ([anon:...] too) */
 struct lc__rangev {
     struct lc__range *v;
     size_t n, cap;

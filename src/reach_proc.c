@@ -111,9 +111,27 @@ int lc__proc_maps(struct lc__rangev *out) {
         uintptr_t hi = parse_hex(&p);
         p++; /* ' ' */
         int fl = (p[0] == 'r' ? LC__R_READ : 0) | (p[1] == 'w' ? LC__R_WRITE : 0);
-        rc = lc__rangev_push(out, lo, hi, fl);
-        while (*p && *p != '\n')
+        int private = p[3] == 'p';
+        /* perms offset dev inode [path]: anonymous is inode 0 with no path
+         * (or a name given by prctl, "[anon:...]"); [heap], [stack] are not */
+        int field = 0;
+        const char *path = NULL;
+        uintptr_t inode = 1;
+        while (*p && *p != '\n') {
+            if (*p == ' ') {
+                while (*p == ' ')
+                    p++;
+                if (++field == 3)
+                    inode = parse_hex(&p);
+                else if (field == 4 && *p != '\n')
+                    path = p;
+                continue;
+            }
             p++;
+        }
+        if (private && inode == 0 && (!path || strncmp(path, "[anon:", 6) == 0))
+            fl |= LC__R_ANON;
+        rc = lc__rangev_push(out, lo, hi, fl);
         if (*p)
             p++;
     }

@@ -411,25 +411,26 @@ static void scan_root(struct rctx *c, const struct lc__rangev *maps, const struc
 /* Memory the program (or a library's own allocator: Python's obmalloc, an
  * arena, a pool) mapped itself holds pointers to heap blocks as much as its
  * globals do: private anonymous read-write mappings are roots, as memcheck
- * scans them. Left out: mappings that hold heap blocks (glibc's heaps and
- * large chunks, whose free chunks hold stale words), glibc's non-main heaps
- * (64 MiB aligned) even when empty, and thread stacks, live or cached (a guard
- * page right below them; live ones are scanned from their stack pointer). */
+ * scans them, without the extents of the heap blocks in them (the kernel
+ * merges adjacent mappings: one of glibc's large chunks may share a mapping
+ * with an arena). Left out: glibc's non-main heaps, from the 64 MiB boundary
+ * they start at (their free chunks hold stale words), and thread stacks,
+ * live or cached (a guard page right below them; live ones are scanned from
+ * their stack pointer). [heap] and [stack] are not anonymous here. */
 #define LC__HEAP_ALIGN ((uintptr_t)64 << 20)
-static int add_anon_roots(struct rctx *c, const struct lc__rangev *maps,
-                          struct lc__rangev *roots) {
+static int add_anon_roots(const struct lc__rangev *maps, struct lc__rangev *roots) {
     int rc = 0;
     for (size_t k = 0; rc == 0 && k < maps->n; k++) {
         const struct lc__range *m = &maps->v[k];
         int want = LC__R_READ | LC__R_WRITE | LC__R_ANON;
-        if ((m->flags & want) != want || (m->lo & (LC__HEAP_ALIGN - 1)) == 0)
+        if ((m->flags & want) != want)
             continue;
         if (k > 0 && maps->v[k - 1].hi == m->lo && !(maps->v[k - 1].flags & LC__R_READ))
             continue; /* a guard page below: a thread stack */
-        size_t i = block_after(c, m->lo);
-        if (i < c->n && c->b[i].ptr < m->hi)
-            continue; /* heap */
-        rc = lc__rangev_push(roots, m->lo, m->hi, 0);
+        uintptr_t heap = (m->lo + LC__HEAP_ALIGN - 1) & ~(LC__HEAP_ALIGN - 1);
+        uintptr_t hi = heap < m->hi ? heap : m->hi;
+        if (hi > m->lo)
+            rc = lc__rangev_push(roots, m->lo, hi, LC__R_NOBLOCKS);
     }
     return rc;
 }
@@ -571,7 +572,7 @@ static int scan_stopped(struct rctx *c, struct lc__rangev *roots, struct lc__sto
     if (rc == 0)
         rc = lc__roots_threads(roots, &maps, s, self_sp, &st->threads, &st->threads_unscanned);
     if (rc == 0)
-        rc = add_anon_roots(c, &maps, roots);
+        rc = add_anon_roots(&maps, roots);
     if (rc == 0)
         rc = lc__rmem_exclude(&c->excl); /* our own mappings are never roots */
     if (rc == 0) {

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Everyday programs under `leakcheck run` exit with their own status and a
-# report that holds no definite or indirect leak (memcheck reports none for
-# them either; see README). The OpenSSL users (curl, openssl, ssh) once died
-# at exit when the traced process symbolized. Usage: test_everyday.sh BIN_DIR
+# report that holds no definite or indirect leak where memcheck finds none
+# (Debian 12, valgrind --leak-check=full: 0 definitely lost). The two that
+# memcheck finds leaking are reported leaking too: `sort /dev/null` (memcheck:
+# 16 bytes in 1 block, definitely lost) and `gcc --version` (memcheck: 8,411
+# bytes in 7 blocks). The OpenSSL users (curl, openssl, ssh) once died at exit
+# when the traced process symbolized. Usage: test_everyday.sh BIN_DIR
 set -u
 bin=$1
 tool=$bin/leakcheck
@@ -33,15 +36,29 @@ run_one() { # expected-status, command...
         echo "ok   $*: exit $rc, no definite or indirect leak, fds closed"
     fi
 }
+# leaking_one PATTERN command...: exit 1, and the summary line matches PATTERN
+leaking_one() {
+    local want=$1
+    shift
+    "$tool" run -- "$@" >/dev/null 2>"$tmp/err" </dev/null
+    local rc=$?
+    if [ $rc -eq 1 ] && grep -Eq "$want" "$tmp/err"; then
+        echo "ok   $*: exit 1, $(grep -E "$want" "$tmp/err" | head -1 | sed 's/^leakcheck: *//')"
+    else
+        echo "FAIL $*: exit $rc, expected 1 and '$want'"
+        sed 's/^/     /' "$tmp/err" | head -20
+        fail=1
+    fi
+}
 run_one 0 ls /
-run_one 0 sort /dev/null
 run_one 0 tar --version
 run_one 0 git --version
 run_one 0 make --version
-run_one 0 gcc --version
 run_one 0 python3 -c pass
 run_one 0 curl --version
 run_one 0 openssl version
 run_one 0 ssh -V
-run_one 0 git status --short "$tmp"
+git init -q "$tmp/repo" && run_one 0 git -C "$tmp/repo" status --short
+leaking_one 'definitely lost: 1 block, 16 bytes' sort /dev/null
+leaking_one 'definitely lost: [1-7] blocks?, [0-9]+ bytes' gcc --version
 exit $fail

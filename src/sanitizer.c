@@ -4,6 +4,7 @@
  * and then the harness fails every test with the one line
  * lc__malloc_unobserved() returns, never CLEAN. */
 #include <dlfcn.h>
+#include <link.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -150,10 +151,35 @@ static void decide_sanitizer(const char *where) {
     }
 }
 
+/* dl_iterate_phdr lists the main program first. */
+static int main_first(struct dl_phdr_info *info, size_t size, void *arg) {
+    (void)size;
+    uintptr_t p = *(uintptr_t *)arg;
+    *(uintptr_t *)arg = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && p >= lo && p < lo + ph->p_memsz)
+            *(uintptr_t *)arg = 1;
+    }
+    return 1;
+}
+
+/* A program built without PIE that takes malloc's address gets a canonical
+ * PLT entry: the global symbol is then a stub in the program that jumps to
+ * whichever malloc the loader bound, ours included (Debian's python3). */
+static int in_main_program(void *fn) {
+    uintptr_t arg = (uintptr_t)fn;
+    dl_iterate_phdr(main_first, &arg);
+    return arg == 1;
+}
+
 static void decide(void) {
     lc__under_valgrind = lc__valgrind_running();
     void *in_use = dlsym(RTLD_DEFAULT, "malloc");
-    if (!in_use || in_use == (void *)lc__malloc_self) {
+    /* a malloc in the program itself may be that stub: the probe tells */
+    if (!in_use || in_use == (void *)lc__malloc_self ||
+        (in_main_program(in_use) && !__sanitizer_install_malloc_and_free_hooks)) {
         decide_ours();
         return;
     }

@@ -55,6 +55,7 @@ run_one 0 tar --version
 run_one 0 git --version
 run_one 0 make --version
 run_one 0 python3 -c pass
+run_one 0 /usr/bin/python3 -c pass
 run_one 0 curl --version
 run_one 0 openssl version
 run_one 0 ssh -V

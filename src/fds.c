@@ -113,7 +113,10 @@ static inline int entry_valid(uint64_t e, uint32_t gen) {
     return e != 0 && (uint32_t)(e >> 32) == gen;
 }
 
+static inline void mark_ours(int fd, int on);
 static inline void forget(int fd) {
+    if (fd >= 0 && (unsigned)fd < FD_SLOTS)
+        mark_ours(fd, 0);
     uint64_t *t = __atomic_load_n(&fd_tab, __ATOMIC_ACQUIRE);
     if (t && fd >= 0 && (unsigned)fd < FD_SLOTS)
         __atomic_store_n(&t[fd], 0, __ATOMIC_RELAXED);
@@ -121,13 +124,29 @@ static inline void forget(int fd) {
 
 /* Records the calling stack for fd and for fd2 (the second end of a pipe or a
  * socketpair; -1 when none). Called only when tracking was seen on. */
+/* fds leakcheck itself opened (libdw's ELF files, a /proc listing), with the
+ * guard up; kept apart from the attributions, which every scope resets. */
+static uint64_t ours[FD_SLOTS / 64];
+
+static inline void mark_ours(int fd, int on) {
+    uint64_t bit = 1ull << (fd & 63);
+    if (on)
+        __atomic_fetch_or(&ours[fd >> 6], bit, __ATOMIC_RELAXED);
+    else if (__atomic_load_n(&ours[fd >> 6], __ATOMIC_RELAXED) & bit)
+        __atomic_fetch_and(&ours[fd >> 6], ~bit, __ATOMIC_RELAXED);
+}
+
 LC_HOOK_TEXT static void note_open(int fd, int fd2) {
     struct lc_tls *t = &lc__tls;
-    if (t->guard)
-        return;
     int in1 = fd >= 0 && (unsigned)fd < FD_SLOTS;
     int in2 = fd2 >= 0 && (unsigned)fd2 < FD_SLOTS;
     if (!in1 && !in2)
+        return;
+    if (in1)
+        mark_ours(fd, t->guard > 0);
+    if (in2)
+        mark_ours(fd2, t->guard > 0);
+    if (t->guard)
         return;
     int saved = errno;
     t->guard++;
@@ -792,6 +811,11 @@ int lc__fds_snapshot(struct lc_fdset *out) {
     lc__guard_leave();
     errno = saved;
     return rc;
+}
+
+int lc__fd_ours(int fd) {
+    return fd >= 0 && (unsigned)fd < FD_SLOTS &&
+           (__atomic_load_n(&ours[fd >> 6], __ATOMIC_RELAXED) >> (fd & 63)) & 1;
 }
 
 void lc__fdset_free(struct lc_fdset *s) {

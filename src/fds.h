@@ -37,6 +37,8 @@ void lc__fdset_free(struct lc_fdset *s);
  * lc__xmalloc'd (free with lc__xfree). */
 size_t lc__fds_added(const struct lc_fdset *base, const struct lc_fdset *now,
                      struct lc_fd_entry **out);
+/* 1 when leakcheck itself opened fd (with its guard up) and has not closed it. */
+int lc__fd_ours(int fd);
 /* Forgets every attribution (scope begin and end). */
 void lc__fds_reset(void);
 

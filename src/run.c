@@ -229,7 +229,7 @@ static void put_fds(struct lc_buf *out) {
     }
     for (size_t i = 0; i < now.n; i++) {
         const struct lc_fd_entry *e = &now.fds[i];
-        if (fd_inherited(e->fd))
+        if (fd_inherited(e->fd) || lc__fd_ours(e->fd))
             continue;
         put_stack(out, e->stack);
         lc__buf_printf(out, "fd %d %u ", e->fd, e->stack);

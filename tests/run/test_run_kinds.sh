@@ -83,6 +83,13 @@ check "nested: per-test verdicts still run and pass" grep -q '2 tests: 2 clean, 
 check "nested: the once-only leak named" grep -Eq '#0 +once_only_init' "$tmp/err"
 check "nested: one definite block of 100 bytes" grep -q 'definitely lost: 1 block, 100 bytes' "$tmp/err"
 
+"$tool" run --cmocka -- "$bin/toy_suite" >"$tmp/out" 2>"$tmp/err"
+check "run --cmocka on a plain cmocka suite: exit 1" test $? -eq 1
+check "run --cmocka: every test judged per test" grep -q 'cmocka ran 16 tests in 2 groups; leakcheck judged 16' "$tmp/out"
+check "run --cmocka: the per-test leaks" grep -q '16 tests: 10 clean, 6 leak' "$tmp/out"
+check "run --cmocka: leakcheck's own fds (libdw's) are not reported at exit" \
+    bash -c "! grep -q 'libleakcheck.so[^ ]*) open at exit' '$tmp/err'"
+
 "$tool" run --leak-kinds=bogus -- true 2>"$tmp/err"
 check "bad --leak-kinds: exit 2" test $? -eq 2
 check "bad --leak-kinds: names the accepted kinds" grep -q 'definite,indirect,possible,reachable' "$tmp/err"

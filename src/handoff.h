@@ -12,6 +12,7 @@
  *   exe PATH                              /proc/self/exe
  *   counters ALLOCS FREES BYTES_ALLOCATED BYTES_FREED LIVE_BLOCKS LIVE_BYTES PEAK
  *   wrap LO HI                            our wrapper text (frames keep no file:line)
+ *   self LO HI                            libleakcheck's text (outermost frames cut)
  *   module BIAS LO HI CLOSE_EPOCH BUILDID PATH   close_epoch 0: loaded at exit;
  *                                         build-id in hex, - when unknown
  *   stack ID EPOCH PC...                  raw return addresses, innermost first

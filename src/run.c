@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <sys/syscall.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -283,6 +284,30 @@ static void put_modules(struct lc_buf *out) {
     lc__modules_free(mods, n);
 }
 
+/* The address range of this library's text (its executable PT_LOAD). */
+static int self_find(struct dl_phdr_info *info, size_t size, void *arg) {
+    (void)size;
+    uintptr_t *r = arg, me = (uintptr_t)self_find;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && me >= lo && me < hi) {
+            r[0] = lo;
+            r[1] = hi;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int self_text(uintptr_t *lo, uintptr_t *hi) {
+    uintptr_t r[2] = {0, 0};
+    dl_iterate_phdr(self_find, r);
+    *lo = r[0];
+    *hi = r[1];
+    return r[1] ? 0 : -1;
+}
+
 static void put_header(struct lc_buf *out) {
     lc__buf_printf(out, "%s %d %d %d\nprog ", LC_HANDOFF_MAGIC, LC_HANDOFF_VERSION,
                    (int)getpid(), (int)getppid());
@@ -302,6 +327,8 @@ static void put_header(struct lc_buf *out) {
     uintptr_t lo, hi;
     lc__hook_text_range(&lo, &hi);
     lc__buf_printf(out, "wrap %lx %lx\n", (unsigned long)lo, (unsigned long)hi);
+    if (self_text(&lo, &hi) == 0)
+        lc__buf_printf(out, "self %lx %lx\n", (unsigned long)lo, (unsigned long)hi);
 }
 
 /* DIR/PID.rec (PID.N.rec if a process of the same pid wrote before), created

@@ -43,6 +43,7 @@ struct rr_proc {
     char *prog, *exe;
     uint64_t counters[7]; /* allocs frees bytes_allocated bytes_freed live_blocks live_bytes peak */
     uintptr_t wrap_lo, wrap_hi;
+    uintptr_t self_lo, self_hi; /* libleakcheck's own text in that process */
     struct lc_module *mods;
     size_t nmods;
     struct rr_stack *stacks; /* sorted by id once complete */

@@ -14,20 +14,6 @@
 #include "thread_registry.h"
 #include "xml.h"
 
-static char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xsprintf(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *s = lc__xmalloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
 
 /* ---- rules ---- */
 
@@ -73,7 +59,7 @@ static int filter_finding(struct lc_test_result *res, struct lc_rules *rules, co
     if (!s)
         return 0;
     s->hits++;
-    char *rule = xsprintf("%s:%s", s->kind, s->pattern);
+    char *rule = lc__xsprintf("%s:%s", s->kind, s->pattern);
     int expected = s < rules->r + rules->nexpect;
     for (size_t i = 0; i < res->nsuppressed; i++) {
         if (rule && strcmp(res->suppressed[i].rule, rule) == 0) {
@@ -190,7 +176,7 @@ void lc__findings_totals(struct lc_test_result *res, int64_t *const blocks[2],
         f->blocks = (uint64_t)(db > 0 ? db : 0);
         f->bytes = (uint64_t)(dy > 0 ? dy : 0);
         char r1[32], r2[32];
-        f->summary = xsprintf("%s blocks/iter, %s B/iter%s (no stacks: "
+        f->summary = lc__xsprintf("%s blocks/iter, %s B/iter%s (no stacks: "
                               "LEAKCHECK_STACKS=0)",
                               lc__rate(r1, sizeof r1, (double)db / n),
                               lc__rate(r2, sizeof r2, (double)dy / n),

@@ -137,20 +137,6 @@ void lc__session_signals_install(void) {
 
 /* ---- the test in progress ---- */
 
-static char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xsprintf(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *s = lc__xmalloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
 
 struct lc_test_result *lc__session_test_begin(const char *name, const char *file,
                                               unsigned line) {
@@ -219,7 +205,7 @@ void lc__session_settle(void) {
     r->duration = 0;
     if (cur.crash_sig) {
         r->verdict = LC_VERDICT_CRASHED;
-        r->message = xsprintf("crashed: %s", strsignal(cur.crash_sig));
+        r->message = lc__xsprintf("crashed: %s", strsignal(cur.crash_sig));
     } else if (cur.skipped) {
         r->verdict = LC_VERDICT_SKIPPED;
         r->message = "skipped";

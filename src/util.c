@@ -2,6 +2,8 @@
  * never appear in a scope's counts; report-time buffers come from glibc's
  * __libc_malloc, which bypasses the hooks. Interned strings live for the life of
  * the process (symbol names, file names). */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -99,4 +101,18 @@ void lc__spin_wait(int *l) {
         else
             sched_yield();
     }
+}
+
+char *lc__xsprintf(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = n < 0 ? NULL : lc__xmalloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
 }

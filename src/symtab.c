@@ -18,6 +18,7 @@ struct sym_mod {
     struct lc_module m; /* path interned, build_id owned */
     Dwfl *dwfl;         /* NULL until opened, or when the file could not be used */
     int opened;         /* 1 once an open was tried */
+    int names_only;     /* a C runtime library: ELF symbol names, no DWARF */
 };
 
 /* per-address cache: key -> frames fstore[first .. first+count) */
@@ -36,6 +37,7 @@ struct lc_symtab {
     size_t fcount, fcap;
     size_t mismatches;
     const char *first_mismatch;
+    int runtime_lines; /* 1: runtime libraries get file:line and inlined calls too */
 };
 
 static const Dwfl_Callbacks local_callbacks = {
@@ -52,6 +54,7 @@ static int copy_modules(const struct lc_module *mods, size_t n, struct sym_mod *
     for (size_t i = 0; i < n; i++) {
         s[i].m = mods[i];
         s[i].m.path = lc__intern(mods[i].path);
+        s[i].names_only = lc__symtab_runtime_module(s[i].m.path);
         s[i].m.build_id = NULL;
         s[i].m.build_id_len = 0;
         if (mods[i].build_id && mods[i].build_id_len) {
@@ -95,6 +98,22 @@ struct lc_symtab *lc__symtab_new(const struct lc_module *mods, size_t n) {
     return t;
 }
 
+/* The C and C++ runtime libraries: reports cut their
+ * frames between the allocating call and the program's code (console.c), and
+ * suppressions match them by function name. Their names come from the ELF
+ * symbol table (libc6-dbg's, when installed); their line tables and inlined
+ * calls are never read: inflating libc's compressed DWARF cost more than
+ * running a whole suite. */
+int lc__symtab_runtime_module(const char *path) {
+    static const char *const libs[] = {"libc.so", "ld-linux", "libstdc++.so", "libgcc_s.so"};
+    const char *m = path ? strrchr(path, '/') : NULL;
+    m = m ? m + 1 : path;
+    for (size_t i = 0; m && i < sizeof libs / sizeof libs[0]; i++)
+        if (strncmp(m, libs[i], strlen(libs[i])) == 0)
+            return 1;
+    return 0;
+}
+
 static int same_file(const struct lc_module *a, const struct lc_module *b) {
     return a->path == b->path && a->bias == b->bias && a->lo == b->lo && a->hi == b->hi;
 }
@@ -129,6 +148,12 @@ void lc__symtab_free(struct lc_symtab *t) {
     cache_clear(t);
     lc__xfree(t->fstore);
     lc__xfree(t);
+}
+
+void lc__symtab_set_runtime_lines(struct lc_symtab *t, int on) {
+    if (t->runtime_lines != on)
+        cache_clear(t);
+    t->runtime_lines = on;
 }
 
 void lc__symtab_set_wrapper_range(struct lc_symtab *t, uintptr_t lo, uintptr_t hi) {
@@ -360,6 +385,10 @@ static void resolve(struct lc_symtab *t, struct sym_mod *m, uintptr_t pc) {
         return;
     }
     base.function = clean_symbol(dwfl_module_addrname(mod, addr));
+    if (m->names_only && !t->runtime_lines) {
+        push_frame(t, &base);
+        return;
+    }
     Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
     int lineno = 0;
     const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;

@@ -64,6 +64,15 @@ size_t lc__symtab_mismatches(const struct lc_symtab *t, const char **first);
 
 void lc__symtab_free(struct lc_symtab *t);
 
+/* 1 when path is a C or C++ runtime library (libc, the loader, libstdc++,
+ * libgcc_s): its frames are resolved to names only, from the
+ * ELF symbol table, without file:line or inlined calls; the console cuts
+ * them (and libleakcheck's) between the allocating call and the program's frames. */
+int lc__symtab_runtime_module(const char *path);
+/* on = 1: runtime libraries are resolved like any module (file:line from
+ * libc6-dbg's DWARF, inlined calls); 0, the default: names only. */
+void lc__symtab_set_runtime_lines(struct lc_symtab *t, int on);
+
 /* Library only (modules.c): the module list of the live process
  * (dl_iterate_phdr; the main program by /proc/self/exe; the vdso skipped) plus
  * the modules dlclosed during the run. Returns 0, or -1 when out of memory.

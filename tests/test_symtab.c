@@ -182,12 +182,31 @@ static void inlined_call_expands(void **state) {
     lc__symtab_free(t);
 }
 
+/* By default a C runtime frame is a name from the ELF symbol table (libc6-
+ * dbg's: static functions too), with its module and no line table read. */
+static void libc_frame_is_named_without_dwarf(void **state) {
+    (void)state;
+    int v[4] = {3, 1, 2, 0};
+    qsort(v, 4, sizeof v[0], compare);
+    struct mods *ms = modules();
+    struct lc_symtab *t = lc__symtab_new(ms->m, ms->n);
+    lc_frame f[8];
+    assert_int_equal(resolve1(t, qsort_pc, 0, f, 8), 1);
+    assert_true(ends_with(f[0].module, "/libc.so.6"));
+    assert_non_null(f[0].function);
+    assert_non_null(strstr(f[0].function, "msort")); /* needs libc6-dbg's symtab */
+    assert_null(f[0].file);
+    assert_int_equal(f[0].line, 0);
+    lc__symtab_free(t);
+}
+
 static void libc_frame_has_file_and_line(void **state) {
     (void)state;
     int v[4] = {3, 1, 2, 0};
     qsort(v, 4, sizeof v[0], compare);
     struct mods *ms = modules();
     struct lc_symtab *t = lc__symtab_new(ms->m, ms->n);
+    lc__symtab_set_runtime_lines(t, 1);
     lc_frame f[8];
     assert_true(resolve1(t, qsort_pc, 0, f, 8) >= 1);
     print_message("libc frame: %s (%s:%u) [%s]\n", f[0].function, f[0].file, f[0].line,
@@ -388,6 +407,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(own_function_has_file_and_line),
         cmocka_unit_test(inlined_call_expands),
+        cmocka_unit_test(libc_frame_is_named_without_dwarf),
         cmocka_unit_test(libc_frame_has_file_and_line),
         cmocka_unit_test(cxx_name_is_demangled),
         cmocka_unit_test(clone_suffix_is_dropped),

@@ -14,7 +14,8 @@
 # load from other processes falls on all configurations alike; the table shows
 # medians and the min..max spread. "ns/op" is wall time per operation of one
 # thread; "cpu ns/op" is CPU time per operation (it moves less than wall time
-# when other processes take the CPU, so it tells noise from a real change).
+# when other processes take the CPU, so it tells noise from a real change);
+# "cpu vs" is its ratio to native.
 set -euo pipefail
 build=${1:-build}
 reps=${2:-3}
@@ -85,15 +86,16 @@ echo
 echo "churn: $ops ops/thread, $live live blocks/thread, 16..512 B, $reps reps (medians)," \
     "stack depth ${STACK_DEPTH:-default}; $(nproc) CPUs;" \
     "load average $load_start at start, $load_end at end"
-printf '%-14s %9s %14s %9s %8s %10s\n' config "ns/op" "min..max" "cpu ns/op" "Mops/s" \
-    "vs native"
+printf '%-17s %9s %14s %9s %8s %10s %8s\n' config "ns/op" "min..max" "cpu ns/op" "Mops/s" \
+    "vs native" "cpu vs"
 for c in "${configs[@]}"; do
     name=${c%%|*}
     base=native-$(sed 's/.*-\(d[0-9]*-t[0-9]*\)$/\1/' <<<"$name")
     ns=$(median "$tmp/$name.ns")
-    printf '%-14s %9s %14s %9s %8s %9sx\n' "$name" "$ns" "$(spread "$tmp/$name.ns")" \
+    printf '%-17s %9s %14s %9s %8s %9sx %7sx\n' "$name" "$ns" "$(spread "$tmp/$name.ns")" \
         "$(median "$tmp/$name.cpu")" "$(median "$tmp/$name.mops")" \
-        "$(div "$ns" "$(median "$tmp/$base.ns")")"
+        "$(div "$ns" "$(median "$tmp/$base.ns")")" \
+        "$(div "$(median "$tmp/$name.cpu")" "$(median "$tmp/$base.cpu")")"
 done
 
 echo

@@ -1,17 +1,17 @@
 /* thread_settle.c: the wait for a test's threads to end before they are
- * judged. A thread's end is signalled by the pthread_create trampoline
- * (thread_registry.c bumps an exit count and wakes a futex on it), so the
- * wait ends the moment the last such thread exits, with no polling; it is
- * bounded by LEAKCHECK_SETTLE_MS. It also ends when every thread still
- * running sleeps where only another thread or a signal can wake it (pause,
- * sigsuspend, a futex wait with no timeout, read in /proc/self/task/TID/
- * syscall) on two looks 2 ms apart with no exit between them: nothing of the
- * test is left to wake it (a thread that still runs is looked at again after
- * 1, 2, 4 .. 16 ms). Report time only, never on the hook path. */
+ * judged, bounded by LEAKCHECK_SETTLE_MS. It ends the moment the last of them
+ * exits (the pthread_create trampoline bumps an exit count and wakes a futex
+ * on it, thread_registry.c), or when every one still running sleeps where no
+ * timeout ends the sleep and has not been woken (pause, sigsuspend, a futex
+ * wait without timeout in /proc/self/task/TID/syscall, state S in its stat)
+ * on two looks 2 ms apart with no exit between them: none of the test's
+ * threads is left to wake it. A running thread is looked at again after
+ * 1, 2, 4 .. 16 ms. Report time only, never on the hook path. */
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,29 +26,44 @@ static int settling(const struct lc_thread_rec *r, uint32_t gen, unsigned first,
            r->iteration < end && !r->joined && !__atomic_load_n(&r->exited, __ATOMIC_ACQUIRE);
 }
 
-/* 1 when thread tid sleeps in a call that no timeout ends: pause,
- * rt_sigsuspend, or a futex wait whose timeout argument is NULL. 0 when it
- * runs, sleeps with a timeout, or its state cannot be read. */
-static int sleeps_untimed(int tid) {
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+/* The first n bytes of /proc/self/task/TID/NAME, NUL-terminated; 0 when it
+ * cannot be read. */
+static int read_task_file(int tid, const char *name, char *buf, size_t len) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/%s", tid, name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
+    ssize_t n = read(fd, buf, len - 1);
     close(fd);
     if (n <= 0)
         return 0;
     buf[n] = 0;
+    return 1;
+}
+
+/* 1 when thread tid sleeps (state S: not woken and waiting for the CPU) in a
+ * call that no timeout ends: pause, rt_sigsuspend, or a futex wait whose
+ * timeout argument is NULL. 0 when it runs or is runnable, sleeps with a
+ * timeout, or its state cannot be read. */
+static int sleeps_untimed(int tid) {
+    char buf[256];
+    if (!read_task_file(tid, "syscall", buf, sizeof buf))
+        return 0;
     char *p = buf;
     long nr = strtol(p, &p, 10);
     unsigned long a[4] = {0, 0, 0, 0};
     for (int i = 0; i < 4; i++)
         a[i] = strtoul(p, &p, 16);
-    if (nr == SYS_pause || nr == SYS_rt_sigsuspend)
-        return 1;
     unsigned long cmd = a[1] & FUTEX_CMD_MASK;
-    return nr == SYS_futex && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && a[3] == 0;
+    if (!(nr == SYS_pause || nr == SYS_rt_sigsuspend ||
+          (nr == SYS_futex && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && a[3] == 0)))
+        return 0;
+    /* "TID (comm) S ...": the state follows the last ')' (comm may hold one) */
+    if (!read_task_file(tid, "stat", buf, sizeof buf))
+        return 0;
+    char *close_paren = strrchr(buf, ')');
+    return close_paren && close_paren[1] == ' ' && close_paren[2] == 'S';
 }
 
 /* 1: some thread is settling; *all_untimed says whether every one of them

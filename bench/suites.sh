@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # suites.sh: the whole-suite benchmark. Times the example suite
 # (examples/kvcache, 9 tests) and the harness pattern suite (tests/harness,
-# 45 tests) under leakcheck (JSON and JUnit reports on, as leakcheck_add_test
+# 46 tests) under leakcheck (JSON and JUnit reports on, as leakcheck_add_test
 # runs them), as plain cmocka (the same sources built against
 # bench/plain/leakcheck/leakcheck.h: every body once, no leakcheck) and, when
 # valgrind is installed, the plain build under valgrind --leak-check=full.

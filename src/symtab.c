@@ -79,6 +79,10 @@ static void free_modules(struct sym_mod *s, size_t n) {
     lc__xfree(s);
 }
 
+static size_t pc_slot(uintptr_t key, size_t cap) {
+    return (size_t)(key * 0x9e3779b97f4a7c15ull >> 16) & (cap - 1);
+}
+
 static void cache_clear(struct lc_symtab *t) {
     lc__xfree(t->pcmap);
     t->pcmap = NULL;
@@ -118,10 +122,47 @@ static int same_file(const struct lc_module *a, const struct lc_module *b) {
     return a->path == b->path && a->bias == b->bias && a->lo == b->lo && a->hi == b->hi;
 }
 
+/* Keeps the cached frames of every module that survives an update: moved[j]
+ * is the new index of old module j, or -1. A key without a module (an address
+ * outside every module then) is dropped: it may fall in a module now. The
+ * frames of dropped keys stay in fstore until the table is freed. */
+static void cache_remap(struct lc_symtab *t, const long *moved, size_t nold) {
+    if (!t->pccap)
+        return;
+    struct pc_entry *n = lc__xcalloc(t->pccap, sizeof *n);
+    if (!n) {
+        cache_clear(t);
+        return;
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < t->pccap; i++) {
+        uintptr_t key = t->pcmap[i].key;
+        size_t mod = (size_t)(key >> 48);
+        if (!key || key == UINTPTR_MAX || !mod || mod > nold || moved[mod - 1] < 0)
+            continue;
+        key = (key & ((1ull << 48) - 1)) | ((uintptr_t)(moved[mod - 1] + 1) << 48);
+        size_t k = pc_slot(key, t->pccap);
+        while (n[k].key)
+            k = (k + 1) & (t->pccap - 1);
+        n[k] = (struct pc_entry){key, t->pcmap[i].first, t->pcmap[i].count};
+        count++;
+    }
+    lc__xfree(t->pcmap);
+    t->pcmap = n;
+    t->pccount = count;
+}
+
 int lc__symtab_update(struct lc_symtab *t, const struct lc_module *mods, size_t n) {
     struct sym_mod *s;
-    if (copy_modules(mods, n, &s) != 0)
+    long *moved = lc__xmalloc((t->nmods ? t->nmods : 1) * sizeof *moved);
+    if (!moved)
         return -1;
+    if (copy_modules(mods, n, &s) != 0) {
+        lc__xfree(moved);
+        return -1;
+    }
+    for (size_t j = 0; j < t->nmods; j++)
+        moved[j] = -1;
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < t->nmods; j++) {
             struct sym_mod *o = &t->mods[j];
@@ -130,14 +171,17 @@ int lc__symtab_update(struct lc_symtab *t, const struct lc_module *mods, size_t 
                 s[i].opened = 1;
                 o->dwfl = NULL;
                 o->opened = 0;
+                moved[j] = (long)i;
                 break;
             }
         }
     }
+    size_t nold = t->nmods;
     free_modules(t->mods, t->nmods);
     t->mods = s;
     t->nmods = n;
-    cache_clear(t);
+    cache_remap(t, moved, nold);
+    lc__xfree(moved);
     return 0;
 }
 
@@ -398,9 +442,6 @@ static void resolve(struct lc_symtab *t, struct sym_mod *m, uintptr_t pc) {
         push_frame(t, &base);
 }
 
-static size_t pc_slot(uintptr_t key, size_t cap) {
-    return (size_t)(key * 0x9e3779b97f4a7c15ull >> 16) & (cap - 1);
-}
 
 static int cache_grow(struct lc_symtab *t) {
     size_t ncap = t->pccap ? t->pccap * 2 : 1024;

@@ -29,9 +29,9 @@ struct lc_symtab;
 struct lc_symtab *lc__symtab_new(const struct lc_module *mods, size_t n);
 
 /* Replaces the module list, keeping the libdw state (opened files, loaded
- * DWARF) of every module that is unchanged (same path, bias and range). The
- * per-address cache is dropped. Returns 0, or -1 when out of memory (the
- * table is then unchanged). */
+ * DWARF) and the per-address cache of every module that is unchanged (same
+ * path, bias and range), so an address is resolved once per process. Returns
+ * 0, or -1 when out of memory (the table is then unchanged). */
 int lc__symtab_update(struct lc_symtab *t, const struct lc_module *mods, size_t n);
 
 /* Symbolizes the return addresses pcs[0..n) of one stack into frames[0..max),

@@ -333,6 +333,32 @@ static void closed_module_wins_for_older_stacks(void **state) {
     lc__symtab_free(t);
 }
 
+/* An update keeps the cached frames of unchanged modules and drops those of
+ * addresses that were outside every module: one may be inside a module now. */
+static void update_keeps_frames_of_unchanged_modules(void **state) {
+    (void)state;
+    struct mods *ms = modules();
+    const struct lc_module *exe = module_named(ms, "/test_symtab");
+    assert_non_null(exe);
+    struct lc_module none = *exe;
+    none.lo = none.hi = 1; /* covers nothing */
+    struct lc_symtab *t = lc__symtab_new(&none, 1);
+    uintptr_t pc = caller_fn();
+    lc_frame f[8];
+    assert_int_equal(resolve1(t, pc, 0, f, 8), 1);
+    assert_null(f[0].function); /* outside every module: the address only */
+    struct lc_module both[2] = {none, *exe};
+    assert_int_equal(lc__symtab_update(t, both, 2), 0);
+    assert_int_equal(resolve1(t, pc, 0, f, 8), 1);
+    assert_string_equal(f[0].function, "caller_fn");
+    /* the program moves to another index: its cached frame follows it */
+    assert_int_equal(lc__symtab_update(t, exe, 1), 0);
+    assert_int_equal(resolve1(t, pc, 0, f, 8), 1);
+    assert_string_equal(f[0].function, "caller_fn");
+    assert_true(ends_with(f[0].file, "test_symtab.c"));
+    lc__symtab_free(t);
+}
+
 static void wrapper_frame_keeps_only_its_name(void **state) {
     (void)state;
     struct mods *ms = modules();
@@ -413,6 +439,7 @@ int main(void) {
         cmocka_unit_test(clone_suffix_is_dropped),
         cmocka_unit_test(debuglink_file_is_found),
         cmocka_unit_test(closed_module_wins_for_older_stacks),
+        cmocka_unit_test(update_keeps_frames_of_unchanged_modules),
         cmocka_unit_test(wrapper_frame_keeps_only_its_name),
         cmocka_unit_test(build_id_mismatch_gives_no_symbols),
         cmocka_unit_test(address_outside_modules_is_bare),

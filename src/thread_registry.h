@@ -28,7 +28,14 @@ int lc__registry_init(void);
 struct lc_thread_rec *lc__registry(size_t *n);
 void lc__registry_lock(void);
 void lc__registry_unlock(void);
-/* Samples where a live thread is now; returns the number of pcs written. */
-int lc__thread_current_stack(pthread_t th, int sig, uintptr_t *pcs, int max);
+/* Samples where live thread th (kernel id tid) is now, by signal sig; returns
+ * the number of pcs written, 0 when it did not answer in time, or one of the
+ * codes below. budget: seconds this test may still spend waiting for answers
+ * (LC_SAMPLE_BUDGET per test), decreased by the wait. */
+#define LC_SAMPLE_BUDGET 0.25
+#define LC_SAMPLE_BLOCKED (-1)   /* the thread blocks sig: not asked */
+#define LC_SAMPLE_NO_BUDGET (-2) /* the test's budget is spent: not asked */
+int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int max,
+                             double *budget);
 
 #endif

@@ -171,6 +171,9 @@ void lc__slots_reset_shared(uint32_t gen);
 int lc__options_load(void); /* 0, or -1 after printing a one-line error */
 struct lc_options_values;
 const struct lc_options_values *lc__opts(void);
+/* owner.c: drops report paths inherited from the process that owns them and
+ * marks this process as the owner of its own (constructor, guard up). */
+void lc__owner_claim(struct lc_options_values *o);
 
 /* ---- modules.c: dlclose records (module list: symtab.h) ---- */
 /* dlclose: record the module before it goes (returns a record number, 0 if

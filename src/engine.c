@@ -486,12 +486,16 @@ static void engine_attribute(struct engine *e) {
     lc__attr_init(&e->at, e->max_total + 2);
     lc_scope_set_stacks(1);
     lc__attr_sample(&e->at);
+    /* At least as many iterations as the counting pass needed to see the
+     * growth: a site that grows every 3rd iteration must not look stopped
+     * after LEAKCHECK_ITERATIONS=2 attribution iterations. */
+    unsigned min_extra = e->judged > e->measured ? e->judged : e->measured;
     for (unsigned extra = 1; !e->stopped; extra++) {
         run_iteration(e, 0);
         if (e->stopped)
             break;
         lc__attr_sample(&e->at);
-        if (extra < e->measured)
+        if (extra < min_extra)
             continue;
         int final = extra >= e->max_total;
         if (!lc__attr_judge(&e->at, e->tolerance, final) || final)

@@ -39,6 +39,8 @@ static struct {
     volatile sig_atomic_t crash_sig;
     volatile sig_atomic_t skipped;
     volatile sig_atomic_t inside; /* the crash hit leakcheck's own code (guard up or a lock held) */
+    int exited;                   /* the body called exit(): the process ends inside the test */
+    int exit_status;
 } cur;
 
 static void (*settle_hooks[4])(void);
@@ -171,6 +173,7 @@ struct lc_test_result *lc__session_test_begin(const char *name, const char *file
     cur.crash_sig = 0;
     cur.skipped = 0;
     cur.inside = 0;
+    cur.exited = 0;
     lc__session_write_reports(); /* if the process dies now, the report names this test */
     lc__guard_leave();
     return res;
@@ -180,6 +183,14 @@ void lc__session_test_end(void) { cur.pending = 0; }
 
 void lc__session_note_failure(void) { failures++; }
 unsigned lc__session_failures(void) { return failures; }
+
+void lc__session_note_exit(int status) {
+    if (!cur.pending || cur.exited)
+        return;
+    cur.exited = 1;
+    cur.exit_status = status;
+    failures++; /* so that exit(0) from a test body still fails the run */
+}
 
 void lc__session_note_skip(void) {
     if (cur.pending)
@@ -252,6 +263,11 @@ void lc__session_settle(void) {
     if (cur.crash_sig) {
         r->verdict = LC_VERDICT_CRASHED;
         r->message = lc__xsprintf("crashed: %s", strsignal(cur.crash_sig));
+    } else if (cur.exited) {
+        r->verdict = LC_VERDICT_FAILED;
+        r->message = lc__xsprintf("called exit(%d): the process ended inside the test, "
+                                  "so it was not judged",
+                                  cur.exit_status);
     } else if (cur.skipped) {
         r->verdict = LC_VERDICT_SKIPPED;
         r->message = "skipped";

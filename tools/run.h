@@ -66,6 +66,9 @@ struct rr_proc {
 long lc_run_records_parse(char *text, size_t len, struct rr_proc **procs, char *err,
                           size_t errlen);
 void lc_run_records_free(struct rr_proc *procs, size_t n);
+/* 1, with the entry in name, when an LD_PRELOAD entry loaded in this process
+ * defines its own malloc (run_preload.c); 0 otherwise. */
+int lc_run_foreign_allocator(char *name, size_t len);
 const struct rr_stack *lc_run_stack(const struct rr_proc *p, uint32_t id);
 
 /* How the program ended, for the report and the exit status. */

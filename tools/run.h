@@ -11,7 +11,7 @@
 #include "../src/symtab.h"
 
 /* Exit statuses of `leakcheck run` besides the program's own (README). */
-#define LC_RUN_EXIT_USAGE 2       /* bad option or program; nothing was run */
+#define LC_RUN_EXIT_USAGE 2       /* bad option, program or preloaded allocator; nothing was run */
 #define LC_RUN_EXIT_NO_REPORT 125 /* the program ran, but no complete record arrived */
 #define LC_RUN_EXIT_NOEXEC 126    /* the program is not executable */
 #define LC_RUN_EXIT_NOTFOUND 127  /* no such program */

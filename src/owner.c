@@ -1,9 +1,8 @@
-/* owner.c: which process owns the report paths. A test binary that names
- * reports (LEAKCHECK_JSON, LEAKCHECK_JUNIT, a LEAKCHECK_BASELINE it updates)
- * exports LC_REPORTS_OWNER=PID:HASHES; a descendant that links or preloads
- * libleakcheck and inherited the same values writes none of them (its own
- * rename would replace the parent's report). Called once by scope.c's
- * constructor, with the guard up; not on the hook path. */
+/* owner.c: which process owns the report paths. A test binary naming reports
+ * exports LC_REPORTS_OWNER=PID:HASHES; a descendant that loads libleakcheck and
+ * inherited the same path writes none of it (its rename would replace the
+ * parent's report). Called once by scope.c's constructor, guard up; not on the
+ * hook path. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

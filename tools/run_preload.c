@@ -1,10 +1,8 @@
-/* run_preload.c: `leakcheck run` refuses a replacement allocator in the
- * user's LD_PRELOAD (jemalloc, tcmalloc, mimalloc...). libleakcheck goes first
- * and forwards malloc to glibc, but the other allocator's own entry points
- * (operator new, malloc_usable_size, its extensions) would hand out or take
- * back blocks of a heap glibc does not own, and the program would crash.
- * Called by tools/run.c before anything is started; the tool process itself
- * carries the same LD_PRELOAD, so each entry is looked up as loaded here. */
+/* run_preload.c: `leakcheck run` refuses a replacement allocator (jemalloc,
+ * tcmalloc...) in the user's LD_PRELOAD: its operator new, malloc_usable_size
+ * and extensions would mix its heap with glibc's and crash the program. Called
+ * by tools/run.c before anything starts; the tool carries the same LD_PRELOAD,
+ * so each entry is looked up as loaded here. */
 #include <dlfcn.h>
 #include <link.h>
 #include <stdio.h>

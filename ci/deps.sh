@@ -8,7 +8,7 @@
 # installing Debian's over it would fail.
 LC_PACKAGES="cmake make gcc g++ pkg-config binutils libcmocka-dev libunwind-dev
 libjansson-dev libdw-dev libc6-dbg python3 python3-jsonschema libxml2-utils nodejs:node npm:npm
-clang valgrind"
+clang libclang-rt-14-dev valgrind libjemalloc2"
 
 lc_install_deps() {
     local missing=() entry p cmd

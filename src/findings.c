@@ -307,11 +307,17 @@ static void thread_name(const struct lc_thread_rec *t, int exited, char *comm, s
     }
 }
 
-static void thread_current_stack(struct lc_finding *f, const struct lc_thread_rec *t, int sig) {
+/* Where a leaked thread is now; returns why it was not sampled, or NULL. */
+static const char *thread_current_stack(struct lc_finding *f, const struct lc_thread_rec *t,
+                                        int sig, double *budget) {
     uintptr_t pcs[LC_MAX_DEPTH];
-    int np = lc__thread_current_stack(t->th, sig, pcs, LC_MAX_DEPTH);
+    int np = lc__thread_current_stack(t->th, t->tid, sig, pcs, LC_MAX_DEPTH, budget);
+    if (np == LC_SAMPLE_BLOCKED)
+        return "it blocks the sampling signal";
+    if (np == LC_SAMPLE_NO_BUDGET)
+        return "this test's sampling budget is spent";
     if (np <= 0)
-        return;
+        return np == 0 ? "it did not answer in time" : NULL;
     lc_frame tmp[LC_MAX_DEPTH * 2];
     int nt = lc__symbolize_pcs(pcs, np, tmp, LC_MAX_DEPTH * 2);
     f->current_stack = lc__xmalloc((size_t)nt * sizeof(lc_frame));
@@ -319,12 +325,14 @@ static void thread_current_stack(struct lc_finding *f, const struct lc_thread_re
         memcpy(f->current_stack, tmp, (size_t)nt * sizeof(lc_frame));
         f->ncurrent = nt;
     }
+    return NULL;
 }
 
 unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules, uint32_t gen,
                               unsigned first, unsigned end, const int64_t *series, unsigned n,
                               int stack_signal) {
     unsigned leaked = 0;
+    double budget = LC_SAMPLE_BUDGET; /* one for all of this test's threads */
     size_t nr;
     struct lc_thread_rec *tr = lc__registry(&nr);
     for (size_t i = 0; i < nr; i++) {
@@ -358,8 +366,7 @@ unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules
         f->thread_state = state_name;
         f->ngrowth = n;
         f->growth_blocks = growth_vector(series, n);
-        if (!exited)
-            thread_current_stack(f, t, stack_signal);
+        const char *unsampled = exited ? NULL : thread_current_stack(f, t, stack_signal, &budget);
         struct lc_buf b;
         lc__buf_init(&b, lc__xrealloc, lc__xfree);
         lc__buf_printf(&b, "thread ");
@@ -368,6 +375,8 @@ unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules
         lc__buf_printf(&b, "(tid %d, %s, started in iteration %u) created at ", t->tid,
                   state_name, t->iteration);
         lc__stack_line(&b, fr, nf, 4);
+        if (unsampled)
+            lc__buf_printf(&b, " (current stack not sampled: %s)", unsampled);
         f->summary = b.data;
         leaked++;
     }

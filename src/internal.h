@@ -37,6 +37,7 @@ extern void *__libc_pvalloc(size_t);
 struct lc_slot;
 struct lc_tls {
     int guard;              /* >0: inside leakcheck; hooks pass through */
+    int locks;              /* spin locks of ours this thread holds (session.c checks) */
     int dead;               /* thread is past its exit destructor */
     uint32_t slot_gen;      /* scope generation the slot was bound in */
     uint32_t attrib_gen;    /* scope generation in which this thread is attributed */
@@ -93,8 +94,12 @@ void lc__spin_wait(int *l);
 static inline void lc__spin_lock(int *l) {
     if (LC_UNLIKELY(__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE)))
         lc__spin_wait(l);
+    lc__tls.locks++;
 }
-static inline void lc__spin_unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
+static inline void lc__spin_unlock(int *l) {
+    lc__tls.locks--;
+    __atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
 
 /* ---- table.c: live blocks (hook path) ---- */
 struct lc_rec_info {
@@ -166,6 +171,9 @@ void lc__slots_reset_shared(uint32_t gen);
 int lc__options_load(void); /* 0, or -1 after printing a one-line error */
 struct lc_options_values;
 const struct lc_options_values *lc__opts(void);
+/* owner.c: drops report paths inherited from the process that owns them and
+ * marks this process as the owner of its own (constructor, guard up). */
+void lc__owner_claim(struct lc_options_values *o);
 
 /* ---- modules.c: dlclose records (module list: symtab.h) ---- */
 /* dlclose: record the module before it goes (returns a record number, 0 if

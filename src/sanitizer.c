@@ -95,6 +95,18 @@ static void decide_ours(void) {
         heaps_would_mix();
         return;
     }
+    /* A replacement allocator (jemalloc, tcmalloc...) behind ours: our malloc
+     * forwards to glibc, but its operator new, malloc_usable_size and the like
+     * would hand glibc blocks of its heap; even the probe would crash. */
+    void *next = dlsym(RTLD_NEXT, "malloc");
+    const char *next_mod = module_of(next);
+    if (next && strncmp(next_mod, "libc.so", 7) != 0) {
+        fail_with("leakcheck: %s, loaded after libleakcheck, replaces malloc: its other "
+                  "entry points would mix its heap with glibc's, so no test is judged (drop "
+                  "it from LD_PRELOAD or the link to check with glibc's malloc)",
+                  next_mod);
+        return;
+    }
     char missing[256];
     int probe = lc__probe_family(missing, sizeof missing);
     if (probe < 0)

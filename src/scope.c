@@ -92,6 +92,7 @@ __attribute__((constructor(101))) static void lc_ctor(void) {
     lc__st.owner_pid = getpid();
     if (lc__options_load())
         _exit(2); /* a bad option: stop before anything runs */
+    lc__owner_claim(&opts); /* an exec'd descendant never writes its parent's reports */
     char err[1024];
     if (lc__suppressions_load(opts.suppressions, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);

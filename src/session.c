@@ -38,6 +38,9 @@ static struct {
     size_t index;           /* in run.tests */
     volatile sig_atomic_t crash_sig;
     volatile sig_atomic_t skipped;
+    volatile sig_atomic_t inside; /* the crash hit leakcheck's own code (guard up or a lock held) */
+    int exited;                   /* the body called exit(): the process ends inside the test */
+    int exit_status;
 } cur;
 
 static void (*settle_hooks[4])(void);
@@ -88,6 +91,10 @@ void lc__session_signals_restore(void) {
 }
 
 static void crash_handler(int sig) {
+    /* Read before the engine's hook runs: a crash with the guard up or one of
+     * our locks held left leakcheck's state half updated (lc__session_settle). */
+    if (cur.pending && (lc__tls.guard > 0 || lc__tls.locks > 0))
+        cur.inside = 1;
     if (crash_hook)
         crash_hook(sig); /* returns unless it took the crash over */
     cur.crash_sig = sig;
@@ -165,6 +172,8 @@ struct lc_test_result *lc__session_test_begin(const char *name, const char *file
     cur.pending = 1;
     cur.crash_sig = 0;
     cur.skipped = 0;
+    cur.inside = 0;
+    cur.exited = 0;
     lc__session_write_reports(); /* if the process dies now, the report names this test */
     lc__guard_leave();
     return res;
@@ -174,6 +183,14 @@ void lc__session_test_end(void) { cur.pending = 0; }
 
 void lc__session_note_failure(void) { failures++; }
 unsigned lc__session_failures(void) { return failures; }
+
+void lc__session_note_exit(int status) {
+    if (!cur.pending || cur.exited)
+        return;
+    cur.exited = 1;
+    cur.exit_status = status;
+    failures++; /* so that exit(0) from a test body still fails the run */
+}
 
 void lc__session_note_skip(void) {
     if (cur.pending)
@@ -191,7 +208,47 @@ void lc__session_on_settle(void (*fn)(void)) {
     }
 }
 
+/* The test in progress crashed inside leakcheck's own critical section (the
+ * hook guard was up or a lock of ours held) and cmocka longjmped past it. The
+ * lock stays held and the structure it guards may be half updated, so the
+ * next hook or scope would spin forever or read garbage. Instead: tracking
+ * stops for good (the guard stays up on this thread), the test is recorded as
+ * crashed with a message naming it, the reports are finished, and the process
+ * ends with status LC_EXIT_POISONED. Nothing here takes a lock of ours. */
+#define LC_EXIT_POISONED 70
+static void session_poisoned(void) {
+    static char msg[320];
+    __atomic_store_n(&lc__st.tracking, 0, __ATOMIC_RELAXED);
+    int locks = lc__tls.locks;
+    lc__tls.guard = 1;
+    cur.pending = 0;
+    struct lc_test_result *r = &run.tests[cur.index];
+    snprintf(msg, sizeof msg,
+             "crashed inside leakcheck's own code (%s, %s): the run stops here",
+             cur.crash_sig ? strsignal(cur.crash_sig) : "left by a longjmp",
+             locks ? "one of its locks held" : "its hook guard up");
+    r->verdict = LC_VERDICT_CRASHED;
+    r->message = msg;
+    r->details = NULL;
+    r->duration = 0;
+    lc__console_test(r);
+    fprintf(stderr,
+            "leakcheck: test '%s' crashed inside leakcheck's own critical section; "
+            "ending the process (exit status %d) instead of deadlocking in the next "
+            "test; the reports hold every test up to this one\n",
+            r->name, LC_EXIT_POISONED);
+    lc__report_stream_finish();
+    lc__session_write_reports();
+    lc__console_summary(&run);
+    fflush(stdout);
+    _exit(LC_EXIT_POISONED);
+}
+
 void lc__session_settle(void) {
+    /* First, before any settle hook or scope call could take a lock: a test
+     * still pending with the guard up or a lock held cannot be settled. */
+    if (cur.pending && (cur.inside || lc__tls.guard > 0 || lc__tls.locks > 0))
+        session_poisoned();
     for (size_t i = 0; i < sizeof settle_hooks / sizeof settle_hooks[0] && settle_hooks[i]; i++)
         settle_hooks[i]();
     if (!cur.pending)
@@ -206,6 +263,11 @@ void lc__session_settle(void) {
     if (cur.crash_sig) {
         r->verdict = LC_VERDICT_CRASHED;
         r->message = lc__xsprintf("crashed: %s", strsignal(cur.crash_sig));
+    } else if (cur.exited) {
+        r->verdict = LC_VERDICT_FAILED;
+        r->message = lc__xsprintf("called exit(%d): the process ended inside the test, "
+                                  "so it was not judged",
+                                  cur.exit_status);
     } else if (cur.skipped) {
         r->verdict = LC_VERDICT_SKIPPED;
         r->message = "skipped";

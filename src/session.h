@@ -34,6 +34,9 @@ struct lc_test_result *lc__session_test_begin(const char *name, const char *file
 void lc__session_test_end(void);
 /* cmocka's skip() was called in the test in progress. */
 void lc__session_note_skip(void);
+/* exit() was called (exit_status.c): while a test runs, it is settled as
+ * "called exit(STATUS)" and counts as a failure. */
+void lc__session_note_exit(int status);
 /* While a test runs: crash signals are noted (then handed to cmocka) and
  * SIGABRT names the test as crashed in the reports before the process dies. */
 void lc__session_signals_install(void);

@@ -12,16 +12,21 @@
  *
  * The current stack of a live thread is sampled at report time: a signal
  * (LEAKCHECK_STACK_SIGNAL, SIGURG by default) makes the thread run
- * unw_backtrace in the handler; the requester waits with a timeout.
+ * unw_backtrace in the handler. A thread that blocks the signal is not asked,
+ * and every wait of one test comes out of one budget (LC_SAMPLE_BUDGET).
  * Not on the allocation hook path; the registry is guarded by a spin lock
  * because thread creation and exit are rare. */
 #define UNW_LOCAL_ONLY
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <stdint.h>
 #include <libunwind.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -233,6 +238,7 @@ LC_EXPORT int pthread_detach(pthread_t th) {
 /* ---- current stack of a live thread ---- */
 
 static struct {
+    int tid;  /* the thread asked; a late answer from another one is dropped */
     int done;
     int n;
     void *pcs[LC_MAX_DEPTH + 8];
@@ -243,6 +249,10 @@ LC_HOOK_TEXT static void sample_handler(int sig, siginfo_t *si, void *uc) {
     (void)si;
     (void)uc;
     int saved = errno;
+    if ((int)syscall(SYS_gettid) != __atomic_load_n(&sample.tid, __ATOMIC_ACQUIRE)) {
+        errno = saved;
+        return;
+    }
     lc__tls.guard++;
     sample.n = lc__backtrace(sample.pcs, LC_MAX_DEPTH + 8);
     __atomic_store_n(&sample.done, 1, __ATOMIC_RELEASE);
@@ -250,7 +260,54 @@ LC_HOOK_TEXT static void sample_handler(int sig, siginfo_t *si, void *uc) {
     errno = saved;
 }
 
-int lc__thread_current_stack(pthread_t th, int sig, uintptr_t *pcs, int max) {
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* 1 when thread tid blocks sig (SigBlk in /proc/self/task/TID/status): it
+ * would never answer, so it is not waited for. */
+static int signal_blocked(int tid, int sig) {
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/self/task/%d/status", tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    const char *p = strstr(buf, "\nSigBlk:");
+    if (!p)
+        return 0;
+    unsigned long long mask = strtoull(p + 8, NULL, 16);
+    return sig >= 1 && sig <= 64 && (mask >> (sig - 1) & 1);
+}
+
+/* Keeps the sampled pcs below the handler's frames and the kernel's signal
+ * return trampoline (__restore_rt), up to the trampoline that started the
+ * thread. */
+static int sample_copy(uintptr_t *pcs, int max) {
+    int skip = 0, n = 0;
+    while (skip < sample.n && lc__in_hook_text((uintptr_t)sample.pcs[skip]))
+        skip++;
+    skip++;
+    for (int i = skip; i < sample.n && n < max; i++) {
+        if (lc__in_body_text((uintptr_t)sample.pcs[i]))
+            break;
+        pcs[n++] = (uintptr_t)sample.pcs[i];
+    }
+    return n;
+}
+
+int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int max,
+                             double *budget) {
+    if (tid > 0 && signal_blocked(tid, sig))
+        return LC_SAMPLE_BLOCKED;
+    if (*budget <= 0)
+        return LC_SAMPLE_NO_BUDGET;
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = sample_handler;
@@ -259,29 +316,23 @@ int lc__thread_current_stack(pthread_t th, int sig, uintptr_t *pcs, int max) {
     if (sigaction(sig, &sa, &old))
         return 0;
     __atomic_store_n(&sample.done, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&sample.tid, tid, __ATOMIC_RELEASE);
     int n = 0;
     if (pthread_kill(th, sig) == 0) {
-        /* wait up to ~250 ms: a thread blocked with the signal masked, or
-         * stuck in the loader lock, must not hang the report */
-        for (int i = 0; i < 250 && !__atomic_load_n(&sample.done, __ATOMIC_ACQUIRE); i++) {
+        /* wait at most what is left of the test's budget: a thread stuck in
+         * the loader lock, or that masks the signal after the check above,
+         * must not hang the report */
+        double start = now_s();
+        while (!__atomic_load_n(&sample.done, __ATOMIC_ACQUIRE) &&
+               now_s() - start < *budget) {
             struct timespec ts = {0, 1000000};
             nanosleep(&ts, NULL);
         }
-        if (__atomic_load_n(&sample.done, __ATOMIC_ACQUIRE)) {
-            /* drop the handler's frames and the kernel's signal return
-             * trampoline (__restore_rt) right below them; stop at the
-             * trampoline that started the thread */
-            int skip = 0;
-            while (skip < sample.n && lc__in_hook_text((uintptr_t)sample.pcs[skip]))
-                skip++;
-            skip++;
-            for (int i = skip; i < sample.n && n < max; i++) {
-                if (lc__in_body_text((uintptr_t)sample.pcs[i]))
-                    break;
-                pcs[n++] = (uintptr_t)sample.pcs[i];
-            }
-        }
+        *budget -= now_s() - start;
+        if (__atomic_load_n(&sample.done, __ATOMIC_ACQUIRE))
+            n = sample_copy(pcs, max);
     }
+    __atomic_store_n(&sample.tid, 0, __ATOMIC_RELEASE);
     sigaction(sig, &old, NULL);
     return n;
 }

@@ -36,7 +36,14 @@ uint32_t *lc__thread_exit_word(void);
  * [first, end) is still running its start routine unjoined, or settle_ms
  * passed (thread_settle.c). Call with the guard up. */
 void lc__threads_settle(uint32_t gen, unsigned first, unsigned end, long settle_ms);
-/* Samples where a live thread is now; returns the number of pcs written. */
-int lc__thread_current_stack(pthread_t th, int sig, uintptr_t *pcs, int max);
+/* Samples where live thread th (kernel id tid) is now, by signal sig; returns
+ * the number of pcs written, 0 when it did not answer in time, or one of the
+ * codes below. budget: seconds this test may still spend waiting for answers
+ * (LC_SAMPLE_BUDGET per test), decreased by the wait. */
+#define LC_SAMPLE_BUDGET 0.25
+#define LC_SAMPLE_BLOCKED (-1)   /* the thread blocks sig: not asked */
+#define LC_SAMPLE_NO_BUDGET (-2) /* the test's budget is spent: not asked */
+int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int max,
+                             double *budget);
 
 #endif

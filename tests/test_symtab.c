@@ -22,7 +22,13 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "internal.h"
 #include "symtab.h"
+
+/* util.c's spin locks count the locks each thread holds in lc__tls, which
+ * the library (hooks.c) and the tool (lib_shim.c) define; this test links
+ * util.c alone. */
+__thread struct lc_tls lc__tls __attribute__((tls_model("initial-exec")));
 
 /* ---- the module list of this process ---- */
 struct mods {

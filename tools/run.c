@@ -363,6 +363,12 @@ int lc_cmd_run(int argc, char **argv) {
                 LC_LIBNAME, LC_REL_LIBDIR);
         return LC_RUN_EXIT_USAGE;
     }
+    char alloc[4096];
+    if (lc_run_foreign_allocator(alloc, sizeof alloc)) {
+        fprintf(stderr, "leakcheck: run: %s in LD_PRELOAD replaces malloc; leakcheck run tracks "
+                "glibc's malloc only, so nothing was run (drop it from LD_PRELOAD)\n", alloc);
+        return LC_RUN_EXIT_USAGE;
+    }
     char dir[PATH_MAX];
     if (records_dir(dir, sizeof dir) != 0 || set_preload(lib) != 0) {
         fprintf(stderr, "leakcheck: run: cannot create a private directory in %s: %s\n",

@@ -11,7 +11,7 @@
 #include "../src/symtab.h"
 
 /* Exit statuses of `leakcheck run` besides the program's own (README). */
-#define LC_RUN_EXIT_USAGE 2       /* bad option or program; nothing was run */
+#define LC_RUN_EXIT_USAGE 2       /* bad option, program or preloaded allocator; nothing was run */
 #define LC_RUN_EXIT_NO_REPORT 125 /* the program ran, but no complete record arrived */
 #define LC_RUN_EXIT_NOEXEC 126    /* the program is not executable */
 #define LC_RUN_EXIT_NOTFOUND 127  /* no such program */
@@ -66,6 +66,9 @@ struct rr_proc {
 long lc_run_records_parse(char *text, size_t len, struct rr_proc **procs, char *err,
                           size_t errlen);
 void lc_run_records_free(struct rr_proc *procs, size_t n);
+/* 1, with the entry in name, when an LD_PRELOAD entry loaded in this process
+ * defines its own malloc (run_preload.c); 0 otherwise. */
+int lc_run_foreign_allocator(char *name, size_t len);
 const struct rr_stack *lc_run_stack(const struct rr_proc *p, uint32_t id);
 
 /* How the program ended, for the report and the exit status. */

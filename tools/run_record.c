@@ -179,7 +179,7 @@ static int stack_cmp(const void *a, const void *b) {
 
 const struct rr_stack *lc_run_stack(const struct rr_proc *p, uint32_t id) {
     struct rr_stack key = {.id = id};
-    return id ? bsearch(&key, p->stacks, p->nstacks, sizeof key, stack_cmp) : NULL;
+    return id && p->nstacks ? bsearch(&key, p->stacks, p->nstacks, sizeof key, stack_cmp) : NULL;
 }
 
 /* "leakcheck-run VERSION PID PPID" */
@@ -237,7 +237,8 @@ long lc_run_records_parse(char *text, size_t len, struct rr_proc **procs, char *
                 cur = NULL; /* damaged: the rest of this record is not trusted */
             } else if (r == 1) {
                 cur->complete = 1;
-                qsort(cur->stacks, cur->nstacks, sizeof *cur->stacks, stack_cmp);
+                if (cur->nstacks) /* qsort(NULL, 0) is undefined */
+                    qsort(cur->stacks, cur->nstacks, sizeof *cur->stacks, stack_cmp);
             } else if (strcmp(kind, "stack") != 0) {
                 cur->last = strcmp(kind, "site") == 0 ? "the live blocks"
                           : strcmp(kind, "fd") == 0   ? "the fds"

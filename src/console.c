@@ -77,6 +77,9 @@ void lc__console_test(const struct lc_test_result *r) {
     int color = lc__use_color() && !*prefix && out == stdout;
     int known = r->verdict >= 0 && r->verdict <= LC_VERDICT_SKIPPED;
     const char *tag = known ? tags[r->verdict] : "  ???   ";
+    if (r->verdict == LC_VERDICT_FAILED && r->failure_type &&
+        (strcmp(r->failure_type, "setup") == 0 || strcmp(r->failure_type, "teardown") == 0))
+        tag = "  ERROR "; /* a fixture failed: cmocka's word */
     fprintf(out, "%s%s[%s]%s ", prefix, color && known ? colors[r->verdict] : "", tag,
             color ? "\033[0m" : "");
     lc__console_put(out, r->name); /* names and messages may hold any bytes */

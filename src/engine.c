@@ -68,6 +68,7 @@ struct engine {
     /* a per-test fixture failed: the iterations stop, the test fails */
     int stopped;
     const char *stop_message;
+    const char *stop_type;     /* its failure_type: the fixture that failed */
     /* not repeatable: the first run passed, iteration not_repeatable
      * (1-based) failed; judged from the first run alone */
     unsigned not_repeatable;
@@ -84,6 +85,11 @@ struct engine {
 static struct engine *active;
 static int armed;
 static pthread_t armed_thread;
+static const char *(*iteration_check)(unsigned iteration);
+
+void lc__engine_on_iteration_end(const char *(*check)(unsigned iteration)) {
+    iteration_check = check;
+}
 
 /* ---- one iteration ---- */
 
@@ -169,14 +175,15 @@ static void fixture_failed(struct engine *e, const char *which, int rc) {
     lc__buf_init(&m, lc__xrealloc, lc__xfree);
     if (e->iter > 0)
         lc__buf_printf(&m, "the test's %s returned %d", which, rc);
-    else
-        lc__buf_printf(&m, "the test's %s failed (returned %d) in its first run", which, rc);
+    else /* cmocka's words: an error, not a failure */
+        lc__buf_printf(&m, "Test %s failed (returned %d in its first run)", which, rc);
     e->stopped = 1;
     if (e->iter > 0) {
         e->not_repeatable = e->iter + 1;
         e->nr_message = m.data ? m.data : "a per-test fixture failed";
     } else {
         e->stop_message = m.data ? m.data : "a per-test fixture failed";
+        e->stop_type = which; /* "setup" or "teardown": cmocka's ERROR */
     }
     lc__guard_leave();
 }
@@ -288,6 +295,13 @@ static int run_body(struct engine *e) {
     armed = 0;
     if (rc) {
         fixture_failed(e, "teardown", rc);
+        return -1;
+    }
+    const char *why = iteration_check ? iteration_check(e->iter) : NULL;
+    if (why && e->iter > 0) { /* the iteration passed but left what cmocka fails */
+        e->nr_message = why;
+        e->not_repeatable = e->iter + 1;
+        e->stopped = 1;
         return -1;
     }
     return 0;
@@ -465,7 +479,7 @@ static void engine_measure(struct engine *e) {
     }
     e->res->warmup = e->warmup;
     e->res->measured = e->measured;
-    e->res->extended = e->judged - e->measured;
+    e->res->extended = e->judged > e->measured ? e->judged - e->measured : 0;
     /* Threads and fds are judged on the counting pass only: attribution
      * iterations (run when memory grows) would add their own copies. */
     e->counting_end = e->iter;
@@ -636,11 +650,7 @@ static void leak_message(struct engine *e, struct lc_buf *m) {
     const char *sep = "";
     const struct lc_growth *g = &e->growth;
     if (g->blocks || g->bytes) {
-        char r1[32], r2[32];
-        lc__buf_printf(m, "%s block%s, %s B per iteration",
-                       lc__rate(r1, sizeof r1, (double)g->blocks / g->n),
-                       g->blocks == g->n ? "" : "s",
-                       lc__rate(r2, sizeof r2, (double)g->bytes / g->n));
+        lc__growth_phrase(m, g->blocks, g->bytes, g->n, 0);
         sep = "; ";
     }
     if (e->leaked_threads) {
@@ -729,6 +739,7 @@ static void engine_judge(struct engine *e) {
     if (e->stopped && !e->not_repeatable) {
         res->verdict = LC_VERDICT_FAILED;
         res->message = e->stop_message;
+        res->failure_type = e->stop_type;
         lc__guard_leave();
         return;
     }

@@ -149,11 +149,8 @@ void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
         int64_t dy = s->bytes[n] - s->bytes[0];
         struct lc_buf b;
         lc__buf_init(&b, lc__xrealloc, lc__xfree);
-        char r1[32], r2[32];
-        lc__buf_printf(&b, "%s block%s/iter, %s B/iter%s  ",
-                       lc__rate(r1, sizeof r1, (double)db / n), db == (int64_t)n ? "" : "s",
-                       lc__rate(r2, sizeof r2, (double)dy / n),
-                       s->cls == LEAKCHECK_BACKGROUND ? " (background thread)" : "");
+        lc__growth_phrase(&b, db, dy, n, 1);
+        lc__buf_printf(&b, "%s  ", s->cls == LEAKCHECK_BACKGROUND ? " (background thread)" : "");
         lc__stack_line(&b, fr, nf, 4);
         f->summary = b.data;
         growth_add(g, db, dy, n);
@@ -175,12 +172,12 @@ void lc__findings_totals(struct lc_test_result *res, int64_t *const blocks[2],
         f->growth_bytes = growth_vector(bytes[k], n);
         f->blocks = (uint64_t)(db > 0 ? db : 0);
         f->bytes = (uint64_t)(dy > 0 ? dy : 0);
-        char r1[32], r2[32];
-        f->summary = lc__xsprintf("%s blocks/iter, %s B/iter%s (no stacks: "
-                              "LEAKCHECK_STACKS=0)",
-                              lc__rate(r1, sizeof r1, (double)db / n),
-                              lc__rate(r2, sizeof r2, (double)dy / n),
-                              k ? " on background threads" : "");
+        struct lc_buf b;
+        lc__buf_init(&b, lc__xrealloc, lc__xfree);
+        lc__growth_phrase(&b, db, dy, n, 1);
+        lc__buf_printf(&b, "%s (no stacks: LEAKCHECK_STACKS=0)",
+                       k ? " on background threads" : "");
+        f->summary = b.data;
         growth_add(g, db, dy, n);
     }
 }

@@ -459,9 +459,11 @@ static int judge_counting(struct engine *e) {
                 e->mem_j = j;
         }
     }
-    e->thr_j = e->checks & LEAKCHECK_CHECK_THREADS ? lc__judge(e->threads, n, 0, final, &e->jt)
-                                             : LC_J_CLEAN;
-    e->fd_j = e->checks & LEAKCHECK_CHECK_FDS ? lc__judge(e->fds, n, 0, final, &e->jf) : LC_J_CLEAN;
+    e->thr_j = e->checks & LEAKCHECK_CHECK_THREADS
+                   ? lc__judge_resource(e->threads, n, final, &e->jt)
+                   : LC_J_CLEAN;
+    e->fd_j = e->checks & LEAKCHECK_CHECK_FDS ? lc__judge_resource(e->fds, n, final, &e->jf)
+                                              : LC_J_CLEAN;
     return final || (e->mem_j != LC_J_AMBIGUOUS && e->thr_j != LC_J_AMBIGUOUS &&
                      e->fd_j != LC_J_AMBIGUOUS);
 }
@@ -503,7 +505,9 @@ static void engine_attribute(struct engine *e) {
         if (e->stopped)
             break;
         lc__attr_sample(&e->at);
-        if (extra < e->measured)
+        /* a rare leak shows at its site as rarely as in the counting pass:
+         * look as long as that pass needed to see it */
+        if (extra < e->measured || extra < e->judged)
             continue;
         int final = extra >= e->max_total;
         if (!lc__attr_judge(&e->at, e->tolerance, final) || final)
@@ -690,27 +694,121 @@ static void single_run_message(struct engine *e, struct lc_buf *m) {
                        e->leaked_fds == 1 ? "" : "s");
 }
 
+/* The counting pass's series, named for messages. */
+struct named_series {
+    const char *what;
+    const int64_t *v;
+    int64_t tolerance;
+    const struct lc_judge_info *j;
+    unsigned check;
+};
+
+static size_t counting_series(struct engine *e, struct named_series out[6]) {
+    struct named_series all[] = {
+        {"live blocks", e->blocks[0], 0, &e->jb[0], LEAKCHECK_CHECK_MEMORY},
+        {"live bytes", e->bytes[0], e->tolerance, &e->jy[0], LEAKCHECK_CHECK_MEMORY},
+        {"background blocks", e->blocks[1], 0, &e->jb[1], LEAKCHECK_CHECK_MEMORY},
+        {"background bytes", e->bytes[1], e->tolerance, &e->jy[1], LEAKCHECK_CHECK_MEMORY},
+        {"threads", e->threads, 0, &e->jt, LEAKCHECK_CHECK_THREADS},
+        {"fds", e->fds, 0, &e->jf, LEAKCHECK_CHECK_FDS},
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if ((e->checks & all[i].check) && all[i].v && all[i].j->growths)
+            out[n++] = all[i];
+    return n;
+}
+
+/* "fds grew in measured iterations 2, 5 (+2), then stayed flat for 12" */
+static void grew_phrase(struct lc_buf *m, const struct named_series *s, unsigned n) {
+    lc__buf_printf(m, "%s grew in measured iteration%s ", s->what, s->j->growths == 1 ? "" : "s");
+    unsigned listed = 0;
+    for (unsigned i = 1; i <= n; i++) {
+        if (s->v[i] - s->v[i - 1] <= s->tolerance)
+            continue;
+        if (listed++ == 6) {
+            lc__buf_puts(m, ", ...");
+            break;
+        }
+        lc__buf_printf(m, "%s%u", listed > 1 ? ", " : "", i);
+    }
+    lc__buf_printf(m, " (%+lld in all)", (long long)s->j->net);
+}
+
+/* A clean test whose counting pass was not flat says what grew, and why
+ * that is no leak (a cap it reached, or turnover): "no growth" only when
+ * every series was flat. */
+static void clean_message(struct engine *e, struct lc_buf *m) {
+    struct named_series s[6];
+    size_t ns = counting_series(e, s);
+    unsigned n = e->nseries - 1;
+    if (!ns) {
+        lc__buf_printf(m, "no growth over %u measured iteration%s", e->judged,
+                       e->judged == 1 ? "" : "s");
+        e->res->reason = "no_growth";
+        return;
+    }
+    int turnover = 1;
+    for (size_t i = 0; i < ns; i++)
+        turnover &= s[i].j->rule == LC_R_TURNOVER;
+    lc__buf_puts(m, turnover ? "turnover, no leak: " : "growth that stopped: ");
+    for (size_t i = 0; i < ns; i++) {
+        if (i)
+            lc__buf_puts(m, "; ");
+        grew_phrase(m, &s[i], n);
+        if (s[i].j->rule == LC_R_TURNOVER)
+            lc__buf_printf(m, " and gave back more than half of the %lld it gained",
+                           (long long)s[i].j->gained);
+        else
+            lc__buf_printf(m, ", then stayed at that cap for %u iteration%s", s[i].j->tail,
+                           s[i].j->tail == 1 ? "" : "s");
+    }
+    lc__buf_printf(m, " (%u measured iterations)", e->judged);
+    e->res->reason = turnover ? "turnover" : "growth_stopped";
+}
+
+/* A leak's reason: the rule that decided its series. */
+static const char *leak_reason(struct engine *e) {
+    if (e->attributed && e->growth.blocks + e->growth.bytes)
+        return "site_grows";
+    struct named_series s[6];
+    size_t ns = counting_series(e, s);
+    const char *r = "left_behind"; /* threads a measured iteration left running */
+    for (size_t i = 0; i < ns; i++) {
+        if (s[i].j->rule == LC_R_STEADY)
+            return "steady_growth";
+        if (s[i].j->rule == LC_R_KEPT)
+            r = "kept_growth";
+        else if (s[i].j->rule == LC_R_TREND && strcmp(r, "left_behind") == 0)
+            r = "growth_at_limit";
+    }
+    return r;
+}
+
 /* The one-line message of a judged test. */
 static void verdict_message(struct engine *e, struct lc_buf *m) {
-    const struct lc_test_result *res = e->res;
+    struct lc_test_result *res = e->res;
     int leak = res->nfindings > 0;
     if (e->not_repeatable) {
         single_run_message(e, m);
+        res->reason = "single_run";
     } else if (!leak && res->nsuppressed) {
         size_t hits = 0;
         for (size_t i = 0; i < res->nsuppressed; i++)
             hits += res->suppressed[i].hits;
         lc__buf_printf(m, "growth only at expected or suppressed sites (%zu finding%s, rule %s)",
                        hits, hits == 1 ? "" : "s", res->suppressed[0].rule);
+        res->reason = "expected";
     } else if (!leak && e->attributed) {
         lc__buf_printf(m, "no site keeps growing (the growth seen over %u measured iterations "
                        "stopped within %u attribution iterations)",
                        e->judged, e->at.niter ? e->at.niter - 1 : 0);
+        res->reason = "no_site_grows";
     } else if (!leak) {
-        lc__buf_printf(m, "no growth over %u measured iteration%s", e->judged,
-                       e->judged == 1 ? "" : "s");
+        clean_message(e, m);
     } else {
         leak_message(e, m);
+        res->reason = leak_reason(e);
     }
 }
 
@@ -740,6 +838,7 @@ static void engine_judge(struct engine *e) {
         res->verdict = LC_VERDICT_FAILED;
         res->message = e->stop_message;
         res->failure_type = e->stop_type;
+        res->reason = "failed";
         lc__guard_leave();
         return;
     }
@@ -752,6 +851,8 @@ static void engine_judge(struct engine *e) {
     verdict_message(e, &m);
     res->message = m.data;
     lc__gate_test(res, e->t->opts ? &e->t->opts->budget : NULL);
+    if (res->verdict == LC_VERDICT_FAILED)
+        res->reason = "failed"; /* a budget or baseline gate */
     if (leak)
         res->details = details(res, e->o->top);
     lc__guard_leave();

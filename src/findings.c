@@ -9,6 +9,7 @@
 
 #include "console.h"
 #include "findings.h"
+#include "frames.h"
 #include "internal.h"
 #include "reach.h"
 #include "thread_registry.h"
@@ -95,6 +96,7 @@ static struct lc_finding *add_finding(struct lc_test_result *r, int kind) {
 static lc_frame *frames_copy(uint32_t stack, int *n) {
     lc_frame tmp[LC_MAX_DEPTH * 2];
     *n = stack ? lc_stack_symbolize(stack, tmp, LC_MAX_DEPTH * 2) : 0;
+    *n = lc__frames_drop_own(tmp, *n); /* never leakcheck's own frames */
     if (!*n)
         return NULL;
     lc_frame *f = lc__xmalloc((size_t)*n * sizeof *f);
@@ -310,7 +312,9 @@ static void thread_current_stack(struct lc_finding *f, const struct lc_thread_re
     if (np <= 0)
         return;
     lc_frame tmp[LC_MAX_DEPTH * 2];
-    int nt = lc__symbolize_pcs(pcs, np, tmp, LC_MAX_DEPTH * 2);
+    int nt = lc__frames_drop_own(tmp, lc__symbolize_pcs(pcs, np, tmp, LC_MAX_DEPTH * 2));
+    if (nt <= 0)
+        return;
     f->current_stack = lc__xmalloc((size_t)nt * sizeof(lc_frame));
     if (f->current_stack) {
         memcpy(f->current_stack, tmp, (size_t)nt * sizeof(lc_frame));

@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""Runs harness_rare at default settings and checks from its JSON report:
+rare leaks (every 7th and 10th call, fds and threads kept in 2 of 7
+iterations) are leaks naming the planted function; their twins, which grow as
+rarely but stop, are clean with an honest message ("growth that stopped",
+the iterations in which it grew) and reason; a realloc in place is 0 blocks
+and +100 B per iteration.
+
+Usage: run_rare.py HARNESS_RARE"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+# test -> (verdict, reason, kind, function in a finding's stack or None)
+EXPECT = {
+    "leak_every_7th": ("leak", "site_grows", "memory", "leak_on_7th_call"),
+    "leak_every_10th": ("leak", "site_grows", "memory", "leak_on_10th_call"),
+    "clean_rare_cap": ("clean", "growth_stopped", None, None),
+    "leak_fd_2_of_7": ("leak", "kept_growth", "fd", None),
+    "clean_fd_once": ("clean", "growth_stopped", None, None),
+    "leak_thread_2_of_7": ("leak", "kept_growth", "thread", None),
+    "clean_thread_2_of_7_joined": ("clean", None, None, None),
+    # allocated in warm-up (no stack yet) and grown in place since: its
+    # finding has no stack, and says why
+    "leak_realloc_in_place": ("leak", "site_grows", "memory", None),
+}
+
+failures = []
+
+
+def check(what, ok, detail=""):
+    if not ok:
+        failures.append(f"{what}{': ' + detail if detail else ''}")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    report = os.path.join(tmp, "r.json")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEAKCHECK_")}
+    env["LEAKCHECK_JSON"] = report
+    p = subprocess.run([sys.argv[1]], env=env, capture_output=True, text=True, timeout=300)
+    tests = {t["name"]: t for t in json.load(open(report))["tests"]}
+
+for name, (verdict, reason, kind, fn) in EXPECT.items():
+    t = tests.get(name)
+    if t is None:
+        check(name, False, "missing from the report")
+        continue
+    msg = t.get("message") or ""
+    check(f"{name} verdict", t["verdict"] == verdict, f"{t['verdict']}: {msg}")
+    if reason:
+        check(f"{name} reason", t.get("reason") == reason, f"{t.get('reason')}: {msg}")
+    if kind:
+        found = [f for f in t["findings"] if f["kind"] == kind]
+        check(f"{name} has a {kind} finding", bool(found), msg)
+        if fn:
+            named = [fr.get("function") for f in found for fr in f.get("stack") or []]
+            check(f"{name} names {fn}", fn in named, str(named))
+    else:
+        check(f"{name} has no finding", not t["findings"], msg)
+    check(f"{name} within LEAKCHECK_MAX_ITERATIONS",
+          t["iterations"]["measured"] + t["iterations"]["extended"] <= 2 * 40 + 2)
+
+# honest words: a clean twin that grew says so, with the iterations it grew in
+cap = tests["clean_rare_cap"]["message"]
+check("cap twin says growth that stopped",
+      cap.startswith("growth that stopped: live blocks grew in measured iterations 5, 12 (+2"),
+      cap)
+check("cap twin never says no growth", "no growth" not in cap, cap)
+fd = tests["clean_fd_once"]["message"]
+check("fd twin names the iteration it grew in", "fds grew in measured iteration 3 (+1" in fd, fd)
+# exact figures: whole blocks, requested bytes, fractions as "every k"
+m7 = tests["leak_every_7th"]["message"]
+check("every 7th in words", m7.startswith("1 block every 7 iterations"), m7)
+ri = tests["leak_realloc_in_place"]["message"]
+check("realloc in place: bytes, not blocks", ri.startswith("+0 blocks, +100 B per iteration"), ri)
+summ = [f.get("summary") for f in tests["leak_realloc_in_place"]["findings"]]
+check("realloc in place: site summary",
+      any(s and s.startswith("+0 blocks/iter, +100 B/iter  (no stack: allocated before stacks")
+          for s in summ), str(summ))
+leaks = sum(1 for e in EXPECT.values() if e[0] == "leak")
+check("exit status is the number of leaks", p.returncode == leaks, str(p.returncode))
+
+if failures:
+    print("FAIL:\n  " + "\n  ".join(failures))
+    sys.exit(1)
+print(f"ok: {len(EXPECT)} rare-leak verdicts, reasons and figures")

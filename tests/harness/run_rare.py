@@ -6,7 +6,7 @@ rarely but stop, are clean with an honest message ("growth that stopped",
 the iterations in which it grew) and reason; a realloc in place is 0 blocks
 and +100 B per iteration.
 
-Usage: run_rare.py HARNESS_RARE"""
+Usage: run_rare.py HARNESS_RARE LEAKCHECK_TOOL"""
 import json
 import os
 import subprocess
@@ -79,6 +79,30 @@ summ = [f.get("summary") for f in tests["leak_realloc_in_place"]["findings"]]
 check("realloc in place: site summary",
       any(s and s.startswith("+0 blocks/iter, +100 B/iter  (no stack: allocated before stacks")
           for s in summ), str(summ))
+# leakcheck compare: a test measured in OLD that fails in NEW is a regression,
+# never "only in OLD"
+tool = sys.argv[2]
+with tempfile.TemporaryDirectory() as tmp:
+    env["LEAKCHECK_JSON"] = os.path.join(tmp, "old.json")
+    subprocess.run([sys.argv[1]], env=env, capture_output=True, text=True, timeout=300)
+    doc = json.load(open(env["LEAKCHECK_JSON"]))
+    for t in doc["tests"]:
+        if t["name"] == "clean_rare_cap":
+            t.update(verdict="failed", message="planted failure", reason="failed",
+                     series=[], findings=[])
+    new = os.path.join(tmp, "new.json")
+    json.dump(doc, open(new, "w"))
+    c = subprocess.run([tool, "compare", env["LEAKCHECK_JSON"], new], capture_output=True,
+                       text=True, timeout=60)
+    check("compare: a test failing in NEW is a regression, exit 1",
+          c.returncode == 1 and "test rare::clean_rare_cap: failed in NEW  regression" in c.stdout
+          and "clean_rare_cap: only in OLD" not in c.stdout and "1 failing in NEW" in c.stdout,
+          c.stdout + c.stderr)
+    c = subprocess.run([tool, "compare", env["LEAKCHECK_JSON"], env["LEAKCHECK_JSON"]],
+                       capture_output=True, text=True, timeout=60)
+    check("compare: the same run twice is equal, exit 0",
+          c.returncode == 0 and "0 failing in NEW" in c.stdout, c.stdout + c.stderr)
+
 leaks = sum(1 for e in EXPECT.values() if e[0] == "leak")
 check("exit status is the number of leaks", p.returncode == leaks, str(p.returncode))
 

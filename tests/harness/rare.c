@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,6 +96,27 @@ NOINLINE static void grow_in_place(void) {
 }
 LEAKCHECK_TEST(leak_realloc_in_place) { grow_in_place(); }
 
+/* a deep chain: the console's line keeps the innermost frame and the test
+ * body, eliding the middle */
+NOINLINE static void deep_leaf(void) { lc_test_sink = malloc(16); }
+NOINLINE static void deep_5(void) { deep_leaf(); __asm__ volatile(""); }
+NOINLINE static void deep_4(void) { deep_5(); __asm__ volatile(""); }
+NOINLINE static void deep_3(void) { deep_4(); __asm__ volatile(""); }
+NOINLINE static void deep_2(void) { deep_3(); __asm__ volatile(""); }
+NOINLINE static void deep_1(void) { deep_2(); __asm__ volatile(""); }
+LEAKCHECK_TEST(leak_deep_stack) {
+    deep_1();
+    __asm__ volatile("");
+}
+
+/* an fd leaked through fopen (a call leakcheck wraps) */
+static FILE *volatile kept_file;
+NOINLINE static void open_stream(void) { kept_file = fopen("/dev/null", "r"); }
+LEAKCHECK_TEST(leak_fd_fopen) {
+    open_stream();
+    __asm__ volatile("");
+}
+
 int main(void) {
     pthread_mutex_lock(&never); /* the workers wait for good */
     const struct CMUnitTest tests[] = {
@@ -102,6 +124,7 @@ int main(void) {
         cmocka_unit_test(clean_rare_cap),     cmocka_unit_test(leak_fd_2_of_7),
         cmocka_unit_test(clean_fd_once),      cmocka_unit_test(leak_thread_2_of_7),
         cmocka_unit_test(clean_thread_2_of_7_joined),  cmocka_unit_test(leak_realloc_in_place),
+        cmocka_unit_test(leak_deep_stack),       cmocka_unit_test(leak_fd_fopen),
     };
     return cmocka_run_group_tests_name("rare", tests, NULL, NULL);
 }

@@ -25,6 +25,8 @@ EXPECT = {
     # allocated in warm-up (no stack yet) and grown in place since: its
     # finding has no stack, and says why
     "leak_realloc_in_place": ("leak", "site_grows", "memory", None),
+    "leak_deep_stack": ("leak", "site_grows", "memory", "deep_leaf"),
+    "leak_fd_fopen": ("leak", "site_grows", "fd", "open_stream"),
 }
 
 failures = []
@@ -102,6 +104,24 @@ with tempfile.TemporaryDirectory() as tmp:
                        capture_output=True, text=True, timeout=60)
     check("compare: the same run twice is equal, exit 0",
           c.returncode == 0 and "0 failing in NEW" in c.stdout, c.stdout + c.stderr)
+
+# stacks people read: the innermost frame and the test body, middle elided;
+# leakcheck's own frames nowhere, JSON included
+deep = tests["leak_deep_stack"]["findings"][0]["summary"]
+check("deep stack: innermost frame first", "deep_leaf (rare.c:" in deep, deep)
+check("deep stack: the test body last, the middle elided",
+      deep.rstrip().endswith("<- ... <- leak_deep_stack_lc_body (rare.c:" +
+                             deep.rstrip().rsplit("rare.c:", 1)[1]), deep)
+for t in tests.values():
+    for f in t["findings"]:
+        for fr in (f.get("stack") or []) + (f.get("current_stack") or []):
+            fn, mod = fr.get("function") or "", fr.get("module") or ""
+            check(f"{t['name']}: no leakcheck frame in the JSON",
+                  "libleakcheck" not in mod and not fn.startswith("lc__") and
+                  fn not in ("lc_test_run", "call_body", "_cmocka_run_group_tests"), str(fr))
+fo = [f for f in tests["leak_fd_fopen"]["findings"] if f["kind"] == "fd"]
+check("fopen fd: the first frame is the user's", fo and
+      fo[0]["stack"][0].get("function") == "open_stream", str(fo[:1]))
 
 leaks = sum(1 for e in EXPECT.values() if e[0] == "leak")
 check("exit status is the number of leaks", p.returncode == leaks, str(p.returncode))

@@ -1,8 +1,8 @@
 /* cmocka_glue.c: leakcheck's seams into cmocka: failing a test through cmocka,
  * lc_test_run (LEAKCHECK_TEST), the interposed group runner with its
- * trampolines and teardown hooks (LEAKCHECK_CMOCKA), _fail, cm_print_error and
- * skip. Calls the engine, the session and cmocka_alloc.c. Not on the hook
- * path. */
+ * trampolines and teardown hooks (LEAKCHECK_CMOCKA), _fail, cm_print_error,
+ * skip and cmocka's own longjmp (a mock error). Calls the engine, the session
+ * and cmocka_alloc.c. Not on the hook path. */
 #include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -506,18 +506,22 @@ static int in_cmocka(const void *pc) {
  * iteration after the first it abandons the iteration instead: the test is
  * not repeatable, judged from its first run. cmocka's own longjmp is
  * __longjmp_chk (a fortified build) or longjmp. */
-__attribute__((noreturn)) static void cmocka_jump(const char *which, sigjmp_buf env, int val, const void *caller) {
+__attribute__((noreturn)) static void cmocka_jump(jump_fn *real, const char *which,
+                                                  sigjmp_buf env, int val, const void *caller) {
     if (lc__engine_repeating() && in_cmocka(caller))
         lc__engine_abandon(captured_message(NULL, 0));
-    jump_fn real = (jump_fn)dlsym(RTLD_NEXT, which);
-    real(env, val);
+    if (!*real) /* looked up once: a later jump may come from a signal handler */
+        *real = (jump_fn)dlsym(RTLD_NEXT, which);
+    (*real)(env, val);
     abort(); /* not reached */
 }
 
+static jump_fn real_longjmp_chk, real_longjmp;
+
 __attribute__((visibility("default"), noreturn)) void __longjmp_chk(sigjmp_buf env, int val) {
-    cmocka_jump("__longjmp_chk", env, val, __builtin_return_address(0));
+    cmocka_jump(&real_longjmp_chk, "__longjmp_chk", env, val, __builtin_return_address(0));
 }
 
 __attribute__((visibility("default"), noreturn)) void longjmp(jmp_buf env, int val) {
-    cmocka_jump("longjmp", env, val, __builtin_return_address(0));
+    cmocka_jump(&real_longjmp, "longjmp", env, val, __builtin_return_address(0));
 }

@@ -518,29 +518,11 @@ static void engine_attribute(struct engine *e) {
 }
 
 /* Threads started during measured iterations that are still running get a
- * settle period with backoff: one that is exiting must not count as running,
- * and a detached one that exits is no leak at all. */
+ * settle period, ended by their exit (thread_settle.c): one that is exiting
+ * must not count as running, and a detached one that exits is no leak. */
 static void settle_threads(struct engine *e, unsigned first, unsigned end) {
     lc__guard_enter();
-    long waited = 0;
-    for (unsigned k = 0; waited < e->o->settle_ms * 1000L; k++) {
-        size_t nr;
-        struct lc_thread_rec *tr = lc__registry(&nr);
-        int busy = 0;
-        for (size_t i = 0; i < nr; i++)
-            if (tr[i].used && tr[i].gen == e->gen && tr[i].attributed &&
-                tr[i].iteration >= first && tr[i].iteration < end && !tr[i].joined &&
-                !__atomic_load_n(&tr[i].exited, __ATOMIC_ACQUIRE))
-                busy = 1;
-        if (!busy)
-            break;
-        long us = 1L << (k < 17 ? k : 17);
-        if (us > 100000)
-            us = 100000;
-        struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-        nanosleep(&ts, NULL);
-        waited += us;
-    }
+    lc__threads_settle(e->gen, first, end, e->o->settle_ms);
     lc__guard_leave();
 }
 

@@ -144,6 +144,7 @@ static void fail_unless_clean(const struct lc_test_result *res, const char *file
 static void run_engine(struct lc_engine_test *t) {
     struct lc_test_result *res;
     lc__tm_reset();
+    lc__mocks_reset();
     int rc = lc__engine_run(t, &res);
     if (rc == 0 && res->not_repeatable)
         lc__tm_release(res->not_repeatable - 1); /* what the abandoned iteration left */

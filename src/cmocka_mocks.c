@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "cmocka_glue.h"
 #include "engine.h"
 #include "internal.h"
 #include "xml.h"
@@ -108,6 +109,11 @@ static const char *iteration_end(unsigned iteration) {
         }
     }
     return why;
+}
+
+void lc__mocks_reset(void) {
+    for (size_t i = 0; i < nfns; i++)
+        fns[i].pending = fns[i].after_first = 0;
 }
 
 /* The engine asks at every iteration's end (set once, before any test). */

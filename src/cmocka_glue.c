@@ -1,9 +1,10 @@
 /* cmocka_glue.c: leakcheck's seams into cmocka: failing a test through cmocka,
  * lc_test_run (LEAKCHECK_TEST), the interposed group runner with its
- * trampolines and teardown hooks (LEAKCHECK_CMOCKA), _fail, cm_print_error and
- * skip. Calls the engine, the session and cmocka_alloc.c. Not on the hook
- * path. */
+ * trampolines and teardown hooks (LEAKCHECK_CMOCKA), _fail, cm_print_error,
+ * skip and cmocka's own longjmp (a mock error). Calls the engine, the session
+ * and cmocka_alloc.c. Not on the hook path. */
 #include <dlfcn.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,7 @@ static void fail_unless_clean(const struct lc_test_result *res, const char *file
 static void run_engine(struct lc_engine_test *t) {
     struct lc_test_result *res;
     lc__tm_reset();
+    lc__mocks_reset();
     int rc = lc__engine_run(t, &res);
     if (rc == 0 && res->not_repeatable)
         lc__tm_release(res->not_repeatable - 1); /* what the abandoned iteration left */
@@ -450,6 +452,26 @@ __attribute__((visibility("default"))) void LC_PRINT_ERROR(const char *format, .
 
 typedef void (*fail_fn)(const char *, int);
 
+/* The captured text on one line, with where it failed (file may be NULL). */
+static const char *captured_message(const char *file, int line) {
+    struct lc_buf m;
+    lc__guard_enter();
+    lc__buf_init(&m, lc__xrealloc, lc__xfree);
+    const char *t = captured.data ? captured.data : "";
+    size_t len = strlen(t);
+    while (len && (t[len - 1] == '\n' || t[len - 1] == ' '))
+        len--;
+    for (size_t i = 0; i < len; i++)
+        lc__buf_putc(&m, t[i] == '\n' ? ' ' : t[i]);
+    if (file)
+        lc__buf_printf(&m, "%s%s:%d", len ? " at " : "failure at ", file, line);
+    else if (!len)
+        lc__buf_puts(&m, "cmocka failed the test");
+    lc__buf_free(&captured);
+    lc__guard_leave();
+    return m.data ? m.data : "failed";
+}
+
 /* An assertion that fails in an iteration after the first abandons that
  * iteration (the engine judges the test from its first run) instead of
  * failing the cmocka test. */
@@ -457,21 +479,50 @@ __attribute__((visibility("default"))) void _fail(const char *const file, const 
     static fail_fn real;
     if (!real)
         real = (fail_fn)dlsym(RTLD_NEXT, "_fail");
-    if (lc__engine_repeating()) {
-        struct lc_buf m;
-        lc__guard_enter();
-        lc__buf_init(&m, lc__xrealloc, lc__xfree);
-        const char *t = captured.data ? captured.data : "";
-        size_t len = strlen(t);
-        while (len && (t[len - 1] == '\n' || t[len - 1] == ' '))
-            len--;
-        for (size_t i = 0; i < len; i++)
-            lc__buf_putc(&m, t[i] == '\n' ? ' ' : t[i]);
-        lc__buf_printf(&m, "%s%s:%d", len ? " at " : "failure at ", file, line);
-        lc__buf_free(&captured);
-        lc__guard_leave();
-        lc__engine_abandon(m.data ? m.data : "failed");
-    }
+    if (lc__engine_repeating())
+        lc__engine_abandon(captured_message(file, line));
     real(file, line);
     abort(); /* not reached: _fail longjmps to cmocka's runner */
+}
+
+/* ---- cmocka failing a test without _fail ---- */
+
+typedef void (*jump_fn)(sigjmp_buf, int);
+
+/* 1 when pc lies in libcmocka (found from its _fail). */
+static int in_cmocka(const void *pc) {
+    static void *base;
+    Dl_info di;
+    if (!base) {
+        void *f = dlsym(RTLD_NEXT, "_fail");
+        if (!f || !dladdr(f, &di))
+            return 0;
+        base = di.dli_fbase;
+    }
+    return dladdr(pc, &di) && di.dli_fbase == base;
+}
+
+/* A mock error (mock() with no value queued, check_expected with nothing
+ * expected) makes cmocka longjmp to its runner without _fail. In an
+ * iteration after the first it abandons the iteration instead: the test is
+ * not repeatable, judged from its first run. cmocka's own longjmp is
+ * __longjmp_chk (a fortified build) or longjmp. */
+__attribute__((noreturn)) static void cmocka_jump(jump_fn *real, const char *which,
+                                                  sigjmp_buf env, int val, const void *caller) {
+    if (lc__engine_repeating() && in_cmocka(caller))
+        lc__engine_abandon(captured_message(NULL, 0));
+    if (!*real) /* looked up once: a later jump may come from a signal handler */
+        *real = (jump_fn)dlsym(RTLD_NEXT, which);
+    (*real)(env, val);
+    abort(); /* not reached */
+}
+
+static jump_fn real_longjmp_chk, real_longjmp;
+
+__attribute__((visibility("default"), noreturn)) void __longjmp_chk(sigjmp_buf env, int val) {
+    cmocka_jump(&real_longjmp_chk, "__longjmp_chk", env, val, __builtin_return_address(0));
+}
+
+__attribute__((visibility("default"), noreturn)) void longjmp(jmp_buf env, int val) {
+    cmocka_jump(&real_longjmp, "longjmp", env, val, __builtin_return_address(0));
 }

@@ -19,4 +19,8 @@ int lc__cmocka_judging_plain(void);
 void lc__tm_reset(void);
 void lc__tm_release(unsigned from);
 
+/* cmocka_mocks.c: forgets the mock values followed so far (a test starts:
+ * cmocka freed what the previous test left queued). */
+void lc__mocks_reset(void);
+
 #endif

@@ -78,6 +78,9 @@ void lc__console_test(const struct lc_test_result *r) {
     int color = lc__use_color() && !*prefix && out == stdout;
     int known = r->verdict >= 0 && r->verdict <= LC_VERDICT_SKIPPED;
     const char *tag = known ? tags[r->verdict] : "  ???   ";
+    if (r->verdict == LC_VERDICT_FAILED && r->failure_type &&
+        (strcmp(r->failure_type, "setup") == 0 || strcmp(r->failure_type, "teardown") == 0))
+        tag = "  ERROR "; /* a fixture failed: cmocka's word */
     fprintf(out, "%s%s[%s]%s ", prefix, color && known ? colors[r->verdict] : "", tag,
             color ? "\033[0m" : "");
     lc__console_put(out, r->name); /* names and messages may hold any bytes */
@@ -161,31 +164,47 @@ static int runtime_frame(const lc_frame *f) {
            (m && strncmp(m, "libleakcheck.so", strlen("libleakcheck.so")) == 0);
 }
 
-/* "function (file:line) <- caller (file:line) <- ..." for the top frames: the
- * innermost frame, then the program's own frames (a leak inside glibc reads
- * "_IO_file_doallocate <- ... <- kvc_load (kvcache.c:308)"). */
+static void put_frame(struct lc_buf *b, const lc_frame *f) {
+    const char *file = f->file ? strrchr(f->file, '/') : NULL;
+    file = file ? file + 1 : f->file;
+    lc__buf_puts(b, f->function ? f->function : "??");
+    if (file) {
+        lc__buf_printf(b, " (%s:%u)", file, f->line);
+    } else if (!f->function) {
+        char where[512];
+        lc__buf_printf(b, " (%s)", lc__frame_where(f, where, sizeof where));
+    }
+}
+
+/* "function (file:line) <- caller (file:line) <- ... <- test_body (t.c:9)":
+ * the innermost frame, the program's own frames (runtime frames between
+ * them elided), and always the outermost one, the test body: when more than
+ * `max` remain, the middle is elided, never the test body. */
 void lc__stack_line(struct lc_buf *b, const lc_frame *f, int n, int max) {
-    int shown = 0, skipped = 0;
-    for (int i = 0; i < n && shown < max; i++) {
-        if (i > 0 && runtime_frame(&f[i]) && i + 1 < n) {
+    int keep[LC_MAX_DEPTH * 2 + 1], gap[LC_MAX_DEPTH * 2 + 1], nk = 0, skipped = 0;
+    for (int i = 0; i < n && nk < (int)(sizeof keep / sizeof keep[0]); i++) {
+        if (lc__own_frame(&f[i]))
+            continue;
+        if (nk > 0 && runtime_frame(&f[i]) && i + 1 < n) {
             skipped = 1;
             continue;
         }
-        const char *file = f[i].file ? strrchr(f[i].file, '/') : NULL;
-        file = file ? file + 1 : f[i].file;
-        lc__buf_printf(b, "%s%s", i ? (skipped ? " <- ... <- " : " <- ") : "",
-                  f[i].function ? f[i].function : "??");
-        if (file) {
-            lc__buf_printf(b, " (%s:%u)", file, f[i].line);
-        } else if (!f[i].function) {
-            char where[512];
-            lc__buf_printf(b, " (%s)", lc__frame_where(&f[i], where, sizeof where));
-        }
-        shown++;
+        gap[nk] = skipped;
+        keep[nk++] = i;
         skipped = 0;
-        if (shown == max && i + 1 < n)
-            lc__buf_printf(b, " <- ...");
     }
-    if (n == 0)
-        lc__buf_printf(b, "(no stack: LEAKCHECK_STACKS=0)");
+    if (max < 2)
+        max = 2;
+    for (int k = 0; k < nk; k++) {
+        int elide = nk > max && k == max - 1; /* jump to the test body */
+        if (elide)
+            k = nk - 1;
+        if (k > 0)
+            lc__buf_puts(b, gap[k] || elide ? " <- ... <- " : " <- ");
+        put_frame(b, &f[keep[k]]);
+    }
+    if (nk == 0)
+        lc__buf_puts(b, lc__st.stacks_allowed
+                            ? "(no stack: allocated before stacks were captured)"
+                            : "(no stack: LEAKCHECK_STACKS=0)");
 }

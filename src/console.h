@@ -4,6 +4,7 @@
 #define LC_CONSOLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "results.h"
@@ -21,6 +22,11 @@ int lc__use_color(void);
 void lc__stack_line(struct lc_buf *b, const lc_frame *f, int n, int max);
 /* "+1", "+472" for whole numbers, "+0.5" otherwise, into buf. */
 const char *lc__rate(char *buf, size_t len, double v);
+/* growth_phrase.c: the growth of `blocks` blocks and `bytes` requested bytes over n judged
+ * iterations, exactly: "+2 blocks, +56 B per iteration", "1 block every 3
+ * iterations, +100 B in 3 iterations"; brief: "+1 block/iter, +32 B/iter". */
+struct lc_buf;
+void lc__growth_phrase(struct lc_buf *b, int64_t blocks, int64_t bytes, unsigned n, int brief);
 /* Prints s with control characters as \xNN (NULL: nothing); the same into a
  * buffer. For names and messages that come from tests. */
 void lc__console_put(FILE *out, const char *s);

@@ -68,6 +68,7 @@ struct engine {
     /* a per-test fixture failed: the iterations stop, the test fails */
     int stopped;
     const char *stop_message;
+    const char *stop_type;     /* its failure_type: the fixture that failed */
     /* not repeatable: the first run passed, iteration not_repeatable
      * (1-based) failed; judged from the first run alone */
     unsigned not_repeatable;
@@ -84,6 +85,11 @@ struct engine {
 static struct engine *active;
 static int armed;
 static pthread_t armed_thread;
+static const char *(*iteration_check)(unsigned iteration);
+
+void lc__engine_on_iteration_end(const char *(*check)(unsigned iteration)) {
+    iteration_check = check;
+}
 
 /* ---- one iteration ---- */
 
@@ -169,14 +175,15 @@ static void fixture_failed(struct engine *e, const char *which, int rc) {
     lc__buf_init(&m, lc__xrealloc, lc__xfree);
     if (e->iter > 0)
         lc__buf_printf(&m, "the test's %s returned %d", which, rc);
-    else
-        lc__buf_printf(&m, "the test's %s failed (returned %d) in its first run", which, rc);
+    else /* cmocka's words: an error, not a failure */
+        lc__buf_printf(&m, "Test %s failed (returned %d in its first run)", which, rc);
     e->stopped = 1;
     if (e->iter > 0) {
         e->not_repeatable = e->iter + 1;
         e->nr_message = m.data ? m.data : "a per-test fixture failed";
     } else {
         e->stop_message = m.data ? m.data : "a per-test fixture failed";
+        e->stop_type = which; /* "setup" or "teardown": cmocka's ERROR */
     }
     lc__guard_leave();
 }
@@ -290,6 +297,13 @@ static int run_body(struct engine *e) {
     armed = 0;
     if (rc) {
         fixture_failed(e, "teardown", rc);
+        return -1;
+    }
+    const char *why = iteration_check ? iteration_check(e->iter) : NULL;
+    if (why && e->iter > 0) { /* the iteration passed but left what cmocka fails */
+        e->nr_message = why;
+        e->not_repeatable = e->iter + 1;
+        e->stopped = 1;
         return -1;
     }
     return 0;
@@ -447,9 +461,11 @@ static int judge_counting(struct engine *e) {
                 e->mem_j = j;
         }
     }
-    e->thr_j = e->checks & LEAKCHECK_CHECK_THREADS ? lc__judge(e->threads, n, 0, final, &e->jt)
-                                             : LC_J_CLEAN;
-    e->fd_j = e->checks & LEAKCHECK_CHECK_FDS ? lc__judge(e->fds, n, 0, final, &e->jf) : LC_J_CLEAN;
+    e->thr_j = e->checks & LEAKCHECK_CHECK_THREADS
+                   ? lc__judge_resource(e->threads, n, final, &e->jt)
+                   : LC_J_CLEAN;
+    e->fd_j = e->checks & LEAKCHECK_CHECK_FDS ? lc__judge_resource(e->fds, n, final, &e->jf)
+                                              : LC_J_CLEAN;
     return final || (e->mem_j != LC_J_AMBIGUOUS && e->thr_j != LC_J_AMBIGUOUS &&
                      e->fd_j != LC_J_AMBIGUOUS);
 }
@@ -467,7 +483,7 @@ static void engine_measure(struct engine *e) {
     }
     e->res->warmup = e->warmup;
     e->res->measured = e->measured;
-    e->res->extended = e->judged - e->measured;
+    e->res->extended = e->judged > e->measured ? e->judged - e->measured : 0;
     /* Threads and fds are judged on the counting pass only: attribution
      * iterations (run when memory grows) would add their own copies. */
     e->counting_end = e->iter;
@@ -624,11 +640,7 @@ static void leak_message(struct engine *e, struct lc_buf *m) {
     const char *sep = "";
     const struct lc_growth *g = &e->growth;
     if (g->blocks || g->bytes) {
-        char r1[32], r2[32];
-        lc__buf_printf(m, "%s block%s, %s B per iteration",
-                       lc__rate(r1, sizeof r1, (double)g->blocks / g->n),
-                       g->blocks == g->n ? "" : "s",
-                       lc__rate(r2, sizeof r2, (double)g->bytes / g->n));
+        lc__growth_phrase(m, g->blocks, g->bytes, g->n, 0);
         sep = "; ";
     }
     if (e->leaked_threads) {
@@ -668,27 +680,121 @@ static void single_run_message(struct engine *e, struct lc_buf *m) {
                        e->leaked_fds == 1 ? "" : "s");
 }
 
+/* The counting pass's series, named for messages. */
+struct named_series {
+    const char *what;
+    const int64_t *v;
+    int64_t tolerance;
+    const struct lc_judge_info *j;
+    unsigned check;
+};
+
+static size_t counting_series(struct engine *e, struct named_series out[6]) {
+    struct named_series all[] = {
+        {"live blocks", e->blocks[0], 0, &e->jb[0], LEAKCHECK_CHECK_MEMORY},
+        {"live bytes", e->bytes[0], e->tolerance, &e->jy[0], LEAKCHECK_CHECK_MEMORY},
+        {"background blocks", e->blocks[1], 0, &e->jb[1], LEAKCHECK_CHECK_MEMORY},
+        {"background bytes", e->bytes[1], e->tolerance, &e->jy[1], LEAKCHECK_CHECK_MEMORY},
+        {"threads", e->threads, 0, &e->jt, LEAKCHECK_CHECK_THREADS},
+        {"fds", e->fds, 0, &e->jf, LEAKCHECK_CHECK_FDS},
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if ((e->checks & all[i].check) && all[i].v && all[i].j->growths)
+            out[n++] = all[i];
+    return n;
+}
+
+/* "fds grew in measured iterations 2, 5 (+2), then stayed flat for 12" */
+static void grew_phrase(struct lc_buf *m, const struct named_series *s, unsigned n) {
+    lc__buf_printf(m, "%s grew in measured iteration%s ", s->what, s->j->growths == 1 ? "" : "s");
+    unsigned listed = 0;
+    for (unsigned i = 1; i <= n; i++) {
+        if (s->v[i] - s->v[i - 1] <= s->tolerance)
+            continue;
+        if (listed++ == 6) {
+            lc__buf_puts(m, ", ...");
+            break;
+        }
+        lc__buf_printf(m, "%s%u", listed > 1 ? ", " : "", i);
+    }
+    lc__buf_printf(m, " (%+lld in all)", (long long)s->j->net);
+}
+
+/* A clean test whose counting pass was not flat says what grew, and why
+ * that is no leak (a cap it reached, or turnover): "no growth" only when
+ * every series was flat. */
+static void clean_message(struct engine *e, struct lc_buf *m) {
+    struct named_series s[6];
+    size_t ns = counting_series(e, s);
+    unsigned n = e->nseries - 1;
+    if (!ns) {
+        lc__buf_printf(m, "no growth over %u measured iteration%s", e->judged,
+                       e->judged == 1 ? "" : "s");
+        e->res->reason = "no_growth";
+        return;
+    }
+    int turnover = 1;
+    for (size_t i = 0; i < ns; i++)
+        turnover &= s[i].j->rule == LC_R_TURNOVER;
+    lc__buf_puts(m, turnover ? "turnover, no leak: " : "growth that stopped: ");
+    for (size_t i = 0; i < ns; i++) {
+        if (i)
+            lc__buf_puts(m, "; ");
+        grew_phrase(m, &s[i], n);
+        if (s[i].j->rule == LC_R_TURNOVER)
+            lc__buf_printf(m, " and gave back more than half of the %lld it gained",
+                           (long long)s[i].j->gained);
+        else
+            lc__buf_printf(m, ", then stayed at that cap for %u iteration%s", s[i].j->tail,
+                           s[i].j->tail == 1 ? "" : "s");
+    }
+    lc__buf_printf(m, " (%u measured iterations)", e->judged);
+    e->res->reason = turnover ? "turnover" : "growth_stopped";
+}
+
+/* A leak's reason: the rule that decided its series. */
+static const char *leak_reason(struct engine *e) {
+    if (e->attributed && e->growth.blocks + e->growth.bytes)
+        return "site_grows";
+    struct named_series s[6];
+    size_t ns = counting_series(e, s);
+    const char *r = "left_behind"; /* threads a measured iteration left running */
+    for (size_t i = 0; i < ns; i++) {
+        if (s[i].j->rule == LC_R_STEADY)
+            return "steady_growth";
+        if (s[i].j->rule == LC_R_KEPT)
+            r = "kept_growth";
+        else if (s[i].j->rule == LC_R_TREND && strcmp(r, "left_behind") == 0)
+            r = "growth_at_limit";
+    }
+    return r;
+}
+
 /* The one-line message of a judged test. */
 static void verdict_message(struct engine *e, struct lc_buf *m) {
-    const struct lc_test_result *res = e->res;
+    struct lc_test_result *res = e->res;
     int leak = res->nfindings > 0;
     if (e->not_repeatable) {
         single_run_message(e, m);
+        res->reason = "single_run";
     } else if (!leak && res->nsuppressed) {
         size_t hits = 0;
         for (size_t i = 0; i < res->nsuppressed; i++)
             hits += res->suppressed[i].hits;
         lc__buf_printf(m, "growth only at expected or suppressed sites (%zu finding%s, rule %s)",
                        hits, hits == 1 ? "" : "s", res->suppressed[0].rule);
+        res->reason = "expected";
     } else if (!leak && e->attributed) {
         lc__buf_printf(m, "no site keeps growing (the growth seen over %u measured iterations "
                        "stopped within %u attribution iterations)",
                        e->judged, e->at.niter ? e->at.niter - 1 : 0);
+        res->reason = "no_site_grows";
     } else if (!leak) {
-        lc__buf_printf(m, "no growth over %u measured iteration%s", e->judged,
-                       e->judged == 1 ? "" : "s");
+        clean_message(e, m);
     } else {
         leak_message(e, m);
+        res->reason = leak_reason(e);
     }
 }
 
@@ -717,6 +823,8 @@ static void engine_judge(struct engine *e) {
     if (e->stopped && !e->not_repeatable) {
         res->verdict = LC_VERDICT_FAILED;
         res->message = e->stop_message;
+        res->failure_type = e->stop_type;
+        res->reason = "failed";
         lc__guard_leave();
         return;
     }
@@ -729,6 +837,8 @@ static void engine_judge(struct engine *e) {
     verdict_message(e, &m);
     res->message = m.data;
     lc__gate_test(res, e->t->opts ? &e->t->opts->budget : NULL);
+    if (res->verdict == LC_VERDICT_FAILED)
+        res->reason = "failed"; /* a budget or baseline gate */
     if (leak)
         res->details = details(res, e->o->top);
     lc__guard_leave();

@@ -49,6 +49,12 @@ int lc__engine_repeating(void);
  * only when no such iteration is running. */
 void lc__engine_abandon(const char *message);
 
+/* Sets the check run at the end of every iteration, after its teardown
+ * (the cmocka glue: mock values an iteration queued and never used). It
+ * returns NULL, or why the iteration cannot be repeated; iteration is 0-based
+ * and a message for iteration 0 is ignored (cmocka judges the first run). */
+void lc__engine_on_iteration_end(const char *(*check)(unsigned iteration));
+
 /* Forgets the running engine: cmocka longjmped past it (a crash, a mock
  * error), or the test is over. */
 void lc__engine_disarm(void);

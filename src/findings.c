@@ -9,6 +9,7 @@
 
 #include "console.h"
 #include "findings.h"
+#include "frames.h"
 #include "internal.h"
 #include "reach.h"
 #include "thread_registry.h"
@@ -95,6 +96,7 @@ static struct lc_finding *add_finding(struct lc_test_result *r, int kind) {
 static lc_frame *frames_copy(uint32_t stack, int *n) {
     lc_frame tmp[LC_MAX_DEPTH * 2];
     *n = stack ? lc_stack_symbolize(stack, tmp, LC_MAX_DEPTH * 2) : 0;
+    *n = lc__frames_drop_own(tmp, *n); /* never leakcheck's own frames */
     if (!*n)
         return NULL;
     lc_frame *f = lc__xmalloc((size_t)*n * sizeof *f);
@@ -149,11 +151,8 @@ void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
         int64_t dy = s->bytes[n] - s->bytes[0];
         struct lc_buf b;
         lc__buf_init(&b, lc__xrealloc, lc__xfree);
-        char r1[32], r2[32];
-        lc__buf_printf(&b, "%s block%s/iter, %s B/iter%s  ",
-                       lc__rate(r1, sizeof r1, (double)db / n), db == (int64_t)n ? "" : "s",
-                       lc__rate(r2, sizeof r2, (double)dy / n),
-                       s->cls == LEAKCHECK_BACKGROUND ? " (background thread)" : "");
+        lc__growth_phrase(&b, db, dy, n, 1);
+        lc__buf_printf(&b, "%s  ", s->cls == LEAKCHECK_BACKGROUND ? " (background thread)" : "");
         lc__stack_line(&b, fr, nf, 4);
         f->summary = b.data;
         growth_add(g, db, dy, n);
@@ -175,12 +174,12 @@ void lc__findings_totals(struct lc_test_result *res, int64_t *const blocks[2],
         f->growth_bytes = growth_vector(bytes[k], n);
         f->blocks = (uint64_t)(db > 0 ? db : 0);
         f->bytes = (uint64_t)(dy > 0 ? dy : 0);
-        char r1[32], r2[32];
-        f->summary = lc__xsprintf("%s blocks/iter, %s B/iter%s (no stacks: "
-                              "LEAKCHECK_STACKS=0)",
-                              lc__rate(r1, sizeof r1, (double)db / n),
-                              lc__rate(r2, sizeof r2, (double)dy / n),
-                              k ? " on background threads" : "");
+        struct lc_buf b;
+        lc__buf_init(&b, lc__xrealloc, lc__xfree);
+        lc__growth_phrase(&b, db, dy, n, 1);
+        lc__buf_printf(&b, "%s (no stacks: LEAKCHECK_STACKS=0)",
+                       k ? " on background threads" : "");
+        f->summary = b.data;
         growth_add(g, db, dy, n);
     }
 }
@@ -319,7 +318,9 @@ static const char *thread_current_stack(struct lc_finding *f, const struct lc_th
     if (np <= 0)
         return np == 0 ? "it did not answer in time" : NULL;
     lc_frame tmp[LC_MAX_DEPTH * 2];
-    int nt = lc__symbolize_pcs(pcs, np, tmp, LC_MAX_DEPTH * 2);
+    int nt = lc__frames_drop_own(tmp, lc__symbolize_pcs(pcs, np, tmp, LC_MAX_DEPTH * 2));
+    if (nt <= 0)
+        return;
     f->current_stack = lc__xmalloc((size_t)nt * sizeof(lc_frame));
     if (f->current_stack) {
         memcpy(f->current_stack, tmp, (size_t)nt * sizeof(lc_frame));

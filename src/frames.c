@@ -3,7 +3,8 @@
  * headers or called in libstdc++/libc++) and the sanitizer runtimes. Report
  * time only, never on the hook path; called by the console's stack lines
  * (harness.c) and by symbolize.c when it cuts a sanitizer allocator's frames
- * from the top of a stack. Pure string tests, no allocation. */
+ * from the top of a stack; and leakcheck's own frames, which findings.c drops
+ * from every stack. Pure string tests, no allocation. */
 #include <string.h>
 
 #include "frames.h"
@@ -94,4 +95,38 @@ int lc__sanitizer_entry(lc_frame *f) {
         return 1;
     }
     return 0;
+}
+
+/* leakcheck's own frames: its shared library, or (linked statically) its
+ * internal functions and the seams it puts around a test body. */
+int lc__own_frame(const lc_frame *f) {
+    const char *m = f->module ? strrchr(f->module, '/') : NULL;
+    m = m ? m + 1 : f->module;
+    if (starts_with(m, "libleakcheck"))
+        return 1;
+    if (starts_with(m, "libcmocka"))
+        return 0; /* cmocka's _cmocka_run_group_tests and _fail are cmocka's */
+    static const char *const seams[] = {"lc_test_run", "lc_bench_run", "call_body",
+                                        "entry_run", "run_plain", "run_engine",
+                                        "_cmocka_run_group_tests", "lc__cmocka_fail"};
+    const char *fn = f->function;
+    if (!fn)
+        return 0;
+    if (starts_with(fn, "lc__") || (starts_with(fn, "lc_tr") && f->file &&
+                                    strstr(f->file, "cmocka_glue")))
+        return 1;
+    for (size_t i = 0; i < sizeof seams / sizeof seams[0]; i++)
+        if (strcmp(fn, seams[i]) == 0 && f->file && strstr(f->file, "/src/") &&
+            (strstr(f->file, "engine.c") || strstr(f->file, "cmocka_glue.c") ||
+             strstr(f->file, "bench.c") || strstr(f->file, "harness.c")))
+            return 1;
+    return 0;
+}
+
+int lc__frames_drop_own(lc_frame *f, int n) {
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (!lc__own_frame(&f[i]))
+            f[k++] = f[i];
+    return k;
 }

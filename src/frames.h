@@ -21,4 +21,10 @@ int lc__sanitizer_frame(const lc_frame *f);
  * our hooks, never shown. */
 int lc__sanitizer_entry(lc_frame *f);
 
+/* 1 for a frame of leakcheck itself (its library, its wrappers, the seams
+ * around a test body); lc__frames_drop_own removes those from f[0..n) and
+ * returns how many frames are left. */
+int lc__own_frame(const lc_frame *f);
+int lc__frames_drop_own(lc_frame *f, int n);
+
 #endif

@@ -142,7 +142,20 @@ LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
     struct lc_rec_info info;
     int tracked = on_free(p, &info);
     void *q = __libc_realloc(p, n);
-    if (q) {
+    if (q == p && tracked && !lc__tls.guard) {
+        /* in place: the same block, grown or shrunk; it keeps its stack and
+         * iteration, so a site's growth shows in bytes, not blocks */
+        int saved = errno;
+        lc__tls.guard++;
+        uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+        struct lc_slot *s = lc__slot_get(gen);
+        uint32_t sid = info.stack | (info.inner ? LC_STACK_INNER : 0);
+        if (lc__table_insert(info.ptr, n, sid, info.iteration, info.thread, info.cls, gen) &&
+            !(lc__st.nested && !info.inner))
+            lc__slot_account_alloc(s, info.cls, n);
+        lc__tls.guard--;
+        errno = saved;
+    } else if (q) {
         on_alloc(q, n);
     } else if (n != 0 && tracked) {
         int saved = errno;

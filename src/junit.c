@@ -7,6 +7,7 @@
  *         leak     -> <failure type="leak" message="one line">stacks</failure>
  *         failed   -> <failure type="assertion" ...>
  *         crashed  -> <error type="crash" ...>
+ *         failed in a per-test setup/teardown -> <error type="setup"|"teardown">
  *         skipped  -> <skipped message=.../>
  *         benchmark over budget -> <failure type="budget" ...>
  *         <system-out> iteration counts, findings, suppressions, bench numbers
@@ -40,13 +41,19 @@ static double bench_time(const struct lc_bench_result *bm) {
     return clean_time(bm->ns_per_op * (double)bm->n / 1e9);
 }
 
+/* A per-test fixture failed: cmocka calls that an error, not a failure. */
+static int fixture_error(const struct lc_test_result *t) {
+    return t->verdict == LC_VERDICT_FAILED && t->failure_type &&
+           (strcmp(t->failure_type, "setup") == 0 || strcmp(t->failure_type, "teardown") == 0);
+}
+
 static void count_test(struct lc_junit_counts *c, const struct lc_test_result *t) {
     c->tests++;
     c->time += clean_time(t->duration);
     switch (t->verdict) {
     case LC_VERDICT_CLEAN: break;
     case LC_VERDICT_LEAK:
-    case LC_VERDICT_FAILED: c->failures++; break;
+    case LC_VERDICT_FAILED: fixture_error(t) ? c->errors++ : c->failures++; break;
     case LC_VERDICT_SKIPPED: c->skipped++; break;
     default: c->errors++; break; /* crashed, or a verdict this version cannot name */
     }
@@ -157,6 +164,10 @@ static void render_test(struct lc_buf *b, const struct lc_run *r, const struct l
         outcome(b, "failure", "leak", t->message, "leak", t, t->details);
         break;
     case LC_VERDICT_FAILED:
+        if (fixture_error(t)) {
+            outcome(b, "error", t->failure_type, t->message, "fixture failed", NULL, t->details);
+            break;
+        }
         outcome(b, "failure", t->failure_type ? t->failure_type : "assertion", t->message,
                 "assertion failed", NULL, t->details);
         break;

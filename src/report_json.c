@@ -258,6 +258,8 @@ static json_t *test_json(const struct lc_run *run, const struct lc_test_result *
     json_object_set_new(o, "message", str_or_null(t->message));
     json_object_set_new(o, "failure_type", str_or_null(t->failure_type));
     json_object_set_new(o, "details", str_or_null(t->details));
+    if (t->reason)
+        json_object_set_new(o, "reason", json_string(t->reason));
     if (t->not_repeatable) {
         json_t *nr = json_object();
         json_object_set_new(nr, "iteration", json_integer(t->not_repeatable));

@@ -91,6 +91,10 @@ struct lc_test_result {
      * then comes from the first run alone ("single run"). 0: repeatable. */
     unsigned not_repeatable;
     const char *not_repeatable_message;
+    /* why the verdict was reached (the JSON's `reason`, see the schema):
+     * no_growth, growth_stopped, turnover, steady_growth, growth_at_limit,
+     * kept_growth, left_behind, no_site_grows, site_grows, expected, single_run, failed */
+    const char *reason;
 };
 
 struct lc_bench_result {

@@ -32,18 +32,37 @@ int lc__judge(const int64_t *v, unsigned n, int64_t tolerance, int final,
 
     if (!r.growths || r.net <= tolerance || r.net * 2 < r.gained) {
         r.judgement = LC_J_CLEAN;
+        r.rule = !r.growths ? LC_R_FLAT : r.net * 2 < r.gained ? LC_R_TURNOVER : LC_R_STOPPED;
     } else if (r.growths >= 3 && r.tail < r.period) {
         r.judgement = LC_J_LEAK;
-    } else if (r.tail > r.period && r.tail >= 3) {
+        r.rule = LC_R_STEADY;
+    } else if (r.tail > r.period && r.tail >= (r.growths >= 3 ? 3u : LC_RARE_PERIOD)) {
+        /* stopped: after fewer than three growths the period is unknown, so
+         * the pause must outlast the rarest leak we promise to catch */
         r.judgement = LC_J_CLEAN;
+        r.rule = LC_R_STOPPED;
     } else if (final) {
         r.judgement = r.growths >= 2 && r.tail < r.period ? LC_J_LEAK : LC_J_CLEAN;
+        r.rule = r.judgement == LC_J_LEAK ? LC_R_TREND : LC_R_LIMIT;
     } else {
         r.judgement = LC_J_AMBIGUOUS;
+        r.rule = LC_R_UNDECIDED;
     }
     if (info)
         *info = r;
     return r.judgement;
+}
+
+int lc__judge_resource(const int64_t *v, unsigned n, int final, struct lc_judge_info *info) {
+    struct lc_judge_info r;
+    int j = lc__judge(v, n, 0, final, &r);
+    /* two separate growths that were both kept: no cap explains an fd or a
+     * thread left twice */
+    if (j != LC_J_LEAK && r.growths >= 2 && r.net >= 2 && r.net * 2 >= r.gained)
+        j = r.judgement = LC_J_LEAK, r.rule = LC_R_KEPT;
+    if (info)
+        *info = r;
+    return j;
 }
 
 int lc__judge_pair(const int64_t *blocks, const int64_t *bytes, unsigned n, int64_t tolerance,

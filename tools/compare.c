@@ -20,9 +20,29 @@
 #include "../src/baseline.h"
 #include "tool.h"
 
+/* key -> verdict of every test of a report that failed or crashed: such a
+ * test has no baseline entry, so compare would list it as only in OLD. (A
+ * leak has an entry; its new leak sites are named.) */
+static json_t *failing_tests(const struct lc_run *run) {
+    json_t *v = json_object();
+    char key[1024];
+    for (size_t i = 0; run->tests && i < run->ntests; i++) {
+        const struct lc_test_result *t = &run->tests[i];
+        if (t->verdict != LC_VERDICT_FAILED && t->verdict != LC_VERDICT_CRASHED)
+            continue;
+        lc__bl_key(t->group ? t->group : run->binary, t->name, key, sizeof key);
+        json_object_set_new(v, key, json_string(lc__verdict_name(t->verdict)));
+    }
+    return v;
+}
+
 /* Reads path, a report or a baseline, as baseline entries. Returns the
- * document, or NULL after printing one line. *what says which it was. */
-static json_t *load_entries(const char *path, const char *cmd, const char **what) {
+ * document, or NULL after printing one line. *what says which it was;
+ * *failing (NULL for a baseline) holds the report's tests that did not pass. */
+static json_t *load_entries(const char *path, const char *cmd, const char **what,
+                            json_t **failing) {
+    if (failing)
+        *failing = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "leakcheck: %s: %s: cannot read: %s\n", cmd, path, strerror(errno));
@@ -67,6 +87,8 @@ static json_t *load_entries(const char *path, const char *cmd, const char **what
     }
     json_t *bl = lc__bl_new();
     lc__bl_put_run(bl, &l.run);
+    if (failing)
+        *failing = failing_tests(&l.run);
     lc_tool_report_unload(&l);
     *what = "report";
     return bl;
@@ -77,10 +99,10 @@ static int key_cmp(const void *a, const void *b) {
 }
 
 /* The keys of a kind in either document, sorted, each once. */
-static const char **union_keys(json_t *a, json_t *b, int kind, size_t *n) {
+static const char **union_keys(json_t *a, json_t *b, json_t *extra, int kind, size_t *n) {
     json_t *sa = json_object_get(a, lc__bl_section(kind));
     json_t *sb = json_object_get(b, lc__bl_section(kind));
-    size_t cap = json_object_size(sa) + json_object_size(sb);
+    size_t cap = json_object_size(sa) + json_object_size(sb) + json_object_size(extra);
     const char **keys = calloc(cap ? cap : 1, sizeof *keys);
     if (!keys) {
         fprintf(stderr, "leakcheck: out of memory\n");
@@ -92,6 +114,10 @@ static const char **union_keys(json_t *a, json_t *b, int kind, size_t *n) {
     json_object_foreach(sa, key, v) keys[k++] = key;
     json_object_foreach(sb, key, v) {
         if (!json_object_get(sa, key))
+            keys[k++] = key;
+    }
+    json_object_foreach(extra, key, v) {
+        if (!json_object_get(sa, key) && !json_object_get(sb, key))
             keys[k++] = key;
     }
     qsort(keys, k, sizeof *keys, key_cmp);
@@ -110,11 +136,41 @@ static void pct_text(const struct lc_bl_delta *d, char *buf, size_t len) {
 
 struct totals {
     size_t entries, regressed, improved, only_old, only_new, regressions, new_sites;
+    size_t failing, vanished;
 };
 
+/* A row that is a regression by itself: a test that does not pass in NEW, a
+ * benchmark that NEW no longer has. */
+static void flag_row(FILE *out, int kind, const char *key, const char *what, int md,
+                     struct totals *t) {
+    t->regressions++;
+    t->regressed++;
+    if (md) {
+        fprintf(out, "| %s ", lc__bl_kind_name(kind));
+        lc_tool_put(out, key, 1);
+        fprintf(out, " | | | | | | **%s** |\n", what);
+    } else {
+        fprintf(out, "%s ", lc__bl_kind_name(kind));
+        lc_tool_put(out, key, 0);
+        fprintf(out, ": %s  regression\n", what);
+    }
+}
+
 static void print_entry(FILE *out, int kind, const char *key, json_t *o, json_t *n,
-                        double tol, int md, struct totals *t) {
+                        const char *new_verdict, double tol, int md, struct totals *t) {
     t->entries++;
+    if (kind == LC_BL_TEST && new_verdict && o && !n) { /* measured in OLD, failed in NEW */
+        char what[64];
+        snprintf(what, sizeof what, "%s in NEW", new_verdict);
+        t->failing++;
+        flag_row(out, kind, key, what, md, t);
+        return;
+    }
+    if (kind == LC_BL_BENCH && o && !n) {
+        t->vanished++;
+        flag_row(out, kind, key, "disappeared from NEW", md, t);
+        return;
+    }
     if (!o || !n) {
         const char *where = o ? "only in OLD" : "only in NEW";
         if (o)
@@ -196,6 +252,15 @@ static void print_entry(FILE *out, int kind, const char *key, json_t *o, json_t 
     t->improved += improved;
 }
 
+/* NEW's verdict for a test that fails or crashes there and did not fail
+ * the same way in OLD, else NULL. print_entry flags it when OLD measured the
+ * test and NEW could not (else it would read "only in OLD"). */
+static const char *new_failure(json_t *old_failing, json_t *failing, const char *key) {
+    const char *v = json_string_value(json_object_get(failing, key));
+    const char *was = json_string_value(json_object_get(old_failing, key));
+    return v && !(was && strcmp(was, v) == 0) ? v : NULL;
+}
+
 static void compare_usage(FILE *out) {
     fprintf(out, "usage: leakcheck compare OLD.json NEW.json [--tolerance PERCENT] "
                  "[--format text|markdown]\n");
@@ -270,9 +335,9 @@ int lc_cmd_compare(int argc, char **argv) {
         return 2;
     }
     const char *what[2];
-    json_t *docs[2] = {NULL, NULL};
+    json_t *docs[2] = {NULL, NULL}, *old_failing = NULL, *failing = NULL;
     for (int k = 0; k < 2; k++) {
-        docs[k] = load_entries(files[k], "compare", &what[k]);
+        docs[k] = load_entries(files[k], "compare", &what[k], k ? &failing : &old_failing);
         if (!docs[k]) {
             json_decref(docs[0]);
             return 2;
@@ -290,19 +355,23 @@ int lc_cmd_compare(int argc, char **argv) {
     }
     for (int kind = LC_BL_BENCH; kind <= LC_BL_TEST; kind++) {
         size_t nk;
-        const char **keys = union_keys(docs[0], docs[1], kind, &nk);
+        json_t *extra = kind == LC_BL_TEST ? failing : NULL;
+        const char **keys = union_keys(docs[0], docs[1], extra, kind, &nk);
         for (size_t i = 0; i < nk; i++)
             print_entry(out, kind, keys[i], lc__bl_get(docs[0], kind, keys[i]),
-                        lc__bl_get(docs[1], kind, keys[i]), tol, md, &t);
+                        lc__bl_get(docs[1], kind, keys[i]),
+                        new_failure(old_failing, extra, keys[i]), tol, md, &t);
         free(keys);
     }
     fprintf(
         out,
         "%s%zu regression%s in %zu of %zu entries, %zu improved, %zu only in NEW, %zu only "
-        "in OLD, %zu new leak site%s\n",
+        "in OLD, %zu failing in NEW, %zu benchmark%s gone, %zu new leak site%s\n",
         md ? "\n**Total**: " : "", t.regressions, t.regressions == 1 ? "" : "s",
-        t.regressed, t.entries, t.improved, t.only_new, t.only_old, t.new_sites,
-        t.new_sites == 1 ? "" : "s");
+        t.regressed, t.entries, t.improved, t.only_new, t.only_old, t.failing, t.vanished,
+        t.vanished == 1 ? "" : "s", t.new_sites, t.new_sites == 1 ? "" : "s");
+    json_decref(failing);
+    json_decref(old_failing);
     json_decref(docs[0]);
     json_decref(docs[1]);
     return t.regressions ? 1 : 0;

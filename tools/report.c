@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../src/console.h"
 #include "../src/junit.h"
 #include "../src/safe_write.h"
 #include "../src/xml.h"
@@ -245,6 +246,14 @@ static int load_test(struct ctx *c, json_t *o, const char *where, struct lc_test
         t->measured = (unsigned)(m > 0 ? m : 0);
         t->extended = (unsigned)(e > 0 ? e : 0);
     }
+    json_t *nr = json_object_get(o, "not_repeatable");
+    if (json_is_object(nr)) {
+        long long k = 0;
+        if (get_int(c, nr, "iteration", where, &k) ||
+            get_str(c, nr, "message", where, &t->not_repeatable_message))
+            return -1;
+        t->not_repeatable = k > 0 ? (unsigned)k : 1;
+    }
     json_t *arr;
     char w[256];
     if (get_array(c, o, "series", where, &arr))
@@ -447,26 +456,45 @@ void lc_tool_put(FILE *out, const char *s, int markdown) {
     put(out, s, markdown ? FMT_MARKDOWN : FMT_TEXT);
 }
 
-/* Growth per iteration as the test judged it: the sum, over the memory
- * findings, of each finding's mean growth per judged iteration (the figure of
- * the test's own message). Returns 0 when there is no memory finding. */
-static int growth(const struct lc_test_result *t, double *blocks, double *bytes) {
+/* Growth as the test judged it: the blocks and bytes its memory findings
+ * grew by over their judged iterations (n, when they all share it). Returns
+ * 0 when there is no memory finding. */
+static int growth(const struct lc_test_result *t, int64_t *blocks, int64_t *bytes,
+                  unsigned *n) {
     int any = 0;
     *blocks = *bytes = 0;
+    *n = 0;
     for (size_t i = 0; i < t->nfindings; i++) {
         const struct lc_finding *f = &t->findings[i];
         if (f->kind != LC_FINDING_MEMORY || !f->ngrowth || !f->growth_blocks)
             continue;
-        double b = 0, y = 0;
+        int64_t b = 0, y = 0;
         for (unsigned k = 0; k < f->ngrowth; k++) {
-            b += (double)f->growth_blocks[k];
-            y += f->growth_bytes ? (double)f->growth_bytes[k] : 0;
+            b += f->growth_blocks[k];
+            y += f->growth_bytes ? f->growth_bytes[k] : 0;
         }
-        *blocks += b / f->ngrowth;
-        *bytes += y / f->ngrowth;
+        if (any && *n != f->ngrowth) { /* different windows: scale to the first */
+            b = b * (int64_t)*n / (int64_t)f->ngrowth;
+            y = y * (int64_t)*n / (int64_t)f->ngrowth;
+        } else {
+            *n = f->ngrowth;
+        }
+        *blocks += b;
+        *bytes += y;
         any = 1;
     }
     return any;
+}
+
+/* What a test judged from a single run (not repeatable) left behind. */
+static void lost_totals(const struct lc_test_result *t, uint64_t *blocks, uint64_t *bytes) {
+    *blocks = *bytes = 0;
+    for (size_t i = 0; i < t->nfindings; i++) {
+        if (t->findings[i].informational || t->findings[i].kind != LC_FINDING_MEMORY)
+            continue; /* a kind outside --leak-kinds */
+        *blocks += t->findings[i].blocks;
+        *bytes += t->findings[i].bytes;
+    }
 }
 
 /* The first finding's summary line; reports without summaries (`leakcheck
@@ -510,19 +538,13 @@ static void put_name(FILE *out, const struct lc_test_result *t, enum format fmt)
 }
 
 static void print_growth(FILE *out, const struct lc_test_result *t) {
-    double bl, by;
+    uint64_t lb, ly;
     if (t->nseries == 0) {
         /* No series (process mode): what was lost at the end. */
-        uint64_t blocks = 0, bytes = 0;
-        for (size_t i = 0; i < t->nfindings; i++) {
-            if (t->findings[i].informational)
-                continue; /* a kind outside --leak-kinds */
-            blocks += t->findings[i].blocks;
-            bytes += t->findings[i].bytes;
-        }
-        if (blocks)
-            fprintf(out, "%llu block%s, %llu B lost at the end", (unsigned long long)blocks,
-                    blocks == 1 ? "" : "s", (unsigned long long)bytes);
+        lost_totals(t, &lb, &ly);
+        if (lb)
+            fprintf(out, "%llu block%s, %llu B lost at the end", (unsigned long long)lb,
+                    lb == 1 ? "" : "s", (unsigned long long)ly);
         else
             fputs("-", out);
         return;
@@ -533,9 +555,23 @@ static void print_growth(FILE *out, const struct lc_test_result *t) {
         fds += t->findings[i].kind == LC_FINDING_FD;
     }
     const char *sep = "";
-    if (growth(t, &bl, &by)) {
-        fprintf(out, "%+.4g block%s, %+.4g B per iteration", bl,
-                bl == 1 || bl == -1 ? "" : "s", by);
+    int64_t bl, by;
+    unsigned n;
+    if (t->not_repeatable) {
+        /* judged from one run: what it left, not a rate */
+        lost_totals(t, &lb, &ly);
+        fprintf(out, "single run (not repeatable, iteration %u failed): ", t->not_repeatable);
+        if (lb) {
+            fprintf(out, "%llu block%s, %llu B lost", (unsigned long long)lb,
+                    lb == 1 ? "" : "s", (unsigned long long)ly);
+            sep = "; ";
+        }
+    } else if (growth(t, &bl, &by, &n)) {
+        struct lc_buf b;
+        lc__buf_init(&b, realloc, free);
+        lc__growth_phrase(&b, bl, by, n, 0);
+        fputs(b.data ? b.data : "?", out);
+        lc__buf_free(&b);
         sep = "; ";
     }
     if (threads)
@@ -543,7 +579,7 @@ static void print_growth(FILE *out, const struct lc_test_result *t) {
     if (fds)
         fprintf(out, "%s%s%u fd%s", threads ? ", " : sep, "", fds, fds == 1 ? "" : "s");
     if (!threads && !fds && !*sep)
-        fputs("no growth", out);
+        fputs(t->not_repeatable ? "nothing left behind" : "no growth", out);
 }
 
 static void summary_text(FILE *out, const struct loaded *l) {

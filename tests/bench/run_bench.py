@@ -436,6 +436,15 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = tool("compare", bln, bl)
     check("compare: entries on one side only are listed",
           rc == 0 and "benchmark fixtures::bench_family: only in NEW" in out)
+    gone = load(r.json_path)
+    gone["benchmarks"] = [b for b in gone["benchmarks"] if b["name"] != "bench_malloc_one"]
+    gone_path = os.path.join(tmp, "gone.json")
+    with open(gone_path, "w") as f:
+        json.dump(gone, f)
+    rc, out, err = tool("compare", r.json_path, gone_path)
+    check("compare: a benchmark that disappeared from NEW is a regression, exit 1",
+          rc == 1 and "benchmark fixtures::bench_malloc_one: disappeared from NEW  regression"
+          in out and "1 benchmark gone" in out)
     rc, out, err = tool("compare", r.json_path, r4.json_path, "--format", "markdown")
     check("compare --format markdown: a table, regressions in bold",
           rc == 1 and "| entry | metric | old | new | delta | % | |" in out and

@@ -320,7 +320,7 @@ static const char *thread_current_stack(struct lc_finding *f, const struct lc_th
     lc_frame tmp[LC_MAX_DEPTH * 2];
     int nt = lc__frames_drop_own(tmp, lc__symbolize_pcs(pcs, np, tmp, LC_MAX_DEPTH * 2));
     if (nt <= 0)
-        return;
+        return NULL;
     f->current_stack = lc__xmalloc((size_t)nt * sizeof(lc_frame));
     if (f->current_stack) {
         memcpy(f->current_stack, tmp, (size_t)nt * sizeof(lc_frame));

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "internal.h"
+#include "leakcheck/leakcheck.h"
+#include "maps.h"
 
 static uint64_t lost_at_begin;
 
@@ -23,9 +25,11 @@ int lc__failsafe_begin(unsigned checks, char *err, size_t errlen) {
     if (checks == 0) {
         snprintf(err, errlen,
                  "leakcheck: cannot observe this test: LEAKCHECK_CHECKS turns every check off "
-                 "(accepted: memory, threads, fds)");
+                 "(accepted: memory, threads, fds, mappings)");
         return -1;
     }
+    if ((checks & LEAKCHECK_CHECK_MAPPINGS) && lc__maps_observable(err, errlen))
+        return -1;
     lost_at_begin = lc__table_lost();
     return 0;
 }

@@ -4,12 +4,14 @@
  * expected-leak rules and the suppressions (suppress.c), writes each summary
  * line. Report time, guard up, never on the hook path. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "console.h"
 #include "findings.h"
 #include "internal.h"
+#include "maps.h"
 #include "reach.h"
 #include "thread_registry.h"
 #include "xml.h"
@@ -410,5 +412,112 @@ unsigned lc__findings_fds(struct lc_test_result *res, struct lc_rules *rules,
         leaked++;
     }
     lc__xfree(added);
+    return leaked;
+}
+
+/* ---- mappings ---- */
+
+/* "1 MiB", "64 KiB", "4096 B": mappings are page multiples, so whole units read best. */
+static void size_text(struct lc_buf *b, uint64_t v) {
+    if (v >= (1u << 20) && v % (1u << 20) == 0)
+        lc__buf_printf(b, "%llu MiB", (unsigned long long)(v >> 20));
+    else if (v >= 1024 && v % 1024 == 0)
+        lc__buf_printf(b, "%llu KiB", (unsigned long long)(v >> 10));
+    else
+        lc__buf_printf(b, "%llu B", (unsigned long long)v);
+}
+
+static void map_summary(struct lc_finding *f, unsigned n, const lc_frame *fr, int nf) {
+    struct lc_buf b;
+    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    char r[32];
+    int64_t sum = 0;
+    for (unsigned k = 0; k < f->ngrowth; k++)
+        sum += f->growth_blocks[k];
+    lc__buf_printf(&b, "%s mapping%s/iter, ", lc__rate(r, sizeof r, n ? (double)sum / n : 0),
+                   sum == (int64_t)n ? "" : "s");
+    size_text(&b, f->map_len);
+    lc__buf_printf(&b, " %s %s%s mapped at ", f->map_prot,
+                   f->map_shm ? "shm segment" : f->map_file ? f->map_file : "anonymous",
+                   f->blocks > 1 ? " (first of them)" : "");
+    if (nf)
+        lc__stack_line(&b, fr, nf, 4);
+    else
+        lc__buf_printf(&b, "(no stack: LEAKCHECK_STACKS=0)");
+    f->summary = b.data;
+}
+
+/* One finding for the records of one stack (recs[0..k), all with that stack). */
+static int map_finding(struct lc_test_result *res, struct lc_rules *rules,
+                       const struct lc_map_rec *recs, size_t k, unsigned first, unsigned n) {
+    int nf;
+    lc_frame *fr = frames_copy(recs[0].stack, &nf);
+    char file[4096];
+    lc__maps_file(recs[0].start, file, sizeof file);
+    if (filter_finding(res, rules, "mapping", file[0] ? file : NULL, fr, nf)) {
+        lc__xfree(fr);
+        return 0;
+    }
+    struct lc_finding *f = add_finding(res, LC_FINDING_MAPPING);
+    if (!f) {
+        lc__xfree(fr);
+        return 0;
+    }
+    f->stack = fr;
+    f->nstack = nf;
+    f->ngrowth = n;
+    f->growth_blocks = lc__xcalloc(n ? n : 1, sizeof(int64_t));
+    f->growth_bytes = lc__xcalloc(n ? n : 1, sizeof(int64_t));
+    for (size_t i = 0; i < k; i++) {
+        f->blocks++;
+        f->bytes += recs[i].len;
+        unsigned at = recs[i].iteration - first;
+        if (at < n && f->growth_blocks && f->growth_bytes) {
+            f->growth_blocks[at]++;
+            f->growth_bytes[at] += (int64_t)recs[i].len;
+        }
+    }
+    f->map_addr = recs[0].start;
+    f->map_len = recs[0].len;
+    char prot[5];
+    lc__maps_prot(recs[0].prot, recs[0].flags, prot);
+    f->map_prot = lc__intern(prot);
+    f->map_file = recs[0].shm || recs[0].fd < 0 || !file[0] ? NULL : lc__intern(file);
+    f->map_shm = recs[0].shm;
+    map_summary(f, n, fr, nf);
+    return (int)k;
+}
+
+static int by_stack(const void *a, const void *b) {
+    const struct lc_map_rec *x = a, *y = b;
+    if (x->stack != y->stack)
+        return x->stack < y->stack ? -1 : 1;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+unsigned lc__findings_maps(struct lc_test_result *res, struct lc_rules *rules, uint32_t gen,
+                           unsigned first, unsigned end, const int64_t *series,
+                           const int64_t *bytes, unsigned n) {
+    (void)series;
+    (void)bytes;
+    size_t total = lc__maps_list(gen, first, NULL, 0);
+    struct lc_map_rec *recs = lc__xmalloc((total ? total : 1) * sizeof *recs);
+    if (!recs)
+        return 0;
+    size_t got = lc__maps_list(gen, first, recs, total);
+    size_t m = 0;
+    for (size_t i = 0; i < got && i < total; i++)
+        if (recs[i].iteration < end)
+            recs[m++] = recs[i];
+    qsort(recs, m, sizeof *recs, by_stack);
+    unsigned leaked = 0;
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        while (j < m && recs[j].stack == recs[i].stack)
+            j++;
+        leaked += (unsigned)map_finding(res, rules, recs + i, j - i, first, n);
+        i = j;
+    }
+    lc__xfree(recs);
     return leaked;
 }

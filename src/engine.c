@@ -305,6 +305,7 @@ static void run_iteration(struct engine *e, int record_series) {
     if (first_stacks)
         lc_scope_set_stacks(1);
     int failed = run_body(e);
+    lc__stack_scrub(); /* the body's dead frames: no stale pthread_t for the handle scan */
     if (first_stacks)
         lc_scope_set_stacks(0);
     if (failed)
@@ -510,7 +511,7 @@ static void engine_attribute(struct engine *e) {
 /* Threads started during measured iterations that are still running get a
  * settle period with backoff: one that is exiting must not count as running,
  * and a detached one that exits is no leak at all. */
-static void settle_threads(struct engine *e, unsigned first, unsigned end) {
+static void settle_threads(struct engine *e, unsigned first, unsigned end, int detached_only) {
     lc__guard_enter();
     long waited = 0;
     for (unsigned k = 0; waited < e->o->settle_ms * 1000L; k++) {
@@ -520,6 +521,7 @@ static void settle_threads(struct engine *e, unsigned first, unsigned end) {
         for (size_t i = 0; i < nr; i++)
             if (tr[i].used && tr[i].gen == e->gen && tr[i].attributed &&
                 tr[i].iteration >= first && tr[i].iteration < end && !tr[i].joined &&
+                (!detached_only || tr[i].detached) &&
                 !__atomic_load_n(&tr[i].exited, __ATOMIC_ACQUIRE))
                 busy = 1;
         if (!busy)
@@ -536,7 +538,11 @@ static void settle_threads(struct engine *e, unsigned first, unsigned end) {
 
 static void engine_settle_threads(struct engine *e) {
     if (!e->stopped && (e->checks & LEAKCHECK_CHECK_THREADS))
-        settle_threads(e, e->warmup, ~0u);
+    {
+        settle_threads(e, e->warmup, ~0u, 0);
+        /* a detached warm-up thread on its way out is no dropped handle */
+        settle_threads(e, 0, e->warmup, 1);
+    }
 }
 
 /* fds of `first` still open in `now`: what a run left open and kept. */
@@ -570,7 +576,7 @@ static void engine_single_run(struct engine *e) {
         return;
     struct lc_test_result *res = e->res;
     if (e->checks & LEAKCHECK_CHECK_THREADS)
-        settle_threads(e, 0, 1);
+        settle_threads(e, 0, 1, 0);
     lc__guard_enter();
     lc__rules_add_builtin(&e->rules); /* what glibc keeps for good is no leak here */
     int64_t one[2] = {0, 0};
@@ -616,10 +622,14 @@ static void engine_findings(struct engine *e) {
         else if (e->mem_j == LC_J_LEAK) /* stacks are off: the aggregate growth */
             lc__findings_totals(res, e->blocks, e->bytes, e->nseries - 1, e->jb, e->jy,
                                 &e->growth);
-        if (e->checks & LEAKCHECK_CHECK_THREADS)
+        if (e->checks & LEAKCHECK_CHECK_THREADS) {
             e->leaked_threads = lc__findings_threads(
                 res, &e->rules, e->gen, e->warmup, e->counting_end, e->threads,
                 e->nseries - 1, (int)e->o->stack_signal);
+            /* warm-up threads still unfinished: a leak when the handle is dropped */
+            e->leaked_threads += lc__findings_thread_handles(
+                res, &e->rules, e->gen, e->warmup, e->nseries - 1, (int)e->o->stack_signal);
+        }
         lc__findings_drop_thread_cache(res, e->leaked_threads, &e->growth);
         /* fds: the series grew; report what was opened since the end of warm-up */
         if ((e->checks & LEAKCHECK_CHECK_FDS) && e->fd_j == LC_J_LEAK)

@@ -3,6 +3,7 @@
  * left open. Symbolizes stacks (lc_stack_symbolize), applies the test's
  * expected-leak rules and the suppressions (suppress.c), writes each summary
  * line. Report time, guard up, never on the hook path. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -323,6 +324,54 @@ static void thread_current_stack(struct lc_finding *f, const struct lc_thread_re
     }
 }
 
+/* The finding of thread t (state_name: "running" or "exited-unjoined");
+ * why is added to the summary (NULL: nothing). Returns 1 when reported. */
+static int thread_finding(struct lc_test_result *res, struct lc_rules *rules,
+                          const struct lc_thread_rec *t, int exited, const char *state_name,
+                          const int64_t *series, unsigned n, int stack_signal, const char *why) {
+    char comm[64];
+    thread_name(t, exited, comm, sizeof comm);
+    int nf;
+    lc_frame *fr = frames_copy(t->stack, &nf);
+    if (filter_finding(res, rules, "thread", comm[0] ? comm : NULL, fr, nf)) {
+        lc__xfree(fr);
+        return 0;
+    }
+    struct lc_finding *f = add_finding(res, LC_FINDING_THREAD);
+    if (!f) {
+        lc__xfree(fr);
+        return 0;
+    }
+    f->stack = fr;
+    f->nstack = nf;
+    f->thread_name = comm[0] ? lc__intern(comm) : NULL;
+    f->thread_tid = t->tid;
+    f->thread_state = state_name;
+    f->ngrowth = n;
+    f->growth_blocks = series ? growth_vector(series, n) : lc__xcalloc(n ? n : 1, sizeof(int64_t));
+    if (!exited)
+        thread_current_stack(f, t, stack_signal);
+    struct lc_buf b;
+    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    lc__buf_printf(&b, "thread ");
+    if (f->thread_name)
+        lc__buf_printf(&b, "'%s' ", f->thread_name);
+    lc__buf_printf(&b, "(tid %d, %s, started in iteration %u%s%s) created at ", t->tid,
+                   state_name, t->iteration, why ? ", " : "", why ? why : "");
+    lc__stack_line(&b, fr, nf, 4);
+    f->summary = b.data;
+    return 1;
+}
+
+/* "running", "exited-unjoined", or NULL for a thread that is finished. */
+static const char *unfinished_state(const struct lc_thread_rec *t, int exited) {
+    if (!exited && !t->joined)
+        return "running";
+    if (exited && !t->joined && !t->detached)
+        return "exited-unjoined";
+    return NULL;
+}
+
 unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules, uint32_t gen,
                               unsigned first, unsigned end, const int64_t *series, unsigned n,
                               int stack_signal) {
@@ -335,44 +384,108 @@ unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules
             t->iteration >= end)
             continue;
         int exited = __atomic_load_n(&t->exited, __ATOMIC_ACQUIRE);
-        const char *state_name = NULL;
-        if (!exited && !t->joined)
-            state_name = "running";
-        else if (exited && !t->joined && !t->detached)
-            state_name = "exited-unjoined";
-        if (!state_name)
-            continue;
-        char comm[64];
-        thread_name(t, exited, comm, sizeof comm);
-        int nf;
-        lc_frame *fr = frames_copy(t->stack, &nf);
-        if (filter_finding(res, rules, "thread", comm[0] ? comm : NULL, fr, nf)) {
-            lc__xfree(fr);
-            continue;
-        }
-        struct lc_finding *f = add_finding(res, LC_FINDING_THREAD);
-        if (!f)
-            break;
-        f->stack = fr;
-        f->nstack = nf;
-        f->thread_name = comm[0] ? lc__intern(comm) : NULL;
-        f->thread_tid = t->tid;
-        f->thread_state = state_name;
-        f->ngrowth = n;
-        f->growth_blocks = growth_vector(series, n);
-        if (!exited)
-            thread_current_stack(f, t, stack_signal);
-        struct lc_buf b;
-        lc__buf_init(&b, lc__xrealloc, lc__xfree);
-        lc__buf_printf(&b, "thread ");
-        if (f->thread_name)
-            lc__buf_printf(&b, "'%s' ", f->thread_name);
-        lc__buf_printf(&b, "(tid %d, %s, started in iteration %u) created at ", t->tid,
-                  state_name, t->iteration);
-        lc__stack_line(&b, fr, nf, 4);
-        f->summary = b.data;
-        leaked++;
+        const char *state_name = unfinished_state(t, exited);
+        if (state_name)
+            leaked += (unsigned)thread_finding(res, rules, t, exited, state_name, series, n,
+                                               stack_signal, NULL);
     }
+    return leaked;
+}
+
+/* ---- threads by handle ---- */
+
+static void collect_block(const struct lc_rec_info *r, void *arg) {
+    struct lc_buf *b = arg;
+    struct lc_reach_block blk = {r->ptr, r->size, r->stack, 0, LC_REACH_DEFINITE};
+    lc__buf_putn(b, (const char *)&blk, sizeof blk);
+}
+
+/* The thread's own stack mapping (its descriptor sits at its top and points
+ * to itself), or an empty range when glibc cannot say. */
+static void thread_stack_range(pthread_t th, uintptr_t range[2]) {
+    range[0] = range[1] = 0;
+    pthread_attr_t a;
+    if (pthread_getattr_np(th, &a) != 0)
+        return;
+    void *stk = NULL;
+    size_t size = 0;
+    if (pthread_attr_getstack(&a, &stk, &size) == 0) {
+        range[0] = (uintptr_t)stk;
+        range[1] = (uintptr_t)stk + size;
+    }
+    pthread_attr_destroy(&a);
+}
+
+#define MAX_HANDLES 64
+struct handles {
+    size_t cand[MAX_HANDLES], n;
+    uintptr_t needles[MAX_HANDLES];
+    int found[MAX_HANDLES];
+    uintptr_t ignore[MAX_HANDLES + 1][2];
+};
+
+/* The candidates, their handles and the ranges to ignore. A frame of its own,
+ * scrubbed before the scan: the copies of the handles its calls leave on the
+ * stack must not count as stored. */
+__attribute__((noinline)) static void gather_handles(struct handles *h, uint32_t gen,
+                                                     unsigned end) {
+    size_t nr;
+    struct lc_thread_rec *tr = lc__registry(&nr);
+    h->n = 0;
+    for (size_t i = 0; i < nr && h->n < MAX_HANDLES; i++) {
+        struct lc_thread_rec *t = &tr[i];
+        if (t->used && t->created && t->gen == gen && t->attributed && t->iteration < end &&
+            unfinished_state(t, __atomic_load_n(&t->exited, __ATOMIC_ACQUIRE)))
+            h->cand[h->n++] = i;
+    }
+    for (size_t k = 0; k < h->n; k++) {
+        h->needles[k] = (uintptr_t)tr[h->cand[k]].th;
+        thread_stack_range(tr[h->cand[k]].th, h->ignore[k]);
+    }
+    h->ignore[h->n][0] = (uintptr_t)tr; /* the registry holds every handle */
+    h->ignore[h->n][1] = (uintptr_t)(tr + LC_MAX_TRECS);
+}
+
+unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules *rules,
+                                     uint32_t gen, unsigned end, unsigned n, int stack_signal) {
+    size_t nr;
+    struct lc_thread_rec *tr = lc__registry(&nr);
+    /* out of the stack: the scan must not find the handles in this struct */
+    struct handles *h = lc__xcalloc(1, sizeof *h);
+    if (!h)
+        return 0;
+    gather_handles(h, gen, end);
+    lc__stack_scrub();
+    size_t nc = h->n;
+    if (!nc) {
+        lc__xfree(h);
+        return 0;
+    }
+    struct lc_buf b;
+    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    lc__table_foreach(collect_block, &b);
+    size_t nb = b.failed ? 0 : b.len / sizeof(struct lc_reach_block);
+    /* the struct is a heap block of glibc's (not tracked): never a root */
+    struct lc_reach_opts ro = {.needles = h->needles, .nneedles = nc, .needle_found = h->found,
+                               .needle_ignore = (const uintptr_t(*)[2])h->ignore,
+                               .nneedle_ignore = nc + 1};
+    struct lc_reach_stats st;
+    int rc = b.failed ? LEAKCHECK_ENOMEM
+                      : lc__reach_classify((struct lc_reach_block *)b.data, nb, &ro, &st);
+    lc__buf_free(&b);
+    unsigned leaked = 0;
+    for (size_t k = 0; rc == 0 && k < nc; k++) { /* no scan, no claim */
+        if (h->found[k])
+            continue;
+        const struct lc_thread_rec *t = &tr[h->cand[k]];
+        int exited = __atomic_load_n(&t->exited, __ATOMIC_ACQUIRE);
+        const char *state_name = unfinished_state(t, exited);
+        if (state_name)
+            leaked += (unsigned)thread_finding(res, rules, t, exited, state_name, NULL, n,
+                                               stack_signal,
+                                               "its pthread_t is stored nowhere reachable");
+    }
+    lc__xfree(h);
     return leaked;
 }
 

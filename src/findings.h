@@ -56,6 +56,14 @@ void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
 unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules, uint32_t gen,
                               unsigned first, unsigned end, const int64_t *series, unsigned n,
                               int stack_signal);
+/* Threads by handle: a finding per thread of generation gen started before
+ * iteration `end` (warm-up included) that is still running or exited
+ * unjoined and whose pthread_t the reachability scan finds stored nowhere
+ * (roots and reachable blocks; the thread's own stack and the registry left
+ * out). A pool whose handles are kept is one-time. n: the growth vector's
+ * length (zeros). Returns the number reported; 0 when the scan could not run. */
+unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules *rules,
+                                     uint32_t gen, unsigned end, unsigned n, int stack_signal);
 /* Drops memory findings that are glibc's thread stack cache (a thread's stack,
  * TLS and DTV): part of a thread leak when threads leaked, else the cache. */
 void lc__findings_drop_thread_cache(struct lc_test_result *res, unsigned leaked_threads,

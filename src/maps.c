@@ -46,6 +46,7 @@ static struct slot *slots; /* reserved on first use, never unmapped */
 static uint32_t hwm;       /* slots[0..hwm) have been used */
 static __thread int probing __attribute__((tls_model("initial-exec")));
 static int probe_seen;
+static uint64_t lost; /* mappings of a scope that found no free slot, ever */
 
 static inline int tracking(void) { return __atomic_load_n(&lc__st.tracking, __ATOMIC_RELAXED); }
 
@@ -115,6 +116,8 @@ LC_HOOK_TEXT static void note_map(void *p, size_t len, int prot, int flags, int 
         s->r = (struct lc_map_rec){(uintptr_t)p, len, prot, flags, fd, shm, sid,
                                    __atomic_load_n(&lc__st.iteration, __ATOMIC_RELAXED)};
         release(s, SLOT_LIVE);
+    } else {
+        __atomic_fetch_add(&lost, 1, __ATOMIC_RELAXED);
     }
     t->guard--;
     errno = saved;
@@ -149,6 +152,8 @@ LC_HOOK_TEXT static int forget_range(uintptr_t a, size_t len, struct lc_map_rec 
         }
         if (s0 < a && s1 > b) { /* a hole in the middle: the right part gets a slot */
             struct slot *r = claim(tab, s->gen);
+            if (!r)
+                __atomic_fetch_add(&lost, 1, __ATOMIC_RELAXED);
             if (r) {
                 r->gen = s->gen;
                 r->r = s->r;
@@ -267,6 +272,8 @@ LC_EXPORT LC_HOOK_TEXT void *mremap(void *old, size_t old_len, size_t new_len, i
     if (known && tab && !lc__tls.guard) { /* the record moves with the mapping */
         lc__tls.guard++;
         struct slot *s = claim(tab, was_gen);
+        if (!s)
+            __atomic_fetch_add(&lost, 1, __ATOMIC_RELAXED);
         if (s) {
             s->gen = was_gen;
             s->r = was;
@@ -390,6 +397,8 @@ void lc__maps_prot(int prot, int flags, char buf[5]) {
     buf[3] = (flags & MAP_SHARED) ? 's' : 'p';
     buf[4] = 0;
 }
+
+uint64_t lc__maps_lost(void) { return __atomic_load_n(&lost, __ATOMIC_RELAXED); }
 
 int lc__maps_observable(char *err, size_t errlen) {
     void *(*fn)(void *, size_t, int, int, int, off_t) =

@@ -32,6 +32,8 @@ size_t lc__maps_list(uint32_t gen, uint32_t first, struct lc_map_rec *out, size_
 void lc__maps_file(uintptr_t addr, char *buf, size_t len);
 /* "rw-p" style text of prot and flags into buf (5 bytes). */
 void lc__maps_prot(int prot, int flags, char buf[5]);
+/* Mappings that could not be recorded (the table was full), ever. */
+uint64_t lc__maps_lost(void);
 /* 0 when mmap calls of the program reach our wrappers, else -1 and one line
  * in err (a static binary, another interposer first). */
 int lc__maps_observable(char *err, size_t errlen);

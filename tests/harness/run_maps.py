@@ -2,7 +2,8 @@
 """Runs the mapping and thread-handle suite (maps.c) and checks every verdict
 from its JSON report: each leak a leak with the planted function in a finding
 of the right kind (and, for mappings, the right length, protection and file),
-each clean twin clean, the exit status the number of leaks."""
+each clean twin clean, the exit status the number of leaks; the report
+follows the schema and `leakcheck report` reads it back."""
 import json
 import os
 import subprocess
@@ -61,13 +62,36 @@ def main():
         sys.stderr.write(proc.stderr[-5000:])
         with open(report) as f:
             doc = json.load(f)
-    tests = {t["name"]: t for t in doc["tests"]}
+        tool = os.path.join(os.path.dirname(binary), "leakcheck")
+        rep = subprocess.run([tool, "report", report], capture_output=True, text=True, timeout=60)
     failures = []
+    schema = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "schema",
+                          "leakcheck-report.schema.json")
+    import jsonschema
+    with open(schema) as f:
+        try:
+            jsonschema.Draft202012Validator(json.load(f)).validate(doc)
+        except jsonschema.ValidationError as e:
+            failures.append(f"report does not follow the schema: {e.message}")
+    if "1 MiB rw-p anonymous" not in rep.stdout:
+        failures.append(f"leakcheck report (status {rep.returncode}) does not show the mapping: "
+                        f"{rep.stdout[-2000:]} {rep.stderr[-500:]}")
+    tests = {t["name"]: t for t in doc["tests"]}
     for name, exp in EXPECT.items():
         if name not in tests:
             failures.append(f"{name}: missing from the report")
         else:
             check(name, tests[name], exp, failures)
+    # bad input: another mmap first, LEAKCHECK_CHECKS=mappings: one line per test, exit non-zero
+    env = dict(os.environ, LD_PRELOAD=sys.argv[2], LEAKCHECK_CHECKS="mappings")
+    env.pop("LEAKCHECK_JSON", None)
+    bad = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=120)
+    said = [l for l in (bad.stdout + bad.stderr).splitlines()
+            if "LEAKCHECK_CHECKS=mappings cannot work here" in l]
+    if bad.returncode == 0 or not said:
+        failures.append(f"mmap interposed first: status {bad.returncode}, lines {said[:2]}")
+    else:
+        print("interposed mmap refused:", said[0])
     leaks = sum(1 for e in EXPECT.values() if e[0] == "leak")
     if proc.returncode != leaks:
         failures.append(f"exit status {proc.returncode}, expected {leaks} (one per leak)")

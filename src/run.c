@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "maps.h"
 #include "fds.h"
 #include "handoff.h"
 #include "options.h"
@@ -264,6 +265,29 @@ static void put_threads(struct lc_buf *out) {
     closedir(d);
 }
 
+/* Mappings the program made (maps.c) and left mapped: information. */
+#define LC_RUN_MAPS 1000
+static void put_mappings(struct lc_buf *out) {
+    struct lc_map_rec *m = lc__mmap(LC_RUN_MAPS * sizeof *m);
+    if (!m)
+        return;
+    uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+    size_t n = lc__maps_list(gen, 0, m, LC_RUN_MAPS);
+    for (size_t i = 0; i < n && i < LC_RUN_MAPS; i++) {
+        char file[4096];
+        lc__maps_file(m[i].start, file, sizeof file);
+        put_stack(out, m[i].stack);
+        lc__buf_printf(out, "mapping %lx %llx %d %d %d %u ", (unsigned long)m[i].start,
+                       (unsigned long long)m[i].len, m[i].prot, m[i].flags, m[i].shm,
+                       m[i].stack);
+        lc__handoff_escape(out, m[i].fd >= 0 && file[0] ? file : NULL);
+        lc__buf_putc(out, '\n');
+    }
+    if (n > LC_RUN_MAPS)
+        lc__buf_printf(out, "note %zu%%20more%%20mappings%%20not%%20listed\n", n - LC_RUN_MAPS);
+    lc__munmap(m, LC_RUN_MAPS * sizeof *m);
+}
+
 static void put_modules(struct lc_buf *out) {
     struct lc_module *mods = NULL;
     size_t n = 0;
@@ -385,6 +409,7 @@ __attribute__((noinline)) static void run_final(void) {
         lc__munmap(b.v, b.cap * sizeof *b.v);
     put_fds(&out);
     put_threads(&out);
+    put_mappings(&out);
     put_modules(&out);
     lc__buf_puts(&out, "end\n");
     hand_off(&out);

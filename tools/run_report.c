@@ -139,6 +139,26 @@ static void list_threads(struct judged *j) {
     }
 }
 
+/* Mappings left at exit: information, never a failure. */
+static void list_mappings(struct judged *j) {
+    for (size_t i = 0; i < j->p->nmaps; i++) {
+        const struct rr_map *m = &j->p->maps[i];
+        int n;
+        lc_frame *fr = resolve(j, m->stack, &n);
+        char prot[5] = {m->prot & 1 ? 'r' : '-', m->prot & 2 ? 'w' : '-', m->prot & 4 ? 'x' : '-',
+                        m->flags & 1 ? 's' : 'p', 0}; /* PROT_READ/WRITE/EXEC, MAP_SHARED */
+        char *text = NULL;
+        if (asprintf(&text, "mapping of %llu bytes %s %s still mapped at exit",
+                     (unsigned long long)m->len, prot,
+                     m->shm ? "shm segment" : m->file ? m->file : "anonymous") < 0)
+            text = NULL;
+        j->f[j->nf++] = (struct lc_finding){
+            .kind = LC_FINDING_MAPPING, .blocks = 1, .bytes = m->len, .map_addr = m->start,
+            .map_len = m->len, .map_prot = lc__intern(prot), .map_file = m->file,
+            .map_shm = m->shm, .stack = fr, .nstack = n, .summary = text, .informational = 1};
+    }
+}
+
 static int judge(struct judged *j, struct rr_proc *p, struct lc_suppression *rules,
                  size_t nrules) {
     memset(j, 0, sizeof *j);
@@ -146,12 +166,13 @@ static int judge(struct judged *j, struct rr_proc *p, struct lc_suppression *rul
     j->syms = lc__symtab_new(p->mods, p->nmods);
     if (j->syms)
         lc__symtab_set_wrapper_range(j->syms, p->wrap_lo, p->wrap_hi);
-    j->f = calloc(p->nsites + p->nfds + p->nthreads + 1, sizeof *j->f);
+    j->f = calloc(p->nsites + p->nfds + p->nthreads + p->nmaps + 1, sizeof *j->f);
     if (!j->f)
         return -1;
     judge_sites(j, rules, nrules);
     judge_fds(j, rules, nrules);
     list_threads(j);
+    list_mappings(j);
     return 0;
 }
 
@@ -222,6 +243,9 @@ static void print_summary(FILE *out, const struct judged *j) {
     if (j->p->nthreads)
         fprintf(out, "leakcheck:   %15s: %zu (information)\n", "threads at exit",
                 j->p->nthreads);
+    if (j->p->nmaps)
+        fprintf(out, "leakcheck:   %15s: %zu (information)\n", "mappings at exit",
+                j->p->nmaps);
 }
 
 /* Failing findings, largest sites first as the record lists them, at most

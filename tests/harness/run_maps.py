@@ -92,6 +92,23 @@ def main():
         failures.append(f"mmap interposed first: status {bad.returncode}, lines {said[:2]}")
     else:
         print("interposed mmap refused:", said[0])
+    # leakcheck run: a mapping left at exit is information, not a failure
+    with tempfile.TemporaryDirectory() as tmp:
+        rj = os.path.join(tmp, "run.json")
+        run = subprocess.run([tool, "run", "--json=" + rj, "--", sys.argv[3]],
+                             capture_output=True, text=True, timeout=120)
+        with open(rj) as f:
+            rdoc = json.load(f)
+    maps = [fi for t in rdoc["tests"] for fi in t["findings"] if fi["kind"] == "mapping"]
+    named = [fi for fi in maps if "keep_mapping" in [fr.get("function") for fr in fi["stack"]]]
+    if run.returncode != 0 or len(maps) != 1 or not named or named[0].get("fails") is not False \
+            or named[0]["length"] != MIB or "mappings at exit: 1 (information)" not in run.stderr:
+        failures.append(f"leakcheck run: status {run.returncode}, mappings {maps}, {run.stderr}")
+    try:
+        with open(schema) as f:
+            jsonschema.Draft202012Validator(json.load(f)).validate(rdoc)
+    except jsonschema.ValidationError as e:
+        failures.append(f"leakcheck run's report does not follow the schema: {e.message}")
     leaks = sum(1 for e in EXPECT.values() if e[0] == "leak")
     if proc.returncode != leaks:
         failures.append(f"exit status {proc.returncode}, expected {leaks} (one per leak)")

@@ -628,7 +628,8 @@ static void engine_findings(struct engine *e) {
                 e->nseries - 1, (int)e->o->stack_signal);
             /* warm-up threads still unfinished: a leak when the handle is dropped */
             e->leaked_threads += lc__findings_thread_handles(
-                res, &e->rules, e->gen, e->warmup, e->nseries - 1, (int)e->o->stack_signal);
+                res, &e->rules, e->gen, e->warmup, e->nseries - 1, (int)e->o->stack_signal,
+                (long)e->o->settle_ms);
         }
         lc__findings_drop_thread_cache(res, e->leaked_threads, &e->growth);
         /* fds: the series grew; report what was opened since the end of warm-up */

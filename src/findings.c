@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "console.h"
 #include "findings.h"
@@ -363,15 +364,6 @@ static int thread_finding(struct lc_test_result *res, struct lc_rules *rules,
     return 1;
 }
 
-/* "running", "exited-unjoined", or NULL for a thread that is finished. */
-static const char *unfinished_state(const struct lc_thread_rec *t, int exited) {
-    if (!exited && !t->joined)
-        return "running";
-    if (exited && !t->joined && !t->detached)
-        return "exited-unjoined";
-    return NULL;
-}
-
 unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules, uint32_t gen,
                               unsigned first, unsigned end, const int64_t *series, unsigned n,
                               int stack_signal) {
@@ -384,7 +376,7 @@ unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules
             t->iteration >= end)
             continue;
         int exited = __atomic_load_n(&t->exited, __ATOMIC_ACQUIRE);
-        const char *state_name = unfinished_state(t, exited);
+        const char *state_name = lc__thread_unfinished(t);
         if (state_name)
             leaked += (unsigned)thread_finding(res, rules, t, exited, state_name, series, n,
                                                stack_signal, NULL);
@@ -400,64 +392,42 @@ static void collect_block(const struct lc_rec_info *r, void *arg) {
     lc__buf_putn(b, (const char *)&blk, sizeof blk);
 }
 
-/* The thread's own stack mapping (its descriptor sits at its top and points
- * to itself), or an empty range when glibc cannot say. */
-static void thread_stack_range(pthread_t th, uintptr_t range[2]) {
-    range[0] = range[1] = 0;
-    pthread_attr_t a;
-    if (pthread_getattr_np(th, &a) != 0)
-        return;
-    void *stk = NULL;
-    size_t size = 0;
-    if (pthread_attr_getstack(&a, &stk, &size) == 0) {
-        range[0] = (uintptr_t)stk;
-        range[1] = (uintptr_t)stk + size;
+/* A dropped thread that still runs may be on its way out (started late on a
+ * loaded machine): up to settle_ms, with backoff, for it to exit, so that its
+ * state says which leak it is. */
+static void settle_dropped(const struct lc_thread_handles *h, const struct lc_thread_rec *tr,
+                           long settle_ms) {
+    long waited = 0;
+    for (unsigned k = 0; waited < settle_ms * 1000L; k++) {
+        int busy = 0;
+        for (size_t i = 0; i < h->n && !busy; i++)
+            busy = !h->found[i] && !__atomic_load_n(&tr[h->rec[i]].exited, __ATOMIC_ACQUIRE);
+        if (!busy)
+            return;
+        long us = 1L << (k < 17 ? k : 17);
+        if (us > 100000)
+            us = 100000;
+        struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+        waited += us;
     }
-    pthread_attr_destroy(&a);
-}
-
-#define MAX_HANDLES 64
-struct handles {
-    size_t cand[MAX_HANDLES], n;
-    uintptr_t needles[MAX_HANDLES];
-    int found[MAX_HANDLES];
-    uintptr_t ignore[MAX_HANDLES + 1][2];
-};
-
-/* The candidates, their handles and the ranges to ignore. A frame of its own,
- * scrubbed before the scan: the copies of the handles its calls leave on the
- * stack must not count as stored. */
-__attribute__((noinline)) static void gather_handles(struct handles *h, uint32_t gen,
-                                                     unsigned end) {
-    size_t nr;
-    struct lc_thread_rec *tr = lc__registry(&nr);
-    h->n = 0;
-    for (size_t i = 0; i < nr && h->n < MAX_HANDLES; i++) {
-        struct lc_thread_rec *t = &tr[i];
-        if (t->used && t->created && t->gen == gen && t->attributed && t->iteration < end &&
-            unfinished_state(t, __atomic_load_n(&t->exited, __ATOMIC_ACQUIRE)))
-            h->cand[h->n++] = i;
-    }
-    for (size_t k = 0; k < h->n; k++) {
-        h->needles[k] = (uintptr_t)tr[h->cand[k]].th;
-        thread_stack_range(tr[h->cand[k]].th, h->ignore[k]);
-    }
-    h->ignore[h->n][0] = (uintptr_t)tr; /* the registry holds every handle */
-    h->ignore[h->n][1] = (uintptr_t)(tr + LC_MAX_TRECS);
 }
 
 unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules *rules,
-                                     uint32_t gen, unsigned end, unsigned n, int stack_signal) {
+                                     uint32_t gen, unsigned end, unsigned n, int stack_signal,
+                                     long settle_ms) {
     size_t nr;
     struct lc_thread_rec *tr = lc__registry(&nr);
-    /* out of the stack: the scan must not find the handles in this struct */
-    struct handles *h = lc__xcalloc(1, sizeof *h);
-    if (!h)
+    /* off the stack: the scan must not find the handles in this struct (a
+     * heap block of glibc's, untracked, is never a root) */
+    struct lc_thread_handles *h = lc__xcalloc(1, sizeof *h);
+    if (!h || !tr) {
+        lc__xfree(h);
         return 0;
-    gather_handles(h, gen, end);
+    }
+    lc__thread_handles_gather(h, gen, 0, end);
     lc__stack_scrub();
-    size_t nc = h->n;
-    if (!nc) {
+    if (!h->n) {
         lc__xfree(h);
         return 0;
     }
@@ -465,25 +435,25 @@ unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules
     lc__buf_init(&b, lc__xrealloc, lc__xfree);
     lc__table_foreach(collect_block, &b);
     size_t nb = b.failed ? 0 : b.len / sizeof(struct lc_reach_block);
-    /* the struct is a heap block of glibc's (not tracked): never a root */
-    struct lc_reach_opts ro = {.needles = h->needles, .nneedles = nc, .needle_found = h->found,
+    struct lc_reach_opts ro = {.needles = h->needles, .nneedles = h->n, .needle_found = h->found,
                                .needle_ignore = (const uintptr_t(*)[2])h->ignore,
-                               .nneedle_ignore = nc + 1};
+                               .nneedle_ignore = h->n + 1};
     struct lc_reach_stats st;
     int rc = b.failed ? LEAKCHECK_ENOMEM
                       : lc__reach_classify((struct lc_reach_block *)b.data, nb, &ro, &st);
     lc__buf_free(&b);
+    if (rc == 0)
+        settle_dropped(h, tr, settle_ms);
     unsigned leaked = 0;
-    for (size_t k = 0; rc == 0 && k < nc; k++) { /* no scan, no claim */
-        if (h->found[k])
+    for (size_t k = 0; rc == 0 && k < h->n; k++) { /* no scan, no claim */
+        const struct lc_thread_rec *t = &tr[h->rec[k]];
+        const char *state_name = lc__thread_unfinished(t);
+        if (h->found[k] || !state_name)
             continue;
-        const struct lc_thread_rec *t = &tr[h->cand[k]];
-        int exited = __atomic_load_n(&t->exited, __ATOMIC_ACQUIRE);
-        const char *state_name = unfinished_state(t, exited);
-        if (state_name)
-            leaked += (unsigned)thread_finding(res, rules, t, exited, state_name, NULL, n,
-                                               stack_signal,
-                                               "its pthread_t is stored nowhere reachable");
+        leaked += (unsigned)thread_finding(res, rules, t,
+                                           __atomic_load_n(&t->exited, __ATOMIC_ACQUIRE),
+                                           state_name, NULL, n, stack_signal,
+                                           "its pthread_t is stored nowhere reachable");
     }
     lc__xfree(h);
     return leaked;

@@ -61,9 +61,12 @@ unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules
  * unjoined and whose pthread_t the reachability scan finds stored nowhere
  * (roots and reachable blocks; the thread's own stack and the registry left
  * out). A pool whose handles are kept is one-time. n: the growth vector's
- * length (zeros). Returns the number reported; 0 when the scan could not run. */
+ * length (zeros). A dropped thread still running gets up to settle_ms to
+ * exit first (its state then says "exited-unjoined"). Returns the number
+ * reported; 0 when the scan could not run. */
 unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules *rules,
-                                     uint32_t gen, unsigned end, unsigned n, int stack_signal);
+                                     uint32_t gen, unsigned end, unsigned n, int stack_signal,
+                                     long settle_ms);
 /* Drops memory findings that are glibc's thread stack cache (a thread's stack,
  * TLS and DTV): part of a thread leak when threads leaked, else the cache. */
 void lc__findings_drop_thread_cache(struct lc_test_result *res, unsigned leaked_threads,

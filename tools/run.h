@@ -62,6 +62,8 @@ struct rr_proc {
     size_t nthreads;
     struct rr_map *maps;
     size_t nmaps;
+    struct rr_thread *dropped; /* threads whose handle is stored nowhere; name: the state */
+    size_t ndropped;
     char **notes;
     size_t nnotes;
     uint64_t scan[5]; /* root bytes, heap bytes, threads, unstopped, microseconds */

@@ -24,7 +24,7 @@
     } while (0)
 
 struct caps {
-    size_t mods, stacks, sites, fds, threads, notes, maps;
+    size_t mods, stacks, sites, fds, threads, notes, maps, dropped;
 };
 
 /* Splits a line into at most max space-separated words. */
@@ -176,6 +176,10 @@ static int parse_line(struct rr_proc *p, struct caps *c, char *line) {
         return parse_fd(p, c, w, n);
     else if (!strcmp(k, "mapping"))
         return parse_mapping(p, c, w, n);
+    else if (!strcmp(k, "dropped") && n == 3 && num(w[1], 10, &v[0]) == 0) {
+        GROW(p->dropped, p->ndropped, c->dropped);
+        p->dropped[p->ndropped++] = (struct rr_thread){.tid = (int)v[0], .name = lc__handoff_unescape(w[2])};
+    }
     else if (!strcmp(k, "thread") && n == 3 && num(w[1], 10, &v[0]) == 0) {
         GROW(p->threads, p->nthreads, c->threads);
         p->threads[p->nthreads++] = (struct rr_thread){.tid = (int)v[0], .name = lc__handoff_unescape(w[2])};
@@ -277,6 +281,7 @@ void lc_run_records_free(struct rr_proc *procs, size_t n) {
         free(p->fds);
         free(p->threads);
         free(p->maps);
+        free(p->dropped);
         free(p->notes);
     }
     free(procs);

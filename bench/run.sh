@@ -6,7 +6,7 @@
 #   cmake -S . -B build && cmake --build build -j2
 # Usage: bench/run.sh [BUILD_DIR] [REPS]
 #   BUILD_DIR  the CMake build directory (default: build)
-#   REPS       repetitions of every configuration (default: 5)
+#   REPS       repetitions of every configuration (default: 3)
 # Environment: OPS (operations per thread, default 2000000), LIVE (live blocks
 # per thread, default 1024), MEM_LIVE (live blocks of the memory run, default
 # 1048576), STACK_DEPTH (frames leakcheck keeps; default: the library's).
@@ -14,10 +14,11 @@
 # load from other processes falls on all configurations alike; the table shows
 # medians and the min..max spread. "ns/op" is wall time per operation of one
 # thread; "cpu ns/op" is CPU time per operation (it moves less than wall time
-# when other processes take the CPU, so it tells noise from a real change).
+# when other processes take the CPU, so it tells noise from a real change);
+# "cpu vs" is its ratio to native.
 set -euo pipefail
 build=${1:-build}
-reps=${2:-5}
+reps=${2:-3}
 ops=${OPS:-2000000}
 live=${LIVE:-1024}
 mem_live=${MEM_LIVE:-1048576}
@@ -26,24 +27,29 @@ sd=()
 
 native=$build/out/churn_native
 tracked=$build/out/churn_lc
-for b in "$native" "$tracked"; do
+tool=$build/out/leakcheck
+for b in "$native" "$tracked" "$tool"; do
     [ -x "$b" ] || { echo "run.sh: $b not found; build $build first" >&2; exit 2; }
 done
 
-# name, binary, arguments
+# name, command (the name ends in -dDEPTH-tTHREADS: its native twin)
+lcrun="$tool run --"
 configs=(
-    "native-d0-t1|$native|--mode native --depth 0 --threads 1"
-    "native-d20-t1|$native|--mode native --depth 20 --threads 1"
-    "native-d0-t2|$native|--mode native --depth 0 --threads 2"
-    "native-d20-t2|$native|--mode native --depth 20 --threads 2"
-    "idle-d0-t1|$tracked|--mode idle --depth 0 --threads 1"
-    "count-d0-t1|$tracked|--mode count --depth 0 --threads 1"
-    "count-d20-t1|$tracked|--mode count --depth 20 --threads 1"
-    "count-d0-t2|$tracked|--mode count --depth 0 --threads 2"
-    "stacks-d0-t1|$tracked|--mode stacks --depth 0 --threads 1"
-    "stacks-d20-t1|$tracked|--mode stacks --depth 20 --threads 1"
-    "stacks-d0-t2|$tracked|--mode stacks --depth 0 --threads 2"
-    "stacks-d20-t2|$tracked|--mode stacks --depth 20 --threads 2"
+    "native-d0-t1|$native --mode native --depth 0 --threads 1"
+    "native-d20-t1|$native --mode native --depth 20 --threads 1"
+    "native-d0-t2|$native --mode native --depth 0 --threads 2"
+    "native-d20-t2|$native --mode native --depth 20 --threads 2"
+    "idle-d0-t1|$tracked --mode idle --depth 0 --threads 1"
+    "count-d0-t1|$tracked --mode count --depth 0 --threads 1"
+    "count-d20-t1|$tracked --mode count --depth 20 --threads 1"
+    "count-d0-t2|$tracked --mode count --depth 0 --threads 2"
+    "stacks-d0-t1|$tracked --mode stacks --depth 0 --threads 1"
+    "stacks-d20-t1|$tracked --mode stacks --depth 20 --threads 1"
+    "stacks-d0-t2|$tracked --mode stacks --depth 0 --threads 2"
+    "stacks-d20-t2|$tracked --mode stacks --depth 20 --threads 2"
+    "run-count-d0-t1|env LEAKCHECK_STACKS=0 $lcrun $native --mode native --depth 0 --threads 1"
+    "run-stacks-d0-t1|$lcrun $native --mode native --depth 0 --threads 1"
+    "run-stacks-d20-t1|$lcrun $native --mode native --depth 20 --threads 1"
 )
 
 tmp=$(mktemp -d)
@@ -56,9 +62,9 @@ field() { # line, key
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((r = 1; r <= reps; r++)); do
     for c in "${configs[@]}"; do
-        IFS='|' read -r name bin args <<<"$c"
+        IFS='|' read -r name cmd <<<"$c"
         # shellcheck disable=SC2086
-        line=$("$bin" $args --ops "$ops" --live "$live" "${sd[@]}")
+        line=$($cmd --ops "$ops" --live "$live" "${sd[@]}" 2>/dev/null || true)
         if [ "$(field "$line" counts)" != ok ]; then
             echo "run.sh: $name: wrong counts: $line" >&2
             exit 1
@@ -80,15 +86,16 @@ echo
 echo "churn: $ops ops/thread, $live live blocks/thread, 16..512 B, $reps reps (medians)," \
     "stack depth ${STACK_DEPTH:-default}; $(nproc) CPUs;" \
     "load average $load_start at start, $load_end at end"
-printf '%-14s %9s %14s %9s %8s %10s\n' config "ns/op" "min..max" "cpu ns/op" "Mops/s" \
-    "vs native"
+printf '%-17s %9s %14s %9s %8s %10s %8s\n' config "ns/op" "min..max" "cpu ns/op" "Mops/s" \
+    "vs native" "cpu vs"
 for c in "${configs[@]}"; do
     name=${c%%|*}
-    base=native-${name#*-}
+    base=native-$(sed 's/.*-\(d[0-9]*-t[0-9]*\)$/\1/' <<<"$name")
     ns=$(median "$tmp/$name.ns")
-    printf '%-14s %9s %14s %9s %8s %9sx\n' "$name" "$ns" "$(spread "$tmp/$name.ns")" \
+    printf '%-17s %9s %14s %9s %8s %9sx %7sx\n' "$name" "$ns" "$(spread "$tmp/$name.ns")" \
         "$(median "$tmp/$name.cpu")" "$(median "$tmp/$name.mops")" \
-        "$(div "$ns" "$(median "$tmp/$base.ns")")"
+        "$(div "$ns" "$(median "$tmp/$base.ns")")" \
+        "$(div "$(median "$tmp/$name.cpu")" "$(median "$tmp/$base.cpu")")"
 done
 
 echo
@@ -108,6 +115,30 @@ echo "tracker memory at $mem_live live blocks (stacks on):" \
     "table $(field "$line" table_bytes) bytes =" \
     "$(field "$line" table_bytes_per_block) bytes/block; depot $(field "$line" depot_bytes) bytes"
 
+# The live-set sweep: CPU ns per op that counting adds to the churn at depth 0
+# with 1K, 64K and 1M live blocks (count against native, same live set).
+sweep_ops=${SWEEP_OPS:-1000000}
+sizes=(1024 65536 1048576)
+for ((r = 1; r <= reps; r++)); do
+    for l in "${sizes[@]}"; do
+        for m in native count; do
+            bin=$tracked
+            [ "$m" = native ] && bin=$native
+            line=$("$bin" --mode "$m" --depth 0 --threads 1 --ops "$sweep_ops" --live "$l")
+            [ "$(field "$line" counts)" = ok ] || { echo "run.sh: sweep: $line" >&2; exit 1; }
+            field "$line" cpu_ns_per_op >>"$tmp/sweep-$m-$l.cpu"
+        done
+    done
+done
+echo
+echo "live-set sweep: counting, depth 0, 1 thread, $sweep_ops ops, $reps reps (median CPU ns/op):"
+printf '  %-12s %10s %10s %10s\n' "live blocks" native count added
+for l in "${sizes[@]}"; do
+    n=$(median "$tmp/sweep-native-$l.cpu")
+    c=$(median "$tmp/sweep-count-$l.cpu")
+    printf '  %-12s %10s %10s %+10.1f\n' "$l" "$n" "$c" "$(awk -v a="$c" -v b="$n" 'BEGIN {print a - b}')"
+done
+
 # The reachability scan (reach_bench prints its own median over REPS runs).
 reach=$build/out/reach_bench
 if [ -x "$reach" ]; then
@@ -117,3 +148,7 @@ if [ -x "$reach" ]; then
         echo "  dense=$dense: $("$reach" --runs "$reps" --dense "$dense" | tail -1)"
     done
 fi
+
+# The whole-suite benchmark.
+echo
+"$(dirname "$0")/suites.sh" "$build" "$reps"

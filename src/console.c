@@ -13,6 +13,7 @@
 #include "internal.h"
 #include "options.h"
 #include "report.h"
+#include "symtab.h"
 #include "xml.h"
 
 int lc__use_color(void) {
@@ -154,14 +155,10 @@ void lc__console_summary(const struct lc_run *run) {
 static int runtime_frame(const lc_frame *f) {
     if (lc__cxx_library_frame(f) || lc__sanitizer_frame(f))
         return 1;
-    static const char *const libs[] = {"libc.so", "ld-linux", "libstdc++.so", "libgcc_s.so",
-                                       "libleakcheck.so"};
     const char *m = f->module ? strrchr(f->module, '/') : NULL;
     m = m ? m + 1 : f->module;
-    for (size_t i = 0; m && i < sizeof libs / sizeof libs[0]; i++)
-        if (strncmp(m, libs[i], strlen(libs[i])) == 0)
-            return 1;
-    return 0;
+    return lc__symtab_runtime_module(f->module) ||
+           (m && strncmp(m, "libleakcheck.so", strlen("libleakcheck.so")) == 0);
 }
 
 /* "function (file:line) <- caller (file:line) <- ..." for the top frames: the

@@ -509,40 +509,17 @@ static void engine_attribute(struct engine *e) {
 }
 
 /* Threads started during measured iterations that are still running get a
- * settle period with backoff: one that is exiting must not count as running,
- * and a detached one that exits is no leak at all. */
-static void settle_threads(struct engine *e, unsigned first, unsigned end, int detached_only) {
+ * settle period, ended by their exit (thread_settle.c): one that is exiting
+ * must not count as running, and a detached one that exits is no leak. */
+static void settle_threads(struct engine *e, unsigned first, unsigned end) {
     lc__guard_enter();
-    long waited = 0;
-    for (unsigned k = 0; waited < e->o->settle_ms * 1000L; k++) {
-        size_t nr;
-        struct lc_thread_rec *tr = lc__registry(&nr);
-        int busy = 0;
-        for (size_t i = 0; i < nr; i++)
-            if (tr[i].used && tr[i].gen == e->gen && tr[i].attributed &&
-                tr[i].iteration >= first && tr[i].iteration < end && !tr[i].joined &&
-                (!detached_only || tr[i].detached) &&
-                !__atomic_load_n(&tr[i].exited, __ATOMIC_ACQUIRE))
-                busy = 1;
-        if (!busy)
-            break;
-        long us = 1L << (k < 17 ? k : 17);
-        if (us > 100000)
-            us = 100000;
-        struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-        nanosleep(&ts, NULL);
-        waited += us;
-    }
+    lc__threads_settle(e->gen, first, end, e->o->settle_ms);
     lc__guard_leave();
 }
 
 static void engine_settle_threads(struct engine *e) {
     if (!e->stopped && (e->checks & LEAKCHECK_CHECK_THREADS))
-    {
-        settle_threads(e, e->warmup, ~0u, 0);
-        /* a detached warm-up thread on its way out is no dropped handle */
-        settle_threads(e, 0, e->warmup, 1);
-    }
+        settle_threads(e, 0, ~0u); /* warm-up's too: judged by their handle */
 }
 
 /* fds of `first` still open in `now`: what a run left open and kept. */
@@ -576,7 +553,7 @@ static void engine_single_run(struct engine *e) {
         return;
     struct lc_test_result *res = e->res;
     if (e->checks & LEAKCHECK_CHECK_THREADS)
-        settle_threads(e, 0, 1, 0);
+        settle_threads(e, 0, 1);
     lc__guard_enter();
     lc__rules_add_builtin(&e->rules); /* what glibc keeps for good is no leak here */
     int64_t one[2] = {0, 0};

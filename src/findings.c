@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "console.h"
 #include "findings.h"
@@ -392,27 +391,6 @@ static void collect_block(const struct lc_rec_info *r, void *arg) {
     lc__buf_putn(b, (const char *)&blk, sizeof blk);
 }
 
-/* A dropped thread that still runs may be on its way out (started late on a
- * loaded machine): up to settle_ms, with backoff, for it to exit, so that its
- * state says which leak it is. */
-static void settle_dropped(const struct lc_thread_handles *h, const struct lc_thread_rec *tr,
-                           long settle_ms) {
-    long waited = 0;
-    for (unsigned k = 0; waited < settle_ms * 1000L; k++) {
-        int busy = 0;
-        for (size_t i = 0; i < h->n && !busy; i++)
-            busy = !h->found[i] && !__atomic_load_n(&tr[h->rec[i]].exited, __ATOMIC_ACQUIRE);
-        if (!busy)
-            return;
-        long us = 1L << (k < 17 ? k : 17);
-        if (us > 100000)
-            us = 100000;
-        struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-        nanosleep(&ts, NULL);
-        waited += us;
-    }
-}
-
 unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules *rules,
                                      uint32_t gen, unsigned end, unsigned n, int stack_signal,
                                      long settle_ms) {
@@ -442,8 +420,8 @@ unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules
     int rc = b.failed ? LEAKCHECK_ENOMEM
                       : lc__reach_classify((struct lc_reach_block *)b.data, nb, &ro, &st);
     lc__buf_free(&b);
-    if (rc == 0)
-        settle_dropped(h, tr, settle_ms);
+    if (rc == 0) /* a dropped thread on its way out: its state says which leak */
+        lc__threads_settle(gen, 0, end, settle_ms);
     unsigned leaked = 0;
     for (size_t k = 0; rc == 0 && k < h->n; k++) { /* no scan, no claim */
         const struct lc_thread_rec *t = &tr[h->rec[k]];

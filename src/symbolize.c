@@ -80,6 +80,6 @@ int lc__symbolize_pcs(const uintptr_t *pcs, int n, lc_frame *frames, int max) {
 
 void lc__symbolizer_reset(void) {
     pthread_mutex_lock(&sym_lock);
-    table_valid = 0; /* the next lookup re-reads the module map, cache dropped */
+    table_valid = 0; /* the next lookup re-reads the module map (symtab keeps what is unchanged) */
     pthread_mutex_unlock(&sym_lock);
 }

@@ -18,6 +18,7 @@ struct sym_mod {
     struct lc_module m; /* path interned, build_id owned */
     Dwfl *dwfl;         /* NULL until opened, or when the file could not be used */
     int opened;         /* 1 once an open was tried */
+    int names_only;     /* a C runtime library: ELF symbol names, no DWARF */
 };
 
 /* per-address cache: key -> frames fstore[first .. first+count) */
@@ -36,6 +37,7 @@ struct lc_symtab {
     size_t fcount, fcap;
     size_t mismatches;
     const char *first_mismatch;
+    int runtime_lines; /* 1: runtime libraries get file:line and inlined calls too */
 };
 
 static const Dwfl_Callbacks local_callbacks = {
@@ -52,6 +54,7 @@ static int copy_modules(const struct lc_module *mods, size_t n, struct sym_mod *
     for (size_t i = 0; i < n; i++) {
         s[i].m = mods[i];
         s[i].m.path = lc__intern(mods[i].path);
+        s[i].names_only = lc__symtab_runtime_module(s[i].m.path);
         s[i].m.build_id = NULL;
         s[i].m.build_id_len = 0;
         if (mods[i].build_id && mods[i].build_id_len) {
@@ -76,6 +79,10 @@ static void free_modules(struct sym_mod *s, size_t n) {
     lc__xfree(s);
 }
 
+static size_t pc_slot(uintptr_t key, size_t cap) {
+    return (size_t)(key * 0x9e3779b97f4a7c15ull >> 16) & (cap - 1);
+}
+
 static void cache_clear(struct lc_symtab *t) {
     lc__xfree(t->pcmap);
     t->pcmap = NULL;
@@ -95,14 +102,67 @@ struct lc_symtab *lc__symtab_new(const struct lc_module *mods, size_t n) {
     return t;
 }
 
+/* The C and C++ runtime libraries: reports cut their
+ * frames between the allocating call and the program's code (console.c), and
+ * suppressions match them by function name. Their names come from the ELF
+ * symbol table (libc6-dbg's, when installed); their line tables and inlined
+ * calls are never read: inflating libc's compressed DWARF cost more than
+ * running a whole suite. */
+int lc__symtab_runtime_module(const char *path) {
+    static const char *const libs[] = {"libc.so", "ld-linux", "libstdc++.so", "libgcc_s.so"};
+    const char *m = path ? strrchr(path, '/') : NULL;
+    m = m ? m + 1 : path;
+    for (size_t i = 0; m && i < sizeof libs / sizeof libs[0]; i++)
+        if (strncmp(m, libs[i], strlen(libs[i])) == 0)
+            return 1;
+    return 0;
+}
+
 static int same_file(const struct lc_module *a, const struct lc_module *b) {
     return a->path == b->path && a->bias == b->bias && a->lo == b->lo && a->hi == b->hi;
 }
 
+/* Keeps the cached frames of every module that survives an update: moved[j]
+ * is the new index of old module j, or -1. A key without a module (an address
+ * outside every module then) is dropped: it may fall in a module now. The
+ * frames of dropped keys stay in fstore until the table is freed. */
+static void cache_remap(struct lc_symtab *t, const long *moved, size_t nold) {
+    if (!t->pccap)
+        return;
+    struct pc_entry *n = lc__xcalloc(t->pccap, sizeof *n);
+    if (!n) {
+        cache_clear(t);
+        return;
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < t->pccap; i++) {
+        uintptr_t key = t->pcmap[i].key;
+        size_t mod = (size_t)(key >> 48);
+        if (!key || key == UINTPTR_MAX || !mod || mod > nold || moved[mod - 1] < 0)
+            continue;
+        key = (key & ((1ull << 48) - 1)) | ((uintptr_t)(moved[mod - 1] + 1) << 48);
+        size_t k = pc_slot(key, t->pccap);
+        while (n[k].key)
+            k = (k + 1) & (t->pccap - 1);
+        n[k] = (struct pc_entry){key, t->pcmap[i].first, t->pcmap[i].count};
+        count++;
+    }
+    lc__xfree(t->pcmap);
+    t->pcmap = n;
+    t->pccount = count;
+}
+
 int lc__symtab_update(struct lc_symtab *t, const struct lc_module *mods, size_t n) {
     struct sym_mod *s;
-    if (copy_modules(mods, n, &s) != 0)
+    long *moved = lc__xmalloc((t->nmods ? t->nmods : 1) * sizeof *moved);
+    if (!moved)
         return -1;
+    if (copy_modules(mods, n, &s) != 0) {
+        lc__xfree(moved);
+        return -1;
+    }
+    for (size_t j = 0; j < t->nmods; j++)
+        moved[j] = -1;
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < t->nmods; j++) {
             struct sym_mod *o = &t->mods[j];
@@ -111,14 +171,17 @@ int lc__symtab_update(struct lc_symtab *t, const struct lc_module *mods, size_t 
                 s[i].opened = 1;
                 o->dwfl = NULL;
                 o->opened = 0;
+                moved[j] = (long)i;
                 break;
             }
         }
     }
+    size_t nold = t->nmods;
     free_modules(t->mods, t->nmods);
     t->mods = s;
     t->nmods = n;
-    cache_clear(t);
+    cache_remap(t, moved, nold);
+    lc__xfree(moved);
     return 0;
 }
 
@@ -129,6 +192,12 @@ void lc__symtab_free(struct lc_symtab *t) {
     cache_clear(t);
     lc__xfree(t->fstore);
     lc__xfree(t);
+}
+
+void lc__symtab_set_runtime_lines(struct lc_symtab *t, int on) {
+    if (t->runtime_lines != on)
+        cache_clear(t);
+    t->runtime_lines = on;
 }
 
 void lc__symtab_set_wrapper_range(struct lc_symtab *t, uintptr_t lo, uintptr_t hi) {
@@ -360,6 +429,10 @@ static void resolve(struct lc_symtab *t, struct sym_mod *m, uintptr_t pc) {
         return;
     }
     base.function = clean_symbol(dwfl_module_addrname(mod, addr));
+    if (m->names_only && !t->runtime_lines) {
+        push_frame(t, &base);
+        return;
+    }
     Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
     int lineno = 0;
     const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
@@ -369,9 +442,6 @@ static void resolve(struct lc_symtab *t, struct sym_mod *m, uintptr_t pc) {
         push_frame(t, &base);
 }
 
-static size_t pc_slot(uintptr_t key, size_t cap) {
-    return (size_t)(key * 0x9e3779b97f4a7c15ull >> 16) & (cap - 1);
-}
 
 static int cache_grow(struct lc_symtab *t) {
     size_t ncap = t->pccap ? t->pccap * 2 : 1024;

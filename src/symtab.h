@@ -29,9 +29,9 @@ struct lc_symtab;
 struct lc_symtab *lc__symtab_new(const struct lc_module *mods, size_t n);
 
 /* Replaces the module list, keeping the libdw state (opened files, loaded
- * DWARF) of every module that is unchanged (same path, bias and range). The
- * per-address cache is dropped. Returns 0, or -1 when out of memory (the
- * table is then unchanged). */
+ * DWARF) and the per-address cache of every module that is unchanged (same
+ * path, bias and range), so an address is resolved once per process. Returns
+ * 0, or -1 when out of memory (the table is then unchanged). */
 int lc__symtab_update(struct lc_symtab *t, const struct lc_module *mods, size_t n);
 
 /* Symbolizes the return addresses pcs[0..n) of one stack into frames[0..max),
@@ -63,6 +63,15 @@ void lc__symtab_set_wrapper_range(struct lc_symtab *t, uintptr_t lo, uintptr_t h
 size_t lc__symtab_mismatches(const struct lc_symtab *t, const char **first);
 
 void lc__symtab_free(struct lc_symtab *t);
+
+/* 1 when path is a C or C++ runtime library (libc, the loader, libstdc++,
+ * libgcc_s): its frames are resolved to names only, from the
+ * ELF symbol table, without file:line or inlined calls; the console cuts
+ * them (and libleakcheck's) between the allocating call and the program's frames. */
+int lc__symtab_runtime_module(const char *path);
+/* on = 1: runtime libraries are resolved like any module (file:line from
+ * libc6-dbg's DWARF, inlined calls); 0, the default: names only. */
+void lc__symtab_set_runtime_lines(struct lc_symtab *t, int on);
 
 /* Library only (modules.c): the module list of the live process
  * (dl_iterate_phdr; the main program by /proc/self/exe; the vdso skipped) plus

@@ -6,7 +6,8 @@
  * scope each thread gets a registry entry: creation stack, iteration, tid, and
  * its state (running, exited, joined, detached), kept by a trampoline with a
  * cleanup handler (covers return, pthread_exit and cancellation) and by
- * wrappers of pthread_join/tryjoin/timedjoin/clockjoin/detach. A thread that
+ * wrappers of pthread_join/tryjoin/timedjoin/clockjoin/detach; each end
+ * wakes the settle wait (thread_settle.c) through a futex. A thread that
  * ended without being joined or detached still holds its stack: a leak.
  *
  * The current stack of a live thread is sampled at report time: a signal
@@ -16,10 +17,13 @@
  * because thread creation and exit are rare. */
 #define UNW_LOCAL_ONLY
 #include <dlfcn.h>
+#include <linux/futex.h>
+#include <stdint.h>
 #include <libunwind.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +33,10 @@
 
 static struct lc_thread_rec *recs;
 static int reg_lock;
+static uint32_t exit_word; /* ends so far; a futex the settle wait sleeps on */
+
+uint32_t lc__thread_exit_count(void) { return __atomic_load_n(&exit_word, __ATOMIC_ACQUIRE); }
+uint32_t *lc__thread_exit_word(void) { return &exit_word; }
 
 int lc__registry_init(void) {
     if (recs)
@@ -88,6 +96,8 @@ static void on_thread_end(void *p) {
     /* keep the name: an exited thread is gone from /proc */
     pthread_getname_np(pthread_self(), r->name, sizeof r->name);
     __atomic_store_n(&r->exited, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&exit_word, 1, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &exit_word, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
 /* In the body section: stacks captured on the thread stop here, so the

@@ -28,6 +28,14 @@ int lc__registry_init(void);
 struct lc_thread_rec *lc__registry(size_t *n);
 void lc__registry_lock(void);
 void lc__registry_unlock(void);
+/* How many registered threads have ended their start routine so far; the
+ * word is a futex, woken at every end (thread_settle.c waits on it). */
+uint32_t lc__thread_exit_count(void);
+uint32_t *lc__thread_exit_word(void);
+/* Waits until no thread of scope generation gen started in iterations
+ * [first, end) is still running its start routine unjoined, or settle_ms
+ * passed (thread_settle.c). Call with the guard up. */
+void lc__threads_settle(uint32_t gen, unsigned first, unsigned end, long settle_ms);
 /* Threads by handle (issue 13): the unfinished threads (running, or exited
  * neither joined nor detached) of scope generation gen (any generation when
  * any_gen) created before iteration end, their pthread_t values as needles for

@@ -182,12 +182,31 @@ static void inlined_call_expands(void **state) {
     lc__symtab_free(t);
 }
 
+/* By default a C runtime frame is a name from the ELF symbol table (libc6-
+ * dbg's: static functions too), with its module and no line table read. */
+static void libc_frame_is_named_without_dwarf(void **state) {
+    (void)state;
+    int v[4] = {3, 1, 2, 0};
+    qsort(v, 4, sizeof v[0], compare);
+    struct mods *ms = modules();
+    struct lc_symtab *t = lc__symtab_new(ms->m, ms->n);
+    lc_frame f[8];
+    assert_int_equal(resolve1(t, qsort_pc, 0, f, 8), 1);
+    assert_true(ends_with(f[0].module, "/libc.so.6"));
+    assert_non_null(f[0].function);
+    assert_non_null(strstr(f[0].function, "msort")); /* needs libc6-dbg's symtab */
+    assert_null(f[0].file);
+    assert_int_equal(f[0].line, 0);
+    lc__symtab_free(t);
+}
+
 static void libc_frame_has_file_and_line(void **state) {
     (void)state;
     int v[4] = {3, 1, 2, 0};
     qsort(v, 4, sizeof v[0], compare);
     struct mods *ms = modules();
     struct lc_symtab *t = lc__symtab_new(ms->m, ms->n);
+    lc__symtab_set_runtime_lines(t, 1);
     lc_frame f[8];
     assert_true(resolve1(t, qsort_pc, 0, f, 8) >= 1);
     print_message("libc frame: %s (%s:%u) [%s]\n", f[0].function, f[0].file, f[0].line,
@@ -314,6 +333,32 @@ static void closed_module_wins_for_older_stacks(void **state) {
     lc__symtab_free(t);
 }
 
+/* An update keeps the cached frames of unchanged modules and drops those of
+ * addresses that were outside every module: one may be inside a module now. */
+static void update_keeps_frames_of_unchanged_modules(void **state) {
+    (void)state;
+    struct mods *ms = modules();
+    const struct lc_module *exe = module_named(ms, "/test_symtab");
+    assert_non_null(exe);
+    struct lc_module none = *exe;
+    none.lo = none.hi = 1; /* covers nothing */
+    struct lc_symtab *t = lc__symtab_new(&none, 1);
+    uintptr_t pc = caller_fn();
+    lc_frame f[8];
+    assert_int_equal(resolve1(t, pc, 0, f, 8), 1);
+    assert_null(f[0].function); /* outside every module: the address only */
+    struct lc_module both[2] = {none, *exe};
+    assert_int_equal(lc__symtab_update(t, both, 2), 0);
+    assert_int_equal(resolve1(t, pc, 0, f, 8), 1);
+    assert_string_equal(f[0].function, "caller_fn");
+    /* the program moves to another index: its cached frame follows it */
+    assert_int_equal(lc__symtab_update(t, exe, 1), 0);
+    assert_int_equal(resolve1(t, pc, 0, f, 8), 1);
+    assert_string_equal(f[0].function, "caller_fn");
+    assert_true(ends_with(f[0].file, "test_symtab.c"));
+    lc__symtab_free(t);
+}
+
 static void wrapper_frame_keeps_only_its_name(void **state) {
     (void)state;
     struct mods *ms = modules();
@@ -388,11 +433,13 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(own_function_has_file_and_line),
         cmocka_unit_test(inlined_call_expands),
+        cmocka_unit_test(libc_frame_is_named_without_dwarf),
         cmocka_unit_test(libc_frame_has_file_and_line),
         cmocka_unit_test(cxx_name_is_demangled),
         cmocka_unit_test(clone_suffix_is_dropped),
         cmocka_unit_test(debuglink_file_is_found),
         cmocka_unit_test(closed_module_wins_for_older_stacks),
+        cmocka_unit_test(update_keeps_frames_of_unchanged_modules),
         cmocka_unit_test(wrapper_frame_keeps_only_its_name),
         cmocka_unit_test(build_id_mismatch_gives_no_symbols),
         cmocka_unit_test(address_outside_modules_is_bare),

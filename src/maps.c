@@ -74,26 +74,25 @@ static inline void release(struct slot *s, uint32_t to) {
     __atomic_store_n(&s->state, to, __ATOMIC_RELEASE);
 }
 
-/* A free slot, or a live one of an older generation (its scope is over). */
+/* A free slot; when none is left, a live one of an older generation (its
+ * scope is over; leakcheck run's listing at exit keeps them while it can). */
 LC_HOOK_TEXT static struct slot *claim(struct slot *t, uint32_t gen) {
     uint32_t n = __atomic_load_n(&hwm, __ATOMIC_ACQUIRE);
-    for (uint32_t i = 0; i < n; i++) {
-        struct slot *s = &t[i];
-        uint32_t st = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
-        if (st == SLOT_FREE && take(s, SLOT_FREE))
-            return s;
-        if (st == SLOT_LIVE && __atomic_load_n(&s->gen, __ATOMIC_RELAXED) != gen &&
-            take(s, SLOT_LIVE))
-            return s;
-    }
-    for (;;) {
-        n = __atomic_load_n(&hwm, __ATOMIC_ACQUIRE);
-        if (n >= MAP_SLOTS)
-            return NULL;
+    for (uint32_t i = 0; i < n; i++)
+        if (__atomic_load_n(&t[i].state, __ATOMIC_RELAXED) == SLOT_FREE && take(&t[i], SLOT_FREE))
+            return &t[i];
+    for (n = __atomic_load_n(&hwm, __ATOMIC_ACQUIRE); n < MAP_SLOTS;
+         n = __atomic_load_n(&hwm, __ATOMIC_ACQUIRE))
         if (__atomic_compare_exchange_n(&hwm, &n, n + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) &&
             take(&t[n], SLOT_FREE))
             return &t[n];
+    for (uint32_t i = 0; i < MAP_SLOTS; i++) {
+        struct slot *s = &t[i];
+        if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) == SLOT_LIVE &&
+            __atomic_load_n(&s->gen, __ATOMIC_RELAXED) != gen && take(s, SLOT_LIVE))
+            return s;
     }
+    return NULL;
 }
 
 /* Records [p, p+len) made by the calling thread, if it belongs to the scope. */
@@ -334,8 +333,8 @@ LC_EXPORT LC_HOOK_TEXT int shmdt(const void *addr) {
 /* ---- readers (report time) ---- */
 
 static int wanted(const struct slot *s, uint32_t gen, uint32_t first) {
-    return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == SLOT_LIVE && s->gen == gen &&
-           s->r.iteration >= first;
+    return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == SLOT_LIVE &&
+           (gen == LC_MAPS_ANY_GEN || s->gen == gen) && s->r.iteration >= first;
 }
 
 void lc__maps_totals(uint32_t gen, uint32_t first, uint64_t *count, uint64_t *bytes) {

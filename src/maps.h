@@ -21,6 +21,10 @@ struct lc_map_rec {
     uint32_t iteration; /* lc__st.iteration when it was made */
 };
 
+/* gen for the readers below: every generation (leakcheck run at exit, whose
+ * nested test scopes each had their own). */
+#define LC_MAPS_ANY_GEN 0xffffffffu
+
 /* Live mappings of scope generation gen made in iterations >= first: how
  * many and their bytes. */
 void lc__maps_totals(uint32_t gen, uint32_t first, uint64_t *count, uint64_t *bytes);

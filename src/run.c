@@ -297,8 +297,7 @@ static void put_mappings(struct lc_buf *out) {
     struct lc_map_rec *m = lc__mmap(LC_RUN_MAPS * sizeof *m);
     if (!m)
         return;
-    uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
-    size_t n = lc__maps_list(gen, 0, m, LC_RUN_MAPS);
+    size_t n = lc__maps_list(LC_MAPS_ANY_GEN, 0, m, LC_RUN_MAPS);
     for (size_t i = 0; i < n && i < LC_RUN_MAPS; i++) {
         char file[4096];
         lc__maps_file(m[i].start, file, sizeof file);

@@ -17,6 +17,7 @@
 #include "findings.h"
 #include "gate.h"
 #include "internal.h"
+#include "maps.h"
 #include "options.h"
 #include "reach.h"
 #include "sanitizer.h"
@@ -51,12 +52,12 @@ struct engine {
     struct lc_snapshot *snaps; /* one per iteration */
     size_t nsnaps, capsnaps;
     /* counting-pass series, index 0 = end of warm-up */
-    int64_t *blocks[2], *bytes[2], *threads, *fds;
+    int64_t *blocks[2], *bytes[2], *threads, *fds, *maps, *map_bytes;
     unsigned nseries, capseries;
     struct lc_fdset fd_base, fd_end;
     /* the counting pass's judgements */
-    struct lc_judge_info jb[2], jy[2], jt, jf;
-    int mem_j, thr_j, fd_j;
+    struct lc_judge_info jb[2], jy[2], jt, jf, jm, jmy;
+    int mem_j, thr_j, fd_j, map_j;
     unsigned judged;          /* iterations of the counting pass after warm-up */
     unsigned counting_end;    /* first iteration number after the counting pass */
     /* attribution pass */
@@ -64,7 +65,7 @@ struct engine {
     int attributed;
     /* findings */
     struct lc_growth growth;
-    unsigned leaked_threads, leaked_fds;
+    unsigned leaked_threads, leaked_fds, leaked_maps;
     /* a per-test fixture failed: the iterations stop, the test fails */
     int stopped;
     const char *stop_message;
@@ -134,7 +135,7 @@ static int grow_series(struct engine *e) {
         return 0;
     unsigned ncap = e->capseries ? e->capseries * 2 : 64;
     int64_t **arrs[] = {&e->blocks[0], &e->blocks[1], &e->bytes[0], &e->bytes[1],
-                        &e->threads, &e->fds};
+                        &e->threads, &e->fds, &e->maps, &e->map_bytes};
     for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++) {
         int64_t *n = lc__xrealloc(*arrs[i], ncap * sizeof(int64_t));
         if (!n)
@@ -320,6 +321,7 @@ static void run_iteration(struct engine *e, int record_series) {
     if (first_stacks)
         lc_scope_set_stacks(1);
     int failed = run_body(e);
+    lc__stack_scrub(); /* the body's dead frames: no stale pthread_t for the handle scan */
     if (first_stacks)
         lc_scope_set_stacks(0);
     if (failed)
@@ -344,6 +346,10 @@ static void run_iteration(struct engine *e, int record_series) {
         e->bytes[1][i] = (int64_t)bg.live_bytes;
         e->threads[i] = threads;
         e->fds[i] = fds;
+        uint64_t mc, mb;
+        lc__maps_totals(e->gen, 0, &mc, &mb);
+        e->maps[i] = (int64_t)mc;
+        e->map_bytes[i] = (int64_t)mb;
     }
     lc__guard_leave();
 }
@@ -435,7 +441,7 @@ static void engine_warm_up(struct engine *e) {
     /* no warm-up: the window starts from the empty scope */
     if (e->warmup == 0 && grow_series(e) == 0) {
         e->blocks[0][0] = e->blocks[1][0] = e->bytes[0][0] = e->bytes[1][0] = 0;
-        e->threads[0] = 0;
+        e->threads[0] = e->maps[0] = e->map_bytes[0] = 0;
         lc__guard_enter();
         e->fds[0] = count_dir("/proc/self/fd") - 1;
         lc__guard_leave();
@@ -466,8 +472,11 @@ static int judge_counting(struct engine *e) {
                    : LC_J_CLEAN;
     e->fd_j = e->checks & LEAKCHECK_CHECK_FDS ? lc__judge_resource(e->fds, n, final, &e->jf)
                                               : LC_J_CLEAN;
+    e->map_j = e->checks & LEAKCHECK_CHECK_MAPPINGS
+                   ? lc__judge_pair(e->maps, e->map_bytes, n, e->tolerance, final, &e->jm, &e->jmy)
+                   : LC_J_CLEAN;
     return final || (e->mem_j != LC_J_AMBIGUOUS && e->thr_j != LC_J_AMBIGUOUS &&
-                     e->fd_j != LC_J_AMBIGUOUS);
+                     e->fd_j != LC_J_AMBIGUOUS && e->map_j != LC_J_AMBIGUOUS);
 }
 
 /* The measured iterations, counting only, extended while a series is
@@ -532,7 +541,7 @@ static void settle_threads(struct engine *e, unsigned first, unsigned end) {
 
 static void engine_settle_threads(struct engine *e) {
     if (!e->stopped && (e->checks & LEAKCHECK_CHECK_THREADS))
-        settle_threads(e, e->warmup, ~0u);
+        settle_threads(e, 0, ~0u); /* warm-up's too: judged by their handle */
 }
 
 /* fds of `first` still open in `now`: what a run left open and kept. */
@@ -596,6 +605,8 @@ static void engine_single_run(struct engine *e) {
         lc__xfree(kept.fds); /* its entries belong to fd_first */
         lc__fdset_free(&now);
     }
+    if (e->checks & LEAKCHECK_CHECK_MAPPINGS)
+        e->leaked_maps = lc__findings_maps(res, &e->rules, e->gen, 0, 1, NULL, NULL, 1);
     lc__guard_leave();
 }
 
@@ -610,15 +621,26 @@ static void engine_findings(struct engine *e) {
         else if (e->mem_j == LC_J_LEAK) /* stacks are off: the aggregate growth */
             lc__findings_totals(res, e->blocks, e->bytes, e->nseries - 1, e->jb, e->jy,
                                 &e->growth);
-        if (e->checks & LEAKCHECK_CHECK_THREADS)
+        if (e->checks & LEAKCHECK_CHECK_THREADS) {
             e->leaked_threads = lc__findings_threads(
                 res, &e->rules, e->gen, e->warmup, e->counting_end, e->threads,
                 e->nseries - 1, (int)e->o->stack_signal);
+            /* warm-up threads still unfinished: a leak when the handle is dropped */
+            e->leaked_threads += lc__findings_thread_handles(
+                res, &e->rules, e->gen, e->warmup, e->nseries - 1, (int)e->o->stack_signal,
+                (long)e->o->settle_ms);
+        }
         lc__findings_drop_thread_cache(res, e->leaked_threads, &e->growth);
         /* fds: the series grew; report what was opened since the end of warm-up */
         if ((e->checks & LEAKCHECK_CHECK_FDS) && e->fd_j == LC_J_LEAK)
             e->leaked_fds = lc__findings_fds(res, &e->rules, &e->fd_base, &e->fd_end, e->fds,
                                              e->nseries - 1);
+        /* mappings: the series grew; each stack whose mappings made since
+         * the end of warm-up are still mapped */
+        if ((e->checks & LEAKCHECK_CHECK_MAPPINGS) && e->map_j == LC_J_LEAK)
+            e->leaked_maps = lc__findings_maps(res, &e->rules, e->gen, e->warmup,
+                                               e->counting_end, e->maps, e->map_bytes,
+                                               e->nseries - 1);
     }
     lc__fdset_free(&e->fd_end);
     lc__fdset_free(&e->fd_base);
@@ -648,9 +670,14 @@ static void leak_message(struct engine *e, struct lc_buf *m) {
                        e->leaked_threads == 1 ? "" : "s");
         sep = "; ";
     }
-    if (e->leaked_fds)
+    if (e->leaked_fds) {
         lc__buf_printf(m, "%s%u fd%s left open", sep, e->leaked_fds,
                        e->leaked_fds == 1 ? "" : "s");
+        sep = "; ";
+    }
+    if (e->leaked_maps)
+        lc__buf_printf(m, "%s%u mapping%s left mapped", sep, e->leaked_maps,
+                       e->leaked_maps == 1 ? "" : "s");
     lc__buf_printf(m, " (%u measured iteration%s%s)", e->judged, e->judged == 1 ? "" : "s",
                    e->attributed ? ", growth attributed with stacks" : "");
 }
@@ -675,9 +702,14 @@ static void single_run_message(struct engine *e, struct lc_buf *m) {
                        e->leaked_threads == 1 ? "" : "s");
         sep = "; ";
     }
-    if (e->leaked_fds)
+    if (e->leaked_fds) {
         lc__buf_printf(m, "%s%u fd%s left open", sep, e->leaked_fds,
                        e->leaked_fds == 1 ? "" : "s");
+        sep = "; ";
+    }
+    if (e->leaked_maps)
+        lc__buf_printf(m, "%s%u mapping%s left mapped", sep, e->leaked_maps,
+                       e->leaked_maps == 1 ? "" : "s");
 }
 
 /* The counting pass's series, named for messages. */
@@ -868,6 +900,8 @@ static void engine_report(struct engine *e) {
     }
     lc__xfree(e->threads);
     lc__xfree(e->fds);
+    lc__xfree(e->maps);
+    lc__xfree(e->map_bytes);
     lc__session_test_end();
     lc__console_test(e->res);
     lc__session_write_reports();

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "internal.h"
+#include "leakcheck/leakcheck.h"
+#include "maps.h"
 
-static uint64_t lost_at_begin;
+static uint64_t lost_at_begin, maps_lost_at_begin;
 
 int lc__failsafe_begin(unsigned checks, char *err, size_t errlen) {
     int rc = lc__init();
@@ -23,15 +25,26 @@ int lc__failsafe_begin(unsigned checks, char *err, size_t errlen) {
     if (checks == 0) {
         snprintf(err, errlen,
                  "leakcheck: cannot observe this test: LEAKCHECK_CHECKS turns every check off "
-                 "(accepted: memory, threads, fds)");
+                 "(accepted: memory, threads, fds, mappings)");
         return -1;
     }
+    if ((checks & LEAKCHECK_CHECK_MAPPINGS) && lc__maps_observable(err, errlen))
+        return -1;
     lost_at_begin = lc__table_lost();
+    maps_lost_at_begin = lc__maps_lost();
     return 0;
 }
 
 int lc__failsafe_end(char *err, size_t errlen) {
     uint64_t lost = lc__table_lost() - lost_at_begin;
+    uint64_t maps = lc__maps_lost() - maps_lost_at_begin;
+    if (!lost && maps) {
+        snprintf(err, errlen,
+                 "leakcheck: cannot judge this test: %llu mapping%s not recorded (the "
+                 "mapping table's 16384 records were all in use)",
+                 (unsigned long long)maps, maps == 1 ? " was" : "s were");
+        return -1;
+    }
     if (!lost)
         return 0;
     snprintf(err, errlen,

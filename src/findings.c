@@ -3,7 +3,9 @@
  * left open. Symbolizes stacks (lc_stack_symbolize), applies the test's
  * expected-leak rules and the suppressions (suppress.c), writes each summary
  * line. Report time, guard up, never on the hook path. */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +13,7 @@
 #include "findings.h"
 #include "frames.h"
 #include "internal.h"
+#include "maps.h"
 #include "reach.h"
 #include "thread_registry.h"
 #include "xml.h"
@@ -329,6 +332,47 @@ static const char *thread_current_stack(struct lc_finding *f, const struct lc_th
     return NULL;
 }
 
+/* The finding of thread t (state_name: "running" or "exited-unjoined");
+ * why is added to the summary (NULL: nothing). Returns 1 when reported. */
+static int thread_finding(struct lc_test_result *res, struct lc_rules *rules,
+                          const struct lc_thread_rec *t, int exited, const char *state_name,
+                          const int64_t *series, unsigned n, int stack_signal, const char *why,
+                          double *budget) {
+    char comm[64];
+    thread_name(t, exited, comm, sizeof comm);
+    int nf;
+    lc_frame *fr = frames_copy(t->stack, &nf);
+    if (filter_finding(res, rules, "thread", comm[0] ? comm : NULL, fr, nf)) {
+        lc__xfree(fr);
+        return 0;
+    }
+    struct lc_finding *f = add_finding(res, LC_FINDING_THREAD);
+    if (!f) {
+        lc__xfree(fr);
+        return 0;
+    }
+    f->stack = fr;
+    f->nstack = nf;
+    f->thread_name = comm[0] ? lc__intern(comm) : NULL;
+    f->thread_tid = t->tid;
+    f->thread_state = state_name;
+    f->ngrowth = n;
+    f->growth_blocks = series ? growth_vector(series, n) : lc__xcalloc(n ? n : 1, sizeof(int64_t));
+    const char *unsampled = exited ? NULL : thread_current_stack(f, t, stack_signal, budget);
+    struct lc_buf b;
+    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    lc__buf_printf(&b, "thread ");
+    if (f->thread_name)
+        lc__buf_printf(&b, "'%s' ", f->thread_name);
+    lc__buf_printf(&b, "(tid %d, %s, started in iteration %u%s%s) created at ", t->tid,
+                   state_name, t->iteration, why ? ", " : "", why ? why : "");
+    lc__stack_line(&b, fr, nf, 4);
+    if (unsampled)
+        lc__buf_printf(&b, " (current stack not sampled: %s)", unsampled);
+    f->summary = b.data;
+    return 1;
+}
+
 unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules, uint32_t gen,
                               unsigned first, unsigned end, const int64_t *series, unsigned n,
                               int stack_signal) {
@@ -342,45 +386,66 @@ unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules
             t->iteration >= end)
             continue;
         int exited = __atomic_load_n(&t->exited, __ATOMIC_ACQUIRE);
-        const char *state_name = NULL;
-        if (!exited && !t->joined)
-            state_name = "running";
-        else if (exited && !t->joined && !t->detached)
-            state_name = "exited-unjoined";
-        if (!state_name)
-            continue;
-        char comm[64];
-        thread_name(t, exited, comm, sizeof comm);
-        int nf;
-        lc_frame *fr = frames_copy(t->stack, &nf);
-        if (filter_finding(res, rules, "thread", comm[0] ? comm : NULL, fr, nf)) {
-            lc__xfree(fr);
-            continue;
-        }
-        struct lc_finding *f = add_finding(res, LC_FINDING_THREAD);
-        if (!f)
-            break;
-        f->stack = fr;
-        f->nstack = nf;
-        f->thread_name = comm[0] ? lc__intern(comm) : NULL;
-        f->thread_tid = t->tid;
-        f->thread_state = state_name;
-        f->ngrowth = n;
-        f->growth_blocks = growth_vector(series, n);
-        const char *unsampled = exited ? NULL : thread_current_stack(f, t, stack_signal, &budget);
-        struct lc_buf b;
-        lc__buf_init(&b, lc__xrealloc, lc__xfree);
-        lc__buf_printf(&b, "thread ");
-        if (f->thread_name)
-            lc__buf_printf(&b, "'%s' ", f->thread_name);
-        lc__buf_printf(&b, "(tid %d, %s, started in iteration %u) created at ", t->tid,
-                  state_name, t->iteration);
-        lc__stack_line(&b, fr, nf, 4);
-        if (unsampled)
-            lc__buf_printf(&b, " (current stack not sampled: %s)", unsampled);
-        f->summary = b.data;
-        leaked++;
+        const char *state_name = lc__thread_unfinished(t);
+        if (state_name)
+            leaked += (unsigned)thread_finding(res, rules, t, exited, state_name, series, n,
+                                               stack_signal, NULL, &budget);
     }
+    return leaked;
+}
+
+/* ---- threads by handle ---- */
+
+static void collect_block(const struct lc_rec_info *r, void *arg) {
+    struct lc_buf *b = arg;
+    struct lc_reach_block blk = {r->ptr, r->size, r->stack, 0, LC_REACH_DEFINITE};
+    lc__buf_putn(b, (const char *)&blk, sizeof blk);
+}
+
+unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules *rules,
+                                     uint32_t gen, unsigned end, unsigned n, int stack_signal,
+                                     long settle_ms) {
+    size_t nr;
+    struct lc_thread_rec *tr = lc__registry(&nr);
+    /* off the stack: the scan must not find the handles in this struct (a
+     * heap block of glibc's, untracked, is never a root) */
+    struct lc_thread_handles *h = lc__xcalloc(1, sizeof *h);
+    if (!h || !tr) {
+        lc__xfree(h);
+        return 0;
+    }
+    lc__thread_handles_gather(h, gen, 0, end);
+    lc__stack_scrub();
+    if (!h->n) {
+        lc__xfree(h);
+        return 0;
+    }
+    struct lc_buf b;
+    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    lc__table_foreach(collect_block, &b);
+    size_t nb = b.failed ? 0 : b.len / sizeof(struct lc_reach_block);
+    struct lc_reach_opts ro = {.needles = h->needles, .nneedles = h->n, .needle_found = h->found,
+                               .needle_ignore = (const uintptr_t(*)[2])h->ignore,
+                               .nneedle_ignore = h->n + 1};
+    struct lc_reach_stats st;
+    int rc = b.failed ? LEAKCHECK_ENOMEM
+                      : lc__reach_classify((struct lc_reach_block *)b.data, nb, &ro, &st);
+    lc__buf_free(&b);
+    if (rc == 0) /* a dropped thread on its way out: its state says which leak */
+        lc__threads_settle(gen, 0, end, settle_ms);
+    unsigned leaked = 0;
+    double budget = LC_SAMPLE_BUDGET;
+    for (size_t k = 0; rc == 0 && k < h->n; k++) { /* no scan, no claim */
+        const struct lc_thread_rec *t = &tr[h->rec[k]];
+        const char *state_name = lc__thread_unfinished(t);
+        if (h->found[k] || !state_name)
+            continue;
+        leaked += (unsigned)thread_finding(res, rules, t,
+                                           __atomic_load_n(&t->exited, __ATOMIC_ACQUIRE),
+                                           state_name, NULL, n, stack_signal,
+                                           "its pthread_t is stored nowhere reachable", &budget);
+    }
+    lc__xfree(h);
     return leaked;
 }
 
@@ -420,5 +485,112 @@ unsigned lc__findings_fds(struct lc_test_result *res, struct lc_rules *rules,
         leaked++;
     }
     lc__xfree(added);
+    return leaked;
+}
+
+/* ---- mappings ---- */
+
+/* "1 MiB", "64 KiB", "4096 B": mappings are page multiples, so whole units read best. */
+static void size_text(struct lc_buf *b, uint64_t v) {
+    if (v >= (1u << 20) && v % (1u << 20) == 0)
+        lc__buf_printf(b, "%llu MiB", (unsigned long long)(v >> 20));
+    else if (v >= 1024 && v % 1024 == 0)
+        lc__buf_printf(b, "%llu KiB", (unsigned long long)(v >> 10));
+    else
+        lc__buf_printf(b, "%llu B", (unsigned long long)v);
+}
+
+static void map_summary(struct lc_finding *f, unsigned n, const lc_frame *fr, int nf) {
+    struct lc_buf b;
+    lc__buf_init(&b, lc__xrealloc, lc__xfree);
+    char r[32];
+    int64_t sum = 0;
+    for (unsigned k = 0; k < f->ngrowth; k++)
+        sum += f->growth_blocks[k];
+    lc__buf_printf(&b, "%s mapping%s/iter, ", lc__rate(r, sizeof r, n ? (double)sum / n : 0),
+                   sum == (int64_t)n ? "" : "s");
+    size_text(&b, f->map_len);
+    lc__buf_printf(&b, " %s %s%s mapped at ", f->map_prot,
+                   f->map_shm ? "shm segment" : f->map_file ? f->map_file : "anonymous",
+                   f->blocks > 1 ? " (first of them)" : "");
+    if (nf)
+        lc__stack_line(&b, fr, nf, 4);
+    else
+        lc__buf_printf(&b, "(no stack: LEAKCHECK_STACKS=0)");
+    f->summary = b.data;
+}
+
+/* One finding for the records of one stack (recs[0..k), all with that stack). */
+static int map_finding(struct lc_test_result *res, struct lc_rules *rules,
+                       const struct lc_map_rec *recs, size_t k, unsigned first, unsigned n) {
+    int nf;
+    lc_frame *fr = frames_copy(recs[0].stack, &nf);
+    char file[4096];
+    lc__maps_file(recs[0].start, file, sizeof file);
+    if (filter_finding(res, rules, "mapping", file[0] ? file : NULL, fr, nf)) {
+        lc__xfree(fr);
+        return 0;
+    }
+    struct lc_finding *f = add_finding(res, LC_FINDING_MAPPING);
+    if (!f) {
+        lc__xfree(fr);
+        return 0;
+    }
+    f->stack = fr;
+    f->nstack = nf;
+    f->ngrowth = n;
+    f->growth_blocks = lc__xcalloc(n ? n : 1, sizeof(int64_t));
+    f->growth_bytes = lc__xcalloc(n ? n : 1, sizeof(int64_t));
+    for (size_t i = 0; i < k; i++) {
+        f->blocks++;
+        f->bytes += recs[i].len;
+        unsigned at = recs[i].iteration - first;
+        if (at < n && f->growth_blocks && f->growth_bytes) {
+            f->growth_blocks[at]++;
+            f->growth_bytes[at] += (int64_t)recs[i].len;
+        }
+    }
+    f->map_addr = recs[0].start;
+    f->map_len = recs[0].len;
+    char prot[5];
+    lc__maps_prot(recs[0].prot, recs[0].flags, prot);
+    f->map_prot = lc__intern(prot);
+    f->map_file = recs[0].shm || recs[0].fd < 0 || !file[0] ? NULL : lc__intern(file);
+    f->map_shm = recs[0].shm;
+    map_summary(f, n, fr, nf);
+    return (int)k;
+}
+
+static int by_stack(const void *a, const void *b) {
+    const struct lc_map_rec *x = a, *y = b;
+    if (x->stack != y->stack)
+        return x->stack < y->stack ? -1 : 1;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+unsigned lc__findings_maps(struct lc_test_result *res, struct lc_rules *rules, uint32_t gen,
+                           unsigned first, unsigned end, const int64_t *series,
+                           const int64_t *bytes, unsigned n) {
+    (void)series;
+    (void)bytes;
+    size_t total = lc__maps_list(gen, first, NULL, 0);
+    struct lc_map_rec *recs = lc__xmalloc((total ? total : 1) * sizeof *recs);
+    if (!recs)
+        return 0;
+    size_t got = lc__maps_list(gen, first, recs, total);
+    size_t m = 0;
+    for (size_t i = 0; i < got && i < total; i++)
+        if (recs[i].iteration < end)
+            recs[m++] = recs[i];
+    qsort(recs, m, sizeof *recs, by_stack);
+    unsigned leaked = 0;
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        while (j < m && recs[j].stack == recs[i].stack)
+            j++;
+        leaked += (unsigned)map_finding(res, rules, recs + i, j - i, first, n);
+        i = j;
+    }
+    lc__xfree(recs);
     return leaked;
 }

@@ -56,6 +56,17 @@ void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
 unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules, uint32_t gen,
                               unsigned first, unsigned end, const int64_t *series, unsigned n,
                               int stack_signal);
+/* Threads by handle: a finding per thread of generation gen started before
+ * iteration `end` (warm-up included) that is still running or exited
+ * unjoined and whose pthread_t the reachability scan finds stored nowhere
+ * (roots and reachable blocks; the thread's own stack and the registry left
+ * out). A pool whose handles are kept is one-time. n: the growth vector's
+ * length (zeros). A dropped thread still running gets up to settle_ms to
+ * exit first (its state then says "exited-unjoined"). Returns the number
+ * reported; 0 when the scan could not run. */
+unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules *rules,
+                                     uint32_t gen, unsigned end, unsigned n, int stack_signal,
+                                     long settle_ms);
 /* Drops memory findings that are glibc's thread stack cache (a thread's stack,
  * TLS and DTV): part of a thread leak when threads leaked, else the cache. */
 void lc__findings_drop_thread_cache(struct lc_test_result *res, unsigned leaked_threads,
@@ -64,5 +75,13 @@ void lc__findings_drop_thread_cache(struct lc_test_result *res, unsigned leaked_
 unsigned lc__findings_fds(struct lc_test_result *res, struct lc_rules *rules,
                           const struct lc_fdset *base, const struct lc_fdset *end,
                           const int64_t *series, unsigned n);
+
+/* A finding per stack whose mappings of scope generation gen, made in
+ * iterations [first, end), are still mapped; series[0..n] and bytes[0..n] are
+ * the live mappings and their bytes per judged iteration. Returns how many
+ * mappings were reported. */
+unsigned lc__findings_maps(struct lc_test_result *res, struct lc_rules *rules, uint32_t gen,
+                           unsigned first, unsigned end, const int64_t *series,
+                           const int64_t *bytes, unsigned n);
 
 #endif

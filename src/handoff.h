@@ -19,6 +19,10 @@
  *   site STACK KIND CLASS BLOCKS BYTES    live blocks grouped by stack and kind
  *   fd FD STACK TARGET                    opened since start-up, still open
  *   thread TID NAME                       other threads alive at exit
+ *   dropped TID STATE                     an unfinished thread (running, exited-unjoined)
+ *                                         whose pthread_t is stored nowhere reachable
+ *   mapping START LEN PROT FLAGS SHM STACK FILE   mmap/shmat mappings made and still
+ *                                         mapped (hex START LEN; FILE - when anonymous)
  *   scan ROOT_BYTES HEAP_BYTES THREADS UNSTOPPED MICROSECONDS
  *   note TEXT                             something the check could not do
  *   end                                   the record is complete

@@ -85,6 +85,9 @@ char *lc__xstrdup(const char *s);
 /* A formatted string in lc__xmalloc'd memory (report time); NULL when out of memory. */
 char *lc__xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lc__xfree(void *p);
+/* Zeroes 64 KiB of dead stack below the caller's frame: values a finished call
+ * left there (a test body's pthread_t) must not look stored to a later scan. */
+void lc__stack_scrub(void);
 const char *lc__intern(const char *s);   /* process-lifetime copy, deduplicated */
 
 /* Spin locks guard short critical sections (a shard of the block table, the

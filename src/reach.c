@@ -50,6 +50,7 @@ struct rctx {
     struct needle *nd;
     size_t nnd;
     uintptr_t nmin, nspan;
+    uintptr_t regs_sp;  /* scanning a stopped thread's registers: its stack pointer, else 0 */
     const struct lc_reach_opts *o;
     struct lc__rangev excl; /* sorted ranges never scanned as roots */
     uint32_t leader;
@@ -214,8 +215,10 @@ static void needle_hit(struct rctx *c, uintptr_t v, uintptr_t at) {
     }
     for (const struct lc_reach_opts *o = c->o; lo < c->nnd && c->nd[lo].v == v; lo++) {
         int ignored = 0;
+        /* a thread's registers belong with its stack: ignored with it */
+        uintptr_t where = c->regs_sp ? c->regs_sp : at;
         for (size_t k = 0; k < o->nneedle_ignore && !ignored; k++)
-            ignored = at >= o->needle_ignore[k][0] && at < o->needle_ignore[k][1];
+            ignored = where >= o->needle_ignore[k][0] && where < o->needle_ignore[k][1];
         if (!ignored)
             o->needle_found[c->nd[lo].i] = 1;
     }
@@ -480,8 +483,11 @@ static void phase_roots(struct rctx *c, const struct lc__rangev *maps, const str
     for (size_t i = 0; i < roots->n; i++)
         scan_root(c, maps, &roots->v[i]);
     for (size_t i = 0; i < s->n; i++)
-        if (s->t[i].state == LC__T_STOPPED)
+        if (s->t[i].state == LC__T_STOPPED) {
+            c->regs_sp = s->t[i].sp;
             scan_root_words(c, (uintptr_t)s->t[i].regs, (uintptr_t)(s->t[i].regs + LC__NREGS));
+            c->regs_sp = 0;
+        }
     drain(c, RULE_DEF);
 }
 

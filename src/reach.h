@@ -26,7 +26,8 @@ struct lc_reach_opts {
      * The blocks array and the needle arrays are always left out, listed or not. */
     const uintptr_t (*exclude)[2]; size_t nexclude;
     /* optional needles (issue 13: pthread_t values): needle_found[i] set to 1 when values[i] is stored in a
-       root or in a reachable/possible block, ignoring the ranges in needle_ignore (a thread's own descriptor).
+       root or in a reachable/possible block, ignoring the ranges in needle_ignore (a thread's own descriptor), and the saved registers of
+       a stopped thread whose stack pointer lies in one of those ranges (the thread's own copy).
        needle_found[i] is set to 0 otherwise. */
     const uintptr_t *needles; size_t nneedles; int *needle_found;
     const uintptr_t (*needle_ignore)[2]; size_t nneedle_ignore;

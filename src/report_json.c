@@ -224,6 +224,15 @@ static json_t *finding_json(const struct lc_finding *f) {
     } else if (f->kind == LC_FINDING_FD) {
         json_object_set_new(o, "fd", json_integer(f->fd));
         json_object_set_new(o, "target", str_or_null(f->fd_target));
+    } else if (f->kind == LC_FINDING_MAPPING) {
+        json_object_set_new(o, "growth_bytes", int_array(f->growth_bytes, f->ngrowth));
+        json_object_set_new(o, "mappings", ju64(f->blocks));
+        json_object_set_new(o, "bytes", ju64(f->bytes));
+        json_object_set_new(o, "address", ju64(f->map_addr));
+        json_object_set_new(o, "length", ju64(f->map_len));
+        json_object_set_new(o, "prot", str_or_null(f->map_prot));
+        json_object_set_new(o, "file", str_or_null(f->map_file));
+        json_object_set_new(o, "shm", json_boolean(f->map_shm));
     }
     return o;
 }

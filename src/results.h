@@ -23,8 +23,8 @@ enum lc_verdict {
 /* "clean", "leak", "failed", "crashed", "skipped" */
 const char *lc__verdict_name(int verdict);
 
-enum lc_finding_kind { LC_FINDING_MEMORY = 0, LC_FINDING_THREAD, LC_FINDING_FD };
-/* "memory", "thread", "fd" */
+enum lc_finding_kind { LC_FINDING_MEMORY = 0, LC_FINDING_THREAD, LC_FINDING_FD, LC_FINDING_MAPPING };
+/* "memory", "thread", "fd", "mapping" */
 const char *lc__finding_kind_name(int kind);
 
 /* One iteration's snapshot, taken at its end. */
@@ -56,6 +56,12 @@ struct lc_finding {
     /* fds */
     int fd;
     const char *fd_target;     /* readlink of /proc/self/fd/N */
+    /* mappings (blocks, bytes: how many mappings of this stack are live and
+     * their bytes; growth_blocks/growth_bytes: per iteration) */
+    uint64_t map_addr, map_len; /* the first of them */
+    const char *map_prot;      /* "rw-p": protection, then p(rivate) or s(hared) */
+    const char *map_file;      /* the file mapped; NULL: anonymous */
+    int map_shm;               /* a System V segment (shmat) */
     /* one line: "+1 block/iter, 32 B  record_new (config.c:88)" */
     const char *summary;
     /* leakcheck run: "definite", "indirect", "possible", "reachable" (memory) */

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "maps.h"
+#include "thread_registry.h"
 #include "fds.h"
 #include "handoff.h"
 #include "options.h"
@@ -153,6 +155,17 @@ static int own_frames(uintptr_t top, uintptr_t range[2]) {
     return ok;
 }
 
+/* Threads by handle: the program's unfinished threads whose pthread_t the scan
+ * found stored nowhere (information, like every thread at exit). */
+static void put_dropped(struct lc_buf *out, const struct lc_thread_handles *h) {
+    size_t nr;
+    struct lc_thread_rec *tr = lc__registry(&nr);
+    for (size_t k = 0; tr && k < h->n; k++)
+        if (!h->found[k])
+            lc__buf_printf(out, "dropped %d %s\n", tr[h->rec[k]].tid,
+                           lc__thread_unfinished(&tr[h->rec[k]]) ?: "running");
+}
+
 /* Every live block, classified; sorted by stack and kind. top: the frame the
  * check started in. */
 static int classify(struct blocks *b, struct lc_buf *out, uintptr_t top) {
@@ -162,10 +175,24 @@ static int classify(struct blocks *b, struct lc_buf *out, uintptr_t top) {
         return -1;
     b->cap = cap;
     lc__table_foreach(take_block, b);
-    uintptr_t mine[2][2] = {{(uintptr_t)b->v, (uintptr_t)(b->v + cap)}};
+    struct lc_thread_handles *h = lc__mmap(sizeof *h);
+    if (h)
+        lc__thread_handles_gather(h, 0, 1, ~0u);
+    uintptr_t mine[3][2] = {{(uintptr_t)b->v, (uintptr_t)(b->v + cap)}};
     struct lc_reach_opts ro = {.exclude = mine, .nexclude = 1 + own_frames(top, mine[1])};
+    if (h && h->n) { /* the handles as needles; h itself is never a root */
+        mine[ro.nexclude][0] = (uintptr_t)h;
+        mine[ro.nexclude++][1] = (uintptr_t)(h + 1);
+        ro.needles = h->needles, ro.nneedles = h->n, ro.needle_found = h->found;
+        ro.needle_ignore = (const uintptr_t(*)[2])h->ignore, ro.nneedle_ignore = h->n + 1;
+    }
     struct lc_reach_stats st = {0};
-    if (lc__reach_classify(b->v, b->n, &ro, &st) != 0) {
+    int scanned = lc__reach_classify(b->v, b->n, &ro, &st) == 0;
+    if (h && h->n && scanned)
+        put_dropped(out, h);
+    if (h)
+        lc__munmap(h, sizeof *h);
+    if (!scanned) {
         lc__buf_puts(out, "note reachability%20scan%20failed:%20out%20of%20memory\n");
         for (size_t i = 0; i < b->n; i++)
             b->v[i].kind = LC_REACH_DEFINITE;
@@ -262,6 +289,28 @@ static void put_threads(struct lc_buf *out) {
         lc__buf_putc(out, '\n');
     }
     closedir(d);
+}
+
+/* Mappings the program made (maps.c) and left mapped: information. */
+#define LC_RUN_MAPS 1000
+static void put_mappings(struct lc_buf *out) {
+    struct lc_map_rec *m = lc__mmap(LC_RUN_MAPS * sizeof *m);
+    if (!m)
+        return;
+    size_t n = lc__maps_list(LC_MAPS_ANY_GEN, 0, m, LC_RUN_MAPS);
+    for (size_t i = 0; i < n && i < LC_RUN_MAPS; i++) {
+        char file[4096];
+        lc__maps_file(m[i].start, file, sizeof file);
+        put_stack(out, m[i].stack);
+        lc__buf_printf(out, "mapping %lx %llx %d %d %d %u ", (unsigned long)m[i].start,
+                       (unsigned long long)m[i].len, m[i].prot, m[i].flags, m[i].shm,
+                       m[i].stack);
+        lc__handoff_escape(out, m[i].fd >= 0 && file[0] ? file : NULL);
+        lc__buf_putc(out, '\n');
+    }
+    if (n > LC_RUN_MAPS)
+        lc__buf_printf(out, "note %zu%%20more%%20mappings%%20not%%20listed\n", n - LC_RUN_MAPS);
+    lc__munmap(m, LC_RUN_MAPS * sizeof *m);
 }
 
 static void put_modules(struct lc_buf *out) {
@@ -385,6 +434,7 @@ __attribute__((noinline)) static void run_final(void) {
         lc__munmap(b.v, b.cap * sizeof *b.v);
     put_fds(&out);
     put_threads(&out);
+    put_mappings(&out);
     put_modules(&out);
     lc__buf_puts(&out, "end\n");
     hand_off(&out);

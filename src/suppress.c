@@ -77,7 +77,8 @@ static struct lc_suppression *all;
 static size_t nall;
 
 static int valid_kind(const char *k) {
-    return !strcmp(k, "leak") || !strcmp(k, "thread") || !strcmp(k, "fd");
+    return !strcmp(k, "leak") || !strcmp(k, "thread") || !strcmp(k, "fd") ||
+           !strcmp(k, "mapping");
 }
 
 /* A '#' at the start of a line or after a blank starts a comment, so that

@@ -336,3 +336,49 @@ int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int
     sigaction(sig, &old, NULL);
     return n;
 }
+
+/* ---- threads by handle ---- */
+
+const char *lc__thread_unfinished(const struct lc_thread_rec *t) {
+    int exited = __atomic_load_n(&t->exited, __ATOMIC_ACQUIRE);
+    if (!exited && !t->joined)
+        return "running";
+    if (exited && !t->joined && !t->detached)
+        return "exited-unjoined";
+    return NULL;
+}
+
+/* The thread's own stack mapping, or an empty range when glibc cannot say. */
+static void stack_range(pthread_t th, uintptr_t range[2]) {
+    range[0] = range[1] = 0;
+    pthread_attr_t a;
+    if (pthread_getattr_np(th, &a) != 0)
+        return;
+    void *stk = NULL;
+    size_t size = 0;
+    if (pthread_attr_getstack(&a, &stk, &size) == 0) {
+        range[0] = (uintptr_t)stk;
+        range[1] = (uintptr_t)stk + size;
+    }
+    pthread_attr_destroy(&a);
+}
+
+/* noinline: the copies of the handles its calls leave on the stack are in
+ * frames that are dead when the scan runs (the caller scrubs them). */
+__attribute__((noinline)) void lc__thread_handles_gather(struct lc_thread_handles *h,
+                                                         uint32_t gen, int any_gen,
+                                                         unsigned end) {
+    h->n = 0;
+    for (size_t i = 0; recs && i < LC_MAX_TRECS && h->n < LC_MAX_HANDLES; i++) {
+        struct lc_thread_rec *t = &recs[i];
+        if (t->used && t->created && (any_gen || (t->gen == gen && t->attributed)) &&
+            t->iteration < end && lc__thread_unfinished(t))
+            h->rec[h->n++] = i;
+    }
+    for (size_t k = 0; k < h->n; k++) {
+        h->needles[k] = (uintptr_t)recs[h->rec[k]].th;
+        stack_range(recs[h->rec[k]].th, h->ignore[k]);
+    }
+    h->ignore[h->n][0] = (uintptr_t)recs;
+    h->ignore[h->n][1] = (uintptr_t)(recs + LC_MAX_TRECS);
+}

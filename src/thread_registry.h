@@ -36,6 +36,26 @@ uint32_t *lc__thread_exit_word(void);
  * [first, end) is still running its start routine unjoined, or settle_ms
  * passed (thread_settle.c). Call with the guard up. */
 void lc__threads_settle(uint32_t gen, unsigned first, unsigned end, long settle_ms);
+/* Threads by handle (issue 13): the unfinished threads (running, or exited
+ * neither joined nor detached) of scope generation gen (any generation when
+ * any_gen) created before iteration end, their pthread_t values as needles for
+ * lc__reach_classify and the ranges to ignore when looking for them: each
+ * thread's own stack mapping (its descriptor points to itself) and the
+ * registry, which holds every handle. */
+#define LC_MAX_HANDLES 64
+struct lc_thread_handles {
+    size_t n;
+    size_t rec[LC_MAX_HANDLES];     /* registry index of each */
+    uintptr_t needles[LC_MAX_HANDLES];
+    int found[LC_MAX_HANDLES];      /* out of the scan */
+    uintptr_t ignore[LC_MAX_HANDLES + 1][2];
+};
+/* Fills h; report time. Keep h off the stack the scan reads (mmap or heap). */
+void lc__thread_handles_gather(struct lc_thread_handles *h, uint32_t gen, int any_gen,
+                               unsigned end);
+/* "running", "exited-unjoined", or NULL for a finished thread. */
+const char *lc__thread_unfinished(const struct lc_thread_rec *t);
+
 /* Samples where live thread th (kernel id tid) is now, by signal sig; returns
  * the number of pcs written, 0 when it did not answer in time, or one of the
  * codes below. budget: seconds this test may still spend waiting for answers

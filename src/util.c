@@ -116,3 +116,9 @@ char *lc__xsprintf(const char *fmt, ...) {
     va_end(ap);
     return s;
 }
+
+__attribute__((noinline)) void lc__stack_scrub(void) {
+    volatile char buf[64 * 1024];
+    memset((char *)buf, 0, sizeof buf);
+    __asm__ volatile("" : : "r"(buf) : "memory");
+}

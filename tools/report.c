@@ -181,7 +181,7 @@ static int load_finding(struct ctx *c, json_t *o, const char *where, struct lc_f
         return -1;
     f->kind = lc__finding_kind_parse(kind);
     if (f->kind < 0)
-        return fail(c, "%s.kind '%s' is not one of memory, thread, fd", where,
+        return fail(c, "%s.kind '%s' is not one of memory, thread, fd, mapping", where,
                     kind ? kind : "(missing)");
     char w[256];
     unsigned nbytes = 0;
@@ -210,8 +210,16 @@ static int load_finding(struct ctx *c, json_t *o, const char *where, struct lc_f
     f->fd = (int)v;
     json_t *fails = json_object_get(o, "fails");
     f->informational = json_is_false(fails);
-    return get_str(c, o, "target", where, &f->fd_target) ||
-           get_str(c, o, "leak_kind", where, &f->leak_kind);
+    if (get_str(c, o, "target", where, &f->fd_target) ||
+        get_str(c, o, "leak_kind", where, &f->leak_kind))
+        return -1;
+    if (f->kind != LC_FINDING_MAPPING)
+        return 0;
+    f->map_shm = json_is_true(json_object_get(o, "shm"));
+    return get_uint(c, o, "mappings", where, &f->blocks) ||
+           get_uint(c, o, "address", where, &f->map_addr) ||
+           get_uint(c, o, "length", where, &f->map_len) ||
+           get_str(c, o, "prot", where, &f->map_prot) || get_str(c, o, "file", where, &f->map_file);
 }
 
 static int load_test(struct ctx *c, json_t *o, const char *where, struct lc_test_result *t) {

@@ -31,6 +31,12 @@ struct rr_fd {
     uint32_t stack;
     char *target;
 };
+struct rr_map {
+    uint64_t start, len;
+    int prot, flags, shm;
+    uint32_t stack;
+    char *file; /* NULL: anonymous */
+};
 struct rr_thread {
     int tid;
     char *name;
@@ -54,6 +60,10 @@ struct rr_proc {
     size_t nfds;
     struct rr_thread *threads;
     size_t nthreads;
+    struct rr_map *maps;
+    size_t nmaps;
+    struct rr_thread *dropped; /* threads whose handle is stored nowhere; name: the state */
+    size_t ndropped;
     char **notes;
     size_t nnotes;
     uint64_t scan[5]; /* root bytes, heap bytes, threads, unstopped, microseconds */

@@ -24,7 +24,7 @@
     } while (0)
 
 struct caps {
-    size_t mods, stacks, sites, fds, threads, notes;
+    size_t mods, stacks, sites, fds, threads, notes, maps, dropped;
 };
 
 /* Splits a line into at most max space-separated words. */
@@ -120,6 +120,19 @@ static int parse_fd(struct rr_proc *p, struct caps *c, char **w, int n) {
     return 0;
 }
 
+static int parse_mapping(struct rr_proc *p, struct caps *c, char **w, int n) {
+    uint64_t v[6];
+    if (n != 8 || num(w[1], 16, &v[0]) || num(w[2], 16, &v[1]))
+        return -1;
+    for (int i = 2; i < 6; i++)
+        if (num(w[i + 1], 10, &v[i]))
+            return -1;
+    GROW(p->maps, p->nmaps, c->maps);
+    p->maps[p->nmaps++] = (struct rr_map){v[0], v[1], (int)v[2], (int)v[3], (int)v[4],
+                                          (uint32_t)v[5], lc__handoff_unescape(w[7])};
+    return 0;
+}
+
 static int parse_numbers(char **w, int n, uint64_t *out, int count, int base) {
     if (n != count + 1)
         return -1;
@@ -161,6 +174,12 @@ static int parse_line(struct rr_proc *p, struct caps *c, char *line) {
         return parse_site(p, c, w, n);
     else if (!strcmp(k, "fd"))
         return parse_fd(p, c, w, n);
+    else if (!strcmp(k, "mapping"))
+        return parse_mapping(p, c, w, n);
+    else if (!strcmp(k, "dropped") && n == 3 && num(w[1], 10, &v[0]) == 0) {
+        GROW(p->dropped, p->ndropped, c->dropped);
+        p->dropped[p->ndropped++] = (struct rr_thread){.tid = (int)v[0], .name = lc__handoff_unescape(w[2])};
+    }
     else if (!strcmp(k, "thread") && n == 3 && num(w[1], 10, &v[0]) == 0) {
         GROW(p->threads, p->nthreads, c->threads);
         p->threads[p->nthreads++] = (struct rr_thread){.tid = (int)v[0], .name = lc__handoff_unescape(w[2])};
@@ -262,6 +281,8 @@ void lc_run_records_free(struct rr_proc *procs, size_t n) {
         free(p->sites);
         free(p->fds);
         free(p->threads);
+        free(p->maps);
+        free(p->dropped);
         free(p->notes);
     }
     free(procs);

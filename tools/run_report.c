@@ -126,16 +126,59 @@ static void judge_fds(struct judged *j, struct lc_suppression *rules, size_t nru
     }
 }
 
+/* The state of a thread whose handle the scan found nowhere, else NULL. */
+static const char *dropped_state(const struct rr_proc *p, int tid) {
+    for (size_t i = 0; i < p->ndropped; i++)
+        if (p->dropped[i].tid == tid)
+            return p->dropped[i].name ? p->dropped[i].name : "running";
+    return NULL;
+}
+
 static void list_threads(struct judged *j) {
+    const char *dropped = ", its pthread_t stored nowhere reachable";
     for (size_t i = 0; i < j->p->nthreads; i++) {
         char *text = NULL;
-        if (asprintf(&text, "thread %d (%s) still running at exit", j->p->threads[i].tid,
-                     j->p->threads[i].name ? j->p->threads[i].name : "?") < 0)
+        int drop = dropped_state(j->p, j->p->threads[i].tid) != NULL;
+        if (asprintf(&text, "thread %d (%s) still running at exit%s", j->p->threads[i].tid,
+                     j->p->threads[i].name ? j->p->threads[i].name : "?",
+                     drop ? dropped : "") < 0)
             text = NULL;
         j->f[j->nf++] = (struct lc_finding){
             .kind = LC_FINDING_THREAD, .thread_tid = j->p->threads[i].tid,
             .thread_name = j->p->threads[i].name, .thread_state = "running",
             .summary = text, .informational = 1};
+    }
+    /* exited, never joined nor detached: gone from /proc, its stack kept */
+    for (size_t i = 0; i < j->p->ndropped; i++) {
+        const struct rr_thread *d = &j->p->dropped[i];
+        if (!d->name || strcmp(d->name, "exited-unjoined") != 0)
+            continue;
+        char *text = NULL;
+        if (asprintf(&text, "thread %d exited and was never joined%s", d->tid, dropped) < 0)
+            text = NULL;
+        j->f[j->nf++] = (struct lc_finding){
+            .kind = LC_FINDING_THREAD, .thread_tid = d->tid, .thread_state = "exited-unjoined",
+            .summary = text, .informational = 1};
+    }
+}
+
+/* Mappings left at exit: information, never a failure. */
+static void list_mappings(struct judged *j) {
+    for (size_t i = 0; i < j->p->nmaps; i++) {
+        const struct rr_map *m = &j->p->maps[i];
+        int n;
+        lc_frame *fr = resolve(j, m->stack, &n);
+        char prot[5] = {m->prot & 1 ? 'r' : '-', m->prot & 2 ? 'w' : '-', m->prot & 4 ? 'x' : '-',
+                        m->flags & 1 ? 's' : 'p', 0}; /* PROT_READ/WRITE/EXEC, MAP_SHARED */
+        char *text = NULL;
+        if (asprintf(&text, "mapping of %llu bytes %s %s still mapped at exit",
+                     (unsigned long long)m->len, prot,
+                     m->shm ? "shm segment" : m->file ? m->file : "anonymous") < 0)
+            text = NULL;
+        j->f[j->nf++] = (struct lc_finding){
+            .kind = LC_FINDING_MAPPING, .blocks = 1, .bytes = m->len, .map_addr = m->start,
+            .map_len = m->len, .map_prot = lc__intern(prot), .map_file = m->file,
+            .map_shm = m->shm, .stack = fr, .nstack = n, .summary = text, .informational = 1};
     }
 }
 
@@ -146,12 +189,14 @@ static int judge(struct judged *j, struct rr_proc *p, struct lc_suppression *rul
     j->syms = lc__symtab_new(p->mods, p->nmods);
     if (j->syms)
         lc__symtab_set_wrapper_range(j->syms, p->wrap_lo, p->wrap_hi);
-    j->f = calloc(p->nsites + p->nfds + p->nthreads + 1, sizeof *j->f);
+    j->f = calloc(p->nsites + p->nfds + p->nthreads + p->nmaps + p->ndropped + 1,
+                  sizeof *j->f);
     if (!j->f)
         return -1;
     judge_sites(j, rules, nrules);
     judge_fds(j, rules, nrules);
     list_threads(j);
+    list_mappings(j);
     return 0;
 }
 
@@ -222,6 +267,9 @@ static void print_summary(FILE *out, const struct judged *j) {
     if (j->p->nthreads)
         fprintf(out, "leakcheck:   %15s: %zu (information)\n", "threads at exit",
                 j->p->nthreads);
+    if (j->p->nmaps)
+        fprintf(out, "leakcheck:   %15s: %zu (information)\n", "mappings at exit",
+                j->p->nmaps);
 }
 
 /* Failing findings, largest sites first as the record lists them, at most

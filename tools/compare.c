@@ -340,6 +340,8 @@ int lc_cmd_compare(int argc, char **argv) {
         docs[k] = load_entries(files[k], "compare", &what[k], k ? &failing : &old_failing);
         if (!docs[k]) {
             json_decref(docs[0]);
+            json_decref(old_failing);
+            json_decref(failing);
             return 2;
         }
     }

@@ -290,43 +290,6 @@ LEAKCHECK_TEST(clean_thread_detached_exits) {
     pthread_attr_destroy(&a);
 }
 
-/* A detached waiter in an untimed pthread_cond_wait, released by a second
- * detached thread that exits right after: neither is left at the end, so the
- * settle wait must not end while the waiter sleeps and its waker still runs. */
-static pthread_mutex_t relay_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t relay_cv = PTHREAD_COND_INITIALIZER;
-static volatile int relay_go[64];
-static unsigned relay_next;
-static void *relay_waiter(void *arg) {
-    unsigned i = (unsigned)(uintptr_t)arg;
-    pthread_mutex_lock(&relay_mu);
-    while (!relay_go[i])
-        pthread_cond_wait(&relay_cv, &relay_mu);
-    pthread_mutex_unlock(&relay_mu);
-    return NULL;
-}
-static void *relay_waker(void *arg) {
-    unsigned i = (unsigned)(uintptr_t)arg;
-    for (int k = 0; k < 200; k++)
-        sched_yield(); /* still running when the body has returned, mostly */
-    pthread_mutex_lock(&relay_mu);
-    relay_go[i] = 1;
-    pthread_cond_broadcast(&relay_cv);
-    pthread_mutex_unlock(&relay_mu);
-    return NULL;
-}
-LEAKCHECK_TEST(clean_thread_woken_by_exiting_thread) {
-    uintptr_t i = relay_next++ % 64;
-    relay_go[i] = 0;
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, &a, relay_waiter, (void *)i), 0);
-    assert_int_equal(pthread_create(&t, &a, relay_waker, (void *)i), 0);
-    pthread_attr_destroy(&a);
-}
-
 /* a pool started on first use and kept: one-time */
 static pthread_t pool[2];
 static int pool_started;
@@ -473,7 +436,6 @@ int main(void) {
         cmocka_unit_test(leak_thread_unjoined),
         cmocka_unit_test(clean_thread_joined),
         cmocka_unit_test(clean_thread_detached_exits),
-        cmocka_unit_test(clean_thread_woken_by_exiting_thread),
         cmocka_unit_test(clean_thread_pool_once),
         cmocka_unit_test(leak_fd_error_path),
         cmocka_unit_test(clean_fd_twin),

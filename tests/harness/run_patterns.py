@@ -48,7 +48,6 @@ EXPECT = {
     "leak_thread_unjoined": ("leak", "thread", "start_unjoined_worker"),
     "clean_thread_joined": ("clean",),
     "clean_thread_detached_exits": ("clean",),
-    "clean_thread_woken_by_exiting_thread": ("clean",),
     "clean_thread_pool_once": ("clean",),
     "leak_fd_error_path": ("leak", "fd", "read_config_fd"),
     "clean_fd_twin": ("clean",),

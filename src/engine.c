@@ -657,14 +657,9 @@ static void engine_close_scope(struct engine *e) {
     lc__session_signals_restore();
 }
 
-/* The one-line message of a leak: the growth, threads and fds. */
-static void leak_message(struct engine *e, struct lc_buf *m) {
-    const char *sep = "";
-    const struct lc_growth *g = &e->growth;
-    if (g->blocks || g->bytes) {
-        lc__growth_phrase(m, g->blocks, g->bytes, g->n, 0);
-        sep = "; ";
-    }
+/* "; 2 threads left running or unjoined; 1 fd left open; ..." after what sep
+ * follows (the memory part, or nothing). */
+static void resources_left(const struct engine *e, struct lc_buf *m, const char *sep) {
     if (e->leaked_threads) {
         lc__buf_printf(m, "%s%u thread%s left running or unjoined", sep, e->leaked_threads,
                        e->leaked_threads == 1 ? "" : "s");
@@ -678,6 +673,17 @@ static void leak_message(struct engine *e, struct lc_buf *m) {
     if (e->leaked_maps)
         lc__buf_printf(m, "%s%u mapping%s left mapped", sep, e->leaked_maps,
                        e->leaked_maps == 1 ? "" : "s");
+}
+
+/* The one-line message of a leak: the growth, threads and fds. */
+static void leak_message(struct engine *e, struct lc_buf *m) {
+    const char *sep = "";
+    const struct lc_growth *g = &e->growth;
+    if (g->blocks || g->bytes) {
+        lc__growth_phrase(m, g->blocks, g->bytes, g->n, 0);
+        sep = "; ";
+    }
+    resources_left(e, m, sep);
     lc__buf_printf(m, " (%u measured iteration%s%s)", e->judged, e->judged == 1 ? "" : "s",
                    e->attributed ? ", growth attributed with stacks" : "");
 }
@@ -697,19 +703,7 @@ static void single_run_message(struct engine *e, struct lc_buf *m) {
                        g->blocks == 1 ? "" : "s", (unsigned long long)g->bytes);
         sep = "; ";
     }
-    if (e->leaked_threads) {
-        lc__buf_printf(m, "%s%u thread%s left running or unjoined", sep, e->leaked_threads,
-                       e->leaked_threads == 1 ? "" : "s");
-        sep = "; ";
-    }
-    if (e->leaked_fds) {
-        lc__buf_printf(m, "%s%u fd%s left open", sep, e->leaked_fds,
-                       e->leaked_fds == 1 ? "" : "s");
-        sep = "; ";
-    }
-    if (e->leaked_maps)
-        lc__buf_printf(m, "%s%u mapping%s left mapped", sep, e->leaked_maps,
-                       e->leaked_maps == 1 ? "" : "s");
+    resources_left(e, m, sep);
 }
 
 /* The counting pass's series, named for messages. */

@@ -193,22 +193,9 @@ static inline int stream_fd(FILE *f) {
 
 /* ---- real functions ---- */
 
-/* Resolves one real function once. Several threads may race here; they all
- * store the same pointer, so a relaxed store is enough. */
-static void *resolve_slow(void **slot, const char *name) {
-    int saved = errno;
-    lc__guard_enter();
-    void *f = dlsym(RTLD_NEXT, name);
-    lc__guard_leave();
-    errno = saved;
-    if (f)
-        __atomic_store_n(slot, f, __ATOMIC_RELAXED);
-    return f;
-}
-
 static inline void *resolve(void **slot, const char *name) {
     void *f = __atomic_load_n(slot, __ATOMIC_RELAXED);
-    return LC_LIKELY(f) ? f : resolve_slow(slot, name);
+    return LC_LIKELY(f) ? f : lc__resolve_next(slot, name);
 }
 
 /* Declares `real`, the next definition of `name`; fails the call with ENOSYS

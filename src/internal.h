@@ -82,6 +82,8 @@ void *lc__xmalloc(size_t n);             /* __libc_malloc, report time only */
 void *lc__xcalloc(size_t n, size_t sz);
 void *lc__xrealloc(void *p, size_t n);
 char *lc__xstrdup(const char *s);
+/* dlsym(RTLD_NEXT, name) stored in *slot, with the guard up and errno kept. */
+void *lc__resolve_next(void **slot, const char *name);
 /* A formatted string in lc__xmalloc'd memory (report time); NULL when out of memory. */
 char *lc__xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lc__xfree(void *p);

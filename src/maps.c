@@ -174,20 +174,9 @@ LC_HOOK_TEXT static int forget_range(uintptr_t a, size_t len, struct lc_map_rec 
 
 /* ---- real functions ---- */
 
-static void *resolve_slow(void **slot, const char *name) {
-    int saved = errno;
-    lc__guard_enter();
-    void *f = dlsym(RTLD_NEXT, name);
-    lc__guard_leave();
-    errno = saved;
-    if (f)
-        __atomic_store_n(slot, f, __ATOMIC_RELAXED);
-    return f;
-}
-
 static inline void *resolve(void **slot, const char *name) {
     void *f = __atomic_load_n(slot, __ATOMIC_RELAXED);
-    return LC_LIKELY(f) ? f : resolve_slow(slot, name);
+    return LC_LIKELY(f) ? f : lc__resolve_next(slot, name);
 }
 
 static void *real_mmap_slot, *real_munmap_slot, *real_mremap_slot, *real_shmat_slot,

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <dlfcn.h>
 #include <sched.h>
 #include <sys/mman.h>
 
@@ -121,4 +122,18 @@ __attribute__((noinline)) void lc__stack_scrub(void) {
     volatile char buf[64 * 1024];
     memset((char *)buf, 0, sizeof buf);
     __asm__ volatile("" : : "r"(buf) : "memory");
+}
+
+/* Resolves the next definition of a wrapped function once (fds.c, maps.c).
+ * Several threads may race here; they all store the same pointer, so a
+ * relaxed store is enough. errno is kept. */
+void *lc__resolve_next(void **slot, const char *name) {
+    int saved = errno;
+    lc__guard_enter();
+    void *f = dlsym(RTLD_NEXT, name);
+    lc__guard_leave();
+    errno = saved;
+    if (f)
+        __atomic_store_n(slot, f, __ATOMIC_RELAXED);
+    return f;
 }

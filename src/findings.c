@@ -110,6 +110,25 @@ static lc_frame *frames_copy(uint32_t stack, int *n) {
     return f;
 }
 
+/* A finding of this kind for a depot stack, unless a rule of rule_kind
+ * (matching subject or a frame) suppresses it. NULL when suppressed
+ * (*suppressed = 1) or out of memory (*suppressed = 0). */
+static struct lc_finding *stack_finding(struct lc_test_result *res, struct lc_rules *rules,
+                                        int kind, const char *rule_kind, const char *subject,
+                                        uint32_t stack, int *suppressed) {
+    int nf;
+    lc_frame *fr = frames_copy(stack, &nf);
+    *suppressed = filter_finding(res, rules, rule_kind, subject, fr, nf);
+    struct lc_finding *f = *suppressed ? NULL : add_finding(res, kind);
+    if (!f) {
+        lc__xfree(fr);
+        return NULL;
+    }
+    f->stack = fr;
+    f->nstack = nf;
+    return f;
+}
+
 static int64_t *growth_vector(const int64_t *v, unsigned n) {
     int64_t *g = lc__xmalloc((n ? n : 1) * sizeof *g);
     for (unsigned i = 0; g && i < n; i++)
@@ -133,30 +152,27 @@ void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
         const struct lc_site_group *s = &at->groups[k];
         if (!s->leak)
             continue;
-        int nf;
-        lc_frame *fr = frames_copy(s->stack, &nf);
-        if (filter_finding(res, rules, "leak", NULL, fr, nf)) {
-            lc__xfree(fr);
-            continue;
-        }
-        struct lc_finding *f = add_finding(res, LC_FINDING_MEMORY);
-        if (!f)
+        int sup;
+        struct lc_finding *f =
+            stack_finding(res, rules, LC_FINDING_MEMORY, "leak", NULL, s->stack, &sup);
+        if (!f) {
+            if (sup)
+                continue;
             break;
+        }
         unsigned n = at->niter - 1;
         f->ngrowth = n;
         f->growth_blocks = growth_vector(s->blocks, n);
         f->growth_bytes = growth_vector(s->bytes, n);
         f->blocks = (uint64_t)s->blocks[n];
         f->bytes = (uint64_t)s->bytes[n];
-        f->stack = fr;
-        f->nstack = nf;
         int64_t db = s->blocks[n] - s->blocks[0];
         int64_t dy = s->bytes[n] - s->bytes[0];
         struct lc_buf b;
         lc__buf_init(&b, lc__xrealloc, lc__xfree);
         lc__growth_phrase(&b, db, dy, n, 1);
         lc__buf_printf(&b, "%s  ", s->cls == LEAKCHECK_BACKGROUND ? " (background thread)" : "");
-        lc__stack_line(&b, fr, nf, 4);
+        lc__stack_line(&b, f->stack, f->nstack, 4);
         f->summary = b.data;
         growth_add(g, db, dy, n);
     }
@@ -211,23 +227,20 @@ void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
             bytes += blocks[j].size;
             definite |= blocks[j].kind == LC_REACH_DEFINITE;
         }
-        int nf;
-        lc_frame *fr = frames_copy(blocks[i].stack, &nf);
-        if (filter_finding(res, rules, "leak", NULL, fr, nf)) {
-            lc__xfree(fr);
-            continue;
-        }
-        struct lc_finding *f = add_finding(res, LC_FINDING_MEMORY);
-        if (!f)
+        int sup;
+        struct lc_finding *f =
+            stack_finding(res, rules, LC_FINDING_MEMORY, "leak", NULL, blocks[i].stack, &sup);
+        if (!f) {
+            if (sup)
+                continue;
             break;
+        }
         int64_t v[2] = {0, (int64_t)nb}, y[2] = {0, (int64_t)bytes};
         f->ngrowth = 1;
         f->growth_blocks = growth_vector(v, 1);
         f->growth_bytes = growth_vector(y, 1);
         f->blocks = nb;
         f->bytes = bytes;
-        f->stack = fr;
-        f->nstack = nf;
         f->leak_kind = lc__reach_kind_name(definite ? LC_REACH_DEFINITE : LC_REACH_INDIRECT);
         struct lc_buf b;
         lc__buf_init(&b, lc__xrealloc, lc__xfree);
@@ -235,7 +248,7 @@ void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
                        (unsigned long long)nb, nb == 1 ? "" : "s", (unsigned long long)bytes,
                        definite ? "definitely" : "indirectly");
         if (have_stacks)
-            lc__stack_line(&b, fr, nf, 4);
+            lc__stack_line(&b, f->stack, f->nstack, 4);
         else
             lc__buf_printf(&b, "(no stack: the first run counts only)");
         f->summary = b.data;
@@ -340,19 +353,11 @@ static int thread_finding(struct lc_test_result *res, struct lc_rules *rules,
                           double *budget) {
     char comm[64];
     thread_name(t, exited, comm, sizeof comm);
-    int nf;
-    lc_frame *fr = frames_copy(t->stack, &nf);
-    if (filter_finding(res, rules, "thread", comm[0] ? comm : NULL, fr, nf)) {
-        lc__xfree(fr);
+    int sup;
+    struct lc_finding *f = stack_finding(res, rules, LC_FINDING_THREAD, "thread",
+                                         comm[0] ? comm : NULL, t->stack, &sup);
+    if (!f)
         return 0;
-    }
-    struct lc_finding *f = add_finding(res, LC_FINDING_THREAD);
-    if (!f) {
-        lc__xfree(fr);
-        return 0;
-    }
-    f->stack = fr;
-    f->nstack = nf;
     f->thread_name = comm[0] ? lc__intern(comm) : NULL;
     f->thread_tid = t->tid;
     f->thread_state = state_name;
@@ -366,7 +371,7 @@ static int thread_finding(struct lc_test_result *res, struct lc_rules *rules,
         lc__buf_printf(&b, "'%s' ", f->thread_name);
     lc__buf_printf(&b, "(tid %d, %s, started in iteration %u%s%s) created at ", t->tid,
                    state_name, t->iteration, why ? ", " : "", why ? why : "");
-    lc__stack_line(&b, fr, nf, 4);
+    lc__stack_line(&b, f->stack, f->nstack, 4);
     if (unsampled)
         lc__buf_printf(&b, " (current stack not sampled: %s)", unsampled);
     f->summary = b.data;
@@ -458,27 +463,24 @@ unsigned lc__findings_fds(struct lc_test_result *res, struct lc_rules *rules,
     struct lc_fd_entry *added = NULL;
     size_t nadded = lc__fds_added(base, end, &added);
     for (size_t i = 0; i < nadded; i++) {
-        int nf;
-        lc_frame *fr = frames_copy(added[i].stack, &nf);
-        if (filter_finding(res, rules, "fd", added[i].target, fr, nf)) {
-            lc__xfree(fr);
-            continue;
-        }
-        struct lc_finding *f = add_finding(res, LC_FINDING_FD);
-        if (!f)
+        int sup;
+        struct lc_finding *f = stack_finding(res, rules, LC_FINDING_FD, "fd", added[i].target,
+                                             added[i].stack, &sup);
+        if (!f) {
+            if (sup)
+                continue;
             break;
+        }
         f->fd = added[i].fd;
         f->fd_target = added[i].target;
-        f->stack = fr;
-        f->nstack = nf;
         f->ngrowth = n;
         f->growth_blocks = growth_vector(series, n);
         struct lc_buf b;
         lc__buf_init(&b, lc__xrealloc, lc__xfree);
         lc__buf_printf(&b, "fd %d -> %s opened at ", added[i].fd,
                   added[i].target ? added[i].target : "?");
-        if (nf)
-            lc__stack_line(&b, fr, nf, 4);
+        if (f->nstack)
+            lc__stack_line(&b, f->stack, f->nstack, 4);
         else
             lc__buf_printf(&b, "(not attributed: opened by a call leakcheck does not wrap)");
         f->summary = b.data;
@@ -523,21 +525,13 @@ static void map_summary(struct lc_finding *f, unsigned n, const lc_frame *fr, in
 /* One finding for the records of one stack (recs[0..k), all with that stack). */
 static int map_finding(struct lc_test_result *res, struct lc_rules *rules,
                        const struct lc_map_rec *recs, size_t k, unsigned first, unsigned n) {
-    int nf;
-    lc_frame *fr = frames_copy(recs[0].stack, &nf);
     char file[4096];
     lc__maps_file(recs[0].start, file, sizeof file);
-    if (filter_finding(res, rules, "mapping", file[0] ? file : NULL, fr, nf)) {
-        lc__xfree(fr);
+    int sup;
+    struct lc_finding *f = stack_finding(res, rules, LC_FINDING_MAPPING, "mapping",
+                                         file[0] ? file : NULL, recs[0].stack, &sup);
+    if (!f)
         return 0;
-    }
-    struct lc_finding *f = add_finding(res, LC_FINDING_MAPPING);
-    if (!f) {
-        lc__xfree(fr);
-        return 0;
-    }
-    f->stack = fr;
-    f->nstack = nf;
     f->ngrowth = n;
     f->growth_blocks = lc__xcalloc(n ? n : 1, sizeof(int64_t));
     f->growth_bytes = lc__xcalloc(n ? n : 1, sizeof(int64_t));
@@ -557,7 +551,7 @@ static int map_finding(struct lc_test_result *res, struct lc_rules *rules,
     f->map_prot = lc__intern(prot);
     f->map_file = recs[0].shm || recs[0].fd < 0 || !file[0] ? NULL : lc__intern(file);
     f->map_shm = recs[0].shm;
-    map_summary(f, n, fr, nf);
+    map_summary(f, n, f->stack, f->nstack);
     return (int)k;
 }
 

@@ -28,6 +28,7 @@
 
 #include "internal.h"
 #include "sanitizer.h"
+#include "sweep.h"
 
 #define LC_EXPORT __attribute__((visibility("default")))
 
@@ -56,16 +57,24 @@ static __thread struct {
     void *p[LC_FORK_DEFER];
 } fork_defer __attribute__((tls_model("initial-exec")));
 
-LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
+/* Returns p, or NULL when the fail sweep fails this call (sweep_hook.c): the
+ * block is then given back and errno is ENOMEM. */
+LC_HOOK_TEXT static void *on_alloc(void *p, size_t n) {
     struct lc_tls *t = &lc__tls;
     if (t->guard)
-        return;
+        return p;
     int saved = errno;
     t->guard++;
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     struct lc_slot *s = lc__slot_get(gen);
     int cls = lc__thread_attributed(gen) ? LEAKCHECK_ATTRIBUTED : LEAKCHECK_BACKGROUND;
     uint32_t sid = lc__st.stacks ? lc__stack_capture(lc__st.depth) : 0;
+    if (LC_UNLIKELY(lc__sweep_on) && cls == LEAKCHECK_ATTRIBUTED && lc__sweep_call(sid)) {
+        t->guard--;
+        __libc_free(p);
+        errno = ENOMEM;
+        return NULL;
+    }
     if (LC_UNLIKELY(t->noalloc) && t->noalloc_count++ == 0) {
         t->noalloc_size = n;
         t->noalloc_stack = sid ? sid
@@ -78,6 +87,7 @@ LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
         lc__slot_account_alloc(s, cls, n);
     t->guard--;
     errno = saved;
+    return p;
 }
 
 /* Removes p's record; returns 1 (and the record) when p was tracked. */
@@ -100,7 +110,7 @@ LC_HOOK_TEXT static int on_free(void *p, struct lc_rec_info *info) {
 LC_EXPORT LC_HOOK_TEXT void *malloc(size_t n) {
     void *p = __libc_malloc(n);
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc(p, n);
+        p = on_alloc(p, n);
     return p;
 }
 
@@ -124,7 +134,7 @@ LC_EXPORT LC_HOOK_TEXT void free(void *p) {
 LC_EXPORT LC_HOOK_TEXT void *calloc(size_t n, size_t size) {
     void *p = __libc_calloc(n, size); /* overflow: NULL with ENOMEM */
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc(p, n * size);
+        p = on_alloc(p, n * size);
     return p;
 }
 
@@ -134,11 +144,15 @@ LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
     if (!p) {
         void *q = __libc_malloc(n);
         if (q)
-            on_alloc(q, n);
+            q = on_alloc(q, n);
         return q;
     }
     /* Remove first: once glibc has freed or moved p, another thread may get
      * its address. Put the record back if glibc fails and p stays valid. */
+    if (LC_UNLIKELY(lc__sweep_on) && lc__sweep_realloc()) {
+        errno = ENOMEM; /* the fail sweep: p stays as it was */
+        return NULL;
+    }
     struct lc_rec_info info;
     int tracked = on_free(p, &info);
     void *q = __libc_realloc(p, n);
@@ -156,7 +170,7 @@ LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
         lc__tls.guard--;
         errno = saved;
     } else if (q) {
-        on_alloc(q, n);
+        (void)on_alloc(q, n); /* counted by lc__sweep_realloc: never fails here */
     } else if (n != 0 && tracked) {
         int saved = errno;
         lc__tls.guard++;
@@ -170,6 +184,8 @@ LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
         lc__tls.guard--;
         errno = saved;
     }
+    if (LC_UNLIKELY(lc__sweep_on))
+        lc__sweep_realloc_done();
     return q;
 }
 
@@ -192,8 +208,8 @@ LC_EXPORT LC_HOOK_TEXT int posix_memalign(void **out, size_t align, size_t size)
     errno = saved;
     if (!p)
         return ENOMEM;
-    if (LC_UNLIKELY(tracking()))
-        on_alloc(p, size);
+    if (LC_UNLIKELY(tracking()) && !(p = on_alloc(p, size)))
+        return ENOMEM;
     *out = p;
     return 0;
 }
@@ -203,28 +219,28 @@ LC_EXPORT LC_HOOK_TEXT int posix_memalign(void **out, size_t align, size_t size)
 LC_EXPORT LC_HOOK_TEXT void *memalign(size_t align, size_t size) {
     void *p = __libc_memalign(align, size);
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc(p, size);
+        p = on_alloc(p, size);
     return p;
 }
 
 LC_EXPORT LC_HOOK_TEXT void *aligned_alloc(size_t align, size_t size) {
     void *p = __libc_memalign(align, size);
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc(p, size);
+        p = on_alloc(p, size);
     return p;
 }
 
 LC_EXPORT LC_HOOK_TEXT void *valloc(size_t size) {
     void *p = __libc_valloc(size);
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc(p, size);
+        p = on_alloc(p, size);
     return p;
 }
 
 LC_EXPORT LC_HOOK_TEXT void *pvalloc(size_t size) {
     void *p = __libc_pvalloc(size);
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc(p, size);
+        p = on_alloc(p, size);
     return p;
 }
 
@@ -241,7 +257,7 @@ extern __typeof(malloc) lc__malloc_self __attribute__((alias("malloc"), visibili
  * deferred here: its record stays, as for a realloc in that window. */
 LC_HOOK_TEXT void lc__hook_foreign_alloc(const volatile void *p, size_t n) {
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc((void *)p, n);
+        (void)on_alloc((void *)p, n); /* a foreign allocator's block cannot fail here */
 }
 
 LC_HOOK_TEXT void lc__hook_foreign_free(const volatile void *p) {

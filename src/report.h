@@ -70,7 +70,7 @@ unsigned long lc__report_alloc_count(void);
 /* ---- JSON (jansson) ---- */
 #include <jansson.h>
 #define LC_JSON_SCHEMA_NAME "leakcheck-report"
-#define LC_JSON_SCHEMA_VERSION 1
+#define LC_JSON_SCHEMA_VERSION 2 /* 2: fail_sweep per test (issue 12) */
 /* Points jansson at glibc's allocator (never tracked) for the caller's JSON
  * work and restores the program's own jansson allocator afterwards. */
 void lc__json_enter(void);

@@ -28,7 +28,7 @@
 #include "tool.h"
 
 #define SCHEMA_NAME "leakcheck-report"
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2 /* and version 1, which lacks only optional fields */
 
 /* Where a structural problem was found, for the one-line error. */
 struct ctx {
@@ -371,7 +371,7 @@ int lc_tool_report_load(struct loaded *l, char *err, size_t errlen) {
     json_t *ver = json_object_get(schema, "version");
     if (!json_is_integer(ver))
         return fail(&c, "schema.version is missing or not an integer");
-    if (json_integer_value(ver) != SCHEMA_VERSION)
+    if (json_integer_value(ver) < 1 || json_integer_value(ver) > SCHEMA_VERSION)
         return fail(&c, "schema version %lld is not supported (this leakcheck reads version %d)",
                     json_integer_value(ver), SCHEMA_VERSION);
     json_t *host = json_object_get(l->doc, "host");

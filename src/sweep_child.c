@@ -45,6 +45,7 @@ struct rec_crash {
 };
 
 static int report_fd = -1;
+static uintptr_t frames_top; /* the frame that forked: the sweep's frames are below it */
 
 /* ---- in the child ---- */
 
@@ -152,7 +153,10 @@ static void report_memory(const struct lc_sweep_ref *ref) {
     lc__table_foreach(collect, &b);
     size_t n = b.failed ? 0 : b.len / sizeof(struct lc_reach_block);
     struct lc_reach_block *blk = (struct lc_reach_block *)b.data;
-    struct lc_reach_opts ro = {0};
+    /* The sweep's own frames, from here up to the fork: the test returned,
+     * so a pointer in them is a stale copy, never the test's reference. */
+    uintptr_t own[1][2] = {{(uintptr_t)__builtin_frame_address(0) - (1u << 16), frames_top}};
+    struct lc_reach_opts ro = {.exclude = own, .nexclude = 1};
     struct lc_reach_stats st;
     if (n && lc__reach_classify(blk, n, &ro, &st) == 0) {
         qsort(blk, n, sizeof *blk, by_stack);
@@ -324,6 +328,7 @@ int lc__sweep_child(lc_sweep_run_fn run, void *arg, uint32_t site, int persisten
         return -1;
     }
     if (pid == 0) {
+        frames_top = (uintptr_t)__builtin_frame_address(0);
         close(p[0]);
         report_fd = p[1];
         child_main(run, arg, site, persistent, ref, checks);

@@ -7,10 +7,12 @@
  * per-test option. run_sweep.py checks the JSON and JUnit reports. */
 #define _GNU_SOURCE
 #include <leakcheck/leakcheck.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern void *volatile lc_test_sink;
 
@@ -149,6 +151,52 @@ LEAKCHECK_TEST_WITH(opted_out, {.fail_sweep = LEAKCHECK_NONE}) {
     free(n);
 }
 
+/* ---- a retry loop: a persistent failure hangs it (this test sweeps
+ * persistent failures only, through its own option) ---- */
+__attribute__((noinline)) static void *alloc_forever(size_t n) {
+    void *p;
+    while (!(p = malloc(n))) /* SWEEP:HANG */
+        ;
+    return p;
+}
+
+LEAKCHECK_TEST_WITH(hangs_when_failed, {.fail_sweep = LEAKCHECK_FAIL_SWEEP_PERSISTENT}) {
+    void *p = alloc_forever(64);
+    lc_test_sink = p;
+    free(p);
+}
+
+/* ---- an fd and a thread left behind on an error path ---- */
+__attribute__((noinline)) static int open_with_buffer(void) {
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char *buf = malloc(128); /* SWEEP:FD */
+    if (!buf)
+        return -1; /* forgets fd */
+    free(buf);
+    close(fd);
+    return 0;
+}
+
+LEAKCHECK_TEST(fd_left_open) { (void)open_with_buffer(); }
+
+static void *idle(void *arg) { return arg; }
+
+__attribute__((noinline)) static int start_worker(void) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, idle, NULL))
+        return -1;
+    char *job = malloc(72); /* SWEEP:THREAD */
+    if (!job)
+        return -1; /* forgets the thread: never joined */
+    free(job);
+    pthread_join(t, NULL);
+    return 0;
+}
+
+LEAKCHECK_TEST(thread_left_unjoined) { (void)start_worker(); }
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strdup_inside),   cmocka_unit_test(fopen_fails),
@@ -156,6 +204,8 @@ int main(void) {
         cmocka_unit_test(clean_before),    cmocka_unit_test(crashes_when_failed),
         cmocka_unit_test(clean_after),     cmocka_unit_test(once_only),
         cmocka_unit_test(data_dependent),  cmocka_unit_test(opted_out),
+        cmocka_unit_test(hangs_when_failed), cmocka_unit_test(fd_left_open),
+        cmocka_unit_test(thread_left_unjoined),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,6 +50,20 @@ def run(cmd, tmp, extra=None):
     return p, {t["name"]: t for t in doc["tests"]}, doc, junit
 
 
+SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "schema",
+                      "leakcheck-report.schema.json")
+
+
+def validates(doc, what):
+    import jsonschema
+    with open(SCHEMA, encoding="utf-8") as f:
+        v = jsonschema.Draft202012Validator(json.load(f))
+    errors = sorted(v.iter_errors(doc), key=str)
+    for e in errors[:5]:
+        print("  %s at %s" % (e.message, list(e.absolute_path)))
+    check(what + ": the JSON validates against the schema", not errors)
+
+
 def own(frames, src):
     """The first frame in the source file under test."""
     base = os.path.basename(src)
@@ -80,6 +94,7 @@ def parser(binary, fixed, src):
     with tempfile.TemporaryDirectory() as tmp:
         p, t, doc, junit = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "transient"})
         check("schema version 2", doc.get("schema", {}).get("version") == 2)
+        validates(doc, "parser")
         r = t["parse_document"]
         fs = r["fail_sweep"]
         print(json.dumps({k: v for k, v in fs.items() if k != "findings"}))
@@ -168,7 +183,8 @@ def parser(binary, fixed, src):
 def cases(binary, src):
     mk = markers(src)
     with tempfile.TemporaryDirectory() as tmp:
-        p, t, _, junit = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "1"})
+        p, t, doc, junit = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "1"})
+        validates(doc, "cases")
         for name, r in t.items():
             fs = r["fail_sweep"]
             print(name, r["verdict"], fs and [(f["mode"], f["kind"], f["message"])
@@ -234,7 +250,8 @@ def cases(binary, src):
 def cxx(binary, src):
     mk = markers(src)
     with tempfile.TemporaryDirectory() as tmp:
-        _, t, _, _ = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "transient"})
+        _, t, doc, _ = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "transient"})
+        validates(doc, "cxx")
         raw = t["cxx_raw"]["fail_sweep"]["findings"]
         for f in raw:
             print("   ", f["mode"], f["kind"], f["message"])

@@ -11,7 +11,7 @@ bin=$build/out/sweep_bench
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ms() { date +%s%N | awk '{printf "%.1f", $1 / 1e6}'; }
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+median() { sort -n | awk '{v[NR] = $1} END {printf "%.1f\n", v[int((NR + 1) / 2)]}'; }
 for mode in 0 transient both; do
     for ((i = 0; i < reps; i++)); do
         t0=$(ms)

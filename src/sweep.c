@@ -38,6 +38,7 @@ static void record(const struct lc_sweep_test *t, struct recording *r,
     lc__fds_snapshot(&before);
     lc__guard_leave();
     lc_scope_config cfg = {.stacks = 1, .depth = 0, .all_threads = 0};
+    lc__fds_reset();
     if (lc_scope_begin(&cfg) != 0) {
         r->failed = 1;
         lc__fdset_free(&before);
@@ -61,6 +62,7 @@ static void record(const struct lc_sweep_test *t, struct recording *r,
     lc__fdset_free(&before);
     lc__guard_leave();
     lc_scope_end();
+    lc__fds_reset();
 }
 
 /* ---- words ---- */
@@ -262,8 +264,11 @@ static void hang_finding(struct site_ctx *c) {
     add_finding(c, &f, &m);
 }
 
-/* What one failing run showed. Returns 0 when its site was not reached. */
+/* What one failing run showed. Returns 0 when its site was not reached, -1
+ * when the run ended without its report (the test called exit). */
 static int judge(struct site_ctx *c, const struct lc_sweep_outcome *o) {
+    if (o->status == 3)
+        return -1;
     if (o->status == 2) {
         hang_finding(c);
         return 1;
@@ -284,6 +289,24 @@ static int judge(struct site_ctx *c, const struct lc_sweep_outcome *o) {
 }
 
 /* ---- the phase ---- */
+
+/* The note says what the failing runs could not show. */
+static void note_runs(struct lc_sweep_result *r, unsigned unreached, unsigned exited) {
+    struct lc_buf m;
+    lc__buf_init(&m, lc__xrealloc, lc__xfree);
+    if (r->note)
+        lc__buf_puts(&m, r->note);
+    if (unreached && !r->note)
+        lc__buf_printf(&m, "data-dependent: %u failing run%s never reached %s site", unreached,
+                       unreached == 1 ? "" : "s", unreached == 1 ? "its" : "their");
+    if (exited)
+        lc__buf_printf(&m, "%s%u failing run%s ended the process (exit) before they could be "
+                       "judged", m.len ? "; " : "", exited, exited == 1 ? "" : "s");
+    if (m.len)
+        r->note = m.data;
+    else
+        lc__buf_free(&m);
+}
 
 static const char *skip_reason(const struct lc_sweep_test *t) {
     if (t->skip)
@@ -313,7 +336,7 @@ static struct lc_sweep_site *all_sites(const struct recording *a, const struct r
 }
 
 static void sweep_site(struct site_ctx *c, const struct lc_sweep_site *s,
-                       const struct lc_sweep_ref *ref, unsigned *unreached) {
+                       const struct lc_sweep_ref *ref, unsigned *unreached, unsigned *exited) {
     int modes[2] = {LC_SWEEP_TRANSIENT, LC_SWEEP_PERSISTENT};
     c->site = symbolized(NULL, 0, s->stack, &c->nsite);
     for (int k = 0; k < 2; k++) {
@@ -328,8 +351,9 @@ static void sweep_site(struct site_ctx *c, const struct lc_sweep_site *s,
         if (rc)
             continue;
         c->r->runs++;
-        if (!judge(c, &o))
-            (*unreached)++;
+        int j = judge(c, &o);
+        *unreached += j == 0;
+        *exited += j < 0;
         lc__sweep_outcome_free(&o);
     }
 }
@@ -390,16 +414,13 @@ void lc__sweep_test(const struct lc_sweep_test *t, struct lc_test_result *res) {
         struct lc_sweep_site *sites = all_sites(&a, &b, &n);
         double slowest = a.ms > b.ms ? a.ms : b.ms;
         struct site_ctx c = {t, res, r, NULL, 0, NULL, 2000 + (long)(20 * slowest)};
-        unsigned unreached = 0;
+        unsigned unreached = 0, exited = 0;
         r->sites = (unsigned)n;
         r->swept = n < (size_t)t->max_sites ? (unsigned)n : (unsigned)t->max_sites;
         r->unswept = r->sites - r->swept;
         for (unsigned i = 0; i < r->swept; i++)
-            sweep_site(&c, &sites[i], &ref, &unreached);
-        if (unreached && !r->note)
-            r->note = lc__intern(lc__xsprintf(
-                "data-dependent: %u failing run%s never reached %s site", unreached,
-                unreached == 1 ? "" : "s", unreached == 1 ? "its" : "their"));
+            sweep_site(&c, &sites[i], &ref, &unreached, &exited);
+        note_runs(r, unreached, exited);
         lc__xfree(sites);
         verdict(res, r);
     }

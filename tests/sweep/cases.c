@@ -197,6 +197,20 @@ __attribute__((noinline)) static int start_worker(void) {
 
 LEAKCHECK_TEST(thread_left_unjoined) { (void)start_worker(); }
 
+/* ---- xmalloc style: an allocation failure ends the process ---- */
+__attribute__((noinline)) static void *xmalloc(size_t n) {
+    void *p = malloc(n); /* SWEEP:EXIT */
+    if (!p)
+        exit(3);
+    return p;
+}
+
+LEAKCHECK_TEST(exits_on_failure) {
+    void *p = xmalloc(24);
+    lc_test_sink = p;
+    free(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strdup_inside),   cmocka_unit_test(fopen_fails),
@@ -205,7 +219,7 @@ int main(void) {
         cmocka_unit_test(clean_after),     cmocka_unit_test(once_only),
         cmocka_unit_test(data_dependent),  cmocka_unit_test(opted_out),
         cmocka_unit_test(hangs_when_failed), cmocka_unit_test(fd_left_open),
-        cmocka_unit_test(thread_left_unjoined),
+        cmocka_unit_test(thread_left_unjoined), cmocka_unit_test(exits_on_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -229,7 +229,11 @@ def cases(binary, src):
               (t["data_dependent"]["fail_sweep"]["note"] or ""))
         check("opted_out: .fail_sweep = LEAKCHECK_NONE, not swept",
               t["opted_out"]["fail_sweep"] is None)
-        names = ["strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
+        ex = t["exits_on_failure"]
+        check("exits_on_failure: not a finding, the note says the runs ended the process",
+              ex["verdict"] == "clean" and ex["fail_sweep"]["findings"] == [] and
+              "ended the process" in (ex["fail_sweep"]["note"] or ""))
+        names = ["exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
                  "crashes_when_failed", "clean_after", "once_only", "data_dependent",
                  "opted_out", "hangs_when_failed", "fd_left_open", "thread_left_unjoined"]
         check("crash isolation: every test is in the JSON", sorted(t) == sorted(names))

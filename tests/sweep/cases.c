@@ -197,6 +197,15 @@ __attribute__((noinline)) static int start_worker(void) {
 
 LEAKCHECK_TEST(thread_left_unjoined) { (void)start_worker(); }
 
+/* ---- a finding the test expects: reported as expected, the test passes ---- */
+LEAKCHECK_TEST_WITH(expects_its_finding, {.expect = "sweep:named_new"}) {
+    struct named *n = named_new("expected");
+    if (!n)
+        return;
+    free(n->name);
+    free(n);
+}
+
 /* ---- xmalloc style: an allocation failure ends the process ---- */
 __attribute__((noinline)) static void *xmalloc(size_t n) {
     void *p = malloc(n); /* SWEEP:EXIT */
@@ -220,6 +229,7 @@ int main(void) {
         cmocka_unit_test(data_dependent),  cmocka_unit_test(opted_out),
         cmocka_unit_test(hangs_when_failed), cmocka_unit_test(fd_left_open),
         cmocka_unit_test(thread_left_unjoined), cmocka_unit_test(exits_on_failure),
+        cmocka_unit_test(expects_its_finding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

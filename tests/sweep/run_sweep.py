@@ -233,7 +233,12 @@ def cases(binary, src):
         check("exits_on_failure: not a finding, the note says the runs ended the process",
               ex["verdict"] == "clean" and ex["fail_sweep"]["findings"] == [] and
               "ended the process" in (ex["fail_sweep"]["note"] or ""))
-        names = ["exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
+        ef = t["expects_its_finding"]
+        check("expects_its_finding: .expect = \"sweep:named_new\" keeps it clean, listed as expected",
+              ef["verdict"] == "clean" and ef["fail_sweep"]["findings"] == [] and
+              any(x["rule"] == "sweep:named_new" and x["why"] == "expected by the test" and
+                  x["hits"] == 2 for x in ef["suppressions"]))
+        names = ["expects_its_finding", "exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
                  "crashes_when_failed", "clean_after", "once_only", "data_dependent",
                  "opted_out", "hangs_when_failed", "fd_left_open", "thread_left_unjoined"]
         check("crash isolation: every test is in the JSON", sorted(t) == sorted(names))

@@ -124,7 +124,9 @@ static lc_frame *symbolized(const uintptr_t *pcs, int npcs, uint32_t stack, int 
 
 static const char *signame(int sig) {
     const char *a = sigabbrev_np(sig);
-    return lc__intern(a ? lc__xsprintf("SIG%s", a) : "a signal");
+    char name[32];
+    snprintf(name, sizeof name, "SIG%s", a ? a : "?");
+    return lc__intern(name);
 }
 
 /* ---- findings ---- */
@@ -152,7 +154,9 @@ static int suppressed(struct site_ctx *c, struct lc_sweep_finding *f) {
         return 0;
     s->hits++;
     struct lc_test_result *res = c->res;
-    const char *rule = lc__intern(lc__xsprintf("sweep:%s", s->pattern));
+    char *text = lc__xsprintf("sweep:%s", s->pattern);
+    const char *rule = lc__intern(text ? text : "sweep:?");
+    lc__xfree(text);
     for (size_t i = 0; i < res->nsuppressed; i++)
         if (strcmp(res->suppressed[i].rule, rule) == 0) {
             res->suppressed[i].hits++;
@@ -384,6 +388,29 @@ static void verdict(struct lc_test_result *res, struct lc_sweep_result *r) {
     res->message = m.data ? m.data : "fail sweep: findings";
 }
 
+/* Every site up to the bound, in each mode; the findings then judge the test. */
+static void sweep_all(const struct lc_sweep_test *t, struct lc_test_result *res,
+                      const struct recording *a, const struct recording *b,
+                      const struct lc_sweep_ref *ref) {
+    struct lc_sweep_result *r = res->fail_sweep;
+    if (a->lost || lc__sweep_differs(a->log, a->n, b->log, b->n))
+        r->note = "data-dependent: the allocation calls differ between two runs; the sites "
+                  "either run made are swept";
+    size_t n;
+    struct lc_sweep_site *sites = all_sites(a, b, &n);
+    double slowest = a->ms > b->ms ? a->ms : b->ms;
+    struct site_ctx c = {t, res, r, NULL, 0, NULL, 2000 + (long)(20 * slowest)};
+    unsigned unreached = 0, exited = 0;
+    r->sites = (unsigned)n;
+    r->swept = n < (size_t)t->max_sites ? (unsigned)n : (unsigned)t->max_sites;
+    r->unswept = r->sites - r->swept;
+    for (unsigned i = 0; i < r->swept; i++)
+        sweep_site(&c, &sites[i], ref, &unreached, &exited);
+    note_runs(r, unreached, exited);
+    lc__xfree(sites);
+    verdict(res, r);
+}
+
 void lc__sweep_test(const struct lc_sweep_test *t, struct lc_test_result *res) {
     if (!t->modes)
         return;
@@ -391,39 +418,22 @@ void lc__sweep_test(const struct lc_sweep_test *t, struct lc_test_result *res) {
     struct lc_sweep_result *r = lc__xcalloc(1, sizeof *r);
     res->fail_sweep = r;
     const char *skip = r ? skip_reason(t) : NULL;
+    lc__guard_leave();
     if (!r || skip) {
         if (r)
             r->skipped = skip;
-        lc__guard_leave();
         return;
     }
     struct lc_sweep_ref ref = {0};
     struct recording a, b;
-    lc__guard_leave();
     record(t, &a, &ref);
     record(t, &b, NULL);
     lc__guard_enter();
-    if (a.failed || b.failed) {
+    if (a.failed || b.failed)
         r->skipped = "the test failed when run again for the sweep's recording: it cannot be "
                      "repeated";
-    } else {
-        if (a.lost || lc__sweep_differs(a.log, a.n, b.log, b.n))
-            r->note = "data-dependent: the allocation calls differ between two runs; the sites "
-                      "either run made are swept";
-        size_t n;
-        struct lc_sweep_site *sites = all_sites(&a, &b, &n);
-        double slowest = a.ms > b.ms ? a.ms : b.ms;
-        struct site_ctx c = {t, res, r, NULL, 0, NULL, 2000 + (long)(20 * slowest)};
-        unsigned unreached = 0, exited = 0;
-        r->sites = (unsigned)n;
-        r->swept = n < (size_t)t->max_sites ? (unsigned)n : (unsigned)t->max_sites;
-        r->unswept = r->sites - r->swept;
-        for (unsigned i = 0; i < r->swept; i++)
-            sweep_site(&c, &sites[i], &ref, &unreached, &exited);
-        note_runs(r, unreached, exited);
-        lc__xfree(sites);
-        verdict(res, r);
-    }
+    else
+        sweep_all(t, res, &a, &b, &ref);
     lc__xfree(a.log);
     lc__xfree(b.log);
     lc__xfree(ref.left);

@@ -46,6 +46,7 @@ LEAKCHECK_TEST(cxx_raw) {
     try {
         Widget *w = widget_raw();
         lc_test_sink = w;
+        lc_test_sink = nullptr;
         widget_free(w);
     } catch (const std::bad_alloc &) {
         // the error reached the caller
@@ -56,6 +57,7 @@ LEAKCHECK_TEST(cxx_safe) {
     try {
         std::unique_ptr<Widget> w = widget_safe();
         lc_test_sink = w.get();
+        lc_test_sink = nullptr;
         Widget *raw = w.release();
         widget_free(raw);
     } catch (const std::bad_alloc &) {

@@ -9,6 +9,8 @@
  *  - A thread-local guard (initial-exec TLS: no __tls_get_addr, which would
  *    malloc) makes every allocation leakcheck itself causes a pass-through.
  *  - errno is preserved by free and by the bookkeeping.
+ *  - The fail sweep (sweep_hook.c) is one predictable branch on lc__sweep_on
+ *    in on_alloc and realloc, on the tracked path only.
  *  - Allocation-free regions (bench.c) cost nothing on the fast path: the
  *    thread's noalloc flag is read in on_alloc, which runs only while tracking
  *    is on; the first violation's stack is captured there even when stacks
@@ -147,12 +149,12 @@ LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
             q = on_alloc(q, n);
         return q;
     }
-    /* Remove first: once glibc has freed or moved p, another thread may get
-     * its address. Put the record back if glibc fails and p stays valid. */
     if (LC_UNLIKELY(lc__sweep_on) && lc__sweep_realloc()) {
         errno = ENOMEM; /* the fail sweep: p stays as it was */
         return NULL;
     }
+    /* Remove first: once glibc has freed or moved p, another thread may get
+     * its address. Put the record back if glibc fails and p stays valid. */
     struct lc_rec_info info;
     int tracked = on_free(p, &info);
     void *q = __libc_realloc(p, n);

@@ -590,6 +590,23 @@ static void print_growth(FILE *out, const struct lc_test_result *t) {
         fputs(t->not_repeatable ? "nothing left behind" : "no growth", out);
 }
 
+/* Lines of text, each under the test's name (their own indent replaced). */
+static void put_indented(FILE *out, const char *text) {
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = strndup(p, len);
+        const char *body = line ? line + strspn(line, " ") : "";
+        if (*body) {
+            fputs("           ", out);
+            put(out, body, FMT_TEXT);
+            fputc('\n', out);
+        }
+        free(line);
+        p += len + (nl != NULL);
+    }
+}
+
 static void summary_text(FILE *out, const struct loaded *l) {
     const struct lc_run *r = &l->run;
     fprintf(out, "== ");
@@ -620,6 +637,8 @@ static void summary_text(FILE *out, const struct loaded *l) {
             put_top_finding(out, t, FMT_TEXT);
             fputc('\n', out);
         }
+        if (t->failure_type && strcmp(t->failure_type, "fail-sweep") == 0 && t->details)
+            put_indented(out, t->details); /* every fail-sweep finding, one a line */
     }
     for (size_t i = 0; i < r->nbenchmarks; i++) {
         const struct lc_bench_result *b = &r->benchmarks[i];

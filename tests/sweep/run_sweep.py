@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks the allocation-failure sweep from the JSON and JUnit reports.
 
-usage: run_sweep.py parser SWEEP_PARSER SWEEP_PARSER_FIXED parser.c
+usage: run_sweep.py parser SWEEP_PARSER SWEEP_PARSER_FIXED parser.c LEAKCHECK_TOOL
        run_sweep.py cases SWEEP_CASES cases.c
        run_sweep.py cxx SWEEP_CXX cases_cxx.cpp
        run_sweep.py plain LEAKCHECK_TOOL SWEEP_PLAIN plain.c
@@ -85,7 +85,7 @@ def junit_case(junit, name):
     return None
 
 
-def parser(binary, fixed, src):
+def parser(binary, fixed, src, tool):
     mk = markers(src)
     leaks = {(l, f) for l, f in mk["LEAK"]}
     (crash_line, crash_fn), = mk["CRASH"]
@@ -133,6 +133,10 @@ def parser(binary, fixed, src):
         check("JUnit <failure type=\"fail-sweep\">", fl is not None and
               fl.get("type") == "fail-sweep" and "SIGSEGV" in (fl.text or ""))
         check("the binary fails", p.returncode != 0)
+        rep = subprocess.run([tool, "report", os.path.join(tmp, "r.json")], capture_output=True,
+                             text=True, timeout=60)
+        check("leakcheck report prints every finding (schema version 2 read)",
+              rep.returncode == 0 and rep.stdout.count("fail sweep (transient): when") == 4)
 
         # the bound: the rest is counted as unswept
         _, t, _, _ = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "transient",

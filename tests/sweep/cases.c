@@ -214,6 +214,20 @@ LEAKCHECK_TEST_WITH(expects_its_finding, {.expect = "sweep:named_new"}) {
     free(n);
 }
 
+/* ---- abort() on a failed allocation: a crash with SIGABRT ---- */
+__attribute__((noinline)) static char *must_alloc(size_t n) {
+    char *p = malloc(n); /* SWEEP:ABORT */
+    if (!p)
+        abort();
+    return p;
+}
+
+LEAKCHECK_TEST(aborts_when_failed) {
+    char *p = must_alloc(20);
+    use(p);
+    free(p);
+}
+
 /* ---- xmalloc style: an allocation failure ends the process ---- */
 __attribute__((noinline)) static void *xmalloc(size_t n) {
     void *p = malloc(n); /* SWEEP:EXIT */
@@ -237,7 +251,7 @@ int main(void) {
         cmocka_unit_test(data_dependent),  cmocka_unit_test(opted_out),
         cmocka_unit_test(hangs_when_failed), cmocka_unit_test(fd_left_open),
         cmocka_unit_test(thread_left_unjoined), cmocka_unit_test(exits_on_failure),
-        cmocka_unit_test(expects_its_finding),
+        cmocka_unit_test(expects_its_finding), cmocka_unit_test(aborts_when_failed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

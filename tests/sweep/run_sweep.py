@@ -214,6 +214,10 @@ def cases(binary, src):
               site_of(finds("worker_thread")[0], src)[1] == "worker")
         at("retry_once", "RETRY", "leak", modes=("persistent",))
         at("crashes_when_failed", "ISOLATED", "crash")
+        at("aborts_when_failed", "ABORT", "crash")
+        check("aborts_when_failed: SIGABRT",
+              all(f["signal"] == "SIGABRT" and "SIGABRT in must_alloc" in f["message"]
+                  for f in finds("aborts_when_failed")))
         at("hangs_when_failed", "HANG", "hang", modes=("persistent",))
         check("hangs_when_failed: its option swept persistent failures only",
               {f["mode"] for f in finds("hangs_when_failed")} == {"persistent"} and
@@ -242,7 +246,7 @@ def cases(binary, src):
               ef["verdict"] == "clean" and ef["fail_sweep"]["findings"] == [] and
               any(x["rule"] == "sweep:named_new" and x["why"] == "expected by the test" and
                   x["hits"] == 2 for x in ef["suppressions"]))
-        names = ["expects_its_finding", "exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
+        names = ["aborts_when_failed", "expects_its_finding", "exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
                  "crashes_when_failed", "clean_after", "once_only", "data_dependent",
                  "opted_out", "hangs_when_failed", "fd_left_open", "thread_left_unjoined"]
         check("crash isolation: every test is in the JSON", sorted(t) == sorted(names))

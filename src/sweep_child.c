@@ -240,6 +240,11 @@ static __attribute__((noreturn)) void child_main(lc_sweep_run_fn run, void *arg,
 
 /* ---- in the parent ---- */
 
+static int by_bytes(const void *a, const void *b) {
+    const struct lc_sweep_group *x = a, *y = b;
+    return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
+}
+
 static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -351,6 +356,8 @@ int lc__sweep_child(lc_sweep_run_fn run, void *arg, uint32_t site, int persisten
         out->signal = WTERMSIG(st);
     }
     decode(b.data, b.failed ? 0 : b.len, out);
+    if (out->ngroups > 1) /* the most bytes first: the message names that stack */
+        qsort(out->groups, out->ngroups, sizeof *out->groups, by_bytes);
     if (out->status == 1 && out->ncrash == 0 && !out->fired)
         out->fired = 1; /* killed before its report: the crash is reported as such */
     lc__buf_free(&b);

@@ -9,7 +9,7 @@
  *  - A thread-local guard (initial-exec TLS: no __tls_get_addr, which would
  *    malloc) makes every allocation leakcheck itself causes a pass-through.
  *  - errno is preserved by free and by the bookkeeping.
- *  - The fail sweep (sweep_hook.c) is one predictable branch on lc__sweep_on
+ *  - The fail sweep (sweep_hook.c) is one predictable branch on lc__sweeping()
  *    in on_alloc and realloc, on the tracked path only.
  *  - Allocation-free regions (bench.c) cost nothing on the fast path: the
  *    thread's noalloc flag is read in on_alloc, which runs only while tracking
@@ -71,7 +71,7 @@ LC_HOOK_TEXT static void *on_alloc(void *p, size_t n) {
     struct lc_slot *s = lc__slot_get(gen);
     int cls = lc__thread_attributed(gen) ? LEAKCHECK_ATTRIBUTED : LEAKCHECK_BACKGROUND;
     uint32_t sid = lc__st.stacks ? lc__stack_capture(lc__st.depth) : 0;
-    if (LC_UNLIKELY(lc__sweep_on) && cls == LEAKCHECK_ATTRIBUTED && lc__sweep_call(sid)) {
+    if (LC_UNLIKELY(lc__sweeping()) && cls == LEAKCHECK_ATTRIBUTED && lc__sweep_call(sid)) {
         t->guard--;
         __libc_free(p);
         errno = ENOMEM;
@@ -149,7 +149,7 @@ LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
             q = on_alloc(q, n);
         return q;
     }
-    if (LC_UNLIKELY(lc__sweep_on) && lc__sweep_realloc()) {
+    if (LC_UNLIKELY(lc__sweeping()) && lc__sweep_realloc()) {
         errno = ENOMEM; /* the fail sweep: p stays as it was */
         return NULL;
     }
@@ -186,7 +186,7 @@ LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
         lc__tls.guard--;
         errno = saved;
     }
-    if (LC_UNLIKELY(lc__sweep_on))
+    if (LC_UNLIKELY(lc__sweeping()))
         lc__sweep_realloc_done();
     return q;
 }

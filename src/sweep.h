@@ -21,6 +21,7 @@
 /* Read on the tracked path only: nonzero while a recording or a failing run
  * is going on (in the parent while recording, in a child while failing). */
 extern int lc__sweep_on;
+static inline int lc__sweeping(void) { return __atomic_load_n(&lc__sweep_on, __ATOMIC_RELAXED); }
 /* An attributed allocation call with stack sid (guard up, inside on_alloc):
  * records it, or returns 1 when this call is to fail (the caller releases the
  * block and returns NULL with errno = ENOMEM). */

@@ -167,6 +167,12 @@ def parser(binary, fixed, src, tool):
         check("fixed twin: 1 = both modes, two runs per site",
               fx["sites"] >= 12 and fx["runs"] == 2 * fx["sites"])
 
+        # no stacks, no sites: skipped, saying why
+        _, t, _, _ = run([fixed], tmp, {"LEAKCHECK_FAIL_SWEEP": "1", "LEAKCHECK_STACKS": "0"})
+        sk = t["parse_document"]["fail_sweep"]
+        check("LEAKCHECK_STACKS=0: skipped with the reason",
+              sk["runs"] == 0 and "LEAKCHECK_STACKS=0" in (sk["skipped"] or ""))
+
         # without the option: no sweep at all
         _, t, _, _ = run([fixed], tmp)
         check("LEAKCHECK_FAIL_SWEEP unset: fail_sweep is null",

@@ -919,6 +919,7 @@ static void engine_sweep(struct engine *e) {
     lc__session_signals_install();
     lc__sweep_test(&st, e->res);
     lc__session_signals_restore();
+    e->res->duration = lc__now() - e->t0; /* the sweep's runs are the test's time too */
     e->not_repeatable = saved_nr;
     e->nr_message = saved_msg;
 }

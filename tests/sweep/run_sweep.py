@@ -117,6 +117,14 @@ def parser(binary, fixed, src, tool):
                   top.get("line") == deref_line)
             check("the crash message names signal, function and line",
                   f"SIGSEGV in doc_upper_name (parser.c:{deref_line})" in c["message"])
+        by_fn = {site_of(f, src)[1]: f for f in fs["findings"] if f["kind"] == "leak"}
+        for fn, blocks, where in (("doc_new", 3, {"doc_new"}), ("entry_new", 2, {"entry_new"}),
+                                  ("doc_add", 7, {"doc_new", "entry_new"})):
+            f = by_fn.get(fn, {"stacks": [], "blocks": 0})
+            check(f"the leak when {fn}'s allocation fails: {blocks} blocks, allocated in "
+                  f"{'/'.join(sorted(where))}",
+                  f["blocks"] == blocks and
+                  {own(st, src).get("function") for st in f["stacks"]} == where)
         for f in fs["findings"]:
             if f["kind"] == "leak":
                 check(f"leak at line {site_of(f, src)[0]}: blocks and their stacks",

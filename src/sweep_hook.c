@@ -6,6 +6,12 @@
  * allocation, no lock, no stdio. */
 #include <string.h>
 
+/* Why a site is matched by its stack id and not by a countdown of calls (the
+ * design's first sketch): the child captures every stack anyway, to name what
+ * leaks, and a call index shifts when threads interleave or the test's
+ * allocations depend on data, while the stack names the same call. The call
+ * count is still kept: the index where the site was failed is reported. */
+
 #include "internal.h"
 #include "sweep.h"
 

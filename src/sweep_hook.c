@@ -9,8 +9,8 @@
 /* Why a site is matched by its stack id and not by a countdown of calls (the
  * design's first sketch): the child captures every stack anyway, to name what
  * leaks, and a call index shifts when threads interleave or the test's
- * allocations depend on data, while the stack names the same call. The call
- * count is still kept: the index where the site was failed is reported. */
+ * allocations depend on data, while the stack names the same call. (Calls
+ * are still counted: the recording's log is indexed by them.) */
 
 #include "internal.h"
 #include "sweep.h"

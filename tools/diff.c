@@ -144,10 +144,8 @@ static void stack_key(const Lcpb__Profile *p, const Lcpb__Sample *s, struct lc_b
     }
 }
 
-static struct site *site_of(struct sites *ss, const char *key) {
-    for (size_t i = 0; i < ss->n; i++)
-        if (strcmp(ss->v[i].key, key) == 0)
-            return &ss->v[i];
+/* One entry per sample; entries of the same site are merged once sorted. */
+static struct site *push(struct sites *ss, const char *key) {
     if (ss->n == ss->cap) {
         size_t nc = ss->cap ? ss->cap * 2 : 64;
         struct site *g = realloc(ss->v, nc * sizeof *g);
@@ -163,6 +161,31 @@ static struct site *site_of(struct sites *ss, const char *key) {
     return &ss->v[ss->n++];
 }
 
+static int by_key(const void *a, const void *b) {
+    return strcmp(((const struct site *)a)->key, ((const struct site *)b)->key);
+}
+
+/* Sorts by stack and sums the entries of each site into its first one. */
+static void merge_sites(struct sites *ss) {
+    if (!ss->n)
+        return;
+    qsort(ss->v, ss->n, sizeof *ss->v, by_key);
+    size_t out = 0;
+    for (size_t i = 1; i < ss->n; i++) {
+        struct site *m = &ss->v[out], *e = &ss->v[i];
+        if (strcmp(m->key, e->key) == 0) {
+            for (int k = 0; k < 2; k++) {
+                m->bytes[k] += e->bytes[k];
+                m->objects[k] += e->objects[k];
+            }
+            free(e->key);
+        } else {
+            ss->v[++out] = *e;
+        }
+    }
+    ss->n = out + 1;
+}
+
 static int add_profile(struct sites *ss, const Lcpb__Profile *p, int which, const char *path) {
     int bi = value_index(p, "inuse_space"), oi = value_index(p, "inuse_objects");
     if (bi < 0)
@@ -173,7 +196,7 @@ static int add_profile(struct sites *ss, const Lcpb__Profile *p, int which, cons
         b.len = 0;
         stack_key(p, p->sample[i], &b);
         lc__buf_putc(&b, 0);
-        struct site *s = b.failed ? NULL : site_of(ss, b.data);
+        struct site *s = b.failed ? NULL : push(ss, b.data);
         if (!s) {
             lc__buf_free(&b);
             return bad(path, "out of memory");
@@ -193,7 +216,9 @@ static int by_growth(const void *a, const void *b) {
     if ((x > 0) != (y > 0))
         return x > 0 ? -1 : 1;
     int64_t ax = x < 0 ? -x : x, ay = y < 0 ? -y : y;
-    return ax > ay ? -1 : ax < ay;
+    if (ax != ay)
+        return ax > ay ? -1 : 1;
+    return by_key(a, b); /* the same order on every run */
 }
 
 static void print_site(const struct site *s) {
@@ -242,8 +267,10 @@ int lc_cmd_diff(int argc, char **argv) {
     struct sites ss = {0};
     int rc = 2;
     if (p[0] && p[1] && add_profile(&ss, p[0], 0, argv[0]) == 0 &&
-        add_profile(&ss, p[1], 1, argv[1]) == 0)
+        add_profile(&ss, p[1], 1, argv[1]) == 0) {
+        merge_sites(&ss);
         rc = print_diff(&ss, argv[0], argv[1]);
+    }
     for (size_t i = 0; i < ss.n; i++)
         free(ss.v[i].key);
     free(ss.v);

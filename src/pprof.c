@@ -1,9 +1,8 @@
 /* pprof.c: the profile builder (pprof.h): strings, functions, locations and
- * mappings deduplicated through one small hash map, samples kept in arrays,
- * and the encoding into profile.proto through the protobuf-c code generated
- * from src/proto/profile.proto at build time. Calls lc__xmalloc only (glibc's
- * allocator, untracked) and pprof_gzip.c to write. Report time, never on the
- * hook path. */
+ * mappings deduplicated by one small hash map, samples in arrays, encoded and
+ * decoded through the protobuf-c code generated from src/proto/profile.proto.
+ * Allocates with lc__xmalloc only (glibc's, untracked). Report time, never on
+ * the hook path. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -220,7 +219,7 @@ int lc__pprof_mapping(struct lc_pprof *p, const char *path, const unsigned char 
 }
 
 static uint64_t mapping_of(struct lc_pprof *p, const char *module) {
-    const char *key = module ? module : "";
+    const char *key = module;
     uint64_t id = idmap_get(&p->maps, key, strlen(key));
     if (!id && lc__pprof_mapping(p, module, NULL, 0, 0, 0, 0) == 0)
         id = idmap_get(&p->maps, key, strlen(key));
@@ -236,27 +235,31 @@ static uint64_t function_of(struct lc_pprof *p, const lc_frame *f) {
         snprintf(addr, sizeof addr, "0x%llx", (unsigned long long)f->address);
         name = addr;
     }
-    char key[1024];
-    int kn = snprintf(key, sizeof key, "%s%c%s", name, 1, f->file ? f->file : "");
-    size_t klen = kn < (int)sizeof key ? (size_t)kn : sizeof key - 1;
-    uint64_t id = idmap_get(&p->funcs, key, klen);
+    /* the key: the two string indexes, which are unique per string */
+    int64_t key[2] = {str(p, name), str(p, f->file)};
+    if (key[0] < 0 || key[1] < 0)
+        return 0;
+    uint64_t id = idmap_get(&p->funcs, (const char *)key, sizeof key);
     if (id)
         return id;
-    int64_t n = str(p, name), file = str(p, f->file);
-    Lcpb__Function *fn = n < 0 || file < 0 ? NULL : PUSH(p, functions);
+    Lcpb__Function *fn = PUSH(p, functions);
     if (!fn)
         return 0;
     lcpb__function__init(fn);
     fn->id = p->n_functions;
-    fn->name = fn->system_name = n;
-    fn->filename = file;
-    return idmap_put(&p->funcs, key, klen, fn->id) ? 0 : fn->id;
+    fn->name = fn->system_name = key[0];
+    fn->filename = key[1];
+    return idmap_put(&p->funcs, (const char *)key, sizeof key, fn->id) ? 0 : fn->id;
 }
 
 /* The location of frames[0..n) (inlined calls, then the frame they sit in);
  * 0 when out of memory. Keyed by mapping, address and every line. */
 static uint64_t location_of(struct lc_pprof *p, const lc_frame *frames, int n) {
-    uint64_t mapping = mapping_of(p, frames[n - 1].module);
+    /* a frame in no module (a pseudo-function, an unknown address): no mapping */
+    const char *module = frames[n - 1].module;
+    uint64_t mapping = module ? mapping_of(p, module) : 0;
+    if (module && !mapping)
+        return 0;
     uint64_t key[2 + 2 * 64];
     size_t k = 0;
     key[k++] = mapping;
@@ -266,7 +269,7 @@ static uint64_t location_of(struct lc_pprof *p, const lc_frame *frames, int n) {
         lcpb__line__init(&lines[i]);
         lines[i].function_id = function_of(p, &frames[i]);
         lines[i].line = frames[i].line;
-        if (!lines[i].function_id || !mapping)
+        if (!lines[i].function_id)
             return 0;
         key[k++] = lines[i].function_id;
         key[k++] = frames[i].line;

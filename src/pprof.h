@@ -1,11 +1,8 @@
-/* pprof.h: heap profiles in pprof's format (gzip-compressed profile.proto,
- * what `go tool pprof` reads), built sample by sample from symbolized frames.
- * pprof.c owns the builder and the encoding (protobuf-c), pprof_gzip.c the
- * compression (zlib) and the file (safe_write.c), pprof_results.c the samples
- * of a struct lc_run. The library (LEAKCHECK_PPROF) and the tool (`leakcheck
- * run --pprof`, `report --pprof`, `diff`) share them. Every byte comes from
- * lc__xmalloc (glibc's allocator, untracked): call with the guard up in the
- * library. Never on the hook path. */
+/* pprof.h: heap profiles in pprof's format (gzip'd profile.proto, what `go
+ * tool pprof` reads), built sample by sample from symbolized frames: pprof.c
+ * (builder, protobuf-c), pprof_gzip.c (zlib, the file), pprof_results.c (a
+ * struct lc_run's samples); library and tool share them. Memory from
+ * lc__xmalloc only (guard up in the library); never on the hook path. */
 #ifndef LC_PPROF_H
 #define LC_PPROF_H
 

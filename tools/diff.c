@@ -1,9 +1,8 @@
-/* diff.c (tool): `leakcheck diff OLD.pb.gz NEW.pb.gz`: reads two pprof
- * profiles (gunzip and decode through src/pprof.c and pprof_gzip.c), sums the
- * in-use values of each allocation site (the whole stack, as `go tool pprof
- * -base` compares them) and prints the sites that changed, growth first. A
- * file that is not a profile: one line naming it, exit 2. Not on any hook
- * path: the tool never links libleakcheck. */
+/* diff.c (tool): `leakcheck diff OLD.pb.gz NEW.pb.gz`: two pprof profiles
+ * read through src/pprof_gzip.c and pprof.c, the in-use values summed per
+ * allocation site (its whole stack, as `go tool pprof -base` compares) and
+ * the sites that changed printed, growth first. Not a profile: one line, exit
+ * 2. The tool never links libleakcheck (no hook path). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

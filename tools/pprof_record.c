@@ -1,9 +1,8 @@
-/* pprof_record.c (tool): heap profiles from the records `leakcheck run`'s
- * traced processes hand over (run.h's struct rr_proc, parsed by
- * run_record.c): each live site symbolized with symtab.c over the record's
- * own module map (build-ids included) and added to a profile (src/pprof.c),
- * then written with %e/%p expanded. Used by `leakcheck run --pprof` and by
- * snapshots. Not on any hook path: the tool never links libleakcheck. */
+/* pprof_record.c (tool): heap profiles of the records `leakcheck run`'s
+ * traced processes hand over (run.h's struct rr_proc): each live site
+ * symbolized by symtab.c over the record's own module map (with build-ids),
+ * added to a profile (src/pprof.c) and written, %e/%p expanded. For `run
+ * --pprof` and snapshots; the tool never links libleakcheck (no hook path). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

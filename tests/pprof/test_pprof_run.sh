@@ -4,7 +4,7 @@
 # location, inuse and alloc sample types, the build-id of the program in
 # -raw, -base between a run and one with an extra planted leak showing exactly
 # that leak (also through `leakcheck diff`), %p expansion, and a path that
-# cannot be written (one line; the JSON is still written).
+# cannot be written (one line; the JSON and JUnit are still written).
 # Usage: test_pprof_run.sh BIN_DIR PROGRAM SOURCE
 set -u
 bin=$1 prog=$2 src=$3
@@ -81,9 +81,11 @@ check "diff on damaged gzip: exit 2, one line" sh -c "test $? -eq 2 && test \$(w
 "$tool" diff "$tmp/missing.pb.gz" "$two" 2>"$tmp/bad3.err" >/dev/null
 check "diff on a missing file: exit 2, one line" sh -c "test $? -eq 2 && test \$(wc -l <'$tmp/bad3.err') -eq 1"
 mkdir "$tmp/dir.pb.gz"
-"$tool" run --pprof="$tmp/dir.pb.gz" --json="$tmp/after.json" -- "$prog" 2>"$tmp/unwritable.err"
+"$tool" run --pprof="$tmp/dir.pb.gz" --json="$tmp/after.json" --junit="$tmp/after.xml" -- "$prog" \
+    2>"$tmp/unwritable.err"
 check "an unwritable profile path: the run still exits 1 (the leak)" test $? -eq 1
 check "an unwritable profile path: one line naming it" sh -c \
     "test \$(grep -c 'cannot write' '$tmp/unwritable.err') -eq 1 && grep -q \"^leakcheck: cannot write pprof profile '$tmp/dir.pb.gz': \" '$tmp/unwritable.err'"
 check "an unwritable profile path: the JSON is written" test -s "$tmp/after.json"
+check "an unwritable profile path: the JUnit is written" has "$tmp/after.xml" "<failure type=\"leak\""
 exit $fail

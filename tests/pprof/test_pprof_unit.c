@@ -1,9 +1,8 @@
-/* Unit test of the profile builder (src/pprof.c, pprof_gzip.c): Go's
- * heap-profile scaling for sampled values (and none for exact ones), inlined
- * frames as lines of one location, deduplicated functions and locations,
- * build-ids in hex, the gzip round trip and damaged input; and that building,
- * encoding and compressing a profile inside a tracking scope allocates
- * nothing through the tracked heap. Hidden functions: the static library. */
+/* Unit test of the profile builder (src/pprof.c, pprof_gzip.c): Go's scaling
+ * of sampled values (none for exact ones), inlined frames as lines of one
+ * location, deduplication, build-ids in hex, gzip round trip, damaged input,
+ * and no allocation through the tracked heap while building, encoding and
+ * compressing inside a scope. Hidden functions: the static library. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -139,6 +139,7 @@ struct site_ctx {
     int nsite;
     const char *mode;
     long timeout_ms;
+    uint64_t test_owned; /* blocks the test body itself allocated, not counted */
 };
 
 /* A sweep: rule matching the site's or any reported stack suppresses the
@@ -223,6 +224,13 @@ static void crash_finding(struct site_ctx *c, const struct lc_sweep_outcome *o) 
     add_finding(c, &f, &m);
 }
 
+/* A block the test body allocated itself (its first frame of the program's
+ * code is the body, the stack's outermost): after a failed assertion the
+ * body never reached its own free, which is no leak of the code under test. */
+static int test_body_block(const lc_frame *f, int n) {
+    return n > 0 && own_top(f, n) == n - 1;
+}
+
 static void leak_finding(struct site_ctx *c, const struct lc_sweep_outcome *o) {
     struct lc_sweep_finding f = {.kind = "leak"};
     f.stacks = lc__xcalloc(o->ngroups, sizeof *f.stacks);
@@ -230,11 +238,22 @@ static void leak_finding(struct site_ctx *c, const struct lc_sweep_outcome *o) {
     if (!f.stacks || !f.nstack)
         return;
     for (size_t i = 0; i < o->ngroups; i++) {
+        int n;
+        lc_frame *fr = symbolized(o->groups[i].pcs, o->groups[i].npcs, 0, &n);
+        if (o->test_failed && test_body_block(fr, n)) {
+            c->test_owned += o->groups[i].blocks;
+            lc__xfree(fr);
+            continue;
+        }
         f.blocks += o->groups[i].blocks;
         f.bytes += o->groups[i].bytes;
-        f.stacks[f.nstacks] = symbolized(o->groups[i].pcs, o->groups[i].npcs, 0,
-                                         &f.nstack[f.nstacks]);
-        f.nstacks++;
+        f.stacks[f.nstacks] = fr;
+        f.nstack[f.nstacks++] = n;
+    }
+    if (!f.nstacks) {
+        lc__xfree(f.stacks);
+        lc__xfree(f.nstack);
+        return;
     }
     struct lc_buf m;
     opening(c, &m);
@@ -295,7 +314,8 @@ static int judge(struct site_ctx *c, const struct lc_sweep_outcome *o) {
 /* ---- the phase ---- */
 
 /* The note says what the failing runs could not show. */
-static void note_runs(struct lc_sweep_result *r, unsigned unreached, unsigned exited) {
+static void note_runs(struct lc_sweep_result *r, unsigned unreached, unsigned exited,
+                      uint64_t test_owned) {
     struct lc_buf m;
     lc__buf_init(&m, lc__xrealloc, lc__xfree);
     if (r->note)
@@ -306,6 +326,11 @@ static void note_runs(struct lc_sweep_result *r, unsigned unreached, unsigned ex
     if (exited)
         lc__buf_printf(&m, "%s%u failing run%s ended the process (exit) before they could be "
                        "judged", m.len ? "; " : "", exited, exited == 1 ? "" : "s");
+    if (test_owned)
+        lc__buf_printf(&m, "%s%llu block%s the test body allocated itself and did not free after "
+                       "a failed assertion %s not counted", m.len ? "; " : "",
+                       (unsigned long long)test_owned, test_owned == 1 ? "" : "s",
+                       test_owned == 1 ? "was" : "were");
     if (m.len)
         r->note = m.data;
     else
@@ -402,14 +427,14 @@ static void sweep_all(const struct lc_sweep_test *t, struct lc_test_result *res,
     size_t n;
     struct lc_sweep_site *sites = all_sites(a, b, &n);
     double slowest = a->ms > b->ms ? a->ms : b->ms;
-    struct site_ctx c = {t, res, r, NULL, 0, NULL, 2000 + (long)(20 * slowest)};
+    struct site_ctx c = {t, res, r, NULL, 0, NULL, 2000 + (long)(20 * slowest), 0};
     unsigned unreached = 0, exited = 0;
     r->sites = (unsigned)n;
     r->swept = n < (size_t)t->max_sites ? (unsigned)n : (unsigned)t->max_sites;
     r->unswept = r->sites - r->swept;
     for (unsigned i = 0; i < r->swept; i++)
         sweep_site(&c, &sites[i], ref, &unreached, &exited);
-    note_runs(r, unreached, exited);
+    note_runs(r, unreached, exited, c.test_owned);
     lc__xfree(sites);
     verdict(res, r);
 }

@@ -228,6 +228,27 @@ LEAKCHECK_TEST(aborts_when_failed) {
     free(p);
 }
 
+/* ---- assertions on what the code returns: the body's own block, left when
+ * an assertion ends the body, is not the code's leak; the code's still is ---- */
+LEAKCHECK_TEST(asserts_on_errors) {
+    char *mine = malloc(10);
+    assert_non_null(mine);
+    char *copy = strdup("hello");
+    assert_non_null(copy);
+    free(copy);
+    free(mine);
+}
+
+LEAKCHECK_TEST(asserts_on_leaky_code) {
+    char *mine = malloc(12);
+    assert_non_null(mine);
+    struct named *n = named_new("asserted");
+    assert_non_null(n);
+    free(n->name);
+    free(n);
+    free(mine);
+}
+
 /* ---- xmalloc style: an allocation failure ends the process ---- */
 __attribute__((noinline)) static void *xmalloc(size_t n) {
     void *p = malloc(n); /* SWEEP:EXIT */
@@ -252,6 +273,7 @@ int main(void) {
         cmocka_unit_test(hangs_when_failed), cmocka_unit_test(fd_left_open),
         cmocka_unit_test(thread_left_unjoined), cmocka_unit_test(exits_on_failure),
         cmocka_unit_test(expects_its_finding), cmocka_unit_test(aborts_when_failed),
+        cmocka_unit_test(asserts_on_errors),   cmocka_unit_test(asserts_on_leaky_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -260,7 +260,15 @@ def cases(binary, src):
               ef["verdict"] == "clean" and ef["fail_sweep"]["findings"] == [] and
               any(x["rule"] == "sweep:named_new" and x["why"] == "expected by the test" and
                   x["hits"] == 2 for x in ef["suppressions"]))
-        names = ["aborts_when_failed", "expects_its_finding", "exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
+        ae = t["asserts_on_errors"]
+        check("asserts_on_errors: the body's own block after a failed assertion is no finding",
+              ae["verdict"] == "clean" and ae["fail_sweep"]["findings"] == [] and
+              "test body allocated itself" in (ae["fail_sweep"]["note"] or ""))
+        at("asserts_on_leaky_code", "STRDUP", "leak")
+        check("asserts_on_leaky_code: only the code's block is counted",
+              all(f["blocks"] == 1 and own(f["stacks"][0], src).get("function") == "named_new"
+                  for f in finds("asserts_on_leaky_code")))
+        names = ["asserts_on_errors", "asserts_on_leaky_code", "aborts_when_failed", "expects_its_finding", "exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
                  "crashes_when_failed", "clean_after", "once_only", "data_dependent",
                  "opted_out", "hangs_when_failed", "fd_left_open", "thread_left_unjoined"]
         check("crash isolation: every test is in the JSON", sorted(t) == sorted(names))

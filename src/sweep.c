@@ -389,9 +389,35 @@ static void sweep_site(struct site_ctx *c, const struct lc_sweep_site *s,
 
 /* A finding fails a clean test; a leaking test keeps its verdict and gets
  * the sweep's lines after its own. */
-static void verdict(struct lc_test_result *res, struct lc_sweep_result *r) {
-    if (!r->nfindings)
+/* " (12 more not swept: LEAKCHECK_FAIL_SWEEP_MAX)" when the bound cut the sweep */
+static void unswept(struct lc_buf *m, const struct lc_sweep_result *r) {
+    if (r->unswept)
+        lc__buf_printf(m, " (%u more not swept: LEAKCHECK_FAIL_SWEEP_MAX)", r->unswept);
+}
+
+/* A clean test's message says the sweep ran and found nothing (or why it
+ * did not run): a clean verdict never hides an unswept test. */
+static void clean_note(struct lc_test_result *res, const struct lc_sweep_result *r) {
+    if (res->verdict != LC_VERDICT_CLEAN)
         return;
+    struct lc_buf m;
+    lc__buf_init(&m, lc__xrealloc, lc__xfree);
+    lc__buf_printf(&m, "%s; ", res->message ? res->message : "clean");
+    if (r->skipped)
+        lc__buf_printf(&m, "fail sweep skipped: %s", r->skipped);
+    else
+        lc__buf_printf(&m, "fail sweep: nothing at %u allocation site%s", r->swept,
+                       r->swept == 1 ? "" : "s");
+    unswept(&m, r);
+    if (m.data)
+        res->message = m.data;
+}
+
+static void verdict(struct lc_test_result *res, struct lc_sweep_result *r) {
+    if (!r->nfindings) {
+        clean_note(res, r);
+        return;
+    }
     struct lc_buf d;
     lc__buf_init(&d, lc__xrealloc, lc__xfree);
     if (res->details && res->verdict != LC_VERDICT_CLEAN)
@@ -404,9 +430,10 @@ static void verdict(struct lc_test_result *res, struct lc_sweep_result *r) {
         return;
     struct lc_buf m;
     lc__buf_init(&m, lc__xrealloc, lc__xfree);
-    lc__buf_printf(&m, "fail sweep: %zu finding%s over %u allocation site%s: %s",
-                   r->nfindings, r->nfindings == 1 ? "" : "s", r->swept,
-                   r->swept == 1 ? "" : "s", r->findings[0].message);
+    lc__buf_printf(&m, "fail sweep: %zu finding%s over %u allocation site%s", r->nfindings,
+                   r->nfindings == 1 ? "" : "s", r->swept, r->swept == 1 ? "" : "s");
+    unswept(&m, r);
+    lc__buf_printf(&m, ": %s", r->findings[0].message);
     res->verdict = LC_VERDICT_FAILED;
     res->failure_type = "fail-sweep";
     res->reason = "fail_sweep";
@@ -448,8 +475,12 @@ void lc__sweep_test(const struct lc_sweep_test *t, struct lc_test_result *res) {
     const char *skip = r ? skip_reason(t) : NULL;
     lc__guard_leave();
     if (!r || skip) {
-        if (r)
+        if (r) {
             r->skipped = skip;
+            lc__guard_enter();
+            clean_note(res, r);
+            lc__guard_leave();
+        }
         return;
     }
     struct lc_sweep_ref ref = {0};
@@ -457,10 +488,11 @@ void lc__sweep_test(const struct lc_sweep_test *t, struct lc_test_result *res) {
     record(t, &a, &ref);
     record(t, &b, NULL);
     lc__guard_enter();
-    if (a.failed || b.failed)
+    if (a.failed || b.failed) {
         r->skipped = "the test failed when run again for the sweep's recording: it cannot be "
                      "repeated";
-    else
+        clean_note(res, r);
+    } else
         sweep_all(t, res, &a, &b, &ref);
     lc__xfree(a.log);
     lc__xfree(b.log);

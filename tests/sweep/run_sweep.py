@@ -152,6 +152,9 @@ def parser(binary, fixed, src, tool):
         b = t["parse_document"]["fail_sweep"]
         check("LEAKCHECK_FAIL_SWEEP_MAX=2: 2 swept, the rest unswept",
               b["swept"] == 2 and b["unswept"] == fs["sites"] - 2 and b["runs"] == 2)
+        check("... and the message counts them",
+              f"({fs['sites'] - 2} more not swept: LEAKCHECK_FAIL_SWEEP_MAX)" in
+              t["parse_document"]["message"])
 
         # a sweep: rule suppresses the crash and is listed with its hits
         sup = os.path.join(tmp, "sup.txt")
@@ -172,6 +175,8 @@ def parser(binary, fixed, src, tool):
         fx = r["fail_sweep"]
         check("fixed twin: no finding in either mode, test clean",
               fx["findings"] == [] and r["verdict"] == "clean" and p.returncode == 0)
+        check("fixed twin: the message says the sweep found nothing",
+              f"fail sweep: nothing at {fx['sites']} allocation sites" in r["message"])
         check("fixed twin: 1 = both modes, two runs per site",
               fx["sites"] >= 12 and fx["runs"] == 2 * fx["sites"])
 

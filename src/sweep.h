@@ -104,8 +104,26 @@ int lc__sweep_child(lc_sweep_run_fn run, void *arg, uint32_t site,
                     long timeout_ms, struct lc_sweep_outcome *out);
 void lc__sweep_outcome_free(struct lc_sweep_outcome *o);
 
-/* ---- sweep.c: the engine phase ---- */
+/* ---- sweep_findings.c: an outcome in words ---- */
 struct lc_rules;
+struct lc_sweep_judge {
+    struct lc_rules *rules;    /* the test's expect rules and suppressions (may be NULL) */
+    struct lc_test_result *res;
+    struct lc_sweep_result *r; /* res->fail_sweep, where findings go */
+    lc_frame *site;            /* the failing allocation's stack, symbolized */
+    int nsite;
+    const char *mode;          /* "transient", "persistent" */
+    long timeout_ms;           /* what a hang was stopped after */
+    uint64_t test_owned;       /* blocks the test body itself allocated, not counted */
+};
+/* Adds what one failing run showed to j->r. Returns 1, 0 when the run never
+ * reached its site, -1 when it ended the process (exit) before reporting. */
+int lc__sweep_judge(struct lc_sweep_judge *j, const struct lc_sweep_outcome *o);
+/* A depot stack (stack != 0) or raw pcs, symbolized, leakcheck's own frames
+ * cut; lc__xmalloc'd, NULL (*n = 0) when empty. */
+lc_frame *lc__sweep_symbolize(const uintptr_t *pcs, int npcs, uint32_t stack, int *n);
+
+/* ---- sweep.c: the engine phase ---- */
 struct lc_sweep_test {
     lc_sweep_run_fn run;
     void *arg;

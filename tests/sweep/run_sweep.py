@@ -318,6 +318,17 @@ def plain(tool, binary, src):
     check("leakcheck run --cmocka --fail-sweep: the finding is printed",
           f"when the allocation at plain.c:{line}" in out)
     check("... and the run fails", p.returncode != 0)
+    for args, mode in ((["--fail-sweep", "transient"], "transient"),
+                       (["--fail-sweep=persistent"], "persistent")):
+        p = subprocess.run([tool, "run", "--cmocka"] + args + ["--", binary],
+                           capture_output=True, text=True, timeout=300)
+        modes = set(re.findall(r"fail sweep \((\w+)\)", p.stdout + p.stderr))
+        check(f"leakcheck run {' '.join(args)}: {mode} runs only", modes == {mode})
+    p = subprocess.run([tool, "run", "--fail-sweep=sometimes", "--", binary],
+                       capture_output=True, text=True, timeout=60)
+    check("leakcheck run --fail-sweep=sometimes: exit 2, one line naming it",
+          p.returncode == 2 and p.stderr.count("\n") == 1 and "LEAKCHECK_FAIL_SWEEP" in p.stderr
+          and "'sometimes'" in p.stderr)
     p = subprocess.run([tool, "run", "--cmocka", "--", binary],
                        capture_output=True, text=True, timeout=300)
     check("without --fail-sweep the suite is clean", p.returncode == 0 and

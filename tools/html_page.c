@@ -216,7 +216,7 @@ static void growth_line(struct lc_buf *b, const struct lc_finding *f) {
 }
 
 static void finding(struct lc_buf *b, const struct lc_finding *f) {
-    lc__buf_printf(b, "<div class=\"finding%s\"><p><b>%s</b>", f->informational ? " info" : "",
+    lc__buf_printf(b, "<div class=\"finding%s\"><p><strong>%s</strong>", f->informational ? " info" : "",
                    lc__finding_kind_name(f->kind));
     if (f->leak_kind) {
         lc__buf_puts(b, " (");
@@ -266,11 +266,11 @@ static void sweep(struct lc_buf *b, const struct lc_html_sweep *s) {
     lc__buf_printf(b, "; %zu finding%s</p>\n", s->n, s->n == 1 ? "" : "s");
     for (size_t i = 0; i < s->n; i++) {
         const struct lc_html_sweep_finding *f = &s->f[i];
-        lc__buf_puts(b, "<div class=\"finding sweep\"><p><b>");
+        lc__buf_puts(b, "<div class=\"finding sweep\"><p><strong>");
         lc__html_esc(b, f->mode);
         lc__buf_puts(b, " ");
         lc__html_esc(b, f->kind);
-        lc__buf_puts(b, "</b>");
+        lc__buf_puts(b, "</strong>");
         if (f->signal) {
             lc__buf_puts(b, " (");
             lc__html_esc(b, f->signal);

@@ -287,6 +287,8 @@ static void sweep(struct lc_buf *b, const struct lc_html_sweep *s) {
             stack_table(b, f->site, f->nsite);
         }
         for (size_t k = 0; k < f->nstacks; k++) {
+            if (!f->nstack[k])
+                continue;
             lc__buf_puts(b, "<p class=\"muted\">left behind, allocated at:</p>");
             stack_table(b, f->stacks[k], f->nstack[k]);
         }

@@ -5,10 +5,11 @@
  * the page's CSP allows. Calls html_out.c's escaper; tool-side only. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "html.h"
 
-#define W 250.0
+#define W 236.0
 #define H 130.0
 #define ML 50.0 /* room for the y labels */
 #define MR 10.0
@@ -71,9 +72,19 @@ static void band(struct lc_buf *b, const struct frame *f, const struct lc_html_s
     z = z > W - MR ? W - MR : z;
     lc__buf_printf(b,
                    "<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                   "fill=\"%s\"><title>%s</title></rect>"
-                   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"#666\">%s</text>",
-                   a, MT, z - a, H - MT - MB, fill, label, a + 2, MT + 9, label);
+                   "fill=\"%s\"><title>%s</title></rect>",
+                   a, MT, z - a, H - MT - MB, fill, label);
+    /* the label from the band's left edge, or ending at its right edge when
+     * it would run out of the plot */
+    double tw = 4.8 * (double)strlen(label);
+    if (a + 2 + tw <= W - MR)
+        lc__buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"#666\">%s</text>",
+                       a + 2, MT + 9, label);
+    else
+        lc__buf_printf(b,
+                       "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"#666\" "
+                       "text-anchor=\"end\">%s</text>",
+                       z - 2, MT + 9, label);
 }
 
 static void axes(struct lc_buf *b, const struct frame *f, int metric, const char *xlabel) {

@@ -29,6 +29,7 @@ static const char css[] =
     ".finding{margin:.6em 0}.finding.info{color:#555}"
     ".stack td{font-family:ui-monospace,monospace;font-size:12px}"
     ".fn{font-weight:bold}.muted{color:#777}.bad{color:#c62828;font-weight:bold}"
+    ".good{color:#2e7d32}"
     "pre{white-space:pre-wrap;background:#f8f8f8;padding:.4em}"
     ".flame{border:1px solid #eee;max-width:100%;height:auto}"
     "[hidden]{display:none!important}";
@@ -298,14 +299,14 @@ static void sweep(struct lc_buf *b, const struct lc_html_sweep *s) {
 
 static void deltas(struct lc_buf *b, int kind, json_t *old_e, json_t *new_e) {
     struct lc_bl_delta d[LC_BL_MAX_METRICS];
-    size_t nd = lc__bl_compare(kind, old_e, new_e, 0, d);
+    size_t nd = lc__bl_compare(kind, old_e, new_e, 0, d), shown = 0;
     for (size_t i = 0; i < nd; i++) {
         char text[256];
         if (!d[i].have || d[i].cmp == 2)
             continue;
         lc__bl_delta_text(&d[i], text, sizeof text);
-        lc__buf_printf(b, "%s<span class=\"%s\">", i ? "; " : "",
-                       d[i].regression ? "bad" : d[i].improvement ? "" : "muted");
+        lc__buf_printf(b, "%s<span class=\"%s\">", shown++ ? "; " : "",
+                       d[i].regression ? "bad" : d[i].improvement ? "good" : "muted");
         lc__html_esc(b, text);
         lc__buf_puts(b, "</span>");
     }

@@ -40,6 +40,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: leakcheck run [options] -- CMD [ARGS...]\n"
             "       leakcheck report FILE.json... [--format text|markdown] [--junit OUT.xml]\n"
+            "                        [--html OUT.html [--baseline BASELINE.json]]\n"
             "       leakcheck compare OLD.json NEW.json [--tolerance PERCENT] "
             "[--format text|markdown]\n"
             "       leakcheck baseline update BASELINE.json REPORT.json... [--prune]\n"
@@ -59,6 +60,8 @@ static void usage(FILE *out) {
             "report: prints a summary of JSON reports (per test: verdict, growth per\n"
             "iteration, top finding) and with --junit merges them into one JUnit XML\n"
             "file. A missing, cut-short or foreign file: one line naming it, exit 2.\n"
+            "--html OUT.html writes one self-contained page of them (verdict table with\n"
+            "filters, plots, stacks, flame graph; --baseline B.json adds deltas).\n"
             "\n"
             "compare: a table per benchmark and test of two reports or baselines (old,\n"
             "new, delta, %%); exit 1 when a count grew beyond --tolerance (default 0:\n"

@@ -14,6 +14,7 @@ agrees on), renders one page from them and checks:
 - the filters: #verdict=leak hides every clean row and keeps the leaks,
   #q=html_planted_leak keeps only the planted leak's row;
 - chromium --screenshot: a non-empty PNG;
+- --baseline: a regression and an improvement against a baseline file;
 - bad input: a fail_sweep of the wrong type and a --baseline that is not a
   baseline give one line naming the file, exit 2, and no page.
 
@@ -195,6 +196,27 @@ def screenshot(browser, tmp, page, png, size):
           data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, r.stderr[-300:])
 
 
+def baseline_deltas(tool, tmp):
+    """--baseline: a baseline made from the suite's own report, with one
+    benchmark's count halved and one test's raised: a regression and an
+    improvement, shown with both figures."""
+    report, bl = os.path.join(tmp, "suite.json"), os.path.join(tmp, "bl.json")
+    subprocess.run([tool, "baseline", "update", bl, report], capture_output=True, check=True)
+    doc = json.load(open(bl))
+    doc["benchmarks"]["html::html_bench_over"]["allocs"] //= 2
+    doc["tests"]["html::html_clean"]["allocs"] += 3
+    json.dump(doc, open(bl, "w"))
+    page = os.path.join(tmp, "bl.html")
+    r = subprocess.run([tool, "report", "--html", page, "--baseline", bl, report],
+                       capture_output=True, text=True)
+    check("--baseline: exit 0", r.returncode == 0, r.stderr)
+    text = open(page, encoding="utf-8").read() if r.returncode == 0 else ""
+    check("--baseline: benchmark regression with both figures",
+          '<span class="bad">allocs/op 0.5 -&gt; 1 (+0.5, +100.0%)</span>' in text)
+    check("--baseline: test improvement with both figures",
+          '<span class="good">allocs/iter 4 -&gt; 1 (-3, -75.0%)</span>' in text)
+
+
 def bad_input(tool, tmp, suite_doc):
     bad = json.loads(json.dumps(suite_doc))
     bad["tests"][0]["fail_sweep"] = "yes"
@@ -251,6 +273,7 @@ def main():
             screenshot(browser, tmp, page, os.path.join(tmp, "shot.png"), "1100,1400")
             if docs:
                 screenshot(browser, tmp, page, docs, "1000,700")
+        baseline_deltas(tool, tmp)
         bad_input(tool, tmp, suite_doc)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -6,12 +6,13 @@
 # the command is on PATH: Node.js may come from another source than Debian
 # (NodeSource's nodejs bundles npm and conflicts with Debian's npm package), and
 # installing Debian's over it would fail.
-# chromium (tests/html: the HTML report in a real browser) may likewise be a
-# Chromium from elsewhere on PATH.
 LC_PACKAGES="cmake make gcc g++ pkg-config binutils libcmocka-dev libunwind-dev
 libjansson-dev libdw-dev libc6-dbg python3 python3-jsonschema libxml2-utils nodejs:node npm:npm
-clang libclang-rt-14-dev valgrind libjemalloc2
-chromium:chromium"
+clang libclang-rt-14-dev valgrind libjemalloc2"
+
+# tests/html loads the HTML report in a real browser; a Chromium from
+# elsewhere on PATH does too.
+LC_PACKAGES="$LC_PACKAGES chromium:chromium"
 
 lc_install_deps() {
     local missing=() entry p cmd

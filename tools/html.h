@@ -53,6 +53,7 @@ struct lc_html_sweep {
     int present; /* the test has a non-null fail_sweep */
     uint64_t sites, swept, unswept, runs;
     const char *skipped; /* why the sweep did not run, or NULL */
+    const char *note;    /* what the sweep adds, or NULL */
     size_t n;
     struct lc_html_sweep_finding *f;
 };

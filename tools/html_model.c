@@ -1,9 +1,8 @@
 /* html_model.c: the HTML report's model of one loaded JSON report: per test
- * its per-iteration series with phases and its fail-sweep findings, and for a
- * `leakcheck run` report the top-level memory-over-time series and sampling
- * rate. Reads what tools/report.c's loader leaves in the parsed document (it
- * validated the rest); a field of the wrong type is one error line naming the
- * file. Tool-side, plain malloc. */
+ * its series with phases and its fail sweep; for `leakcheck run` the top-level
+ * time series and sampling rate. Reads the document tools/report.c's loader
+ * parsed (it validated the rest); a field of the wrong type is one line naming
+ * the file. Tool-side, plain malloc. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,7 +160,7 @@ static int load_sweep_finding(struct mctx *c, json_t *o, const char *where,
 }
 
 /* The agreed per-test "fail_sweep": null | {sites, swept, unswept, runs,
- * skipped, findings[]}. */
+ * skipped, note, findings[]}. */
 static int load_sweep(struct mctx *c, json_t *o, const char *where, struct lc_html_sweep *s) {
     json_t *v = json_object_get(o, "fail_sweep");
     char w[128];
@@ -174,7 +173,8 @@ static int load_sweep(struct mctx *c, json_t *o, const char *where, struct lc_ht
     json_t *arr;
     if (num(c, v, "sites", w, &sites) || num(c, v, "swept", w, &swept) ||
         num(c, v, "unswept", w, &unswept) || num(c, v, "runs", w, &runs) ||
-        str(c, v, "skipped", w, &s->skipped) || array(c, v, "findings", w, &arr))
+        str(c, v, "skipped", w, &s->skipped) || str(c, v, "note", w, &s->note) ||
+        array(c, v, "findings", w, &arr))
         return -1;
     s->present = 1;
     s->sites = (uint64_t)(sites > 0 ? sites : 0);

@@ -1,9 +1,8 @@
-/* html_page.c: the HTML report's page skeleton: head with a strict
- * Content-Security-Policy (the inline style and script allowed by their
- * SHA-256 only; nothing loads from anywhere), the verdict table of every test
- * of every file with its filters, per file the run's memory over time and
- * flame graph, benchmarks, and a section per test (plots, stacks, fail-sweep
- * findings). Calls html_svg.c, html_flame.c, html_out.c; tool-side only. */
+/* html_page.c: the HTML report's page skeleton: a head with a strict CSP (the
+ * inline style and script allowed by their SHA-256; nothing loads), the
+ * verdict table with its filters, per file the run's memory over time, flame
+ * graph and benchmarks, a section per test (plots, stacks, fail sweep).
+ * Calls html_svg.c, html_flame.c, html_out.c; tool-side only. */
 #include <stdio.h>
 #include <string.h>
 
@@ -250,6 +249,36 @@ static void finding(struct lc_buf *b, const struct lc_finding *f) {
     lc__buf_puts(b, "</div>\n");
 }
 
+static void sweep_finding(struct lc_buf *b, const struct lc_html_sweep_finding *f) {
+    lc__buf_puts(b, "<div class=\"finding sweep\"><p><strong>");
+    lc__html_esc(b, f->mode);
+    lc__buf_puts(b, " ");
+    lc__html_esc(b, f->kind);
+    lc__buf_puts(b, "</strong>");
+    if (f->signal) {
+        lc__buf_puts(b, " (");
+        lc__html_esc(b, f->signal);
+        lc__buf_puts(b, ")");
+    }
+    if (f->blocks || f->bytes)
+        lc__buf_printf(b, " %llu block%s, %llu B", (unsigned long long)f->blocks,
+                       f->blocks == 1 ? "" : "s", (unsigned long long)f->bytes);
+    lc__buf_puts(b, ": ");
+    lc__html_esc(b, f->message);
+    lc__buf_puts(b, "</p>");
+    if (f->nsite) {
+        lc__buf_puts(b, "<p class=\"muted\">the allocation that failed:</p>");
+        stack_table(b, f->site, f->nsite);
+    }
+    for (size_t k = 0; k < f->nstacks; k++) {
+        if (!f->nstack[k])
+            continue;
+        lc__buf_puts(b, "<p class=\"muted\">left behind, allocated at:</p>");
+        stack_table(b, f->stacks[k], f->nstack[k]);
+    }
+    lc__buf_puts(b, "</div>\n");
+}
+
 static void sweep(struct lc_buf *b, const struct lc_html_sweep *s) {
     if (!s->present)
         return;
@@ -264,37 +293,15 @@ static void sweep(struct lc_buf *b, const struct lc_html_sweep *s) {
         lc__html_esc(b, s->skipped);
         lc__buf_puts(b, "</span>");
     }
-    lc__buf_printf(b, "; %zu finding%s</p>\n", s->n, s->n == 1 ? "" : "s");
-    for (size_t i = 0; i < s->n; i++) {
-        const struct lc_html_sweep_finding *f = &s->f[i];
-        lc__buf_puts(b, "<div class=\"finding sweep\"><p><strong>");
-        lc__html_esc(b, f->mode);
-        lc__buf_puts(b, " ");
-        lc__html_esc(b, f->kind);
-        lc__buf_puts(b, "</strong>");
-        if (f->signal) {
-            lc__buf_puts(b, " (");
-            lc__html_esc(b, f->signal);
-            lc__buf_puts(b, ")");
-        }
-        if (f->blocks || f->bytes)
-            lc__buf_printf(b, " %llu block%s, %llu B", (unsigned long long)f->blocks,
-                           f->blocks == 1 ? "" : "s", (unsigned long long)f->bytes);
-        lc__buf_puts(b, ": ");
-        lc__html_esc(b, f->message);
-        lc__buf_puts(b, "</p>");
-        if (f->nsite) {
-            lc__buf_puts(b, "<p class=\"muted\">the allocation that failed:</p>");
-            stack_table(b, f->site, f->nsite);
-        }
-        for (size_t k = 0; k < f->nstacks; k++) {
-            if (!f->nstack[k])
-                continue;
-            lc__buf_puts(b, "<p class=\"muted\">left behind, allocated at:</p>");
-            stack_table(b, f->stacks[k], f->nstack[k]);
-        }
-        lc__buf_puts(b, "</div>\n");
+    lc__buf_printf(b, "; %zu finding%s", s->n, s->n == 1 ? "" : "s");
+    if (s->note) {
+        lc__buf_puts(b, " <span class=\"muted\">(");
+        lc__html_esc(b, s->note);
+        lc__buf_puts(b, ")</span>");
     }
+    lc__buf_puts(b, "</p>\n");
+    for (size_t i = 0; i < s->n; i++)
+        sweep_finding(b, &s->f[i]);
 }
 
 static void deltas(struct lc_buf *b, int kind, json_t *old_e, json_t *new_e) {

@@ -24,22 +24,43 @@ struct node {
 struct tree {
     struct node *n;
     size_t len, cap;
-    int depth; /* deepest node */
+    int depth;     /* deepest node */
+    char **names;  /* made-up names of frames without a function, owned */
+    size_t nnames;
 };
+
+static void *grow(void *p, size_t n, size_t size) {
+    void *q = realloc(p, n * size);
+    if (!q) {
+        fprintf(stderr, "leakcheck: report: out of memory\n");
+        exit(2);
+    }
+    return q;
+}
+
+/* A frame without a function is named by its module and address, so that
+ * unrelated unknown frames are not merged into one box. */
+static const char *frame_name(struct tree *t, const lc_frame *fr) {
+    if (fr->function)
+        return fr->function;
+    const char *mod = fr->module ? strrchr(fr->module, '/') : NULL;
+    char buf[320];
+    snprintf(buf, sizeof buf, "?? %#lx (%.256s)", (unsigned long)fr->address,
+             mod ? mod + 1 : fr->module ? fr->module : "?");
+    t->names = grow(t->names, t->nnames + 1, sizeof *t->names);
+    t->names[t->nnames] = strdup(buf);
+    if (!t->names[t->nnames])
+        return "??";
+    return t->names[t->nnames++];
+}
 
 static size_t add_node(struct tree *t, size_t parent, const char *name, const lc_frame *fr) {
     for (size_t c = t->n[parent].child; c; c = t->n[c].next)
         if (strcmp(t->n[c].name, name) == 0)
             return c;
     if (t->len == t->cap) {
-        size_t cap = t->cap * 2;
-        struct node *nn = realloc(t->n, cap * sizeof *nn);
-        if (!nn) {
-            fprintf(stderr, "leakcheck: report: out of memory\n");
-            exit(2);
-        }
-        t->n = nn;
-        t->cap = cap;
+        t->cap *= 2;
+        t->n = grow(t->n, t->cap, sizeof *t->n);
     }
     size_t i = t->len++;
     t->n[i] = (struct node){name, fr, parent, 0, t->n[parent].child, 0, 0,
@@ -73,7 +94,7 @@ static void add_stack(struct tree *t, const char *group, const struct lc_finding
     t->n[at].blocks += f->blocks;
     for (int i = f->nstack - 1; i >= 0 && t->n[at].depth < MAXDEPTH; i--) {
         const lc_frame *fr = &f->stack[i];
-        at = add_node(t, at, fr->function ? fr->function : "??", fr);
+        at = add_node(t, at, frame_name(t, fr), fr);
         t->n[at].bytes += f->bytes;
         t->n[at].blocks += f->blocks;
     }
@@ -81,11 +102,8 @@ static void add_stack(struct tree *t, const char *group, const struct lc_finding
 
 static void build(struct tree *t, const struct lc_html_file *file) {
     t->cap = 64;
-    t->n = calloc(t->cap, sizeof *t->n);
-    if (!t->n) {
-        fprintf(stderr, "leakcheck: report: out of memory\n");
-        exit(2);
-    }
+    t->n = grow(NULL, t->cap, sizeof *t->n);
+    memset(t->n, 0, sizeof *t->n);
     t->len = 1;
     t->n[0].name = "all";
     const struct lc_run *r = &file->l->run;
@@ -150,7 +168,7 @@ static void box(struct lc_buf *b, const struct tree *t, size_t i, double x, doub
     char colour[16];
     fill(colour, sizeof colour, n);
     lc__buf_puts(b, "<g class=\"fl\"><title>");
-    if (n->frame)
+    if (n->frame && n->frame->function)
         lc__html_frame(b, n->frame);
     else
         lc__html_esc(b, n->name);
@@ -210,5 +228,8 @@ void lc__html_flame(struct lc_buf *b, const struct lc_html_file *f) {
         emit(b, &t, 0, 0, FW, height);
         lc__buf_puts(b, "</svg>");
     }
+    for (size_t i = 0; i < t.nnames; i++)
+        free(t.names[i]);
+    free(t.names);
     free(t.n);
 }

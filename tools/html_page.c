@@ -266,17 +266,21 @@ static void sweep_finding(struct lc_buf *b, const struct lc_html_sweep_finding *
     lc__buf_puts(b, ": ");
     lc__html_esc(b, f->message);
     lc__buf_puts(b, "</p>");
-    if (f->nsite) {
-        lc__buf_puts(b, "<p class=\"muted\">the allocation that failed:</p>");
-        stack_table(b, f->site, f->nsite);
-    }
+    size_t left = 0;
+    for (size_t k = 0; k < f->nstacks; k++)
+        left += f->nstack[k] != 0;
+    /* folded: a sweep has a finding per site and mode, each with stacks */
+    lc__buf_printf(b, "<details><summary>the allocation that failed%s",
+                   left ? ", and where what was left behind was allocated" : "");
+    lc__buf_puts(b, "</summary>");
+    stack_table(b, f->site, f->nsite);
     for (size_t k = 0; k < f->nstacks; k++) {
         if (!f->nstack[k])
             continue;
         lc__buf_puts(b, "<p class=\"muted\">left behind, allocated at:</p>");
         stack_table(b, f->stacks[k], f->nstack[k]);
     }
-    lc__buf_puts(b, "</div>\n");
+    lc__buf_puts(b, "</details></div>\n");
 }
 
 static void sweep(struct lc_buf *b, const struct lc_html_sweep *s) {

@@ -148,6 +148,12 @@ def static_checks(text):
     check("page: flame graph of the live heap", "Live heap at exit" in text and
           "<svg class=\"flame\"" in text and "still reachable" in text)
     check("page: memory over time", "ms since start" in text)
+    check("flame graph: leaky_program's lost block under its function, with its size",
+          re.search(r'<g class="fl"><title>record_new \(leaky_program\.c:\d+\): 32 B in 1 block',
+                    text) is not None)
+    check("flame graph: html_leaks' planted leak under its test",
+          re.search(r'<g class="fl"><title>html_planted_leak \(html_suite\.c:\d+\): \d+ B', text)
+          is not None and '<g class="fl"><title>html_leaks: ' in text)
     check("page: benchmarks with budgets", "html_bench_over" in text and "budget" in text)
 
 

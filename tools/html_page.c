@@ -432,7 +432,7 @@ static void benchmarks(struct lc_buf *b, const struct lc_html_file *f) {
                        (long long)x->net_blocks, (long long)x->net_bytes, x->ns_per_op);
         bench_message(b, x->message);
         if (!x->message)
-            lc__buf_puts(b, "<span class=\"muted\">within budget</span>");
+            lc__buf_puts(b, "<span class=\"muted\">no budget or baseline exceeded</span>");
         lc__buf_puts(b, "</td>");
         if (f->baseline) {
             lc__buf_puts(b, "<td>");

@@ -154,7 +154,15 @@ def static_checks(text):
     check("flame graph: html_leaks' planted leak under its test",
           re.search(r'<g class="fl"><title>html_planted_leak \(html_suite\.c:\d+\): \d+ B', text)
           is not None and '<g class="fl"><title>html_leaks: ' in text)
-    check("page: benchmarks with budgets", "html_bench_over" in text and "budget" in text)
+    num = r'(?:<td class="num">[^<]*</td>)*'
+    check("benchmarks: the one over its budget failed, with the figures",
+          re.search(r'<span class="badge">failed</span> html_bench_over</td>' + num +
+                    r'<td><div class="bad">over budget: allocs/op 1 over the budget of 0</div>',
+                    text) is not None)
+    check("benchmarks: the one within its budget ok",
+          re.search(r'<span class="badge">ok</span> html_bench_within</td>' + num +
+                    r'<td><span class="muted">no budget or baseline exceeded</span>',
+                    text) is not None)
 
 
 def browser_checks(browser, tmp, page):

@@ -72,11 +72,12 @@ class Dom(html.parser.HTMLParser):
 
 
 def chromium(browser, tmp, url, *extra):
-    argv = [browser, "--headless", "--disable-gpu", "--no-first-run",
+    # --no-sandbox: chromium refuses to run as root without it, and as another
+    # user its sandbox needs user namespaces that CI containers often lack; the
+    # page is our own file. A fresh profile per run, console messages on stderr.
+    argv = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--user-data-dir=" + os.path.join(tmp, "profile"),
             "--enable-logging=stderr", "--v=0", *extra, url]
-    if os.geteuid() == 0:
-        argv.insert(1, "--no-sandbox")  # chromium refuses to run as root otherwise
     return subprocess.run(argv, capture_output=True, text=True, timeout=120)
 
 

@@ -1,8 +1,8 @@
 /* html.h: what the files of `leakcheck report --html` share. html_model.c
  * turns loaded JSON reports (tool.h) into the page model below, html_page.c
- * writes the page skeleton (head, CSP, tables, sections), html_svg.c the
- * plots, html_flame.c the flame graph, html_out.c escaping and the CSP hash.
- * Tool-side only: plain malloc, never linked into libleakcheck. */
+ * writes the skeleton (head, CSP, verdict table), html_results.c the tests and
+ * benchmarks, html_svg.c the plots, html_flame.c the flame graph, html_out.c
+ * escaping and the CSP hash. Tool-side only (plain malloc, never the library). */
 #ifndef LC_TOOL_HTML_H
 #define LC_TOOL_HTML_H
 
@@ -84,6 +84,14 @@ void lc__html_model_free(struct lc_html_file *f);
 /* The whole page for n files into b (b->failed set when out of memory). */
 void lc__html_page(struct lc_buf *b, const struct lc_html_file *files, size_t n);
 
+/* The section of test ti of file fi (id "t-FI-TI"), and a file's benchmarks
+ * table (html_results.c). */
+void lc__html_test_section(struct lc_buf *b, const struct lc_html_file *f, size_t fi,
+                           size_t ti);
+void lc__html_benchmarks(struct lc_buf *b, const struct lc_html_file *f);
+/* The four plots of a series (live blocks, live bytes, threads, fds). */
+void lc__html_plots(struct lc_buf *b, const struct lc_html_series *s, const char *xlabel);
+
 /* A line plot of one metric of a series, as inline SVG; warm-up iterations
  * shaded and extended ones marked. xlabel: "iteration" or "ms". */
 void lc__html_plot(struct lc_buf *b, const struct lc_html_series *s, int metric,
@@ -97,6 +105,8 @@ void lc__html_flame(struct lc_buf *b, const struct lc_html_file *f);
 /* Escaped for HTML text and attribute values (the five characters, UTF-8
  * repaired, control characters replaced); NULL writes nothing. */
 void lc__html_esc(struct lc_buf *b, const char *s);
+/* "GROUP :: NAME" of a test, escaped. */
+void lc__html_test_name(struct lc_buf *b, const struct lc_test_result *t);
 /* "function (file:line)" of a frame, escaped; "??" for an unknown function. */
 void lc__html_frame(struct lc_buf *b, const lc_frame *fr);
 /* The CSP source for an inline script or style: "'sha256-BASE64'" of its

@@ -1,5 +1,5 @@
 /* html_out.c: the HTML report's output primitives: escaping every string that
- * comes from a report, one stack frame as text, and the SHA-256 hash (FIPS
+ * comes from a report, a test's and a frame's name, and the SHA-256 hash (FIPS
  * 180-4) that the page's Content-Security-Policy names its inline script and
  * style by. Calls only src/xml.c's buffer and escaper; tool-side, never on the
  * hook path. */
@@ -26,6 +26,14 @@ void lc__html_frame(struct lc_buf *b, const lc_frame *fr) {
             lc__buf_printf(b, ":%u", fr->line);
         lc__buf_putc(b, ')');
     }
+}
+
+void lc__html_test_name(struct lc_buf *b, const struct lc_test_result *t) {
+    if (t->group) {
+        lc__html_esc(b, t->group);
+        lc__buf_puts(b, " :: ");
+    }
+    lc__html_esc(b, t->name);
 }
 
 /* ---- SHA-256 ---- */

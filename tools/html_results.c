@@ -181,10 +181,8 @@ void lc__html_plots(struct lc_buf *b, const struct lc_html_series *s, const char
     lc__buf_puts(b, "</div>\n");
 }
 
-void lc__html_test_section(struct lc_buf *b, const struct lc_html_file *f, size_t fi,
-                           size_t ti) {
-    const struct lc_html_test *ht = &f->tests[ti];
-    const struct lc_test_result *t = ht->t;
+/* Heading, source, iterations, message and details of a test. */
+static void test_head(struct lc_buf *b, const struct lc_test_result *t, size_t fi, size_t ti) {
     const char *v = lc__verdict_name(t->verdict);
     lc__buf_printf(b, "<section class=\"test v-%s\" id=\"t-%zu-%zu\" data-verdict=\"%s\">"
                       "<h3><span class=\"badge\">%s</span> ", v, fi, ti, v, v);
@@ -207,12 +205,26 @@ void lc__html_test_section(struct lc_buf *b, const struct lc_html_file *f, size_
         lc__html_esc(b, t->details);
         lc__buf_puts(b, "</pre>\n");
     }
+}
+
+void lc__html_test_section(struct lc_buf *b, const struct lc_html_file *f, size_t fi,
+                           size_t ti) {
+    const struct lc_html_test *ht = &f->tests[ti];
+    const struct lc_test_result *t = ht->t;
+    test_head(b, t, fi, ti);
     if (f->baseline) {
         lc__buf_puts(b, "<p>baseline: ");
         baseline_cell(b, f, LC_BL_TEST, t->group, t->name, lc__bl_test_entry(t));
         lc__buf_puts(b, "</p>\n");
     }
-    lc__html_plots(b, &ht->series, "iteration");
+    if (ht->series.n) {
+        /* a passing test's plots folded: a suite has many of them */
+        int open = t->verdict != LC_VERDICT_CLEAN && t->verdict != LC_VERDICT_SKIPPED;
+        lc__buf_printf(b, "<details%s><summary>per iteration: live blocks, live bytes, "
+                          "threads, fds</summary>", open ? " open" : "");
+        lc__html_plots(b, &ht->series, "iteration");
+        lc__buf_puts(b, "</details>\n");
+    }
     for (size_t i = 0; i < t->nfindings; i++)
         finding(b, &t->findings[i]);
     sweep(b, &ht->sweep);

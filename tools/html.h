@@ -99,8 +99,9 @@ void lc__html_plot(struct lc_buf *b, const struct lc_html_series *s, int metric,
 
 /* A flame graph (inline SVG) of the memory findings of every test of f that
  * have stacks, weighted by bytes, the leak kind below the root for `leakcheck
- * run` reports. Writes nothing when there is no such stack. */
-void lc__html_flame(struct lc_buf *b, const struct lc_html_file *f);
+ * run` reports; fi numbers the boxes' ids ("fl-FI-N"). Writes nothing when there
+ * is no such stack. */
+void lc__html_flame(struct lc_buf *b, const struct lc_html_file *f, size_t fi);
 
 /* Escaped for HTML text and attribute values (the five characters, UTF-8
  * repaired, control characters replaced); NULL writes nothing. */

@@ -1,8 +1,8 @@
-/* html_flame.c: the HTML report's flame graph of the live heap, as inline SVG.
- * The stacks of a report's memory findings (for `leakcheck run`: every block
- * left at exit, grouped by leak kind; for tests: each test's leaks) are merged
- * into a tree by function, outermost frame at the bottom, each box as wide as
- * the bytes allocated through it, with a tooltip. Calls html_out.c; tool-side. */
+/* html_flame.c: the HTML report's flame graph of the live heap, as inline SVG:
+ * the stacks of a report's memory findings (`leakcheck run`: every block left,
+ * by leak kind; tests: each test's leaks) merged by function, outermost at the
+ * bottom, each box as wide as its bytes, with a tooltip and what the page's
+ * script needs to zoom. Calls html_out.c; tool-side. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,13 +161,27 @@ static void label(struct lc_buf *b, const char *name, double width) {
     free(cut);
 }
 
-static void box(struct lc_buf *b, const struct tree *t, size_t i, double x, double w,
-                double height) {
+/* What every box of one graph shares. */
+struct draw {
+    struct lc_buf *b;
+    const struct tree *t;
+    double height;
+    size_t fi; /* the file's index, for the boxes' ids */
+};
+
+/* One box: its id and geometry as data-* attributes for the page's zoom
+ * (html_page.c's script), a tooltip, the rectangle and its label. */
+static void box(const struct draw *dw, size_t i, double x, double w) {
+    struct lc_buf *b = dw->b;
+    const struct tree *t = dw->t;
     const struct node *n = &t->n[i];
-    double y = height - (n->depth + 1) * ROW;
+    double y = dw->height - (n->depth + 1) * ROW;
     char colour[16];
     fill(colour, sizeof colour, n);
-    lc__buf_puts(b, "<g class=\"fl\"><title>");
+    lc__buf_printf(b, "<g class=\"fl\" id=\"fl-%zu-%zu\" data-x=\"%.3f\" data-w=\"%.3f\" "
+                      "data-d=\"%d\" data-name=\"", dw->fi, i, x, w, n->depth);
+    lc__html_esc(b, n->name);
+    lc__buf_puts(b, "\"><title>");
     if (n->frame && n->frame->function)
         lc__html_frame(b, n->frame);
     else
@@ -190,9 +204,9 @@ static int by_bytes(const void *a, const void *b) {
 }
 
 /* Boxes of node i and, left to right by size, its children. */
-static void emit(struct lc_buf *b, const struct tree *t, size_t i, double x, double w,
-                 double height) {
-    box(b, t, i, x, w, height);
+static void emit(const struct draw *dw, size_t i, double x, double w) {
+    const struct tree *t = dw->t;
+    box(dw, i, x, w);
     size_t nc = 0;
     for (size_t c = t->n[i].child; c; c = t->n[c].next)
         nc++;
@@ -209,13 +223,13 @@ static void emit(struct lc_buf *b, const struct tree *t, size_t i, double x, dou
     for (size_t k = 0; k < nc; k++) {
         double cw = w * (double)kids[k]->bytes / (double)t->n[i].bytes;
         if (cw >= 0.3) /* narrower boxes are invisible; their bytes stay in the parent */
-            emit(b, t, (size_t)(kids[k] - t->n), cx, cw, height);
+            emit(dw, (size_t)(kids[k] - t->n), cx, cw);
         cx += cw;
     }
     free(kids);
 }
 
-void lc__html_flame(struct lc_buf *b, const struct lc_html_file *f) {
+void lc__html_flame(struct lc_buf *b, const struct lc_html_file *f, size_t fi) {
     struct tree t = {0};
     build(&t, f);
     if (t.n[0].bytes) {
@@ -225,7 +239,8 @@ void lc__html_flame(struct lc_buf *b, const struct lc_html_file *f) {
                        "width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
                        "aria-label=\"flame graph of the live heap\">",
                        FW, height, FW, height);
-        emit(b, &t, 0, 0, FW, height);
+        struct draw dw = {b, &t, height, fi};
+        emit(&dw, 0, 0, FW);
         lc__buf_puts(b, "</svg>");
     }
     for (size_t i = 0; i < t.nnames; i++)

@@ -29,13 +29,15 @@ static const char css[] =
     ".fn{font-weight:bold}.muted{color:#777}.bad{color:#c62828;font-weight:bold}"
     ".good{color:#2e7d32}"
     "pre{white-space:pre-wrap;background:#f8f8f8;padding:.4em}"
-    ".flame{border:1px solid #eee;max-width:100%;height:auto}"
+    ".flame{border:1px solid #eee;max-width:100%;height:auto}.fl{cursor:pointer}"
     "[hidden]{display:none!important}";
 
-/* Filters by verdict and text; `#verdict=leak&q=text` in the address sets
- * them (and is how the browser test drives them). Errors, including a CSP
- * violation, are recorded on <html data-lc-error>, a finished run as
- * data-lc-js="ready". */
+/* Filters by verdict and text, and the flame graph's zoom (a click on a box
+ * stretches it to the full width, its ancestors too, and hides what is not
+ * inside it; a click on the root undoes it). `#verdict=leak&q=text&flame=ID`
+ * in the address sets them (and is how the browser test drives them). Errors,
+ * including a CSP violation, are recorded on <html data-lc-error>, a finished
+ * run as data-lc-js="ready". */
 static const char script[] =
     "(function(){'use strict';var d=document,root=d.documentElement;"
     "window.addEventListener('error',function(e){"
@@ -55,7 +57,23 @@ static const char script[] =
     "function fromHash(){var h=location.hash.replace(/^#/,'').split('&');"
     "for(var i=0;i<h.length;i++){var p=h[i].split('='),v;if(p.length!==2)continue;"
     "try{v=decodeURIComponent(p[1]);}catch(e){continue;}"
-    "if(p[0]==='verdict')sel.value=v;else if(p[0]==='q')txt.value=v;}apply();}"
+    "if(p[0]==='verdict')sel.value=v;else if(p[0]==='q')txt.value=v;"
+    "else if(p[0]==='flame'&&d.getElementById(v))zoom(d.getElementById(v));}apply();}"
+    "function fit(s,w){var n=Math.floor((w-6)/6.2);if(n<3)return '';"
+    "return s.length>n?s.slice(0,n-2)+'..':s;}"
+    "function zoom(g){var svg=g.ownerSVGElement,W=+svg.getAttribute('width'),"
+    "x0=+g.getAttribute('data-x'),w0=+g.getAttribute('data-w'),d0=+g.getAttribute('data-d'),"
+    "bs=svg.querySelectorAll('g.fl'),e=0.01;"
+    "for(var i=0;i<bs.length;i++){var b=bs[i],x=+b.getAttribute('data-x'),"
+    "w=+b.getAttribute('data-w'),dd=+b.getAttribute('data-d'),show,nx,nw;"
+    "if(dd<d0){show=x<=x0+e&&x+w>=x0+w0-e;nx=0;nw=W;}"
+    "else{show=x>=x0-e&&x+w<=x0+w0+e;nx=(x-x0)*W/w0;nw=w*W/w0;}"
+    "b.setAttribute('display',show?'inline':'none');if(!show)continue;"
+    "var r=b.querySelector('rect'),t=b.querySelector('text');"
+    "r.setAttribute('x',nx.toFixed(1));r.setAttribute('width',nw.toFixed(1));"
+    "t.setAttribute('x',(nx+3).toFixed(1));t.textContent=fit(b.getAttribute('data-name'),nw);}}"
+    "d.addEventListener('click',function(e){var g=e.target.closest&&e.target.closest('g.fl');"
+    "if(g)zoom(g);});"
     "sel.addEventListener('change',apply);txt.addEventListener('input',apply);"
     "window.addEventListener('hashchange',fromHash);fromHash();"
     "root.setAttribute('data-lc-js','ready');})();";
@@ -168,7 +186,7 @@ static void verdict_table(struct lc_buf *b, const struct lc_html_file *fs, size_
                     "matches the filter.</p>\n");
 }
 
-static void run_view(struct lc_buf *b, const struct lc_html_file *f) {
+static void run_view(struct lc_buf *b, const struct lc_html_file *f, size_t fi) {
     if (f->is_run) {
         lc__buf_puts(b, "<h3>Memory over time</h3>\n");
         if (f->has_time && f->time.n)
@@ -183,7 +201,7 @@ static void run_view(struct lc_buf *b, const struct lc_html_file *f) {
     }
     struct lc_buf fl;
     lc__buf_init(&fl, b->realloc_fn, b->free_fn);
-    lc__html_flame(&fl, f);
+    lc__html_flame(&fl, f, fi);
     if (fl.len) {
         lc__buf_puts(b, f->is_run ? "<h3>Live heap at exit (flame graph, by bytes)</h3>\n"
                                   : "<h3>Leaked memory by stack (flame graph, by bytes)</h3>\n");
@@ -208,7 +226,7 @@ static void file_section(struct lc_buf *b, const struct lc_html_file *f, size_t 
         lc__html_esc(b, l->hostname);
     }
     lc__buf_puts(b, ")</span></h2>\n");
-    run_view(b, f);
+    run_view(b, f, fi);
     lc__html_benchmarks(b, f);
     for (size_t i = 0; i < l->run.ntests; i++)
         lc__html_test_section(b, f, fi, i);

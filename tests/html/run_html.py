@@ -48,6 +48,7 @@ class Dom(html.parser.HTMLParser):
         self.rows, self.root, self.tags, self.row = [], {}, {}, None
         self.count_text = []
         self.in_count = False
+        self.boxes, self.box = {}, None  # flame graph: id -> attributes, rect
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -58,6 +59,11 @@ class Dom(html.parser.HTMLParser):
             self.row = dict(a, text="")
             self.rows.append(self.row)
         self.in_count = a.get("id") == "f-count"
+        if tag == "g" and a.get("class") == "fl":
+            self.box = self.boxes[a["id"]] = dict(a)
+        if tag == "rect" and self.box is not None:
+            self.box["rect"] = a
+            self.box = None
 
     def handle_endtag(self, tag):
         if tag == "tr":
@@ -150,11 +156,11 @@ def static_checks(text):
           "<svg class=\"flame\"" in text and "still reachable" in text)
     check("page: memory over time", "ms since start" in text)
     check("flame graph: leaky_program's lost block under its function, with its size",
-          re.search(r'<g class="fl"><title>record_new \(leaky_program\.c:\d+\): 32 B in 1 block',
+          re.search(r'<g class="fl"[^>]*><title>record_new \(leaky_program\.c:\d+\): 32 B in 1 block',
                     text) is not None)
     check("flame graph: html_leaks' planted leak under its test",
-          re.search(r'<g class="fl"><title>html_planted_leak \(html_suite\.c:\d+\): \d+ B', text)
-          is not None and '<g class="fl"><title>html_leaks: ' in text)
+          re.search(r'<g class="fl"[^>]*><title>html_planted_leak \(html_suite\.c:\d+\): \d+ B', text)
+          is not None and re.search(r'<g class="fl"[^>]*><title>html_leaks: ', text) is not None)
     num = r'(?:<td class="num">[^<]*</td>)*'
     check("benchmarks: the one over its budget failed, with the figures",
           re.search(r'<span class="badge">failed</span> html_bench_over</td>' + num +
@@ -199,6 +205,23 @@ def browser_checks(browser, tmp, page):
     shown = [x.get("data-test") for x in d.rows if "hidden" not in x]
     check("filter q=html_planted_leak: only its row", shown == ["html_leaks"], str(shown))
     check("filters: no console message", not console, "\n".join(console[:3]))
+
+    # the flame graph's zoom, by the address: record_new's box across the graph
+    text = open(page, encoding="utf-8").read()
+    m = re.search(r'<g class="fl" id="(fl-\d+-\d+)"[^>]*><title>record_new \(', text)
+    kind = re.search(r'<g class="fl" id="(fl-\d+-\d+)"[^>]*><title>still reachable: ', text)
+    root = re.search(r'<g class="fl" id="(fl-1-0)"', text)
+    check("flame graph: ids on the boxes", m and kind and root)
+    if m and kind and root:
+        _, d, console = dump(browser, tmp, page, "#flame=" + m.group(1))
+        z, k, r0 = d.boxes.get(m.group(1)), d.boxes.get(kind.group(1)), d.boxes.get("fl-1-0")
+        check("zoom: the box clicked spans the graph",
+              z and z.get("display") == "inline" and z["rect"]["x"] == "0.0" and
+              z["rect"]["width"] == "1000.0", str(z))
+        check("zoom: its ancestors too, the rest hidden",
+              r0 and r0["rect"]["width"] == "1000.0" and k and k.get("display") == "none",
+              str((r0, k)))
+        check("zoom: no console message", not console, "\n".join(console[:3]))
 
 
 def screenshot(browser, tmp, page, png, size):

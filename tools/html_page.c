@@ -192,8 +192,9 @@ static void run_view(struct lc_buf *b, const struct lc_html_file *f, size_t fi) 
         if (f->has_time && f->time.n)
             lc__html_plots(b, &f->time, "ms since start");
         else
-            lc__buf_puts(b, "<p class=\"muted\">This report has no time series (it was "
-                            "written without a sampling interval).</p>\n");
+            lc__buf_puts(b, "<p class=\"muted\">This report has no time series "
+                            "(<code>leakcheck run --stats-interval=MS</code> records "
+                            "one).</p>\n");
         if (f->sampling_bytes)
             lc__buf_printf(b, "<p class=\"muted\">Stacks were sampled (one per %llu bytes "
                               "allocated on average); sizes are estimates.</p>\n",

@@ -735,13 +735,13 @@ static int write_junit(const char *path, const struct loaded *ls, size_t n) {
 
 static void report_usage(FILE *out) {
     fprintf(out, "usage: leakcheck report FILE.json... [--format text|markdown] "
-                 "[--junit OUT.xml]\n"
+                 "[--junit OUT.xml] [--pprof OUT.pb.gz]\n"
                  "       [--html OUT.html [--baseline BASELINE.json]]\n");
 }
 
 int lc_cmd_report(int argc, char **argv) {
     enum format fmt = FMT_TEXT;
-    const char *junit = NULL;
+    const char *junit = NULL, *pprof = NULL;
     const char *html = NULL, *html_baseline = NULL;
     const char **files = xcalloc((size_t)argc, sizeof *files);
     size_t nfiles = 0;
@@ -766,9 +766,10 @@ int lc_cmd_report(int argc, char **argv) {
         }
         int is_format = nlen == 8 && strncmp(a, "--format", 8) == 0;
         int is_junit = nlen == 7 && strncmp(a, "--junit", 7) == 0;
+        int is_pprof = nlen == 7 && strncmp(a, "--pprof", 7) == 0;
         int is_html = nlen == 6 && strncmp(a, "--html", 6) == 0;
         int is_baseline = nlen == 10 && strncmp(a, "--baseline", 10) == 0;
-        if (!is_format && !is_junit && !is_html && !is_baseline) {
+        if (!is_format && !is_junit && !is_pprof && !is_html && !is_baseline) {
             fprintf(stderr, "leakcheck: report: unknown option '%s'\n", a);
             report_usage(stderr);
             free(files);
@@ -785,6 +786,8 @@ int lc_cmd_report(int argc, char **argv) {
         }
         if (is_junit) {
             junit = val;
+        } else if (is_pprof) {
+            pprof = val;
         } else if (is_html || is_baseline) {
             *(is_html ? &html : &html_baseline) = val;
         } else if (strcmp(val, "text") == 0) {
@@ -836,6 +839,8 @@ int lc_cmd_report(int argc, char **argv) {
         }
         totals(stdout, ls, nfiles, fmt);
         if (junit && write_junit(junit, ls, nfiles))
+            rc = 2;
+        if (pprof && lc_tool_report_pprof(pprof, ls, nfiles))
             rc = 2;
     }
     for (size_t k = 0; k < nfiles; k++)

@@ -130,3 +130,13 @@ int lc__frames_drop_own(lc_frame *f, int n) {
             f[k++] = f[i];
     return k;
 }
+
+int lc__cut_sanitizer_top(lc_frame *frames, int n) {
+    int top = 0;
+    while (top < n - 1 && lc__sanitizer_frame(&frames[top]))
+        top++;
+    if (top > 0 && lc__sanitizer_entry(&frames[top - 1]))
+        top--;
+    memmove(frames, frames + top, (size_t)(n - top) * sizeof *frames);
+    return n - top;
+}

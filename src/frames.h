@@ -21,6 +21,10 @@ int lc__sanitizer_frame(const lc_frame *f);
  * our hooks, never shown. */
 int lc__sanitizer_entry(lc_frame *f);
 
+/* Drops a sanitizer allocator's frames from the top of f[0..n) (keeping the
+ * interceptor of a libc function such as strdup, renamed); the new count. */
+int lc__cut_sanitizer_top(lc_frame *f, int n);
+
 /* 1 for a frame of leakcheck itself (its library, its wrappers, the seams
  * around a test body); lc__frames_drop_own removes those from f[0..n) and
  * returns how many frames are left. */

@@ -45,23 +45,13 @@ static struct lc_symtab *current_table(void) {
 /* Under a sanitizer its allocator's frames (interceptor, allocator, hook
  * runner) come before the program's, above our hooks (sanitizer.c): cut
  * them like ours, so a stack starts where it would without the sanitizer. */
-static int cut_sanitizer_top(lc_frame *frames, int n) {
-    int top = 0;
-    while (top < n - 1 && lc__sanitizer_frame(&frames[top]))
-        top++;
-    if (top > 0 && lc__sanitizer_entry(&frames[top - 1]))
-        top--;
-    memmove(frames, frames + top, (size_t)(n - top) * sizeof *frames);
-    return n - top;
-}
-
 static int symbolize(const uintptr_t *pcs, int n, uint32_t epoch, lc_frame *frames, int max) {
     if (n <= 0 || max <= 0)
         return 0;
     lc__guard_enter();
     pthread_mutex_lock(&sym_lock);
     int out = lc__symtab_resolve(current_table(), pcs, n, epoch, frames, max);
-    out = cut_sanitizer_top(frames, out);
+    out = lc__cut_sanitizer_top(frames, out);
     pthread_mutex_unlock(&sym_lock);
     lc__guard_leave();
     return out;

@@ -238,10 +238,14 @@ static void inherited_fds(char *out, size_t len) {
     closedir(d);
 }
 
-static int set_preload(const char *lib) {
+/* lib first, unless the program links a sanitizer runtime: that one must come
+ * first (it says so and exits otherwise), and libleakcheck uses its hooks. */
+static int set_preload(const char *lib, const char *program) {
     const char *old = getenv("LD_PRELOAD");
-    char *preload;
-    if (asprintf(&preload, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "") < 0)
+    char san[256], *preload;
+    int first = lc_run_sanitizer_needed(program, san, sizeof san) == 0;
+    if (asprintf(&preload, "%s%s%s%s%s", first ? san : "", first ? ":" : "", lib,
+                 old && *old ? ":" : "", old && *old ? old : "") < 0)
         return -1;
     setenv("LD_PRELOAD", preload, 1);
     free(preload);
@@ -386,7 +390,7 @@ int lc_cmd_run(int argc, char **argv) {
         return LC_RUN_EXIT_USAGE;
     }
     char dir[PATH_MAX];
-    if (records_dir(dir, sizeof dir) != 0 || set_preload(lib) != 0) {
+    if (records_dir(dir, sizeof dir) != 0 || set_preload(lib, path) != 0) {
         fprintf(stderr, "leakcheck: run: cannot create a private directory in %s: %s\n",
                 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
                 strerror(errno));

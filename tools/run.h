@@ -80,6 +80,9 @@ void lc_run_records_free(struct rr_proc *procs, size_t n);
 /* 1, with the entry in name, when an LD_PRELOAD entry loaded in this process
  * defines its own malloc (run_preload.c); 0 otherwise. */
 int lc_run_foreign_allocator(char *name, size_t len);
+/* The soname of the sanitizer runtime (libasan.so.8...) the program at path
+ * names in DT_NEEDED into out: 0; none or not an ELF file: -1. */
+int lc_run_sanitizer_needed(const char *path, char *out, size_t len);
 const struct rr_stack *lc_run_stack(const struct rr_proc *p, uint32_t id);
 
 /* How the program ended, for the report and the exit status. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/frames.h"
 #include "../src/options.h"
 #include "../src/reach.h"
 #include "../src/report.h"
@@ -54,7 +55,8 @@ static lc_frame *resolve(struct judged *j, uint32_t id, int *n) {
         return NULL;
     lc_frame *fr = calloc(LC_MAX_DEPTH * 2, sizeof *fr);
     if (fr)
-        *n = lc__symtab_resolve(j->syms, s->pcs, s->n, s->epoch, fr, LC_MAX_DEPTH * 2);
+        *n = lc__cut_sanitizer_top(
+            fr, lc__symtab_resolve(j->syms, s->pcs, s->n, s->epoch, fr, LC_MAX_DEPTH * 2));
     /* below the program's own frames: leakcheck's main wrapper, never shown */
     while (fr && *n > 1 && fr[*n - 1].address >= j->p->self_lo &&
            fr[*n - 1].address < j->p->self_hi)

@@ -56,7 +56,7 @@ static void insert_new(struct model *m, uint32_t gen) {
 
 static void remove_at(struct model *m, size_t i) {
     struct lc_rec_info info;
-    assert_int_equal(lc__table_remove(m->ptr[i], &info), 1);
+    assert_int_equal(lc__table_remove(m->ptr[i], 7, &info), 1);
     assert_true(info.ptr == m->ptr[i]);
     assert_true(info.size == m->size[i]);
     assert_int_equal(info.stack, m->stack[i]);
@@ -65,7 +65,7 @@ static void remove_at(struct model *m, size_t i) {
     assert_int_equal(info.cls, LEAKCHECK_BACKGROUND);
     if (info.size >= (4ull << 30))
         nbig--;
-    assert_int_equal(lc__table_remove(m->ptr[i], &info), 0); /* gone */
+    assert_int_equal(lc__table_remove(m->ptr[i], 7, &info), 0); /* gone */
     m->n--;
     m->ptr[i] = m->ptr[m->n];
     m->size[i] = m->size[m->n];
@@ -79,7 +79,7 @@ static void step(struct model *m, uint32_t gen, unsigned insert_percent) {
     } else if (r < insert_percent + 2) {
         struct lc_rec_info info;
         uintptr_t never = 0x7e0000000000ull + (next() % (1u << 20)) * 16;
-        assert_int_equal(lc__table_remove(never, &info), 0);
+        assert_int_equal(lc__table_remove(never, 7, &info), 0);
     } else if (r < insert_percent + 4) {
         size_t i = next() % m->n; /* a stale record for the same address is replaced */
         m->stack[i] = (uint32_t)(next() % 1000);
@@ -142,7 +142,7 @@ static void t_table_model(void **state) {
     while (m.n)
         remove_at(&m, m.n - 1);
     lc__table_clear();
-    assert_int_equal(lc__table_bytes(), 256 * 64);
+    assert_int_equal(lc__table_bytes(), LC_MAX_THREADS * 64); /* the headers */
 }
 
 int main(void) {

@@ -30,6 +30,7 @@
 
 #include "internal.h"
 #include "sanitizer.h"
+#include "table_fast.h"
 #include "threads_fast.h"
 
 #define LC_EXPORT __attribute__((visibility("default")))
@@ -91,7 +92,9 @@ LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
     uint32_t iter = __atomic_load_n(&lc__st.iteration, __ATOMIC_RELAXED);
     if (LC_UNLIKELY(lc__st.nested))
         sid |= LC_STACK_INNER;
-    if (lc__table_insert((uintptr_t)p, n, sid, iter, s->index, cls, gen))
+    uint32_t self = s->index; /* 0: the shared slot, whose table is locked */
+    if ((self && lc__tab_put_fast(&lc__tabs[self], (uintptr_t)p, n, sid, iter, cls)) ||
+        lc__table_insert((uintptr_t)p, n, sid, iter, self, cls, gen))
         lc__count_alloc(s, cls, n);
     t->guard--;
 }
@@ -101,11 +104,28 @@ static inline uint32_t self_index(const struct lc_tls *t) {
     return t->slot ? t->slot->index : UINT32_MAX;
 }
 
+/* Removes p's record from the thread's own table when it is in its home
+ * bucket (the usual case); 1 and what on_free needs in *info. */
+static inline int take_own(struct lc_tls *t, void *p, struct lc_rec_info *info) {
+    struct lc_slot *s = t->slot;
+    lc__rec_t r;
+    if (!s || !s->index || !lc__tab_take_fast(&lc__tabs[s->index], (uintptr_t)p, &r))
+        return 0;
+    info->ptr = (uintptr_t)p;
+    info->size = r.size;
+    info->stack = r.stack & ~LC_STACK_INNER;
+    info->inner = (r.stack & LC_STACK_INNER) != 0;
+    info->iteration = (uint32_t)(r.key >> ITER_SHIFT) & LC_MAX_ITER;
+    info->cls = (int)(r.key >> CLS_SHIFT) & 1;
+    info->thread = s->index;
+    return 1;
+}
+
 /* Removes p's record; returns 1 (and the record) when p was tracked. */
 LC_HOOK_TEXT static int on_free(void *p, struct lc_rec_info *info) {
     struct lc_tls *t = &lc__tls;
     t->guard++;
-    int found = lc__table_remove((uintptr_t)p, self_index(t), info);
+    int found = take_own(t, p, info) || lc__table_remove((uintptr_t)p, self_index(t), info);
     /* a block of the process scope freed during a nested (test) scope is not
      * the test's: its counters never saw it allocated */
     if (found && !(LC_UNLIKELY(lc__st.nested) && !info->inner)) {

@@ -47,41 +47,16 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "table_fast.h"
 
 #define NTABS LC_MAX_THREADS
-#define BSLOTS 4
 #define PAGE 4096
-#define PTR_BITS 44
-#define PTR_MASK ((1ull << PTR_BITS) - 1)
-#define ITER_SHIFT 44
-#define CLS_SHIFT 53
-#define BIG_SIZE 0xffffffffu
 #define OVF_STUCK 0xffffu /* an overflow count that saturated stays (probes go on) */
 
-typedef struct {
-    uint64_t key; /* 0: empty */
-    uint32_t stack;
-    uint32_t size;
-} rec_t;
+typedef lc__rec_t rec_t;
 
-struct bucket {
-    rec_t e[BSLOTS];
-} __attribute__((aligned(64)));
-
-struct tab {
-    int lock;
-    uint32_t epoch;      /* records are live only when this is tab_epoch */
-    uint32_t nb;         /* buckets */
-    uint32_t pad0;
-    struct bucket *b;
-    uint16_t *ovf;       /* nb overflow counts, after the buckets */
-    uint64_t bytes;      /* size of the mapping */
-    uint64_t ins, rm;    /* inserted and removed by the owner */
-    uint64_t rrm;        /* removed by other threads (under the lock) */
-} __attribute__((aligned(64)));
-
-static struct tab *tabs;
-static uint32_t tab_epoch = 1;
+struct lc__tab *lc__tabs;
+uint32_t lc__tab_epoch = 1;
 static uint32_t tabs_used; /* tables ever written: 1 + the highest index */
 
 /* Blocks of 4 GiB or more: their true size, keyed by pointer. */
@@ -98,45 +73,13 @@ static uint64_t lost;
 uint64_t lc__table_lost(void) { return __atomic_load_n(&lost, __ATOMIC_RELAXED); }
 
 int lc__table_init(void) {
-    if (tabs)
+    if (lc__tabs)
         return 0;
-    tabs = lc__mmap(sizeof(struct tab) * NTABS);
-    return tabs ? 0 : LEAKCHECK_ENOMEM;
+    lc__tabs = lc__mmap(sizeof(struct lc__tab) * NTABS);
+    return lc__tabs ? 0 : LEAKCHECK_ENOMEM;
 }
 
-static inline uint32_t cur_epoch(void) { return __atomic_load_n(&tab_epoch, __ATOMIC_ACQUIRE); }
-
-/* glibc pointers differ mostly in their low bits: a multiplication by an odd
- * constant carries them into the high bits of the product, and one
- * xor-shift-multiply round mixes those again (pointer sequences with a fixed
- * stride otherwise land in regular patterns). The top 32 bits pick the home
- * bucket, the low 32 the probe step. */
-static inline uint64_t hash_of(uint64_t kp) {
-    uint64_t h = kp * 0x9e3779b97f4a7c15ull;
-    h ^= h >> 29;
-    return h * 0xbf58476d1ce4e5b9ull;
-}
-
-static inline uint32_t home_of(uint64_t h, uint32_t nb) { return (uint32_t)((h >> 32) * nb >> 32); }
-
-/* Bit i set when entry i of the bucket holds kp (kp != 0), or is empty (kp ==
- * 0): four compares without a branch, whose outcome depends on the data and
- * would be mispredicted. */
-static inline unsigned match(const rec_t *e, uint64_t kp) {
-    unsigned m = 0;
-#pragma GCC unroll 4
-    for (unsigned i = 0; i < BSLOTS; i++)
-        m |= (unsigned)((__atomic_load_n(&e[i].key, __ATOMIC_RELAXED) & PTR_MASK) == kp) << i;
-    return m;
-}
-
-static inline unsigned empties(const rec_t *e) {
-    unsigned m = 0;
-#pragma GCC unroll 4
-    for (unsigned i = 0; i < BSLOTS; i++)
-        m |= (unsigned)(__atomic_load_n(&e[i].key, __ATOMIC_RELAXED) == 0) << i;
-    return m;
-}
+static inline uint32_t cur_epoch(void) { return lc__tab_epoch_now(); }
 
 /* Double hashing: each key steps through the buckets by its own stride, so
  * runs of full buckets do not merge as they do with linear probing. nb is a
@@ -150,7 +93,7 @@ static inline uint32_t next_b(uint32_t b, uint32_t step, uint32_t nb) {
     return b >= nb ? b - nb : b;
 }
 
-static inline uint64_t tab_count(const struct tab *t) {
+static inline uint64_t tab_count(const struct lc__tab *t) {
     return __atomic_load_n(&t->ins, __ATOMIC_RELAXED) - __atomic_load_n(&t->rm, __ATOMIC_RELAXED) -
            __atomic_load_n(&t->rrm, __ATOMIC_RELAXED);
 }
@@ -164,19 +107,19 @@ static void ovf_add(uint16_t *c, int d) {
 }
 
 /* The entry holding kp (hash h), or NULL; *at gets its bucket. */
-static inline rec_t *find(const struct tab *t, uint64_t kp, uint64_t h, uint32_t *at) {
+static inline rec_t *find(const struct lc__tab *t, uint64_t kp, uint64_t h, uint32_t *at) {
     uint32_t nb = t->nb;
     if (LC_UNLIKELY(!nb))
         return NULL;
-    uint32_t b = home_of(h, nb), step = 0;
+    uint32_t b = lc__tab_home(h, nb), step = 0;
     for (uint32_t n = 0; n < nb; n++) {
         rec_t *e = t->b[b].e;
-        unsigned m = match(e, kp);
+        unsigned m = lc__tab_match(e, kp);
         if (LC_LIKELY(m)) {
             *at = b;
             return &e[__builtin_ctz(m)];
         }
-        if (!__atomic_load_n(&t->ovf[b], __ATOMIC_RELAXED))
+        if (!__atomic_load_n(lc__tab_ovf(t, b), __ATOMIC_RELAXED))
             break;
         if (!step)
             step = step_of(h, nb);
@@ -189,27 +132,27 @@ static inline rec_t *find(const struct tab *t, uint64_t kp, uint64_t h, uint32_t
  * saw), else in the first empty entry from the home bucket on, counting the
  * overflow in every bucket passed. The table has room. Only when the home
  * bucket has overflowed does looking for a stale record go further. */
-static inline void place(struct tab *t, uint64_t kp, uint64_t key, uint32_t stack,
+static inline void place(struct lc__tab *t, uint64_t kp, uint64_t key, uint32_t stack,
                          uint32_t size) {
-    uint64_t h = hash_of(kp);
-    uint32_t nb = t->nb, b = home_of(h, nb), step = 0;
+    uint64_t h = lc__tab_hash(kp);
+    uint32_t nb = t->nb, b = lc__tab_home(h, nb), step = 0;
     rec_t *e = t->b[b].e, *slot;
-    unsigned m = match(e, kp), f = empties(e);
+    unsigned m = lc__tab_match(e, kp), f = lc__tab_empties(e);
     if (LC_UNLIKELY(m) ||
-        (LC_UNLIKELY(__atomic_load_n(&t->ovf[b], __ATOMIC_RELAXED)) &&
+        (LC_UNLIKELY(__atomic_load_n(lc__tab_ovf(t, b), __ATOMIC_RELAXED)) &&
          (slot = find(t, kp, h, &b)) != NULL)) { /* replaced, and counted as removed */
         if (m)
             slot = &e[__builtin_ctz(m)];
         __atomic_store_n(&t->rm, t->rm + 1, __ATOMIC_RELAXED);
     } else {
-        b = home_of(h, nb);
+        b = lc__tab_home(h, nb);
         while (!f) {
-            ovf_add(&t->ovf[b], 1);
+            ovf_add(lc__tab_ovf(t, b), 1);
             if (!step)
                 step = step_of(h, nb);
             b = next_b(b, step, nb);
             e = t->b[b].e;
-            f = empties(e);
+            f = lc__tab_empties(e);
         }
         slot = &e[__builtin_ctz(f)];
     }
@@ -231,12 +174,16 @@ static int is_prime(uint32_t n) {
 
 /* A fresh mapping of about `want` buckets (whole pages; a prime number of
  * buckets, see step_of). */
-static struct bucket *map_buckets(uint32_t want, uint32_t *nb, uint64_t *bytes) {
-    uint64_t b = ((uint64_t)want * (sizeof(struct bucket) + 2) + PAGE - 1) / PAGE * PAGE;
-    struct bucket *m = lc__mmap(b);
+static struct lc__bucket *map_buckets(uint32_t want, uint32_t *nb, uint64_t *bytes) {
+    uint64_t b = ((uint64_t)want * (sizeof(struct lc__bucket) + 2) + PAGE - 1) / PAGE * PAGE;
+    struct lc__bucket *m = lc__mmap(b);
     if (!m)
         return NULL;
-    uint32_t n = (uint32_t)(b / (sizeof(struct bucket) + 2));
+    /* a large table is probed at random: 2 MiB pages spare a TLB miss on
+     * nearly every lookup (a hint; without it the table works the same) */
+    if (b >= (4u << 20))
+        madvise(m, b, MADV_HUGEPAGE);
+    uint32_t n = (uint32_t)(b / (sizeof(struct lc__bucket) + 2));
     while (!is_prime(n))
         n--;
     *nb = n;
@@ -246,16 +193,15 @@ static struct bucket *map_buckets(uint32_t want, uint32_t *nb, uint64_t *bytes) 
 
 /* Rebuilds t with room for about nb buckets. The caller holds t's lock and is
  * its owner (or t is the shared table), so nothing else writes it. */
-static int tab_rebuild(struct tab *t, uint32_t want) {
+static int tab_rebuild(struct lc__tab *t, uint32_t want) {
     uint32_t nb;
     uint64_t bytes;
-    struct bucket *m = map_buckets(want, &nb, &bytes);
+    struct lc__bucket *m = map_buckets(want, &nb, &bytes);
     if (!m)
         return -1;
-    struct tab n = *t;
+    struct lc__tab n = *t;
     n.b = m;
     n.nb = nb;
-    n.ovf = (uint16_t *)(m + nb);
     n.bytes = bytes;
     uint64_t live = 0;
     for (uint32_t ob = 0; ob < t->nb; ob++)
@@ -268,7 +214,6 @@ static int tab_rebuild(struct tab *t, uint32_t want) {
         }
     lc__munmap(t->b, t->bytes);
     t->b = n.b;
-    t->ovf = n.ovf;
     t->bytes = n.bytes;
     __atomic_store_n(&t->rrm, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&t->rm, 0, __ATOMIC_RELAXED);
@@ -278,7 +223,7 @@ static int tab_rebuild(struct tab *t, uint32_t want) {
 }
 
 /* Empties t for the current epoch (a large table goes back to one page). */
-static void tab_reset(struct tab *t, uint32_t epoch) {
+static void tab_reset(struct lc__tab *t, uint32_t epoch) {
     if (t->bytes > 16 * PAGE) {
         lc__munmap(t->b, t->bytes);
         t->b = NULL;
@@ -294,15 +239,19 @@ static void tab_reset(struct tab *t, uint32_t epoch) {
 }
 
 /* The slow part of an insert: a stale epoch, or no room. 0 when there is room. */
-static __attribute__((noinline)) int tab_prepare(struct tab *t, int locked, uint32_t epoch) {
+static __attribute__((noinline)) int tab_prepare(struct lc__tab *t, int locked, uint32_t epoch) {
     int rc = 0, saved = errno;
     if (!locked)
         lc__spin_lock(&t->lock);
     if (t->epoch != epoch)
         tab_reset(t, epoch);
+    /* the remote removes count for the fast path's room check from now on */
+    __atomic_store_n(&t->rm, t->rm + t->rrm, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->rrm, 0, __ATOMIC_RELAXED);
     uint64_t cap = (uint64_t)t->nb * BSLOTS;
     if ((tab_count(t) + 1) * 4 > cap * 3)
         rc = tab_rebuild(t, t->nb ? t->nb + t->nb / 2 : 1);
+    __atomic_store_n(&t->limit, (uint64_t)t->nb * BSLOTS * 3 / 4, __ATOMIC_RELAXED);
     if (!locked)
         lc__spin_unlock(&t->lock);
     if (rc)
@@ -352,13 +301,12 @@ int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
     /* The scope may have ended since this thread read the generation. */
     if (__atomic_load_n(&lc__st.gen, __ATOMIC_RELAXED) != gen)
         return 0;
-    struct tab *t = &tabs[thread];
+    struct lc__tab *t = &lc__tabs[thread];
     int locked = thread == 0; /* the shared table */
     uint32_t epoch = cur_epoch();
     if (locked)
         lc__spin_lock(&t->lock);
-    if (LC_UNLIKELY(t->epoch != epoch ||
-                    (tab_count(t) + 1) * 4 > (uint64_t)t->nb * BSLOTS * 3)) {
+    if (LC_UNLIKELY(t->epoch != epoch || t->ins - t->rm >= t->limit)) {
         if (t->epoch != epoch)
             note_used(thread);
         if (tab_prepare(t, locked, epoch)) {
@@ -392,18 +340,18 @@ static void decode(const rec_t *r, uint32_t thread, struct lc_rec_info *out) {
 }
 
 /* Finds and removes kp from t; the caller owns t or holds its lock. */
-static inline int tab_take(struct tab *t, uint32_t thread, uint64_t kp, uint64_t *rmctr,
+static inline int tab_take(struct lc__tab *t, uint32_t thread, uint64_t kp, uint64_t *rmctr,
                            struct lc_rec_info *out) {
-    uint64_t h = hash_of(kp);
+    uint64_t h = lc__tab_hash(kp);
     uint32_t at;
     rec_t *e = find(t, kp, h, &at);
     if (!e)
         return 0;
     decode(e, thread, out);
-    uint32_t nb = t->nb, b = home_of(h, nb);
+    uint32_t nb = t->nb, b = lc__tab_home(h, nb);
     if (LC_UNLIKELY(b != at))
         for (uint32_t step = step_of(h, nb); b != at; b = next_b(b, step, nb))
-            ovf_add(&t->ovf[b], -1);
+            ovf_add(lc__tab_ovf(t, b), -1);
     __atomic_store_n(&e->key, 0, __ATOMIC_RELEASE);
     __atomic_store_n(rmctr, *rmctr + 1, __ATOMIC_RELAXED);
     return 1;
@@ -411,7 +359,7 @@ static inline int tab_take(struct tab *t, uint32_t thread, uint64_t kp, uint64_t
 
 /* Removes kp from table i under its lock. */
 static int take_locked(uint32_t i, uint64_t kp, uint32_t epoch, struct lc_rec_info *out) {
-    struct tab *t = &tabs[i];
+    struct lc__tab *t = &lc__tabs[i];
     if (__atomic_load_n(&t->epoch, __ATOMIC_ACQUIRE) != epoch || !tab_count(t))
         return 0;
     lc__spin_lock(&t->lock);
@@ -420,7 +368,7 @@ static int take_locked(uint32_t i, uint64_t kp, uint32_t epoch, struct lc_rec_in
     return found;
 }
 
-/* Looks in every table but `self`, each under its lock. */
+/* Looks in every table but `skip`, each under its lock. */
 static __attribute__((noinline)) int take_remote(uint32_t skip, uint64_t kp, uint32_t epoch,
                                                  struct lc_rec_info *out) {
     uint32_t n = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
@@ -431,14 +379,14 @@ static __attribute__((noinline)) int take_remote(uint32_t skip, uint64_t kp, uin
 }
 
 int lc__table_remove(uintptr_t p, uint32_t self, struct lc_rec_info *out) {
-    if ((p & 15) || (p >> 48) || !tabs)
+    if ((p & 15) || (p >> 48) || !lc__tabs)
         return 0;
     uint64_t kp = p >> 4;
     uint32_t epoch = cur_epoch();
     int found = 0;
     uint32_t skip = UINT32_MAX;
     if (self && self < NTABS) { /* our own table (not the shared one): no lock */
-        struct tab *t = &tabs[self];
+        struct lc__tab *t = &lc__tabs[self];
         skip = self;
         if (t->epoch == epoch)
             found = tab_take(t, self, kp, &t->rm, out);
@@ -453,7 +401,7 @@ int lc__table_remove(uintptr_t p, uint32_t self, struct lc_rec_info *out) {
 /* Copies t's records into buf (room for cap); the caller holds t's lock. An
  * entry the owner rewrites meanwhile (its key changed between the reads) is
  * skipped, as one that came or went while the copy ran. */
-static size_t tab_copy(const struct tab *t, rec_t *buf, size_t cap) {
+static size_t tab_copy(const struct lc__tab *t, rec_t *buf, size_t cap) {
     size_t n = 0;
     for (uint32_t b = 0; b < t->nb && n < cap; b++)
         for (int i = 0; i < BSLOTS && n < cap; i++) {
@@ -471,13 +419,13 @@ static size_t tab_copy(const struct tab *t, rec_t *buf, size_t cap) {
 }
 
 void lc__table_foreach(void (*fn)(const struct lc_rec_info *, void *), void *arg) {
-    if (!tabs)
+    if (!lc__tabs)
         return;
     rec_t *buf = NULL;
     size_t bufcap = 0;
     uint32_t epoch = cur_epoch(), used = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
     for (uint32_t ti = 0; ti < used; ti++) {
-        struct tab *t = &tabs[ti];
+        struct lc__tab *t = &lc__tabs[ti];
         lc__spin_lock(&t->lock);
         size_t cap = t->epoch == epoch ? (size_t)t->nb * BSLOTS : 0;
         if (cap > bufcap) {
@@ -506,12 +454,12 @@ void lc__table_foreach(void (*fn)(const struct lc_rec_info *, void *), void *arg
  * (the mappings stay until each owner resets its table: it may be reading
  * them). */
 void lc__table_clear(void) {
-    if (!tabs)
+    if (!lc__tabs)
         return;
-    __atomic_add_fetch(&tab_epoch, 1, __ATOMIC_ACQ_REL);
+    __atomic_add_fetch(&lc__tab_epoch, 1, __ATOMIC_ACQ_REL);
     uint32_t used = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
     for (uint32_t ti = 0; ti < used; ti++) {
-        struct tab *t = &tabs[ti];
+        struct lc__tab *t = &lc__tabs[ti];
         lc__spin_lock(&t->lock);
         if (t->b)
             madvise(t->b, t->bytes, MADV_DONTNEED);
@@ -523,11 +471,11 @@ void lc__table_clear(void) {
 }
 
 void lc__table_demote(void) {
-    if (!tabs)
+    if (!lc__tabs)
         return;
     uint32_t epoch = cur_epoch(), used = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
     for (uint32_t ti = 0; ti < used; ti++) {
-        struct tab *t = &tabs[ti];
+        struct lc__tab *t = &lc__tabs[ti];
         lc__spin_lock(&t->lock);
         for (uint32_t b = 0; t->epoch == epoch && b < t->nb; b++)
             for (int i = 0; i < BSLOTS; i++) {
@@ -544,41 +492,41 @@ void lc__table_demote(void) {
 }
 
 void lc__table_lock_all(void) {
-    if (!tabs)
+    if (!lc__tabs)
         return;
     for (int ti = 0; ti < NTABS; ti++)
-        lc__spin_lock(&tabs[ti].lock);
+        lc__spin_lock(&lc__tabs[ti].lock);
     lc__spin_lock(&big.lock);
 }
 
 void lc__table_unlock_all(void) {
-    if (!tabs)
+    if (!lc__tabs)
         return;
     lc__spin_unlock(&big.lock);
     for (int ti = NTABS - 1; ti >= 0; ti--)
-        lc__spin_unlock(&tabs[ti].lock);
+        lc__spin_unlock(&lc__tabs[ti].lock);
 }
 
 /* The headers and the tables of the current epoch (a stale table's pages
  * were given back by lc__table_clear). */
 uint64_t lc__table_bytes(void) {
-    if (!tabs)
+    if (!lc__tabs)
         return 0;
-    uint64_t b = sizeof(struct tab) * NTABS;
+    uint64_t b = sizeof(struct lc__tab) * NTABS;
     uint32_t epoch = cur_epoch(), used = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
     for (uint32_t ti = 0; ti < used; ti++)
-        if (__atomic_load_n(&tabs[ti].epoch, __ATOMIC_ACQUIRE) == epoch)
-            b += __atomic_load_n(&tabs[ti].bytes, __ATOMIC_RELAXED);
+        if (__atomic_load_n(&lc__tabs[ti].epoch, __ATOMIC_ACQUIRE) == epoch)
+            b += __atomic_load_n(&lc__tabs[ti].bytes, __ATOMIC_RELAXED);
     return b;
 }
 
 uint64_t lc__table_count(void) {
     uint64_t n = 0;
-    if (!tabs)
+    if (!lc__tabs)
         return 0;
     uint32_t epoch = cur_epoch(), used = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
     for (uint32_t ti = 0; ti < used; ti++)
-        if (__atomic_load_n(&tabs[ti].epoch, __ATOMIC_ACQUIRE) == epoch)
-            n += tab_count(&tabs[ti]);
+        if (__atomic_load_n(&lc__tabs[ti].epoch, __ATOMIC_ACQUIRE) == epoch)
+            n += tab_count(&lc__tabs[ti]);
     return n;
 }

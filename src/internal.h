@@ -48,6 +48,7 @@ struct lc_tls {
     uint32_t noalloc_stack;
     uint64_t noalloc_count;
     uint64_t noalloc_size;
+    uint32_t remote_hint;   /* table.c: the other thread's table our last foreign free hit */
 };
 extern __thread struct lc_tls lc__tls __attribute__((tls_model("initial-exec")));
 

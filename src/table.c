@@ -59,6 +59,15 @@ struct lc__tab *lc__tabs;
 uint32_t lc__tab_epoch = 1;
 static uint32_t tabs_used; /* tables ever written: 1 + the highest index */
 
+/* Arrays a table is done with (see map_put). */
+#define HDR 64
+#define NRETIRED 48
+struct retired {
+    void *map;
+    uint64_t bytes;
+};
+static struct retired (*retired)[NRETIRED]; /* per table; mmap'd with the headers */
+
 /* Blocks of 4 GiB or more: their true size, keyed by pointer. */
 #define NBIG 64
 static struct {
@@ -75,6 +84,7 @@ uint64_t lc__table_lost(void) { return __atomic_load_n(&lost, __ATOMIC_RELAXED);
 int lc__table_init(void) {
     if (lc__tabs)
         return 0;
+    retired = lc__mmap(sizeof *retired * NTABS);
     lc__tabs = lc__mmap(sizeof(struct lc__tab) * NTABS);
     return lc__tabs ? 0 : LEAKCHECK_ENOMEM;
 }
@@ -172,31 +182,73 @@ static int is_prime(uint32_t n) {
     return 1;
 }
 
-/* A fresh mapping of about `want` buckets (whole pages; a prime number of
- * buckets, see step_of). */
-static struct lc__bucket *map_buckets(uint32_t want, uint32_t *nb, uint64_t *bytes) {
-    uint64_t b = ((uint64_t)want * (sizeof(struct lc__bucket) + 2) + PAGE - 1) / PAGE * PAGE;
-    struct lc__bucket *m = lc__mmap(b);
+/* Arrays are never unmapped while the process runs: another thread's free
+ * may be probing one without the lock (peek). An array a table is done with
+ * gives its pages back and waits in that table's list for the next time the
+ * table needs that very size (growth repeats the same sizes scope after
+ * scope). Each mapping starts with a 64-byte header holding its bucket count,
+ * so a lock-free reader gets the count and the buckets from one pointer. */
+
+static inline uint32_t arr_nb(const struct lc__bucket *b) {
+    return __atomic_load_n((const uint32_t *)((const char *)b - HDR), __ATOMIC_ACQUIRE);
+}
+
+static void *map_get(uint32_t ti, uint64_t bytes) {
+    for (int i = 0; retired && i < NRETIRED; i++)
+        if (retired[ti][i].map && retired[ti][i].bytes == bytes) {
+            void *m = retired[ti][i].map;
+            retired[ti][i].map = NULL;
+            return m; /* zero since its pages were given back */
+        }
+    return lc__mmap(bytes);
+}
+
+static void map_put(uint32_t ti, struct lc__bucket *b, uint64_t bytes) {
+    if (!b)
+        return;
+    void *m = (char *)b - HDR;
+    madvise(m, bytes, MADV_DONTNEED);
+    for (int i = 0; retired && i < NRETIRED; i++)
+        if (!retired[ti][i].map) {
+            retired[ti][i] = (struct retired){m, bytes};
+            return;
+        }
+    /* no room in the list: the mapping stays, empty (address space only) */
+}
+
+/* A zeroed array of about `want` buckets (whole pages; a prime number of
+ * buckets, see step_of); *bytes is the whole mapping's size. */
+static struct lc__bucket *map_buckets(uint32_t ti, uint32_t want, uint32_t *nb,
+                                      uint64_t *bytes) {
+    uint64_t b = (HDR + (uint64_t)want * (sizeof(struct lc__bucket) + 2) + PAGE - 1) / PAGE * PAGE;
+    char *m = map_get(ti, b);
     if (!m)
         return NULL;
     /* a large table is probed at random: 2 MiB pages spare a TLB miss on
      * nearly every lookup (a hint; without it the table works the same) */
     if (b >= (4u << 20))
         madvise(m, b, MADV_HUGEPAGE);
-    uint32_t n = (uint32_t)(b / (sizeof(struct lc__bucket) + 2));
+    uint32_t n = (uint32_t)((b - HDR) / (sizeof(struct lc__bucket) + 2));
     while (!is_prime(n))
         n--;
+    __atomic_store_n((uint32_t *)m, n, __ATOMIC_RELEASE);
     *nb = n;
     *bytes = b;
-    return m;
+    return (struct lc__bucket *)(m + HDR);
+}
+
+/* Brackets a change of t's array for lock-free readers (peek). */
+static inline void ver_bump(struct lc__tab *t) {
+    __atomic_store_n(&t->ver, t->ver + 1, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 /* Rebuilds t with room for about nb buckets. The caller holds t's lock and is
  * its owner (or t is the shared table), so nothing else writes it. */
 static int tab_rebuild(struct lc__tab *t, uint32_t want) {
-    uint32_t nb;
+    uint32_t nb, ti = (uint32_t)(t - lc__tabs);
     uint64_t bytes;
-    struct lc__bucket *m = map_buckets(want, &nb, &bytes);
+    struct lc__bucket *m = map_buckets(ti, want, &nb, &bytes);
     if (!m)
         return -1;
     struct lc__tab n = *t;
@@ -212,30 +264,38 @@ static int tab_rebuild(struct lc__tab *t, uint32_t want) {
                 live++;
             }
         }
-    lc__munmap(t->b, t->bytes);
-    t->b = n.b;
+    struct lc__bucket *old = t->b;
+    uint64_t old_bytes = t->bytes;
+    ver_bump(t);
+    __atomic_store_n(&t->b, n.b, __ATOMIC_RELEASE);
     t->bytes = n.bytes;
     __atomic_store_n(&t->rrm, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&t->rm, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&t->ins, live, __ATOMIC_RELAXED);
     __atomic_store_n(&t->nb, nb, __ATOMIC_RELEASE);
+    ver_bump(t);
+    map_put(ti, old, old_bytes);
     return 0;
 }
 
 /* Empties t for the current epoch (a large table goes back to one page). */
 static void tab_reset(struct lc__tab *t, uint32_t epoch) {
+    ver_bump(t);
     if (t->bytes > 16 * PAGE) {
-        lc__munmap(t->b, t->bytes);
-        t->b = NULL;
+        map_put((uint32_t)(t - lc__tabs), t->b, t->bytes);
+        __atomic_store_n(&t->b, NULL, __ATOMIC_RELEASE);
         t->nb = 0;
         t->bytes = 0;
     } else if (t->b) {
-        memset(t->b, 0, t->bytes);
+        char *m = (char *)t->b - HDR;
+        memset(m + HDR, 0, t->bytes - HDR);
+        __atomic_store_n((uint32_t *)m, t->nb, __ATOMIC_RELEASE); /* clear zeroed it */
     }
     __atomic_store_n(&t->ins, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&t->rm, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&t->rrm, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&t->epoch, epoch, __ATOMIC_RELEASE);
+    ver_bump(t);
 }
 
 /* The slow part of an insert: a stale epoch, or no room. 0 when there is room. */
@@ -368,13 +428,59 @@ static int take_locked(uint32_t i, uint64_t kp, uint32_t epoch, struct lc_rec_in
     return found;
 }
 
-/* Looks in every table but `skip`, each under its lock. */
+/* Whether table t holds kp, looked up without its lock: reads only, from an
+ * array that stays mapped (map_put), with the count of buckets taken from the
+ * array itself. Only the thread that frees a block removes its record, and it
+ * was inserted before that thread got the block, so while t's array stays
+ * the same (ver) a miss here is a miss. */
+static int peek(const struct lc__tab *t, uint64_t kp, uint64_t h) {
+    const struct lc__bucket *b = __atomic_load_n(&t->b, __ATOMIC_ACQUIRE);
+    uint32_t nb = b ? arr_nb(b) : 0;
+    if (!nb)
+        return 0;
+    const uint16_t *ovf = (const uint16_t *)(b + nb);
+    uint32_t i = lc__tab_home(h, nb), step = step_of(h, nb);
+    for (uint32_t n = 0; n < nb; n++, i = next_b(i, step, nb)) {
+        if (lc__tab_match(b[i].e, kp))
+            return 1;
+        if (!__atomic_load_n(&ovf[i], __ATOMIC_RELAXED))
+            break;
+    }
+    return 0;
+}
+
+/* Removes kp from table i if it is there: a lock-free look first, the lock
+ * only when it is found or the array changed meanwhile. */
+static int take_other(uint32_t i, uint64_t kp, uint64_t h, uint32_t epoch,
+                      struct lc_rec_info *out) {
+    struct lc__tab *t = &lc__tabs[i];
+    if (__atomic_load_n(&t->epoch, __ATOMIC_ACQUIRE) != epoch || !tab_count(t))
+        return 0;
+    uint32_t v = __atomic_load_n(&t->ver, __ATOMIC_ACQUIRE);
+    if (!(v & 1)) {
+        int seen = peek(t, kp, h);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (!seen && __atomic_load_n(&t->ver, __ATOMIC_RELAXED) == v)
+            return 0;
+    }
+    return take_locked(i, kp, epoch, out);
+}
+
+/* Looks in every table but `skip`: first in the one the thread's last foreign
+ * free was found in (a consumer thread usually frees what one producer made),
+ * then in order. */
 static __attribute__((noinline)) int take_remote(uint32_t skip, uint64_t kp, uint32_t epoch,
                                                  struct lc_rec_info *out) {
     uint32_t n = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
+    uint32_t hint = lc__tls.remote_hint;
+    uint64_t h = lc__tab_hash(kp);
+    if (hint < n && hint != skip && take_other(hint, kp, h, epoch, out))
+        return 1;
     for (uint32_t i = 0; i < n; i++)
-        if (i != skip && take_locked(i, kp, epoch, out))
+        if (i != skip && i != hint && take_other(i, kp, h, epoch, out)) {
+            lc__tls.remote_hint = i;
             return 1;
+        }
     return 0;
 }
 
@@ -461,8 +567,8 @@ void lc__table_clear(void) {
     for (uint32_t ti = 0; ti < used; ti++) {
         struct lc__tab *t = &lc__tabs[ti];
         lc__spin_lock(&t->lock);
-        if (t->b)
-            madvise(t->b, t->bytes, MADV_DONTNEED);
+        if (t->b) /* the header too: a reader takes the table for empty */
+            madvise((char *)t->b - HDR, t->bytes, MADV_DONTNEED);
         lc__spin_unlock(&t->lock);
     }
     lc__spin_lock(&big.lock);

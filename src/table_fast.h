@@ -29,7 +29,7 @@ struct lc__tab {
     int lock;
     uint32_t epoch;      /* records are live only when this is lc__tab_epoch */
     uint32_t nb;         /* buckets */
-    uint32_t pad0;
+    uint32_t ver;        /* odd while the owner swaps the array (table.c) */
     struct lc__bucket *b; /* nb buckets, then nb 16-bit overflow counts */
     uint64_t bytes;      /* size of the mapping */
     uint64_t ins, rm;    /* inserted and removed by the owner */

@@ -268,7 +268,12 @@ LC_EXPORT LC_HOOK_TEXT void *pvalloc(size_t size) {
 
 /* Our malloc under a name the global symbol lookup cannot redirect
  * (sanitizer.c compares it with the malloc in use). */
+#if defined(__GNUC__) && !defined(__clang__) /* the alias keeps malloc's attributes */
+extern __typeof(malloc) lc__malloc_self
+    __attribute__((alias("malloc"), copy(malloc), visibility("hidden")));
+#else
 extern __typeof(malloc) lc__malloc_self __attribute__((alias("malloc"), visibility("hidden")));
+#endif
 
 /* ---- a foreign allocator: a sanitizer's (sanitizer.c installs these as its
  * hooks) or valgrind's operator new (cxx_new.c calls them) ----

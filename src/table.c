@@ -51,7 +51,6 @@
 
 #define NTABS LC_MAX_THREADS
 #define PAGE 4096
-#define OVF_STUCK 0xffffu /* an overflow count that saturated stays (probes go on) */
 
 typedef lc__rec_t rec_t;
 
@@ -91,51 +90,26 @@ int lc__table_init(void) {
 
 static inline uint32_t cur_epoch(void) { return lc__tab_epoch_now(); }
 
-/* Double hashing: each key steps through the buckets by its own stride, so
- * runs of full buckets do not merge as they do with linear probing. nb is a
- * prime (map_buckets), so every stride in 1..nb-1 visits every bucket. */
-static inline uint32_t step_of(uint64_t h, uint32_t nb) {
-    return 1 + (uint32_t)(((h & 0xffffffffu) * (nb - 1)) >> 32);
-}
-
-static inline uint32_t next_b(uint32_t b, uint32_t step, uint32_t nb) {
-    b += step;
-    return b >= nb ? b - nb : b;
-}
-
 static inline uint64_t tab_count(const struct lc__tab *t) {
     return __atomic_load_n(&t->ins, __ATOMIC_RELAXED) - __atomic_load_n(&t->rm, __ATOMIC_RELAXED) -
            __atomic_load_n(&t->rrm, __ATOMIC_RELAXED);
 }
 
-static void ovf_add(uint16_t *c, int d) {
-    uint16_t v = __atomic_load_n(c, __ATOMIC_RELAXED);
-    while (v != OVF_STUCK &&
-           !__atomic_compare_exchange_n(c, &v, (uint16_t)(v + d), 1, __ATOMIC_RELAXED,
-                                        __ATOMIC_RELAXED))
-        ;
-}
-
-/* The entry holding kp (hash h), or NULL; *at gets its bucket. */
-static inline rec_t *find(const struct lc__tab *t, uint64_t kp, uint64_t h, uint32_t *at) {
-    uint32_t nb = t->nb;
-    if (LC_UNLIKELY(!nb))
+lc__rec_t *lc__tab_put_far(struct lc__tab *t, uint64_t kp, uint64_t h) {
+    uint32_t nb = t->nb, b = lc__tab_home(h, nb), at;
+    if (__atomic_load_n(lc__tab_ovf(t, b), __ATOMIC_RELAXED) && lc__tab_find(t, kp, h, &at))
         return NULL;
-    uint32_t b = lc__tab_home(h, nb), step = 0;
-    for (uint32_t n = 0; n < nb; n++) {
-        rec_t *e = t->b[b].e;
-        unsigned m = lc__tab_match(e, kp);
-        if (LC_LIKELY(m)) {
-            *at = b;
-            return &e[__builtin_ctz(m)];
-        }
-        if (!__atomic_load_n(lc__tab_ovf(t, b), __ATOMIC_RELAXED))
-            break;
-        if (!step)
-            step = step_of(h, nb);
-        b = next_b(b, step, nb);
+    lc__rec_t *e = t->b[b].e;
+    unsigned f = lc__tab_empties(e);
+    if (!f) {
+        uint32_t step = lc__tab_step(h, nb);
+        do {
+            lc__tab_ovf_add(lc__tab_ovf(t, b), 1);
+            b = lc__tab_next(b, step, nb);
+            e = t->b[b].e;
+        } while (!(f = lc__tab_empties(e)));
     }
-    return NULL;
+    return &e[__builtin_ctz(f)];
 }
 
 /* Places a record: over a stale record of the same address (a free we never
@@ -150,17 +124,17 @@ static inline void place(struct lc__tab *t, uint64_t kp, uint64_t key, uint32_t 
     unsigned m = lc__tab_match(e, kp), f = lc__tab_empties(e);
     if (LC_UNLIKELY(m) ||
         (LC_UNLIKELY(__atomic_load_n(lc__tab_ovf(t, b), __ATOMIC_RELAXED)) &&
-         (slot = find(t, kp, h, &b)) != NULL)) { /* replaced, and counted as removed */
+         (slot = lc__tab_find(t, kp, h, &b)) != NULL)) { /* replaced, and counted as removed */
         if (m)
             slot = &e[__builtin_ctz(m)];
         __atomic_store_n(&t->rm, t->rm + 1, __ATOMIC_RELAXED);
     } else {
         b = lc__tab_home(h, nb);
         while (!f) {
-            ovf_add(lc__tab_ovf(t, b), 1);
+            lc__tab_ovf_add(lc__tab_ovf(t, b), 1);
             if (!step)
-                step = step_of(h, nb);
-            b = next_b(b, step, nb);
+                step = lc__tab_step(h, nb);
+            b = lc__tab_next(b, step, nb);
             e = t->b[b].e;
             f = lc__tab_empties(e);
         }
@@ -404,14 +378,14 @@ static inline int tab_take(struct lc__tab *t, uint32_t thread, uint64_t kp, uint
                            struct lc_rec_info *out) {
     uint64_t h = lc__tab_hash(kp);
     uint32_t at;
-    rec_t *e = find(t, kp, h, &at);
+    rec_t *e = lc__tab_find(t, kp, h, &at);
     if (!e)
         return 0;
     decode(e, thread, out);
     uint32_t nb = t->nb, b = lc__tab_home(h, nb);
     if (LC_UNLIKELY(b != at))
-        for (uint32_t step = step_of(h, nb); b != at; b = next_b(b, step, nb))
-            ovf_add(lc__tab_ovf(t, b), -1);
+        for (uint32_t step = lc__tab_step(h, nb); b != at; b = lc__tab_next(b, step, nb))
+            lc__tab_ovf_add(lc__tab_ovf(t, b), -1);
     __atomic_store_n(&e->key, 0, __ATOMIC_RELEASE);
     __atomic_store_n(rmctr, *rmctr + 1, __ATOMIC_RELAXED);
     return 1;
@@ -439,8 +413,8 @@ static int peek(const struct lc__tab *t, uint64_t kp, uint64_t h) {
     if (!nb)
         return 0;
     const uint16_t *ovf = (const uint16_t *)(b + nb);
-    uint32_t i = lc__tab_home(h, nb), step = step_of(h, nb);
-    for (uint32_t n = 0; n < nb; n++, i = next_b(i, step, nb)) {
+    uint32_t i = lc__tab_home(h, nb), step = lc__tab_step(h, nb);
+    for (uint32_t n = 0; n < nb; n++, i = lc__tab_next(i, step, nb)) {
         if (lc__tab_match(b[i].e, kp))
             return 1;
         if (!__atomic_load_n(&ovf[i], __ATOMIC_RELAXED))

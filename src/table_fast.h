@@ -1,10 +1,11 @@
 /* table_fast.h: the block table's layout and its fast path, inlined into
- * hooks.c (hook path). The owner of a table inserts into a home bucket that
- * has room and no overflow, and removes a record found in its home bucket,
- * with plain stores and no call; anything else (growth, a new epoch, overflow,
- * the shared table, another thread's block) goes through table.c. */
+ * hooks.c (hook path). The owner of a table inserts and removes its own
+ * records with plain stores and no call; growth, a new epoch, a stale record,
+ * the shared table and another thread's block go through table.c. */
 #ifndef LC_TABLE_FAST_H
 #define LC_TABLE_FAST_H
+
+#include <emmintrin.h>
 
 #include "internal.h"
 
@@ -59,22 +60,33 @@ static inline uint32_t lc__tab_home(uint64_t h, uint32_t nb) {
     return (uint32_t)((h >> 32) * nb >> 32);
 }
 
-/* Bit i set when entry i of the bucket holds kp: four compares without a
- * branch (their outcome depends on the data and would be mispredicted). */
+/* Bit i set when entry i of the bucket holds kp, and when it is empty: SSE2
+ * compares of the four keys, no branch per entry (whose outcome depends on
+ * the data and would be mispredicted). SSE2 has no 64-bit compare: two equal
+ * 32-bit halves make an equal key. */
+static inline unsigned lc__tab_eq64(__m128i a, __m128i b) {
+    __m128i eq = _mm_cmpeq_epi32(a, b);
+    eq = _mm_and_si128(eq, _mm_shuffle_epi32(eq, _MM_SHUFFLE(2, 3, 0, 1)));
+    return (unsigned)_mm_movemask_pd(_mm_castsi128_pd(eq));
+}
+
+static inline void lc__tab_keys(const lc__rec_t *e, __m128i *k01, __m128i *k23) {
+    const __m128i *v = (const __m128i *)e;
+    *k01 = _mm_unpacklo_epi64(_mm_load_si128(v), _mm_load_si128(v + 1));
+    *k23 = _mm_unpacklo_epi64(_mm_load_si128(v + 2), _mm_load_si128(v + 3));
+}
+
 static inline unsigned lc__tab_match(const lc__rec_t *e, uint64_t kp) {
-    unsigned m = 0;
-#pragma GCC unroll 4
-    for (unsigned i = 0; i < BSLOTS; i++)
-        m |= (unsigned)((__atomic_load_n(&e[i].key, __ATOMIC_RELAXED) & PTR_MASK) == kp) << i;
-    return m;
+    __m128i k01, k23, mask = _mm_set1_epi64x((long long)PTR_MASK), want = _mm_set1_epi64x((long long)kp);
+    lc__tab_keys(e, &k01, &k23);
+    return lc__tab_eq64(_mm_and_si128(k01, mask), want) |
+           lc__tab_eq64(_mm_and_si128(k23, mask), want) << 2;
 }
 
 static inline unsigned lc__tab_empties(const lc__rec_t *e) {
-    unsigned m = 0;
-#pragma GCC unroll 4
-    for (unsigned i = 0; i < BSLOTS; i++)
-        m |= (unsigned)(__atomic_load_n(&e[i].key, __ATOMIC_RELAXED) == 0) << i;
-    return m;
+    __m128i k01, k23, zero = _mm_setzero_si128();
+    lc__tab_keys(e, &k01, &k23);
+    return lc__tab_eq64(k01, zero) | lc__tab_eq64(k23, zero) << 2;
 }
 
 /* Bucket b's overflow count: how many keys whose probe passed b live beyond. */
@@ -84,22 +96,73 @@ static inline uint16_t *lc__tab_ovf(const struct lc__tab *t, uint32_t b) {
 
 static inline int lc__tab_keyable(uintptr_t p) { return !((p & 15) | (p >> 48)); }
 
-/* The owner's insert into t when its home bucket takes it at once; 0: use
- * lc__table_insert. */
+/* Double hashing: each key steps through the buckets by its own stride, so
+ * runs of full buckets do not merge as they do with linear probing. nb is a
+ * prime (map_buckets), so every stride in 1..nb-1 visits every bucket. */
+#define OVF_STUCK 0xffffu /* an overflow count that saturated stays (probes go on) */
+
+static inline uint32_t lc__tab_step(uint64_t h, uint32_t nb) {
+    return 1 + (uint32_t)(((h & 0xffffffffu) * (nb - 1)) >> 32);
+}
+
+static inline uint32_t lc__tab_next(uint32_t b, uint32_t step, uint32_t nb) {
+    b += step;
+    return b >= nb ? b - nb : b;
+}
+
+static inline void lc__tab_ovf_add(uint16_t *c, int d) {
+    uint16_t v = __atomic_load_n(c, __ATOMIC_RELAXED);
+    while (v != OVF_STUCK &&
+           !__atomic_compare_exchange_n(c, &v, (uint16_t)(v + d), 1, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+        ;
+}
+
+/* The entry holding kp (hash h), or NULL; *at gets its bucket. */
+static inline lc__rec_t *lc__tab_find(const struct lc__tab *t, uint64_t kp, uint64_t h, uint32_t *at) {
+    uint32_t nb = t->nb;
+    if (LC_UNLIKELY(!nb))
+        return NULL;
+    uint32_t b = lc__tab_home(h, nb), step = 0;
+    for (uint32_t n = 0; n < nb; n++) {
+        lc__rec_t *e = t->b[b].e;
+        unsigned m = lc__tab_match(e, kp);
+        if (LC_LIKELY(m)) {
+            *at = b;
+            return &e[__builtin_ctz(m)];
+        }
+        if (!__atomic_load_n(lc__tab_ovf(t, b), __ATOMIC_RELAXED))
+            break;
+        if (!step)
+            step = lc__tab_step(h, nb);
+        b = lc__tab_next(b, step, nb);
+    }
+    return NULL;
+}
+
+/* The entry for kp when its home bucket is full or has overflowed (table.c):
+ * NULL when a stale record of kp is further on. */
+lc__rec_t *lc__tab_put_far(struct lc__tab *t, uint64_t kp, uint64_t h);
+
+/* The owner's insert into t; 0 (nothing done): use lc__table_insert (a new
+ * epoch, no room, a block that cannot be keyed or is >= 4 GiB, or a stale
+ * record of the same address, which the slow path replaces). */
 static inline int lc__tab_put_fast(struct lc__tab *t, uintptr_t p, uint64_t size,
                                    uint32_t stack, uint32_t iter, int cls) {
     if (LC_UNLIKELY(t->epoch != lc__tab_epoch_now() || t->ins - t->rm >= t->limit ||
                     !lc__tab_keyable(p) || size >= BIG_SIZE))
         return 0;
     uint64_t kp = p >> 4, h = lc__tab_hash(kp);
-    uint32_t b = lc__tab_home(h, t->nb);
+    uint32_t nb = t->nb, b = lc__tab_home(h, nb);
     lc__rec_t *e = t->b[b].e;
     unsigned f = lc__tab_empties(e);
-    /* a stale record of the same address, or one that may sit further on,
-     * and a full bucket are the slow path's */
-    if (LC_UNLIKELY(!f || lc__tab_match(e, kp) || __atomic_load_n(lc__tab_ovf(t, b), __ATOMIC_RELAXED)))
+    lc__rec_t *r;
+    if (LC_UNLIKELY(lc__tab_match(e, kp)))
         return 0;
-    lc__rec_t *r = &e[__builtin_ctz(f)];
+    if (LC_LIKELY(f && !__atomic_load_n(lc__tab_ovf(t, b), __ATOMIC_RELAXED)))
+        r = &e[__builtin_ctz(f)];
+    else if (!(r = lc__tab_put_far(t, kp, h)))
+        return 0;
     if (iter > LC_MAX_ITER)
         iter = LC_MAX_ITER;
     __atomic_store_n(&r->stack, stack, __ATOMIC_RELAXED);
@@ -111,22 +174,23 @@ static inline int lc__tab_put_fast(struct lc__tab *t, uintptr_t p, uint64_t size
     return 1;
 }
 
-/* The owner's remove from t when p's record is in its home bucket: 1 and the
- * record in *out; 0: use lc__table_remove. */
+/* The owner's remove of p's record from t: 1 and the record in *out; 0: use
+ * lc__table_remove (not in t, a new epoch, a block >= 4 GiB). */
 static inline int lc__tab_take_fast(struct lc__tab *t, uintptr_t p, lc__rec_t *out) {
-    if (LC_UNLIKELY(t->epoch != lc__tab_epoch_now() || !t->nb || !lc__tab_keyable(p)))
+    if (LC_UNLIKELY(t->epoch != lc__tab_epoch_now() || !lc__tab_keyable(p)))
         return 0;
     uint64_t kp = p >> 4, h = lc__tab_hash(kp);
-    lc__rec_t *e = t->b[lc__tab_home(h, t->nb)].e;
-    unsigned m = lc__tab_match(e, kp);
-    if (LC_UNLIKELY(!m))
+    uint32_t at;
+    lc__rec_t *r = lc__tab_find(t, kp, h, &at);
+    if (LC_UNLIKELY(!r))
         return 0;
-    lc__rec_t *r = &e[__builtin_ctz(m)];
-    out->key = r->key;
-    out->stack = r->stack;
-    out->size = r->size;
+    *out = *r;
     if (LC_UNLIKELY(out->size == BIG_SIZE))
         return 0;
+    uint32_t nb = t->nb, b = lc__tab_home(h, nb);
+    if (LC_UNLIKELY(b != at))
+        for (uint32_t step = lc__tab_step(h, nb); b != at; b = lc__tab_next(b, step, nb))
+            lc__tab_ovf_add(lc__tab_ovf(t, b), -1);
     __atomic_store_n(&r->key, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&t->rm, t->rm + 1, __ATOMIC_RELAXED);
     return 1;

@@ -60,9 +60,10 @@ static __thread struct {
     void *p[LC_FORK_DEFER];
 } fork_defer __attribute__((tls_model("initial-exec")));
 
-/* Stacks, and the first allocation in an allocation-free region: off the
- * fast path (capture may set errno). */
-LC_HOOK_TEXT static uint32_t alloc_stack(struct lc_tls *t, size_t n) {
+/* Stacks, and the first allocation in an allocation-free region (capture
+ * may set errno). Inlined: stacks.c expects a fixed number of our frames
+ * above the caller's, and walks the stack twice when there are more. */
+static inline __attribute__((always_inline)) uint32_t alloc_stack(struct lc_tls *t, size_t n) {
     int saved = errno;
     uint32_t sid = lc__st.stacks ? lc__stack_capture(lc__st.depth) : 0;
     if (LC_UNLIKELY(t->noalloc) && t->noalloc_count++ == 0) {

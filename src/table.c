@@ -12,8 +12,9 @@
  * two threads never write the same entry at once (glibc hands an address out
  * again only after its free returned, and the record is removed before that).
  * A free that misses in the freeing thread's own table (the block came from
- * another thread, or was never tracked) looks in the other tables, each under
- * its lock. The lock also covers growth: only the owner grows its table, and
+ * another thread, or was never tracked) looks in the other tables, first
+ * without their locks (peek), then under the lock of one that holds it. The
+ * lock also covers growth: only the owner grows its table, and
  * it holds its own lock meanwhile, so no remote remover sees a half-moved
  * table. Slot 0 is shared by threads that found no slot of their own
  * (threads.c): every operation on its table takes the lock. A thread that
@@ -33,15 +34,20 @@
  * adds (the owner and a remote remover may pass the same bucket), but only on
  * that overflow path. A table grows by 1.5x when 3/4 of its entries are used
  * (at 7/8, a quarter of all lookups left the home bucket and cost more than
- * the memory saved): the load stays between 0.5 and 0.75, 22..33 bytes of
- * tracker memory per live block. Sizes >= 4 GiB go to a small side list.
+ * the memory saved while the table fits in the cache), and at 7/8 once it has
+ * 16384 buckets (there a lookup is a cache miss either way: a million live
+ * blocks take 21 bytes each instead of 31 at the same cost). A mapping adds a
+ * 64-byte header and 2 bytes of overflow count per bucket. Arrays are never
+ * unmapped while the process runs (see map_put). Sizes >= 4 GiB go to a small
+ * side list.
  * Memory comes from mmap, never from the tracked heap.
  *
  * Generations. lc__table_clear (scope end) only bumps the table epoch and
  * gives the pages back (MADV_DONTNEED keeps the mapping, so an owner still in
  * a hook reads zeros and writes into a stale table, never into unmapped
  * memory); a table whose epoch is old holds nothing, and its owner resets it
- * on its next insert.
+ * on its next insert. The fast path (the owner's insert and remove) is inline
+ * in table_fast.h.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -272,6 +278,14 @@ static void tab_reset(struct lc__tab *t, uint32_t epoch) {
     ver_bump(t);
 }
 
+/* Records a table of nb buckets takes before it grows: 3/4 of its entries,
+ * 7/8 once it is large (BIG_TABLE buckets). */
+#define BIG_TABLE 16384
+static inline uint64_t max_load(uint32_t nb) {
+    uint64_t cap = (uint64_t)nb * BSLOTS;
+    return nb >= BIG_TABLE ? cap * 7 / 8 : cap * 3 / 4;
+}
+
 /* The slow part of an insert: a stale epoch, or no room. 0 when there is room. */
 static __attribute__((noinline)) int tab_prepare(struct lc__tab *t, int locked, uint32_t epoch) {
     int rc = 0, saved = errno;
@@ -282,10 +296,9 @@ static __attribute__((noinline)) int tab_prepare(struct lc__tab *t, int locked, 
     /* the remote removes count for the fast path's room check from now on */
     __atomic_store_n(&t->rm, t->rm + t->rrm, __ATOMIC_RELAXED);
     __atomic_store_n(&t->rrm, 0, __ATOMIC_RELAXED);
-    uint64_t cap = (uint64_t)t->nb * BSLOTS;
-    if ((tab_count(t) + 1) * 4 > cap * 3)
+    if (tab_count(t) + 1 > max_load(t->nb))
         rc = tab_rebuild(t, t->nb ? t->nb + t->nb / 2 : 1);
-    __atomic_store_n(&t->limit, (uint64_t)t->nb * BSLOTS * 3 / 4, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->limit, max_load(t->nb), __ATOMIC_RELAXED);
     if (!locked)
         lc__spin_unlock(&t->lock);
     if (rc)

@@ -102,9 +102,8 @@ static inline uint64_t tab_count(const struct lc__tab *t) {
 }
 
 lc__rec_t *lc__tab_put_far(struct lc__tab *t, uint64_t kp, uint64_t h) {
-    uint32_t nb = t->nb, b = lc__tab_home(h, nb), at;
-    if (__atomic_load_n(lc__tab_ovf(t, b), __ATOMIC_RELAXED) && lc__tab_find(t, kp, h, &at))
-        return NULL;
+    (void)kp;
+    uint32_t nb = t->nb, b = lc__tab_home(h, nb);
     lc__rec_t *e = t->b[b].e;
     unsigned f = lc__tab_empties(e);
     if (!f) {
@@ -118,33 +117,19 @@ lc__rec_t *lc__tab_put_far(struct lc__tab *t, uint64_t kp, uint64_t h) {
     return &e[__builtin_ctz(f)];
 }
 
-/* Places a record: over a stale record of the same address (a free we never
- * saw), else in the first empty entry from the home bucket on, counting the
- * overflow in every bucket passed. The table has room. Only when the home
- * bucket has overflowed does looking for a stale record go further. */
+/* Places a record: over a stale record of the same address in the home
+ * bucket (see lc__tab_put_fast), else in the first empty entry on its probe
+ * sequence. The table has room. */
 static inline void place(struct lc__tab *t, uint64_t kp, uint64_t key, uint32_t stack,
                          uint32_t size) {
     uint64_t h = lc__tab_hash(kp);
-    uint32_t nb = t->nb, b = lc__tab_home(h, nb), step = 0;
-    rec_t *e = t->b[b].e, *slot;
+    rec_t *e = t->b[lc__tab_home(h, t->nb)].e, *slot;
     unsigned m = lc__tab_match(e, kp), f = lc__tab_empties(e);
-    if (LC_UNLIKELY(m) ||
-        (LC_UNLIKELY(__atomic_load_n(lc__tab_ovf(t, b), __ATOMIC_RELAXED)) &&
-         (slot = lc__tab_find(t, kp, h, &b)) != NULL)) { /* replaced, and counted as removed */
-        if (m)
-            slot = &e[__builtin_ctz(m)];
+    if (LC_UNLIKELY(m)) { /* replaced, and counted as removed */
+        slot = &e[__builtin_ctz(m)];
         __atomic_store_n(&t->rm, t->rm + 1, __ATOMIC_RELAXED);
     } else {
-        b = lc__tab_home(h, nb);
-        while (!f) {
-            lc__tab_ovf_add(lc__tab_ovf(t, b), 1);
-            if (!step)
-                step = lc__tab_step(h, nb);
-            b = lc__tab_next(b, step, nb);
-            e = t->b[b].e;
-            f = lc__tab_empties(e);
-        }
-        slot = &e[__builtin_ctz(f)];
+        slot = f ? &e[__builtin_ctz(f)] : lc__tab_put_far(t, kp, h);
     }
     __atomic_store_n(&slot->stack, stack, __ATOMIC_RELAXED);
     __atomic_store_n(&slot->size, size, __ATOMIC_RELAXED);

@@ -140,13 +140,17 @@ static inline lc__rec_t *lc__tab_find(const struct lc__tab *t, uint64_t kp, uint
     return NULL;
 }
 
-/* The entry for kp when its home bucket is full or has overflowed (table.c):
- * NULL when a stale record of kp is further on. */
+/* The entry for kp when its home bucket is full (table.c): the first empty
+ * one on kp's probe sequence, counted as overflow in every bucket passed. */
 lc__rec_t *lc__tab_put_far(struct lc__tab *t, uint64_t kp, uint64_t h);
 
 /* The owner's insert into t; 0 (nothing done): use lc__table_insert (a new
  * epoch, no room, a block that cannot be keyed or is >= 4 GiB, or a stale
- * record of the same address, which the slow path replaces). */
+ * record of the same address in the home bucket, which the slow path
+ * replaces). A stale record is one whose free was never seen (a realloc while
+ * fork runs, hooks.c); one that overflowed past its home bucket is not looked
+ * for (that would read the overflow count, another cache line, on every
+ * insert): it stays, as a leaked block would, until the address is freed. */
 static inline int lc__tab_put_fast(struct lc__tab *t, uintptr_t p, uint64_t size,
                                    uint32_t stack, uint32_t iter, int cls) {
     if (LC_UNLIKELY(t->epoch != lc__tab_epoch_now() || t->ins - t->rm >= t->limit ||
@@ -159,10 +163,10 @@ static inline int lc__tab_put_fast(struct lc__tab *t, uintptr_t p, uint64_t size
     lc__rec_t *r;
     if (LC_UNLIKELY(lc__tab_match(e, kp)))
         return 0;
-    if (LC_LIKELY(f && !__atomic_load_n(lc__tab_ovf(t, b), __ATOMIC_RELAXED)))
+    if (LC_LIKELY(f))
         r = &e[__builtin_ctz(f)];
-    else if (!(r = lc__tab_put_far(t, kp, h)))
-        return 0;
+    else
+        r = lc__tab_put_far(t, kp, h);
     if (iter > LC_MAX_ITER)
         iter = LC_MAX_ITER;
     __atomic_store_n(&r->stack, stack, __ATOMIC_RELAXED);

@@ -94,8 +94,9 @@ LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
     if (LC_UNLIKELY(lc__st.nested))
         sid |= LC_STACK_INNER;
     uint32_t self = s->index; /* 0: the shared slot, whose table is locked */
-    if ((self && lc__tab_put_fast(&lc__tabs[self], (uintptr_t)p, n, sid, iter, cls)) ||
-        lc__table_insert((uintptr_t)p, n, sid, iter, self, cls, gen))
+    if (LC_LIKELY(self) && lc__tab_put_fast(&lc__tabs[self], (uintptr_t)p, n, sid, iter, cls))
+        lc__count_alloc_own(s, cls, n);
+    else if (lc__table_insert((uintptr_t)p, n, sid, iter, self, cls, gen))
         lc__count_alloc(s, cls, n);
     t->guard--;
 }

@@ -375,8 +375,8 @@ static void decode(const rec_t *r, uint32_t thread, struct lc_rec_info *out) {
 static inline int tab_take(struct lc__tab *t, uint32_t thread, uint64_t kp, uint64_t *rmctr,
                            struct lc_rec_info *out) {
     uint64_t h = lc__tab_hash(kp);
-    uint32_t at;
-    rec_t *e = lc__tab_find(t, kp, h, &at);
+    uint32_t at, passed;
+    rec_t *e = lc__tab_find(t, kp, h, &at, &passed);
     if (!e)
         return 0;
     decode(e, thread, out);

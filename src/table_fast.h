@@ -118,8 +118,10 @@ static inline void lc__tab_ovf_add(uint16_t *c, int d) {
         ;
 }
 
-/* The entry holding kp (hash h), or NULL; *at gets its bucket. */
-static inline lc__rec_t *lc__tab_find(const struct lc__tab *t, uint64_t kp, uint64_t h, uint32_t *at) {
+/* The entry holding kp (hash h), or NULL; *at gets its bucket and *passed
+ * the number of buckets before it on kp's probe sequence. */
+static inline lc__rec_t *lc__tab_find(const struct lc__tab *t, uint64_t kp, uint64_t h,
+                                      uint32_t *at, uint32_t *passed) {
     uint32_t nb = t->nb;
     if (LC_UNLIKELY(!nb))
         return NULL;
@@ -129,6 +131,7 @@ static inline lc__rec_t *lc__tab_find(const struct lc__tab *t, uint64_t kp, uint
         unsigned m = lc__tab_match(e, kp);
         if (LC_LIKELY(m)) {
             *at = b;
+            *passed = n;
             return &e[__builtin_ctz(m)];
         }
         if (!__atomic_load_n(lc__tab_ovf(t, b), __ATOMIC_RELAXED))
@@ -184,17 +187,18 @@ static inline int lc__tab_take_fast(struct lc__tab *t, uintptr_t p, lc__rec_t *o
     if (LC_UNLIKELY(t->epoch != lc__tab_epoch_now() || !lc__tab_keyable(p)))
         return 0;
     uint64_t kp = p >> 4, h = lc__tab_hash(kp);
-    uint32_t at;
-    lc__rec_t *r = lc__tab_find(t, kp, h, &at);
+    uint32_t at, passed;
+    lc__rec_t *r = lc__tab_find(t, kp, h, &at, &passed);
     if (LC_UNLIKELY(!r))
         return 0;
     *out = *r;
     if (LC_UNLIKELY(out->size == BIG_SIZE))
         return 0;
-    uint32_t nb = t->nb, b = lc__tab_home(h, nb);
-    if (LC_UNLIKELY(b != at))
-        for (uint32_t step = lc__tab_step(h, nb); b != at; b = lc__tab_next(b, step, nb))
+    if (LC_UNLIKELY(passed)) {
+        uint32_t nb = t->nb, b = lc__tab_home(h, nb), step = lc__tab_step(h, nb);
+        for (; b != at; b = lc__tab_next(b, step, nb))
             lc__tab_ovf_add(lc__tab_ovf(t, b), -1);
+    }
     __atomic_store_n(&r->key, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&t->rm, t->rm + 1, __ATOMIC_RELAXED);
     return 1;

@@ -19,11 +19,8 @@ static inline struct lc_slot *lc__slot_fast(struct lc_tls *t, uint32_t gen) {
 void lc__slot_shared_alloc(struct lc_slot *s, int cls, uint64_t size);
 void lc__slot_shared_free(struct lc_slot *s, int cls, uint64_t size);
 
-static inline void lc__count_alloc(struct lc_slot *s, int cls, uint64_t size) {
-    if (LC_UNLIKELY(s->state == 2)) {
-        lc__slot_shared_alloc(s, cls, size);
-        return;
-    }
+/* Counts an allocation in a slot the calling thread owns (not slot 0). */
+static inline void lc__count_alloc_own(struct lc_slot *s, int cls, uint64_t size) {
     struct lc_ctr *c = &s->c[cls];
     uint32_t epoch = __atomic_load_n(&lc__st.peak_epoch, __ATOMIC_RELAXED);
     __atomic_store_n(&c->allocs, c->allocs + 1, __ATOMIC_RELAXED);
@@ -36,6 +33,13 @@ static inline void lc__count_alloc(struct lc_slot *s, int cls, uint64_t size) {
     } else if (live > c->peak) {
         __atomic_store_n(&c->peak, live, __ATOMIC_RELAXED);
     }
+}
+
+static inline void lc__count_alloc(struct lc_slot *s, int cls, uint64_t size) {
+    if (LC_UNLIKELY(s->state == 2))
+        lc__slot_shared_alloc(s, cls, size);
+    else
+        lc__count_alloc_own(s, cls, size);
 }
 
 static inline void lc__count_free(struct lc_slot *s, int cls, uint64_t size) {

@@ -1,6 +1,6 @@
 /* engine.c: the iteration engine. lc__engine_run reads as its phases, each a
  * function over one struct engine: prepare, warm up, measure, attribute,
- * single run, settle threads, findings, close scope, judge, report. Calls the
+ * single run, settle threads, findings, close scope, judge, sweep, report. Calls the
  * scope API, verdict.c, attribution.c, findings.c, reach.c, gate.c and the
  * session; knows nothing of cmocka. Not on the hook path. */
 #include <dirent.h>
@@ -22,6 +22,7 @@
 #include "reach.h"
 #include "sanitizer.h"
 #include "session.h"
+#include "sweep.h"
 #include "thread_registry.h"
 #include "verdict.h"
 #include "xml.h"
@@ -870,6 +871,59 @@ static void engine_judge(struct engine *e) {
     lc__guard_leave();
 }
 
+/* ---- the fail sweep (sweep.c) ---- */
+
+/* One more run of the test (its fixtures, body and fixtures) for the sweep:
+ * a failure lands here as in a later iteration. 0 passed, 1 failed. */
+static int sweep_run_once(void *arg) {
+    struct engine *e = arg;
+    e->stopped = 0;
+    e->not_repeatable = 0;
+    e->nr_signal = 0;
+    e->iter = e->iter ? e->iter : 1; /* arms the landing */
+    active = e;
+    int rc = run_body(e);
+    lc__stack_scrub();
+    lc__engine_disarm();
+    return rc ? 1 : 0;
+}
+
+/* The sweep's modes: the test's option, else LEAKCHECK_FAIL_SWEEP
+ * (0|1|transient|persistent|both; 1 is both). */
+static int sweep_modes(const struct engine *e) {
+    int m = e->t->opts ? e->t->opts->fail_sweep : 0;
+    if (m == LEAKCHECK_NONE)
+        return 0;
+    if (m)
+        return m & LEAKCHECK_FAIL_SWEEP_BOTH;
+    static const int from_env[] = {0, LEAKCHECK_FAIL_SWEEP_BOTH, LEAKCHECK_FAIL_SWEEP_TRANSIENT,
+                                   LEAKCHECK_FAIL_SWEEP_PERSISTENT, LEAKCHECK_FAIL_SWEEP_BOTH};
+    int o = e->o->fail_sweep;
+    return o >= 0 && o < 5 ? from_env[o] : 0;
+}
+
+/* After the verdict: each allocation site of the test failed in turn. */
+static void engine_sweep(struct engine *e) {
+    int modes = sweep_modes(e);
+    if (!modes || (e->stopped && !e->not_repeatable))
+        return; /* a test that failed or could not run has nothing to sweep */
+    struct lc_sweep_test st = {.run = sweep_run_once, .arg = e, .modes = modes,
+                               .max_sites = e->o->fail_sweep_max, .checks = e->checks,
+                               .rules = &e->rules};
+    unsigned saved_nr = e->not_repeatable;
+    const char *saved_msg = e->nr_message;
+    if (e->not_repeatable)
+        st.skip = "not repeatable: a failing run could not be told from the test's own failure";
+    else if (e->res->verdict == LC_VERDICT_FAILED)
+        st.skip = "the test failed its normal run";
+    lc__session_signals_install();
+    lc__sweep_test(&st, e->res);
+    lc__session_signals_restore();
+    e->res->duration = lc__now() - e->t0; /* the sweep's runs are the test's time too */
+    e->not_repeatable = saved_nr;
+    e->nr_message = saved_msg;
+}
+
 /* A test during which allocations went unrecorded (the table could not grow)
  * cannot be judged: an error, whatever the verdict said (failsafe.c). */
 static void engine_check_observed(struct engine *e) {
@@ -899,6 +953,7 @@ static void engine_report(struct engine *e) {
     lc__session_test_end();
     lc__console_test(e->res);
     lc__session_write_reports();
+    lc__session_write_profile();
     lc__guard_leave();
 }
 
@@ -918,6 +973,7 @@ int lc__engine_run(const struct lc_engine_test *t, struct lc_test_result **out) 
     engine_findings(&e);
     engine_close_scope(&e);
     engine_judge(&e);
+    engine_sweep(&e);
     engine_check_observed(&e);
     engine_report(&e);
     return 0;

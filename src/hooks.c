@@ -11,6 +11,8 @@
  *  - A thread-local guard (initial-exec TLS: no __tls_get_addr, which would
  *    malloc) makes every allocation leakcheck itself causes a pass-through.
  *  - errno is preserved by free and by the bookkeeping.
+ *  - The fail sweep (sweep_hook.c) is one predictable branch on lc__sweeping()
+ *    in on_alloc and realloc, on the tracked path only.
  *  - Allocation-free regions (bench.c) cost nothing on the fast path: the
  *    thread's noalloc flag is read in on_alloc, which runs only while tracking
  *    is on; the first violation's stack is captured there even when stacks
@@ -30,6 +32,7 @@
 
 #include "internal.h"
 #include "sanitizer.h"
+#include "sweep.h"
 #include "table_fast.h"
 #include "threads_fast.h"
 
@@ -60,36 +63,57 @@ static __thread struct {
     void *p[LC_FORK_DEFER];
 } fork_defer __attribute__((tls_model("initial-exec")));
 
-/* Stacks, and the first allocation in an allocation-free region (capture
- * may set errno). Inlined: stacks.c expects a fixed number of our frames
- * above the caller's, and walks the stack twice when there are more. */
-static inline __attribute__((always_inline)) uint32_t alloc_stack(struct lc_tls *t, size_t n) {
+/* A stack (capture may set errno). Inlined: stacks.c expects a fixed number
+ * of our frames above the caller's, and walks the stack twice when there are
+ * more. */
+static inline __attribute__((always_inline)) uint32_t capture(void) {
     int saved = errno;
-    uint32_t sid = lc__st.stacks ? lc__stack_capture(lc__st.depth) : 0;
-    if (LC_UNLIKELY(t->noalloc) && t->noalloc_count++ == 0) {
-        t->noalloc_size = n;
-        t->noalloc_stack = sid ? sid
-                         : lc__st.stacks_allowed ? lc__stack_capture(lc__st.depth) : 0;
-    }
+    uint32_t sid = lc__stack_capture(lc__st.depth);
     errno = saved;
     return sid;
 }
 
-/* The fast path reads the thread's TLS block once, the shared state line and
- * the thread's own slot and table; nothing in it sets errno (the slow parts
- * that can, binding a slot, capturing a stack, growing a table, keep it). */
-LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
+/* The first allocation in an allocation-free region: its size and stack
+ * (captured even when stacks are off, unless LEAKCHECK_STACKS=0). */
+static inline __attribute__((always_inline)) void note_noalloc(struct lc_tls *t, size_t n,
+                                                               uint32_t sid) {
+    if (t->noalloc_count++ == 0) {
+        t->noalloc_size = n;
+        t->noalloc_stack = sid ? sid : lc__st.stacks_allowed ? capture() : 0;
+    }
+}
+
+/* Whether the fail sweep fails this call (sweep_hook.c); errno kept. */
+static inline __attribute__((always_inline)) int sweep_fails(int cls, uint32_t sid) {
+    int saved = errno;
+    int fail = cls == LEAKCHECK_ATTRIBUTED && lc__sweep_call(sid);
+    errno = saved;
+    return fail;
+}
+
+/* Returns p, or NULL when the fail sweep fails this call: the block is then
+ * given back and errno is ENOMEM. The fast path reads the thread's TLS block
+ * once, the shared state line and the thread's own slot and table; nothing in
+ * it sets errno (the slow parts that can, binding a slot, capturing a stack,
+ * growing a table, keep it). */
+LC_HOOK_TEXT static void *on_alloc(void *p, size_t n) {
     struct lc_tls *t = &lc__tls;
     if (t->guard)
-        return;
+        return p;
     t->guard++;
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     struct lc_slot *s = lc__slot_fast(t, gen);
     int cls = lc__st.all_threads || t->attrib_gen == gen ? LEAKCHECK_ATTRIBUTED
                                                          : LEAKCHECK_BACKGROUND;
-    uint32_t sid = 0;
-    if (LC_UNLIKELY(lc__st.stacks | t->noalloc))
-        sid = alloc_stack(t, n);
+    uint32_t sid = LC_UNLIKELY(lc__st.stacks) ? capture() : 0;
+    if (LC_UNLIKELY(lc__sweeping()) && sweep_fails(cls, sid)) {
+        t->guard--;
+        __libc_free(p);
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (LC_UNLIKELY(t->noalloc))
+        note_noalloc(t, n, sid);
     uint32_t iter = __atomic_load_n(&lc__st.iteration, __ATOMIC_RELAXED);
     if (LC_UNLIKELY(lc__st.nested))
         sid |= LC_STACK_INNER;
@@ -99,6 +123,7 @@ LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
     else if (lc__table_insert((uintptr_t)p, n, sid, iter, self, cls, gen))
         lc__count_alloc(s, cls, n);
     t->guard--;
+    return p;
 }
 
 /* The calling thread's slot index for table lookups (UINT32_MAX: none). */
@@ -159,7 +184,7 @@ LC_HOOK_TEXT static void reinsert(const struct lc_rec_info *info, size_t n, int 
 LC_EXPORT LC_HOOK_TEXT void *malloc(size_t n) {
     void *p = __libc_malloc(n);
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc(p, n);
+        p = on_alloc(p, n);
     return p;
 }
 
@@ -183,7 +208,7 @@ LC_EXPORT LC_HOOK_TEXT void free(void *p) {
 LC_EXPORT LC_HOOK_TEXT void *calloc(size_t n, size_t size) {
     void *p = __libc_calloc(n, size); /* overflow: NULL with ENOMEM */
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc(p, n * size);
+        p = on_alloc(p, n * size);
     return p;
 }
 
@@ -193,8 +218,12 @@ LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
     if (!p) {
         void *q = __libc_malloc(n);
         if (q)
-            on_alloc(q, n);
+            q = on_alloc(q, n);
         return q;
+    }
+    if (LC_UNLIKELY(lc__sweeping()) && lc__sweep_realloc()) {
+        errno = ENOMEM; /* the fail sweep: p stays as it was */
+        return NULL;
     }
     /* Remove first: once glibc has freed or moved p, another thread may get
      * its address. Put the record back if glibc fails and p stays valid. */
@@ -206,10 +235,12 @@ LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
          * iteration, so a site's growth shows in bytes, not blocks */
         reinsert(&info, n, 0);
     } else if (q) {
-        on_alloc(q, n);
+        (void)on_alloc(q, n); /* counted by lc__sweep_realloc: never fails here */
     } else if (n != 0 && tracked) {
         reinsert(&info, info.size, 1);
     }
+    if (LC_UNLIKELY(lc__sweeping()))
+        lc__sweep_realloc_done();
     return q;
 }
 
@@ -232,8 +263,8 @@ LC_EXPORT LC_HOOK_TEXT int posix_memalign(void **out, size_t align, size_t size)
     errno = saved;
     if (!p)
         return ENOMEM;
-    if (LC_UNLIKELY(tracking()))
-        on_alloc(p, size);
+    if (LC_UNLIKELY(tracking()) && !(p = on_alloc(p, size)))
+        return ENOMEM;
     *out = p;
     return 0;
 }
@@ -243,28 +274,28 @@ LC_EXPORT LC_HOOK_TEXT int posix_memalign(void **out, size_t align, size_t size)
 LC_EXPORT LC_HOOK_TEXT void *memalign(size_t align, size_t size) {
     void *p = __libc_memalign(align, size);
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc(p, size);
+        p = on_alloc(p, size);
     return p;
 }
 
 LC_EXPORT LC_HOOK_TEXT void *aligned_alloc(size_t align, size_t size) {
     void *p = __libc_memalign(align, size);
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc(p, size);
+        p = on_alloc(p, size);
     return p;
 }
 
 LC_EXPORT LC_HOOK_TEXT void *valloc(size_t size) {
     void *p = __libc_valloc(size);
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc(p, size);
+        p = on_alloc(p, size);
     return p;
 }
 
 LC_EXPORT LC_HOOK_TEXT void *pvalloc(size_t size) {
     void *p = __libc_pvalloc(size);
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc(p, size);
+        p = on_alloc(p, size);
     return p;
 }
 
@@ -286,7 +317,7 @@ extern __typeof(malloc) lc__malloc_self __attribute__((alias("malloc"), visibili
  * deferred here: its record stays, as for a realloc in that window. */
 LC_HOOK_TEXT void lc__hook_foreign_alloc(const volatile void *p, size_t n) {
     if (LC_UNLIKELY(tracking()) && p)
-        on_alloc((void *)p, n);
+        (void)on_alloc((void *)p, n); /* a foreign allocator's block cannot fail here */
 }
 
 LC_HOOK_TEXT void lc__hook_foreign_free(const volatile void *p) {

@@ -237,6 +237,42 @@ static json_t *finding_json(const struct lc_finding *f) {
     return o;
 }
 
+static json_t *stacks_json(lc_frame *const *stacks, const int *n, size_t count) {
+    json_t *arr = json_array();
+    for (size_t i = 0; stacks && i < count; i++)
+        json_array_append_new(arr, lc__json_frames(stacks[i], stacks[i] ? n[i] : 0));
+    return arr;
+}
+
+/* The test's "fail_sweep" (schema version 2): null when not asked for. */
+static json_t *sweep_json(const struct lc_sweep_result *r) {
+    if (!r)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "sites", json_integer(r->sites));
+    json_object_set_new(o, "swept", json_integer(r->swept));
+    json_object_set_new(o, "unswept", json_integer(r->unswept));
+    json_object_set_new(o, "runs", json_integer(r->runs));
+    json_object_set_new(o, "skipped", str_or_null(r->skipped));
+    json_object_set_new(o, "note", str_or_null(r->note));
+    json_t *arr = json_array();
+    for (size_t i = 0; r->findings && i < r->nfindings; i++) {
+        const struct lc_sweep_finding *f = &r->findings[i];
+        json_t *x = json_object();
+        json_object_set_new(x, "mode", json_string(f->mode));
+        json_object_set_new(x, "kind", json_string(f->kind));
+        json_object_set_new(x, "message", str_or_null(f->message));
+        json_object_set_new(x, "site", lc__json_frames(f->site, f->site ? f->nsite : 0));
+        json_object_set_new(x, "stacks", stacks_json(f->stacks, f->nstack, f->nstacks));
+        json_object_set_new(x, "blocks", ju64(f->blocks));
+        json_object_set_new(x, "bytes", ju64(f->bytes));
+        json_object_set_new(x, "signal", str_or_null(f->signal));
+        json_array_append_new(arr, x);
+    }
+    json_object_set_new(o, "findings", arr);
+    return o;
+}
+
 static json_t *test_json(const struct lc_run *run, const struct lc_test_result *t) {
     json_t *o = json_object();
     json_object_set_new(o, "name", str_or_null(t->name ? t->name : "(unnamed)"));
@@ -275,6 +311,7 @@ static json_t *test_json(const struct lc_run *run, const struct lc_test_result *
         json_object_set_new(nr, "message", str_or_null(t->not_repeatable_message));
         json_object_set_new(o, "not_repeatable", nr);
     }
+    json_object_set_new(o, "fail_sweep", sweep_json(t->fail_sweep));
     return o;
 }
 

@@ -75,6 +75,27 @@ struct lc_suppression_hit {
     unsigned long hits;
 };
 
+/* The allocation-failure sweep of a test (sweep.c; the JSON's "fail_sweep"). */
+struct lc_sweep_finding {
+    const char *mode;          /* "transient", "persistent" */
+    const char *kind;          /* "leak", "crash", "hang", "fds", "threads" */
+    const char *message;       /* "when the allocation at parser.c:88 fails: ..." */
+    lc_frame *site;            /* the failing allocation's stack */
+    int nsite;
+    size_t nstacks;            /* leak: the stacks of what leaked; crash: one */
+    lc_frame **stacks;
+    int *nstack;
+    uint64_t blocks, bytes;
+    const char *signal;        /* crash: "SIGSEGV"; else NULL */
+};
+struct lc_sweep_result {
+    unsigned sites, swept, unswept, runs;
+    const char *skipped;       /* why the sweep did not run; NULL: it ran */
+    const char *note;          /* e.g. the allocation pattern differs between runs */
+    size_t nfindings;
+    struct lc_sweep_finding *findings;
+};
+
 struct lc_test_result {
     const char *name;          /* test function name */
     const char *group;         /* cmocka group name, or the binary's name */
@@ -101,6 +122,8 @@ struct lc_test_result {
      * no_growth, growth_stopped, turnover, steady_growth, growth_at_limit,
      * kept_growth, left_behind, no_site_grows, site_grows, expected, single_run, failed */
     const char *reason;
+    /* LEAKCHECK_FAIL_SWEEP: NULL when the sweep was not asked for */
+    struct lc_sweep_result *fail_sweep;
 };
 
 struct lc_bench_result {

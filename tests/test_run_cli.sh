@@ -35,7 +35,7 @@ check "JSON report written with %p expanded" test -n "$f"
 check "JSON parses and names the leak" python3 -c '
 import json,sys
 d=json.load(open(sys.argv[1]))
-assert d["schema"]=={"name":"leakcheck-report","version":1}
+assert d["schema"]=={"name":"leakcheck-report","version":2}
 t=d["tests"][0]; assert t["verdict"]=="leak"
 fns=[fr["function"] for fr in t["findings"][0]["stack"]]
 assert "record_new" in fns, fns

@@ -25,10 +25,11 @@
 #include "../src/junit.h"
 #include "../src/safe_write.h"
 #include "../src/xml.h"
+#include "html.h"
 #include "tool.h"
 
 #define SCHEMA_NAME "leakcheck-report"
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2 /* and version 1, which lacks only optional fields */
 
 /* Where a structural problem was found, for the one-line error. */
 struct ctx {
@@ -371,7 +372,7 @@ int lc_tool_report_load(struct loaded *l, char *err, size_t errlen) {
     json_t *ver = json_object_get(schema, "version");
     if (!json_is_integer(ver))
         return fail(&c, "schema.version is missing or not an integer");
-    if (json_integer_value(ver) != SCHEMA_VERSION)
+    if (json_integer_value(ver) < 1 || json_integer_value(ver) > SCHEMA_VERSION)
         return fail(&c, "schema version %lld is not supported (this leakcheck reads version %d)",
                     json_integer_value(ver), SCHEMA_VERSION);
     json_t *host = json_object_get(l->doc, "host");
@@ -590,6 +591,23 @@ static void print_growth(FILE *out, const struct lc_test_result *t) {
         fputs(t->not_repeatable ? "nothing left behind" : "no growth", out);
 }
 
+/* Lines of text, each under the test's name (their own indent replaced). */
+static void put_indented(FILE *out, const char *text) {
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = strndup(p, len);
+        const char *body = line ? line + strspn(line, " ") : "";
+        if (*body) {
+            fputs("           ", out);
+            put(out, body, FMT_TEXT);
+            fputc('\n', out);
+        }
+        free(line);
+        p += len + (nl != NULL);
+    }
+}
+
 static void summary_text(FILE *out, const struct loaded *l) {
     const struct lc_run *r = &l->run;
     fprintf(out, "== ");
@@ -620,6 +638,8 @@ static void summary_text(FILE *out, const struct loaded *l) {
             put_top_finding(out, t, FMT_TEXT);
             fputc('\n', out);
         }
+        if (t->failure_type && strcmp(t->failure_type, "fail-sweep") == 0 && t->details)
+            put_indented(out, t->details); /* every fail-sweep finding, one a line */
     }
     for (size_t i = 0; i < r->nbenchmarks; i++) {
         const struct lc_bench_result *b = &r->benchmarks[i];
@@ -734,12 +754,14 @@ static int write_junit(const char *path, const struct loaded *ls, size_t n) {
 
 static void report_usage(FILE *out) {
     fprintf(out, "usage: leakcheck report FILE.json... [--format text|markdown] "
-                 "[--junit OUT.xml]\n");
+                 "[--junit OUT.xml] [--pprof OUT.pb.gz]\n"
+                 "       [--html OUT.html [--baseline BASELINE.json]]\n");
 }
 
 int lc_cmd_report(int argc, char **argv) {
     enum format fmt = FMT_TEXT;
-    const char *junit = NULL;
+    const char *junit = NULL, *pprof = NULL;
+    const char *html = NULL, *html_baseline = NULL;
     const char **files = xcalloc((size_t)argc, sizeof *files);
     size_t nfiles = 0;
     int only_files = 0;
@@ -763,7 +785,10 @@ int lc_cmd_report(int argc, char **argv) {
         }
         int is_format = nlen == 8 && strncmp(a, "--format", 8) == 0;
         int is_junit = nlen == 7 && strncmp(a, "--junit", 7) == 0;
-        if (!is_format && !is_junit) {
+        int is_pprof = nlen == 7 && strncmp(a, "--pprof", 7) == 0;
+        int is_html = nlen == 6 && strncmp(a, "--html", 6) == 0;
+        int is_baseline = nlen == 10 && strncmp(a, "--baseline", 10) == 0;
+        if (!is_format && !is_junit && !is_pprof && !is_html && !is_baseline) {
             fprintf(stderr, "leakcheck: report: unknown option '%s'\n", a);
             report_usage(stderr);
             free(files);
@@ -780,6 +805,10 @@ int lc_cmd_report(int argc, char **argv) {
         }
         if (is_junit) {
             junit = val;
+        } else if (is_pprof) {
+            pprof = val;
+        } else if (is_html || is_baseline) {
+            *(is_html ? &html : &html_baseline) = val;
         } else if (strcmp(val, "text") == 0) {
             fmt = FMT_TEXT;
         } else if (strcmp(val, "markdown") == 0) {
@@ -790,6 +819,12 @@ int lc_cmd_report(int argc, char **argv) {
             free(files);
             return 2;
         }
+    }
+    if (html_baseline && !html) {
+        fprintf(stderr, "leakcheck: report: --baseline is for --html (compare reports with "
+                        "leakcheck compare)\n");
+        free(files);
+        return 2;
     }
     if (!nfiles) {
         fprintf(stderr, "leakcheck: report: no report files given\n");
@@ -811,6 +846,9 @@ int lc_cmd_report(int argc, char **argv) {
             break;
         }
     }
+    /* The page first: a report it cannot show is one line before any output. */
+    if (rc == 0 && html && lc_tool_html_write(html, ls, nfiles, html_baseline))
+        rc = 2;
     if (rc == 0) {
         for (size_t k = 0; k < nfiles; k++) {
             if (fmt == FMT_MARKDOWN)
@@ -820,6 +858,8 @@ int lc_cmd_report(int argc, char **argv) {
         }
         totals(stdout, ls, nfiles, fmt);
         if (junit && write_junit(junit, ls, nfiles))
+            rc = 2;
+        if (pprof && lc_tool_report_pprof(pprof, ls, nfiles))
             rc = 2;
     }
     for (size_t k = 0; k < nfiles; k++)

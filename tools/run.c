@@ -48,6 +48,19 @@ static int find_library(char *out, size_t len) {
     return -1;
 }
 
+/* 1 when s is one of the '|'-separated choices. */
+static int is_choice(const char *choices, const char *s) {
+    size_t n = strlen(s);
+    for (const char *p = choices; p && *p;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && strncmp(p, s, n) == 0)
+            return 1;
+        p = bar ? bar + 1 : NULL;
+    }
+    return 0;
+}
+
 /* Flags become LEAKCHECK_* variables, validated by the shared table. Returns
  * the index of the command, or -1 after one line on stderr. */
 static int parse_flags(int argc, char **argv) {
@@ -72,6 +85,9 @@ static int parse_flags(int argc, char **argv) {
             val = eq + 1;
         else if (d->type == LC_OPT_BOOL)
             val = "1";
+        else if (d->type == LC_OPT_ENUM && strncmp(d->choices, "0|1|", 4) == 0 &&
+                 (i + 1 >= argc || !is_choice(d->choices, argv[i + 1])))
+            val = "1"; /* --fail-sweep alone; --fail-sweep=persistent picks a mode */
         else if (i + 1 < argc)
             val = argv[++i];
         else {
@@ -379,6 +395,7 @@ int lc_cmd_run(int argc, char **argv) {
     /* the reports are this tool's to write: the program never sees their paths */
     unsetenv("LEAKCHECK_JSON");
     unsetenv("LEAKCHECK_JUNIT");
+    unsetenv("LEAKCHECK_PPROF");
     double t0 = now_seconds();
     pid_t main_pid = 0;
     int status = run_child(path, argv + i, dir, &main_pid);

@@ -402,6 +402,10 @@ int lc_run_report(struct rr_proc *procs, size_t n, const struct run_outcome *o) 
         any |= failing(&js[i]);
     }
     write_reports(js, n, o, rules, nrules);
+    const char *pprof = lc__opts()->pprof;
+    char err[4600];
+    if (pprof && *pprof && lc_pprof_write_records(procs, n, pprof, err, sizeof err))
+        fprintf(stderr, "%s\n", err); /* the other reports are written already */
     for (size_t i = 0; i < n; i++)
         lc__symtab_free(js[i].syms);
     free(js);

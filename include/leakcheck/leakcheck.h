@@ -108,7 +108,16 @@ typedef struct lc_test_options {
      * iteration's allocations, bytes and peak live bytes above the iteration's
      * start. Exceeding it fails the test (verdict "failed"). */
     lc_budget budget;
+    /* The allocation-failure sweep after the verdict: LEAKCHECK_FAIL_SWEEP_*
+     * bits; 0: LEAKCHECK_FAIL_SWEEP; LEAKCHECK_NONE: never for this test. */
+    int fail_sweep;
 } lc_test_options;
+
+/* lc_test_options.fail_sweep: fail one allocation call per site
+ * (transient), or it and every later one (persistent), or both runs. */
+#define LEAKCHECK_FAIL_SWEEP_TRANSIENT 1
+#define LEAKCHECK_FAIL_SWEEP_PERSISTENT 2
+#define LEAKCHECK_FAIL_SWEEP_BOTH 3
 
 /* Runs body as a leakcheck test: the engine behind LEAKCHECK_TEST. Callable
  * directly from any cmocka test function (opts may be NULL). A leak fails the

@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!rules[i].pattern || !rules[i].pattern[0])
             abort();
         if (strcmp(rules[i].kind, "leak") && strcmp(rules[i].kind, "thread") &&
-            strcmp(rules[i].kind, "fd") && strcmp(rules[i].kind, "mapping"))
+            strcmp(rules[i].kind, "fd") && strcmp(rules[i].kind, "mapping") &&
+            strcmp(rules[i].kind, "sweep"))
             abort();
     }
     lc__xfree(rules);

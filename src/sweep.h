@@ -1,0 +1,141 @@
+/* sweep.h: the allocation-failure sweep (issue 12). After a test's verdict,
+ * a recording run notes every allocation call of the test with its stack
+ * (sweep_hook.c on the hook path, sweep_site.c turns the log into sites);
+ * then per site a forked child runs the test with that call failing
+ * (sweep_child.c) and sweep.c turns what the children report into findings.
+ * Only sweep_hook.c's two entry points run on the hook path. */
+#ifndef LC_SWEEP_H
+#define LC_SWEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "results.h"
+
+/* Modes (bits): transient fails the call alone; persistent fails it and
+ * every later allocation of the test. */
+#define LC_SWEEP_TRANSIENT 1
+#define LC_SWEEP_PERSISTENT 2
+
+/* ---- sweep_hook.c: hook path ---- */
+/* Read on the tracked path only: nonzero while a recording or a failing run
+ * is going on (in the parent while recording, in a child while failing). */
+extern int lc__sweep_on;
+static inline int lc__sweeping(void) { return __atomic_load_n(&lc__sweep_on, __ATOMIC_RELAXED); }
+/* An attributed allocation call with stack sid (guard up, inside on_alloc):
+ * records it, or returns 1 when this call is to fail (the caller releases the
+ * block and returns NULL with errno = ENOMEM). */
+int lc__sweep_call(uint32_t sid);
+/* realloc(p, n) with p != NULL, before glibc sees it (guard down): 1 when
+ * this call is to fail (p stays valid). Counts the call itself, so the
+ * allocation record realloc then makes is not counted again until
+ * lc__sweep_realloc_done. */
+int lc__sweep_realloc(void);
+void lc__sweep_realloc_done(void);
+
+/* Control (not hook path). */
+void lc__sweep_record_begin(void);
+/* Ends recording; *n gets the number of calls seen, *lost how many did not
+ * fit the log. Returns the log (valid until the next recording). */
+const uint32_t *lc__sweep_record_end(size_t *n, size_t *lost);
+/* In a child: fail the first call with stack `site` (persistent: and every
+ * later one). */
+void lc__sweep_fail_begin(uint32_t site, int persistent);
+/* After the failing run: whether the site's call was reached and failed,
+ * the index among the run's calls where it was, and how many calls ran. */
+void lc__sweep_fail_end(int *fired, size_t *index, size_t *calls);
+
+/* ---- sweep_site.c: sites from recorded calls ---- */
+struct lc_sweep_site {
+    uint32_t stack;   /* depot id */
+    size_t first;     /* index of its first call in the recording */
+    size_t calls;     /* calls with this stack */
+};
+/* Distinct stacks of log[0..n) in order of first call, one site per distinct
+ * symbolized top (function, file:line) and caller chain; *nsites set. */
+struct lc_sweep_site *lc__sweep_sites(const uint32_t *log, size_t n, size_t *nsites);
+/* 1 when two recordings saw different allocation patterns (sequences). */
+int lc__sweep_differs(const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
+
+/* ---- sweep_child.c: one failing run in a forked child ---- */
+/* What a run left behind by stack (clean run: the reference). */
+struct lc_sweep_left {
+    uint32_t stack;
+    uint64_t blocks, bytes;
+};
+struct lc_sweep_ref {
+    struct lc_sweep_left *left; /* blocks the clean run left, by stack */
+    size_t nleft;
+    int fds;                    /* open fds after the clean run */
+    int threads;                /* unfinished threads after the clean run */
+};
+/* The reference of a clean run that just ended in scope generation gen
+ * (guard up, scope still open): what it left by stack, its fds beyond
+ * `before` and its unfinished threads. */
+struct lc_fdset;
+void lc__sweep_ref_take(uint32_t gen, const struct lc_fdset *before, unsigned checks,
+                        struct lc_sweep_ref *ref);
+/* The outcome of a failing run, as the parent decoded it. */
+struct lc_sweep_group {
+    uint64_t blocks, bytes;
+    int npcs;
+    uintptr_t pcs[64];
+};
+struct lc_sweep_outcome {
+    int status;        /* 0 finished, 1 crashed, 2 hung (killed), 3 no report */
+    int signal;        /* crashed: the signal */
+    int fired;         /* the site's call was reached and failed */
+    uint64_t index;    /* where it was among the calls */
+    int test_failed;   /* the test reported the error (assertion) */
+    int fds, threads;  /* left after the run, beyond the clean run's */
+    char fd_targets[256];
+    size_t ngroups;    /* memory left behind, by stack */
+    struct lc_sweep_group *groups;
+    int ncrash;
+    uintptr_t crash[64]; /* the crash stack, innermost first */
+};
+/* How the engine runs the test once (setup, body, teardown) inside the open
+ * scope: 0 passed, 1 failed (an assertion, a fixture). */
+typedef int (*lc_sweep_run_fn)(void *arg);
+/* Forks a child that runs the test with the site failing and reports back;
+ * waits at most timeout_ms. Returns 0 and fills *out, or -1 (fork failed). */
+int lc__sweep_child(lc_sweep_run_fn run, void *arg, uint32_t site,
+                    int persistent, const struct lc_sweep_ref *ref, unsigned checks,
+                    long timeout_ms, struct lc_sweep_outcome *out);
+void lc__sweep_outcome_free(struct lc_sweep_outcome *o);
+
+/* ---- sweep_findings.c: an outcome in words ---- */
+struct lc_rules;
+struct lc_sweep_judge {
+    struct lc_rules *rules;    /* the test's expect rules and suppressions (may be NULL) */
+    struct lc_test_result *res;
+    struct lc_sweep_result *r; /* res->fail_sweep, where findings go */
+    lc_frame *site;            /* the failing allocation's stack, symbolized */
+    int nsite;
+    const char *mode;          /* "transient", "persistent" */
+    long timeout_ms;           /* what a hang was stopped after */
+    uint64_t test_owned;       /* blocks the test body itself allocated, not counted */
+};
+/* Adds what one failing run showed to j->r. Returns 1, 0 when the run never
+ * reached its site, -1 when it ended the process (exit) before reporting. */
+int lc__sweep_judge(struct lc_sweep_judge *j, const struct lc_sweep_outcome *o);
+/* A depot stack (stack != 0) or raw pcs, symbolized, leakcheck's own frames
+ * cut; lc__xmalloc'd, NULL (*n = 0) when empty. */
+lc_frame *lc__sweep_symbolize(const uintptr_t *pcs, int npcs, uint32_t stack, int *n);
+
+/* ---- sweep.c: the engine phase ---- */
+struct lc_sweep_test {
+    lc_sweep_run_fn run;
+    void *arg;
+    int modes;              /* LC_SWEEP_* bits, 0: off */
+    long max_sites;
+    unsigned checks;        /* LEAKCHECK_CHECK_* */
+    const char *skip;       /* set: skip the sweep with this reason */
+    struct lc_rules *rules; /* the test's expect rules and suppressions */
+};
+/* Runs the sweep of a test already judged (its scope closed) and stores it
+ * in res->fail_sweep; a finding fails a clean test (failure_type
+ * "fail-sweep"). */
+void lc__sweep_test(const struct lc_sweep_test *t, struct lc_test_result *res);
+
+#endif

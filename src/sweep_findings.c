@@ -1,0 +1,249 @@
+/* sweep_findings.c: what a failing run of the fail sweep showed, in words.
+ * Turns a child's outcome (sweep_child.c) into fail_sweep findings: the
+ * message naming the failing site and what went wrong, the symbolized
+ * stacks, the sweep: rules of the test. Called by sweep.c between runs;
+ * symbolizes (report time), never on the hook path. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "findings.h"
+#include "frames.h"
+#include "internal.h"
+#include "report.h"
+#include "sweep.h"
+#include "xml.h"
+
+/* ---- words ---- */
+
+/* A frame of the C or C++ runtime: a finding names the code that called it. */
+static int runtime_frame(const lc_frame *f) {
+    const char *m = f->module ? strrchr(f->module, '/') : NULL;
+    m = m ? m + 1 : f->module;
+    return m && (strncmp(m, "libc.so", 7) == 0 || strncmp(m, "libstdc++", 9) == 0 ||
+                 strncmp(m, "libgcc_s", 8) == 0 || strncmp(m, "ld-linux", 8) == 0);
+}
+
+static const char *base(const char *path) {
+    const char *s = path ? strrchr(path, '/') : NULL;
+    return s ? s + 1 : path;
+}
+
+/* The first frame of the program's own code (or the first frame). */
+static int own_top(const lc_frame *f, int n) {
+    for (int i = 0; i < n; i++)
+        if (!runtime_frame(&f[i]))
+            return i;
+    return 0;
+}
+
+/* "parser.c:88 (parse_value <- parse_doc, via strdup)" */
+static void where(struct lc_buf *m, const lc_frame *f, int n) {
+    if (n <= 0) {
+        lc__buf_puts(m, "an unknown place");
+        return;
+    }
+    int top = own_top(f, n);
+    if (f[top].file && f[top].line)
+        lc__buf_printf(m, "%s:%u (", base(f[top].file), f[top].line);
+    else
+        lc__buf_puts(m, "(");
+    for (int i = top; i < n && i < top + 2; i++)
+        lc__buf_printf(m, "%s%s", i > top ? " <- " : "", f[i].function ? f[i].function : "??");
+    if (top > 0 && f[top - 1].function)
+        lc__buf_printf(m, ", via %s", f[top - 1].function);
+    lc__buf_putc(m, ')');
+}
+
+lc_frame *lc__sweep_symbolize(const uintptr_t *pcs, int npcs, uint32_t stack, int *n) {
+    lc_frame tmp[LC_MAX_DEPTH * 2];
+    int k = stack ? lc_stack_symbolize(stack, tmp, LC_MAX_DEPTH * 2)
+                  : lc__symbolize_pcs(pcs, npcs, tmp, LC_MAX_DEPTH * 2);
+    k = lc__frames_drop_own(tmp, k);
+    *n = 0;
+    if (k <= 0)
+        return NULL;
+    lc_frame *f = lc__xmalloc((size_t)k * sizeof *f);
+    if (f) {
+        memcpy(f, tmp, (size_t)k * sizeof *f);
+        *n = k;
+    }
+    return f;
+}
+
+static const char *signame(int sig) {
+    const char *a = sigabbrev_np(sig);
+    char name[32];
+    snprintf(name, sizeof name, "SIG%s", a ? a : "?");
+    return lc__intern(name);
+}
+
+/* ---- findings ---- */
+
+
+/* A sweep: rule matching the site's or any reported stack suppresses the
+ * finding; the hit is listed with the test's suppressions. */
+static int suppressed(struct lc_sweep_judge *c, struct lc_sweep_finding *f) {
+    struct lc_rules *rules = c->rules;
+    if (!rules)
+        return 0;
+    struct lc_suppression *s = lc__suppressed("sweep", NULL, f->site, f->nsite, rules->r, rules->n);
+    for (size_t i = 0; !s && i < f->nstacks; i++)
+        s = lc__suppressed("sweep", NULL, f->stacks[i], f->nstack[i], rules->r, rules->n);
+    if (!s)
+        return 0;
+    s->hits++;
+    struct lc_test_result *res = c->res;
+    char *text = lc__xsprintf("sweep:%s", s->pattern);
+    const char *rule = lc__intern(text ? text : "sweep:?");
+    lc__xfree(text);
+    for (size_t i = 0; i < res->nsuppressed; i++)
+        if (strcmp(res->suppressed[i].rule, rule) == 0) {
+            res->suppressed[i].hits++;
+            return 1;
+        }
+    struct lc_suppression_hit *h =
+        lc__xrealloc(res->suppressed, (res->nsuppressed + 1) * sizeof *h);
+    if (h) {
+        res->suppressed = h;
+        int expected = s < rules->r + rules->nexpect;
+        h[res->nsuppressed++] =
+            (struct lc_suppression_hit){rule, expected ? "expected by the test" : s->why, 1};
+    }
+    return 1;
+}
+
+static void add_finding(struct lc_sweep_judge *c, struct lc_sweep_finding *f, struct lc_buf *m) {
+    f->mode = c->mode;
+    f->site = c->site;
+    f->nsite = c->nsite;
+    f->message = m->data ? m->data : "when an allocation fails: (out of memory)";
+    if (suppressed(c, f))
+        return;
+    struct lc_sweep_result *r = c->r;
+    struct lc_sweep_finding *n = lc__xrealloc(r->findings, (r->nfindings + 1) * sizeof *n);
+    if (!n)
+        return;
+    r->findings = n;
+    n[r->nfindings++] = *f;
+}
+
+static void opening(struct lc_sweep_judge *c, struct lc_buf *m) {
+    lc__buf_init(m, lc__xrealloc, lc__xfree);
+    lc__buf_puts(m, "when the allocation at ");
+    where(m, c->site, c->nsite);
+    lc__buf_printf(m, " fails%s: ", strcmp(c->mode, "persistent") == 0
+                                        ? " (and every later one)" : "");
+}
+
+static void one_stack(struct lc_sweep_finding *f, lc_frame *fr, int n) {
+    f->stacks = lc__xmalloc(sizeof *f->stacks);
+    f->nstack = lc__xmalloc(sizeof *f->nstack);
+    if (f->stacks && f->nstack) {
+        f->stacks[0] = fr;
+        f->nstack[0] = n;
+        f->nstacks = 1;
+    }
+}
+
+static void crash_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {
+    struct lc_sweep_finding f = {.kind = "crash", .signal = signame(o->signal)};
+    int n;
+    lc_frame *fr = lc__sweep_symbolize(o->crash, o->ncrash, 0, &n);
+    struct lc_buf m;
+    opening(c, &m);
+    lc__buf_printf(&m, "%s", f.signal);
+    if (n) {
+        int top = own_top(fr, n);
+        lc__buf_printf(&m, " in %s", fr[top].function ? fr[top].function : "??");
+        if (fr[top].file && fr[top].line)
+            lc__buf_printf(&m, " (%s:%u)", base(fr[top].file), fr[top].line);
+        one_stack(&f, fr, n);
+    }
+    add_finding(c, &f, &m);
+}
+
+/* A block the test body allocated itself (its first frame of the program's
+ * code is the body, the stack's outermost): after a failed assertion the
+ * body never reached its own free, which is no leak of the code under test. */
+static int test_body_block(const lc_frame *f, int n) {
+    return n > 0 && own_top(f, n) == n - 1;
+}
+
+static void leak_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {
+    struct lc_sweep_finding f = {.kind = "leak"};
+    f.stacks = lc__xcalloc(o->ngroups, sizeof *f.stacks);
+    f.nstack = lc__xcalloc(o->ngroups, sizeof *f.nstack);
+    if (!f.stacks || !f.nstack)
+        return;
+    for (size_t i = 0; i < o->ngroups; i++) {
+        int n;
+        lc_frame *fr = lc__sweep_symbolize(o->groups[i].pcs, o->groups[i].npcs, 0, &n);
+        if (o->test_failed && test_body_block(fr, n)) {
+            c->test_owned += o->groups[i].blocks;
+            lc__xfree(fr);
+            continue;
+        }
+        f.blocks += o->groups[i].blocks;
+        f.bytes += o->groups[i].bytes;
+        f.stacks[f.nstacks] = fr;
+        f.nstack[f.nstacks++] = n;
+    }
+    if (!f.nstacks) {
+        lc__xfree(f.stacks);
+        lc__xfree(f.nstack);
+        return;
+    }
+    struct lc_buf m;
+    opening(c, &m);
+    lc__buf_printf(&m, "%llu block%s (%llu B) leak, allocated at ",
+                   (unsigned long long)f.blocks, f.blocks == 1 ? "" : "s",
+                   (unsigned long long)f.bytes);
+    where(&m, f.stacks[0], f.nstack[0]);
+    if (f.nstacks > 1)
+        lc__buf_printf(&m, " and %zu more stack%s", f.nstacks - 1, f.nstacks == 2 ? "" : "s");
+    add_finding(c, &f, &m);
+}
+
+static void resource_finding(struct lc_sweep_judge *c, const char *kind, int count,
+                             const char *detail) {
+    struct lc_sweep_finding f = {.kind = kind, .blocks = (uint64_t)count};
+    struct lc_buf m;
+    opening(c, &m);
+    if (strcmp(kind, "fds") == 0)
+        lc__buf_printf(&m, "%d fd%s left open (%s)", count, count == 1 ? "" : "s", detail);
+    else
+        lc__buf_printf(&m, "%d thread%s left running or unjoined", count,
+                       count == 1 ? "" : "s");
+    add_finding(c, &f, &m);
+}
+
+static void hang_finding(struct lc_sweep_judge *c) {
+    struct lc_sweep_finding f = {.kind = "hang"};
+    struct lc_buf m;
+    opening(c, &m);
+    lc__buf_printf(&m, "the test hangs (stopped after %ld ms)", c->timeout_ms);
+    add_finding(c, &f, &m);
+}
+
+int lc__sweep_judge(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {
+    if (o->status == 3)
+        return -1;
+    if (o->status == 2) {
+        hang_finding(c);
+        return 1;
+    }
+    if (o->status == 1) {
+        crash_finding(c, o);
+        return 1;
+    }
+    if (!o->fired)
+        return 0;
+    if (o->ngroups)
+        leak_finding(c, o);
+    if (o->fds)
+        resource_finding(c, "fds", o->fds, o->fd_targets);
+    if (o->threads)
+        resource_finding(c, "threads", o->threads, NULL);
+    return 1;
+}

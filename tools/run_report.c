@@ -374,7 +374,9 @@ static void write_reports(struct judged *js, size_t n, const struct run_outcome 
     for (size_t i = 0; i < n; i++)
         fill_test(&t[i], &js[i], i == 0, o, rules, nrules, hits + i * nrules);
     struct lc_run run = {.binary = js[0].p->prog, .ntests = n, .tests = t,
-                         .pid = js[0].p->pid, .program = js[0].p->exe};
+                         .pid = js[0].p->pid, .program = js[0].p->exe,
+                         .series = js[0].p->series, .nseries = js[0].p->nseries,
+                         .sampling_bytes = js[0].p->sample_bytes};
     char err[4600];
     if (want_json && lc__report_write_json(&run, opt->json, err, sizeof err))
         fprintf(stderr, "%s\n", err);

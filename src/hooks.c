@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sample.h"
 #include "sanitizer.h"
 
 #define LC_EXPORT __attribute__((visibility("default")))
@@ -58,8 +59,8 @@ static __thread struct {
 
 LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
     struct lc_tls *t = &lc__tls;
-    if (t->guard)
-        return;
+    if (t->guard || (lc__sample_on() && lc__sample_skip(p, n)))
+        return; /* ours, or not sampled (counted by sample.h) */
     int saved = errno;
     t->guard++;
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
@@ -82,10 +83,13 @@ LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
 
 /* Removes p's record; returns 1 (and the record) when p was tracked. */
 LC_HOOK_TEXT static int on_free(void *p, struct lc_rec_info *info) {
+    if (lc__sample_on() && !lc__tls.guard && lc__sample_unmarked(p))
+        return 0; /* never sampled: counted by sample.h */
     int saved = errno;
     struct lc_tls *t = &lc__tls;
     t->guard++;
-    int found = lc__table_remove((uintptr_t)p, info);
+    int found = lc__sample_on() ? lc__sample_remove(p, info)
+                                : lc__table_remove((uintptr_t)p, info);
     /* a block of the process scope freed during a nested (test) scope is not
      * the test's: its counters never saw it allocated */
     if (found && !(LC_UNLIKELY(lc__st.nested) && !info->inner)) {

@@ -34,6 +34,7 @@
 #include "report.h"
 #include "run.h"
 #include "run_live.h"
+#include "sample.h"
 #include "sanitizer.h"
 #include "symtab.h"
 
@@ -104,6 +105,8 @@ void lc__run_start(void) {
         fprintf(stderr, "%s\n", unobserved);
         return;
     }
+    if (lc__live_sample_configure() != 0)
+        return; /* no filter memory: no record, and the tool says so */
     if (lc__scope_begin_process() != 0)
         return; /* no tracker memory: no record, and the tool says so */
     run_active = 1;
@@ -382,6 +385,11 @@ static int self_text(uintptr_t *lo, uintptr_t *hi) {
     return r[1] ? 0 : -1;
 }
 
+void lc__run_counters(lc_counters *c) {
+    lc__counters_sum(c, LEAKCHECK_ALL, __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE));
+    lc__sample_add(c);
+}
+
 void lc__run_put_header(struct lc_buf *out) {
     lc__buf_printf(out, "%s %d %d %d\nprog ", LC_HANDOFF_MAGIC, LC_HANDOFF_VERSION,
                    (int)getpid(), (int)getppid());
@@ -392,7 +400,7 @@ void lc__run_put_header(struct lc_buf *out) {
     lc__buf_puts(out, "\nexe ");
     lc__handoff_escape(out, exe);
     lc_counters c;
-    lc__counters_sum(&c, LEAKCHECK_ALL, __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE));
+    lc__run_counters(&c);
     lc__buf_printf(out, "\ncounters %llu %llu %llu %llu %llu %llu %llu\n",
                    (unsigned long long)c.allocs, (unsigned long long)c.frees,
                    (unsigned long long)c.bytes_allocated, (unsigned long long)c.bytes_freed,

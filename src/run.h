@@ -7,6 +7,10 @@
 void lc__run_start(void);
 
 struct lc_buf;
+/* The process's counters: the one place `leakcheck run` reads them (the
+ * tracked blocks' plus, with --sample, the unsampled ones'). */
+#include "leakcheck/core.h"
+void lc__run_counters(lc_counters *c);
 /* Pieces of the hand-off record (handoff.h), shared by the exit record and
  * the snapshots (run_live.c): the header lines up to "self", the module map,
  * and every live block grouped by stack (sites listed as reachable; 0, or -1

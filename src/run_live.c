@@ -21,6 +21,7 @@
 #include "options.h"
 #include "run.h"
 #include "run_live.h"
+#include "sample.h"
 
 static int wake_fd[2] = {-1, -1};
 static pthread_t helper;
@@ -175,6 +176,17 @@ static int start_helper(struct plan *p) {
     return 0;
 }
 
+int lc__live_sample_configure(void) {
+    const struct lc_options_values *o = lc__opts();
+    char err[256];
+    lc__guard_enter();
+    if (o->sample && lc__live_parse_size(o->sample, &sample_bytes, err, sizeof err) != 0)
+        sample_bytes = 0; /* the tool checked it; a hand-set variable is ignored */
+    int rc = lc__sample_configure(sample_bytes);
+    lc__guard_leave();
+    return rc;
+}
+
 void lc__live_start(void) {
     const struct lc_options_values *o = lc__opts();
     static struct plan plan;
@@ -182,8 +194,6 @@ void lc__live_start(void) {
     int sig = 0;
     lc__guard_enter();
     t0_ms = now_ms();
-    if (o->sample && lc__live_parse_size(o->sample, &sample_bytes, err, sizeof err) != 0)
-        sample_bytes = 0; /* the tool checked it; a hand-set variable is ignored */
     if (o->snapshot_signal && *o->snapshot_signal &&
         lc__live_parse_signal(o->snapshot_signal, (int)o->stack_signal, &sig, err,
                               sizeof err) != 0)

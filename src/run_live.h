@@ -21,6 +21,9 @@ int lc__live_parse_size(const char *s, uint64_t *out, char *err, size_t len);
 const char *lc__live_signal_name(int sig, char *buf, size_t len);
 
 /* ---- run_live.c (library) ---- */
+/* From lc__run_start before the process scope begins: --sample's mean
+ * (sample.c); 0, or -1 when sampling was asked for and cannot be set up. */
+int lc__live_sample_configure(void);
 /* From lc__run_start, after the process scope began: installs the snapshot
  * signal and starts the helper thread when a live option asks for one. */
 void lc__live_start(void);

@@ -1,6 +1,6 @@
 /* run_live_series.c: the memory time series of `leakcheck run`
  * (--stats-interval): a bounded ring of points (counters through
- * lc__counters_sum, thread and fd counts from /proc by getdents64) filled by
+ * lc__run_counters, thread and fd counts from /proc by getdents64) filled by
  * the helper thread (run_live.c) and written into the exit record. When the
  * ring is full every other point is dropped and the interval doubles, so the
  * series always spans the whole run. Memory from mmap; not on the hook path. */
@@ -11,6 +11,7 @@
 
 #include "fds.h"
 #include "internal.h"
+#include "run.h"
 #include "run_live.h"
 
 #define LC_SERIES_MAX 4096
@@ -64,10 +65,10 @@ static uint64_t count_entries(const char *path, int skip, int fds) {
     return n;
 }
 
-/* The one place the live code reads the counters. */
+/* Counters through run.c's one reader. */
 static void read_counters(struct point *p) {
     lc_counters c;
-    lc__counters_sum(&c, LEAKCHECK_ALL, __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE));
+    lc__run_counters(&c);
     p->allocs = c.allocs;
     p->frees = c.frees;
     p->live_blocks = c.live_blocks;

@@ -8,7 +8,8 @@
 # installing Debian's over it would fail.
 LC_PACKAGES="cmake make gcc g++ pkg-config binutils libcmocka-dev libunwind-dev
 libjansson-dev libdw-dev libc6-dbg python3 python3-jsonschema libxml2-utils nodejs:node npm:npm
-clang libclang-rt-14-dev valgrind libjemalloc2"
+clang libclang-rt-14-dev valgrind libjemalloc2
+libprotobuf-c-dev protobuf-c-compiler zlib1g-dev golang-go"
 
 lc_install_deps() {
     local missing=() entry p cmd

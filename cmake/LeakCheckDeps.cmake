@@ -15,6 +15,14 @@ endfunction()
 lc_require_pc(LC_UNWIND "libunwind>=1.6" libunwind-dev)
 lc_require_pc(LC_JANSSON "jansson>=2.14" libjansson-dev)
 lc_require_pc(LC_DW "libdw" libdw-dev)
+# pprof profiles: protobuf-c encodes profile.proto (its compiler generates the
+# code at build time), zlib gzips it.
+lc_require_pc(LC_PROTOBUF_C "libprotobuf-c>=1.3" libprotobuf-c-dev)
+lc_require_pc(LC_ZLIB "zlib" zlib1g-dev)
+find_program(LC_PROTOC_C protoc-c)
+if(NOT LC_PROTOC_C)
+  message(FATAL_ERROR "leakcheck: protoc-c not found (Debian package: protobuf-c-compiler)")
+endif()
 
 # LLVM's libunwind (libunwind-14-dev and friends) installs the same names but
 # lacks unw_backtrace, which the hook path is built on.

@@ -899,6 +899,7 @@ static void engine_report(struct engine *e) {
     lc__session_test_end();
     lc__console_test(e->res);
     lc__session_write_reports();
+    lc__session_write_profile();
     lc__guard_leave();
 }
 

@@ -24,6 +24,8 @@
  *   mapping START LEN PROT FLAGS SHM STACK FILE   mmap/shmat mappings made and still
  *                                         mapped (hex START LEN; FILE - when anonymous)
  *   scan ROOT_BYTES HEAP_BYTES THREADS UNSTOPPED MICROSECONDS
+ *   sampling BYTES                        optional: sites hold sampled blocks, one per
+ *                                         BYTES allocated on average (exact without it)
  *   note TEXT                             something the check could not do
  *   end                                   the record is complete
  *

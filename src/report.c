@@ -72,14 +72,18 @@ static void safe_name(char *out, size_t len, const char *name) {
 }
 
 void lc__expand_path(const char *in, char *out, size_t len) {
+    lc__expand_path_for(in, out, len, (int)getpid(), program_invocation_short_name);
+}
+
+void lc__expand_path_for(const char *in, char *out, size_t len, int pid, const char *name) {
     size_t o = 0;
     for (const char *p = in; *p && o + 1 < len; p++) {
         if (p[0] == '%' && (p[1] == 'p' || p[1] == 'e' || p[1] == '%')) {
             char tmp[256];
             if (p[1] == 'p')
-                snprintf(tmp, sizeof tmp, "%d", (int)getpid());
+                snprintf(tmp, sizeof tmp, "%d", pid);
             else if (p[1] == 'e')
-                safe_name(tmp, sizeof tmp, program_invocation_short_name);
+                safe_name(tmp, sizeof tmp, name);
             else
                 snprintf(tmp, sizeof tmp, "%%");
             size_t t = strlen(tmp);

@@ -47,6 +47,8 @@ void lc__print_frames(FILE *out, const lc_frame *frames, int n, int max, const c
 
 /* Expands %p (pid) and %e (executable name) in a report path. */
 void lc__expand_path(const char *in, char *out, size_t len);
+/* The same for another process (the tool naming a traced program's files). */
+void lc__expand_path_for(const char *in, char *out, size_t len, int pid, const char *name);
 /* Writes data to path atomically with lc__safe_write (safe_write.h): a
  * private temp file in the same directory, then rename; devices and FIFOs in
  * place. Returns 0, or -1 with a one-line reason in err. */

@@ -17,6 +17,7 @@
 #include "gate.h"
 #include "internal.h"
 #include "options.h"
+#include "pprof.h"
 #include "report.h"
 #include "session.h"
 
@@ -75,6 +76,22 @@ void lc__session_write_reports(void) {
             fprintf(stderr, "%s\n", err);
     }
     if (o->junit && *o->junit && lc__report_stream_junit(&run, o->junit, err, sizeof err)) {
+        static int warned;
+        if (!warned++)
+            fprintf(stderr, "%s\n", err);
+    }
+    lc__guard_leave();
+}
+
+/* LEAKCHECK_PPROF: the heap profile of every test so far. Not from a signal
+ * handler (the abort path writes only the JSON and JUnit reports). */
+void lc__session_write_profile(void) {
+    const struct lc_options_values *o = lc__opts();
+    char err[4600];
+    if (!o->pprof || !*o->pprof || getpid() != lc__st.owner_pid || !run.ntests)
+        return;
+    lc__guard_enter();
+    if (lc__pprof_write_run(&run, o->pprof, err, sizeof err)) {
         static int warned;
         if (!warned++)
             fprintf(stderr, "%s\n", err);
@@ -319,6 +336,7 @@ __attribute__((destructor)) static void session_fini(void) {
     if (run.ntests || run.nbenchmarks || run.cmocka.groups) {
         lc__report_stream_finish(); /* devices and FIFOs get the document now */
         lc__session_write_reports();
+        lc__session_write_profile();
         lc__console_summary(&run);
         lc__baseline_summary();
     }

@@ -15,6 +15,9 @@ const char *lc__session_group(void);
 void lc__session_set_group(const char *name);
 /* Rewrites the JSON and JUnit reports (when configured), atomically. */
 void lc__session_write_reports(void);
+/* LEAKCHECK_PPROF's profile of every test so far (pprof_session.c); guard
+ * taken inside. Never from a signal handler. */
+void lc__session_write_profile(void);
 /* The harness's one-time set-up (its own first-use costs never count), then
  * the settling of whatever a longjmp left unfinished. Before every test and
  * benchmark. */

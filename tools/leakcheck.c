@@ -40,6 +40,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: leakcheck run [options] -- CMD [ARGS...]\n"
             "       leakcheck report FILE.json... [--format text|markdown] [--junit OUT.xml]\n"
+            "                [--pprof OUT.pb.gz]\n"
+            "       leakcheck diff OLD.pb.gz NEW.pb.gz\n"
             "       leakcheck compare OLD.json NEW.json [--tolerance PERCENT] "
             "[--format text|markdown]\n"
             "       leakcheck baseline update BASELINE.json REPORT.json... [--prune]\n"
@@ -59,7 +61,11 @@ static void usage(FILE *out) {
             "\n"
             "report: prints a summary of JSON reports (per test: verdict, growth per\n"
             "iteration, top finding) and with --junit merges them into one JUnit XML\n"
-            "file. A missing, cut-short or foreign file: one line naming it, exit 2.\n"
+            "file, with --pprof into one heap profile (pprof format, a test label per\n"
+            "test). A missing, cut-short or foreign file: one line naming it, exit 2.\n"
+            "\n"
+            "diff: what grew between two heap profiles, site by site, growth first\n"
+            "(as go tool pprof -base shows it). A file that is not a profile: exit 2.\n"
             "\n"
             "compare: a table per benchmark and test of two reports or baselines (old,\n"
             "new, delta, %%); exit 1 when a count grew beyond --tolerance (default 0:\n"
@@ -87,6 +93,8 @@ int main(int argc, char **argv) {
         return lc_cmd_run(argc - 2, argv + 2);
     if (strcmp(argv[1], "report") == 0)
         return lc_cmd_report(argc - 2, argv + 2);
+    if (strcmp(argv[1], "diff") == 0)
+        return lc_cmd_diff(argc - 2, argv + 2);
     if (strcmp(argv[1], "compare") == 0)
         return lc_cmd_compare(argc - 2, argv + 2);
     if (strcmp(argv[1], "baseline") == 0)

@@ -734,12 +734,12 @@ static int write_junit(const char *path, const struct loaded *ls, size_t n) {
 
 static void report_usage(FILE *out) {
     fprintf(out, "usage: leakcheck report FILE.json... [--format text|markdown] "
-                 "[--junit OUT.xml]\n");
+                 "[--junit OUT.xml] [--pprof OUT.pb.gz]\n");
 }
 
 int lc_cmd_report(int argc, char **argv) {
     enum format fmt = FMT_TEXT;
-    const char *junit = NULL;
+    const char *junit = NULL, *pprof = NULL;
     const char **files = xcalloc((size_t)argc, sizeof *files);
     size_t nfiles = 0;
     int only_files = 0;
@@ -763,7 +763,8 @@ int lc_cmd_report(int argc, char **argv) {
         }
         int is_format = nlen == 8 && strncmp(a, "--format", 8) == 0;
         int is_junit = nlen == 7 && strncmp(a, "--junit", 7) == 0;
-        if (!is_format && !is_junit) {
+        int is_pprof = nlen == 7 && strncmp(a, "--pprof", 7) == 0;
+        if (!is_format && !is_junit && !is_pprof) {
             fprintf(stderr, "leakcheck: report: unknown option '%s'\n", a);
             report_usage(stderr);
             free(files);
@@ -780,6 +781,8 @@ int lc_cmd_report(int argc, char **argv) {
         }
         if (is_junit) {
             junit = val;
+        } else if (is_pprof) {
+            pprof = val;
         } else if (strcmp(val, "text") == 0) {
             fmt = FMT_TEXT;
         } else if (strcmp(val, "markdown") == 0) {
@@ -820,6 +823,8 @@ int lc_cmd_report(int argc, char **argv) {
         }
         totals(stdout, ls, nfiles, fmt);
         if (junit && write_junit(junit, ls, nfiles))
+            rc = 2;
+        if (pprof && lc_tool_report_pprof(pprof, ls, nfiles))
             rc = 2;
     }
     for (size_t k = 0; k < nfiles; k++)

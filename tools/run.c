@@ -389,6 +389,7 @@ int lc_cmd_run(int argc, char **argv) {
     /* the reports are this tool's to write: the program never sees their paths */
     unsetenv("LEAKCHECK_JSON");
     unsetenv("LEAKCHECK_JUNIT");
+    unsetenv("LEAKCHECK_PPROF");
     double t0 = now_seconds();
     pid_t main_pid = 0;
     int status = run_child(path, argv + i, dir, &main_pid);

@@ -70,15 +70,15 @@ struct rr_proc {
     char **notes;
     size_t nnotes;
     uint64_t scan[5]; /* root bytes, heap bytes, threads, unstopped, microseconds */
+    uint64_t sample_rate; /* "sampling BYTES" (optional): sites are sampled, 1 per BYTES on average; 0: exact */
     int complete;     /* the "end" line arrived */
     const char *last; /* the last item that arrived, for a partial record */
     /* live (run_live.c): a snapshot's number and time, the time series of
-     * the exit record, the sampling rate (0: every allocation has a stack) */
+     * the exit record */
     int snapshot;
     uint64_t snap_seq, snap_t_ms;
     struct lc_run_point *series;
     size_t nseries;
-    uint64_t sample_bytes;
 };
 
 /* Parses every record in text (modified in place). Returns the number of
@@ -102,6 +102,22 @@ struct run_outcome {
  * writes the JSON and JUnit reports the options ask for, and returns the exit
  * status of `leakcheck run`. */
 int lc_run_report(struct rr_proc *procs, size_t n, const struct run_outcome *o);
+
+/* Heap profiles of records (pprof_record.c): the samples of what p had live
+ * (at exit, or at a snapshot), one per site, labelled test (NULL: the
+ * program's name) and kind (definite, indirect, possible, reachable); the
+ * rest of its counters in one sample at LC_PPROF_NO_STACK. syms: the
+ * record's symbol table (NULL: one of its own). Returns 0, or -1 when out of
+ * memory. */
+struct lc_pprof;
+int lc_pprof_add_record(struct lc_pprof *pp, const struct rr_proc *p, struct lc_symtab *syms,
+                        const char *test);
+/* Writes the profile of procs[0..n) (one test label each: "process:PROG",
+ * then "process:PROG[PID]" for followed children, as in the JSON) to path,
+ * expanding %e and %p (procs[0]'s). The first record's sampling rate applies.
+ * Returns 0, or -1 with one line in err. */
+int lc_pprof_write_records(const struct rr_proc *procs, size_t n, const char *path, char *err,
+                           size_t errlen);
 
 /* ---- run_live.c: the traced process while it runs ---- */
 struct lc_options_values;

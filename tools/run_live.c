@@ -21,6 +21,7 @@
 
 #include "../src/internal.h"
 #include "../src/options.h"
+#include "../src/report.h"
 #include "../src/run_live.h"
 #include "run.h"
 #include "tool.h"
@@ -71,25 +72,19 @@ int lc_run_live_file(const char *name) {
     return !strncmp(name, "snap.", 5) || !strncmp(name, "tmp.", 4);
 }
 
-/* The profile path: %p the pid, %n the number, %e the program, %% a '%'. */
-static void expand(const char *pattern, const struct rr_proc *p, unsigned long n, char *out,
-                   size_t len) {
+/* The profile path: %n the snapshot's number; %p, %e and %% are left for the
+ * pprof writer (lc_pprof_write_records), which expands them for the record's
+ * process. */
+static void expand_n(const char *pattern, unsigned long n, char *out, size_t len) {
     size_t o = 0;
     for (const char *s = pattern; *s && o + 1 < len; s++) {
-        char tmp[256];
-        if (s[0] == '%' && s[1] && strchr("pne%", s[1])) {
-            if (s[1] == 'p')
-                snprintf(tmp, sizeof tmp, "%d", p->pid);
-            else if (s[1] == 'n')
-                snprintf(tmp, sizeof tmp, "%lu", n);
-            else if (s[1] == 'e')
-                snprintf(tmp, sizeof tmp, "%s", p->prog && !strchr(p->prog, '/') ? p->prog : "prog");
-            else
-                snprintf(tmp, sizeof tmp, "%%");
+        char tmp[32] = {s[0], 0};
+        if (s[0] == '%' && s[1] == 'n') {
+            snprintf(tmp, sizeof tmp, "%lu", n);
             s++;
-        } else {
-            tmp[0] = *s;
-            tmp[1] = 0;
+        } else if (s[0] == '%' && s[1]) {
+            tmp[1] = *++s; /* another escape, kept whole */
+            tmp[2] = 0;
         }
         size_t t = strlen(tmp);
         if (o + t >= len)
@@ -98,13 +93,6 @@ static void expand(const char *pattern, const struct rr_proc *p, unsigned long n
         o += t;
     }
     out[o] = 0;
-}
-
-static int write_profile(const struct rr_proc *p, const char *path, char *err, size_t len) {
-    (void)p;
-    snprintf(err, len, "leakcheck: run: cannot write snapshot profile '%s': this leakcheck "
-             "has no pprof writer", path);
-    return -1;
 }
 
 static char *slurp(const char *path, size_t *len) {
@@ -140,14 +128,15 @@ static void convert_one(const char *dir, const char *name) {
                 name);
     } else {
         const struct rr_proc *p = &procs[0];
-        char out[PATH_MAX];
+        char pattern[PATH_MAX], out[PATH_MAX];
         uint64_t blocks = 0, bytes = 0;
         for (size_t i = 0; i < p->nsites; i++) {
             blocks += p->sites[i].blocks;
             bytes += p->sites[i].bytes;
         }
-        expand(lc__opts()->snapshot_pprof, p, ++nsnapshots, out, sizeof out);
-        if (write_profile(p, out, err, sizeof err) != 0)
+        expand_n(lc__opts()->snapshot_pprof, ++nsnapshots, pattern, sizeof pattern);
+        lc__expand_path_for(pattern, out, sizeof out, p->pid, p->prog ? p->prog : "prog");
+        if (lc_pprof_write_records(p, 1, pattern, err, sizeof err) != 0)
             fprintf(stderr, "%s\n", err);
         else
             fprintf(stderr, "leakcheck: %s (pid %d): snapshot %lu at %.3f s: %llu blocks, "

@@ -33,6 +33,11 @@ int lc_tool_write_atomic(const char *path, const char *data, size_t len, const c
 void lc_tool_put(FILE *out, const char *s, int markdown);
 
 int lc_cmd_report(int argc, char **argv);
+/* `report --pprof OUT`: one heap profile of the loaded reports (pprof_report.c);
+ * 0, or -1 after one line on stderr. */
+int lc_tool_report_pprof(const char *out, const struct loaded *ls, size_t n);
+/* `leakcheck diff OLD.pb.gz NEW.pb.gz` (diff.c). */
+int lc_cmd_diff(int argc, char **argv);
 int lc_cmd_run(int argc, char **argv);
 /* The options lc__opts() answers with in the tool (the report writers read it). */
 struct lc_options_values;

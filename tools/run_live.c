@@ -95,21 +95,33 @@ static void expand_n(const char *pattern, unsigned long n, char *out, size_t len
     out[o] = 0;
 }
 
+/* A whole file (read to its end: /proc files show a size of 0). */
 static char *slurp(const char *path, size_t *len) {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
     char *buf = NULL;
+    size_t cap = 0;
     *len = 0;
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        (buf = malloc((size_t)st.st_size + 1))) {
-        ssize_t r;
-        while (*len < (size_t)st.st_size &&
-               (r = read(fd, buf + *len, (size_t)st.st_size - *len)) > 0)
-            *len += (size_t)r;
-        buf[*len] = 0;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
     }
-    if (fd >= 0)
-        close(fd);
+    for (;;) {
+        if (*len + 1 >= cap) {
+            char *g = realloc(buf, cap = cap ? cap * 2 : (size_t)st.st_size + 4096);
+            if (!g)
+                break;
+            buf = g;
+        }
+        ssize_t r = read(fd, buf + *len, cap - *len - 1);
+        if (r <= 0)
+            break;
+        *len += (size_t)r;
+    }
+    if (buf)
+        buf[*len] = 0;
+    close(fd);
     return buf;
 }
 

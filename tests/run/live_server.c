@@ -7,7 +7,7 @@
  *   unload      stops and joins the workers (their blocks freed)
  *   sample N S  sampled_site() keeps N blocks of S bytes (freed at quit)
  *   handler     installs the program's own SIGUSR2 handler
- *   usr2        answers how many SIGUSR2 its own handler has seen
+ *   usr2 N      answers once its own handler has seen N SIGUSR2
  *   quit        frees everything and exits 0 (a clean run)
  * It prints "ready PID" first. */
 #include <pthread.h>
@@ -50,7 +50,13 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t kept_cv = PTHREAD_COND_INITIALIZER;
 static int kept; /* workers whose KEEP blocks are allocated */
 
-__attribute__((noinline)) static void *worker_keep(void) { return malloc(48); }
+/* The empty asm after each call keeps it from being a tail call (the
+ * planted function stays a frame of its own in the stack). */
+__attribute__((noinline)) static void *worker_keep(void) {
+    void *p = malloc(48);
+    __asm__ volatile("" ::: "memory");
+    return p;
+}
 
 static void *worker(void *arg) {
     (void)arg;
@@ -76,7 +82,11 @@ static void *worker(void *arg) {
 static void **samples;
 static size_t nsamples;
 
-__attribute__((noinline)) static void *sampled_site(size_t size) { return malloc(size); }
+__attribute__((noinline)) static void *sampled_site(size_t size) {
+    void *p = malloc(size);
+    __asm__ volatile("" ::: "memory");
+    return p;
+}
 
 static volatile sig_atomic_t usr2_seen;
 static void on_usr2(int sig) {
@@ -121,8 +131,16 @@ int main(void) {
             struct sigaction sa;
             memset(&sa, 0, sizeof sa);
             sa.sa_handler = on_usr2;
+            sa.sa_flags = SA_RESTART; /* fgets goes on after the handler */
             sigaction(SIGUSR2, &sa, NULL);
         } else if (!strcmp(cmd, "usr2")) {
+            sigset_t usr2, old;
+            sigemptyset(&usr2);
+            sigaddset(&usr2, SIGUSR2);
+            sigprocmask(SIG_BLOCK, &usr2, &old);
+            while (usr2_seen < a)
+                sigsuspend(&old); /* no lost wake-up: blocked until we wait */
+            sigprocmask(SIG_SETMASK, &old, NULL);
             char ans[32];
             snprintf(ans, sizeof ans, "usr2 %d", (int)usr2_seen);
             reply(ans);

@@ -291,10 +291,11 @@ void lc_run_live_print_series(FILE *out, const struct rr_proc *p) {
         size_t level = max_bytes ? (size_t)(s->live_bytes * 4 / max_bytes) : 0;
         strcat(spark, bars[level]);
     }
-    fprintf(out, "leakcheck: %s (pid %d): over %.1f s (%zu points): live %s at most, %s at "
+    fprintf(out, "leakcheck: %s (pid %d): over %.1f s (%zu point%s): live %s at most, %s at "
             "exit (peak %s), %llu blocks at most; threads at most %llu, fds at most %llu; "
             "live bytes [%s]\n", p->prog ? p->prog : "?", p->pid, (double)last->t_ms / 1000.0,
-            p->nseries, human(max_bytes, a, sizeof a), human(last->live_bytes, b, sizeof b),
+            p->nseries, p->nseries == 1 ? "" : "s", human(max_bytes, a, sizeof a),
+            human(last->live_bytes, b, sizeof b),
             human(last->peak_bytes, c, sizeof c), (unsigned long long)max_blocks,
             (unsigned long long)max_threads, (unsigned long long)max_fds, spark);
 }

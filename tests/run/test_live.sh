@@ -5,7 +5,7 @@
 # growth at cache_store in the profiles and in `leakcheck diff`; snapshots of
 # four churning threads each hold exactly their kept blocks; the program's
 # own SIGUSR2 handler wins (one line, its handler runs, no snapshot); the time
-# series is monotone where it must be; --sample scales within a tolerance
+# series is monotone where it must be; --snapshot-every writes on its own; --sample scales within a tolerance
 # derived from the binomial law and keeps counts exact; bad input gets one
 # line. Usage: test_live.sh BIN_DIR
 set -u
@@ -107,6 +107,14 @@ for n in 1 2 3; do
     check "under load: snapshot $n holds the 400 kept blocks at worker_keep" \
         test "$(leaf "$tmp/load.$n.pb.gz" worker_keep)" = "400 19200"
 done
+
+# ---- periodic snapshots ----
+srv_start --snapshot-every=1 --snapshot-pprof="$tmp/every.%n.pb.gz"
+say grow 7
+check "--snapshot-every: a snapshot arrives by itself" wait_err "snapshot 1 at [0-9.]+ s: .* -> $tmp/every.1.pb.gz"
+srv_stop
+check "--snapshot-every: exit 0" test "$rc" -eq 0
+check "--snapshot-every: the profile holds the 7 entries" test "$(leaf "$tmp/every.1.pb.gz" cache_store)" = "7 448"
 
 # ---- the program installs its own SIGUSR2 handler ----
 srv_start --snapshot-signal=SIGUSR2 --snapshot-pprof="$tmp/own.%n.pb.gz"

@@ -71,16 +71,23 @@ int lc__live_signal_install(int sig) {
 
 int lc__live_signal_active(void) { return __atomic_load_n(&active, __ATOMIC_ACQUIRE); }
 
-/* The program sets a disposition for sig: if it is the snapshot signal, the
- * program's wins from now on. */
-static void program_takes(int sig) {
-    if (sig && sig == snap_sig && __atomic_exchange_n(&active, 0, __ATOMIC_ACQ_REL))
-        say("is now handled by the program");
+/* The program sets a disposition h for sig: if it is the snapshot signal,
+ * the program's wins from now on (unless it puts ours back, as a program
+ * that saved and restores every handler does). */
+static void program_takes(int sig, sighandler_t h) {
+    if (!sig || sig != snap_sig || h == on_snapshot_signal)
+        return;
+    if (__atomic_exchange_n(&active, 0, __ATOMIC_ACQ_REL))
+        say(h == SIG_DFL   ? "was reset to its default action by the program"
+            : h == SIG_IGN ? "is now ignored by the program"
+                           : "is now handled by the program");
 }
 
 LC_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
     if (act && !lc__tls.guard)
-        program_takes(sig);
+        program_takes(sig, (act->sa_flags & SA_SIGINFO) ? (sighandler_t)(void (*)(void))
+                                                              act->sa_sigaction
+                                                        : act->sa_handler);
     return call_sigaction(sig, act, old);
 }
 
@@ -94,7 +101,7 @@ static sighandler_t forward_signal(void **slot, const char *name, int sig, sigha
         return SIG_ERR;
     }
     if (!lc__tls.guard && h != SIG_ERR)
-        program_takes(sig);
+        program_takes(sig, h);
     return f(sig, h);
 }
 

@@ -57,10 +57,8 @@ static __thread struct {
     void *p[LC_FORK_DEFER];
 } fork_defer __attribute__((tls_model("initial-exec")));
 
-LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
+LC_HOOK_TEXT static void record_alloc(void *p, size_t n) {
     struct lc_tls *t = &lc__tls;
-    if (t->guard || (lc__sample_on() && lc__sample_skip(p, n)))
-        return; /* ours, or not sampled (counted by sample.h) */
     int saved = errno;
     t->guard++;
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
@@ -81,10 +79,24 @@ LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
     errno = saved;
 }
 
+/* ours, or not sampled (counted by sample.h); else the record. Split from
+ * record_alloc so that an unsampled call saves no registers. */
+LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
+    if (lc__tls.guard || (lc__sample_on() && lc__sample_skip(p, n)))
+        return;
+    record_alloc(p, n);
+}
+
+static int record_free(void *p, struct lc_rec_info *info);
+
 /* Removes p's record; returns 1 (and the record) when p was tracked. */
 LC_HOOK_TEXT static int on_free(void *p, struct lc_rec_info *info) {
     if (lc__sample_on() && !lc__tls.guard && lc__sample_unmarked(p))
         return 0; /* never sampled: counted by sample.h */
+    return record_free(p, info);
+}
+
+LC_HOOK_TEXT static int record_free(void *p, struct lc_rec_info *info) {
     int saved = errno;
     struct lc_tls *t = &lc__tls;
     t->guard++;

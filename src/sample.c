@@ -13,9 +13,8 @@
 #include "sample.h"
 
 struct lc_sample_cfg lc__sample;
-__thread int64_t lc__sample_left __attribute__((tls_model("initial-exec")));
+__thread struct lc_sample_tls lc__sample_me __attribute__((tls_model("initial-exec")));
 static __thread uint64_t rng __attribute__((tls_model("initial-exec")));
-__thread struct lc_sample_ctr *lc__sample_me __attribute__((tls_model("initial-exec")));
 
 #define LC_SAMPLE_THREADS 4096
 static struct lc_sample_ctr *ctrs; /* [LC_SAMPLE_THREADS + 1]; the last is shared */
@@ -50,11 +49,11 @@ static int64_t next_gap(void) {
 
 LC_HOOK_TEXT int lc__sample_crossed(void *p, uint64_t n) {
     if (!rng) { /* this thread's first allocation: its first gap starts here */
-        lc__sample_left = next_gap() - (int64_t)n;
-        if (lc__sample_left > 0)
+        lc__sample_me.left = next_gap() - (int64_t)n;
+        if (lc__sample_me.left > 0)
             return 0;
     }
-    lc__sample_left = next_gap(); /* memoryless: the next gap starts here */
+    lc__sample_me.left = next_gap(); /* memoryless: the next gap starts here */
     unsigned char *b = &lc__sample.buckets[lc__sample_bucket(p)];
     if (__atomic_load_n(b, __ATOMIC_RELAXED) != 255) /* a saturated bucket stays so */
         __atomic_fetch_add(b, 1, __ATOMIC_RELAXED);
@@ -63,8 +62,8 @@ LC_HOOK_TEXT int lc__sample_crossed(void *p, uint64_t n) {
 
 LC_HOOK_TEXT struct lc_sample_ctr *lc__sample_claim(void) {
     uint32_t i = __atomic_fetch_add(&nctrs, 1, __ATOMIC_RELAXED);
-    lc__sample_me = &ctrs[i < LC_SAMPLE_THREADS ? i : LC_SAMPLE_THREADS];
-    return lc__sample_me;
+    lc__sample_me.ctr = &ctrs[i < LC_SAMPLE_THREADS ? i : LC_SAMPLE_THREADS];
+    return lc__sample_me.ctr;
 }
 
 void lc__sample_add(lc_counters *c) {

@@ -17,8 +17,14 @@ struct lc_sample_cfg {
     unsigned char *buckets;
 } __attribute__((aligned(64)));
 extern struct lc_sample_cfg lc__sample;
-/* Bytes this thread may still allocate before its next sample. */
-extern __thread int64_t lc__sample_left __attribute__((tls_model("initial-exec")));
+struct lc_sample_ctr;
+/* Per thread, in one TLS block (one offset to load): the bytes it may still
+ * allocate before its next sample, and its counter record (NULL: none yet). */
+struct lc_sample_tls {
+    int64_t left;
+    struct lc_sample_ctr *ctr;
+};
+extern __thread struct lc_sample_tls lc__sample_me __attribute__((tls_model("initial-exec")));
 
 #define LC_SAMPLE_BUCKETS (1u << 20)
 
@@ -55,7 +61,6 @@ struct lc_sample_ctr {
     int shared;
     char pad[28];
 };
-extern __thread struct lc_sample_ctr *lc__sample_me __attribute__((tls_model("initial-exec")));
 struct lc_sample_ctr *lc__sample_claim(void);
 /* Adds the unsampled counts to c (lc__counters_sum's, which hold the sampled
  * blocks); peak_bytes becomes at least live_bytes. */
@@ -72,13 +77,13 @@ static inline void lc__sample_count(uint64_t *ctr, uint64_t *bytes, int shared, 
 }
 
 static inline struct lc_sample_ctr *lc__sample_ctr(void) {
-    struct lc_sample_ctr *c = lc__sample_me;
+    struct lc_sample_ctr *c = lc__sample_me.ctr;
     return LC_LIKELY(c != NULL) ? c : lc__sample_claim();
 }
 
 /* on_alloc: 1 when p is not sampled (counted here: nothing else to do). */
 static inline int lc__sample_skip(void *p, uint64_t n) {
-    if ((lc__sample_left -= (int64_t)n) <= 0 && lc__sample_crossed(p, n))
+    if ((lc__sample_me.left -= (int64_t)n) <= 0 && lc__sample_crossed(p, n))
         return 0;
     struct lc_sample_ctr *c = lc__sample_ctr();
     lc__sample_count(&c->allocs, &c->bytes_allocated, c->shared, lc__sample_usable(p));

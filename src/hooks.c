@@ -80,7 +80,9 @@ LC_HOOK_TEXT static void record_alloc(void *p, size_t n) {
 }
 
 /* ours, or not sampled (counted by sample.h); else the record. Split from
- * record_alloc so that an unsampled call saves no registers. */
+ * record_alloc so that an unsampled call saves no registers; the call below
+ * is a sibling call at -O2, so no frame is added for stacks.c to cut (at -O0
+ * the capture just walks one more). */
 LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
     if (lc__tls.guard || (lc__sample_on() && lc__sample_skip(p, n)))
         return;

@@ -11,6 +11,10 @@ libjansson-dev libdw-dev libc6-dbg python3 python3-jsonschema libxml2-utils node
 clang libclang-rt-14-dev valgrind libjemalloc2
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev golang-go"
 
+# tests/html loads the HTML report in a real browser; a Chromium from
+# elsewhere on PATH does too.
+LC_PACKAGES="$LC_PACKAGES chromium:chromium"
+
 lc_install_deps() {
     local missing=() entry p cmd
     for entry in $LC_PACKAGES; do

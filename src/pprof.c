@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "leakcheck/version.h"
 #include "pprof.h"
 #include "profile.pb-c.h"
 
@@ -160,7 +161,8 @@ struct lc_pprof *lc__pprof_new(uint64_t sample_rate) {
         return NULL;
     p->rate = sample_rate;
     char **empty = PUSH(p, strings);
-    if (!empty || !(*empty = lc__xstrdup(""))) {
+    if (!empty || !(*empty = lc__xstrdup("")) ||
+        lc__pprof_comment(p, "leakcheck " LEAKCHECK_VERSION_STRING " heap profile")) {
         lc__pprof_free(p);
         return NULL;
     }
@@ -376,16 +378,12 @@ void lc__pprof_decoded_free(struct Lcpb__Profile *p) {
 }
 
 /* ---- encoding ---- */
-static const char *const value_names[LC_PP_NVALUES][2] = {
-    {"alloc_objects", "count"}, {"alloc_space", "bytes"},
-    {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
-
-/* Every message the Profile points to, allocated in one go and freed after
- * packing. */
+/* Every message the Profile points to besides the builder's own arrays,
+ * allocated before packing and freed after. */
 struct wire {
     Lcpb__ValueType types[LC_PP_NVALUES + 1], *type_ptrs[LC_PP_NVALUES];
     Lcpb__Sample *samples, **sample_ptrs;
-    Lcpb__Label *labels;
+    Lcpb__Label *labels, **label_ptrs; /* two per sample: test, kind */
     Lcpb__Location *locs, **loc_ptrs;
     Lcpb__Line **line_ptrs;
     Lcpb__Function **func_ptrs;
@@ -396,6 +394,7 @@ static void wire_free(struct wire *w) {
     lc__xfree(w->samples);
     lc__xfree(w->sample_ptrs);
     lc__xfree(w->labels);
+    lc__xfree(w->label_ptrs);
     lc__xfree(w->locs);
     lc__xfree(w->loc_ptrs);
     lc__xfree(w->line_ptrs);
@@ -415,15 +414,29 @@ static int wire_alloc(struct wire *w, const struct lc_pprof *p) {
     w->samples = lc__xcalloc(ns, sizeof *w->samples);
     w->sample_ptrs = lc__xcalloc(ns, sizeof *w->sample_ptrs);
     w->labels = lc__xcalloc(ns * 2, sizeof *w->labels);
+    w->label_ptrs = lc__xcalloc(ns * 2, sizeof *w->label_ptrs);
     w->locs = lc__xcalloc(nl, sizeof *w->locs);
     w->loc_ptrs = lc__xcalloc(nl, sizeof *w->loc_ptrs);
     w->line_ptrs = lc__xcalloc(total_lines(p) + 1, sizeof *w->line_ptrs);
     w->func_ptrs = lc__xcalloc(p->n_functions + 1, sizeof *w->func_ptrs);
     w->map_ptrs = lc__xcalloc(p->n_mappings + 1, sizeof *w->map_ptrs);
-    return w->samples && w->sample_ptrs && w->labels && w->locs && w->loc_ptrs &&
-                   w->line_ptrs && w->func_ptrs && w->map_ptrs
+    return w->samples && w->sample_ptrs && w->labels && w->label_ptrs && w->locs &&
+                   w->loc_ptrs && w->line_ptrs && w->func_ptrs && w->map_ptrs
                ? 0
                : -1;
+}
+
+/* Appends label (key, value) to sample i's labels when value is set. */
+static void wire_label(struct wire *w, size_t i, int64_t key, int64_t value) {
+    Lcpb__Sample *o = &w->samples[i];
+    if (!value)
+        return;
+    Lcpb__Label *l = &w->labels[2 * i + o->n_label];
+    lcpb__label__init(l);
+    l->key = key;
+    l->str = value;
+    o->label = &w->label_ptrs[2 * i];
+    o->label[o->n_label++] = l;
 }
 
 static void wire_samples(struct wire *w, struct lc_pprof *p, int64_t test_key, int64_t kind_key) {
@@ -435,34 +448,10 @@ static void wire_samples(struct wire *w, struct lc_pprof *p, int64_t test_key, i
         o->location_id = s->locs;
         o->n_value = LC_PP_NVALUES;
         o->value = s->values;
-        Lcpb__Label *l = &w->labels[2 * i];
-        lcpb__label__init(&l[0]);
-        lcpb__label__init(&l[1]);
-        l[0].key = test_key;
-        l[0].str = s->test;
-        l[1].key = kind_key;
-        l[1].str = s->kind;
+        wire_label(w, i, test_key, s->test);
+        wire_label(w, i, kind_key, s->kind);
         w->sample_ptrs[i] = o;
     }
-}
-
-/* Labels need pointer arrays of their own: two per sample, from one block. */
-static Lcpb__Label **label_ptrs(struct wire *w, const struct lc_pprof *p) {
-    Lcpb__Label **lp = lc__xcalloc(p->n_samples * 2 + 1, sizeof *lp);
-    if (!lp)
-        return NULL;
-    for (size_t i = 0; i < p->n_samples; i++) {
-        Lcpb__Sample *o = &w->samples[i];
-        Lcpb__Label **mine = lp + 2 * i;
-        size_t k = 0;
-        if (p->samples[i].test)
-            mine[k++] = &w->labels[2 * i];
-        if (p->samples[i].kind)
-            mine[k++] = &w->labels[2 * i + 1];
-        o->n_label = k;
-        o->label = k ? mine : NULL;
-    }
-    return lp;
 }
 
 static void wire_locations(struct wire *w, struct lc_pprof *p) {
@@ -486,60 +475,63 @@ static void wire_locations(struct wire *w, struct lc_pprof *p) {
         w->map_ptrs[i] = &p->mappings[i];
 }
 
+/* The sample types, then the period type (space/bytes) after them. Returns
+ * the string index of "inuse_space", or -1 when out of memory. */
+static int64_t wire_types(struct wire *w, struct lc_pprof *p) {
+    static const char *const names[LC_PP_NVALUES + 1][2] = {
+        {"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"inuse_objects", "count"},
+        {"inuse_space", "bytes"}, {"space", "bytes"}};
+    for (int i = 0; i <= LC_PP_NVALUES; i++) {
+        Lcpb__ValueType *t = &w->types[i];
+        lcpb__value_type__init(t);
+        if ((t->type = str(p, names[i][0])) < 0 || (t->unit = str(p, names[i][1])) < 0)
+            return -1;
+        if (i < LC_PP_NVALUES)
+            w->type_ptrs[i] = t;
+    }
+    return w->types[LC_PP_INUSE_SPACE].type;
+}
+
+static void wire_profile(Lcpb__Profile *prof, struct wire *w, struct lc_pprof *p,
+                         int64_t deflt) {
+    prof->n_sample_type = LC_PP_NVALUES;
+    prof->sample_type = w->type_ptrs;
+    prof->period_type = &w->types[LC_PP_NVALUES];
+    prof->period = p->rate ? (int64_t)p->rate : 1;
+    prof->default_sample_type = deflt;
+    prof->n_sample = p->n_samples;
+    prof->sample = w->sample_ptrs;
+    prof->n_mapping = p->n_mappings;
+    prof->mapping = w->map_ptrs;
+    prof->n_location = p->n_locations;
+    prof->location = w->loc_ptrs;
+    prof->n_function = p->n_functions;
+    prof->function = w->func_ptrs;
+    prof->n_strings = p->n_strings;
+    prof->strings = p->strings;
+    prof->n_comment = p->n_comments;
+    prof->comment = p->comments;
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+        prof->time_nanos = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 unsigned char *lc__pprof_encode(struct lc_pprof *p, size_t *len) {
-    int64_t names[LC_PP_NVALUES][2], space = str(p, "space"), bytes = str(p, "bytes");
+    /* every string first: the table must not move once the wire points to it */
     int64_t test_key = str(p, "test"), kind_key = str(p, "kind");
-    for (int i = 0; i < LC_PP_NVALUES; i++)
-        for (int k = 0; k < 2; k++)
-            if ((names[i][k] = str(p, value_names[i][k])) < 0)
-                return NULL;
     struct wire w = {0};
-    if (space < 0 || bytes < 0 || test_key < 0 || kind_key < 0 || wire_alloc(&w, p)) {
-        wire_free(&w);
-        return NULL;
-    }
-    Lcpb__Profile prof = LCPB__PROFILE__INIT;
-    for (int i = 0; i < LC_PP_NVALUES; i++) {
-        lcpb__value_type__init(&w.types[i]);
-        w.types[i].type = names[i][0];
-        w.types[i].unit = names[i][1];
-        w.type_ptrs[i] = &w.types[i];
-    }
-    Lcpb__ValueType *period = &w.types[LC_PP_NVALUES];
-    lcpb__value_type__init(period);
-    period->type = space;
-    period->unit = bytes;
-    wire_samples(&w, p, test_key, kind_key);
-    Lcpb__Label **lp = label_ptrs(&w, p);
-    wire_locations(&w, p);
+    int64_t deflt = wire_types(&w, p);
     unsigned char *out = NULL;
-    if (lp) {
-        prof.n_sample_type = LC_PP_NVALUES;
-        prof.sample_type = w.type_ptrs;
-        prof.n_sample = p->n_samples;
-        prof.sample = w.sample_ptrs;
-        prof.n_mapping = p->n_mappings;
-        prof.mapping = w.map_ptrs;
-        prof.n_location = p->n_locations;
-        prof.location = w.loc_ptrs;
-        prof.n_function = p->n_functions;
-        prof.function = w.func_ptrs;
-        prof.n_strings = p->n_strings;
-        prof.strings = p->strings;
-        prof.period_type = period;
-        prof.period = p->rate ? (int64_t)p->rate : 1;
-        prof.n_comment = p->n_comments;
-        prof.comment = p->comments;
-        prof.default_sample_type = names[LC_PP_INUSE_SPACE][0];
-        struct timespec ts;
-        if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
-            prof.time_nanos = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (test_key >= 0 && kind_key >= 0 && deflt >= 0 && wire_alloc(&w, p) == 0) {
+        Lcpb__Profile prof = LCPB__PROFILE__INIT;
+        wire_samples(&w, p, test_key, kind_key);
+        wire_locations(&w, p);
+        wire_profile(&prof, &w, p, deflt);
         *len = lcpb__profile__get_packed_size(&prof);
         out = lc__xmalloc(*len);
         if (out)
             lcpb__profile__pack(&prof, out);
     }
-    lc__xfree(lp);
     wire_free(&w);
     return out;
 }

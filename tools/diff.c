@@ -220,6 +220,24 @@ static int by_growth(const void *a, const void *b) {
     return by_key(a, b); /* the same order on every run */
 }
 
+/* One frame of a key, "func (dir/file.c:12)", as "func (file.c:12)" (the
+ * console's short form); the file part is the last " (" of the line. */
+static void print_frame(const char *line, int len) {
+    const char *open = NULL;
+    for (const char *c = line; c + 1 < line + len; c++)
+        if (c[0] == ' ' && c[1] == '(')
+            open = c;
+    const char *slash = NULL;
+    for (const char *c = open ? open : line + len; c < line + len; c++)
+        if (*c == '/')
+            slash = c;
+    if (!open || !slash) {
+        printf("%.*s", len, line);
+        return;
+    }
+    printf("%.*s (%.*s", (int)(open - line), line, (int)(line + len - slash - 1), slash + 1);
+}
+
 static void print_site(const struct site *s) {
     long long db = (long long)delta(s), dobj = (long long)(s->objects[1] - s->objects[0]);
     printf("  %+lld B  %+lld object%s  ", db, dobj, dobj == 1 || dobj == -1 ? "" : "s");
@@ -227,7 +245,8 @@ static void print_site(const struct site *s) {
     for (int k = 0; *line && k < LC_DIFF_SHOWN; k++) {
         const char *nl = strchr(line, '\n');
         int len = nl ? (int)(nl - line) : (int)strlen(line);
-        printf("%s%.*s", k ? " <- " : "", len, line);
+        printf("%s", k ? " <- " : "");
+        print_frame(line, len);
         line = nl ? nl + 1 : line + len;
     }
     printf("%s\n", *line ? " <- ..." : "");

@@ -40,7 +40,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: leakcheck run [options] -- CMD [ARGS...]\n"
             "       leakcheck report FILE.json... [--format text|markdown] [--junit OUT.xml]\n"
-            "                [--pprof OUT.pb.gz]\n"
+            "                [--pprof OUT.pb.gz] [--html OUT.html [--baseline BASELINE.json]]\n"
             "       leakcheck diff OLD.pb.gz NEW.pb.gz\n"
             "       leakcheck compare OLD.json NEW.json [--tolerance PERCENT] "
             "[--format text|markdown]\n"
@@ -63,6 +63,8 @@ static void usage(FILE *out) {
             "iteration, top finding) and with --junit merges them into one JUnit XML\n"
             "file, with --pprof into one heap profile (pprof format, a test label per\n"
             "test). A missing, cut-short or foreign file: one line naming it, exit 2.\n"
+            "--html OUT.html writes one self-contained page of them (verdict table with\n"
+            "filters, plots, stacks, flame graph; --baseline B.json adds deltas).\n"
             "\n"
             "diff: what grew between two heap profiles, site by site, growth first\n"
             "(as go tool pprof -base shows it). A file that is not a profile: exit 2.\n"

@@ -25,6 +25,7 @@
 #include "../src/junit.h"
 #include "../src/safe_write.h"
 #include "../src/xml.h"
+#include "html.h"
 #include "tool.h"
 
 #define SCHEMA_NAME "leakcheck-report"
@@ -734,12 +735,14 @@ static int write_junit(const char *path, const struct loaded *ls, size_t n) {
 
 static void report_usage(FILE *out) {
     fprintf(out, "usage: leakcheck report FILE.json... [--format text|markdown] "
-                 "[--junit OUT.xml] [--pprof OUT.pb.gz]\n");
+                 "[--junit OUT.xml] [--pprof OUT.pb.gz]\n"
+                 "       [--html OUT.html [--baseline BASELINE.json]]\n");
 }
 
 int lc_cmd_report(int argc, char **argv) {
     enum format fmt = FMT_TEXT;
     const char *junit = NULL, *pprof = NULL;
+    const char *html = NULL, *html_baseline = NULL;
     const char **files = xcalloc((size_t)argc, sizeof *files);
     size_t nfiles = 0;
     int only_files = 0;
@@ -764,7 +767,9 @@ int lc_cmd_report(int argc, char **argv) {
         int is_format = nlen == 8 && strncmp(a, "--format", 8) == 0;
         int is_junit = nlen == 7 && strncmp(a, "--junit", 7) == 0;
         int is_pprof = nlen == 7 && strncmp(a, "--pprof", 7) == 0;
-        if (!is_format && !is_junit && !is_pprof) {
+        int is_html = nlen == 6 && strncmp(a, "--html", 6) == 0;
+        int is_baseline = nlen == 10 && strncmp(a, "--baseline", 10) == 0;
+        if (!is_format && !is_junit && !is_pprof && !is_html && !is_baseline) {
             fprintf(stderr, "leakcheck: report: unknown option '%s'\n", a);
             report_usage(stderr);
             free(files);
@@ -783,6 +788,8 @@ int lc_cmd_report(int argc, char **argv) {
             junit = val;
         } else if (is_pprof) {
             pprof = val;
+        } else if (is_html || is_baseline) {
+            *(is_html ? &html : &html_baseline) = val;
         } else if (strcmp(val, "text") == 0) {
             fmt = FMT_TEXT;
         } else if (strcmp(val, "markdown") == 0) {
@@ -793,6 +800,12 @@ int lc_cmd_report(int argc, char **argv) {
             free(files);
             return 2;
         }
+    }
+    if (html_baseline && !html) {
+        fprintf(stderr, "leakcheck: report: --baseline is for --html (compare reports with "
+                        "leakcheck compare)\n");
+        free(files);
+        return 2;
     }
     if (!nfiles) {
         fprintf(stderr, "leakcheck: report: no report files given\n");
@@ -814,6 +827,9 @@ int lc_cmd_report(int argc, char **argv) {
             break;
         }
     }
+    /* The page first: a report it cannot show is one line before any output. */
+    if (rc == 0 && html && lc_tool_html_write(html, ls, nfiles, html_baseline))
+        rc = 2;
     if (rc == 0) {
         for (size_t k = 0; k < nfiles; k++) {
             if (fmt == FMT_MARKDOWN)

@@ -175,6 +175,8 @@ static int parse_line(struct rr_proc *p, struct caps *c, char *line) {
     } else if (!strcmp(k, "self") && parse_numbers(w, n, v, 2, 16) == 0) {
         p->self_lo = v[0];
         p->self_hi = v[1];
+    } else if (!strcmp(k, "sampling") && parse_numbers(w, n, v, 1, 10) == 0) {
+        p->sample_rate = v[0];
     } else if (!strcmp(k, "scan"))
         return parse_numbers(w, n, p->scan, 5, 10);
     else if (!strcmp(k, "snapshot") && parse_numbers(w, n, v, 2, 10) == 0) {

@@ -1,7 +1,7 @@
 /* fuzz_report.c: `leakcheck report`'s JSON reader (lc_tool_report_load) and
- * everything it feeds: the text and Markdown summaries and the merged JUnit
- * (written to /dev/null, a device the writer must not replace). The input is
- * one report file. */
+ * everything it feeds: the text and Markdown summaries, the merged JUnit and
+ * the HTML page (both written to /dev/null, a device the writer must not
+ * replace). The input is one report file. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -25,9 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lc_tool_report_unload(&l);
     if (ok) {
         char *text[] = {path, NULL};
-        char *md[] = {"--format", "markdown", "--junit", "/dev/null", path, NULL};
+        char *md[] = {"--format", "markdown", "--junit", "/dev/null",
+                      "--html",   "/dev/null", path,    NULL};
         lc_cmd_report(1, text);
-        lc_cmd_report(5, md);
+        lc_cmd_report(7, md);
     }
     close(fd);
     return 0;

@@ -69,6 +69,16 @@ check "diff: nothing else changed" test "$(wc -l <"$tmp/diff.txt")" -eq 2
 "$tool" diff "$two" "$tmp/one.pb.gz" >"$tmp/shrink.txt"
 check "diff the other way: exit 0, -2000 B" sh -c "test $? -eq 0 && grep -q '^  -2000 B  -2 objects  pp_make_extra' '$tmp/shrink.txt'"
 
+# followed children: one file, a test label per process
+"$tool" run --follow-children --pprof="$tmp/kids.pb.gz" -- sh -c "'$prog'; '$prog' more; true" \
+    2>"$tmp/kids.err"
+pp -tags "$tmp/kids.pb.gz" >"$tmp/kids.tags"
+check "--follow-children: labels process:sh and process:$(basename "$prog")[PID] twice" sh -c \
+    "grep -q 'process:sh$' '$tmp/kids.tags' && test \$(grep -cE 'process:$(basename "$prog")\[[0-9]+\]$' '$tmp/kids.tags') -eq 2"
+more_pid=$(sed -n "s/^leakcheck: $(basename "$prog") (pid \([0-9]*\)): 4 leaked blocks.*/\1/p" "$tmp/kids.err")
+pp -top -tagfocus "test=\[${more_pid:-none}\]" "$tmp/kids.pb.gz" >"$tmp/kids.top"
+check "--follow-children: -tagfocus on the child run with 'more' shows pp_make_extra" has "$tmp/kids.top" " pp_make_extra$"
+
 # bad input
 echo "not a profile" >"$tmp/text.pb.gz"
 "$tool" diff "$tmp/text.pb.gz" "$two" >"$tmp/bad.out" 2>"$tmp/bad.err"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../testutil.h"
+#include "leakcheck/version.h"
 #include "pprof.h"
 #include "profile.pb-c.h"
 
@@ -53,6 +54,8 @@ static void sampled_values_scale_as_go(void **state) {
     for (int i = 0; i < 4; i++)
         assert_string_equal(s(d, d->sample_type[i]->type), types[i]);
     assert_string_equal(s(d, d->default_sample_type), "inuse_space");
+    assert_int_equal(d->n_comment, 1);
+    assert_string_equal(s(d, d->comment[0]), "leakcheck " LEAKCHECK_VERSION_STRING " heap profile");
     lc__pprof_decoded_free(d);
     lc__pprof_free(p);
 }

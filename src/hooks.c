@@ -91,19 +91,24 @@ LC_HOOK_TEXT static void on_alloc(void *p, size_t n) {
 
 static int record_free(void *p, struct lc_rec_info *info);
 
-/* Removes p's record; returns 1 (and the record) when p was tracked. */
+/* Removes p's record; returns 1 (and the record) when p was tracked. With
+ * --sample, a block whose filter byte is clear never had one (counted by
+ * sample.h), and sample.c learns what the table said of the others. */
 LC_HOOK_TEXT static int on_free(void *p, struct lc_rec_info *info) {
-    if (lc__sample_on() && !lc__tls.guard && lc__sample_unmarked(p))
-        return 0; /* never sampled: counted by sample.h */
-    return record_free(p, info);
+    if (LC_LIKELY(!lc__sample_on()) || lc__tls.guard)
+        return record_free(p, info);
+    if (lc__sample_unmarked(p))
+        return 0;
+    int found = record_free(p, info);
+    lc__sample_freed(p, found);
+    return found;
 }
 
 LC_HOOK_TEXT static int record_free(void *p, struct lc_rec_info *info) {
     int saved = errno;
     struct lc_tls *t = &lc__tls;
     t->guard++;
-    int found = lc__sample_on() ? lc__sample_remove(p, info)
-                                : lc__table_remove((uintptr_t)p, info);
+    int found = lc__table_remove((uintptr_t)p, info);
     /* a block of the process scope freed during a nested (test) scope is not
      * the test's: its counters never saw it allocated */
     if (found && !(LC_UNLIKELY(lc__st.nested) && !info->inner)) {

@@ -1,13 +1,8 @@
-/* run_live.c: the helper thread of `leakcheck run`'s traced process, started
- * at start-up only when --snapshot-signal, --snapshot-every or
- * --stats-interval asks for it (never on the exit path). It sleeps in poll()
- * on a pipe that the snapshot signal's handler writes one byte to; it samples
- * the time series (run_live_series.c) and writes each snapshot: the live
- * blocks (a shard-by-shard walk of the table, run.c), their raw stacks and the
- * module map, in the hand-off format (handoff.h) as DIR/snap.PID.NS.rec, which
- * the tool symbolizes into a profile. Its guard is up for good (nothing it
- * does is tracked), all signals are blocked on it, and it is not in the thread
- * registry. Not on the hook path. */
+/* run_live.c: leakcheck run's helper thread in the traced process, started at
+ * start-up only for --snapshot-signal/--snapshot-every/--stats-interval: it
+ * sleeps in poll() on a pipe the signal handler writes a byte to, samples the
+ * series and writes snapshot records (run.c's pieces, handoff.h's format) to
+ * the run dir. Guard up for good, all signals blocked. Not on the hook path. */
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>

@@ -1,9 +1,7 @@
-/* run_live_series.c: the memory time series of `leakcheck run`
- * (--stats-interval): a bounded ring of points (counters through
- * lc__run_counters, thread and fd counts from /proc by getdents64) filled by
- * the helper thread (run_live.c) and written into the exit record. When the
- * ring is full every other point is dropped and the interval doubles, so the
- * series always spans the whole run. Memory from mmap; not on the hook path. */
+/* run_live_series.c: leakcheck run's memory time series: a bounded ring
+ * (mmap) of points (lc__run_counters, threads and fds counted in /proc by
+ * getdents64), filled by the helper thread, written into the exit record; when
+ * full, every other point goes and the spacing doubles. Not on the hook path. */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/syscall.h>

@@ -1,10 +1,8 @@
-/* run_live_signal.c: the snapshot signal of `leakcheck run
- * --snapshot-signal=SIG`. Its handler only wakes the helper thread
- * (lc__live_wake: a byte to a pipe). The signal is refused at start when the
- * program already ignores or handles it; sigaction, signal, sysv_signal,
- * bsd_signal and sigset are interposed so that a handler the program installs
- * later wins, with one line on stderr (snapshots by signal then stop). Not on
- * the hook path. */
+/* run_live_signal.c: the snapshot signal. Its handler only wakes the helper
+ * (lc__live_wake). Refused at start when the program already ignores or handles
+ * it; sigaction, signal, sysv_signal, bsd_signal and sigset are interposed so a
+ * handler the program installs later wins, with one line on stderr. Not on the
+ * hook path. */
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>

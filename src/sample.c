@@ -1,11 +1,8 @@
-/* sample.c: the sampling mode of `leakcheck run --sample=BYTES`. As in Go's
- * and tcmalloc's heap profilers, each thread counts down a byte budget drawn
- * from an exponential distribution with the given mean; the allocation that
- * crosses it is sampled (probability 1 - exp(-size/mean)), gets a stack and a
- * table record, and its address's bucket in a filter is counted up. A free
- * whose bucket is zero skips the table (sample.h, inline). Called from
- * hooks.c's on_alloc and on_free. Hook path: no lock, memory from mmap,
- * initial-exec TLS. */
+/* sample.c: `leakcheck run --sample=BYTES`, as Go's and tcmalloc's heap
+ * profilers sample: a per-thread byte countdown drawn from an exponential with
+ * that mean; the allocation crossing it gets a stack and a record (hooks.c),
+ * its address a mark in a byte filter; per-thread counts of the others.
+ * Hook path: no lock, memory from mmap, initial-exec TLS. */
 #include <math.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,17 +88,12 @@ void lc__sample_add(lc_counters *c) {
         c->peak_bytes = c->live_bytes;
 }
 
-LC_HOOK_TEXT int lc__sample_remove(void *p, struct lc_rec_info *info) {
+LC_HOOK_TEXT void lc__sample_freed(void *p, int found) {
     unsigned char *b = &lc__sample.buckets[lc__sample_bucket(p)];
-    int found = lc__table_remove((uintptr_t)p, info);
-    /* not found: p shares another block's bucket and was counted unsampled,
-     * unless leakcheck itself frees it (a guard beyond on_free's own): then
-     * its allocation was never counted either */
-    if (!found && lc__tls.guard == 1) {
+    if (!found) { /* another block's bucket: p was counted unsampled */
         struct lc_sample_ctr *c = lc__sample_ctr();
         lc__sample_count(&c->frees, &c->bytes_freed, c->shared, lc__sample_usable(p));
     } else if (__atomic_load_n(b, __ATOMIC_RELAXED) != 255) {
         __atomic_fetch_sub(b, 1, __ATOMIC_RELAXED);
     }
-    return found;
 }

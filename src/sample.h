@@ -1,8 +1,7 @@
-/* sample.h: sampling mode of `leakcheck run --sample=BYTES` (sample.c). Only
- * sampled allocations get a stack and a table record; the others are counted
- * in the thread's slot (with glibc's usable size as their bytes, read from
- * the chunk header) and recognised at free by a bucket filter. The inline
- * tests below are the whole cost of an unsampled allocation or free. Hook path. */
+/* sample.h: sampling mode (sample.c). Unsampled allocations and frees are
+ * counted here (glibc's usable size as their bytes) and never reach the block
+ * table: the inline tests below are their whole cost; a free whose filter byte
+ * is set goes through hooks.c's record path. Hook path. */
 #ifndef LC_SAMPLE_H
 #define LC_SAMPLE_H
 
@@ -33,9 +32,10 @@ extern __thread struct lc_sample_tls lc__sample_me __attribute__((tls_model("ini
 int lc__sample_configure(uint64_t mean);
 /* The slow paths: the budget ran out at p (n bytes): 1 when p is sampled (the
  * next gap drawn, p's bucket marked), 0 when it was only the thread's first
- * draw; a free whose bucket is marked (removes p's record if it has one). */
+ * draw; a free whose bucket was marked, after the table was asked (found:
+ * whether p had a record): the bucket counted down, or p counted unsampled. */
 int lc__sample_crossed(void *p, uint64_t n);
-int lc__sample_remove(void *p, struct lc_rec_info *info);
+void lc__sample_freed(void *p, int found);
 
 /* glibc's usable size of an in-use chunk (malloc/malloc.c since 2.26: the
  * size word before the block, the low 3 bits flags, 0x2 mmapped). */

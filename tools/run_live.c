@@ -1,9 +1,7 @@
-/* run_live.c (tool): `leakcheck run` while the program runs, and `leakcheck
- * snapshot PID`. Checks the live options before anything runs; waits for the
- * program while turning each snapshot record its helper thread hands over
- * (DIR/snap.PID.NS.rec, src/run_live.c) into a heap profile (the pprof writer,
- * symbolized here from the record's own module map); prints the memory time
- * series of the exit record on the console. */
+/* run_live.c (tool): leakcheck run while the program runs, and `leakcheck
+ * snapshot PID`. Checks the live options before anything runs, turns each
+ * snapshot record (DIR/snap.PID.NS.rec, src/run_live.c) into a profile with the
+ * pprof writer while waiting for the program, prints the exit record's series. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

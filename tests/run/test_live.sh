@@ -4,7 +4,8 @@
 # (by `leakcheck snapshot PID` and by the signal itself) shows exactly that
 # growth at cache_store in the profiles and in `leakcheck diff`; snapshots of
 # four churning threads each hold exactly their kept blocks; the program's
-# own SIGUSR2 handler wins (one line, its handler runs, no snapshot); the time
+# own SIGUSR2 handler wins, installed later or before leakcheck's constructor
+# (one line, its handler runs, no snapshot); the time
 # series is monotone where it must be; --snapshot-every writes on its own; --sample scales within a tolerance
 # derived from the binomial law and keeps counts exact; bad input gets one
 # line. Usage: test_live.sh BIN_DIR
@@ -131,6 +132,17 @@ srv_stop
 check "own handler: exit 0" test "$rc" -eq 0
 check "own handler: no snapshot written" test ! -e "$tmp/own.1.pb.gz"
 check "own handler: nothing said about a snapshot" bash -c "! grep -q snapshot.*-\\> '$tmp/err.log'"
+
+# ---- a handler installed before leakcheck's constructor (a preloaded library's) ----
+LD_PRELOAD="$bin/liblive_preinstall.so" srv_start --snapshot-signal=SIGUSR2 \
+    --snapshot-pprof="$tmp/pre.%n.pb.gz"
+check "handler from before start-up: one line, the program's handler wins" \
+    wait_err "SIGUSR2 already has a handler in the program: snapshots by signal are off"
+kill -USR2 "$pid"
+say grow 1
+srv_stop
+check "handler from before start-up: the program survived the signal, exit 0" test "$rc" -eq 0
+check "handler from before start-up: no snapshot" test ! -e "$tmp/pre.1.pb.gz"
 
 # ---- memory over time ----
 srv_start --stats-interval=2 --json="$tmp/t.json"

@@ -212,6 +212,22 @@ k = round(est * p)
 sys.exit(0 if 0 < k < n / 4 and abs(k / p - est) <= 1 else 1)
 ' "$N" "$S" "$R" "$objs"
 
+# four threads churning, exact and sampled: the same blocks live at exit
+for mode in exact sampled; do
+    opt=()
+    [ "$mode" = sampled ] && opt=(--sample=$R)
+    srv_start "${opt[@]}" --stats-interval=3600000 --json="$tmp/tw.$mode.json"
+    say load 4
+    say unload
+    srv_stop
+done
+check "sampled with four threads: live blocks at exit as in the exact run" python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))["series"][-1]
+b = json.load(open(sys.argv[2]))["series"][-1]
+sys.exit(0 if a["live_blocks"] == b["live_blocks"] == a["allocs"] - a["frees"] else print(a, b) or 1)
+' "$tmp/tw.exact.json" "$tmp/tw.sampled.json"
+
 # ---- bad input ----
 "$tool" run --snapshot-signal=SIGBOGUS -- /bin/true 2>"$tmp/bad"
 check "a signal that does not exist: exit 2" test $? -eq 2

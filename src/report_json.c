@@ -327,7 +327,10 @@ static void run_live_json(json_t *doc, const struct lc_run *run) {
         json_object_set_new(o, "fds", json_integer((json_int_t)p->fds));
         json_array_append_new(series, o);
     }
-    json_object_set_new(doc, "series", series);
+    if (run->nseries) /* absent without --stats-interval */
+        json_object_set_new(doc, "series", series);
+    else
+        json_decref(series);
     json_t *sampling = json_null();
     if (run->sampling_bytes) {
         sampling = json_object();

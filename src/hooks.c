@@ -3,7 +3,9 @@
  * Rules (see ../shared/FACTS.md, "pitfalls"):
  *  - Outside a scope each hook is glibc's __libc_* call plus one predictable
  *    branch on lc__st.tracking.
- *  - No global lock: the side table is sharded, counters are per thread.
+ *  - No global lock: each thread has its own block table and counters, both
+ *    written without a lock or an atomic read-modify-write; freeing another
+ *    thread's block locks only that thread's table (table.c).
  *  - Nothing here allocates through the tracked heap (tracker memory is mmap),
  *    calls stdio or getenv, or symbolizes.
  *  - A thread-local guard (initial-exec TLS: no __tls_get_addr, which would
@@ -29,6 +31,8 @@
 #include "internal.h"
 #include "sample.h"
 #include "sanitizer.h"
+#include "table_fast.h"
+#include "threads_fast.h"
 
 #define LC_EXPORT __attribute__((visibility("default")))
 
@@ -57,26 +61,67 @@ static __thread struct {
     void *p[LC_FORK_DEFER];
 } fork_defer __attribute__((tls_model("initial-exec")));
 
-LC_HOOK_TEXT static void record_alloc(void *p, size_t n) {
-    struct lc_tls *t = &lc__tls;
+/* Stacks, and the first allocation in an allocation-free region (capture
+ * may set errno). Inlined: stacks.c expects a fixed number of our frames
+ * above the caller's, and walks the stack twice when there are more. */
+static inline __attribute__((always_inline)) uint32_t alloc_stack(struct lc_tls *t, size_t n) {
     int saved = errno;
-    t->guard++;
-    uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
-    struct lc_slot *s = lc__slot_get(gen);
-    int cls = lc__thread_attributed(gen) ? LEAKCHECK_ATTRIBUTED : LEAKCHECK_BACKGROUND;
     uint32_t sid = lc__st.stacks ? lc__stack_capture(lc__st.depth) : 0;
     if (LC_UNLIKELY(t->noalloc) && t->noalloc_count++ == 0) {
         t->noalloc_size = n;
         t->noalloc_stack = sid ? sid
                          : lc__st.stacks_allowed ? lc__stack_capture(lc__st.depth) : 0;
     }
+    errno = saved;
+    return sid;
+}
+
+/* The fast path reads the thread's TLS block once, the shared state line and
+ * the thread's own slot and table; nothing in it sets errno (the slow parts
+ * that can, binding a slot, capturing a stack, growing a table, keep it). */
+LC_HOOK_TEXT static void record_alloc(void *p, size_t n) {
+    struct lc_tls *t = &lc__tls;
+    if (t->guard)
+        return;
+    t->guard++;
+    uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+    struct lc_slot *s = lc__slot_fast(t, gen);
+    int cls = lc__st.all_threads || t->attrib_gen == gen ? LEAKCHECK_ATTRIBUTED
+                                                         : LEAKCHECK_BACKGROUND;
+    uint32_t sid = 0;
+    if (LC_UNLIKELY(lc__st.stacks | t->noalloc))
+        sid = alloc_stack(t, n);
     uint32_t iter = __atomic_load_n(&lc__st.iteration, __ATOMIC_RELAXED);
     if (LC_UNLIKELY(lc__st.nested))
         sid |= LC_STACK_INNER;
-    if (lc__table_insert((uintptr_t)p, n, sid, iter, lc__slot_index(s), cls, gen))
-        lc__slot_account_alloc(s, cls, n);
+    uint32_t self = s->index; /* 0: the shared slot, whose table is locked */
+    if (LC_LIKELY(self) && lc__tab_put_fast(&lc__tabs[self], (uintptr_t)p, n, sid, iter, cls))
+        lc__count_alloc_own(s, cls, n);
+    else if (lc__table_insert((uintptr_t)p, n, sid, iter, self, cls, gen))
+        lc__count_alloc(s, cls, n);
     t->guard--;
-    errno = saved;
+}
+
+/* The calling thread's slot index for table lookups (UINT32_MAX: none). */
+static inline uint32_t self_index(const struct lc_tls *t) {
+    return t->slot ? t->slot->index : UINT32_MAX;
+}
+
+/* Removes p's record from the thread's own table when it is in its home
+ * bucket (the usual case); 1 and what on_free needs in *info. */
+static inline int take_own(struct lc_tls *t, void *p, struct lc_rec_info *info) {
+    struct lc_slot *s = t->slot;
+    lc__rec_t r;
+    if (!s || !s->index || !lc__tab_take_fast(&lc__tabs[s->index], (uintptr_t)p, &r))
+        return 0;
+    info->ptr = (uintptr_t)p;
+    info->size = r.size;
+    info->stack = r.stack & ~LC_STACK_INNER;
+    info->inner = (r.stack & LC_STACK_INNER) != 0;
+    info->iteration = (uint32_t)(r.key >> ITER_SHIFT) & LC_MAX_ITER;
+    info->cls = (int)(r.key >> CLS_SHIFT) & 1;
+    info->thread = s->index;
+    return 1;
 }
 
 /* ours, or not sampled (counted by sample.h); else the record. Split from
@@ -105,19 +150,35 @@ LC_HOOK_TEXT static int on_free(void *p, struct lc_rec_info *info) {
 }
 
 LC_HOOK_TEXT static int record_free(void *p, struct lc_rec_info *info) {
-    int saved = errno;
     struct lc_tls *t = &lc__tls;
     t->guard++;
-    int found = lc__table_remove((uintptr_t)p, info);
+    int found = take_own(t, p, info) || lc__table_remove((uintptr_t)p, self_index(t), info);
     /* a block of the process scope freed during a nested (test) scope is not
      * the test's: its counters never saw it allocated */
     if (found && !(LC_UNLIKELY(lc__st.nested) && !info->inner)) {
         uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
-        lc__slot_account_free(lc__slot_get(gen), info->cls, info->size);
+        lc__count_free(lc__slot_fast(t, gen), info->cls, info->size);
     }
     t->guard--;
-    errno = saved;
     return found;
+}
+
+/* Puts back the record of a block realloc kept (in place, or refused to
+ * move): the same stack, iteration and class, now in this thread's table. */
+LC_HOOK_TEXT static void reinsert(const struct lc_rec_info *info, size_t n, int unfree) {
+    struct lc_tls *t = &lc__tls;
+    t->guard++;
+    uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+    struct lc_slot *s = lc__slot_fast(t, gen);
+    uint32_t sid = info->stack | (info->inner ? LC_STACK_INNER : 0);
+    if (lc__table_insert(info->ptr, n, sid, info->iteration, s->index, info->cls, gen) &&
+        !(lc__st.nested && !info->inner)) {
+        if (unfree)
+            lc__slot_account_unfree(s, info->cls, n);
+        else
+            lc__count_alloc(s, info->cls, n);
+    }
+    t->guard--;
 }
 
 LC_EXPORT LC_HOOK_TEXT void *malloc(size_t n) {
@@ -168,30 +229,11 @@ LC_EXPORT LC_HOOK_TEXT void *realloc(void *p, size_t n) {
     if (q == p && tracked && !lc__tls.guard) {
         /* in place: the same block, grown or shrunk; it keeps its stack and
          * iteration, so a site's growth shows in bytes, not blocks */
-        int saved = errno;
-        lc__tls.guard++;
-        uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
-        struct lc_slot *s = lc__slot_get(gen);
-        uint32_t sid = info.stack | (info.inner ? LC_STACK_INNER : 0);
-        if (lc__table_insert(info.ptr, n, sid, info.iteration, info.thread, info.cls, gen) &&
-            !(lc__st.nested && !info.inner))
-            lc__slot_account_alloc(s, info.cls, n);
-        lc__tls.guard--;
-        errno = saved;
+        reinsert(&info, n, 0);
     } else if (q) {
         on_alloc(q, n);
     } else if (n != 0 && tracked) {
-        int saved = errno;
-        lc__tls.guard++;
-        uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
-        struct lc_slot *s = lc__slot_get(gen);
-        uint32_t sid = info.stack | (info.inner ? LC_STACK_INNER : 0);
-        if (lc__table_insert(info.ptr, info.size, sid, info.iteration, info.thread, info.cls,
-                             gen) &&
-            !(lc__st.nested && !info.inner))
-            lc__slot_account_unfree(s, info.cls, info.size);
-        lc__tls.guard--;
-        errno = saved;
+        reinsert(&info, info.size, 1);
     }
     return q;
 }
@@ -253,7 +295,12 @@ LC_EXPORT LC_HOOK_TEXT void *pvalloc(size_t size) {
 
 /* Our malloc under a name the global symbol lookup cannot redirect
  * (sanitizer.c compares it with the malloc in use). */
+#if defined(__GNUC__) && !defined(__clang__) /* the alias keeps malloc's attributes */
+extern __typeof(malloc) lc__malloc_self
+    __attribute__((alias("malloc"), copy(malloc), visibility("hidden")));
+#else
 extern __typeof(malloc) lc__malloc_self __attribute__((alias("malloc"), visibility("hidden")));
+#endif
 
 /* ---- a foreign allocator: a sanitizer's (sanitizer.c installs these as its
  * hooks) or valgrind's operator new (cxx_new.c calls them) ----

@@ -48,6 +48,7 @@ struct lc_tls {
     uint32_t noalloc_stack;
     uint64_t noalloc_count;
     uint64_t noalloc_size;
+    uint32_t remote_hint;   /* table.c: the other thread's table our last foreign free hit */
 };
 extern __thread struct lc_tls lc__tls __attribute__((tls_model("initial-exec")));
 
@@ -120,11 +121,15 @@ struct lc_rec_info {
  * nested in `leakcheck run`'s process scope (depot ids stay below 2^22). */
 #define LC_STACK_INNER 0x80000000u
 int lc__table_init(void);
-/* Inserts a record unless the scope generation moved on; returns 1 if inserted. */
+/* Inserts a record into the table of counter slot `thread`, which must be the
+ * calling thread's own slot (or the shared slot 0), unless the scope
+ * generation moved on; returns 1 if inserted. */
 int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
                      uint32_t thread, int cls, uint32_t gen);
-/* Removes p; returns 1 and fills *out when p was tracked. */
-int lc__table_remove(uintptr_t p, struct lc_rec_info *out);
+/* Removes p; returns 1 and fills *out when p was tracked. `self` is the
+ * calling thread's own slot (looked at first, without a lock), or UINT32_MAX
+ * when it has none. */
+int lc__table_remove(uintptr_t p, uint32_t self, struct lc_rec_info *out);
 /* Visits every live record (shard by shard, each under its lock, copied out). */
 void lc__table_foreach(void (*fn)(const struct lc_rec_info *, void *), void *arg);
 void lc__table_clear(void);
@@ -158,12 +163,11 @@ struct lc_slot {
     int state;         /* 0 free, 1 owned by a thread, 2 shared overflow */
     uint32_t gen;      /* scope generation the counters belong to */
     struct lc_ctr c[2];
-    char pad[64];
+    uint32_t index;    /* in the slot array (and of the thread's block table) */
+    char pad[60];
 };
 struct lc_slot *lc__slot_get(uint32_t gen); /* hook path */
 uint32_t lc__slot_index(const struct lc_slot *s);
-void lc__slot_account_alloc(struct lc_slot *s, int cls, uint64_t size);
-void lc__slot_account_free(struct lc_slot *s, int cls, uint64_t size);
 void lc__slot_account_unfree(struct lc_slot *s, int cls, uint64_t size);
 void lc__counters_sum(lc_counters *out, int cls, uint32_t gen);
 void lc__threads_lock(void);

@@ -1,92 +1,77 @@
 /* table.c: the live-block side table, keyed by pointer. Hook path.
  *
- * 256 shards, each an open-addressing table behind its own spin lock; there is
- * no global lock. A shard grows by 1.5x under its own lock: the pause is a
- * rehash of that shard only and blocks only threads touching it.
+ * One open-addressing table per thread counter slot (threads.c), written
+ * without a lock or an atomic read-modify-write by the thread that owns the
+ * slot; other threads lock it to remove what they free. Called by hooks.c;
+ * calls only util.c (mmap) and the spin lock. No global lock.
  *
- * Shards are chosen so that threads do not share them when they need not. The
- * shards form 16 groups of 16; a block's group is given by the 64 MiB region
- * of its address, and its shard within the group by a hash. glibc gives every
- * thread its own arena (up to 8 per core), and the heaps of non-main arenas
- * are 64 MiB-aligned, so the blocks of different threads usually fall in
- * different regions. Regions get groups round-robin on first sight, in a map
- * that is never cleared (a region keeps its group for the life of the
- * process, so the shard of a pointer never changes). A shard's lock and
- * records then stay in the cache of the thread that uses them instead of
- * bouncing between cores on every call, which is what limited scaling when the
- * shard was a pure hash of the pointer. A pointer freed by another thread still
- * finds its shard, since the shard depends on the address alone.
+ * Ownership. A block's record goes into the table of the thread that
+ * allocated it. The owner inserts and removes its own records with plain
+ * stores: a record is written (stack, size, then the key) only into an empty
+ * entry, and it is cleared only by the thread that frees that very block, so
+ * two threads never write the same entry at once (glibc hands an address out
+ * again only after its free returned, and the record is removed before that).
+ * A free that misses in the freeing thread's own table (the block came from
+ * another thread, or was never tracked) looks in the other tables, first
+ * without their locks (peek), then under the lock of one that holds it. The
+ * lock also covers growth: only the owner grows its table, and
+ * it holds its own lock meanwhile, so no remote remover sees a half-moved
+ * table. Slot 0 is shared by threads that found no slot of their own
+ * (threads.c): every operation on its table takes the lock. A thread that
+ * exits leaves its table (with the records of blocks still live) to the next
+ * thread that binds the slot.
  *
- * Inside a shard, slots come in windows of 15, each slot with a control byte:
- * empty, deleted, or a 7-bit tag from the pointer's hash. A window is 256
- * aligned bytes: its 16 control bytes (the 16th is a sentinel that never
- * matches and is never free), then its 15 records, so that a lookup touches
- * one page and usually two adjacent lines. A lookup compares the control bytes
- * with the tag in one SSE2 comparison and looks at records only where the tag
- * matches, then stops at the first window that has an empty slot. With linear
- * probing the loops over probe runs and over backward shifts had data-dependent
- * lengths, and their mispredicted exits cost more than the rest of the lookup
- * at ordinary load factors; here the common paths have no loop that depends on
- * the load. Deleting from a window that has an empty slot leaves an empty slot
- * (no lookup ever probed past that window); otherwise it leaves a tombstone,
- * and tombstones are dropped by the next rehash.
+ * Layout. A table is an array of 64-byte buckets of four 16-byte entries,
+ * each holding the whole record: the key (pointer >> 4, 44 bits: glibc blocks
+ * are 16-byte aligned and user space is 47 bits; the iteration, 9 bits; the
+ * class, 1 bit), the stack id and the requested size. A lookup hashes the
+ * pointer to its home bucket and compares its four keys (one cache line)
+ * without a branch per entry; it goes on, by double hashing, only while the
+ * bucket's overflow count (one 16-bit counter per bucket, after the buckets)
+ * says some key whose probe passed it lives further on. Removing a record
+ * clears its key and decrements the counts it had passed, so there are no
+ * tombstones and probe runs do not grow with churn. Counts change with atomic
+ * adds (the owner and a remote remover may pass the same bucket), but only on
+ * that overflow path. A table grows by 1.5x when 3/4 of its entries are used
+ * (at 7/8, a quarter of all lookups left the home bucket and cost more than
+ * the memory saved while the table fits in the cache), and at 7/8 once it has
+ * 16384 buckets (there a lookup is a cache miss either way: a million live
+ * blocks take 21 bytes each instead of 31 at the same cost). A mapping adds a
+ * 64-byte header and 2 bytes of overflow count per bucket. Arrays are never
+ * unmapped while the process runs (see map_put). Sizes >= 4 GiB go to a small
+ * side list.
+ * Memory comes from mmap, never from the tracked heap.
  *
- * A record is 16 bytes: the pointer (>> 4, 44 bits: glibc blocks are 16-byte
- * aligned and user space is 47 bits), the iteration (9 bits), the class (1 bit)
- * and the thread slot (10 bits) packed in one word, then the stack id and the
- * requested size; with its control byte, a slot is 17.1 bytes. Shards rehash
- * when 7/8 of the slots are used and grow by 1.5x, so the load factor stays
- * between 0.58 and 0.875: 19.5..29.3 bytes of tracker memory per live block.
- * Sizes >= 4 GiB go to a small side list. Memory comes from mmap, never from
- * the tracked heap.
+ * Generations. lc__table_clear (scope end) only bumps the table epoch and
+ * gives the pages back (MADV_DONTNEED keeps the mapping, so an owner still in
+ * a hook reads zeros and writes into a stale table, never into unmapped
+ * memory); a table whose epoch is old holds nothing, and its owner resets it
+ * on its next insert. The fast path (the owner's insert and remove) is inline
+ * in table_fast.h.
  */
-#include <emmintrin.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
+#include "table_fast.h"
 
-#define NSHARDS 256
-#define GROUP_BITS 4 /* 16 groups of 16 shards */
-#define NGROUPS (1u << GROUP_BITS)
-#define REGION_SHIFT 26 /* glibc's HEAP_MAX_SIZE on 64-bit: 64 MiB */
-#define RMAP_BITS 10
-#define RMAP_SIZE (1u << RMAP_BITS)
-#define RMAP_PROBES 8
-#define WSLOTS 15           /* records per window */
-#define CTRL_EMPTY 0x80
-#define CTRL_DELETED 0xfe   /* full slots hold a tag in 0x00..0x7e */
-#define CTRL_SENTINEL 0x7f  /* the 16th control byte of every window */
+#define NTABS LC_MAX_THREADS
 #define PAGE 4096
-#define PTR_BITS 44
-#define PTR_MASK ((1ull << PTR_BITS) - 1)
-#define ITER_SHIFT 44
-#define CLS_SHIFT 53
-#define THREAD_SHIFT 54
-#define BIG_SIZE 0xffffffffu
 
-typedef struct {
-    uint64_t key;
-    uint32_t stack;
-    uint32_t size;
-} rec_t;
+typedef lc__rec_t rec_t;
 
-struct window {
-    uint8_t ctrl[WSLOTS + 1];
-    rec_t rec[WSLOTS];
-} __attribute__((aligned(256)));
+struct lc__tab *lc__tabs;
+uint32_t lc__tab_epoch = 1;
+static uint32_t tabs_used; /* tables ever written: 1 + the highest index */
 
-#define WIN_PER_PAGE (PAGE / sizeof(struct window))
-
-struct shard {
-    int lock;
-    uint32_t nwin;   /* windows */
-    uint32_t count;  /* live records */
-    uint32_t tombs;  /* deleted control bytes */
-    struct window *win;
-    uint64_t bytes;  /* size of the mapping */
-} __attribute__((aligned(64)));
-
-static struct shard *shards;
+/* Arrays a table is done with (see map_put). */
+#define HDR 64
+#define NRETIRED 48
+struct retired {
+    void *map;
+    uint64_t bytes;
+};
+static struct retired (*retired)[NRETIRED]; /* per table; mmap'd with the headers */
 
 /* Blocks of 4 GiB or more: their true size, keyed by pointer. */
 #define NBIG 64
@@ -96,161 +81,215 @@ static struct {
     uint64_t size[NBIG];
 } big;
 
-/* Inserts dropped because a rehash could not map memory: a test during which
- * this moves cannot be judged (failsafe.c). */
+/* Inserts dropped because a table could not grow: a test during which this
+ * moves cannot be judged (failsafe.c). */
 static uint64_t lost;
 uint64_t lc__table_lost(void) { return __atomic_load_n(&lost, __ATOMIC_RELAXED); }
 
 int lc__table_init(void) {
-    if (shards)
+    if (lc__tabs)
         return 0;
-    shards = lc__mmap(sizeof(struct shard) * NSHARDS);
-    return shards ? 0 : LEAKCHECK_ENOMEM;
+    retired = lc__mmap(sizeof *retired * NTABS);
+    lc__tabs = lc__mmap(sizeof(struct lc__tab) * NTABS);
+    return lc__tabs ? 0 : LEAKCHECK_ENOMEM;
 }
 
-/* One multiplication is enough here and is on every call: glibc pointers differ
- * mostly in their low bits, which a multiplication by an odd constant carries
- * into the high bits of the product. The top GROUP_BITS pick the shard within
- * the group, the 32 bits under them the home window (see home_of), and the 7
- * bits under those the tag. */
-static inline uint64_t hash_key(uint64_t kp) { return kp * 0x9e3779b97f4a7c15ull; }
+static inline uint32_t cur_epoch(void) { return lc__tab_epoch_now(); }
 
-static inline uint8_t tag_of(uint64_t h) {
-    uint8_t t = (uint8_t)((h >> (25 - GROUP_BITS)) & 0x7f);
-    return t == CTRL_SENTINEL ? 0 : t;
+static inline uint64_t tab_count(const struct lc__tab *t) {
+    return __atomic_load_n(&t->ins, __ATOMIC_RELAXED) - __atomic_load_n(&t->rm, __ATOMIC_RELAXED) -
+           __atomic_load_n(&t->rrm, __ATOMIC_RELAXED);
 }
 
-/* Region -> group map: an entry is region << 8 | 0x80 | group, 0 when free.
- * Entries are only ever added, with a compare-and-swap, so a lookup is one
- * relaxed load of a line that no thread writes in the steady state. */
-static uint32_t rmap[RMAP_SIZE];
-static uint32_t rmap_next;
-
-static inline uint32_t group_of(uintptr_t p) {
-    uint32_t region = (uint32_t)(p >> REGION_SHIFT); /* < 2^21 for user addresses */
-    uint32_t key = region << 8 | 0x80;
-    uint32_t i = (region * 0x9e3779b1u) >> (32 - RMAP_BITS);
-    for (int k = 0; k < RMAP_PROBES; k++, i = (i + 1) & (RMAP_SIZE - 1)) {
-        uint32_t e = __atomic_load_n(&rmap[i], __ATOMIC_RELAXED);
-        if (LC_UNLIKELY(!e)) {
-            uint32_t g = __atomic_fetch_add(&rmap_next, 1, __ATOMIC_RELAXED) % NGROUPS;
-            if (__atomic_compare_exchange_n(&rmap[i], &e, key | g, 0, __ATOMIC_RELAXED,
-                                            __ATOMIC_RELAXED))
-                return g;
-            /* another thread filled the entry first: e is now its value */
-        }
-        if ((e & ~0x7fu) == key)
-            return e & (NGROUPS - 1);
+lc__rec_t *lc__tab_put_far(struct lc__tab *t, uint64_t kp, uint64_t h) {
+    (void)kp;
+    uint32_t nb = t->nb, b = lc__tab_home(h, nb);
+    lc__rec_t *e = t->b[b].e;
+    unsigned f = lc__tab_empties(e);
+    if (!f) {
+        uint32_t step = lc__tab_step(h, nb);
+        do {
+            lc__tab_ovf_add(lc__tab_ovf(t, b), 1);
+            b = lc__tab_next(b, step, nb);
+            e = t->b[b].e;
+        } while (!(f = lc__tab_empties(e)));
     }
-    /* The probe window is full for good (entries are never removed), so this
-     * fallback is as stable as the map. */
-    return (region * 0x9e3779b1u) >> (32 - GROUP_BITS);
+    return &e[__builtin_ctz(f)];
 }
 
-static inline struct shard *shard_of(uintptr_t p, uint64_t h) {
-    return &shards[group_of(p) << GROUP_BITS | (uint32_t)(h >> (64 - GROUP_BITS))];
-}
-
-/* The home window of hash h in a table of nwin windows. */
-static inline uint32_t home_of(uint64_t h, uint32_t nwin) {
-    uint64_t bits = (h >> (32 - GROUP_BITS)) & 0xffffffffu;
-    return (uint32_t)(bits * nwin >> 32);
-}
-
-static inline uint32_t next_win(uint32_t w, uint32_t nwin) { return w + 1 == nwin ? 0 : w + 1; }
-
-static inline __m128i win_load(const struct window *w) {
-    return _mm_load_si128((const __m128i *)w->ctrl);
-}
-
-/* Bit i set when slot i of the window holds `tag`. */
-static inline unsigned win_match(__m128i c, uint8_t tag) {
-    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_set1_epi8((char)tag)));
-}
-
-/* Bit i set when slot i is empty or deleted (control bytes with the top bit). */
-static inline unsigned win_free(__m128i c) { return (unsigned)_mm_movemask_epi8(c); }
-
-static inline unsigned win_empty(__m128i c) {
-    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_set1_epi8((char)CTRL_EMPTY)));
-}
-
-struct slot {
-    struct window *w;
-    int i; /* -1: none */
-};
-
-/* The slot holding kp (i = -1 when absent). *freeslot (when not NULL) gets the
- * first empty or deleted slot on the probe path, for an insertion after a miss. */
-static inline struct slot find(const struct shard *s, uint64_t kp, uint64_t h,
-                               struct slot *freeslot) {
-    uint8_t tag = tag_of(h);
-    uint32_t nwin = s->nwin, wi = home_of(h, nwin);
-    if (freeslot)
-        freeslot->i = -1;
-    for (uint32_t n = 0; n < nwin; n++, wi = next_win(wi, nwin)) {
-        struct window *w = &s->win[wi];
-        __m128i c = win_load(w);
-        for (unsigned m = win_match(c, tag); m; m &= m - 1) {
-            int i = __builtin_ctz(m);
-            if ((w->rec[i].key & PTR_MASK) == kp)
-                return (struct slot){w, i};
-        }
-        unsigned f = win_free(c);
-        if (freeslot && freeslot->i < 0 && f)
-            *freeslot = (struct slot){w, __builtin_ctz(f)};
-        if (win_empty(c))
-            break;
+/* Places a record: over a stale record of the same address in the home
+ * bucket (see lc__tab_put_fast), else in the first empty entry on its probe
+ * sequence. The table has room. */
+static inline void place(struct lc__tab *t, uint64_t kp, uint64_t key, uint32_t stack,
+                         uint32_t size) {
+    uint64_t h = lc__tab_hash(kp);
+    rec_t *e = t->b[lc__tab_home(h, t->nb)].e, *slot;
+    unsigned m = lc__tab_match(e, kp), f = lc__tab_empties(e);
+    if (LC_UNLIKELY(m)) { /* replaced, and counted as removed */
+        slot = &e[__builtin_ctz(m)];
+        __atomic_store_n(&t->rm, t->rm + 1, __ATOMIC_RELAXED);
+    } else {
+        slot = f ? &e[__builtin_ctz(f)] : lc__tab_put_far(t, kp, h);
     }
-    return (struct slot){NULL, -1};
+    __atomic_store_n(&slot->stack, stack, __ATOMIC_RELAXED);
+    __atomic_store_n(&slot->size, size, __ATOMIC_RELAXED);
+    __atomic_store_n(&slot->key, key, __ATOMIC_RELEASE);
 }
 
-/* Rebuilds the shard with nwin windows, dropping tombstones. */
-static int shard_rehash(struct shard *s, uint32_t nwin) {
-    nwin = (nwin + WIN_PER_PAGE - 1) / WIN_PER_PAGE * WIN_PER_PAGE;
-    uint64_t bytes = (uint64_t)nwin * sizeof(struct window);
-    struct window *nw = lc__mmap(bytes);
-    if (!nw)
+static int is_prime(uint32_t n) {
+    if (n < 4)
+        return n > 1;
+    if (!(n & 1))
+        return 0;
+    for (uint32_t d = 3; d <= n / d; d += 2)
+        if (n % d == 0)
+            return 0;
+    return 1;
+}
+
+/* Arrays are never unmapped while the process runs: another thread's free
+ * may be probing one without the lock (peek). An array a table is done with
+ * gives its pages back and waits in that table's list for the next time the
+ * table needs that very size (growth repeats the same sizes scope after
+ * scope). Each mapping starts with a 64-byte header holding its bucket count,
+ * so a lock-free reader gets the count and the buckets from one pointer. */
+
+static inline uint32_t arr_nb(const struct lc__bucket *b) {
+    return __atomic_load_n((const uint32_t *)((const char *)b - HDR), __ATOMIC_ACQUIRE);
+}
+
+static void *map_get(uint32_t ti, uint64_t bytes) {
+    for (int i = 0; retired && i < NRETIRED; i++)
+        if (retired[ti][i].map && retired[ti][i].bytes == bytes) {
+            void *m = retired[ti][i].map;
+            retired[ti][i].map = NULL;
+            return m; /* zero since its pages were given back */
+        }
+    return lc__mmap(bytes);
+}
+
+static void map_put(uint32_t ti, struct lc__bucket *b, uint64_t bytes) {
+    if (!b)
+        return;
+    void *m = (char *)b - HDR;
+    madvise(m, bytes, MADV_DONTNEED);
+    for (int i = 0; retired && i < NRETIRED; i++)
+        if (!retired[ti][i].map) {
+            retired[ti][i] = (struct retired){m, bytes};
+            return;
+        }
+    /* no room in the list: the mapping stays, empty (address space only) */
+}
+
+/* A zeroed array of about `want` buckets (whole pages; a prime number of
+ * buckets, see step_of); *bytes is the whole mapping's size. */
+static struct lc__bucket *map_buckets(uint32_t ti, uint32_t want, uint32_t *nb,
+                                      uint64_t *bytes) {
+    uint64_t b = (HDR + (uint64_t)want * (sizeof(struct lc__bucket) + 2) + PAGE - 1) / PAGE * PAGE;
+    char *m = map_get(ti, b);
+    if (!m)
+        return NULL;
+    /* a large table is probed at random: 2 MiB pages spare a TLB miss on
+     * nearly every lookup (a hint; without it the table works the same) */
+    if (b >= (4u << 20))
+        madvise(m, b, MADV_HUGEPAGE);
+    uint32_t n = (uint32_t)((b - HDR) / (sizeof(struct lc__bucket) + 2));
+    while (!is_prime(n))
+        n--;
+    __atomic_store_n((uint32_t *)m, n, __ATOMIC_RELEASE);
+    *nb = n;
+    *bytes = b;
+    return (struct lc__bucket *)(m + HDR);
+}
+
+/* Brackets a change of t's array for lock-free readers (peek). */
+static inline void ver_bump(struct lc__tab *t) {
+    __atomic_store_n(&t->ver, t->ver + 1, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* Rebuilds t with room for about nb buckets. The caller holds t's lock and is
+ * its owner (or t is the shared table), so nothing else writes it. */
+static int tab_rebuild(struct lc__tab *t, uint32_t want) {
+    uint32_t nb, ti = (uint32_t)(t - lc__tabs);
+    uint64_t bytes;
+    struct lc__bucket *m = map_buckets(ti, want, &nb, &bytes);
+    if (!m)
         return -1;
-    for (uint32_t wi = 0; wi < nwin; wi++) {
-        memset(nw[wi].ctrl, CTRL_EMPTY, WSLOTS);
-        nw[wi].ctrl[WSLOTS] = CTRL_SENTINEL;
-    }
-    for (uint32_t oi = 0; oi < s->nwin; oi++) {
-        const struct window *ow = &s->win[oi];
-        for (int i = 0; i < WSLOTS; i++) {
-            if (ow->ctrl[i] & 0x80)
-                continue;
-            uint64_t h = hash_key(ow->rec[i].key & PTR_MASK);
-            uint32_t wi = home_of(h, nwin);
-            unsigned f;
-            while (!(f = win_free(win_load(&nw[wi]))))
-                wi = next_win(wi, nwin);
-            int j = __builtin_ctz(f);
-            nw[wi].ctrl[j] = tag_of(h);
-            nw[wi].rec[j] = ow->rec[i];
+    struct lc__tab n = *t;
+    n.b = m;
+    n.nb = nb;
+    n.bytes = bytes;
+    uint64_t live = 0;
+    for (uint32_t ob = 0; ob < t->nb; ob++)
+        for (int i = 0; i < BSLOTS; i++) {
+            rec_t r = t->b[ob].e[i];
+            if (r.key) {
+                place(&n, r.key & PTR_MASK, r.key, r.stack, r.size);
+                live++;
+            }
         }
-    }
-    lc__munmap(s->win, s->bytes);
-    s->win = nw;
-    s->nwin = nwin;
-    s->bytes = bytes;
-    s->tombs = 0;
+    struct lc__bucket *old = t->b;
+    uint64_t old_bytes = t->bytes;
+    ver_bump(t);
+    __atomic_store_n(&t->b, n.b, __ATOMIC_RELEASE);
+    t->bytes = n.bytes;
+    __atomic_store_n(&t->rrm, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->rm, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->ins, live, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->nb, nb, __ATOMIC_RELEASE);
+    ver_bump(t);
+    map_put(ti, old, old_bytes);
     return 0;
 }
 
-/* Makes room for one more record: rehash when 7/8 of the slots would be used,
- * in place when tombstones are most of that, with 1.5x the windows otherwise. */
-static inline int shard_reserve(struct shard *s) {
-    uint64_t cap = (uint64_t)s->nwin * WSLOTS;
-    if (LC_LIKELY((uint64_t)(s->count + s->tombs + 1) * 8 <= cap * 7))
-        return 0;
-    uint32_t nwin = s->nwin;
-    if (!nwin)
-        nwin = WIN_PER_PAGE;
-    else if ((uint64_t)(s->count + 1) * 16 > cap * 7)
-        nwin = nwin + nwin / 2;
-    return shard_rehash(s, nwin);
+/* Empties t for the current epoch (a large table goes back to one page). */
+static void tab_reset(struct lc__tab *t, uint32_t epoch) {
+    ver_bump(t);
+    if (t->bytes > 16 * PAGE) {
+        map_put((uint32_t)(t - lc__tabs), t->b, t->bytes);
+        __atomic_store_n(&t->b, NULL, __ATOMIC_RELEASE);
+        t->nb = 0;
+        t->bytes = 0;
+    } else if (t->b) {
+        char *m = (char *)t->b - HDR;
+        memset(m + HDR, 0, t->bytes - HDR);
+        __atomic_store_n((uint32_t *)m, t->nb, __ATOMIC_RELEASE); /* clear zeroed it */
+    }
+    __atomic_store_n(&t->ins, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->rm, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->rrm, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->epoch, epoch, __ATOMIC_RELEASE);
+    ver_bump(t);
+}
+
+/* Records a table of nb buckets takes before it grows: 3/4 of its entries,
+ * 7/8 once it is large (BIG_TABLE buckets). */
+#define BIG_TABLE 16384
+static inline uint64_t max_load(uint32_t nb) {
+    uint64_t cap = (uint64_t)nb * BSLOTS;
+    return nb >= BIG_TABLE ? cap * 7 / 8 : cap * 3 / 4;
+}
+
+/* The slow part of an insert: a stale epoch, or no room. 0 when there is room. */
+static __attribute__((noinline)) int tab_prepare(struct lc__tab *t, int locked, uint32_t epoch) {
+    int rc = 0, saved = errno;
+    if (!locked)
+        lc__spin_lock(&t->lock);
+    if (t->epoch != epoch)
+        tab_reset(t, epoch);
+    /* the remote removes count for the fast path's room check from now on */
+    __atomic_store_n(&t->rm, t->rm + t->rrm, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->rrm, 0, __ATOMIC_RELAXED);
+    if (tab_count(t) + 1 > max_load(t->nb))
+        rc = tab_rebuild(t, t->nb ? t->nb + t->nb / 2 : 1);
+    __atomic_store_n(&t->limit, max_load(t->nb), __ATOMIC_RELAXED);
+    if (!locked)
+        lc__spin_unlock(&t->lock);
+    if (rc)
+        __atomic_add_fetch(&lost, 1, __ATOMIC_RELAXED); /* failsafe.c reports it */
+    errno = saved;
+    return rc;
 }
 
 static void big_put(uintptr_t p, uint64_t size) {
@@ -280,115 +319,207 @@ static uint64_t big_take(uintptr_t p, int remove) {
     return size;
 }
 
-int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
-                     uint32_t thread, int cls, uint32_t gen) {
-    if ((p & 15) || (p >> 48))
-        return 0; /* not a glibc block; cannot be keyed */
-    uint64_t kp = p >> 4;
-    uint64_t h = hash_key(kp);
-    struct shard *s = shard_of(p, h);
-    if (iter > LC_MAX_ITER)
-        iter = LC_MAX_ITER;
-    uint64_t key = kp | ((uint64_t)iter << ITER_SHIFT) | ((uint64_t)(cls & 1) << CLS_SHIFT) |
-                   ((uint64_t)(thread & (LC_MAX_THREADS - 1)) << THREAD_SHIFT);
-    uint32_t sz32 = size >= BIG_SIZE ? BIG_SIZE : (uint32_t)size;
-    int inserted = 0;
-    lc__spin_lock(&s->lock);
-    /* The scope may have ended (and the table been cleared) since this thread
-     * read the generation; the lock orders us against the clear. */
-    if (__atomic_load_n(&lc__st.gen, __ATOMIC_RELAXED) != gen)
-        goto out;
-    if (shard_reserve(s)) {
-        __atomic_add_fetch(&lost, 1, __ATOMIC_RELAXED); /* failsafe.c reports it */
-        goto out;
-    }
-    struct slot fs;
-    struct slot at = find(s, kp, h, &fs);
-    if (at.i < 0) { /* the usual case; a hit is a stale record for a reused address */
-        if (LC_UNLIKELY(fs.i < 0))
-            goto out; /* cannot happen below 7/8 load; never write out of bounds */
-        at = fs;
-        if (at.w->ctrl[at.i] == CTRL_DELETED)
-            s->tombs--;
-        at.w->ctrl[at.i] = tag_of(h);
-        s->count++;
-    }
-    rec_t *r = &at.w->rec[at.i];
-    r->key = key;
-    r->stack = stack;
-    r->size = sz32;
-    inserted = 1;
-out:
-    lc__spin_unlock(&s->lock);
-    if (inserted && sz32 == BIG_SIZE)
-        big_put(p, size);
-    return inserted;
+static void note_used(uint32_t thread) {
+    uint32_t u = __atomic_load_n(&tabs_used, __ATOMIC_RELAXED);
+    while (u <= thread && !__atomic_compare_exchange_n(&tabs_used, &u, thread + 1, 1,
+                                                       __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        ;
 }
 
-static void decode(const rec_t *r, struct lc_rec_info *out) {
+int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
+                     uint32_t thread, int cls, uint32_t gen) {
+    if ((p & 15) || (p >> 48) || thread >= NTABS)
+        return 0; /* not a glibc block; cannot be keyed */
+    /* The scope may have ended since this thread read the generation. */
+    if (__atomic_load_n(&lc__st.gen, __ATOMIC_RELAXED) != gen)
+        return 0;
+    struct lc__tab *t = &lc__tabs[thread];
+    int locked = thread == 0; /* the shared table */
+    uint32_t epoch = cur_epoch();
+    if (locked)
+        lc__spin_lock(&t->lock);
+    if (LC_UNLIKELY(t->epoch != epoch || t->ins - t->rm >= t->limit)) {
+        if (t->epoch != epoch)
+            note_used(thread);
+        if (tab_prepare(t, locked, epoch)) {
+            if (locked)
+                lc__spin_unlock(&t->lock);
+            return 0;
+        }
+    }
+    uint64_t kp = p >> 4;
+    if (iter > LC_MAX_ITER)
+        iter = LC_MAX_ITER;
+    uint64_t key = kp | ((uint64_t)iter << ITER_SHIFT) | ((uint64_t)(cls & 1) << CLS_SHIFT);
+    uint32_t sz32 = size >= BIG_SIZE ? BIG_SIZE : (uint32_t)size;
+    place(t, kp, key, stack, sz32);
+    __atomic_store_n(&t->ins, t->ins + 1, __ATOMIC_RELAXED);
+    if (locked)
+        lc__spin_unlock(&t->lock);
+    if (sz32 == BIG_SIZE)
+        big_put(p, size);
+    return 1;
+}
+
+static void decode(const rec_t *r, uint32_t thread, struct lc_rec_info *out) {
     out->ptr = (uintptr_t)((r->key & PTR_MASK) << 4);
     out->iteration = (uint32_t)((r->key >> ITER_SHIFT) & LC_MAX_ITER);
     out->cls = (int)((r->key >> CLS_SHIFT) & 1);
-    out->thread = (uint32_t)(r->key >> THREAD_SHIFT);
+    out->thread = thread;
     out->stack = r->stack & ~LC_STACK_INNER;
     out->inner = (r->stack & LC_STACK_INNER) != 0;
     out->size = r->size;
 }
 
-int lc__table_remove(uintptr_t p, struct lc_rec_info *out) {
-    if ((p & 15) || (p >> 48))
+/* Finds and removes kp from t; the caller owns t or holds its lock. */
+static inline int tab_take(struct lc__tab *t, uint32_t thread, uint64_t kp, uint64_t *rmctr,
+                           struct lc_rec_info *out) {
+    uint64_t h = lc__tab_hash(kp);
+    uint32_t at, passed;
+    rec_t *e = lc__tab_find(t, kp, h, &at, &passed);
+    if (!e)
+        return 0;
+    decode(e, thread, out);
+    uint32_t nb = t->nb, b = lc__tab_home(h, nb);
+    if (LC_UNLIKELY(b != at))
+        for (uint32_t step = lc__tab_step(h, nb); b != at; b = lc__tab_next(b, step, nb))
+            lc__tab_ovf_add(lc__tab_ovf(t, b), -1);
+    __atomic_store_n(&e->key, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(rmctr, *rmctr + 1, __ATOMIC_RELAXED);
+    return 1;
+}
+
+/* Removes kp from table i under its lock. */
+static int take_locked(uint32_t i, uint64_t kp, uint32_t epoch, struct lc_rec_info *out) {
+    struct lc__tab *t = &lc__tabs[i];
+    if (__atomic_load_n(&t->epoch, __ATOMIC_ACQUIRE) != epoch || !tab_count(t))
+        return 0;
+    lc__spin_lock(&t->lock);
+    int found = t->epoch == epoch && tab_take(t, i, kp, i ? &t->rrm : &t->rm, out);
+    lc__spin_unlock(&t->lock);
+    return found;
+}
+
+/* Whether table t holds kp, looked up without its lock: reads only, from an
+ * array that stays mapped (map_put), with the count of buckets taken from the
+ * array itself. Only the thread that frees a block removes its record, and it
+ * was inserted before that thread got the block, so while t's array stays
+ * the same (ver) a miss here is a miss. */
+static int peek(const struct lc__tab *t, uint64_t kp, uint64_t h) {
+    const struct lc__bucket *b = __atomic_load_n(&t->b, __ATOMIC_ACQUIRE);
+    uint32_t nb = b ? arr_nb(b) : 0;
+    if (!nb)
+        return 0;
+    const uint16_t *ovf = (const uint16_t *)(b + nb);
+    uint32_t i = lc__tab_home(h, nb), step = lc__tab_step(h, nb);
+    for (uint32_t n = 0; n < nb; n++, i = lc__tab_next(i, step, nb)) {
+        if (lc__tab_match(b[i].e, kp))
+            return 1;
+        if (!__atomic_load_n(&ovf[i], __ATOMIC_RELAXED))
+            break;
+    }
+    return 0;
+}
+
+/* Removes kp from table i if it is there: a lock-free look first, the lock
+ * only when it is found or the array changed meanwhile. */
+static int take_other(uint32_t i, uint64_t kp, uint64_t h, uint32_t epoch,
+                      struct lc_rec_info *out) {
+    struct lc__tab *t = &lc__tabs[i];
+    if (__atomic_load_n(&t->epoch, __ATOMIC_ACQUIRE) != epoch || !tab_count(t))
+        return 0;
+    uint32_t v = __atomic_load_n(&t->ver, __ATOMIC_ACQUIRE);
+    if (!(v & 1)) {
+        int seen = peek(t, kp, h);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (!seen && __atomic_load_n(&t->ver, __ATOMIC_RELAXED) == v)
+            return 0;
+    }
+    return take_locked(i, kp, epoch, out);
+}
+
+/* Looks in every table but `skip`: first in the one the thread's last foreign
+ * free was found in (a consumer thread usually frees what one producer made),
+ * then in order. */
+static __attribute__((noinline)) int take_remote(uint32_t skip, uint64_t kp, uint32_t epoch,
+                                                 struct lc_rec_info *out) {
+    uint32_t n = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
+    uint32_t hint = lc__tls.remote_hint;
+    uint64_t h = lc__tab_hash(kp);
+    if (hint < n && hint != skip && take_other(hint, kp, h, epoch, out))
+        return 1;
+    for (uint32_t i = 0; i < n; i++)
+        if (i != skip && i != hint && take_other(i, kp, h, epoch, out)) {
+            lc__tls.remote_hint = i;
+            return 1;
+        }
+    return 0;
+}
+
+int lc__table_remove(uintptr_t p, uint32_t self, struct lc_rec_info *out) {
+    if ((p & 15) || (p >> 48) || !lc__tabs)
         return 0;
     uint64_t kp = p >> 4;
-    uint64_t h = hash_key(kp);
-    struct shard *s = shard_of(p, h);
+    uint32_t epoch = cur_epoch();
     int found = 0;
-    lc__spin_lock(&s->lock);
-    if (!s->count)
-        goto out;
-    struct slot at = find(s, kp, h, NULL);
-    if (at.i < 0)
-        goto out;
-    decode(&at.w->rec[at.i], out);
-    found = 1;
-    s->count--;
-    /* An empty slot in the window means no probe ever went past it. */
-    if (win_empty(win_load(at.w))) {
-        at.w->ctrl[at.i] = CTRL_EMPTY;
-    } else {
-        at.w->ctrl[at.i] = CTRL_DELETED;
-        s->tombs++;
+    uint32_t skip = UINT32_MAX;
+    if (self && self < NTABS) { /* our own table (not the shared one): no lock */
+        struct lc__tab *t = &lc__tabs[self];
+        skip = self;
+        if (t->epoch == epoch)
+            found = tab_take(t, self, kp, &t->rm, out);
     }
-out:
-    lc__spin_unlock(&s->lock);
+    if (!found)
+        found = take_remote(skip, kp, epoch, out);
     if (found && out->size == BIG_SIZE)
         out->size = big_take(p, 1);
     return found;
 }
 
+/* Copies t's records into buf (room for cap); the caller holds t's lock. An
+ * entry the owner rewrites meanwhile (its key changed between the reads) is
+ * skipped, as one that came or went while the copy ran. */
+static size_t tab_copy(const struct lc__tab *t, rec_t *buf, size_t cap) {
+    size_t n = 0;
+    for (uint32_t b = 0; b < t->nb && n < cap; b++)
+        for (int i = 0; i < BSLOTS && n < cap; i++) {
+            const rec_t *e = &t->b[b].e[i];
+            uint64_t k = __atomic_load_n(&e->key, __ATOMIC_ACQUIRE);
+            if (!k)
+                continue;
+            rec_t r = {k, __atomic_load_n(&e->stack, __ATOMIC_RELAXED),
+                       __atomic_load_n(&e->size, __ATOMIC_RELAXED)};
+            __atomic_thread_fence(__ATOMIC_ACQUIRE);
+            if (__atomic_load_n(&e->key, __ATOMIC_RELAXED) == k)
+                buf[n++] = r;
+        }
+    return n;
+}
+
 void lc__table_foreach(void (*fn)(const struct lc_rec_info *, void *), void *arg) {
+    if (!lc__tabs)
+        return;
     rec_t *buf = NULL;
     size_t bufcap = 0;
-    for (int si = 0; si < NSHARDS; si++) {
-        struct shard *s = &shards[si];
-        lc__spin_lock(&s->lock);
-        size_t n = 0;
-        if (s->count > bufcap) {
-            rec_t *nb = lc__xrealloc(buf, (size_t)s->count * sizeof *buf);
+    uint32_t epoch = cur_epoch(), used = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
+    for (uint32_t ti = 0; ti < used; ti++) {
+        struct lc__tab *t = &lc__tabs[ti];
+        lc__spin_lock(&t->lock);
+        size_t cap = t->epoch == epoch ? (size_t)t->nb * BSLOTS : 0;
+        if (cap > bufcap) {
+            rec_t *nb = lc__xrealloc(buf, cap * sizeof *buf);
             if (!nb) {
-                lc__spin_unlock(&s->lock);
+                lc__spin_unlock(&t->lock);
                 continue;
             }
             buf = nb;
-            bufcap = s->count;
+            bufcap = cap;
         }
-        for (uint32_t wi = 0; wi < s->nwin && n < s->count; wi++)
-            for (int i = 0; i < WSLOTS; i++)
-                if (!(s->win[wi].ctrl[i] & 0x80))
-                    buf[n++] = s->win[wi].rec[i];
-        lc__spin_unlock(&s->lock);
+        size_t n = cap ? tab_copy(t, buf, cap) : 0;
+        lc__spin_unlock(&t->lock);
         for (size_t i = 0; i < n; i++) {
             struct lc_rec_info info;
-            decode(&buf[i], &info);
+            decode(&buf[i], ti, &info);
             if (info.size == BIG_SIZE)
                 info.size = big_take(info.ptr, 0);
             fn(&info, arg);
@@ -397,17 +528,20 @@ void lc__table_foreach(void (*fn)(const struct lc_rec_info *, void *), void *arg
     lc__xfree(buf);
 }
 
+/* Every record goes: the epoch moves on and the pages go back to the system
+ * (the mappings stay until each owner resets its table: it may be reading
+ * them). */
 void lc__table_clear(void) {
-    if (!shards)
+    if (!lc__tabs)
         return;
-    for (int si = 0; si < NSHARDS; si++) {
-        struct shard *s = &shards[si];
-        lc__spin_lock(&s->lock);
-        lc__munmap(s->win, s->bytes);
-        s->win = NULL;
-        s->nwin = s->count = s->tombs = 0;
-        s->bytes = 0;
-        lc__spin_unlock(&s->lock);
+    __atomic_add_fetch(&lc__tab_epoch, 1, __ATOMIC_ACQ_REL);
+    uint32_t used = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
+    for (uint32_t ti = 0; ti < used; ti++) {
+        struct lc__tab *t = &lc__tabs[ti];
+        lc__spin_lock(&t->lock);
+        if (t->b) /* the header too: a reader takes the table for empty */
+            madvise((char *)t->b - HDR, t->bytes, MADV_DONTNEED);
+        lc__spin_unlock(&t->lock);
     }
     lc__spin_lock(&big.lock);
     memset(big.ptr, 0, sizeof big.ptr);
@@ -415,49 +549,62 @@ void lc__table_clear(void) {
 }
 
 void lc__table_demote(void) {
-    if (!shards)
+    if (!lc__tabs)
         return;
-    for (int si = 0; si < NSHARDS; si++) {
-        struct shard *s = &shards[si];
-        lc__spin_lock(&s->lock);
-        for (uint32_t wi = 0; wi < s->nwin; wi++)
-            for (int i = 0; i < WSLOTS; i++)
-                if (!(s->win[wi].ctrl[i] & 0x80))
-                    s->win[wi].rec[i].stack &= ~LC_STACK_INNER;
-        lc__spin_unlock(&s->lock);
+    uint32_t epoch = cur_epoch(), used = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
+    for (uint32_t ti = 0; ti < used; ti++) {
+        struct lc__tab *t = &lc__tabs[ti];
+        lc__spin_lock(&t->lock);
+        for (uint32_t b = 0; t->epoch == epoch && b < t->nb; b++)
+            for (int i = 0; i < BSLOTS; i++) {
+                rec_t *e = &t->b[b].e[i];
+                uint32_t s = __atomic_load_n(&e->stack, __ATOMIC_RELAXED);
+                /* the owner may be rewriting the entry: change only what we read */
+                while ((s & LC_STACK_INNER) && __atomic_load_n(&e->key, __ATOMIC_RELAXED) &&
+                       !__atomic_compare_exchange_n(&e->stack, &s, s & ~LC_STACK_INNER, 1,
+                                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                    ;
+            }
+        lc__spin_unlock(&t->lock);
     }
 }
 
 void lc__table_lock_all(void) {
-    if (!shards)
+    if (!lc__tabs)
         return;
-    for (int si = 0; si < NSHARDS; si++)
-        lc__spin_lock(&shards[si].lock);
+    for (int ti = 0; ti < NTABS; ti++)
+        lc__spin_lock(&lc__tabs[ti].lock);
     lc__spin_lock(&big.lock);
 }
 
 void lc__table_unlock_all(void) {
-    if (!shards)
+    if (!lc__tabs)
         return;
     lc__spin_unlock(&big.lock);
-    for (int si = NSHARDS - 1; si >= 0; si--)
-        lc__spin_unlock(&shards[si].lock);
+    for (int ti = NTABS - 1; ti >= 0; ti--)
+        lc__spin_unlock(&lc__tabs[ti].lock);
 }
 
+/* The headers and the tables of the current epoch (a stale table's pages
+ * were given back by lc__table_clear). */
 uint64_t lc__table_bytes(void) {
-    uint64_t b = sizeof(struct shard) * NSHARDS;
-    if (!shards)
+    if (!lc__tabs)
         return 0;
-    for (int si = 0; si < NSHARDS; si++)
-        b += __atomic_load_n(&shards[si].bytes, __ATOMIC_RELAXED);
+    uint64_t b = sizeof(struct lc__tab) * NTABS;
+    uint32_t epoch = cur_epoch(), used = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
+    for (uint32_t ti = 0; ti < used; ti++)
+        if (__atomic_load_n(&lc__tabs[ti].epoch, __ATOMIC_ACQUIRE) == epoch)
+            b += __atomic_load_n(&lc__tabs[ti].bytes, __ATOMIC_RELAXED);
     return b;
 }
 
 uint64_t lc__table_count(void) {
     uint64_t n = 0;
-    if (!shards)
+    if (!lc__tabs)
         return 0;
-    for (int si = 0; si < NSHARDS; si++)
-        n += __atomic_load_n(&shards[si].count, __ATOMIC_RELAXED);
+    uint32_t epoch = cur_epoch(), used = __atomic_load_n(&tabs_used, __ATOMIC_ACQUIRE);
+    for (uint32_t ti = 0; ti < used; ti++)
+        if (__atomic_load_n(&lc__tabs[ti].epoch, __ATOMIC_ACQUIRE) == epoch)
+            n += tab_count(&lc__tabs[ti]);
     return n;
 }

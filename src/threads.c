@@ -5,7 +5,10 @@
  * so counting takes no lock and no atomic read-modify-write. The harness sums
  * the slots at iteration boundaries. A thread that exits folds its counters into
  * `retired` (under a lock: thread exit is not a hot path) and frees its slot.
- * When every slot is taken, threads share slot 0 with atomic adds.
+ * When every slot is taken, threads share slot 0 with atomic adds. A slot's
+ * index also names the thread's block table (table.c), which outlives the
+ * thread: the next thread to bind the slot takes it over with its records.
+ * The inline fast half (slot lookup, counting) is threads_fast.h.
  * (The pthread_create wrapper and the thread registry are in thread_registry.c.) */
 
 #include <pthread.h>
@@ -30,6 +33,8 @@ int lc__threads_init(void) {
     if (!slots)
         return LEAKCHECK_ENOMEM;
     slots[0].state = 2;
+    for (uint32_t i = 0; i < LC_MAX_THREADS; i++)
+        slots[i].index = i;
     if (pthread_key_create(&exit_key, thread_exit)) {
         lc__munmap(slots, sizeof(struct lc_slot) * LC_MAX_THREADS);
         slots = NULL; /* all or nothing, so the next call tries again */
@@ -38,10 +43,12 @@ int lc__threads_init(void) {
     return 0;
 }
 
-uint32_t lc__slot_index(const struct lc_slot *s) { return (uint32_t)(s - slots); }
+uint32_t lc__slot_index(const struct lc_slot *s) { return s->index; }
 
 static inline void ctr_reset(struct lc_ctr *c) { memset(c, 0, sizeof *c); }
 
+/* Binds the calling thread's slot, or moves it to generation gen (the slow
+ * half of lc__slot_fast, threads_fast.h). */
 LC_HOOK_TEXT struct lc_slot *lc__slot_get(uint32_t gen) {
     struct lc_tls *t = &lc__tls;
     struct lc_slot *s = t->slot;
@@ -64,7 +71,9 @@ LC_HOOK_TEXT struct lc_slot *lc__slot_get(uint32_t gen) {
         /* Run thread_exit when this thread ends (not for the main thread,
          * which never frees its slot). pthread_setspecific may calloc: our
          * guard is up, so that passes through. */
+        int saved = errno;
         pthread_setspecific(exit_key, s);
+        errno = saved;
     }
     if (LC_UNLIKELY(s->gen != gen)) {
         ctr_reset(&s->c[0]);
@@ -109,44 +118,19 @@ static void thread_exit(void *arg) {
     lc__spin_unlock(&retired.lock);
 }
 
-LC_HOOK_TEXT void lc__slot_account_alloc(struct lc_slot *s, int cls, uint64_t size) {
+/* The shared slot 0: any thread may write it, so with atomic adds. */
+void lc__slot_shared_alloc(struct lc_slot *s, int cls, uint64_t size) {
     struct lc_ctr *c = &s->c[cls];
-    if (LC_UNLIKELY(s == &slots[0])) {
-        __atomic_fetch_add(&c->allocs, 1, __ATOMIC_RELAXED);
-        __atomic_fetch_add(&c->bytes_allocated, size, __ATOMIC_RELAXED);
-        __atomic_fetch_add(&c->live, (int64_t)size, __ATOMIC_RELAXED);
-        return;
-    }
-    uint32_t epoch = __atomic_load_n(&lc__st.peak_epoch, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->allocs, c->allocs + 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->bytes_allocated, c->bytes_allocated + size, __ATOMIC_RELAXED);
-    int64_t live = c->live + (int64_t)size;
-    __atomic_store_n(&c->live, live, __ATOMIC_RELAXED);
-    if (c->peak_epoch != epoch) {
-        __atomic_store_n(&c->peak, live, __ATOMIC_RELAXED);
-        __atomic_store_n(&c->peak_epoch, epoch, __ATOMIC_RELEASE);
-    } else if (live > c->peak) {
-        __atomic_store_n(&c->peak, live, __ATOMIC_RELAXED);
-    }
+    __atomic_fetch_add(&c->allocs, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&c->bytes_allocated, size, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&c->live, (int64_t)size, __ATOMIC_RELAXED);
 }
 
-LC_HOOK_TEXT void lc__slot_account_free(struct lc_slot *s, int cls, uint64_t size) {
+void lc__slot_shared_free(struct lc_slot *s, int cls, uint64_t size) {
     struct lc_ctr *c = &s->c[cls];
-    if (LC_UNLIKELY(s == &slots[0])) {
-        __atomic_fetch_add(&c->frees, 1, __ATOMIC_RELAXED);
-        __atomic_fetch_add(&c->bytes_freed, size, __ATOMIC_RELAXED);
-        __atomic_fetch_sub(&c->live, (int64_t)size, __ATOMIC_RELAXED);
-        return;
-    }
-    uint32_t epoch = __atomic_load_n(&lc__st.peak_epoch, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->frees, c->frees + 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->bytes_freed, c->bytes_freed + size, __ATOMIC_RELAXED);
-    int64_t before = c->live;
-    __atomic_store_n(&c->live, before - (int64_t)size, __ATOMIC_RELAXED);
-    if (c->peak_epoch != epoch) { /* the window's peak so far is where we were */
-        __atomic_store_n(&c->peak, before, __ATOMIC_RELAXED);
-        __atomic_store_n(&c->peak_epoch, epoch, __ATOMIC_RELEASE);
-    }
+    __atomic_fetch_add(&c->frees, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&c->bytes_freed, size, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&c->live, (int64_t)size, __ATOMIC_RELAXED);
 }
 
 /* A free counted by realloc that glibc then refused: the block is still live. */

@@ -1,10 +1,10 @@
 /* Unit test of the live-block table (src/table.c) against a plain model: random
  * inserts, removes, removes of unknown pointers and re-inserts of a live
- * pointer (a stale record), in phases that fill the shards, empty most of them
- * (leaving tombstones in full probe windows) and churn. Every remove must
- * return what was inserted, and the table must list exactly the model's
- * records at the end. The table's functions are hidden in the shared library,
- * so this links the static one. */
+ * pointer (a stale record), in phases that fill a table past the points where
+ * it grows, empty most of it (overflow counts that must come down again) and
+ * churn. Every remove must return what was inserted, and the table must list
+ * exactly the model's records at the end. The table's functions are hidden in
+ * the shared library, so this links the static one. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -22,6 +22,7 @@ struct model {
 
 static uint64_t rng = 0x1234567;
 static unsigned nbig; /* live records of >= 4 GiB: the side list holds 64 */
+static unsigned stale_replaced; /* stale records replaced in their home bucket */
 
 static uint64_t next(void) {
     rng ^= rng << 13;
@@ -56,7 +57,7 @@ static void insert_new(struct model *m, uint32_t gen) {
 
 static void remove_at(struct model *m, size_t i) {
     struct lc_rec_info info;
-    assert_int_equal(lc__table_remove(m->ptr[i], &info), 1);
+    assert_int_equal(lc__table_remove(m->ptr[i], 7, &info), 1);
     assert_true(info.ptr == m->ptr[i]);
     assert_true(info.size == m->size[i]);
     assert_int_equal(info.stack, m->stack[i]);
@@ -65,7 +66,36 @@ static void remove_at(struct model *m, size_t i) {
     assert_int_equal(info.cls, LEAKCHECK_BACKGROUND);
     if (info.size >= (4ull << 30))
         nbig--;
-    assert_int_equal(lc__table_remove(m->ptr[i], &info), 0); /* gone */
+    assert_int_equal(lc__table_remove(m->ptr[i], 7, &info), 0); /* gone */
+    m->n--;
+    m->ptr[i] = m->ptr[m->n];
+    m->size[i] = m->size[m->n];
+    m->stack[i] = m->stack[m->n];
+}
+
+/* A second insert of a live pointer (its first free was never seen): the
+ * stale record is replaced when it sits in its home bucket, else both stay.
+ * Either way the address's records come out again, the new one among them,
+ * and no other record is touched. */
+static void stale_step(struct model *m, uint32_t gen) {
+    size_t i = next() % m->n;
+    uint32_t old_stack = m->stack[i], new_stack = 1000 + (uint32_t)(next() % 1000);
+    assert_int_equal(lc__table_insert(m->ptr[i], m->size[i], new_stack, 3, 7,
+                                      LEAKCHECK_BACKGROUND, gen), 1);
+    struct lc_rec_info info;
+    int removed = 0, saw_new = 0;
+    while (lc__table_remove(m->ptr[i], 7, &info)) {
+        assert_true(info.ptr == m->ptr[i]);
+        assert_true(info.size == m->size[i]);
+        assert_true(info.stack == new_stack || info.stack == old_stack);
+        saw_new |= info.stack == new_stack;
+        removed++;
+    }
+    assert_true(removed == 1 || removed == 2);
+    assert_true(saw_new);
+    stale_replaced += removed == 1;
+    if (m->size[i] >= (4ull << 30))
+        nbig--;
     m->n--;
     m->ptr[i] = m->ptr[m->n];
     m->size[i] = m->size[m->n];
@@ -79,12 +109,9 @@ static void step(struct model *m, uint32_t gen, unsigned insert_percent) {
     } else if (r < insert_percent + 2) {
         struct lc_rec_info info;
         uintptr_t never = 0x7e0000000000ull + (next() % (1u << 20)) * 16;
-        assert_int_equal(lc__table_remove(never, &info), 0);
+        assert_int_equal(lc__table_remove(never, 7, &info), 0);
     } else if (r < insert_percent + 4) {
-        size_t i = next() % m->n; /* a stale record for the same address is replaced */
-        m->stack[i] = (uint32_t)(next() % 1000);
-        assert_int_equal(lc__table_insert(m->ptr[i], m->size[i], m->stack[i], 3, 7,
-                                          LEAKCHECK_BACKGROUND, gen), 1);
+        stale_step(m, gen);
     } else {
         remove_at(m, next() % m->n);
     }
@@ -103,11 +130,12 @@ static void t_table_model(void **state) {
     static struct model m;
     assert_int_equal(lc__table_init(), 0);
     uint32_t gen = __atomic_add_fetch(&lc__st.gen, 1, __ATOMIC_RELAXED);
-    /* In one region (16 shards of 240 slots to begin with), fill close to the
-     * 7/8 mark, where many probe windows are full, remove three quarters
-     * (tombstones in the full windows) and fill again over the tombstones. */
+    /* Fill to sizes on both sides of every growth point up to 3400 records
+     * (where the home buckets are full and overflow counts are up), remove
+     * three quarters (the counts must come down) and fill again; each round
+     * ends with a clear, so the next one starts from a reset table. */
     nregions = 1;
-    for (size_t target = 2800; target <= 3400; target += 25) {
+    for (size_t target = 150; target <= 3400; target += 50) {
         while (m.n < target)
             insert_new(&m, gen);
         while (m.n > target / 4)
@@ -116,7 +144,7 @@ static void t_table_model(void **state) {
             insert_new(&m, gen);
         while (m.n)
             remove_at(&m, m.n - 1);
-        lc__table_clear(); /* back to empty shards for the next target */
+        lc__table_clear(); /* a new epoch: the next insert resets the table */
     }
     nregions = 5;
     uint64_t bytes_full = 0;
@@ -138,11 +166,12 @@ static void t_table_model(void **state) {
     for (size_t i = 0; i < m.n; i++)
         model_bytes += m.size[i];
     assert_int_equal(listed, m.n);
+    assert_true(stale_replaced > 0);
     assert_true(listed_bytes == model_bytes);
     while (m.n)
         remove_at(&m, m.n - 1);
     lc__table_clear();
-    assert_int_equal(lc__table_bytes(), 256 * 64);
+    assert_int_equal(lc__table_bytes(), LC_MAX_THREADS * 64); /* the headers */
 }
 
 int main(void) {

@@ -50,6 +50,7 @@ configs=(
     "run-count-d0-t1|env LEAKCHECK_STACKS=0 $lcrun $native --mode native --depth 0 --threads 1"
     "run-stacks-d0-t1|$lcrun $native --mode native --depth 0 --threads 1"
     "run-stacks-d20-t1|$lcrun $native --mode native --depth 20 --threads 1"
+    "run-sample-d0-t1|$tool run --sample=512KiB -- $native --mode native --depth 0 --threads 1"
 )
 
 tmp=$(mktemp -d)

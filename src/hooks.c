@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sample.h"
 #include "sanitizer.h"
 #include "sweep.h"
 #include "table_fast.h"
@@ -96,7 +97,7 @@ static inline __attribute__((always_inline)) int sweep_fails(int cls, uint32_t s
  * once, the shared state line and the thread's own slot and table; nothing in
  * it sets errno (the slow parts that can, binding a slot, capturing a stack,
  * growing a table, keep it). */
-LC_HOOK_TEXT static void *on_alloc(void *p, size_t n) {
+LC_HOOK_TEXT static void *record_alloc(void *p, size_t n) {
     struct lc_tls *t = &lc__tls;
     if (t->guard)
         return p;
@@ -148,8 +149,32 @@ static inline int take_own(struct lc_tls *t, void *p, struct lc_rec_info *info) 
     return 1;
 }
 
-/* Removes p's record; returns 1 (and the record) when p was tracked. */
+/* ours, or not sampled (counted by sample.h); else the record. Split from
+ * record_alloc so that an unsampled call saves no registers; the call below
+ * is a sibling call at -O2, so no frame is added for stacks.c to cut (at -O0
+ * the capture just walks one more). */
+LC_HOOK_TEXT static void *on_alloc(void *p, size_t n) {
+    if (lc__tls.guard || (lc__sample_on() && lc__sample_skip(p, n)))
+        return p;
+    return record_alloc(p, n);
+}
+
+static int record_free(void *p, struct lc_rec_info *info);
+
+/* Removes p's record; returns 1 (and the record) when p was tracked. With
+ * --sample, a block whose filter byte is clear never had one (counted by
+ * sample.h), and sample.c learns what the table said of the others. */
 LC_HOOK_TEXT static int on_free(void *p, struct lc_rec_info *info) {
+    if (LC_LIKELY(!lc__sample_on()) || lc__tls.guard)
+        return record_free(p, info);
+    if (lc__sample_unmarked(p))
+        return 0;
+    int found = record_free(p, info);
+    lc__sample_freed(p, found);
+    return found;
+}
+
+LC_HOOK_TEXT static int record_free(void *p, struct lc_rec_info *info) {
     struct lc_tls *t = &lc__tls;
     t->guard++;
     int found = take_own(t, p, info) || lc__table_remove((uintptr_t)p, self_index(t), info);

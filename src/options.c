@@ -40,7 +40,8 @@ void lc__option_accepted(const struct lc_option_desc *d, char *buf, size_t len) 
     switch (d->type) {
     case LC_OPT_BOOL: snprintf(buf, len, "1|0|yes|no|true|false|on|off"); break;
     case LC_OPT_INT: snprintf(buf, len, "an integer %ld..%ld", d->min, d->max); break;
-    case LC_OPT_PATH: snprintf(buf, len, "a file path"); break;
+    case LC_OPT_PATH: /* choices, when given, say what a text value is */
+        snprintf(buf, len, "%s", *d->choices ? d->choices : "a file path"); break;
     case LC_OPT_ENUM: snprintf(buf, len, "%s", d->choices); break;
     case LC_OPT_FLAGS: {
         snprintf(buf, len, "a comma-separated subset of ");

@@ -348,6 +348,34 @@ static json_t *cmocka_json(const struct lc_cmocka_counts *c) {
     return o;
 }
 
+/* leakcheck run's memory over time (--stats-interval) and sampling rate. */
+static void run_live_json(json_t *doc, const struct lc_run *run) {
+    json_t *series = json_array();
+    for (size_t i = 0; run->series && i < run->nseries; i++) {
+        const struct lc_run_point *p = &run->series[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "t_ms", json_integer((json_int_t)p->t_ms));
+        json_object_set_new(o, "allocs", json_integer((json_int_t)p->allocs));
+        json_object_set_new(o, "frees", json_integer((json_int_t)p->frees));
+        json_object_set_new(o, "live_blocks", json_integer((json_int_t)p->live_blocks));
+        json_object_set_new(o, "live_bytes", json_integer((json_int_t)p->live_bytes));
+        json_object_set_new(o, "peak_bytes", json_integer((json_int_t)p->peak_bytes));
+        json_object_set_new(o, "threads", json_integer((json_int_t)p->threads));
+        json_object_set_new(o, "fds", json_integer((json_int_t)p->fds));
+        json_array_append_new(series, o);
+    }
+    if (run->nseries) /* absent without --stats-interval */
+        json_object_set_new(doc, "series", series);
+    else
+        json_decref(series);
+    json_t *sampling = json_null();
+    if (run->sampling_bytes) {
+        sampling = json_object();
+        json_object_set_new(sampling, "bytes", json_integer((json_int_t)run->sampling_bytes));
+    }
+    json_object_set_new(doc, "sampling", sampling);
+}
+
 json_t *lc__json_run(const struct lc_run *run) {
     json_t *doc = lc__json_document();
     if (!doc)
@@ -368,6 +396,8 @@ json_t *lc__json_run(const struct lc_run *run) {
     json_t *cm = lc__json_cmocka(run);
     if (cm)
         json_object_set_new(doc, "cmocka", cm);
+    if (run->pid)
+        run_live_json(doc, run);
     /* report_stream_json.c writes the same document piece by piece: a key
      * added here after "benchmarks" needs adding to its epilogue too */
     return doc;

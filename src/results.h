@@ -148,6 +148,11 @@ struct lc_cmocka_counts {
     const char **unjudged;     /* names of the others (interned) */
 };
 
+/* One point of `leakcheck run`'s memory time series (--stats-interval). */
+struct lc_run_point {
+    uint64_t t_ms, allocs, frees, live_blocks, live_bytes, peak_bytes, threads, fds;
+};
+
 struct lc_run {
     const char *binary;        /* program_invocation_short_name */
     int pid;                   /* leakcheck run: the traced process (0: this one) */
@@ -157,6 +162,10 @@ struct lc_run {
     size_t nbenchmarks;
     struct lc_bench_result *benchmarks;
     struct lc_cmocka_counts cmocka;
+    /* leakcheck run (pid != 0): the JSON's top-level "series" and "sampling" */
+    const struct lc_run_point *series;
+    size_t nseries;
+    uint64_t sampling_bytes;   /* --sample; 0: every allocation has its stack */
 };
 
 #endif

@@ -33,6 +33,8 @@
 #include "reach.h"
 #include "report.h"
 #include "run.h"
+#include "run_live.h"
+#include "sample.h"
 #include "sanitizer.h"
 #include "symtab.h"
 
@@ -103,12 +105,15 @@ void lc__run_start(void) {
         fprintf(stderr, "%s\n", unobserved);
         return;
     }
+    if (lc__live_sample_configure() != 0)
+        return; /* no filter memory: no record, and the tool says so */
     if (lc__scope_begin_process() != 0)
         return; /* no tracker memory: no record, and the tool says so */
     run_active = 1;
     lc__guard_enter();
     lc__fds_snapshot(&start_fds);
     lc__guard_leave();
+    lc__live_start();
 }
 
 /* ---- the record ---- */
@@ -178,8 +183,10 @@ static int classify(struct blocks *b, struct lc_buf *out, uintptr_t top) {
     struct lc_thread_handles *h = lc__mmap(sizeof *h);
     if (h)
         lc__thread_handles_gather(h, 0, 1, ~0u);
-    uintptr_t mine[3][2] = {{(uintptr_t)b->v, (uintptr_t)(b->v + cap)}};
+    uintptr_t mine[4][2] = {{(uintptr_t)b->v, (uintptr_t)(b->v + cap)}};
     struct lc_reach_opts ro = {.exclude = mine, .nexclude = 1 + own_frames(top, mine[1])};
+    if (lc__live_helper_stack(mine[ro.nexclude])) /* our helper's (joined) stack */
+        ro.nexclude++;
     if (h && h->n) { /* the handles as needles; h itself is never a root */
         mine[ro.nexclude][0] = (uintptr_t)h;
         mine[ro.nexclude++][1] = (uintptr_t)(h + 1);
@@ -231,6 +238,27 @@ static void put_sites(struct lc_buf *out, const struct blocks *b) {
     }
 }
 
+/* What is live now, for a snapshot (run_live.c): no reachability scan, so
+ * every block is listed as reachable. Blocks allocated while the table is
+ * walked beyond its count at the start are left out (a note says so). */
+int lc__run_put_live(struct lc_buf *out) {
+    struct blocks b = {0};
+    size_t cap = lc__table_count() + 1024;
+    b.v = lc__mmap(cap * sizeof *b.v);
+    if (!b.v)
+        return -1;
+    b.cap = cap;
+    lc__table_foreach(take_block, &b);
+    for (size_t i = 0; i < b.n; i++)
+        b.v[i].kind = LC_REACH_REACHABLE;
+    qsort(b.v, b.n, sizeof *b.v, kind_cmp);
+    put_sites(out, &b);
+    if (b.n == b.cap)
+        lc__buf_puts(out, "note blocks%20allocated%20during%20the%20snapshot%20left%20out\n");
+    lc__munmap(b.v, cap * sizeof *b.v);
+    return 0;
+}
+
 /* Is fd one the program was given at start-up (LEAKCHECK_RUN_FDS)? */
 static int fd_inherited(int fd) {
     const char *list = lc__opts()->run_fds;
@@ -274,7 +302,7 @@ static void put_threads(struct lc_buf *out) {
     pid_t self = gettid();
     for (struct dirent *e; (e = readdir(d));) {
         int tid = atoi(e->d_name);
-        if (tid <= 0 || tid == self)
+        if (tid <= 0 || tid == self || tid == lc__live_helper_tid())
             continue;
         char path[64], name[64] = "";
         snprintf(path, sizeof path, "/proc/self/task/%d/comm", tid);
@@ -313,7 +341,7 @@ static void put_mappings(struct lc_buf *out) {
     lc__munmap(m, LC_RUN_MAPS * sizeof *m);
 }
 
-static void put_modules(struct lc_buf *out) {
+void lc__run_put_modules(struct lc_buf *out) {
     struct lc_module *mods = NULL;
     size_t n = 0;
     if (lc__modules_collect(&mods, &n) != 0) {
@@ -357,7 +385,12 @@ static int self_text(uintptr_t *lo, uintptr_t *hi) {
     return r[1] ? 0 : -1;
 }
 
-static void put_header(struct lc_buf *out) {
+void lc__run_counters(lc_counters *c) {
+    lc__counters_sum(c, LEAKCHECK_ALL, __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE));
+    lc__sample_add(c);
+}
+
+void lc__run_put_header(struct lc_buf *out) {
     lc__buf_printf(out, "%s %d %d %d\nprog ", LC_HANDOFF_MAGIC, LC_HANDOFF_VERSION,
                    (int)getpid(), (int)getppid());
     lc__handoff_escape(out, program_invocation_short_name);
@@ -367,7 +400,7 @@ static void put_header(struct lc_buf *out) {
     lc__buf_puts(out, "\nexe ");
     lc__handoff_escape(out, exe);
     lc_counters c;
-    lc__counters_sum(&c, LEAKCHECK_ALL, __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE));
+    lc__run_counters(&c);
     lc__buf_printf(out, "\ncounters %llu %llu %llu %llu %llu %llu %llu\n",
                    (unsigned long long)c.allocs, (unsigned long long)c.frees,
                    (unsigned long long)c.bytes_allocated, (unsigned long long)c.bytes_freed,
@@ -421,10 +454,11 @@ __attribute__((noinline)) static void run_final(void) {
     if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
         return;
     lc__guard_enter();
+    lc__live_stop(); /* the helper thread, if any, has written its last snapshot */
     __atomic_store_n(&lc__st.tracking, 0, __ATOMIC_RELEASE); /* nothing moves now */
     struct lc_buf out;
     lc__buf_init(&out, lc__xrealloc, lc__xfree);
-    put_header(&out);
+    lc__run_put_header(&out);
     struct blocks b = {0};
     if (classify(&b, &out, (uintptr_t)__builtin_frame_address(0)) == 0)
         put_sites(&out, &b);
@@ -435,7 +469,9 @@ __attribute__((noinline)) static void run_final(void) {
     put_fds(&out);
     put_threads(&out);
     put_mappings(&out);
-    put_modules(&out);
+    lc__run_put_modules(&out);
+    lc__live_put_sampling(&out);
+    lc__series_put(&out);
     lc__buf_puts(&out, "end\n");
     hand_off(&out);
     lc__buf_free(&out);

@@ -46,6 +46,7 @@ static void usage(FILE *out) {
             "[--format text|markdown]\n"
             "       leakcheck baseline update BASELINE.json REPORT.json... [--prune]\n"
             "       leakcheck options [--markdown]\n"
+            "       leakcheck snapshot PID\n"
             "       leakcheck --help | --version\n"
             "\n"
             "run: runs CMD with libleakcheck preloaded. At exit, after every destructor,\n"
@@ -73,6 +74,10 @@ static void usage(FILE *out) {
             "counts are exact). baseline update: sets the baseline's entries from the\n"
             "reports (--prune drops the others), written atomically.\n"
             "\n"
+            "snapshot: asks a program that `leakcheck run --snapshot-signal=SIG` started\n"
+            "for a heap profile of what is live now (sends it SIG); not a traced\n"
+            "process, or one started without the option: one line, exit 2.\n"
+            "\n"
             "Options (flag for `run`, or the environment variable):\n");
     lc__options_print(out, 0);
 }
@@ -96,6 +101,8 @@ int main(int argc, char **argv) {
         return lc_cmd_compare(argc - 2, argv + 2);
     if (strcmp(argv[1], "baseline") == 0)
         return lc_cmd_baseline(argc - 2, argv + 2);
+    if (strcmp(argv[1], "snapshot") == 0)
+        return lc_cmd_snapshot(argc - 2, argv + 2);
     if (strcmp(argv[1], "options") == 0) {
         lc__options_print(stdout, argc > 2 && strcmp(argv[2], "--markdown") == 0);
         return 0;

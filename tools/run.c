@@ -191,6 +191,10 @@ static char *records_take(const char *dir, size_t *len) {
             continue;
         char path[PATH_MAX + 256];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (lc_run_live_file(e->d_name)) { /* a snapshot's: converted already */
+            unlink(path);
+            continue;
+        }
         int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         struct stat st;
         if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -283,6 +287,8 @@ static int run_child(const char *path, char **argv, const char *dir, pid_t *chil
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
     int status;
+    if (lc_run_live_watching(lc__opts()))
+        return lc_run_live_wait(pid, dir, &status) == 0 ? status : -1;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return -1;
@@ -346,6 +352,7 @@ static int conclude(const char *dir, pid_t main_pid, const struct run_outcome *o
             lc_run_report(procs, nok, o); /* followed children's reports still count */
     } else {
         int leaked = lc_run_report(procs, nok, o);
+        lc_run_live_print_series(stderr, main_rec);
         status = o->signaled ? 128 + o->code : o->code ? o->code
                  : leaked    ? (int)opts->exit_code
                              : 0;
@@ -375,7 +382,10 @@ int lc_cmd_run(int argc, char **argv) {
         fprintf(stderr, "%s\n", err);
         return LC_RUN_EXIT_USAGE;
     }
-    int rc = resolve_program(argv[i], path, sizeof path);
+    int rc = lc_run_live_check(&opts);
+    if (rc)
+        return rc;
+    rc = resolve_program(argv[i], path, sizeof path);
     if (rc)
         return rc;
     if (find_library(lib, sizeof lib)) {

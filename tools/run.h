@@ -6,8 +6,11 @@
 #define LC_TOOL_RUN_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <stdint.h>
 
+#include "../src/results.h"
 #include "../src/symtab.h"
 
 /* Exit statuses of `leakcheck run` besides the program's own (README). */
@@ -70,6 +73,12 @@ struct rr_proc {
     uint64_t sample_rate; /* "sampling BYTES" (optional): sites are sampled, 1 per BYTES on average; 0: exact */
     int complete;     /* the "end" line arrived */
     const char *last; /* the last item that arrived, for a partial record */
+    /* live (run_live.c): a snapshot's number and time, the time series of
+     * the exit record */
+    int snapshot;
+    uint64_t snap_seq, snap_t_ms;
+    struct lc_run_point *series;
+    size_t nseries;
 };
 
 /* Parses every record in text (modified in place). Returns the number of
@@ -112,5 +121,23 @@ int lc_pprof_add_record(struct lc_pprof *pp, const struct rr_proc *p, struct lc_
  * Returns 0, or -1 with one line in err. */
 int lc_pprof_write_records(const struct rr_proc *procs, size_t n, const char *path, char *err,
                            size_t errlen);
+
+/* ---- run_live.c: the traced process while it runs ---- */
+struct lc_options_values;
+/* Checks the live options before anything runs: 0, or an exit status after
+ * one line (a reserved or inherited-ignored snapshot signal, a bad size). */
+int lc_run_live_check(const struct lc_options_values *o);
+/* 1 when the tool must watch for snapshots while the program runs. */
+int lc_run_live_watching(const struct lc_options_values *o);
+/* Waits for pid like waitpid(pid, &status, 0), turning each snapshot record
+ * that arrives in dir into a profile meanwhile. Returns 0 or -1. */
+int lc_run_live_wait(pid_t pid, const char *dir, int *status);
+/* Turns the snapshot records still in dir into profiles (after the exit). */
+void lc_run_live_drain(const char *dir);
+/* 1 for a file name in the records' directory that is a snapshot's (or its
+ * temporary file), which the exit records' reader leaves alone. */
+int lc_run_live_file(const char *name);
+/* The time series' console line for p (nothing when it has none). */
+void lc_run_live_print_series(FILE *out, const struct rr_proc *p);
 
 #endif

@@ -24,7 +24,7 @@
     } while (0)
 
 struct caps {
-    size_t mods, stacks, sites, fds, threads, notes, maps, dropped;
+    size_t mods, stacks, sites, fds, threads, notes, maps, dropped, series;
 };
 
 /* Splits a line into at most max space-separated words. */
@@ -142,6 +142,17 @@ static int parse_numbers(char **w, int n, uint64_t *out, int count, int base) {
     return 0;
 }
 
+/* "series T_MS ALLOCS FREES LIVE_BLOCKS LIVE_BYTES PEAK THREADS FDS" */
+static int parse_series(struct rr_proc *p, struct caps *c, char **w, int n) {
+    uint64_t v[8];
+    if (parse_numbers(w, n, v, 8, 10))
+        return -1;
+    GROW(p->series, p->nseries, c->series);
+    p->series[p->nseries++] = (struct lc_run_point){v[0], v[1], v[2], v[3], v[4], v[5], v[6],
+                                                    v[7]};
+    return 0;
+}
+
 /* One line of a record; 1 when it was "end", 0 when taken, -1 when not understood. */
 static int parse_line(struct rr_proc *p, struct caps *c, char *line) {
     char *w[LC_MAX_DEPTH + 8];
@@ -168,6 +179,14 @@ static int parse_line(struct rr_proc *p, struct caps *c, char *line) {
         p->sample_rate = v[0];
     } else if (!strcmp(k, "scan"))
         return parse_numbers(w, n, p->scan, 5, 10);
+    else if (!strcmp(k, "snapshot") && parse_numbers(w, n, v, 2, 10) == 0) {
+        p->snapshot = 1;
+        p->snap_seq = v[0];
+        p->snap_t_ms = v[1];
+    } else if (!strcmp(k, "sampling") && parse_numbers(w, n, v, 1, 10) == 0)
+        p->sample_rate = v[0];
+    else if (!strcmp(k, "series"))
+        return parse_series(p, c, w, n);
     else if (!strcmp(k, "module"))
         return parse_module(p, c, w, n);
     else if (!strcmp(k, "stack"))
@@ -286,6 +305,7 @@ void lc_run_records_free(struct rr_proc *procs, size_t n) {
         free(p->maps);
         free(p->dropped);
         free(p->notes);
+        free(p->series);
     }
     free(procs);
 }

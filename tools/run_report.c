@@ -93,7 +93,9 @@ static void judge_sites(struct judged *j, struct lc_suppression *rules, size_t n
         j->kind_blocks[s->kind] += s->blocks;
         j->kind_bytes[s->kind] += s->bytes;
         j->kind_sites[s->kind]++;
-        int fails = kind_fails(s->kind);
+        /* --sample: only sampled blocks have records, and the others were not
+         * scanned, so no kind is known for sure: listed, never failing */
+        int fails = kind_fails(s->kind) && !j->p->sample_rate;
         if (fails) {
             j->failing_sites++;
             j->failing_blocks += s->blocks;
@@ -314,6 +316,11 @@ static void print_process(FILE *out, const struct judged *j) {
         headline(j, line, sizeof line);
         fprintf(out, "leakcheck: %s (pid %d): %s\n", prog, p->pid, line);
         print_findings(out, j);
+    } else if (p->sample_rate) {
+        fprintf(out, "leakcheck: %s (pid %d): memory not judged (--sample=%llu: only sampled "
+                "blocks have records); %llu blocks, %llu bytes live at exit\n", prog, p->pid,
+                (unsigned long long)p->sample_rate, (unsigned long long)p->counters[4],
+                (unsigned long long)p->counters[5]);
     } else {
         fprintf(out, "leakcheck: %s (pid %d): no leaks\n", prog, p->pid);
     }
@@ -352,10 +359,14 @@ static void fill_test(struct lc_test_result *t, const struct judged *j, int main
             hits[nhits++] = (struct lc_suppression_hit){rule, rules[i].why, rules[i].hits};
         }
     *t = (struct lc_test_result){
-        .name = name, .group = j->p->prog, .verdict = failing(j) ? LC_VERDICT_LEAK
-                                                                 : LC_VERDICT_CLEAN,
+        .name = name, .group = j->p->prog, .verdict = failing(j)          ? LC_VERDICT_LEAK
+                                                      : j->p->sample_rate ? LC_VERDICT_SKIPPED
+                                                                           : LC_VERDICT_CLEAN,
         .duration = o->seconds, .nfindings = j->nf, .findings = j->f,
-        .nsuppressed = nhits, .suppressed = hits, .message = msg ? msg : "no leaks",
+        .nsuppressed = nhits, .suppressed = hits,
+        .message = msg                ? msg
+                   : j->p->sample_rate ? "memory not judged: --sample tracks only sampled blocks"
+                                        : "no leaks",
         .details = failing(j) ? details_text(j) : NULL};
 }
 
@@ -376,7 +387,9 @@ static void write_reports(struct judged *js, size_t n, const struct run_outcome 
     for (size_t i = 0; i < n; i++)
         fill_test(&t[i], &js[i], i == 0, o, rules, nrules, hits + i * nrules);
     struct lc_run run = {.binary = js[0].p->prog, .ntests = n, .tests = t,
-                         .pid = js[0].p->pid, .program = js[0].p->exe};
+                         .pid = js[0].p->pid, .program = js[0].p->exe,
+                         .series = js[0].p->series, .nseries = js[0].p->nseries,
+                         .sampling_bytes = js[0].p->sample_rate};
     char err[4600];
     if (want_json && lc__report_write_json(&run, opt->json, err, sizeof err))
         fprintf(stderr, "%s\n", err);

@@ -44,5 +44,6 @@ struct lc_options_values;
 void lc_tool_set_options(const struct lc_options_values *o);
 int lc_cmd_compare(int argc, char **argv);
 int lc_cmd_baseline(int argc, char **argv);
+int lc_cmd_snapshot(int argc, char **argv); /* run_live.c */
 
 #endif

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "options.h"
 #include "sanitizer.h"
 #include "unwind.h"
 
@@ -63,6 +64,7 @@ void lc__hook_text_range(uintptr_t *lo, uintptr_t *hi) {
 /* The ranges of our hook section and of the harness's body section, read once:
  * on the hook path every captured frame is compared against them. */
 static uintptr_t hook_lo, hook_hi, body_lo, body_hi;
+static int use_walker; /* LEAKCHECK_UNWINDER=auto */
 
 static void text_ranges_init(void) {
     hook_lo = (uintptr_t)__start_lc_hook_text;
@@ -93,6 +95,8 @@ int lc__stacks_init(void) {
         return LEAKCHECK_ENOMEM;
     }
     text_ranges_init();
+    use_walker = lc__opts()->unwinder == 0; /* auto */
+    lc__walk_init(hook_lo, hook_hi);
     return 0;
 }
 
@@ -185,18 +189,30 @@ static inline int skip_hook_frames(void *const *buf, int n) {
 int lc__stack_extra_top;
 int lc__under_valgrind;
 
+/* libunwind: the frames of the stack, hook frames first (skip says how many). */
+static inline __attribute__((always_inline)) int libunwind_capture(void **buf, int depth,
+                                                                  int *skip) {
+    int want = depth + HOOK_FRAMES;
+    int n = lc__backtrace(buf, want);
+    *skip = skip_hook_frames(buf, n);
+    if (LC_UNLIKELY(*skip > HOOK_FRAMES && n == want)) {
+        n = lc__backtrace(buf, depth + HOOK_FRAMES_MAX);
+        *skip = skip_hook_frames(buf, n);
+    }
+    return n;
+}
+
 LC_HOOK_TEXT uint32_t lc__stack_capture(int depth) {
     void *buf[LC_MAX_DEPTH + LC_SANITIZER_FRAMES + HOOK_FRAMES_MAX];
     if (depth > LC_MAX_DEPTH)
         depth = LC_MAX_DEPTH;
     depth += lc__stack_extra_top;
-    int want = depth + HOOK_FRAMES;
-    int n = lc__backtrace(buf, want);
-    int skip = skip_hook_frames(buf, n);
-    if (LC_UNLIKELY(skip > HOOK_FRAMES && n == want)) {
-        n = lc__backtrace(buf, depth + HOOK_FRAMES_MAX);
-        skip = skip_hook_frames(buf, n);
-    }
+    /* The walker leaves our hook frames out itself; a frame it cannot follow
+     * sends the whole stack to libunwind. */
+    int skip = 0;
+    int n = use_walker ? lc__stack_walk((uintptr_t *)buf, depth) : -1;
+    if (LC_UNLIKELY(n < 0))
+        n = libunwind_capture(buf, depth, &skip);
     /* One pass keeps frames up to `depth` or the harness's body trampoline
      * and hashes them. */
     uintptr_t *pcs = (uintptr_t *)buf + skip;

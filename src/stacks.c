@@ -189,6 +189,27 @@ static inline int skip_hook_frames(void *const *buf, int n) {
 int lc__stack_extra_top;
 int lc__under_valgrind;
 
+/* The depot id of the frames buf[skip..n): up to `depth` of them, or up to
+ * the harness's body trampoline. */
+static inline __attribute__((always_inline)) uint32_t stack_id(void **buf, int n, int skip,
+                                                                int depth) {
+    /* One pass keeps frames up to `depth` or the harness's body trampoline
+     * and hashes them. */
+    uintptr_t *pcs = (uintptr_t *)buf + skip;
+    int avail = n - skip < depth ? n - skip : depth;
+    uint64_t h = HASH_SEED;
+    int keep = 0;
+    for (; keep < avail; keep++) {
+        uintptr_t pc = pcs[keep];
+        if (LC_UNLIKELY(pc - body_lo <= body_hi - body_lo))
+            break;
+        h = hash_step(h, pc);
+    }
+    if (keep == 0)
+        return 0;
+    return depot_put(pcs, keep, hash_final(h, keep));
+}
+
 /* libunwind: the frames of the stack, hook frames first (skip says how many). */
 static inline __attribute__((always_inline)) int libunwind_capture(void **buf, int depth,
                                                                   int *skip) {
@@ -210,24 +231,17 @@ LC_HOOK_TEXT uint32_t lc__stack_capture(int depth) {
     /* The walker leaves our hook frames out itself; a frame it cannot follow
      * sends the whole stack to libunwind. */
     int skip = 0;
-    int n = use_walker ? lc__stack_walk((uintptr_t *)buf, depth) : -1;
-    if (LC_UNLIKELY(n < 0))
+    uint32_t same_id = 0;
+    int n = use_walker ? lc__stack_walk((uintptr_t *)buf, depth, &same_id) : -1;
+    if (n == LC_WALK_SAME)
+        return same_id; /* this thread's last stack again: its depot id */
+    if (LC_UNLIKELY(n < 0)) {
         n = libunwind_capture(buf, depth, &skip);
-    /* One pass keeps frames up to `depth` or the harness's body trampoline
-     * and hashes them. */
-    uintptr_t *pcs = (uintptr_t *)buf + skip;
-    int avail = n - skip < depth ? n - skip : depth;
-    uint64_t h = HASH_SEED;
-    int keep = 0;
-    for (; keep < avail; keep++) {
-        uintptr_t pc = pcs[keep];
-        if (LC_UNLIKELY(pc - body_lo <= body_hi - body_lo))
-            break;
-        h = hash_step(h, pc);
+        return stack_id(buf, n, skip, depth);
     }
-    if (keep == 0)
-        return 0;
-    return depot_put(pcs, keep, hash_final(h, keep));
+    uint32_t id = stack_id(buf, n, skip, depth);
+    lc__walk_tag(id);
+    return id;
 }
 
 int lc__stack_get(uint32_t id, const uintptr_t **pcs, uint32_t *epoch) {

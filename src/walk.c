@@ -12,6 +12,7 @@
 #include "cfi.h"
 #include "internal.h"
 #include "unwind.h"
+#include "walk_memo.h"
 
 #if defined(__x86_64__)
 
@@ -52,6 +53,7 @@ void lc__walk_init(uintptr_t lo, uintptr_t hi) {
         cache = lc__reserve(CACHE_SIZE * sizeof *cache);
         cache_failed = !cache;
     }
+    lc__memo_init();
 }
 
 static inline uint32_t slot_of(uint64_t key) {
@@ -112,13 +114,51 @@ static inline uint64_t rule_of(uint64_t key, uint64_t epoch) {
     return rule_miss(key, epoch);
 }
 
-/* The walk proper, from the state at a return into the function that called
- * lc__stack_walk (the entry below passes it). */
-__attribute__((noinline, used)) LC_HIDDEN int lc__stack_walk_from(uintptr_t *pcs, int max,
-                                                                  uintptr_t rbp, uintptr_t sp,
-                                                                  uintptr_t pc) {
-    uint64_t epoch = __atomic_load_n(&lc__st.dl_epoch, __ATOMIC_RELAXED) & 0x7fff;
-    int n = 0, exact = 0, own = 1;
+/* The words a walk reads, each recorded in the memo (when there is one). A
+ * saved rbp is often a plain value of the caller's (a counter), which would
+ * make every repeat look different: such a word stays in the memo only when a
+ * later rule bases a CFA on it. */
+struct reads {
+    struct lc_walk_memo *m;
+    int nw;
+    int rbp_word;  /* index of the word rbp now holds; -1: none, or used */
+    uint64_t drop; /* words not needed to repeat the walk */
+};
+
+static inline void rbp_loaded(struct reads *r) {
+    if (r->rbp_word >= 0 && r->rbp_word < 64)
+        r->drop |= 1ull << r->rbp_word; /* replaced before any rule read it */
+    r->rbp_word = r->nw - 1;
+}
+
+/* Removes the dropped words; the rest keep the order the walk read them in. */
+static void memo_compact(struct reads *r) {
+    rbp_loaded(r); /* the last rbp loaded was never read by a rule */
+    struct lc_walk_memo *m = r->m;
+    int k = 0;
+    for (int i = 0; i < r->nw && i < LC_MEMO_WORDS; i++)
+        if (!(r->drop >> i & 1)) {
+            m->addr[k] = m->addr[i];
+            m->val[k++] = m->val[i];
+        }
+    m->nw = k;
+}
+
+static inline uintptr_t read_word(struct reads *r, uintptr_t addr) {
+    uintptr_t v = *(const uintptr_t *)addr;
+    if (r->m && r->nw < LC_MEMO_WORDS) {
+        r->m->addr[r->nw] = addr;
+        r->m->val[r->nw] = v;
+    }
+    r->nw++;
+    return v;
+}
+
+/* Follows the rules from the given state; *rbp_used: the starting rbp was
+ * read by a rule (an rbp-based CFA before any saved rbp was loaded). */
+static int walk(uintptr_t *pcs, int max, uintptr_t rbp, uintptr_t sp, uintptr_t pc,
+                uint64_t epoch, struct reads *r, int *rbp_used) {
+    int n = 0, exact = 0, own = 1, rbp_start = 1;
     while (n < max && pc) {
         if (own && pc - own_lo >= own_hi - own_lo)
             own = 0; /* past leakcheck's hook frames: from here on, kept */
@@ -127,21 +167,31 @@ __attribute__((noinline, used)) LC_HIDDEN int lc__stack_walk_from(uintptr_t *pcs
         uint64_t v = rule_of((uint64_t)pc << 1 | (uint64_t)exact, epoch);
         switch (KIND_OF(v)) {
         case LC_CFI_FRAME: {
+            if (CFA_RBP(v)) {
+                if (rbp_start)
+                    *rbp_used = 1;
+                r->rbp_word = -1; /* the word rbp came from is needed */
+            }
             uintptr_t cfa = (CFA_RBP(v) ? rbp : sp) + (uintptr_t)CFA_OFF(v);
             if (cfa <= sp || cfa - sp > MAX_FRAME)
                 return -1;
-            if (RBP_SAVED(v))
-                rbp = *(const uintptr_t *)(cfa + (uintptr_t)RBP_OFF(v));
-            pc = *(const uintptr_t *)(cfa - 8);
+            if (RBP_SAVED(v)) {
+                rbp = read_word(r, cfa + (uintptr_t)RBP_OFF(v));
+                rbp_loaded(r);
+                rbp_start = 0;
+            }
+            pc = read_word(r, cfa - 8);
             sp = cfa;
             exact = 0;
             break;
         }
         case LC_CFI_SIGNAL: { /* the kernel's frame: a ucontext at sp */
             const ucontext_t *uc = (const ucontext_t *)sp;
-            pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-            sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
-            rbp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+            pc = read_word(r, (uintptr_t)&uc->uc_mcontext.gregs[REG_RIP]);
+            rbp = read_word(r, (uintptr_t)&uc->uc_mcontext.gregs[REG_RBP]);
+            rbp_loaded(r);
+            sp = read_word(r, (uintptr_t)&uc->uc_mcontext.gregs[REG_RSP]);
+            rbp_start = 0;
             exact = 1; /* the interrupted instruction itself */
             break;
         }
@@ -154,18 +204,70 @@ __attribute__((noinline, used)) LC_HIDDEN int lc__stack_walk_from(uintptr_t *pcs
     return n;
 }
 
-/* int lc__stack_walk(uintptr_t *pcs, int max): hands the caller's state at
- * its return (rbp as it is, the rsp after the return, the return address)
- * to lc__stack_walk_from, without a frame of its own. */
+/* 1 when a walk from this state would repeat the memo's: the same start and
+ * rules, and every word it read still holds what it held. Words are checked
+ * in the order the walk read them, stopping at the first change, so only
+ * addresses the walk itself would read now are read. */
+static int repeats(const struct lc_walk_memo *m, uintptr_t rbp, uintptr_t sp, uintptr_t pc,
+                   int max, uint64_t epoch) {
+    if (m->n < 0 || !m->tagged || m->pc0 != pc || m->sp0 != sp || m->max != max ||
+        m->epoch != epoch || (m->rbp_used && m->rbp0 != rbp))
+        return 0;
+    for (int i = 0; i < m->nw; i++)
+        if (*(const uintptr_t *)m->addr[i] != m->val[i])
+            return 0;
+    return 1;
+}
+
+/* The walk proper, from the state at a return into the function that called
+ * lc__stack_walk (the entry below passes it). */
+__attribute__((noinline, used)) LC_HIDDEN int lc__stack_walk_from(uintptr_t *pcs, int max,
+                                                                  uint32_t *tag, uintptr_t rbp,
+                                                                  uintptr_t sp, uintptr_t pc) {
+    uint64_t epoch = __atomic_load_n(&lc__st.dl_epoch, __ATOMIC_RELAXED) & 0x7fff;
+    struct lc_walk_memo *m = lc__memo_mine();
+    if (m && repeats(m, rbp, sp, pc, max, epoch)) {
+        *tag = m->tag;
+        return LC_WALK_SAME;
+    }
+    struct reads r = {m, 0, -1, 0};
+    int rbp_used = 0;
+    int n = walk(pcs, max, rbp, sp, pc, epoch, &r, &rbp_used);
+    if (m) {
+        m->pc0 = pc;
+        m->sp0 = sp;
+        m->rbp0 = rbp;
+        m->rbp_used = rbp_used;
+        m->max = max;
+        m->epoch = epoch;
+        m->tagged = 0;
+        m->n = n >= 0 && r.nw <= LC_MEMO_WORDS ? n : -1;
+        if (m->n >= 0)
+            memo_compact(&r);
+    }
+    return n;
+}
+
+void lc__walk_tag(uint32_t tag) {
+    struct lc_walk_memo *m = lc__memo_mine();
+    if (m && m->n >= 0) {
+        m->tag = tag;
+        m->tagged = 1;
+    }
+}
+
+/* int lc__stack_walk(uintptr_t *pcs, int max, uint32_t *tag): hands the
+ * caller's state at its return (rbp as it is, the rsp after the return, the
+ * return address) to lc__stack_walk_from, without a frame of its own. */
 __asm__(".text\n"
         ".globl lc__stack_walk\n"
         ".hidden lc__stack_walk\n"
         ".type lc__stack_walk, @function\n"
         "lc__stack_walk:\n"
         ".cfi_startproc\n"
-        "    movq %rbp, %rdx\n"
-        "    leaq 8(%rsp), %rcx\n"
-        "    movq (%rsp), %r8\n"
+        "    movq %rbp, %rcx\n"
+        "    leaq 8(%rsp), %r8\n"
+        "    movq (%rsp), %r9\n"
         "    jmp lc__stack_walk_from\n"
         ".cfi_endproc\n"
         ".size lc__stack_walk, .-lc__stack_walk\n");
@@ -177,10 +279,13 @@ void lc__walk_init(uintptr_t lo, uintptr_t hi) {
     (void)hi;
 }
 
-int lc__stack_walk(uintptr_t *pcs, int max) {
+int lc__stack_walk(uintptr_t *pcs, int max, uint32_t *tag) {
     (void)pcs;
     (void)max;
+    (void)tag;
     return -1;
 }
+
+void lc__walk_tag(uint32_t tag) { (void)tag; }
 
 #endif

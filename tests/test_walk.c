@@ -31,7 +31,8 @@ __attribute__((noinline)) static struct cmp compare_here(int max) {
     uintptr_t a[MAXF];
     void *b[MAXF];
     struct cmp c;
-    c.walked = lc__stack_walk(a, max);
+    uint32_t tag;
+    c.walked = lc__stack_walk(a, max, &tag);
     c.unwound = unw_backtrace(b, max);
     c.same = c.walked == c.unwound && c.walked > 1;
     for (int i = 1; c.same && i < c.walked; i++)
@@ -154,6 +155,50 @@ static void walk_through_libc_callback(void **state) {
     assert_same();
 }
 
+/* The memo: a tagged walk repeated from the same place is LC_WALK_SAME with
+ * its tag; the same place reached through another caller is walked again. */
+static int memo_rc;
+static uint32_t memo_tag;
+__attribute__((noinline)) static void walk_tagged(uint32_t tag) {
+    uintptr_t a[MAXF];
+    memo_rc = lc__stack_walk(a, 16, &memo_tag);
+    if (memo_rc >= 0)
+        lc__walk_tag(tag);
+    __asm__ volatile("" ::: "memory");
+}
+__attribute__((noinline)) static void caller_one(void) {
+    walk_tagged(7);
+    sink++;
+}
+__attribute__((noinline)) static void caller_two(void) {
+    walk_tagged(8);
+    sink++;
+}
+
+static void walk_memo_repeats_exactly(void **state) {
+    (void)state;
+    int rc[3];
+    uint32_t tag[3];
+    for (volatile int i = 0; i < 3; i++) { /* one call site for all three */
+        caller_one();
+        rc[i] = memo_rc;
+        tag[i] = memo_tag;
+    }
+    assert_true(rc[0] > 0); /* the first walk is a walk */
+    assert_int_equal(rc[1], LC_WALK_SAME);
+    assert_int_equal(tag[1], 7);
+    assert_int_equal(rc[2], LC_WALK_SAME);
+    assert_int_equal(tag[2], 7);
+    for (volatile int i = 0; i < 2; i++) { /* same depth, another return address */
+        caller_two();
+        rc[i] = memo_rc;
+        tag[i] = memo_tag;
+    }
+    assert_true(rc[0] > 0);
+    assert_int_equal(rc[1], LC_WALK_SAME);
+    assert_int_equal(tag[1], 8);
+}
+
 int main(void) {
     lc__walk_init(0, 0); /* no frames of ours to leave out */
     const struct CMUnitTest tests[] = {
@@ -162,6 +207,7 @@ int main(void) {
         cmocka_unit_test(walk_through_signal_frame),
         cmocka_unit_test(walk_on_thread),
         cmocka_unit_test(walk_through_libc_callback),
+        cmocka_unit_test(walk_memo_repeats_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,7 +64,7 @@ void lc__hook_text_range(uintptr_t *lo, uintptr_t *hi) {
 /* The ranges of our hook section and of the harness's body section, read once:
  * on the hook path every captured frame is compared against them. */
 static uintptr_t hook_lo, hook_hi, body_lo, body_hi;
-static int use_walker; /* LEAKCHECK_UNWINDER=auto */
+static int use_walker; /* LEAKCHECK_UNWINDER=auto or walk */
 
 static void text_ranges_init(void) {
     hook_lo = (uintptr_t)__start_lc_hook_text;
@@ -95,8 +95,9 @@ int lc__stacks_init(void) {
         return LEAKCHECK_ENOMEM;
     }
     text_ranges_init();
-    use_walker = lc__opts()->unwinder == 0; /* auto */
-    lc__walk_init(hook_lo, hook_hi);
+    int unwinder = lc__opts()->unwinder; /* auto|walk|libunwind */
+    use_walker = unwinder != 2;
+    lc__walk_init(hook_lo, hook_hi, unwinder == 0);
     return 0;
 }
 

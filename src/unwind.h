@@ -48,7 +48,7 @@ static inline __attribute__((always_inline)) int lc__backtrace(void **buf, int n
  * tagged: then pcs is left alone and *tag is the tag lc__walk_tag gave that
  * walk. Same addresses as unw_backtrace's. */
 #define LC_WALK_SAME (-2)
-void lc__walk_init(uintptr_t lo, uintptr_t hi);
+void lc__walk_init(uintptr_t lo, uintptr_t hi, int memo); /* memo: keep the last walks */
 int lc__stack_walk(uintptr_t *pcs, int max, uint32_t *tag);
 /* Tags this thread's last walk (when it wrote frames) with the caller's
  * word for its stack. */

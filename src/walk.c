@@ -25,12 +25,15 @@
  * step means the rule read was stale, and the walk gives up. */
 #define MAX_FRAME ((uintptr_t)1 << 23)
 
-/* An entry's value: bit 63 valid; bits 48..62 the dlclose epoch it was read
- * in (a module unloaded since may have left its addresses to another); bits
- * 24..47 the CFA offset (signed); 8..23 rbp's offset (signed); bit 3 rbp is
- * saved; bit 2 the CFA is rbp-based; bits 0..1 the kind (0: not followed). */
+/* An entry: the key is the pc (below 2^47 in user space), bit 47 set when it
+ * is an interrupted pc rather than a return address, and bits 48..63 the
+ * dlclose epoch it was read in (a module unloaded since may have left its
+ * addresses to another: an entry of an older epoch never matches). The value:
+ * bits 0..31 the CFA offset (signed, so one sign-extension decodes it); bit
+ * 63 valid; bits 40..55 rbp's offset (signed); bit 35 rbp is saved; bit 34
+ * the CFA is rbp-based; bits 32..33 the kind (0: not followed). */
 struct entry {
-    uint64_t key; /* pc << 1 | (pc is exact, not a return address) */
+    uint64_t key;
     uint64_t val;
 };
 
@@ -39,16 +42,19 @@ static int cache_failed;
 static uintptr_t own_lo, own_hi;
 
 #define V_VALID (1ull << 63)
-#define EPOCH_OF(v) (((v) >> 48) & 0x7fff)
-#define KIND_OF(v) ((unsigned)(v) & 3)
-#define CFA_RBP(v) (((v) >> 2) & 1)
-#define RBP_SAVED(v) (((v) >> 3) & 1)
-#define RBP_OFF(v) ((int64_t)(int16_t)((v) >> 8))
-#define CFA_OFF(v) ((int64_t)((v) << 16) >> 40)
+#define KIND_OF(v) ((unsigned)((v) >> 32) & 3)
+#define CFA_RBP(v) (((v) >> 34) & 1)
+#define RBP_SAVED(v) (((v) >> 35) & 1)
+#define RBP_OFF(v) ((int64_t)(int16_t)((v) >> 40))
+#define CFA_OFF(v) ((int64_t)(int32_t)(v))
+#define KEY_EXACT (1ull << 47)
 
-void lc__walk_init(uintptr_t lo, uintptr_t hi) {
+static int use_memo;
+
+void lc__walk_init(uintptr_t lo, uintptr_t hi, int memo) {
     own_lo = lo;
     own_hi = hi;
+    use_memo = memo;
     if (!cache && !cache_failed) {
         cache = lc__reserve(CACHE_SIZE * sizeof *cache);
         cache_failed = !cache;
@@ -56,30 +62,32 @@ void lc__walk_init(uintptr_t lo, uintptr_t hi) {
     lc__memo_init();
 }
 
+/* A few shifts and xors: on the walk's critical path (one lookup a frame,
+ * each depending on the last), so cheaper than a multiply. */
 static inline uint32_t slot_of(uint64_t key) {
-    return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS));
+    return (uint32_t)(key ^ (key >> 15) ^ (key >> 30) ^ (key >> 48)) & (CACHE_SIZE - 1);
 }
 
-static uint64_t pack(const struct lc_cfi_rule *r, int ok, uint64_t epoch) {
-    uint64_t v = V_VALID | (epoch << 48);
-    if (!ok || r->cfa_off < -(1 << 23) || r->cfa_off >= (1 << 23))
+static uint64_t pack(const struct lc_cfi_rule *r, int ok) {
+    uint64_t v = V_VALID;
+    if (!ok)
         return v; /* kind 0: not followed */
-    v |= r->kind & 3u;
-    v |= (uint64_t)(r->cfa_rbp & 1) << 2;
-    v |= (uint64_t)(r->rbp_saved & 1) << 3;
-    v |= (uint64_t)(uint16_t)r->rbp_off << 8;
-    v |= ((uint64_t)(uint32_t)r->cfa_off & 0xffffff) << 24;
+    v |= (uint64_t)(uint32_t)r->cfa_off;
+    v |= (uint64_t)(r->kind & 3u) << 32;
+    v |= (uint64_t)(r->cfa_rbp & 1) << 34;
+    v |= (uint64_t)(r->rbp_saved & 1) << 35;
+    v |= (uint64_t)(uint16_t)r->rbp_off << 40;
     return v;
 }
 
 /* A miss: the rule from .eh_frame, kept for the next walk. Insert-only: a
  * slot's key never changes once set, and its value is published after it
  * (a reader that sees the key before the value treats it as a miss). */
-__attribute__((noinline, cold)) static uint64_t rule_miss(uint64_t key, uint64_t epoch) {
-    uintptr_t pc = (uintptr_t)(key >> 1);
+__attribute__((noinline, cold)) static uint64_t rule_miss(uint64_t key) {
+    uintptr_t pc = (uintptr_t)(key & (KEY_EXACT - 1));
     struct lc_cfi_rule r = {0};
-    int ok = lc__cfi_rule((key & 1) ? pc : pc - 1, &r) == 0;
-    uint64_t v = pack(&r, ok, epoch);
+    int ok = lc__cfi_rule((key & KEY_EXACT) ? pc : pc - 1, &r) == 0;
+    uint64_t v = pack(&r, ok);
     if (!cache)
         return v;
     uint32_t s = slot_of(key);
@@ -96,14 +104,14 @@ __attribute__((noinline, cold)) static uint64_t rule_miss(uint64_t key, uint64_t
     return v;
 }
 
-static inline uint64_t rule_of(uint64_t key, uint64_t epoch) {
+static inline uint64_t rule_of(uint64_t key) {
     if (LC_LIKELY(cache != NULL)) {
         uint32_t s = slot_of(key);
         for (int i = 0; i < PROBES; i++, s = (s + 1) & (CACHE_SIZE - 1)) {
             uint64_t k = __atomic_load_n(&cache[s].key, __ATOMIC_ACQUIRE);
             if (k == key) {
                 uint64_t v = __atomic_load_n(&cache[s].val, __ATOMIC_ACQUIRE);
-                if (LC_LIKELY((v & V_VALID) && EPOCH_OF(v) == epoch))
+                if (LC_LIKELY(v & V_VALID))
                     return v;
                 break;
             }
@@ -111,7 +119,7 @@ static inline uint64_t rule_of(uint64_t key, uint64_t epoch) {
                 break;
         }
     }
-    return rule_miss(key, epoch);
+    return rule_miss(key);
 }
 
 /* The words a walk reads, each recorded in the memo (when there is one). A
@@ -164,7 +172,9 @@ static int walk(uintptr_t *pcs, int max, uintptr_t rbp, uintptr_t sp, uintptr_t 
             own = 0; /* past leakcheck's hook frames: from here on, kept */
         if (!own)
             pcs[n++] = pc;
-        uint64_t v = rule_of((uint64_t)pc << 1 | (uint64_t)exact, epoch);
+        if (LC_UNLIKELY(pc >= KEY_EXACT))
+            return -1; /* not a user-space code address */
+        uint64_t v = rule_of(pc | (exact ? KEY_EXACT : 0) | epoch << 48);
         switch (KIND_OF(v)) {
         case LC_CFI_FRAME: {
             if (CFA_RBP(v)) {
@@ -224,11 +234,18 @@ static int repeats(const struct lc_walk_memo *m, uintptr_t rbp, uintptr_t sp, ui
 __attribute__((noinline, used)) LC_HIDDEN int lc__stack_walk_from(uintptr_t *pcs, int max,
                                                                   uint32_t *tag, uintptr_t rbp,
                                                                   uintptr_t sp, uintptr_t pc) {
-    uint64_t epoch = __atomic_load_n(&lc__st.dl_epoch, __ATOMIC_RELAXED) & 0x7fff;
-    struct lc_walk_memo *m = lc__memo_mine();
-    if (m && repeats(m, rbp, sp, pc, max, epoch)) {
-        *tag = m->tag;
-        return LC_WALK_SAME;
+    uint64_t epoch = __atomic_load_n(&lc__st.dl_epoch, __ATOMIC_RELAXED) & 0xffff;
+    struct lc_walk_memos *ms = use_memo ? lc__memo_mine() : NULL;
+    struct lc_walk_memo *m = NULL;
+    if (ms) {
+        for (int w = 0; w < LC_MEMO_WAYS; w++)
+            if (repeats(&ms->way[w], rbp, sp, pc, max, epoch)) {
+                *tag = ms->way[w].tag;
+                return LC_WALK_SAME;
+            }
+        ms->last = ms->next;
+        ms->next = (ms->next + 1) % LC_MEMO_WAYS;
+        m = &ms->way[ms->last];
     }
     struct reads r = {m, 0, -1, 0};
     int rbp_used = 0;
@@ -249,7 +266,8 @@ __attribute__((noinline, used)) LC_HIDDEN int lc__stack_walk_from(uintptr_t *pcs
 }
 
 void lc__walk_tag(uint32_t tag) {
-    struct lc_walk_memo *m = lc__memo_mine();
+    struct lc_walk_memos *ms = use_memo ? lc__memo_mine() : NULL;
+    struct lc_walk_memo *m = ms ? &ms->way[ms->last] : NULL;
     if (m && m->n >= 0) {
         m->tag = tag;
         m->tagged = 1;
@@ -274,9 +292,10 @@ __asm__(".text\n"
 
 #else
 
-void lc__walk_init(uintptr_t lo, uintptr_t hi) {
+void lc__walk_init(uintptr_t lo, uintptr_t hi, int memo) {
     (void)lo;
     (void)hi;
+    (void)memo;
 }
 
 int lc__stack_walk(uintptr_t *pcs, int max, uint32_t *tag) {

@@ -9,7 +9,7 @@
 
 struct entry {
     int used;
-    struct lc_walk_memo m;
+    struct lc_walk_memos m;
 };
 
 static struct entry *pool;
@@ -19,7 +19,7 @@ static unsigned next_hint;
 
 /* 0: not claimed yet; 1: claimed (mine); 2: none (pool full, or exiting) */
 static __thread int state __attribute__((tls_model("initial-exec")));
-static __thread struct lc_walk_memo *mine __attribute__((tls_model("initial-exec")));
+static __thread struct lc_walk_memos *mine __attribute__((tls_model("initial-exec")));
 
 static void release(void *arg) {
     struct entry *e = arg;
@@ -38,7 +38,7 @@ int lc__memo_init(void) {
     return 0;
 }
 
-__attribute__((noinline, cold)) static struct lc_walk_memo *claim(void) {
+__attribute__((noinline, cold)) static struct lc_walk_memos *claim(void) {
     state = 2;
     if (!pool || !key_ok)
         return NULL;
@@ -49,7 +49,9 @@ __attribute__((noinline, cold)) static struct lc_walk_memo *claim(void) {
         if (__atomic_load_n(&e->used, __ATOMIC_RELAXED) == 0 &&
             __atomic_compare_exchange_n(&e->used, &free_state, 1, 0, __ATOMIC_ACQUIRE,
                                         __ATOMIC_RELAXED)) {
-            e->m.n = -1;
+            for (int w = 0; w < LC_MEMO_WAYS; w++)
+                e->m.way[w].n = -1;
+            e->m.next = e->m.last = 0;
             /* the caller's guard is up: a calloc in here passes through */
             if (pthread_setspecific(key, e) != 0) {
                 __atomic_store_n(&e->used, 0, __ATOMIC_RELEASE);
@@ -63,7 +65,7 @@ __attribute__((noinline, cold)) static struct lc_walk_memo *claim(void) {
     return NULL;
 }
 
-struct lc_walk_memo *lc__memo_mine(void) {
+struct lc_walk_memos *lc__memo_mine(void) {
     if (LC_LIKELY(state == 1))
         return mine;
     return state == 0 ? claim() : NULL;

@@ -1,12 +1,14 @@
-/* walk_memo.h: each thread's record of its last stack walk (walk_memo.c),
- * which lets walk.c confirm that a walk repeats the last one by re-reading
- * the words it read, instead of following every rule again. Hook path. */
+/* walk_memo.h: each thread's record of its last few stack walks
+ * (walk_memo.c), which lets walk.c confirm that a walk repeats one of them by
+ * re-reading the words it read, instead of following every rule again. Hook
+ * path. */
 #ifndef LC_WALK_MEMO_H
 #define LC_WALK_MEMO_H
 
 #include <stdint.h>
 
 #define LC_MEMO_WORDS 64
+#define LC_MEMO_WAYS 4 /* walks kept per thread: a loop with a few sites hits */
 
 /* The walk's start state and bound, the dlclose epoch of the rules it used,
  * and the stack words it read in order (return-address slots, saved rbp
@@ -25,10 +27,17 @@ struct lc_walk_memo {
     uintptr_t val[LC_MEMO_WORDS];
 };
 
+/* A thread's memos: the last LC_MEMO_WAYS distinct walks, replaced in turn. */
+struct lc_walk_memos {
+    struct lc_walk_memo way[LC_MEMO_WAYS];
+    int next; /* the way the next new walk goes to */
+    int last; /* the way of the last walk (the one lc__walk_tag tags) */
+};
+
 int lc__memo_init(void);
-/* The calling thread's memo, claimed on its first call and released when it
+/* The calling thread's memos, claimed on its first call and released when it
  * exits; NULL when none is left (1024 threads at once) or the thread is
  * past its exit destructors. */
-struct lc_walk_memo *lc__memo_mine(void);
+struct lc_walk_memos *lc__memo_mine(void);
 
 #endif

@@ -200,7 +200,7 @@ static void walk_memo_repeats_exactly(void **state) {
 }
 
 int main(void) {
-    lc__walk_init(0, 0); /* no frames of ours to leave out */
+    lc__walk_init(0, 0, 1); /* no frames of ours to leave out; memos on */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(walk_matches_libunwind),
         cmocka_unit_test(walk_respects_max),

@@ -1,18 +1,20 @@
 /* thread_settle.c: the wait for a test's threads to end before they are
  * judged, bounded by LEAKCHECK_SETTLE_MS. It ends the moment the last of them
  * exits (the pthread_create trampoline bumps an exit count and wakes a futex
- * on it, thread_registry.c). Threads that all sleep untimed do not end it
- * early: one blocked on a mutex or a condition another of them is about to
- * release looks exactly like one nobody will wake (the clean twin
- * clean_thread_woken_by_exiting_thread was judged a leak under load). A
- * thread is looked at again after 1, 2, 4 .. 16 ms. Report time only, never
- * on the hook path. */
+ * on it, thread_registry.c), or when the whole process is quiet on two looks
+ * 2 ms apart (thread_quiet.c): every other thread asleep, without a context
+ * switch in between, in a wait only this process could end, no timer armed,
+ * no child process. Nothing is then left to wake them (a look at the test's
+ * threads alone was not enough: one blocked on a mutex another thread was
+ * about to release looked the same). A running thread is looked at again
+ * after 1, 2, 4 .. 16 ms. Report time only, never on the hook path. */
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "thread_quiet.h"
 #include "thread_registry.h"
 
 /* A thread of the scope, started in [first, end), that is neither joined nor
@@ -66,24 +68,49 @@ static struct {
     long long deadline;
 } period;
 
+/* 1 when the process is quiet now and was, with the same threads and
+ * context-switch counts, at the previous look (q[0]); the look becomes the
+ * previous one. *have: q[0] holds a quiet look. */
+static int still_quiet(struct lc_quiet *q, int *have) {
+    if (!lc__quiet_look(&q[1])) {
+        *have = 0;
+        return 0;
+    }
+    if (*have && lc__quiet_same(&q[0], &q[1]))
+        return 1;
+    q[0] = q[1];
+    *have = 1;
+    return 0;
+}
+
+#define QUIET_LOOK_NS 2000000 /* between the two looks of a quiet process */
+
 static void settle(const struct which *w, long long deadline) {
     long long look_ns = 1000000; /* a running thread may go to sleep for good */
+    struct lc_quiet *q = NULL;   /* two looks, allocated when first needed */
+    int have = 0;
     for (;;) {
         /* read the count before the check: an exit after the check moves it,
          * and the futex wait then returns at once */
         uint32_t seen = lc__thread_exit_count();
         if (!any_settling(w))
-            return;
+            break;
         long long left = deadline - now_ns();
         if (left <= 0)
-            return;
-        if (left > look_ns)
-            left = look_ns;
-        if (look_ns < 16000000)
+            break;
+        if (!q)
+            q = lc__xmalloc(2 * sizeof *q);
+        if (q && still_quiet(q, &have))
+            break; /* every thread sleeps where only we could wake it */
+        long long wait = have ? QUIET_LOOK_NS : look_ns;
+        if (left > wait)
+            left = wait;
+        if (!have && look_ns < 16000000)
             look_ns *= 2;
         struct timespec ts = {(time_t)(left / 1000000000LL), (long)(left % 1000000000LL)};
         syscall(SYS_futex, lc__thread_exit_word(), FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
     }
+    lc__xfree(q);
 }
 
 static long long deadline_of(uint32_t gen, long settle_ms) {

@@ -5,6 +5,7 @@
  * reach_mem.c (mmap); no lock a stopped thread may hold. Not on the hook path. */
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -370,7 +371,10 @@ static void scan_root_words(struct rctx *c, uintptr_t lo, uintptr_t hi) {
 #define LC__PM_BATCH 512
 
 static void scan_root_touched(struct rctx *c, uintptr_t lo, uintptr_t hi) {
-    int fd = hi - lo < LC__PM_MIN ? -1 : open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    /* raw system calls: none of fds.c's wrappers, no lock a stopped thread holds */
+    int fd = hi - lo < LC__PM_MIN ? -1
+                                  : (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/pagemap",
+                                                 O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         scan_root_words(c, lo, hi);
         return;
@@ -381,8 +385,8 @@ static void scan_root_touched(struct rctx *c, uintptr_t lo, uintptr_t hi) {
     while (page < hi) {
         size_t np = (hi - page + LC__PAGE - 1) / LC__PAGE;
         np = np < LC__PM_BATCH ? np : LC__PM_BATCH;
-        ssize_t got = pread(fd, ent, np * 8, (off_t)(page / LC__PAGE * 8));
-        if (got != (ssize_t)(np * 8)) { /* cannot tell: read the rest */
+        long got = syscall(SYS_pread64, fd, ent, np * 8, (off_t)(page / LC__PAGE * 8));
+        if (got != (long)(np * 8)) { /* cannot tell: read the rest */
             if (!in_run)
                 run = page > lo ? page : lo;
             in_run = 1;
@@ -401,7 +405,7 @@ static void scan_root_touched(struct rctx *c, uintptr_t lo, uintptr_t hi) {
     }
     if (in_run)
         scan_root_words(c, run, hi);
-    close(fd);
+    syscall(SYS_close, fd);
 }
 
 /* First block whose extent ends after a (ends are sorted: blocks do not overlap). */

@@ -166,7 +166,7 @@ fi
 if [ -x "$build/out/harness_cost" ]; then
     echo
     echo "harness_cost --reps $reps (ns per allocation of a clean test body, 12 calls deep):"
-    "$build/out/harness_cost" --reps "$reps" | grep -E '^(mode|native|counting|stacks|harness) ' |
+    "$build/out/harness_cost" --reps "$reps" 2>/dev/null | grep -E '^(mode|native|counting|stacks|harness) ' |
         sed 's/\[.*//; s/^/  /'
 fi
 

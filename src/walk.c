@@ -3,9 +3,11 @@
  * (cfi.c, read once from .eh_frame) sits in a lock-free cache; a walk over
  * cached frames is a few loads a frame. A frame it cannot follow (no FDE, a
  * DWARF expression) makes it return -1 and the caller unwinds the whole stack
- * with libunwind instead, so a stack is never cut short or guessed. Memory:
- * one mmap reservation; no lock, no allocation, no libc call but
+ * with libunwind instead, so a stack is never cut short or guessed; so does
+ * a read at or above the top of the thread's stack. Memory: one mmap
+ * reservation; no lock, no allocation, no libc call but pthread_self, and
  * dl_iterate_phdr on a miss. */
+#include <pthread.h>
 #include <stddef.h>
 #include <ucontext.h>
 
@@ -50,11 +52,25 @@ static uintptr_t own_lo, own_hi;
 #define KEY_EXACT (1ull << 47)
 
 static int use_memo;
+static pthread_t main_thread; /* the thread lc__walk_init ran on: the main one */
+
+/* The walk never reads this thread's stack at or above its top (no rule of a
+ * correct walk takes it there; one that does goes to libunwind, which checks
+ * every read): a glibc thread's descriptor sits at the top of its stack, and
+ * the main thread's stack ends, for the frames of the program, at the stack
+ * pointer ld.so started it with. */
+extern void *__libc_stack_end;
+
+static inline uintptr_t stack_top(void) {
+    pthread_t self = pthread_self();
+    return pthread_equal(self, main_thread) ? (uintptr_t)__libc_stack_end : (uintptr_t)self;
+}
 
 void lc__walk_init(uintptr_t lo, uintptr_t hi, int memo) {
     own_lo = lo;
     own_hi = hi;
     use_memo = memo;
+    main_thread = pthread_self();
     if (!cache && !cache_failed) {
         cache = lc__reserve(CACHE_SIZE * sizeof *cache);
         cache_failed = !cache;
@@ -165,7 +181,7 @@ static inline uintptr_t read_word(struct reads *r, uintptr_t addr) {
 /* Follows the rules from the given state; *rbp_used: the starting rbp was
  * read by a rule (an rbp-based CFA before any saved rbp was loaded). */
 static int walk(uintptr_t *pcs, int max, uintptr_t rbp, uintptr_t sp, uintptr_t pc,
-                uint64_t epoch, struct reads *r, int *rbp_used) {
+                uint64_t epoch, uintptr_t top, struct reads *r, int *rbp_used) {
     int n = 0, exact = 0, own = 1, rbp_start = 1;
     while (n < max && pc) {
         if (own && pc - own_lo >= own_hi - own_lo)
@@ -185,6 +201,11 @@ static int walk(uintptr_t *pcs, int max, uintptr_t rbp, uintptr_t sp, uintptr_t 
             uintptr_t cfa = (CFA_RBP(v) ? rbp : sp) + (uintptr_t)CFA_OFF(v);
             if (cfa <= sp || cfa - sp > MAX_FRAME)
                 return -1;
+            uintptr_t end = cfa; /* the return address is at cfa - 8 */
+            if (RBP_SAVED(v) && RBP_OFF(v) > -8)
+                end = cfa + (uintptr_t)(RBP_OFF(v) + 8);
+            if (sp < top && end > top)
+                return -1; /* past the top of this thread's stack: libunwind checks */
             if (RBP_SAVED(v)) {
                 rbp = read_word(r, cfa + (uintptr_t)RBP_OFF(v));
                 rbp_loaded(r);
@@ -197,6 +218,8 @@ static int walk(uintptr_t *pcs, int max, uintptr_t rbp, uintptr_t sp, uintptr_t 
         }
         case LC_CFI_SIGNAL: { /* the kernel's frame: a ucontext at sp */
             const ucontext_t *uc = (const ucontext_t *)sp;
+            if (sp < top && sp + sizeof *uc > top)
+                return -1;
             pc = read_word(r, (uintptr_t)&uc->uc_mcontext.gregs[REG_RIP]);
             rbp = read_word(r, (uintptr_t)&uc->uc_mcontext.gregs[REG_RBP]);
             rbp_loaded(r);
@@ -249,7 +272,7 @@ __attribute__((noinline, used)) LC_HIDDEN int lc__stack_walk_from(uintptr_t *pcs
     }
     struct reads r = {m, 0, -1, 0};
     int rbp_used = 0;
-    int n = walk(pcs, max, rbp, sp, pc, epoch, &r, &rbp_used);
+    int n = walk(pcs, max, rbp, sp, pc, epoch, stack_top(), &r, &rbp_used);
     if (m) {
         m->pc0 = pc;
         m->sp0 = sp;

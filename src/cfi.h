@@ -1,5 +1,6 @@
-/* cfi.h: one code address's unwind rule from .eh_frame (cfi.c), in the form
- * walk.c's cache stores. Hook path (cache misses only). */
+/* cfi.h: one code address's unwind rule from .eh_frame (cfi.c), in the
+ * form walk.c's cache stores. Hook path (cache misses only): no lock, no
+ * allocation. */
 #ifndef LC_CFI_H
 #define LC_CFI_H
 

@@ -1,5 +1,6 @@
-/* thread_quiet.h: looks at every other thread of the process (thread_quiet.c)
- * for the settle wait's early end. Report time only. */
+/* thread_quiet.h: looks at every other thread of the process
+ * (thread_quiet.c) for the settle wait's early end. Report time only, never
+ * on the hook path. */
 #ifndef LC_THREAD_QUIET_H
 #define LC_THREAD_QUIET_H
 

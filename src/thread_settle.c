@@ -1,13 +1,8 @@
 /* thread_settle.c: the wait for a test's threads to end before they are
- * judged, bounded by LEAKCHECK_SETTLE_MS. It ends the moment the last of them
- * exits (the pthread_create trampoline bumps an exit count and wakes a futex
- * on it, thread_registry.c), or when the whole process is quiet on two looks
- * 2 ms apart (thread_quiet.c): every other thread asleep, without a context
- * switch in between, in a wait only this process could end, no timer armed,
- * no child process. Nothing is then left to wake them (a look at the test's
- * threads alone was not enough: one blocked on a mutex another thread was
- * about to release looked the same). A running thread is looked at again
- * after 1, 2, 4 .. 16 ms. Report time only, never on the hook path. */
+ * judged, bounded by LEAKCHECK_SETTLE_MS: it ends when the last of them exits
+ * (a futex thread_registry.c's trampoline wakes) or when thread_quiet.c finds
+ * the whole process asleep for good on two looks 2 ms apart. Report time
+ * only, never on the hook path. */
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -83,6 +78,10 @@ static int still_quiet(struct lc_quiet *q, int *have) {
     return 0;
 }
 
+/* Threads that all sleep where nothing in the process is left to wake them
+ * end the wait early. A look at the test's own threads, one at a time, was
+ * not enough: one blocked on a mutex another thread was about to release
+ * looked the same. A running thread is looked at again after 1, 2 .. 16 ms. */
 #define QUIET_LOOK_NS 2000000 /* between the two looks of a quiet process */
 
 static void settle(const struct which *w, long long deadline) {

@@ -1,12 +1,8 @@
-/* walk.c: a stack walker for x86_64 that follows cached CFA rules, for the
- * allocation stacks of stacks.c. Hook path. Each return address's rule
- * (cfi.c, read once from .eh_frame) sits in a lock-free cache; a walk over
- * cached frames is a few loads a frame. A frame it cannot follow (no FDE, a
- * DWARF expression) makes it return -1 and the caller unwinds the whole stack
- * with libunwind instead, so a stack is never cut short or guessed; so does
- * a read at or above the top of the thread's stack. Memory: one mmap
- * reservation; no lock, no allocation, no libc call but pthread_self, and
- * dl_iterate_phdr on a miss. */
+/* walk.c: the x86_64 stack walker of allocation stacks (for stacks.c), on
+ * the hook path: CFA rules (cfi.c) in a lock-free cache, a thread's last walks
+ * confirmed from walk_memo.c; any frame it cannot follow, or a read at or
+ * above the stack's top, sends the stack to libunwind. One mmap reservation;
+ * no lock, no allocation; calls pthread_self, dl_iterate_phdr on a miss. */
 #include <pthread.h>
 #include <stddef.h>
 #include <ucontext.h>

@@ -1,7 +1,6 @@
 /* walk_memo.h: each thread's record of its last few stack walks
- * (walk_memo.c), which lets walk.c confirm that a walk repeats one of them by
- * re-reading the words it read, instead of following every rule again. Hook
- * path. */
+ * (walk_memo.c): walk.c confirms a repeat by re-reading the words a walk
+ * read instead of following every rule again. Hook path. */
 #ifndef LC_WALK_MEMO_H
 #define LC_WALK_MEMO_H
 

@@ -1,9 +1,7 @@
-/* test_walk.c: the cached-CFA stack walker (src/walk.c, src/cfi.c) gives the
- * same addresses as libunwind's unw_backtrace: through a chain of C frames
- * with and without a frame pointer (a VLA makes gcc base the CFA on rbp),
- * inside a signal handler (on the thread's stack and on an alternate one),
- * on a second thread, with a bound on the depth, and a second time from its
- * cache. It must follow every one of these frames itself (no fallback). */
+/* test_walk.c: the cached-CFA stack walker (src/walk.c, src/cfi.c) gives
+ * unw_backtrace's addresses, and follows every frame itself: C frames with and
+ * without an rbp-based CFA, signal frames (own and alternate stack), a thread,
+ * libc callbacks, a depth bound; and its memo repeats only exact repeats. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <setjmp.h>

@@ -1,15 +1,8 @@
-/* stacks.c: allocation stack capture and the stack depot. Capture is on the
- * hook path.
- *
- * Capture uses libunwind's unw_backtrace (its fast path walks with a per-thread
- * cache, ~120 ns for 14 frames, and takes its memory from mmap, not malloc).
- * Frames inside leakcheck's hook section are dropped from the top, frames from
- * the harness's body trampoline down are dropped from the bottom, and at most
- * `depth` frames are kept. The depot stores each distinct stack once and hands
- * out 32-bit ids: lookups are lock-free (acquire loads on an open-addressing
- * index); only the insertion of a never-seen stack takes the depot lock, and no
- * unwinding or libc call happens under it. Depot memory is a virtual
- * reservation touched page by page. Nothing here symbolizes. */
+/* stacks.c: allocation stack capture and the stack depot; capture is on the
+ * hook path. Frames come from walk.c (cached CFA rules, per-thread memos) or,
+ * for a stack it cannot follow, libunwind's unw_backtrace; our hook frames are
+ * dropped from the top, the harness's body trampoline down from the bottom.
+ * The depot hands out 32-bit ids: lock-free lookups, a lock only to insert. */
 #include <string.h>
 #include <sys/mman.h>
 
@@ -129,6 +122,9 @@ static inline int same(const struct stack_rec *r, uint32_t hash, const uintptr_t
     return r->hash == hash && r->depth == n && memcmp(r->pcs, pcs, n * sizeof *pcs) == 0;
 }
 
+/* Lock-free lookup (acquire loads on the open-addressing index); only the
+ * insertion of a never-seen stack takes the depot lock, and no unwinding or
+ * libc call happens under it. The arena is a reservation touched page by page. */
 static uint32_t depot_put(const uintptr_t *pcs, int n, uint32_t hash) {
     uint32_t slot = hash & (IDX_SIZE - 1);
     for (;;) {

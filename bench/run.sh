@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# run.sh: runs the churn benchmark natively and under leakcheck in one run and
-# prints medians, ratios against native, the 2-thread speedup and the tracker
-# memory per live block; then the reachability scan's median (reach_bench).
+# run.sh: every row of issue 11's table in one run. Runs the churn benchmark
+# natively, under leakcheck and under `leakcheck run` and prints medians,
+# ratios against native, the 2-thread speedup and the tracker memory per live
+# block; then the live-set sweep, the reachability scan's median (reach_bench),
+# harness_cost and the whole-suite benchmark (suites.sh).
 # It builds nothing: build first, e.g.
 #   cmake -S . -B build && cmake --build build -j2
 # Usage: bench/run.sh [BUILD_DIR] [REPS]

@@ -1,9 +1,8 @@
 /* thread_quiet.c: whether the whole process is asleep for good, so that the
  * settle wait (thread_settle.c) can end before LEAKCHECK_SETTLE_MS. Reads
  * /proc/self/task/TID/{status,syscall} for every thread but the caller, and
- * /proc/self/timers, the threads' children and the interval timer. Report
- * time only, never on the hook path. */
-#include <dirent.h>
+ * /proc/self/timers, the threads' children and the interval timer, with raw
+ * system calls and no allocation. Report time only, never on the hook path. */
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <stdio.h>
@@ -13,16 +12,18 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "reach_impl.h"
 #include "thread_quiet.h"
 
 /* The first len-1 bytes of /proc/self/PATH, NUL-terminated; -1 when it
- * cannot be read. */
+ * cannot be read. Raw system calls: none of fds.c's wrappers, and nothing
+ * here allocates (a heap touched here would move the program's next blocks). */
 static ssize_t read_proc(const char *path, char *buf, size_t len) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    ssize_t n = read(fd, buf, len - 1);
-    close(fd);
+    long n = syscall(SYS_read, fd, buf, len - 1);
+    syscall(SYS_close, fd);
     if (n < 0)
         return -1;
     buf[n] = 0;
@@ -85,40 +86,37 @@ static int timers_armed(void) {
 int lc__quiet_look(struct lc_quiet *q) {
     q->n = 0;
     int self = (int)syscall(SYS_gettid);
-    DIR *d = opendir("/proc/self/task");
-    if (!d)
+    size_t nt;
+    if (lc__proc_tids(q->tids, LC_QUIET_MAX, &nt) != 0 || nt > LC_QUIET_MAX)
         return 0;
-    int ok = 1;
-    struct dirent *e;
-    while (ok && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        int tid = atoi(e->d_name);
+    for (size_t i = 0; i < nt; i++) {
+        int tid = q->tids[i];
         if (tid == self)
             continue;
         unsigned long sw;
-        if (q->n == LC_QUIET_MAX || sleeping(tid, &sw) != 0 || !waits_for_us(tid) ||
-            has_children(tid))
-            ok = 0;
-        else
-            q->t[q->n++] = (struct lc_quiet_task){tid, sw};
+        if (sleeping(tid, &sw) != 0 || !waits_for_us(tid) || has_children(tid))
+            return 0;
+        q->t[q->n++] = (struct lc_quiet_task){tid, sw};
     }
-    closedir(d);
-    if (ok && has_children(self))
-        ok = 0;
-    return ok && !timers_armed();
+    return !has_children(self) && !timers_armed();
 }
 
-static int cmp_task(const void *a, const void *b) {
-    const struct lc_quiet_task *x = a, *y = b;
-    return (x->tid > y->tid) - (x->tid < y->tid);
+/* By tid, in place (insertion sort: a few dozen threads; qsort may malloc). */
+static void sort_tasks(struct lc_quiet *q) {
+    for (size_t i = 1; i < q->n; i++) {
+        struct lc_quiet_task t = q->t[i];
+        size_t k = i;
+        for (; k > 0 && q->t[k - 1].tid > t.tid; k--)
+            q->t[k] = q->t[k - 1];
+        q->t[k] = t;
+    }
 }
 
 int lc__quiet_same(struct lc_quiet *a, struct lc_quiet *b) {
     if (a->n != b->n)
         return 0;
-    qsort(a->t, a->n, sizeof a->t[0], cmp_task);
-    qsort(b->t, b->n, sizeof b->t[0], cmp_task);
+    sort_tasks(a);
+    sort_tasks(b);
     for (size_t i = 0; i < a->n; i++)
         if (a->t[i].tid != b->t[i].tid || a->t[i].switches != b->t[i].switches)
             return 0;

@@ -15,6 +15,7 @@ struct lc_quiet_task {
 struct lc_quiet {
     size_t n;
     struct lc_quiet_task t[LC_QUIET_MAX];
+    int tids[LC_QUIET_MAX]; /* scratch for the listing */
 };
 
 /* 1 when, at this look, every thread but the caller sleeps (state S) in a

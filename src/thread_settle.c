@@ -98,7 +98,7 @@ static void settle(const struct which *w, long long deadline) {
         if (left <= 0)
             break;
         if (!q)
-            q = lc__xmalloc(2 * sizeof *q);
+            q = lc__mmap(2 * sizeof *q); /* not the heap: the program's layout stays */
         if (q && still_quiet(q, &have))
             break; /* every thread sleeps where only we could wake it */
         long long wait = have ? QUIET_LOOK_NS : look_ns;
@@ -109,7 +109,7 @@ static void settle(const struct which *w, long long deadline) {
         struct timespec ts = {(time_t)(left / 1000000000LL), (long)(left % 1000000000LL)};
         syscall(SYS_futex, lc__thread_exit_word(), FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
     }
-    lc__xfree(q);
+    lc__munmap(q, 2 * sizeof *q);
 }
 
 static long long deadline_of(uint32_t gen, long settle_ms) {

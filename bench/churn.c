@@ -38,7 +38,8 @@ static struct {
     uint64_t ops;     /* per thread */
     uint64_t live;    /* live blocks per thread */
     uint64_t seed;
-} cfg = {MODE_NATIVE, 0, 1, 0, 2000000, 1024, 42};
+    int sites;        /* 1, or 2: allocations alternate between two call sites */
+} cfg = {MODE_NATIVE, 0, 1, 0, 2000000, 1024, 42, 1};
 
 /* Every block's first byte is written and summed into this sink, so that the
  * optimizer must keep each allocation. */
@@ -64,6 +65,18 @@ __attribute__((noinline)) static void *alloc_at(int depth, size_t n) {
     return malloc(n);
 }
 
+/* A second call site: the same chain through another function, so that
+ * --sites 2 alternates between two distinct stacks (leakcheck's per-thread
+ * memo of the last stack then never repeats). */
+__attribute__((noinline)) static void *alloc_at_b(int depth, size_t n) {
+    if (depth > 0) {
+        void *p = alloc_at_b(depth - 1, n);
+        __asm__ volatile("# site b: never merged with alloc_at" : : "r"(p) : "memory");
+        return p;
+    }
+    return malloc(n);
+}
+
 struct worker {
     pthread_t th;
     int index;
@@ -72,6 +85,7 @@ struct worker {
     uint64_t live_bytes; /* requested bytes of this worker's live set */
     uint64_t total_bytes; /* requested bytes of every allocation it made */
     double cpu_ns;        /* this thread's CPU time in the timed phase */
+    int flip;             /* --sites 2: the site of the next allocation */
     int failed;
 } __attribute__((aligned(128))); /* no false sharing between workers' tallies */
 
@@ -85,7 +99,8 @@ static double clock_ns(clockid_t id) {
 
 static inline void *alloc_one(struct worker *w, uint64_t *rng, uint64_t i) {
     size_t n = 16 + (size_t)(rng_next(rng) % 497);
-    unsigned char *p = alloc_at(cfg.depth, n);
+    w->flip ^= cfg.sites == 2; /* strictly alternating sites, when asked */
+    unsigned char *p = w->flip ? alloc_at_b(cfg.depth, n) : alloc_at(cfg.depth, n);
     if (!p) {
         w->failed = 1; /* reported as wrong counts; the slot stays empty */
         w->sizes[i] = 0;
@@ -140,13 +155,14 @@ static void *worker_main(void *arg) {
 static void usage(const char *argv0) {
     fprintf(stderr,
             "usage: %s [--mode M] [--depth D] [--threads T] [--ops N] [--live L]\n"
-            "          [--stack-depth K] [--seed S]\n"
+            "          [--stack-depth K] [--seed S] [--sites 1|2]\n"
             "  --mode         native (churn_native); idle, count or stacks (churn_lc)\n"
             "  --depth        call depth of each allocation (default 0)\n"
             "  --threads      worker threads (default 1)\n"
             "  --ops          free+malloc operations per thread (default 2000000)\n"
             "  --live         live blocks per thread (default 1024)\n"
-            "  --stack-depth  frames leakcheck keeps (default: LEAKCHECK_STACK_DEPTH)\n",
+            "  --stack-depth  frames leakcheck keeps (default: LEAKCHECK_STACK_DEPTH)\n"
+            "  --sites        2: allocations alternate between two call sites (default 1)\n",
             argv0);
     exit(2);
 }
@@ -180,6 +196,8 @@ static void parse_args(int argc, char **argv) {
             cfg.live = parse_u64(v, argv[0]);
         } else if (!strcmp(a, "--stack-depth")) {
             cfg.stack_depth = (int)parse_u64(v, argv[0]);
+        } else if (!strcmp(a, "--sites")) {
+            cfg.sites = (int)parse_u64(v, argv[0]);
         } else if (!strcmp(a, "--seed")) {
             cfg.seed = parse_u64(v, argv[0]);
         } else {
@@ -201,7 +219,8 @@ static void parse_args(int argc, char **argv) {
         );
         exit(2);
     }
-    if (cfg.threads < 1 || cfg.threads > 64 || cfg.live < 1 || cfg.depth > 10000)
+    if (cfg.threads < 1 || cfg.threads > 64 || cfg.live < 1 || cfg.depth > 10000 ||
+        cfg.sites < 1 || cfg.sites > 2)
         usage(argv[0]);
 }
 

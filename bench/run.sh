@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# run.sh: runs the churn benchmark natively and under leakcheck in one run and
-# prints medians, ratios against native, the 2-thread speedup and the tracker
-# memory per live block; then the reachability scan's median (reach_bench).
+# run.sh: every row of issue 11's table in one run. Runs the churn benchmark
+# natively, under leakcheck and under `leakcheck run` and prints medians,
+# ratios against native, the 2-thread speedup and the tracker memory per live
+# block; then the live-set sweep, the reachability scan's median (reach_bench),
+# harness_cost and the whole-suite benchmark (suites.sh).
 # It builds nothing: build first, e.g.
 #   cmake -S . -B build && cmake --build build -j2
 # Usage: bench/run.sh [BUILD_DIR] [REPS]
@@ -10,6 +12,11 @@
 # Environment: OPS (operations per thread, default 2000000), LIVE (live blocks
 # per thread, default 1024), MEM_LIVE (live blocks of the memory run, default
 # 1048576), STACK_DEPTH (frames leakcheck keeps; default: the library's).
+# Stack rows: "stacks" is the default unwinder (cached CFA walk with the
+# per-thread memos), "2sites" alternates two call sites, "walk" is the walker
+# without memos (LEAKCHECK_UNWINDER=walk) and "libunwind" the old path
+# (LEAKCHECK_UNWINDER=libunwind); "run-" rows run churn_native under
+# `leakcheck run`.
 # Repetitions are interleaved (every configuration once, then again) so that
 # load from other processes falls on all configurations alike; the table shows
 # medians and the min..max spread. "ns/op" is wall time per operation of one
@@ -51,6 +58,14 @@ configs=(
     "run-stacks-d0-t1|$lcrun $native --mode native --depth 0 --threads 1"
     "run-stacks-d20-t1|$lcrun $native --mode native --depth 20 --threads 1"
     "run-sample-d0-t1|$tool run --sample=512KiB -- $native --mode native --depth 0 --threads 1"
+    "stacks-2sites-d0-t1|$tracked --mode stacks --sites 2 --depth 0 --threads 1"
+    "stacks-2sites-d20-t1|$tracked --mode stacks --sites 2 --depth 20 --threads 1"
+    "walk-d0-t1|env LEAKCHECK_UNWINDER=walk $tracked --mode stacks --depth 0 --threads 1"
+    "walk-d20-t1|env LEAKCHECK_UNWINDER=walk $tracked --mode stacks --depth 20 --threads 1"
+    "libunwind-d0-t1|env LEAKCHECK_UNWINDER=libunwind $tracked --mode stacks --depth 0 --threads 1"
+    "libunwind-d20-t1|env LEAKCHECK_UNWINDER=libunwind $tracked --mode stacks --depth 20 --threads 1"
+    "run-libunwind-d0-t1|env LEAKCHECK_UNWINDER=libunwind $lcrun $native --mode native --depth 0 --threads 1"
+    "run-libunwind-d20-t1|env LEAKCHECK_UNWINDER=libunwind $lcrun $native --mode native --depth 20 --threads 1"
 )
 
 tmp=$(mktemp -d)
@@ -87,13 +102,13 @@ echo
 echo "churn: $ops ops/thread, $live live blocks/thread, 16..512 B, $reps reps (medians)," \
     "stack depth ${STACK_DEPTH:-default}; $(nproc) CPUs;" \
     "load average $load_start at start, $load_end at end"
-printf '%-17s %9s %14s %9s %8s %10s %8s\n' config "ns/op" "min..max" "cpu ns/op" "Mops/s" \
+printf '%-21s %9s %14s %9s %8s %10s %8s\n' config "ns/op" "min..max" "cpu ns/op" "Mops/s" \
     "vs native" "cpu vs"
 for c in "${configs[@]}"; do
     name=${c%%|*}
     base=native-$(sed 's/.*-\(d[0-9]*-t[0-9]*\)$/\1/' <<<"$name")
     ns=$(median "$tmp/$name.ns")
-    printf '%-17s %9s %14s %9s %8s %9sx %7sx\n' "$name" "$ns" "$(spread "$tmp/$name.ns")" \
+    printf '%-21s %9s %14s %9s %8s %9sx %7sx\n' "$name" "$ns" "$(spread "$tmp/$name.ns")" \
         "$(median "$tmp/$name.cpu")" "$(median "$tmp/$name.mops")" \
         "$(div "$ns" "$(median "$tmp/$base.ns")")" \
         "$(div "$(median "$tmp/$name.cpu")" "$(median "$tmp/$base.cpu")")"
@@ -148,6 +163,14 @@ if [ -x "$reach" ]; then
     for dense in 0 1; do
         echo "  dense=$dense: $("$reach" --runs "$reps" --dense "$dense" | tail -1)"
     done
+fi
+
+# The harness's stack scheme on a clean test (harness_cost prints medians).
+if [ -x "$build/out/harness_cost" ]; then
+    echo
+    echo "harness_cost --reps $reps (ns per allocation of a clean test body, 12 calls deep):"
+    "$build/out/harness_cost" --reps "$reps" 2>/dev/null | grep -E '^(mode|native|counting|stacks|harness) ' |
+        sed 's/\[.*//; s/^/  /'
 fi
 
 # The whole-suite benchmark.

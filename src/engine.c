@@ -542,7 +542,8 @@ static void settle_threads(struct engine *e, unsigned first, unsigned end) {
 
 static void engine_settle_threads(struct engine *e) {
     if (!e->stopped && (e->checks & LEAKCHECK_CHECK_THREADS))
-        settle_threads(e, 0, ~0u); /* warm-up's too: judged by their handle */
+        settle_threads(e, e->warmup, ~0u); /* warm-up's are judged by their handle
+                                             * first; only a dropped one settles */
 }
 
 /* fds of `first` still open in `now`: what a run left open and kept. */

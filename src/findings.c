@@ -436,8 +436,13 @@ unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules
     int rc = b.failed ? LEAKCHECK_ENOMEM
                       : lc__reach_classify((struct lc_reach_block *)b.data, nb, &ro, &st);
     lc__buf_free(&b);
-    if (rc == 0) /* a dropped thread on its way out: its state says which leak */
-        lc__threads_settle(gen, 0, end, settle_ms);
+    if (rc == 0) { /* a dropped thread on its way out: its state says which leak */
+        size_t dropped[LC_MAX_HANDLES], nd = 0;
+        for (size_t k = 0; k < h->n; k++)
+            if (!h->found[k])
+                dropped[nd++] = h->rec[k];
+        lc__threads_settle_recs(gen, dropped, nd, settle_ms); /* a kept one is judged already */
+    }
     unsigned leaked = 0;
     double budget = LC_SAMPLE_BUDGET;
     for (size_t k = 0; rc == 0 && k < h->n; k++) { /* no scan, no claim */

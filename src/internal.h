@@ -79,6 +79,9 @@ extern struct lc_state lc__st;
 void *lc__mmap(size_t bytes);            /* zeroed, page granular; NULL on failure */
 void lc__munmap(void *p, size_t bytes);
 void *lc__reserve(size_t bytes);         /* virtual reservation, touched lazily */
+/* The mappings lc__mmap and lc__reserve made that are still mapped, as
+ * [lo, hi) pairs in out[0..max); returns how many (the scan's exclusions). */
+size_t lc__own_mappings(uintptr_t (*out)[2], size_t max);
 void *lc__xmalloc(size_t n);             /* __libc_malloc, report time only */
 void *lc__xcalloc(size_t n, size_t sz);
 void *lc__xrealloc(void *p, size_t n);

@@ -48,6 +48,11 @@ int lc__rmem_exclude(struct lc__rangev *out) {
     int rc = 0;
     for (size_t i = 0; i < nrmem && rc == 0; i++)
         rc = lc__rangev_push(out, (uintptr_t)rmem[i].p, (uintptr_t)rmem[i].p + rmem[i].bytes, 0);
+    /* and the tracker's own memory (util.c): table, depot, stack memos */
+    static uintptr_t own[1024][2]; /* under reach.c's lock */
+    size_t n = lc__own_mappings(own, sizeof own / sizeof own[0]);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = lc__rangev_push(out, own[i][0], own[i][1], 0);
     return rc;
 }
 

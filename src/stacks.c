@@ -1,19 +1,13 @@
-/* stacks.c: allocation stack capture and the stack depot. Capture is on the
- * hook path.
- *
- * Capture uses libunwind's unw_backtrace (its fast path walks with a per-thread
- * cache, ~120 ns for 14 frames, and takes its memory from mmap, not malloc).
- * Frames inside leakcheck's hook section are dropped from the top, frames from
- * the harness's body trampoline down are dropped from the bottom, and at most
- * `depth` frames are kept. The depot stores each distinct stack once and hands
- * out 32-bit ids: lookups are lock-free (acquire loads on an open-addressing
- * index); only the insertion of a never-seen stack takes the depot lock, and no
- * unwinding or libc call happens under it. Depot memory is a virtual
- * reservation touched page by page. Nothing here symbolizes. */
+/* stacks.c: allocation stack capture and the stack depot; capture is on the
+ * hook path. Frames come from walk.c (cached CFA rules, per-thread memos) or,
+ * for a stack it cannot follow, libunwind's unw_backtrace; our hook frames are
+ * dropped from the top, the harness's body trampoline down from the bottom.
+ * The depot hands out 32-bit ids: lock-free lookups, a lock only to insert. */
 #include <string.h>
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "options.h"
 #include "sanitizer.h"
 #include "unwind.h"
 
@@ -63,6 +57,7 @@ void lc__hook_text_range(uintptr_t *lo, uintptr_t *hi) {
 /* The ranges of our hook section and of the harness's body section, read once:
  * on the hook path every captured frame is compared against them. */
 static uintptr_t hook_lo, hook_hi, body_lo, body_hi;
+static int use_walker; /* LEAKCHECK_UNWINDER=auto or walk */
 
 static void text_ranges_init(void) {
     hook_lo = (uintptr_t)__start_lc_hook_text;
@@ -93,6 +88,9 @@ int lc__stacks_init(void) {
         return LEAKCHECK_ENOMEM;
     }
     text_ranges_init();
+    int unwinder = lc__opts()->unwinder; /* auto|walk|libunwind */
+    use_walker = unwinder != 2;
+    lc__walk_init(hook_lo, hook_hi, unwinder == 0);
     return 0;
 }
 
@@ -124,6 +122,9 @@ static inline int same(const struct stack_rec *r, uint32_t hash, const uintptr_t
     return r->hash == hash && r->depth == n && memcmp(r->pcs, pcs, n * sizeof *pcs) == 0;
 }
 
+/* Lock-free lookup (acquire loads on the open-addressing index); only the
+ * insertion of a never-seen stack takes the depot lock, and no unwinding or
+ * libc call happens under it. The arena is a reservation touched page by page. */
 static uint32_t depot_put(const uintptr_t *pcs, int n, uint32_t hash) {
     uint32_t slot = hash & (IDX_SIZE - 1);
     for (;;) {
@@ -185,18 +186,10 @@ static inline int skip_hook_frames(void *const *buf, int n) {
 int lc__stack_extra_top;
 int lc__under_valgrind;
 
-LC_HOOK_TEXT uint32_t lc__stack_capture(int depth) {
-    void *buf[LC_MAX_DEPTH + LC_SANITIZER_FRAMES + HOOK_FRAMES_MAX];
-    if (depth > LC_MAX_DEPTH)
-        depth = LC_MAX_DEPTH;
-    depth += lc__stack_extra_top;
-    int want = depth + HOOK_FRAMES;
-    int n = lc__backtrace(buf, want);
-    int skip = skip_hook_frames(buf, n);
-    if (LC_UNLIKELY(skip > HOOK_FRAMES && n == want)) {
-        n = lc__backtrace(buf, depth + HOOK_FRAMES_MAX);
-        skip = skip_hook_frames(buf, n);
-    }
+/* The depot id of the frames buf[skip..n): up to `depth` of them, or up to
+ * the harness's body trampoline. */
+static inline __attribute__((always_inline)) uint32_t stack_id(void **buf, int n, int skip,
+                                                                int depth) {
     /* One pass keeps frames up to `depth` or the harness's body trampoline
      * and hashes them. */
     uintptr_t *pcs = (uintptr_t *)buf + skip;
@@ -212,6 +205,40 @@ LC_HOOK_TEXT uint32_t lc__stack_capture(int depth) {
     if (keep == 0)
         return 0;
     return depot_put(pcs, keep, hash_final(h, keep));
+}
+
+/* libunwind: the frames of the stack, hook frames first (skip says how many). */
+static inline __attribute__((always_inline)) int libunwind_capture(void **buf, int depth,
+                                                                  int *skip) {
+    int want = depth + HOOK_FRAMES;
+    int n = lc__backtrace(buf, want);
+    *skip = skip_hook_frames(buf, n);
+    if (LC_UNLIKELY(*skip > HOOK_FRAMES && n == want)) {
+        n = lc__backtrace(buf, depth + HOOK_FRAMES_MAX);
+        *skip = skip_hook_frames(buf, n);
+    }
+    return n;
+}
+
+LC_HOOK_TEXT uint32_t lc__stack_capture(int depth) {
+    void *buf[LC_MAX_DEPTH + LC_SANITIZER_FRAMES + HOOK_FRAMES_MAX];
+    if (depth > LC_MAX_DEPTH)
+        depth = LC_MAX_DEPTH;
+    depth += lc__stack_extra_top;
+    /* The walker leaves our hook frames out itself; a frame it cannot follow
+     * sends the whole stack to libunwind. */
+    int skip = 0;
+    uint32_t same_id = 0;
+    int n = use_walker ? lc__stack_walk((uintptr_t *)buf, depth, &same_id) : -1;
+    if (n == LC_WALK_SAME)
+        return same_id; /* this thread's last stack again: its depot id */
+    if (LC_UNLIKELY(n < 0)) {
+        n = libunwind_capture(buf, depth, &skip);
+        return stack_id(buf, n, skip, depth);
+    }
+    uint32_t id = stack_id(buf, n, skip, depth);
+    lc__walk_tag(id);
+    return id;
 }
 
 int lc__stack_get(uint32_t id, const uintptr_t **pcs, uint32_t *epoch) {

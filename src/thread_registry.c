@@ -256,6 +256,7 @@ LC_HOOK_TEXT static void sample_handler(int sig, siginfo_t *si, void *uc) {
     lc__tls.guard++;
     sample.n = lc__backtrace(sample.pcs, LC_MAX_DEPTH + 8);
     __atomic_store_n(&sample.done, 1, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &sample.done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0); /* the asker */
     lc__tls.guard--;
     errno = saved;
 }
@@ -323,10 +324,12 @@ int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int
          * the loader lock, or that masks the signal after the check above,
          * must not hang the report */
         double start = now_s();
+        double left;
         while (!__atomic_load_n(&sample.done, __ATOMIC_ACQUIRE) &&
-               now_s() - start < *budget) {
-            struct timespec ts = {0, 1000000};
-            nanosleep(&ts, NULL);
+               (left = *budget - (now_s() - start)) > 0) {
+            /* the handler wakes us; the timeout only bounds the wait */
+            struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
+            syscall(SYS_futex, &sample.done, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
         }
         *budget -= now_s() - start;
         if (__atomic_load_n(&sample.done, __ATOMIC_ACQUIRE))

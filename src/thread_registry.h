@@ -36,6 +36,10 @@ uint32_t *lc__thread_exit_word(void);
  * [first, end) is still running its start routine unjoined, or settle_ms
  * passed (thread_settle.c). Call with the guard up. */
 void lc__threads_settle(uint32_t gen, unsigned first, unsigned end, long settle_ms);
+/* The same wait for the registry records rec[0..n) alone. Both share one
+ * settle period per scope generation: a second wait of gen ends at the
+ * first one's deadline. */
+void lc__threads_settle_recs(uint32_t gen, const size_t *rec, size_t n, long settle_ms);
 /* Threads by handle (issue 13): the unfinished threads (running, or exited
  * neither joined nor detached) of scope generation gen (any generation when
  * any_gen) created before iteration end, their pthread_t values as needles for

@@ -5,6 +5,8 @@
 #ifndef LC_UNWIND_H
 #define LC_UNWIND_H
 
+#include <stdint.h>
+
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
@@ -35,6 +37,22 @@ static inline __attribute__((always_inline)) int lc__backtrace(void **buf, int n
 #endif
     return unw_backtrace(buf, n);
 }
+
+/* walk.c: the stack walker with cached CFA rules (x86_64). lc__stack_walk
+ * writes the calling thread's return addresses to pcs[0..max), starting with
+ * a pc in its caller (as unw_backtrace does) and leaving out the leading
+ * frames whose pc is in [lo, hi) given to lc__walk_init (leakcheck's hook
+ * section); it returns how many, -1 when a frame has a rule it does not
+ * follow (then unwind with lc__backtrace), or LC_WALK_SAME when the stack is
+ * exactly the one this thread's previous walk with the same max found and
+ * tagged: then pcs is left alone and *tag is the tag lc__walk_tag gave that
+ * walk. Same addresses as unw_backtrace's. */
+#define LC_WALK_SAME (-2)
+void lc__walk_init(uintptr_t lo, uintptr_t hi, int memo); /* memo: keep the last walks */
+int lc__stack_walk(uintptr_t *pcs, int max, uint32_t *tag);
+/* Tags this thread's last walk (when it wrote frames) with the caller's
+ * word for its stack. */
+void lc__walk_tag(uint32_t tag);
 
 /* RUNNING_ON_VALGRIND where the header was available at build time, else 0. */
 static inline int lc__valgrind_running(void) {

@@ -11,20 +11,72 @@
 
 #include "internal.h"
 
+/* Every mapping of ours (lc__mmap, lc__reserve), so that the reachability
+ * scan leaves them out of its roots: they are not the program's memory, some
+ * hold copies of its words (a stack walk's memo), and scanning a sparse
+ * reservation would fault in every page of it. Lock-free: a slot is claimed
+ * by a compare-and-swap on lo, then hi is set; forgetting clears hi first. */
+#define LC_OWN_MAPS 4096
+static struct {
+    uintptr_t lo, hi;
+} own_maps[LC_OWN_MAPS];
+
+static void own_note(void *p, size_t bytes) {
+    for (size_t i = 0; p && i < LC_OWN_MAPS; i++) {
+        uintptr_t zero = 0;
+        if (__atomic_load_n(&own_maps[i].lo, __ATOMIC_RELAXED) == 0 &&
+            __atomic_compare_exchange_n(&own_maps[i].lo, &zero, (uintptr_t)p, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+            __atomic_store_n(&own_maps[i].hi, (uintptr_t)p + bytes, __ATOMIC_RELEASE);
+            return;
+        }
+    }
+}
+
+static void own_forget(void *p) {
+    for (size_t i = 0; p && i < LC_OWN_MAPS; i++)
+        if (__atomic_load_n(&own_maps[i].lo, __ATOMIC_ACQUIRE) == (uintptr_t)p) {
+            __atomic_store_n(&own_maps[i].hi, 0, __ATOMIC_RELEASE);
+            __atomic_store_n(&own_maps[i].lo, 0, __ATOMIC_RELEASE);
+            return;
+        }
+}
+
+size_t lc__own_mappings(uintptr_t (*out)[2], size_t max) {
+    size_t n = 0;
+    for (size_t i = 0; i < LC_OWN_MAPS && n < max; i++) {
+        uintptr_t lo = __atomic_load_n(&own_maps[i].lo, __ATOMIC_ACQUIRE);
+        uintptr_t hi = __atomic_load_n(&own_maps[i].hi, __ATOMIC_ACQUIRE);
+        if (lo && hi > lo) {
+            out[n][0] = lo;
+            out[n++][1] = hi;
+        }
+    }
+    return n;
+}
+
 void *lc__mmap(size_t bytes) {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    if (p == MAP_FAILED)
+        return NULL;
+    own_note(p, bytes);
+    return p;
 }
 
 void lc__munmap(void *p, size_t bytes) {
-    if (p)
+    if (p) {
+        own_forget(p);
         munmap(p, bytes);
+    }
 }
 
 void *lc__reserve(size_t bytes) {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    if (p == MAP_FAILED)
+        return NULL;
+    own_note(p, bytes);
+    return p;
 }
 
 void *lc__xmalloc(size_t n) { return __libc_malloc(n ? n : 1); }

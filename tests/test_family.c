@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -270,9 +271,16 @@ static void t_attribution(void **state) {
     assert_int_equal(pthread_create(&w, NULL, worker_alloc, NULL), 0);
     pthread_join(w, &ret);
     lc_counters b = snap();
+    /* bg may not have run yet on a loaded machine: wait until it allocated
+     * inside the scope (a condition, not a time) before stopping it */
+    lc_counters bgc;
+    long tries = 0;
+    do { /* bounded: a bg that never counts still fails the assert below */
+        sched_yield();
+        lc_scope_counters(&bgc, LEAKCHECK_BACKGROUND);
+    } while (bgc.allocs == 0 && ++tries < 10000000);
     stop = 1;
     pthread_join(bg, NULL);
-    lc_counters bgc;
     lc_scope_counters(&bgc, LEAKCHECK_BACKGROUND);
     /* exactly our 1000 pairs plus the worker's block, whatever bg did */
     assert_int_equal(b.allocs - a.allocs, 1001);

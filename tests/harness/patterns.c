@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -290,6 +291,59 @@ LEAKCHECK_TEST(clean_thread_detached_exits) {
     pthread_attr_destroy(&a);
 }
 
+/* A detached waiter in an untimed pthread_cond_wait, released by a detached
+ * waker after a 20 ms sleep (longer than the settle wait's two looks at a
+ * quiet process): while the waker sleeps with a timeout, the wait must not
+ * end early (both exit: clean). */
+static pthread_mutex_t relay_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t relay_cv = PTHREAD_COND_INITIALIZER;
+static int relay_go[64]; /* one flag per iteration's pair */
+static unsigned relay_next;
+static void *relay_waiter(void *arg) {
+    unsigned i = (unsigned)(uintptr_t)arg;
+    pthread_mutex_lock(&relay_mu);
+    while (!relay_go[i])
+        pthread_cond_wait(&relay_cv, &relay_mu);
+    pthread_mutex_unlock(&relay_mu);
+    return NULL;
+}
+/* Under ASan every thread keeps a few blocks of ASan's own while it lives
+ * (pthread_getattr_np in AsanThread::ThreadStart), so pairs that outlive an
+ * iteration look like growth: there the waker does not sleep. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RELAY_SLEEP_NS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RELAY_SLEEP_NS 0
+#endif
+#endif
+#ifndef RELAY_SLEEP_NS
+#define RELAY_SLEEP_NS 20000000
+#endif
+static void *relay_waker(void *arg) {
+    unsigned i = (unsigned)(uintptr_t)arg;
+    struct timespec ts = {0, RELAY_SLEEP_NS};
+    nanosleep(&ts, NULL);
+    pthread_mutex_lock(&relay_mu);
+    relay_go[i] = 1;
+    pthread_cond_broadcast(&relay_cv);
+    pthread_mutex_unlock(&relay_mu);
+    return NULL;
+}
+LEAKCHECK_TEST(clean_thread_woken_after_timed_sleep) {
+    uintptr_t i = relay_next++ % 64;
+    pthread_mutex_lock(&relay_mu);
+    relay_go[i] = 0;
+    pthread_mutex_unlock(&relay_mu);
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, &a, relay_waiter, (void *)i), 0);
+    assert_int_equal(pthread_create(&t, &a, relay_waker, (void *)i), 0);
+    pthread_attr_destroy(&a);
+}
+
 /* a pool started on first use and kept: one-time */
 static pthread_t pool[2];
 static int pool_started;
@@ -437,6 +491,7 @@ int main(void) {
         cmocka_unit_test(clean_thread_joined),
         cmocka_unit_test(clean_thread_detached_exits),
         cmocka_unit_test(clean_thread_pool_once),
+        cmocka_unit_test(clean_thread_woken_after_timed_sleep),
         cmocka_unit_test(leak_fd_error_path),
         cmocka_unit_test(clean_fd_twin),
         cmocka_unit_test(leak_fd_pipe),

@@ -49,6 +49,7 @@ EXPECT = {
     "clean_thread_joined": ("clean",),
     "clean_thread_detached_exits": ("clean",),
     "clean_thread_pool_once": ("clean",),
+    "clean_thread_woken_after_timed_sleep": ("clean",),
     "leak_fd_error_path": ("leak", "fd", "read_config_fd"),
     "clean_fd_twin": ("clean",),
     "leak_fd_pipe": ("leak", "fd", "make_pipe"),

@@ -189,19 +189,13 @@ LC_HOOK_TEXT static int record_free(void *p, struct lc_rec_info *info) {
 }
 
 /* Puts back the record of a block realloc kept (in place, or refused to
- * move): the same stack, iteration and class, now in this thread's table. A
- * block allocated while stacks were off (a counting iteration) and grown in
- * place once they are on gets this realloc's stack: otherwise a buffer that
- * glibc keeps growing in place would be a growing site with no stack. */
+ * move): the same stack, iteration and class, now in this thread's table. */
 LC_HOOK_TEXT static void reinsert(const struct lc_rec_info *info, size_t n, int unfree) {
     struct lc_tls *t = &lc__tls;
     t->guard++;
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     struct lc_slot *s = lc__slot_fast(t, gen);
-    uint32_t stack = info->stack;
-    if (LC_UNLIKELY(!stack && !unfree && lc__st.stacks))
-        stack = capture();
-    uint32_t sid = stack | (info->inner ? LC_STACK_INNER : 0);
+    uint32_t sid = info->stack | (info->inner ? LC_STACK_INNER : 0);
     if (lc__table_insert(info->ptr, n, sid, info->iteration, s->index, info->cls, gen) &&
         !(lc__st.nested && !info->inner)) {
         if (unfree)

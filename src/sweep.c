@@ -79,10 +79,16 @@ static void note_runs(struct lc_sweep_result *r, unsigned unreached, unsigned ex
         lc__buf_printf(&m, "%s%u failing run%s ended the process (exit) before they could be "
                        "judged", m.len ? "; " : "", exited, exited == 1 ? "" : "s");
     if (test_owned)
-        lc__buf_printf(&m, "%s%llu block%s the test body allocated itself and did not free after "
-                       "a failed assertion %s not counted", m.len ? "; " : "",
+        lc__buf_printf(&m, "%s%llu block%s the test body allocated itself, or another call of "
+                       "the test than the failing one, and did not free after a failed "
+                       "assertion %s not counted", m.len ? "; " : "",
                        (unsigned long long)test_owned, test_owned == 1 ? "" : "s",
                        test_owned == 1 ? "was" : "were");
+    if (r->nunchecked)
+        lc__buf_printf(&m, "%s%zu failing run%s crashed after the failing call had returned to "
+                       "the test (unchecked by the test; LEAKCHECK_FAIL_SWEEP_STRICT=1 makes "
+                       "them findings)", m.len ? "; " : "", r->nunchecked,
+                       r->nunchecked == 1 ? "" : "s");
     if (m.len)
         r->note = m.data;
     else
@@ -148,6 +154,14 @@ static void unswept(struct lc_buf *m, const struct lc_sweep_result *r) {
         lc__buf_printf(m, " (%u more not swept: LEAKCHECK_FAIL_SWEEP_MAX)", r->unswept);
 }
 
+/* "; 4 unchecked by the test (first: MESSAGE)": one line for what the test
+ * itself did with a failure the code under test reported. */
+static void unchecked(struct lc_buf *m, const struct lc_sweep_result *r) {
+    if (r->nunchecked)
+        lc__buf_printf(m, "; %zu unchecked by the test (first: %s)", r->nunchecked,
+                       r->unchecked[0].message);
+}
+
 /* A clean test's message says the sweep ran and found nothing (or why it
  * did not run): a clean verdict never hides an unswept test. */
 static void clean_note(struct lc_test_result *res, const struct lc_sweep_result *r) {
@@ -162,6 +176,7 @@ static void clean_note(struct lc_test_result *res, const struct lc_sweep_result 
         lc__buf_printf(&m, "fail sweep: nothing at %u allocation site%s", r->swept,
                        r->swept == 1 ? "" : "s");
     unswept(&m, r);
+    unchecked(&m, r);
     if (m.data)
         res->message = m.data;
 }
@@ -178,6 +193,9 @@ static void verdict(struct lc_test_result *res, struct lc_sweep_result *r) {
     for (size_t i = 0; i < r->nfindings; i++)
         lc__buf_printf(&d, "    fail sweep (%s): %s\n", r->findings[i].mode,
                        r->findings[i].message);
+    if (r->nunchecked)
+        lc__buf_printf(&d, "    fail sweep: %zu more unchecked by the test, not failing it "
+                       "(first: %s)\n", r->nunchecked, r->unchecked[0].message);
     res->details = d.data;
     if (res->verdict != LC_VERDICT_CLEAN)
         return;
@@ -207,7 +225,8 @@ static void sweep_all(const struct lc_sweep_test *t, struct lc_test_result *res,
     size_t n;
     struct lc_sweep_site *sites = all_sites(a, b, &n);
     double slowest = a->ms > b->ms ? a->ms : b->ms;
-    struct lc_sweep_judge c = {t->rules, res, r, NULL, 0, NULL, 2000 + (long)(20 * slowest), 0};
+    struct lc_sweep_judge c = {t->rules, res, r,    NULL, 0, NULL, 2000 + (long)(20 * slowest),
+                               0,       t->strict};
     unsigned unreached = 0, exited = 0;
     r->sites = (unsigned)n;
     r->swept = n < (size_t)t->max_sites ? (unsigned)n : (unsigned)t->max_sites;

@@ -16,14 +16,6 @@
 
 /* ---- words ---- */
 
-/* A frame of the C or C++ runtime: a finding names the code that called it. */
-static int runtime_frame(const lc_frame *f) {
-    const char *m = f->module ? strrchr(f->module, '/') : NULL;
-    m = m ? m + 1 : f->module;
-    return m && (strncmp(m, "libc.so", 7) == 0 || strncmp(m, "libstdc++", 9) == 0 ||
-                 strncmp(m, "libgcc_s", 8) == 0 || strncmp(m, "ld-linux", 8) == 0);
-}
-
 static const char *base(const char *path) {
     const char *s = path ? strrchr(path, '/') : NULL;
     return s ? s + 1 : path;
@@ -32,7 +24,7 @@ static const char *base(const char *path) {
 /* The first frame of the program's own code (or the first frame). */
 static int own_top(const lc_frame *f, int n) {
     for (int i = 0; i < n; i++)
-        if (!runtime_frame(&f[i]))
+        if (!lc__sweep_runtime_frame(&f[i]))
             return i;
     return 0;
 }
@@ -113,7 +105,19 @@ static int suppressed(struct lc_sweep_judge *c, struct lc_sweep_finding *f) {
     return 1;
 }
 
-static void add_finding(struct lc_sweep_judge *c, struct lc_sweep_finding *f, struct lc_buf *m) {
+/* Appends f to a list of findings. */
+static void append(struct lc_sweep_finding **list, size_t *n, const struct lc_sweep_finding *f) {
+    struct lc_sweep_finding *grown = lc__xrealloc(*list, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return;
+    *list = grown;
+    grown[(*n)++] = *f;
+}
+
+/* unchecked: it happened after the failing call had returned to the test
+ * (sweep_blame.c): listed apart, a finding only in strict mode. */
+static void add_finding(struct lc_sweep_judge *c, struct lc_sweep_finding *f, struct lc_buf *m,
+                        int unchecked) {
     f->mode = c->mode;
     f->site = c->site;
     f->nsite = c->nsite;
@@ -121,11 +125,10 @@ static void add_finding(struct lc_sweep_judge *c, struct lc_sweep_finding *f, st
     if (suppressed(c, f))
         return;
     struct lc_sweep_result *r = c->r;
-    struct lc_sweep_finding *n = lc__xrealloc(r->findings, (r->nfindings + 1) * sizeof *n);
-    if (!n)
-        return;
-    r->findings = n;
-    n[r->nfindings++] = *f;
+    if (unchecked && !c->strict)
+        append(&r->unchecked, &r->nunchecked, f);
+    else
+        append(&r->findings, &r->nfindings, f);
 }
 
 static void opening(struct lc_sweep_judge *c, struct lc_buf *m) {
@@ -150,6 +153,7 @@ static void crash_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcom
     struct lc_sweep_finding f = {.kind = "crash", .signal = signame(o->signal)};
     int n;
     lc_frame *fr = lc__sweep_symbolize(o->crash, o->ncrash, 0, &n);
+    int unchecked = n && o->ncrash < 64 && !lc__sweep_in_call(c->site, c->nsite, fr, n);
     struct lc_buf m;
     opening(c, &m);
     lc__buf_printf(&m, "%s", f.signal);
@@ -160,7 +164,9 @@ static void crash_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcom
             lc__buf_printf(&m, " (%s:%u)", base(fr[top].file), fr[top].line);
         one_stack(&f, fr, n);
     }
-    add_finding(c, &f, &m);
+    if (unchecked)
+        lc__buf_puts(&m, ", after the failing call had returned to the test");
+    add_finding(c, &f, &m, unchecked);
 }
 
 /* A block the test body allocated itself (its first frame of the program's
@@ -168,6 +174,16 @@ static void crash_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcom
  * body never reached its own free, which is no leak of the code under test. */
 static int test_body_block(const lc_frame *f, int n) {
     return n > 0 && own_top(f, n) == n - 1;
+}
+
+/* After a failed assertion ended the test early: a block allocated outside
+ * the call that saw the failure (the test's own, or another call's whose
+ * result the test would have freed) is the test's skipped cleanup. Strict
+ * mode keeps only the body's own blocks out. */
+static int skipped_cleanup(const struct lc_sweep_judge *c, const lc_frame *f, int n) {
+    if (test_body_block(f, n))
+        return 1;
+    return !c->strict && !lc__sweep_in_call(c->site, c->nsite, f, n);
 }
 
 static void leak_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {
@@ -179,7 +195,7 @@ static void leak_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcome
     for (size_t i = 0; i < o->ngroups; i++) {
         int n;
         lc_frame *fr = lc__sweep_symbolize(o->groups[i].pcs, o->groups[i].npcs, 0, &n);
-        if (o->test_failed && test_body_block(fr, n)) {
+        if (o->test_failed && skipped_cleanup(c, fr, n)) {
             c->test_owned += o->groups[i].blocks;
             lc__xfree(fr);
             continue;
@@ -202,7 +218,7 @@ static void leak_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcome
     where(&m, f.stacks[0], f.nstack[0]);
     if (f.nstacks > 1)
         lc__buf_printf(&m, " and %zu more stack%s", f.nstacks - 1, f.nstacks == 2 ? "" : "s");
-    add_finding(c, &f, &m);
+    add_finding(c, &f, &m, 0);
 }
 
 static void resource_finding(struct lc_sweep_judge *c, const char *kind, int count,
@@ -215,7 +231,7 @@ static void resource_finding(struct lc_sweep_judge *c, const char *kind, int cou
     else
         lc__buf_printf(&m, "%d thread%s left running or unjoined", count,
                        count == 1 ? "" : "s");
-    add_finding(c, &f, &m);
+    add_finding(c, &f, &m, 0);
 }
 
 static void hang_finding(struct lc_sweep_judge *c) {
@@ -223,7 +239,7 @@ static void hang_finding(struct lc_sweep_judge *c) {
     struct lc_buf m;
     opening(c, &m);
     lc__buf_printf(&m, "the test hangs (stopped after %ld ms)", c->timeout_ms);
-    add_finding(c, &f, &m);
+    add_finding(c, &f, &m, 0);
 }
 
 int lc__sweep_judge(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {

@@ -269,11 +269,36 @@ def cases(binary, src):
         check("asserts_on_errors: the body's own block after a failed assertion is no finding",
               ae["verdict"] == "clean" and ae["fail_sweep"]["findings"] == [] and
               "test body allocated itself" in (ae["fail_sweep"]["note"] or ""))
+        box = mk["BOX"][0][0]
+        for name, where in (("unchecked_in_test", "unchecked_in_test"),
+                            ("unchecked_other_call", "box_get")):
+            u = t[name]
+            un = u["fail_sweep"].get("unchecked") or []
+            check(f"{name}: the test's unchecked NULL is no finding, the test is clean",
+                  u["verdict"] == "clean" and finds(name) == [])
+            check(f"{name}: both modes listed as unchecked: a crash at the BOX site in {where}",
+                  sorted(f["mode"] for f in un) == ["persistent", "transient"] and
+                  all(f["kind"] == "crash" and site_of(f, src)[0] == box and
+                      (own(f["stacks"][0], src).get("function") or "").startswith(where) for f in un))
+            check(f"{name}: the message and the note say unchecked by the test",
+                  "2 unchecked by the test" in u["message"] and
+                  "unchecked by the test" in (u["fail_sweep"]["note"] or ""))
+        deref = mk["UNCHECKED_DEREF"][0][0]
+        check("unchecked_in_test: the crash is at the test's own line",
+              all(own(f["stacks"][0], src).get("line") == deref
+                  for f in t["unchecked_in_test"]["fail_sweep"]["unchecked"]))
+        check("crashes_when_failed (the crash inside the failing call) has nothing unchecked",
+              t["crashes_when_failed"]["fail_sweep"]["unchecked"] == [])
+        ao = t["asserts_after_other_call"]
+        check("asserts_after_other_call: the other call's block left by the assertion is no "
+              "finding", ao["verdict"] == "clean" and finds("asserts_after_other_call") == [] and
+              "another call of the test" in (ao["fail_sweep"]["note"] or ""))
         at("asserts_on_leaky_code", "STRDUP", "leak")
         check("asserts_on_leaky_code: only the code's block is counted",
               all(f["blocks"] == 1 and own(f["stacks"][0], src).get("function") == "named_new"
                   for f in finds("asserts_on_leaky_code")))
-        names = ["asserts_on_errors", "asserts_on_leaky_code", "aborts_when_failed", "expects_its_finding", "exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
+        names = ["asserts_on_errors", "asserts_on_leaky_code", "aborts_when_failed",
+                 "unchecked_in_test", "unchecked_other_call", "asserts_after_other_call", "expects_its_finding", "exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
                  "crashes_when_failed", "clean_after", "once_only", "data_dependent",
                  "opted_out", "hangs_when_failed", "fd_left_open", "thread_left_unjoined"]
         check("crash isolation: every test is in the JSON", sorted(t) == sorted(names))
@@ -284,6 +309,22 @@ def cases(binary, src):
               all(junit_case(junit, n).find("failure").get("type") == "fail-sweep"
                   for n in failed))
         check("cmocka's exit status counts them", p.returncode == len(failed))
+
+        # strict: what the test did not check is a finding
+        p, t, _, _ = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "1",
+                                         "LEAKCHECK_FAIL_SWEEP_STRICT": "1"})
+        for name in ("unchecked_in_test", "unchecked_other_call"):
+            u = t[name]
+            check(f"strict: {name} fails with its two crashes as findings",
+                  u["verdict"] == "failed" and u["failure_type"] == "fail-sweep" and
+                  [f["kind"] for f in u["fail_sweep"]["findings"]] == ["crash", "crash"] and
+                  u["fail_sweep"]["unchecked"] == [])
+        sf = [(f["kind"], own(f["stacks"][0], src).get("function"))
+              for f in t["asserts_after_other_call"]["fail_sweep"]["findings"]]
+        check("strict: asserts_after_other_call's left block is a finding (box_new)",
+              sf and all(k == "leak" and fn == "box_new" for k, fn in sf))
+        check("strict: crashes_when_failed is unchanged",
+              len(t["crashes_when_failed"]["fail_sweep"]["findings"]) == 2)
 
         # transient alone: the retry absorbs the failure
         _, t, _, _ = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "transient"})

@@ -95,15 +95,43 @@ static void note_runs(struct lc_sweep_result *r, unsigned unreached, unsigned ex
         lc__buf_free(&m);
 }
 
+/* A sweep that was asked for and cannot fail any allocation (the
+ * allocator is not glibc's through leakcheck): NULL, or the one line. */
+static const char *blind_reason(void) {
+    char line[200];
+    if (lc__malloc_via_sanitizer())
+        snprintf(line, sizeof line, "the fail sweep cannot fail allocations under %s: not "
+                 "swept", lc__malloc_sanitizer_name());
+    else if (lc__under_valgrind)
+        snprintf(line, sizeof line, "the fail sweep cannot fail allocations under valgrind: "
+                 "not swept");
+    else
+        return NULL;
+    return lc__intern(line);
+}
+
 static const char *skip_reason(const struct lc_sweep_test *t) {
     if (t->skip)
         return t->skip;
     if (!lc__st.stacks_allowed)
         return "LEAKCHECK_STACKS=0: the sweep tells allocation sites apart by their stacks";
-    if (lc__malloc_via_sanitizer() || lc__under_valgrind)
-        return "the program's allocator is a sanitizer's or valgrind's: leakcheck cannot fail "
-               "its calls";
-    return NULL;
+    return blind_reason();
+}
+
+/* Nothing silent: a sweep that could not fail a single allocation fails
+ * the test (failure_type tracker) with that one line; a leaking test keeps
+ * its verdict and gets the line in its details. */
+static void blind(struct lc_test_result *res, const char *line) {
+    if (res->verdict == LC_VERDICT_LEAK) {
+        char *d = lc__xsprintf("%s    %s\n", res->details ? res->details : "", line);
+        if (d)
+            res->details = d;
+        return;
+    }
+    res->verdict = LC_VERDICT_FAILED;
+    res->failure_type = "tracker";
+    res->reason = "failed";
+    res->message = line;
 }
 
 /* The sites of both recordings: what either run saw is swept. */
@@ -250,7 +278,10 @@ void lc__sweep_test(const struct lc_sweep_test *t, struct lc_test_result *res) {
         if (r) {
             r->skipped = skip;
             lc__guard_enter();
-            clean_note(res, r);
+            if (skip == blind_reason())
+                blind(res, skip);
+            else
+                clean_note(res, r);
             lc__guard_leave();
         }
         return;

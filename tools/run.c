@@ -397,9 +397,11 @@ int lc_cmd_run(int argc, char **argv) {
         return LC_RUN_EXIT_USAGE;
     }
     /* the reports are this tool's to write: the program never sees their paths */
+    lc_run_tests_prepare();
     unsetenv("LEAKCHECK_JSON");
     unsetenv("LEAKCHECK_JUNIT");
     unsetenv("LEAKCHECK_PPROF");
+    lc_run_tests_child_env(); /* its own tests' reports go to a directory of ours */
     double t0 = now_seconds();
     pid_t main_pid = 0;
     int status = run_child(path, argv + i, dir, &main_pid);
@@ -411,5 +413,7 @@ int lc_cmd_run(int argc, char **argv) {
                             .code = WIFSIGNALED(status) ? WTERMSIG(status)
                                                         : WEXITSTATUS(status),
                             .seconds = now_seconds() - t0};
-    return conclude(dir, main_pid, &o, &opts);
+    rc = conclude(dir, main_pid, &o, &opts);
+    lc_run_tests_merge();
+    return rc;
 }

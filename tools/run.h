@@ -113,4 +113,13 @@ int lc_pprof_add_record(struct lc_pprof *pp, const struct rr_proc *p, struct lc_
 int lc_pprof_write_records(const struct rr_proc *procs, size_t n, const char *path, char *err,
                            size_t errlen);
 
+/* The program's own per-test reports (run_tests_merge.c): _prepare reads
+ * the user's LEAKCHECK_JSON and LEAKCHECK_JUNIT (before run.c unsets them)
+ * and makes a private directory; _child_env points the program's reports
+ * there; _merge, after the tool wrote its reports, puts the program's tests
+ * before the process entry in both and removes the directory. */
+void lc_run_tests_prepare(void);
+void lc_run_tests_child_env(void);
+void lc_run_tests_merge(void);
+
 #endif

@@ -365,6 +365,44 @@ def plain(tool, binary, src):
                            capture_output=True, text=True, timeout=300)
         modes = set(re.findall(r"fail sweep \((\w+)\)", p.stdout + p.stderr))
         check(f"leakcheck run {' '.join(args)}: {mode} runs only", modes == {mode})
+    # the program's per-test results reach the tool's reports, before the process
+    with tempfile.TemporaryDirectory() as tmp:
+        j, x = os.path.join(tmp, "out", "r.json"), os.path.join(tmp, "out", "r.xml")
+        os.mkdir(os.path.dirname(j))
+        priv = os.path.join(tmp, "priv")
+        os.mkdir(priv)
+        p = subprocess.run([tool, "run", "--cmocka", "--fail-sweep", f"--json={j}",
+                            f"--junit={x}", "--", binary], env=dict(os.environ, TMPDIR=priv),
+                           capture_output=True, text=True, timeout=300)
+        doc = json.load(open(j)) if os.path.exists(j) else {"tests": []}
+        names = [t["name"] for t in doc["tests"]]
+        check("--json: the program's test, then the process", len(names) == 2 and
+              names[0] == "pair_is_built" and names[1].startswith("process:"))
+        t = doc["tests"][0] if names else {}
+        fs = t.get("fail_sweep") or {}
+        check("--json: the test's verdict and its fail_sweep finding at the PLAIN line",
+              t.get("verdict") == "failed" and t.get("failure_type") == "fail-sweep" and
+              any(site_of(f, src)[0] == line for f in fs.get("findings", [])))
+        validates(doc, "leakcheck run --cmocka --json")
+        junit = ET.parse(x).getroot() if os.path.exists(x) else None
+        tc = junit_case(junit, "pair_is_built")
+        fl = tc.find("failure") if tc is not None else None
+        check("--junit: the test's <failure type=\"fail-sweep\">, the process's case too",
+              fl is not None and fl.get("type") == "fail-sweep" and
+              f"plain.c:{line}" in (fl.text or "") and
+              any((c.get("name") or "").startswith("process:") for c in junit.iter("testcase")))
+        check("--junit: the root counts both", junit is not None and
+              junit.get("tests") == "2" and junit.get("failures") == "1")
+        check("the private directories are gone", os.listdir(priv) == [] and
+              sorted(os.listdir(os.path.dirname(j))) == ["r.json", "r.xml"])
+        os.unlink(j)
+        p = subprocess.run([tool, "run", "--cmocka", f"--junit={x}", "--", binary],
+                           capture_output=True, text=True, timeout=300)
+        junit = ET.parse(x).getroot()
+        check("--junit alone, no sweep: the test passes next to the process",
+              junit_case(junit, "pair_is_built") is not None and
+              junit_case(junit, "pair_is_built").find("failure") is None and
+              junit.get("tests") == "2" and not os.path.exists(j))
     p = subprocess.run([tool, "run", "--fail-sweep=sometimes", "--", binary],
                        capture_output=True, text=True, timeout=60)
     check("leakcheck run --fail-sweep=sometimes: exit 2, one line naming it",

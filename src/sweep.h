@@ -128,11 +128,12 @@ lc_frame *lc__sweep_symbolize(const uintptr_t *pcs, int npcs, uint32_t stack, in
 /* 1 when a frame is the C or C++ runtime's (libc, libstdc++, libgcc_s, ld.so). */
 int lc__sweep_runtime_frame(const lc_frame *f);
 /* 1 when stack st (a crash's, a lost block's; innermost first, the test
- * function outermost) goes through the call by which the test reached the
+ * function `test` outermost: else, as for fixtures, 1) goes through the call by which the test reached the
  * failing allocation's stack site, or when that cannot be told; 0 when it
  * is the test's own code or another call the test made (after the failing
  * call returned: the test did not check its result). */
-int lc__sweep_in_call(const lc_frame *site, int nsite, const lc_frame *st, int nst);
+int lc__sweep_in_call(const char *test, const lc_frame *site, int nsite, const lc_frame *st,
+                      int nst);
 
 /* ---- sweep.c: the engine phase ---- */
 struct lc_sweep_test {

@@ -153,7 +153,8 @@ static void crash_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcom
     struct lc_sweep_finding f = {.kind = "crash", .signal = signame(o->signal)};
     int n;
     lc_frame *fr = lc__sweep_symbolize(o->crash, o->ncrash, 0, &n);
-    int unchecked = n && o->ncrash < 64 && !lc__sweep_in_call(c->site, c->nsite, fr, n);
+    int unchecked =
+        n && o->ncrash < 64 && !lc__sweep_in_call(c->res->name, c->site, c->nsite, fr, n);
     struct lc_buf m;
     opening(c, &m);
     lc__buf_printf(&m, "%s", f.signal);
@@ -176,49 +177,63 @@ static int test_body_block(const lc_frame *f, int n) {
     return n > 0 && own_top(f, n) == n - 1;
 }
 
-/* After a failed assertion ended the test early: a block allocated outside
- * the call that saw the failure (the test's own, or another call's whose
- * result the test would have freed) is the test's skipped cleanup. Strict
- * mode keeps only the body's own blocks out. */
-static int skipped_cleanup(const struct lc_sweep_judge *c, const lc_frame *f, int n) {
-    if (test_body_block(f, n))
-        return 1;
-    return !c->strict && !lc__sweep_in_call(c->site, c->nsite, f, n);
+/* Where a lost block goes: 0 the code under test's finding, 1 unchecked by
+ * the test (another call of the test returned it: the test kept it when the
+ * failing call reported the error), 2 the test's skipped cleanup after a
+ * failed assertion (counted in the note). Strict mode keeps only the body's
+ * own blocks out. */
+static int leak_owner(const struct lc_sweep_judge *c, int test_failed, const lc_frame *f,
+                      int n) {
+    if (test_failed && test_body_block(f, n))
+        return 2;
+    if (c->strict || lc__sweep_in_call(c->res->name, c->site, c->nsite, f, n))
+        return 0;
+    return test_failed ? 2 : 1;
 }
 
-static void leak_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {
-    struct lc_sweep_finding f = {.kind = "leak"};
-    f.stacks = lc__xcalloc(o->ngroups, sizeof *f.stacks);
-    f.nstack = lc__xcalloc(o->ngroups, sizeof *f.nstack);
-    if (!f.stacks || !f.nstack)
-        return;
-    for (size_t i = 0; i < o->ngroups; i++) {
-        int n;
-        lc_frame *fr = lc__sweep_symbolize(o->groups[i].pcs, o->groups[i].npcs, 0, &n);
-        if (o->test_failed && skipped_cleanup(c, fr, n)) {
-            c->test_owned += o->groups[i].blocks;
-            lc__xfree(fr);
-            continue;
-        }
-        f.blocks += o->groups[i].blocks;
-        f.bytes += o->groups[i].bytes;
-        f.stacks[f.nstacks] = fr;
-        f.nstack[f.nstacks++] = n;
-    }
-    if (!f.nstacks) {
-        lc__xfree(f.stacks);
-        lc__xfree(f.nstack);
+static void leak_add(struct lc_sweep_judge *c, struct lc_sweep_finding *f, int unchecked) {
+    if (!f->nstacks) {
+        lc__xfree(f->stacks);
+        lc__xfree(f->nstack);
         return;
     }
     struct lc_buf m;
     opening(c, &m);
     lc__buf_printf(&m, "%llu block%s (%llu B) leak, allocated at ",
-                   (unsigned long long)f.blocks, f.blocks == 1 ? "" : "s",
-                   (unsigned long long)f.bytes);
-    where(&m, f.stacks[0], f.nstack[0]);
-    if (f.nstacks > 1)
-        lc__buf_printf(&m, " and %zu more stack%s", f.nstacks - 1, f.nstacks == 2 ? "" : "s");
-    add_finding(c, &f, &m, 0);
+                   (unsigned long long)f->blocks, f->blocks == 1 ? "" : "s",
+                   (unsigned long long)f->bytes);
+    where(&m, f->stacks[0], f->nstack[0]);
+    if (f->nstacks > 1)
+        lc__buf_printf(&m, " and %zu more stack%s", f->nstacks - 1, f->nstacks == 2 ? "" : "s");
+    if (unchecked)
+        lc__buf_puts(&m, ", returned to the test by another call");
+    add_finding(c, f, &m, unchecked);
+}
+
+static void leak_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {
+    struct lc_sweep_finding f[2] = {{.kind = "leak"}, {.kind = "leak"}};
+    for (int k = 0; k < 2; k++) {
+        f[k].stacks = lc__xcalloc(o->ngroups, sizeof *f[k].stacks);
+        f[k].nstack = lc__xcalloc(o->ngroups, sizeof *f[k].nstack);
+    }
+    if (!f[0].stacks || !f[0].nstack || !f[1].stacks || !f[1].nstack)
+        return;
+    for (size_t i = 0; i < o->ngroups; i++) {
+        int n;
+        lc_frame *fr = lc__sweep_symbolize(o->groups[i].pcs, o->groups[i].npcs, 0, &n);
+        int k = leak_owner(c, o->test_failed, fr, n);
+        if (k == 2) {
+            c->test_owned += o->groups[i].blocks;
+            lc__xfree(fr);
+            continue;
+        }
+        f[k].blocks += o->groups[i].blocks;
+        f[k].bytes += o->groups[i].bytes;
+        f[k].stacks[f[k].nstacks] = fr;
+        f[k].nstack[f[k].nstacks++] = n;
+    }
+    leak_add(c, &f[0], 0);
+    leak_add(c, &f[1], 1);
 }
 
 static void resource_finding(struct lc_sweep_judge *c, const char *kind, int count,

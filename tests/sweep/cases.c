@@ -300,6 +300,30 @@ LEAKCHECK_TEST(unchecked_other_call) {
     box_free(b);
 }
 
+/* ---- box_adopt fails cleanly and the child stays the caller's; the test
+ * ignores the error and loses the child another call returned to it: a leak
+ * unchecked by the test, not the code's ---- */
+__attribute__((noinline)) static int box_adopt(struct box *parent, struct box *child) {
+    struct box **slot = malloc(sizeof *slot); /* SWEEP:ADOPT */
+    if (!slot)
+        return -1;
+    *slot = child;
+    parent->label = (char *)slot;
+    return 0;
+}
+
+LEAKCHECK_TEST(unchecked_leak) {
+    struct box *parent = box_new();
+    if (!parent)
+        return;
+    struct box *child = box_new();
+    (void)box_adopt(parent, child); /* the error is not checked */
+    if (parent->label)
+        box_free(*(struct box **)parent->label);
+    free(parent->label);
+    box_free(parent);
+}
+
 /* ---- an assertion ends the test after another call's result: that result
  * is the test's skipped cleanup, not a leak of the code under test ---- */
 LEAKCHECK_TEST(asserts_after_other_call) {
@@ -323,7 +347,7 @@ int main(void) {
         cmocka_unit_test(expects_its_finding), cmocka_unit_test(aborts_when_failed),
         cmocka_unit_test(asserts_on_errors),   cmocka_unit_test(asserts_on_leaky_code),
         cmocka_unit_test(unchecked_in_test),   cmocka_unit_test(unchecked_other_call),
-        cmocka_unit_test(asserts_after_other_call),
+        cmocka_unit_test(asserts_after_other_call), cmocka_unit_test(unchecked_leak),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -289,6 +289,14 @@ def cases(binary, src):
                   for f in t["unchecked_in_test"]["fail_sweep"]["unchecked"]))
         check("crashes_when_failed (the crash inside the failing call) has nothing unchecked",
               t["crashes_when_failed"]["fail_sweep"]["unchecked"] == [])
+        ul = t["unchecked_leak"]
+        un = [(f["mode"], f["kind"], site_of(f, src)[0]) for f in ul["fail_sweep"]["unchecked"]
+              if site_of(f, src)[0] == mk["ADOPT"][0][0]]
+        check("unchecked_leak: the child another call returned, lost when box_adopt fails, is "
+              "unchecked in both modes, no finding",
+              ul["verdict"] == "clean" and finds("unchecked_leak") == [] and
+              sorted(un) == [("persistent", "leak", mk["ADOPT"][0][0]),
+                             ("transient", "leak", mk["ADOPT"][0][0])])
         ao = t["asserts_after_other_call"]
         check("asserts_after_other_call: the other call's block left by the assertion is no "
               "finding", ao["verdict"] == "clean" and finds("asserts_after_other_call") == [] and
@@ -298,7 +306,8 @@ def cases(binary, src):
               all(f["blocks"] == 1 and own(f["stacks"][0], src).get("function") == "named_new"
                   for f in finds("asserts_on_leaky_code")))
         names = ["asserts_on_errors", "asserts_on_leaky_code", "aborts_when_failed",
-                 "unchecked_in_test", "unchecked_other_call", "asserts_after_other_call", "expects_its_finding", "exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
+                 "unchecked_in_test", "unchecked_other_call", "asserts_after_other_call",
+                 "unchecked_leak", "expects_its_finding", "exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
                  "crashes_when_failed", "clean_after", "once_only", "data_dependent",
                  "opted_out", "hangs_when_failed", "fd_left_open", "thread_left_unjoined"]
         check("crash isolation: every test is in the JSON", sorted(t) == sorted(names))
@@ -323,6 +332,9 @@ def cases(binary, src):
               for f in t["asserts_after_other_call"]["fail_sweep"]["findings"]]
         check("strict: asserts_after_other_call's left block is a finding (box_new)",
               sf and all(k == "leak" and fn == "box_new" for k, fn in sf))
+        check("strict: unchecked_leak's lost child is a finding",
+              t["unchecked_leak"]["verdict"] == "failed" and
+              {f["kind"] for f in t["unchecked_leak"]["fail_sweep"]["findings"]} == {"leak"})
         check("strict: crashes_when_failed is unchanged",
               len(t["crashes_when_failed"]["fail_sweep"]["findings"]) == 2)
 

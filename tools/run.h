@@ -115,11 +115,12 @@ int lc_pprof_write_records(const struct rr_proc *procs, size_t n, const char *pa
 
 /* The program's own per-test reports (run_tests_merge.c): _prepare reads
  * the user's LEAKCHECK_JSON and LEAKCHECK_JUNIT (before run.c unsets them)
- * and makes a private directory; _child_env points the program's reports
- * there; _merge, after the tool wrote its reports, puts the program's tests
- * before the process entry in both and removes the directory. */
+ * and, for those or --cmocka, makes a private directory; _child_env points
+ * the program's reports there; _merge, after the tool wrote its reports,
+ * puts the program's tests before the process entry in both, removes the
+ * directory and returns how many of the program's tests failed. */
 void lc_run_tests_prepare(void);
 void lc_run_tests_child_env(void);
-void lc_run_tests_merge(void);
+int lc_run_tests_merge(void);
 
 #endif

@@ -21,6 +21,7 @@
 
 static char dir[PATH_MAX];          /* our directory; "" when not made */
 static char *want_json, *want_junit; /* the user's report paths (unexpanded) */
+static int judges_tests;             /* LEAKCHECK_CMOCKA: the program judges its tests */
 
 static void child_path(char *out, size_t len, const char *name) {
     snprintf(out, len, "%s/%s", dir, name);
@@ -30,7 +31,9 @@ void lc_run_tests_prepare(void) {
     const char *j = getenv("LEAKCHECK_JSON"), *x = getenv("LEAKCHECK_JUNIT");
     want_json = j && *j ? strdup(j) : NULL;
     want_junit = x && *x ? strdup(x) : NULL;
-    if (!want_json && !want_junit)
+    const char *cm = getenv("LEAKCHECK_CMOCKA");
+    judges_tests = cm && *cm && strcmp(cm, "0") != 0;
+    if (!want_json && !want_junit && !judges_tests)
         return;
     const char *tmp = getenv("TMPDIR");
     snprintf(dir, sizeof dir, "%s/leakcheck-tests-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -46,7 +49,7 @@ void lc_run_tests_child_env(void) {
     char p[PATH_MAX + 512];
     if (!dir[0])
         return;
-    if (want_json) {
+    if (want_json || judges_tests) { /* the verdicts, for the exit status too */
         child_path(p, sizeof p, "tests.json");
         setenv("LEAKCHECK_JSON", p, 1);
     }
@@ -57,6 +60,20 @@ void lc_run_tests_child_env(void) {
 }
 
 /* ---- JSON: the program's tests, then the tool's ---- */
+
+/* Tests of the program's report whose verdict fails (leak, failed, crashed). */
+static int failed_tests(const char *mine) {
+    json_error_t je;
+    json_t *kid = json_load_file(mine, JSON_REJECT_DUPLICATES, &je);
+    json_t *tests = kid ? json_object_get(kid, "tests") : NULL;
+    int n = 0;
+    for (size_t i = 0; json_is_array(tests) && i < json_array_size(tests); i++) {
+        const char *v = json_string_value(json_object_get(json_array_get(tests, i), "verdict"));
+        n += v && strcmp(v, "clean") != 0 && strcmp(v, "skipped") != 0;
+    }
+    json_decref(kid);
+    return n;
+}
 
 static void merge_json(const char *mine) {
     char full[4096], err[4600];
@@ -169,14 +186,15 @@ out:
     free(tool);
 }
 
-void lc_run_tests_merge(void) {
+int lc_run_tests_merge(void) {
     char p[PATH_MAX + 512];
+    int failed = 0;
     if (dir[0]) {
-        if (want_json) {
-            child_path(p, sizeof p, "tests.json");
+        child_path(p, sizeof p, "tests.json");
+        failed = failed_tests(p);
+        if (want_json)
             merge_json(p);
-            unlink(p);
-        }
+        unlink(p);
         if (want_junit) {
             child_path(p, sizeof p, "tests.xml");
             merge_junit(p);
@@ -194,4 +212,5 @@ void lc_run_tests_merge(void) {
     }
     free(want_json);
     free(want_junit);
+    return failed;
 }

@@ -4,7 +4,7 @@
 usage: run_sweep.py parser SWEEP_PARSER SWEEP_PARSER_FIXED parser.c LEAKCHECK_TOOL
        run_sweep.py cases SWEEP_CASES cases.c
        run_sweep.py cxx SWEEP_CXX cases_cxx.cpp
-       run_sweep.py plain LEAKCHECK_TOOL SWEEP_PLAIN plain.c
+       run_sweep.py plain LEAKCHECK_TOOL SWEEP_PLAIN plain.c SWEEP_PLAIN_IGNORES
 Lines are found by their SWEEP:<NAME> marker comments, never hard-coded."""
 import json
 import os
@@ -363,7 +363,7 @@ def cxx(binary, src):
               t["cxx_safe"]["verdict"] == "clean")
 
 
-def plain(tool, binary, src):
+def plain(tool, binary, src, ignores):
     line = markers(src)["PLAIN"][0][0]
     p = subprocess.run([tool, "run", "--cmocka", "--fail-sweep", "--", binary],
                        capture_output=True, text=True, timeout=300)
@@ -415,6 +415,14 @@ def plain(tool, binary, src):
               junit_case(junit, "pair_is_built") is not None and
               junit_case(junit, "pair_is_built").find("failure") is None and
               junit.get("tests") == "2" and not os.path.exists(j))
+    # a suite that drops cmocka's result: the failed test still fails the run
+    p = subprocess.run([tool, "run", "--cmocka", "--fail-sweep", "--", ignores],
+                       capture_output=True, text=True, timeout=300)
+    check("a suite whose main returns 0: the failed test fails the run, in one line",
+          p.returncode == 1 and "exited 0, but 1 of its tests failed" in p.stderr)
+    p = subprocess.run([tool, "run", "--cmocka", "--", ignores],
+                       capture_output=True, text=True, timeout=300)
+    check("... and passes when its tests pass", p.returncode == 0)
     p = subprocess.run([tool, "run", "--fail-sweep=sometimes", "--", binary],
                        capture_output=True, text=True, timeout=60)
     check("leakcheck run --fail-sweep=sometimes: exit 2, one line naming it",

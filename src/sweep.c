@@ -254,7 +254,7 @@ static void sweep_all(const struct lc_sweep_test *t, struct lc_test_result *res,
     struct lc_sweep_site *sites = all_sites(a, b, &n);
     double slowest = a->ms > b->ms ? a->ms : b->ms;
     struct lc_sweep_judge c = {t->rules, res, r,    NULL, 0, NULL, 2000 + (long)(20 * slowest),
-                               0,       t->strict};
+                               0,       t->strict, t->test_code};
     unsigned unreached = 0, exited = 0;
     r->sites = (unsigned)n;
     r->swept = n < (size_t)t->max_sites ? (unsigned)n : (unsigned)t->max_sites;

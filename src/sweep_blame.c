@@ -1,10 +1,12 @@
 /* sweep_blame.c: whose error path a failing run exercised. The test reaches
  * the failing allocation through one call made from its own frame (the
- * outermost: the test function or fixture); a crash or a lost block whose
+ * outermost: the test function or fixture, and the frames below it in
+ * files LEAKCHECK_FAIL_SWEEP_TEST_CODE names); a crash or a lost block whose
  * stack goes through that same call is the code under test's, anything else
  * happened after that call had returned to the test ("unchecked by the
  * test"). Called by sweep_findings.c on symbolized frames; not on the hook
  * path. */
+#include <fnmatch.h>
 #include <string.h>
 
 #include "internal.h"
@@ -42,19 +44,38 @@ static int is_test(const lc_frame *f, const char *test) {
            (f->function[n] == 0 || strcmp(f->function + n, "_lc_body") == 0);
 }
 
-int lc__sweep_in_call(const char *test, const lc_frame *site, int nsite, const lc_frame *st,
-                      int nst) {
+/* The test's own code: the test function, or a file LEAKCHECK_FAIL_SWEEP_TEST_CODE names. */
+static int test_code(const struct lc_sweep_blame *b, const lc_frame *f) {
+    if (is_test(f, b->test))
+        return 1;
+    return b->test_code && *b->test_code && f->file && fnmatch(b->test_code, f->file, 0) == 0;
+}
+
+/* How many outer frames are the test's own code (at least the outermost). */
+static int test_frames(const struct lc_sweep_blame *b, const lc_frame *f, int n) {
+    int k = 1;
+    while (k < n && test_code(b, &f[n - 1 - k]))
+        k++;
+    return k;
+}
+
+int lc__sweep_in_call(const struct lc_sweep_blame *b, const lc_frame *site, int nsite,
+                      const lc_frame *st, int nst) {
     if (nsite <= 0 || nst <= 0 || nsite >= MAYBE_CUT || nst >= MAYBE_CUT)
         return 1; /* cannot tell: the code under test's */
     /* a fixture, or a tail call that left the test's frame: cannot tell */
-    if (!is_test(&site[nsite - 1], test) || !is_test(&st[nst - 1], test))
+    if (!is_test(&site[nsite - 1], b->test) || !is_test(&st[nst - 1], b->test))
         return 1;
-    /* the test called the allocator itself (at most through the C runtime:
-     * strdup): no call under it saw the failure */
+    int ts = test_frames(b, site, nsite), tx = test_frames(b, st, nst);
+    /* the test's code called the allocator itself (at most through the C
+     * runtime: strdup): no call under it saw the failure */
     int through = 0;
-    for (int i = 0; i < nsite - 1; i++)
+    for (int i = 0; i < nsite - ts; i++)
         through |= !lc__sweep_runtime_frame(&site[i]);
-    if (!through || nst == 1)
-        return 0; /* ... or the crash is in the test's own frame */
-    return same_call(&site[nsite - 1], &site[nsite - 2], &st[nst - 1], &st[nst - 2]);
+    if (!through || nst == tx || tx != ts)
+        return 0; /* ... or it went wrong in the test's own code */
+    for (int i = 1; i < ts; i++)
+        if (site[nsite - i].address != st[nst - i].address)
+            return 0; /* another call of the test's own code */
+    return same_call(&site[nsite - ts], &site[nsite - ts - 1], &st[nst - ts], &st[nst - ts - 1]);
 }

@@ -149,12 +149,18 @@ static void one_stack(struct lc_sweep_finding *f, lc_frame *fr, int n) {
     }
 }
 
+/* st went through the call by which the test reached the failing site. */
+static int in_call(const struct lc_sweep_judge *c, const lc_frame *st, int n) {
+    struct lc_sweep_blame b = {c->res->name, c->test_code};
+    return lc__sweep_in_call(&b, c->site, c->nsite, st, n);
+}
+
 static void crash_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {
     struct lc_sweep_finding f = {.kind = "crash", .signal = signame(o->signal)};
     int n;
     lc_frame *fr = lc__sweep_symbolize(o->crash, o->ncrash, 0, &n);
     int unchecked =
-        n && o->ncrash < 64 && !lc__sweep_in_call(c->res->name, c->site, c->nsite, fr, n);
+        n && o->ncrash < 64 && !in_call(c, fr, n);
     struct lc_buf m;
     opening(c, &m);
     lc__buf_printf(&m, "%s", f.signal);
@@ -186,7 +192,7 @@ static int leak_owner(const struct lc_sweep_judge *c, int test_failed, const lc_
                       int n) {
     if (test_failed && test_body_block(f, n))
         return 2;
-    if (c->strict || lc__sweep_in_call(c->res->name, c->site, c->nsite, f, n))
+    if (c->strict || in_call(c, f, n))
         return 0;
     return test_failed ? 2 : 1;
 }

@@ -338,6 +338,19 @@ def cases(binary, src):
         check("strict: crashes_when_failed is unchanged",
               len(t["crashes_when_failed"]["fail_sweep"]["findings"]) == 2)
 
+        # the helpers in this file declared the test's own code: their crash is unchecked
+        p, t, _, _ = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "1",
+                                         "LEAKCHECK_FAIL_SWEEP_TEST_CODE": "*/cases.c"})
+        cw = t["crashes_when_failed"]
+        check("LEAKCHECK_FAIL_SWEEP_TEST_CODE=*/cases.c: crash_on_null is the test's code, its "
+              "crash unchecked", cw["verdict"] == "clean" and
+              cw["fail_sweep"]["findings"] == [] and
+              [f["kind"] for f in cw["fail_sweep"]["unchecked"]] == ["crash", "crash"])
+        check("... and a glob that matches nothing changes nothing",
+              run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "transient",
+                                  "LEAKCHECK_FAIL_SWEEP_TEST_CODE": "*/elsewhere/*"})[1]
+              ["crashes_when_failed"]["verdict"] == "failed")
+
         # transient alone: the retry absorbs the failure
         _, t, _, _ = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "transient"})
         check("transient: retry_once is clean", t["retry_once"]["verdict"] == "clean" and

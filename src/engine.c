@@ -910,7 +910,8 @@ static void engine_sweep(struct engine *e) {
         return; /* a test that failed or could not run has nothing to sweep */
     struct lc_sweep_test st = {.run = sweep_run_once, .arg = e, .modes = modes,
                                .max_sites = e->o->fail_sweep_max, .checks = e->checks,
-                               .rules = &e->rules};
+                               .rules = &e->rules, .strict = e->o->fail_sweep_strict,
+                               .test_code = e->o->fail_sweep_test_code};
     unsigned saved_nr = e->not_repeatable;
     const char *saved_msg = e->nr_message;
     if (e->not_repeatable)

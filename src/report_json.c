@@ -244,20 +244,10 @@ static json_t *stacks_json(lc_frame *const *stacks, const int *n, size_t count) 
     return arr;
 }
 
-/* The test's "fail_sweep" (schema version 2): null when not asked for. */
-static json_t *sweep_json(const struct lc_sweep_result *r) {
-    if (!r)
-        return json_null();
-    json_t *o = json_object();
-    json_object_set_new(o, "sites", json_integer(r->sites));
-    json_object_set_new(o, "swept", json_integer(r->swept));
-    json_object_set_new(o, "unswept", json_integer(r->unswept));
-    json_object_set_new(o, "runs", json_integer(r->runs));
-    json_object_set_new(o, "skipped", str_or_null(r->skipped));
-    json_object_set_new(o, "note", str_or_null(r->note));
+static json_t *sweep_findings_json(const struct lc_sweep_finding *fs, size_t n) {
     json_t *arr = json_array();
-    for (size_t i = 0; r->findings && i < r->nfindings; i++) {
-        const struct lc_sweep_finding *f = &r->findings[i];
+    for (size_t i = 0; fs && i < n; i++) {
+        const struct lc_sweep_finding *f = &fs[i];
         json_t *x = json_object();
         json_object_set_new(x, "mode", json_string(f->mode));
         json_object_set_new(x, "kind", json_string(f->kind));
@@ -269,7 +259,22 @@ static json_t *sweep_json(const struct lc_sweep_result *r) {
         json_object_set_new(x, "signal", str_or_null(f->signal));
         json_array_append_new(arr, x);
     }
-    json_object_set_new(o, "findings", arr);
+    return arr;
+}
+
+/* The test's "fail_sweep" (schema version 2): null when not asked for. */
+static json_t *sweep_json(const struct lc_sweep_result *r) {
+    if (!r)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "sites", json_integer(r->sites));
+    json_object_set_new(o, "swept", json_integer(r->swept));
+    json_object_set_new(o, "unswept", json_integer(r->unswept));
+    json_object_set_new(o, "runs", json_integer(r->runs));
+    json_object_set_new(o, "skipped", str_or_null(r->skipped));
+    json_object_set_new(o, "note", str_or_null(r->note));
+    json_object_set_new(o, "findings", sweep_findings_json(r->findings, r->nfindings));
+    json_object_set_new(o, "unchecked", sweep_findings_json(r->unchecked, r->nunchecked));
     return o;
 }
 

@@ -94,6 +94,11 @@ struct lc_sweep_result {
     const char *note;          /* e.g. the allocation pattern differs between runs */
     size_t nfindings;
     struct lc_sweep_finding *findings;
+    /* crashes after the failing call had returned to the test (in its own
+     * code or another call): the test did not check the result; findings
+     * only under LEAKCHECK_FAIL_SWEEP_STRICT (sweep_blame.c) */
+    size_t nunchecked;
+    struct lc_sweep_finding *unchecked;
 };
 
 struct lc_test_result {

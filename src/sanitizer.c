@@ -229,6 +229,8 @@ const char *lc__malloc_unobserved_text(void) {
 
 const char *lc_unobserved_reason(void) { return lc__malloc_unobserved(); }
 
+const char *lc__malloc_sanitizer_name(void) { return sanitizer_name(); }
+
 int lc__malloc_via_sanitizer(void) {
     lc__sanitizer_init();
     return source == SANITIZER;

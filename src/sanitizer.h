@@ -20,6 +20,8 @@ const char *lc__malloc_unobserved(void);
 const char *lc__malloc_unobserved_text(void);
 /* 1 when allocations reach leakcheck through a sanitizer's hooks. */
 int lc__malloc_via_sanitizer(void);
+/* The loaded sanitizer runtime's name ("AddressSanitizer"), for messages. */
+const char *lc__malloc_sanitizer_name(void);
 
 /* ---- hooks.c ---- */
 /* Our malloc, by a hidden alias: its address is ours even when the global

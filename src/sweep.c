@@ -79,14 +79,35 @@ static void note_runs(struct lc_sweep_result *r, unsigned unreached, unsigned ex
         lc__buf_printf(&m, "%s%u failing run%s ended the process (exit) before they could be "
                        "judged", m.len ? "; " : "", exited, exited == 1 ? "" : "s");
     if (test_owned)
-        lc__buf_printf(&m, "%s%llu block%s the test body allocated itself and did not free after "
-                       "a failed assertion %s not counted", m.len ? "; " : "",
+        lc__buf_printf(&m, "%s%llu block%s the test body allocated itself, or another call of "
+                       "the test than the failing one, and did not free after a failed "
+                       "assertion %s not counted", m.len ? "; " : "",
                        (unsigned long long)test_owned, test_owned == 1 ? "" : "s",
                        test_owned == 1 ? "was" : "were");
+    if (r->nunchecked)
+        lc__buf_printf(&m, "%s%zu failing run%s crashed after the failing call had returned to "
+                       "the test (unchecked by the test; LEAKCHECK_FAIL_SWEEP_STRICT=1 makes "
+                       "them findings)", m.len ? "; " : "", r->nunchecked,
+                       r->nunchecked == 1 ? "" : "s");
     if (m.len)
         r->note = m.data;
     else
         lc__buf_free(&m);
+}
+
+/* A sweep that was asked for and cannot fail any allocation (the
+ * allocator is not glibc's through leakcheck): NULL, or the one line. */
+static const char *blind_reason(void) {
+    char line[200];
+    if (lc__malloc_via_sanitizer())
+        snprintf(line, sizeof line, "the fail sweep cannot fail allocations under %s: not "
+                 "swept", lc__malloc_sanitizer_name());
+    else if (lc__under_valgrind)
+        snprintf(line, sizeof line, "the fail sweep cannot fail allocations under valgrind: "
+                 "not swept");
+    else
+        return NULL;
+    return lc__intern(line);
 }
 
 static const char *skip_reason(const struct lc_sweep_test *t) {
@@ -94,10 +115,23 @@ static const char *skip_reason(const struct lc_sweep_test *t) {
         return t->skip;
     if (!lc__st.stacks_allowed)
         return "LEAKCHECK_STACKS=0: the sweep tells allocation sites apart by their stacks";
-    if (lc__malloc_via_sanitizer() || lc__under_valgrind)
-        return "the program's allocator is a sanitizer's or valgrind's: leakcheck cannot fail "
-               "its calls";
-    return NULL;
+    return blind_reason();
+}
+
+/* Nothing silent: a sweep that could not fail a single allocation fails
+ * the test (failure_type tracker) with that one line; a leaking test keeps
+ * its verdict and gets the line in its details. */
+static void blind(struct lc_test_result *res, const char *line) {
+    if (res->verdict == LC_VERDICT_LEAK) {
+        char *d = lc__xsprintf("%s    %s\n", res->details ? res->details : "", line);
+        if (d)
+            res->details = d;
+        return;
+    }
+    res->verdict = LC_VERDICT_FAILED;
+    res->failure_type = "tracker";
+    res->reason = "failed";
+    res->message = line;
 }
 
 /* The sites of both recordings: what either run saw is swept. */
@@ -148,6 +182,14 @@ static void unswept(struct lc_buf *m, const struct lc_sweep_result *r) {
         lc__buf_printf(m, " (%u more not swept: LEAKCHECK_FAIL_SWEEP_MAX)", r->unswept);
 }
 
+/* "; 4 unchecked by the test (first: MESSAGE)": one line for what the test
+ * itself did with a failure the code under test reported. */
+static void unchecked(struct lc_buf *m, const struct lc_sweep_result *r) {
+    if (r->nunchecked)
+        lc__buf_printf(m, "; %zu unchecked by the test (first: %s)", r->nunchecked,
+                       r->unchecked[0].message);
+}
+
 /* A clean test's message says the sweep ran and found nothing (or why it
  * did not run): a clean verdict never hides an unswept test. */
 static void clean_note(struct lc_test_result *res, const struct lc_sweep_result *r) {
@@ -162,6 +204,7 @@ static void clean_note(struct lc_test_result *res, const struct lc_sweep_result 
         lc__buf_printf(&m, "fail sweep: nothing at %u allocation site%s", r->swept,
                        r->swept == 1 ? "" : "s");
     unswept(&m, r);
+    unchecked(&m, r);
     if (m.data)
         res->message = m.data;
 }
@@ -178,6 +221,9 @@ static void verdict(struct lc_test_result *res, struct lc_sweep_result *r) {
     for (size_t i = 0; i < r->nfindings; i++)
         lc__buf_printf(&d, "    fail sweep (%s): %s\n", r->findings[i].mode,
                        r->findings[i].message);
+    if (r->nunchecked)
+        lc__buf_printf(&d, "    fail sweep: %zu more unchecked by the test, not failing it "
+                       "(first: %s)\n", r->nunchecked, r->unchecked[0].message);
     res->details = d.data;
     if (res->verdict != LC_VERDICT_CLEAN)
         return;
@@ -207,7 +253,8 @@ static void sweep_all(const struct lc_sweep_test *t, struct lc_test_result *res,
     size_t n;
     struct lc_sweep_site *sites = all_sites(a, b, &n);
     double slowest = a->ms > b->ms ? a->ms : b->ms;
-    struct lc_sweep_judge c = {t->rules, res, r, NULL, 0, NULL, 2000 + (long)(20 * slowest), 0};
+    struct lc_sweep_judge c = {t->rules, res, r,    NULL, 0, NULL, 2000 + (long)(20 * slowest),
+                               0,       t->strict, t->test_code};
     unsigned unreached = 0, exited = 0;
     r->sites = (unsigned)n;
     r->swept = n < (size_t)t->max_sites ? (unsigned)n : (unsigned)t->max_sites;
@@ -231,7 +278,10 @@ void lc__sweep_test(const struct lc_sweep_test *t, struct lc_test_result *res) {
         if (r) {
             r->skipped = skip;
             lc__guard_enter();
-            clean_note(res, r);
+            if (skip == blind_reason())
+                blind(res, skip);
+            else
+                clean_note(res, r);
             lc__guard_leave();
         }
         return;

@@ -115,6 +115,8 @@ struct lc_sweep_judge {
     const char *mode;          /* "transient", "persistent" */
     long timeout_ms;           /* what a hang was stopped after */
     uint64_t test_owned;       /* blocks the test body itself allocated, not counted */
+    int strict;                /* LEAKCHECK_FAIL_SWEEP_STRICT: unchecked ones are findings */
+    const char *test_code;     /* LEAKCHECK_FAIL_SWEEP_TEST_CODE */
 };
 /* Adds what one failing run showed to j->r. Returns 1, 0 when the run never
  * reached its site, -1 when it ended the process (exit) before reporting. */
@@ -122,6 +124,21 @@ int lc__sweep_judge(struct lc_sweep_judge *j, const struct lc_sweep_outcome *o);
 /* A depot stack (stack != 0) or raw pcs, symbolized, leakcheck's own frames
  * cut; lc__xmalloc'd, NULL (*n = 0) when empty. */
 lc_frame *lc__sweep_symbolize(const uintptr_t *pcs, int npcs, uint32_t stack, int *n);
+
+/* ---- sweep_blame.c: the code under test's, or the test's ---- */
+/* 1 when a frame is the C or C++ runtime's (libc, libstdc++, libgcc_s, ld.so). */
+int lc__sweep_runtime_frame(const lc_frame *f);
+/* 1 when stack st (a crash's, a lost block's; innermost first, the test
+ * function b->test outermost: else, as for fixtures, 1) goes through the call by which the test reached the
+ * failing allocation's stack site, or when that cannot be told; 0 when it
+ * is the test's own code or another call the test made (after the failing
+ * call returned: the test did not check its result). */
+struct lc_sweep_blame {
+    const char *test;      /* the test function's name (NAME or NAME_lc_body) */
+    const char *test_code; /* LEAKCHECK_FAIL_SWEEP_TEST_CODE: a glob of the tests' files */
+};
+int lc__sweep_in_call(const struct lc_sweep_blame *b, const lc_frame *site, int nsite,
+                      const lc_frame *st, int nst);
 
 /* ---- sweep.c: the engine phase ---- */
 struct lc_sweep_test {
@@ -132,6 +149,8 @@ struct lc_sweep_test {
     unsigned checks;        /* LEAKCHECK_CHECK_* */
     const char *skip;       /* set: skip the sweep with this reason */
     struct lc_rules *rules; /* the test's expect rules and suppressions */
+    int strict;             /* LEAKCHECK_FAIL_SWEEP_STRICT */
+    const char *test_code;  /* LEAKCHECK_FAIL_SWEEP_TEST_CODE */
 };
 /* Runs the sweep of a test already judged (its scope closed) and stores it
  * in res->fail_sweep; a finding fails a clean test (failure_type

@@ -16,14 +16,6 @@
 
 /* ---- words ---- */
 
-/* A frame of the C or C++ runtime: a finding names the code that called it. */
-static int runtime_frame(const lc_frame *f) {
-    const char *m = f->module ? strrchr(f->module, '/') : NULL;
-    m = m ? m + 1 : f->module;
-    return m && (strncmp(m, "libc.so", 7) == 0 || strncmp(m, "libstdc++", 9) == 0 ||
-                 strncmp(m, "libgcc_s", 8) == 0 || strncmp(m, "ld-linux", 8) == 0);
-}
-
 static const char *base(const char *path) {
     const char *s = path ? strrchr(path, '/') : NULL;
     return s ? s + 1 : path;
@@ -32,7 +24,7 @@ static const char *base(const char *path) {
 /* The first frame of the program's own code (or the first frame). */
 static int own_top(const lc_frame *f, int n) {
     for (int i = 0; i < n; i++)
-        if (!runtime_frame(&f[i]))
+        if (!lc__sweep_runtime_frame(&f[i]))
             return i;
     return 0;
 }
@@ -113,7 +105,19 @@ static int suppressed(struct lc_sweep_judge *c, struct lc_sweep_finding *f) {
     return 1;
 }
 
-static void add_finding(struct lc_sweep_judge *c, struct lc_sweep_finding *f, struct lc_buf *m) {
+/* Appends f to a list of findings. */
+static void append(struct lc_sweep_finding **list, size_t *n, const struct lc_sweep_finding *f) {
+    struct lc_sweep_finding *grown = lc__xrealloc(*list, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return;
+    *list = grown;
+    grown[(*n)++] = *f;
+}
+
+/* unchecked: it happened after the failing call had returned to the test
+ * (sweep_blame.c): listed apart, a finding only in strict mode. */
+static void add_finding(struct lc_sweep_judge *c, struct lc_sweep_finding *f, struct lc_buf *m,
+                        int unchecked) {
     f->mode = c->mode;
     f->site = c->site;
     f->nsite = c->nsite;
@@ -121,11 +125,10 @@ static void add_finding(struct lc_sweep_judge *c, struct lc_sweep_finding *f, st
     if (suppressed(c, f))
         return;
     struct lc_sweep_result *r = c->r;
-    struct lc_sweep_finding *n = lc__xrealloc(r->findings, (r->nfindings + 1) * sizeof *n);
-    if (!n)
-        return;
-    r->findings = n;
-    n[r->nfindings++] = *f;
+    if (unchecked && !c->strict)
+        append(&r->unchecked, &r->nunchecked, f);
+    else
+        append(&r->findings, &r->nfindings, f);
 }
 
 static void opening(struct lc_sweep_judge *c, struct lc_buf *m) {
@@ -146,10 +149,18 @@ static void one_stack(struct lc_sweep_finding *f, lc_frame *fr, int n) {
     }
 }
 
+/* st went through the call by which the test reached the failing site. */
+static int in_call(const struct lc_sweep_judge *c, const lc_frame *st, int n) {
+    struct lc_sweep_blame b = {c->res->name, c->test_code};
+    return lc__sweep_in_call(&b, c->site, c->nsite, st, n);
+}
+
 static void crash_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {
     struct lc_sweep_finding f = {.kind = "crash", .signal = signame(o->signal)};
     int n;
     lc_frame *fr = lc__sweep_symbolize(o->crash, o->ncrash, 0, &n);
+    int unchecked =
+        n && o->ncrash < 64 && !in_call(c, fr, n);
     struct lc_buf m;
     opening(c, &m);
     lc__buf_printf(&m, "%s", f.signal);
@@ -160,7 +171,9 @@ static void crash_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcom
             lc__buf_printf(&m, " (%s:%u)", base(fr[top].file), fr[top].line);
         one_stack(&f, fr, n);
     }
-    add_finding(c, &f, &m);
+    if (unchecked)
+        lc__buf_puts(&m, ", after the failing call had returned to the test");
+    add_finding(c, &f, &m, unchecked);
 }
 
 /* A block the test body allocated itself (its first frame of the program's
@@ -170,39 +183,63 @@ static int test_body_block(const lc_frame *f, int n) {
     return n > 0 && own_top(f, n) == n - 1;
 }
 
-static void leak_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {
-    struct lc_sweep_finding f = {.kind = "leak"};
-    f.stacks = lc__xcalloc(o->ngroups, sizeof *f.stacks);
-    f.nstack = lc__xcalloc(o->ngroups, sizeof *f.nstack);
-    if (!f.stacks || !f.nstack)
-        return;
-    for (size_t i = 0; i < o->ngroups; i++) {
-        int n;
-        lc_frame *fr = lc__sweep_symbolize(o->groups[i].pcs, o->groups[i].npcs, 0, &n);
-        if (o->test_failed && test_body_block(fr, n)) {
-            c->test_owned += o->groups[i].blocks;
-            lc__xfree(fr);
-            continue;
-        }
-        f.blocks += o->groups[i].blocks;
-        f.bytes += o->groups[i].bytes;
-        f.stacks[f.nstacks] = fr;
-        f.nstack[f.nstacks++] = n;
-    }
-    if (!f.nstacks) {
-        lc__xfree(f.stacks);
-        lc__xfree(f.nstack);
+/* Where a lost block goes: 0 the code under test's finding, 1 unchecked by
+ * the test (another call of the test returned it: the test kept it when the
+ * failing call reported the error), 2 the test's skipped cleanup after a
+ * failed assertion (counted in the note). Strict mode keeps only the body's
+ * own blocks out. */
+static int leak_owner(const struct lc_sweep_judge *c, int test_failed, const lc_frame *f,
+                      int n) {
+    if (test_failed && test_body_block(f, n))
+        return 2;
+    if (c->strict || in_call(c, f, n))
+        return 0;
+    return test_failed ? 2 : 1;
+}
+
+static void leak_add(struct lc_sweep_judge *c, struct lc_sweep_finding *f, int unchecked) {
+    if (!f->nstacks) {
+        lc__xfree(f->stacks);
+        lc__xfree(f->nstack);
         return;
     }
     struct lc_buf m;
     opening(c, &m);
     lc__buf_printf(&m, "%llu block%s (%llu B) leak, allocated at ",
-                   (unsigned long long)f.blocks, f.blocks == 1 ? "" : "s",
-                   (unsigned long long)f.bytes);
-    where(&m, f.stacks[0], f.nstack[0]);
-    if (f.nstacks > 1)
-        lc__buf_printf(&m, " and %zu more stack%s", f.nstacks - 1, f.nstacks == 2 ? "" : "s");
-    add_finding(c, &f, &m);
+                   (unsigned long long)f->blocks, f->blocks == 1 ? "" : "s",
+                   (unsigned long long)f->bytes);
+    where(&m, f->stacks[0], f->nstack[0]);
+    if (f->nstacks > 1)
+        lc__buf_printf(&m, " and %zu more stack%s", f->nstacks - 1, f->nstacks == 2 ? "" : "s");
+    if (unchecked)
+        lc__buf_puts(&m, ", returned to the test by another call");
+    add_finding(c, f, &m, unchecked);
+}
+
+static void leak_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {
+    struct lc_sweep_finding f[2] = {{.kind = "leak"}, {.kind = "leak"}};
+    for (int k = 0; k < 2; k++) {
+        f[k].stacks = lc__xcalloc(o->ngroups, sizeof *f[k].stacks);
+        f[k].nstack = lc__xcalloc(o->ngroups, sizeof *f[k].nstack);
+    }
+    if (!f[0].stacks || !f[0].nstack || !f[1].stacks || !f[1].nstack)
+        return;
+    for (size_t i = 0; i < o->ngroups; i++) {
+        int n;
+        lc_frame *fr = lc__sweep_symbolize(o->groups[i].pcs, o->groups[i].npcs, 0, &n);
+        int k = leak_owner(c, o->test_failed, fr, n);
+        if (k == 2) {
+            c->test_owned += o->groups[i].blocks;
+            lc__xfree(fr);
+            continue;
+        }
+        f[k].blocks += o->groups[i].blocks;
+        f[k].bytes += o->groups[i].bytes;
+        f[k].stacks[f[k].nstacks] = fr;
+        f[k].nstack[f[k].nstacks++] = n;
+    }
+    leak_add(c, &f[0], 0);
+    leak_add(c, &f[1], 1);
 }
 
 static void resource_finding(struct lc_sweep_judge *c, const char *kind, int count,
@@ -215,7 +252,7 @@ static void resource_finding(struct lc_sweep_judge *c, const char *kind, int cou
     else
         lc__buf_printf(&m, "%d thread%s left running or unjoined", count,
                        count == 1 ? "" : "s");
-    add_finding(c, &f, &m);
+    add_finding(c, &f, &m, 0);
 }
 
 static void hang_finding(struct lc_sweep_judge *c) {
@@ -223,7 +260,7 @@ static void hang_finding(struct lc_sweep_judge *c) {
     struct lc_buf m;
     opening(c, &m);
     lc__buf_printf(&m, "the test hangs (stopped after %ld ms)", c->timeout_ms);
-    add_finding(c, &f, &m);
+    add_finding(c, &f, &m, 0);
 }
 
 int lc__sweep_judge(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {

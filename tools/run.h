@@ -140,4 +140,14 @@ int lc_run_live_file(const char *name);
 /* The time series' console line for p (nothing when it has none). */
 void lc_run_live_print_series(FILE *out, const struct rr_proc *p);
 
+/* The program's own per-test reports (run_tests_merge.c): _prepare reads
+ * the user's LEAKCHECK_JSON and LEAKCHECK_JUNIT (before run.c unsets them)
+ * and, for those or --cmocka, makes a private directory; _child_env points
+ * the program's reports there; _merge, after the tool wrote its reports,
+ * puts the program's tests before the process entry in both, removes the
+ * directory and returns how many of the program's tests failed. */
+void lc_run_tests_prepare(void);
+void lc_run_tests_child_env(void);
+int lc_run_tests_merge(void);
+
 #endif

@@ -215,6 +215,7 @@ def unmodified_under_asan(ctx, compiler):
                        f"{proc.stderr[-1500:]}")
     if not clean or clean["verdict"] != "clean":
         ctx.fail(what, f"plain_clean: {clean and clean['verdict']}")
+    sweep_blind(ctx, what, exe, env)
     if runtime:
         env = dict(env, LD_PRELOAD=f"{lib} {runtime}",
                    ASAN_OPTIONS=QUIET["ASAN_OPTIONS"] + ":verify_asan_link_order=0")
@@ -223,6 +224,39 @@ def unmodified_under_asan(ctx, compiler):
             ctx.fail(what, f"preloaded ahead of ASan: exit {proc.returncode}, "
                            f"{proc.stderr[-800:]}")
     ctx.ok(before, what)
+
+
+BLIND_SWEEP = "the fail sweep cannot fail allocations under AddressSanitizer: not swept"
+
+
+def sweep_blind(ctx, what, exe, env):
+    """A fail sweep asked for under ASan cannot fail any allocation: every
+    test says so in one line and the run fails (nothing silent); the leaking
+    test keeps its leak verdict with the line in its details. The same through
+    `leakcheck run --cmocka --fail-sweep`."""
+    proc, doc = ctx.run(exe, dict(env, LEAKCHECK_FAIL_SWEEP="1"))
+    tests = {t["name"]: t for t in (doc or {}).get("tests", [])}
+    clean, leak = tests.get("plain_clean") or {}, tests.get("plain_leak") or {}
+    if not (clean.get("verdict") == "failed" and clean.get("failure_type") == "tracker" and
+            clean.get("message") == BLIND_SWEEP and
+            (clean.get("fail_sweep") or {}).get("skipped") == BLIND_SWEEP):
+        ctx.fail(what, f"LEAKCHECK_FAIL_SWEEP=1: plain_clean {json.dumps(clean)[:600]}")
+    if leak.get("verdict") != "leak" or BLIND_SWEEP not in (leak.get("details") or ""):
+        ctx.fail(what, f"LEAKCHECK_FAIL_SWEEP=1: plain_leak {leak.get('verdict')}")
+    out = proc.stdout + proc.stderr
+    if proc.returncode == 0 or out.count(BLIND_SWEEP + "\n") < 1:
+        ctx.fail(what, f"LEAKCHECK_FAIL_SWEEP=1: exit {proc.returncode}: {out[-600:]}")
+    tool = os.path.join(ctx.lib, "leakcheck")
+    if "clang" in os.path.basename(what) or not os.path.exists(tool):
+        return
+    env = {k: v for k, v in env.items() if k != "LD_PRELOAD"}
+    proc = subprocess.run([tool, "run", "--cmocka", "--fail-sweep", "--", exe],
+                          env=dict(os.environ, **env), capture_output=True, text=True,
+                          timeout=300)
+    out = proc.stdout + proc.stderr
+    if proc.returncode == 0 or f"plain_clean: {BLIND_SWEEP}" not in out:
+        ctx.fail(what, f"leakcheck run --cmocka --fail-sweep: exit {proc.returncode}: "
+                       f"{out[-600:]}")
 
 
 def blind_cases(ctx, clang):

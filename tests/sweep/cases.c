@@ -9,6 +9,7 @@
 #include <leakcheck/leakcheck.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,77 @@ LEAKCHECK_TEST(exits_on_failure) {
     free(p);
 }
 
+/* ---- a correct function whose NULL the test does not check: the crash
+ * comes after the call that saw the failure returned to the test, so it is
+ * "unchecked by the test", no finding (LEAKCHECK_FAIL_SWEEP_STRICT=1: one) ---- */
+struct box {
+    int v;
+    char *label;
+};
+
+__attribute__((noinline)) static struct box *box_new(void) {
+    struct box *b = malloc(sizeof *b); /* SWEEP:BOX */
+    if (!b)
+        return NULL;
+    b->v = 0;
+    b->label = NULL;
+    return b;
+}
+
+__attribute__((noinline)) static int box_get(const struct box *b) {
+    return *(const volatile int *)&b->v; /* no check: the caller's NULL */
+}
+
+__attribute__((noinline)) static void box_free(struct box *b) { free(b); }
+
+LEAKCHECK_TEST(unchecked_in_test) {
+    struct box *b = box_new();
+    *(volatile int *)&b->v = 1; /* SWEEP:UNCHECKED_DEREF */
+    use(b);
+    box_free(b);
+}
+
+LEAKCHECK_TEST(unchecked_other_call) {
+    struct box *b = box_new();
+    use((void *)(intptr_t)box_get(b));
+    box_free(b);
+}
+
+/* ---- box_adopt fails cleanly and the child stays the caller's; the test
+ * ignores the error and loses the child another call returned to it: a leak
+ * unchecked by the test, not the code's ---- */
+__attribute__((noinline)) static int box_adopt(struct box *parent, struct box *child) {
+    struct box **slot = malloc(sizeof *slot); /* SWEEP:ADOPT */
+    if (!slot)
+        return -1;
+    *slot = child;
+    parent->label = (char *)slot;
+    return 0;
+}
+
+LEAKCHECK_TEST(unchecked_leak) {
+    struct box *parent = box_new();
+    if (!parent)
+        return;
+    struct box *child = box_new();
+    (void)box_adopt(parent, child); /* the error is not checked */
+    if (parent->label)
+        box_free(*(struct box **)parent->label);
+    free(parent->label);
+    box_free(parent);
+}
+
+/* ---- an assertion ends the test after another call's result: that result
+ * is the test's skipped cleanup, not a leak of the code under test ---- */
+LEAKCHECK_TEST(asserts_after_other_call) {
+    struct box *a = box_new();
+    assert_non_null(a);
+    char *copy = strdup("second"); /* SWEEP:SECOND */
+    assert_non_null(copy);
+    free(copy);
+    box_free(a);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strdup_inside),   cmocka_unit_test(fopen_fails),
@@ -274,6 +346,8 @@ int main(void) {
         cmocka_unit_test(thread_left_unjoined), cmocka_unit_test(exits_on_failure),
         cmocka_unit_test(expects_its_finding), cmocka_unit_test(aborts_when_failed),
         cmocka_unit_test(asserts_on_errors),   cmocka_unit_test(asserts_on_leaky_code),
+        cmocka_unit_test(unchecked_in_test),   cmocka_unit_test(unchecked_other_call),
+        cmocka_unit_test(asserts_after_other_call), cmocka_unit_test(unchecked_leak),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

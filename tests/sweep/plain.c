@@ -1,6 +1,6 @@
 /* A plain cmocka suite (no leakcheck header, not linked to leakcheck) for
  * `leakcheck run --cmocka --fail-sweep`: its one test handles an error path
- * that leaks. */
+ * that leaks. With IGNORE_RESULT main returns 0 whatever cmocka says. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,5 +44,10 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pair_is_built),
     };
+#ifdef IGNORE_RESULT /* as some suites do: the exit status says nothing */
+    (void)cmocka_run_group_tests(tests, NULL, NULL);
+    return 0;
+#else
     return cmocka_run_group_tests(tests, NULL, NULL);
+#endif
 }

@@ -4,7 +4,7 @@
 usage: run_sweep.py parser SWEEP_PARSER SWEEP_PARSER_FIXED parser.c LEAKCHECK_TOOL
        run_sweep.py cases SWEEP_CASES cases.c
        run_sweep.py cxx SWEEP_CXX cases_cxx.cpp
-       run_sweep.py plain LEAKCHECK_TOOL SWEEP_PLAIN plain.c
+       run_sweep.py plain LEAKCHECK_TOOL SWEEP_PLAIN plain.c SWEEP_PLAIN_IGNORES
 Lines are found by their SWEEP:<NAME> marker comments, never hard-coded."""
 import json
 import os
@@ -269,11 +269,45 @@ def cases(binary, src):
         check("asserts_on_errors: the body's own block after a failed assertion is no finding",
               ae["verdict"] == "clean" and ae["fail_sweep"]["findings"] == [] and
               "test body allocated itself" in (ae["fail_sweep"]["note"] or ""))
+        box = mk["BOX"][0][0]
+        for name, where in (("unchecked_in_test", "unchecked_in_test"),
+                            ("unchecked_other_call", "box_get")):
+            u = t[name]
+            un = u["fail_sweep"].get("unchecked") or []
+            check(f"{name}: the test's unchecked NULL is no finding, the test is clean",
+                  u["verdict"] == "clean" and finds(name) == [])
+            check(f"{name}: both modes listed as unchecked: a crash at the BOX site in {where}",
+                  sorted(f["mode"] for f in un) == ["persistent", "transient"] and
+                  all(f["kind"] == "crash" and site_of(f, src)[0] == box and
+                      (own(f["stacks"][0], src).get("function") or "").startswith(where) for f in un))
+            check(f"{name}: the message and the note say unchecked by the test",
+                  "2 unchecked by the test" in u["message"] and
+                  "unchecked by the test" in (u["fail_sweep"]["note"] or ""))
+        deref = mk["UNCHECKED_DEREF"][0][0]
+        check("unchecked_in_test: the crash is at the test's own line",
+              all(own(f["stacks"][0], src).get("line") == deref
+                  for f in t["unchecked_in_test"]["fail_sweep"]["unchecked"]))
+        check("crashes_when_failed (the crash inside the failing call) has nothing unchecked",
+              t["crashes_when_failed"]["fail_sweep"]["unchecked"] == [])
+        ul = t["unchecked_leak"]
+        un = [(f["mode"], f["kind"], site_of(f, src)[0]) for f in ul["fail_sweep"]["unchecked"]
+              if site_of(f, src)[0] == mk["ADOPT"][0][0]]
+        check("unchecked_leak: the child another call returned, lost when box_adopt fails, is "
+              "unchecked in both modes, no finding",
+              ul["verdict"] == "clean" and finds("unchecked_leak") == [] and
+              sorted(un) == [("persistent", "leak", mk["ADOPT"][0][0]),
+                             ("transient", "leak", mk["ADOPT"][0][0])])
+        ao = t["asserts_after_other_call"]
+        check("asserts_after_other_call: the other call's block left by the assertion is no "
+              "finding", ao["verdict"] == "clean" and finds("asserts_after_other_call") == [] and
+              "another call of the test" in (ao["fail_sweep"]["note"] or ""))
         at("asserts_on_leaky_code", "STRDUP", "leak")
         check("asserts_on_leaky_code: only the code's block is counted",
               all(f["blocks"] == 1 and own(f["stacks"][0], src).get("function") == "named_new"
                   for f in finds("asserts_on_leaky_code")))
-        names = ["asserts_on_errors", "asserts_on_leaky_code", "aborts_when_failed", "expects_its_finding", "exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
+        names = ["asserts_on_errors", "asserts_on_leaky_code", "aborts_when_failed",
+                 "unchecked_in_test", "unchecked_other_call", "asserts_after_other_call",
+                 "unchecked_leak", "expects_its_finding", "exits_on_failure", "strdup_inside", "fopen_fails", "worker_thread", "retry_once", "clean_before",
                  "crashes_when_failed", "clean_after", "once_only", "data_dependent",
                  "opted_out", "hangs_when_failed", "fd_left_open", "thread_left_unjoined"]
         check("crash isolation: every test is in the JSON", sorted(t) == sorted(names))
@@ -284,6 +318,38 @@ def cases(binary, src):
               all(junit_case(junit, n).find("failure").get("type") == "fail-sweep"
                   for n in failed))
         check("cmocka's exit status counts them", p.returncode == len(failed))
+
+        # strict: what the test did not check is a finding
+        p, t, _, _ = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "1",
+                                         "LEAKCHECK_FAIL_SWEEP_STRICT": "1"})
+        for name in ("unchecked_in_test", "unchecked_other_call"):
+            u = t[name]
+            check(f"strict: {name} fails with its two crashes as findings",
+                  u["verdict"] == "failed" and u["failure_type"] == "fail-sweep" and
+                  [f["kind"] for f in u["fail_sweep"]["findings"]] == ["crash", "crash"] and
+                  u["fail_sweep"]["unchecked"] == [])
+        sf = [(f["kind"], own(f["stacks"][0], src).get("function"))
+              for f in t["asserts_after_other_call"]["fail_sweep"]["findings"]]
+        check("strict: asserts_after_other_call's left block is a finding (box_new)",
+              sf and all(k == "leak" and fn == "box_new" for k, fn in sf))
+        check("strict: unchecked_leak's lost child is a finding",
+              t["unchecked_leak"]["verdict"] == "failed" and
+              {f["kind"] for f in t["unchecked_leak"]["fail_sweep"]["findings"]} == {"leak"})
+        check("strict: crashes_when_failed is unchanged",
+              len(t["crashes_when_failed"]["fail_sweep"]["findings"]) == 2)
+
+        # the helpers in this file declared the test's own code: their crash is unchecked
+        p, t, _, _ = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "1",
+                                         "LEAKCHECK_FAIL_SWEEP_TEST_CODE": "*/cases.c"})
+        cw = t["crashes_when_failed"]
+        check("LEAKCHECK_FAIL_SWEEP_TEST_CODE=*/cases.c: crash_on_null is the test's code, its "
+              "crash unchecked", cw["verdict"] == "clean" and
+              cw["fail_sweep"]["findings"] == [] and
+              [f["kind"] for f in cw["fail_sweep"]["unchecked"]] == ["crash", "crash"])
+        check("... and a glob that matches nothing changes nothing",
+              run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "transient",
+                                  "LEAKCHECK_FAIL_SWEEP_TEST_CODE": "*/elsewhere/*"})[1]
+              ["crashes_when_failed"]["verdict"] == "failed")
 
         # transient alone: the retry absorbs the failure
         _, t, _, _ = run([binary], tmp, {"LEAKCHECK_FAIL_SWEEP": "transient"})
@@ -310,7 +376,7 @@ def cxx(binary, src):
               t["cxx_safe"]["verdict"] == "clean")
 
 
-def plain(tool, binary, src):
+def plain(tool, binary, src, ignores):
     line = markers(src)["PLAIN"][0][0]
     p = subprocess.run([tool, "run", "--cmocka", "--fail-sweep", "--", binary],
                        capture_output=True, text=True, timeout=300)
@@ -324,6 +390,52 @@ def plain(tool, binary, src):
                            capture_output=True, text=True, timeout=300)
         modes = set(re.findall(r"fail sweep \((\w+)\)", p.stdout + p.stderr))
         check(f"leakcheck run {' '.join(args)}: {mode} runs only", modes == {mode})
+    # the program's per-test results reach the tool's reports, before the process
+    with tempfile.TemporaryDirectory() as tmp:
+        j, x = os.path.join(tmp, "out", "r.json"), os.path.join(tmp, "out", "r.xml")
+        os.mkdir(os.path.dirname(j))
+        priv = os.path.join(tmp, "priv")
+        os.mkdir(priv)
+        p = subprocess.run([tool, "run", "--cmocka", "--fail-sweep", f"--json={j}",
+                            f"--junit={x}", "--", binary], env=dict(os.environ, TMPDIR=priv),
+                           capture_output=True, text=True, timeout=300)
+        doc = json.load(open(j)) if os.path.exists(j) else {"tests": []}
+        names = [t["name"] for t in doc["tests"]]
+        check("--json: the program's test, then the process", len(names) == 2 and
+              names[0] == "pair_is_built" and names[1].startswith("process:"))
+        t = doc["tests"][0] if names else {}
+        fs = t.get("fail_sweep") or {}
+        check("--json: the test's verdict and its fail_sweep finding at the PLAIN line",
+              t.get("verdict") == "failed" and t.get("failure_type") == "fail-sweep" and
+              any(site_of(f, src)[0] == line for f in fs.get("findings", [])))
+        validates(doc, "leakcheck run --cmocka --json")
+        junit = ET.parse(x).getroot() if os.path.exists(x) else None
+        tc = junit_case(junit, "pair_is_built")
+        fl = tc.find("failure") if tc is not None else None
+        check("--junit: the test's <failure type=\"fail-sweep\">, the process's case too",
+              fl is not None and fl.get("type") == "fail-sweep" and
+              f"plain.c:{line}" in (fl.text or "") and
+              any((c.get("name") or "").startswith("process:") for c in junit.iter("testcase")))
+        check("--junit: the root counts both", junit is not None and
+              junit.get("tests") == "2" and junit.get("failures") == "1")
+        check("the private directories are gone", os.listdir(priv) == [] and
+              sorted(os.listdir(os.path.dirname(j))) == ["r.json", "r.xml"])
+        os.unlink(j)
+        p = subprocess.run([tool, "run", "--cmocka", f"--junit={x}", "--", binary],
+                           capture_output=True, text=True, timeout=300)
+        junit = ET.parse(x).getroot()
+        check("--junit alone, no sweep: the test passes next to the process",
+              junit_case(junit, "pair_is_built") is not None and
+              junit_case(junit, "pair_is_built").find("failure") is None and
+              junit.get("tests") == "2" and not os.path.exists(j))
+    # a suite that drops cmocka's result: the failed test still fails the run
+    p = subprocess.run([tool, "run", "--cmocka", "--fail-sweep", "--", ignores],
+                       capture_output=True, text=True, timeout=300)
+    check("a suite whose main returns 0: the failed test fails the run, in one line",
+          p.returncode == 1 and "exited 0, but 1 of its tests failed" in p.stderr)
+    p = subprocess.run([tool, "run", "--cmocka", "--", ignores],
+                       capture_output=True, text=True, timeout=300)
+    check("... and passes when its tests pass", p.returncode == 0)
     p = subprocess.run([tool, "run", "--fail-sweep=sometimes", "--", binary],
                        capture_output=True, text=True, timeout=60)
     check("leakcheck run --fail-sweep=sometimes: exit 2, one line naming it",

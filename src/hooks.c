@@ -149,12 +149,38 @@ static inline int take_own(struct lc_tls *t, void *p, struct lc_rec_info *info) 
     return 1;
 }
 
+/* The counting path of record_alloc when nothing but a record and counts is
+ * wanted (no stack, no sweep, no allocation-free region, no nested scope, a
+ * slot of this scope with its own table, room in the home bucket): 1 when
+ * done. It calls nothing, so it is a leaf that saves no registers; anything
+ * else returns 0 before touching the table and record_alloc does it all. The
+ * guard is up while the table changes (a signal handler's malloc passes). */
+static inline __attribute__((always_inline)) int count_fast(void *p, size_t n) {
+    struct lc_tls *t = &lc__tls;
+    uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+    struct lc_slot *s = t->slot;
+    if (LC_UNLIKELY(!s || s->gen != gen || !s->index || lc__st.stacks | lc__st.nested |
+                                                           t->noalloc | lc__sweeping()))
+        return 0;
+    int cls = lc__st.all_threads || t->attrib_gen == gen ? LEAKCHECK_ATTRIBUTED
+                                                         : LEAKCHECK_BACKGROUND;
+    uint32_t iter = __atomic_load_n(&lc__st.iteration, __ATOMIC_RELAXED);
+    t->guard++;
+    int done = lc__tab_put_home(&lc__tabs[s->index], (uintptr_t)p, n, 0, iter, cls);
+    if (LC_LIKELY(done))
+        lc__count_alloc_own(s, cls, n);
+    t->guard--;
+    return done;
+}
+
 /* ours, or not sampled (counted by sample.h); else the record. Split from
  * record_alloc so that an unsampled call saves no registers; the call below
  * is a sibling call at -O2, so no frame is added for stacks.c to cut (at -O0
  * the capture just walks one more). */
 LC_HOOK_TEXT static void *on_alloc(void *p, size_t n) {
     if (lc__tls.guard || (lc__sample_on() && lc__sample_skip(p, n)))
+        return p;
+    if (LC_LIKELY(count_fast(p, n)))
         return p;
     return record_alloc(p, n);
 }
@@ -172,6 +198,35 @@ LC_HOOK_TEXT static int on_free(void *p, struct lc_rec_info *info) {
     int found = record_free(p, info);
     lc__sample_freed(p, found);
     return found;
+}
+
+/* free()'s bookkeeping, a leaf function on its usual path: the record in
+ * the thread's own table found and counted in a slot of this scope, with no
+ * sampling and no nested scope. Anything else goes to on_free, before the
+ * table is touched or after the record was not found in it. */
+LC_HOOK_TEXT static void free_slow(void *p) {
+    struct lc_rec_info info;
+    on_free(p, &info);
+}
+
+LC_HOOK_TEXT static void free_record(void *p) {
+    struct lc_tls *t = &lc__tls;
+    uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+    struct lc_slot *s = t->slot;
+    lc__rec_t r;
+    if (LC_UNLIKELY(!s || s->gen != gen || !s->index || t->guard ||
+                    (lc__sample.mean != 0) | lc__st.nested))
+        goto slow;
+    t->guard++;
+    if (LC_UNLIKELY(!lc__tab_take_home(&lc__tabs[s->index], (uintptr_t)p, &r))) {
+        t->guard--;
+        goto slow;
+    }
+    lc__count_free_own(s, (int)(r.key >> CLS_SHIFT) & 1, r.size);
+    t->guard--;
+    return;
+slow:
+    free_slow(p);
 }
 
 LC_HOOK_TEXT static int record_free(void *p, struct lc_rec_info *info) {
@@ -223,8 +278,7 @@ LC_EXPORT LC_HOOK_TEXT void free(void *p) {
                 return;
             }
         } else {
-            struct lc_rec_info info;
-            on_free(p, &info);
+            free_record(p);
         }
     }
     __libc_free(p);

@@ -94,7 +94,8 @@ static inline uint16_t *lc__tab_ovf(const struct lc__tab *t, uint32_t b) {
     return (uint16_t *)(t->b + t->nb) + b;
 }
 
-static inline int lc__tab_keyable(uintptr_t p) { return !((p & 15) | (p >> 48)); }
+/* 16-aligned and below 2^48: one mask (the low 4 bits and the top 16). */
+static inline int lc__tab_keyable(uintptr_t p) { return !(p & 0xffff00000000000full); }
 
 /* Double hashing: each key steps through the buckets by its own stride, so
  * runs of full buckets do not merge as they do with linear probing. nb is a
@@ -120,7 +121,7 @@ static inline void lc__tab_ovf_add(uint16_t *c, int d) {
 
 /* The entry holding kp (hash h), or NULL; *at gets its bucket and *passed
  * the number of buckets before it on kp's probe sequence. */
-static inline lc__rec_t *lc__tab_find(const struct lc__tab *t, uint64_t kp, uint64_t h,
+static inline __attribute__((always_inline)) lc__rec_t *lc__tab_find(const struct lc__tab *t, uint64_t kp, uint64_t h,
                                       uint32_t *at, uint32_t *passed) {
     uint32_t nb = t->nb;
     if (LC_UNLIKELY(!nb))
@@ -154,8 +155,9 @@ lc__rec_t *lc__tab_put_far(struct lc__tab *t, uint64_t kp, uint64_t h);
  * fork runs, hooks.c); one that overflowed past its home bucket is not looked
  * for (that would read the overflow count, another cache line, on every
  * insert): it stays, as a leaked block would, until the address is freed. */
-static inline int lc__tab_put_fast(struct lc__tab *t, uintptr_t p, uint64_t size,
-                                   uint32_t stack, uint32_t iter, int cls) {
+static inline __attribute__((always_inline)) int
+lc__tab_put_any(struct lc__tab *t, uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
+                int cls, int far) {
     if (LC_UNLIKELY(t->epoch != lc__tab_epoch_now() || t->ins - t->rm >= t->limit ||
                     !lc__tab_keyable(p) || size >= BIG_SIZE))
         return 0;
@@ -168,8 +170,10 @@ static inline int lc__tab_put_fast(struct lc__tab *t, uintptr_t p, uint64_t size
         return 0;
     if (LC_LIKELY(f))
         r = &e[__builtin_ctz(f)];
-    else
+    else if (far)
         r = lc__tab_put_far(t, kp, h);
+    else
+        return 0;
     if (iter > LC_MAX_ITER)
         iter = LC_MAX_ITER;
     __atomic_store_n(&r->stack, stack, __ATOMIC_RELAXED);
@@ -181,9 +185,21 @@ static inline int lc__tab_put_fast(struct lc__tab *t, uintptr_t p, uint64_t size
     return 1;
 }
 
+static inline int lc__tab_put_fast(struct lc__tab *t, uintptr_t p, uint64_t size,
+                                   uint32_t stack, uint32_t iter, int cls) {
+    return lc__tab_put_any(t, p, size, stack, iter, cls, 1);
+}
+
+/* lc__tab_put_fast without the far probe (which is a call): also 0 when the
+ * home bucket is full, so that a caller can stay a leaf function. */
+static inline int lc__tab_put_home(struct lc__tab *t, uintptr_t p, uint64_t size,
+                                   uint32_t stack, uint32_t iter, int cls) {
+    return lc__tab_put_any(t, p, size, stack, iter, cls, 0);
+}
+
 /* The owner's remove of p's record from t: 1 and the record in *out; 0: use
  * lc__table_remove (not in t, a new epoch, a block >= 4 GiB). */
-static inline int lc__tab_take_fast(struct lc__tab *t, uintptr_t p, lc__rec_t *out) {
+static inline __attribute__((always_inline)) int lc__tab_take_fast(struct lc__tab *t, uintptr_t p, lc__rec_t *out) {
     if (LC_UNLIKELY(t->epoch != lc__tab_epoch_now() || !lc__tab_keyable(p)))
         return 0;
     uint64_t kp = p >> 4, h = lc__tab_hash(kp);
@@ -199,6 +215,28 @@ static inline int lc__tab_take_fast(struct lc__tab *t, uintptr_t p, lc__rec_t *o
         for (; b != at; b = lc__tab_next(b, step, nb))
             lc__tab_ovf_add(lc__tab_ovf(t, b), -1);
     }
+    __atomic_store_n(&r->key, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->rm, t->rm + 1, __ATOMIC_RELAXED);
+    return 1;
+}
+
+/* lc__tab_take_fast for a record in its home bucket only (the usual case):
+ * no probe loop and no overflow counts, so that a caller can stay a leaf
+ * that saves no registers. 0: not there (or as lc__tab_take_fast). */
+static inline __attribute__((always_inline)) int lc__tab_take_home(struct lc__tab *t, uintptr_t p,
+                                                                  lc__rec_t *out) {
+    uint32_t nb = t->nb;
+    if (LC_UNLIKELY(t->epoch != lc__tab_epoch_now() || !lc__tab_keyable(p) || !nb))
+        return 0;
+    uint64_t kp = p >> 4;
+    lc__rec_t *e = t->b[lc__tab_home(lc__tab_hash(kp), nb)].e;
+    unsigned m = lc__tab_match(e, kp);
+    if (LC_UNLIKELY(!m))
+        return 0;
+    lc__rec_t *r = &e[__builtin_ctz(m)];
+    *out = *r;
+    if (LC_UNLIKELY(out->size == BIG_SIZE))
+        return 0;
     __atomic_store_n(&r->key, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&t->rm, t->rm + 1, __ATOMIC_RELAXED);
     return 1;

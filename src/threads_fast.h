@@ -42,11 +42,8 @@ static inline void lc__count_alloc(struct lc_slot *s, int cls, uint64_t size) {
         lc__count_alloc_own(s, cls, size);
 }
 
-static inline void lc__count_free(struct lc_slot *s, int cls, uint64_t size) {
-    if (LC_UNLIKELY(s->state == 2)) {
-        lc__slot_shared_free(s, cls, size);
-        return;
-    }
+/* Counts a free in a slot the calling thread owns (not slot 0). */
+static inline void lc__count_free_own(struct lc_slot *s, int cls, uint64_t size) {
     struct lc_ctr *c = &s->c[cls];
     uint32_t epoch = __atomic_load_n(&lc__st.peak_epoch, __ATOMIC_RELAXED);
     __atomic_store_n(&c->frees, c->frees + 1, __ATOMIC_RELAXED);
@@ -57,6 +54,13 @@ static inline void lc__count_free(struct lc_slot *s, int cls, uint64_t size) {
         __atomic_store_n(&c->peak, before, __ATOMIC_RELAXED);
         __atomic_store_n(&c->peak_epoch, epoch, __ATOMIC_RELEASE);
     }
+}
+
+static inline void lc__count_free(struct lc_slot *s, int cls, uint64_t size) {
+    if (LC_UNLIKELY(s->state == 2))
+        lc__slot_shared_free(s, cls, size);
+    else
+        lc__count_free_own(s, cls, size);
 }
 
 #endif

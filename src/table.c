@@ -32,10 +32,12 @@
  * clears its key and decrements the counts it had passed, so there are no
  * tombstones and probe runs do not grow with churn. Counts change with atomic
  * adds (the owner and a remote remover may pass the same bucket), but only on
- * that overflow path. A table grows by 1.5x when 3/4 of its entries are used
- * (at 7/8, a quarter of all lookups left the home bucket and cost more than
- * the memory saved while the table fits in the cache), and at 7/8 once it has
- * 16384 buckets (there a lookup is a cache miss either way: a million live
+ * that overflow path. A table grows by 1.5x when half of its entries are used
+ * (at 3/4, one insert in eight found its home bucket full: a mispredicted
+ * branch and the far probe cost more than the memory saved while the table
+ * fits in the cache; at 7/8, a quarter of all lookups left the home bucket),
+ * and at 7/8 once it has 16384 buckets (there a lookup is a cache miss
+ * either way: a million live
  * blocks take 21 bytes each instead of 31 at the same cost). A mapping adds a
  * 64-byte header and 2 bytes of overflow count per bucket. Arrays are never
  * unmapped while the process runs (see map_put). Sizes >= 4 GiB go to a small
@@ -263,12 +265,12 @@ static void tab_reset(struct lc__tab *t, uint32_t epoch) {
     ver_bump(t);
 }
 
-/* Records a table of nb buckets takes before it grows: 3/4 of its entries,
+/* Records a table of nb buckets takes before it grows: half its entries,
  * 7/8 once it is large (BIG_TABLE buckets). */
 #define BIG_TABLE 16384
 static inline uint64_t max_load(uint32_t nb) {
     uint64_t cap = (uint64_t)nb * BSLOTS;
-    return nb >= BIG_TABLE ? cap * 7 / 8 : cap * 3 / 4;
+    return nb >= BIG_TABLE ? cap * 7 / 8 : cap / 2;
 }
 
 /* The slow part of an insert: a stale epoch, or no room. 0 when there is room. */

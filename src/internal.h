@@ -161,13 +161,14 @@ struct lc_ctr {
     int64_t live;      /* bytes this slot added minus removed (may be negative) */
     int64_t peak;      /* max of live within peak_epoch */
     uint32_t peak_epoch;
+    uint32_t spare[3]; /* 64 bytes: c[cls] is a shift, not a multiply */
 };
 struct lc_slot {
     int state;         /* 0 free, 1 owned by a thread, 2 shared overflow */
     uint32_t gen;      /* scope generation the counters belong to */
     struct lc_ctr c[2];
     uint32_t index;    /* in the slot array (and of the thread's block table) */
-    char pad[60];
+    char pad[52];      /* 192 bytes */
 };
 struct lc_slot *lc__slot_get(uint32_t gen); /* hook path */
 uint32_t lc__slot_index(const struct lc_slot *s);

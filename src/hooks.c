@@ -177,9 +177,17 @@ static inline __attribute__((always_inline)) int count_fast(void *p, size_t n) {
  * record_alloc so that an unsampled call saves no registers; the call below
  * is a sibling call at -O2, so no frame is added for stacks.c to cut (at -O0
  * the capture just walks one more). */
-LC_HOOK_TEXT static void *on_alloc(void *p, size_t n) {
-    if (lc__tls.guard || (lc__sample_on() && lc__sample_skip(p, n)))
+LC_HOOK_TEXT __attribute__((noinline)) static void *on_alloc_sampled(void *p, size_t n) {
+    if (lc__sample_skip(p, n))
         return p;
+    return record_alloc(p, n);
+}
+
+LC_HOOK_TEXT static void *on_alloc(void *p, size_t n) {
+    if (lc__tls.guard)
+        return p;
+    if (LC_UNLIKELY(lc__sample_on()))
+        return on_alloc_sampled(p, n); /* a sibling call too */
     if (LC_LIKELY(count_fast(p, n)))
         return p;
     return record_alloc(p, n);
@@ -277,6 +285,9 @@ LC_EXPORT LC_HOOK_TEXT void free(void *p) {
                 fork_defer.p[fork_defer.n++] = p; /* freed when fork returns */
                 return;
             }
+        } else if (LC_UNLIKELY(lc__sample.mean != 0)) {
+            struct lc_rec_info info; /* --sample: most frees are of unsampled blocks */
+            on_free(p, &info);
         } else {
             free_record(p);
         }

@@ -177,12 +177,13 @@ static void t_cross_thread_churn(void **state) {
 
     /* The workload really was large and blocks really crossed threads. How
      * many cross depends on scheduling (36..55% of frees measured on 2 busy
-     * cores, where each thread runs alone for a whole time slice), so the bar
-     * is low enough never to flake and high enough to catch a workload that
-     * stopped sharing. */
+     * cores; with a faster hook and another process on both cores a thread
+     * can run its whole share alone in one time slice, and fewer than 10%
+     * crossed in 9 of 20 such runs), so the bar is 1% of frees: still many
+     * thousands of foreign frees, and a workload that stopped sharing fails. */
     assert_true(sum.allocs > (uint64_t)NTHREADS * OPS_PER_THREAD / 2);
     assert_true(sum.reallocs > (uint64_t)NTHREADS * OPS_PER_THREAD / 10);
-    assert_true(sum.foreign_frees > sum.frees / 10);
+    assert_true(sum.foreign_frees > sum.frees / 100);
     assert_int_equal(sum.allocs, sum.frees);
     assert_int_equal(sum.bytes_allocated, sum.bytes_freed);
 

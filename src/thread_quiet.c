@@ -1,8 +1,8 @@
 /* thread_quiet.c: whether the whole process is asleep for good, so that the
  * settle wait (thread_settle.c) can end before LEAKCHECK_SETTLE_MS. Reads
- * /proc/self/task/TID/{status,syscall} for every thread but the caller, and
- * /proc/self/timers, the threads' children and the interval timer, with raw
- * system calls and no allocation. Report time only, never on the hook path. */
+ * /proc/self/task/TID/{status,syscall} for every thread but the caller,
+ * /proc/self/timers, the threads' children, the interval timer and the thread
+ * registry, with raw system calls and no allocation. Report time only. */
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 
 #include "reach_impl.h"
 #include "thread_quiet.h"
+#include "thread_registry.h"
 
 /* The first len-1 bytes of /proc/self/PATH, NUL-terminated; -1 when it
  * cannot be read. Raw system calls: none of fds.c's wrappers, and nothing
@@ -83,6 +84,35 @@ static int timers_armed(void) {
     return read_proc("/proc/self/timers", buf, sizeof buf) != 0;
 }
 
+static int listed(const int *tids, size_t nt, int tid) {
+    for (size_t i = 0; i < nt; i++)
+        if (tids[i] == tid)
+            return 1;
+    return 0;
+}
+
+/* 1 when a registered thread is on its way in or out: started but not yet in
+ * its start routine (no tid yet: glibc's, a sanitizer's and our own start-up
+ * code), or done with it but still listed (TLS destructors, the sanitizer's
+ * and glibc's thread exit). A wait there is for a lock some other thread
+ * holds for a moment (an arena, a stack cache, a sanitizer's registry), never
+ * a wait for good, however asleep it looks. Racy reads: a miss costs at most
+ * the early end, a thread that changes state meanwhile is seen at the next
+ * look. */
+static int in_transit(const int *tids, size_t nt) {
+    size_t nr;
+    const struct lc_thread_rec *r = lc__registry(&nr);
+    for (size_t i = 0; r && i < nr; i++) {
+        if (!__atomic_load_n(&r[i].used, __ATOMIC_ACQUIRE))
+            continue;
+        int exited = __atomic_load_n(&r[i].exited, __ATOMIC_ACQUIRE);
+        int tid = __atomic_load_n(&r[i].tid, __ATOMIC_ACQUIRE);
+        if (exited ? tid && listed(tids, nt, tid) : !tid)
+            return 1;
+    }
+    return 0;
+}
+
 int lc__quiet_look(struct lc_quiet *q) {
     q->n = 0;
     int self = (int)syscall(SYS_gettid);
@@ -98,7 +128,7 @@ int lc__quiet_look(struct lc_quiet *q) {
             return 0;
         q->t[q->n++] = (struct lc_quiet_task){tid, sw};
     }
-    return !has_children(self) && !timers_armed();
+    return !in_transit(q->tids, nt) && !has_children(self) && !timers_armed();
 }
 
 /* By tid, in place (insertion sort: a few dozen threads; qsort may malloc). */

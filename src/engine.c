@@ -108,21 +108,6 @@ static uint32_t count_dir(const char *path) {
     return n;
 }
 
-/* Threads started during this scope by the test that are not finished:
- * running, or exited but neither joined nor detached. */
-static uint32_t unfinished_threads(uint32_t gen) {
-    size_t n;
-    struct lc_thread_rec *r = lc__registry(&n);
-    uint32_t c = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!r[i].used || r[i].gen != gen || !r[i].attributed)
-            continue;
-        int exited = __atomic_load_n(&r[i].exited, __ATOMIC_ACQUIRE);
-        if (!exited || (!r[i].joined && !r[i].detached))
-            c++;
-    }
-    return c;
-}
 
 /* The harness's call into the body. Stack capture stops at this frame, so
  * leakcheck and cmocka frames never appear below the test body. */
@@ -336,7 +321,7 @@ static void run_iteration(struct engine *e, int record_series) {
     }
 
     lc__guard_enter();
-    uint32_t threads = unfinished_threads(e->gen);
+    uint32_t threads = lc__threads_unfinished(e->gen);
     uint32_t fds = count_dir("/proc/self/fd") - 1; /* minus the listing's own fd */
     add_snapshot(e, &before, &after, threads, fds);
     if (record_series && grow_series(e) == 0) {

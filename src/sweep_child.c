@@ -110,19 +110,6 @@ static void quiet(void) {
     }
 }
 
-static int unfinished_threads(uint32_t gen) {
-    size_t n;
-    struct lc_thread_rec *r = lc__registry(&n);
-    int c = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!r[i].used || r[i].gen != gen || !r[i].attributed)
-            continue;
-        int exited = __atomic_load_n(&r[i].exited, __ATOMIC_ACQUIRE);
-        if (!exited || (!r[i].joined && !r[i].detached))
-            c++;
-    }
-    return c;
-}
 
 static void collect(const struct lc_rec_info *r, void *arg) {
     struct lc_buf *b = arg;
@@ -225,7 +212,7 @@ static __attribute__((noreturn)) void child_main(lc_sweep_run_fn run, void *arg,
     lc__guard_enter();
     if (checks & LEAKCHECK_CHECK_THREADS) {
         lc__threads_settle(gen, 0, ~0u, 200);
-        e.threads = unfinished_threads(gen) - ref->threads;
+        e.threads = (int)lc__threads_unfinished(gen) - ref->threads;
     }
     if (checks & LEAKCHECK_CHECK_MEMORY)
         report_memory(ref);
@@ -378,7 +365,7 @@ void lc__sweep_ref_take(uint32_t gen, const struct lc_fdset *before, unsigned ch
     memset(ref, 0, sizeof *ref);
     if (checks & LEAKCHECK_CHECK_THREADS) {
         lc__threads_settle(gen, 0, ~0u, 200);
-        ref->threads = unfinished_threads(gen);
+        ref->threads = (int)lc__threads_unfinished(gen);
     }
     struct lc_buf b;
     lc__buf_init(&b, lc__xrealloc, lc__xfree);

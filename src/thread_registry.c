@@ -55,6 +55,20 @@ struct lc_thread_rec *lc__registry(size_t *n) {
     return recs;
 }
 
+uint32_t lc__threads_unfinished(uint32_t gen) {
+    size_t n;
+    struct lc_thread_rec *r = lc__registry(&n);
+    uint32_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!r[i].used || r[i].gen != gen || !r[i].attributed)
+            continue;
+        int exited = __atomic_load_n(&r[i].exited, __ATOMIC_ACQUIRE);
+        if (!exited || (!r[i].joined && !r[i].detached))
+            c++;
+    }
+    return c;
+}
+
 void lc__registry_lock(void) { lc__spin_lock(&reg_lock); }
 void lc__registry_unlock(void) { lc__spin_unlock(&reg_lock); }
 

@@ -26,6 +26,9 @@ struct lc_thread_rec {
 int lc__registry_init(void);
 /* The whole array (read it under the lock, or accept racy flags). */
 struct lc_thread_rec *lc__registry(size_t *n);
+/* Threads the test started in scope generation gen that are not finished:
+ * running, or exited but neither joined nor detached. */
+uint32_t lc__threads_unfinished(uint32_t gen);
 void lc__registry_lock(void);
 void lc__registry_unlock(void);
 /* How many registered threads have ended their start routine so far; the

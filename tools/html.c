@@ -63,13 +63,7 @@ int lc_tool_html_write(const char *path, const struct loaded *ls, size_t n,
         struct lc_buf b;
         lc__buf_init(&b, realloc, free);
         lc__html_page(&b, fs, n);
-        if (b.failed) {
-            fprintf(stderr, "leakcheck: report: out of memory rendering '%s'\n", path);
-            rc = -1;
-        } else {
-            rc = lc_tool_write_atomic(path, b.data, b.len, "report");
-        }
-        lc__buf_free(&b);
+        rc = lc_tool_write_rendered(path, &b, "report");
     }
     for (size_t k = 0; k < built; k++)
         lc__html_model_free(&fs[k]);

@@ -733,6 +733,18 @@ int lc_tool_write_atomic(const char *path, const char *data, size_t len, const c
     return -1;
 }
 
+int lc_tool_write_rendered(const char *path, struct lc_buf *b, const char *cmd) {
+    int rc;
+    if (b->failed) {
+        fprintf(stderr, "leakcheck: %s: out of memory rendering '%s'\n", cmd, path);
+        rc = -1;
+    } else {
+        rc = lc_tool_write_atomic(path, b->data, b->len, cmd);
+    }
+    lc__buf_free(b);
+    return rc;
+}
+
 static int write_junit(const char *path, const struct loaded *ls, size_t n) {
     struct lc_junit_run *jr = xcalloc(n, sizeof *jr);
     for (size_t k = 0; k < n; k++)
@@ -741,15 +753,7 @@ static int write_junit(const char *path, const struct loaded *ls, size_t n) {
     lc__buf_init(&b, realloc, free);
     lc__junit_render(&b, jr, n);
     free(jr);
-    int rc;
-    if (b.failed) {
-        fprintf(stderr, "leakcheck: report: out of memory rendering '%s'\n", path);
-        rc = -1;
-    } else {
-        rc = lc_tool_write_atomic(path, b.data, b.len, "report");
-    }
-    lc__buf_free(&b);
-    return rc;
+    return lc_tool_write_rendered(path, &b, "report");
 }
 
 static void report_usage(FILE *out) {

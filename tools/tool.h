@@ -27,6 +27,10 @@ void lc_tool_report_unload(struct loaded *l);
 /* Writes data to path through a temporary file and a rename; on failure prints
  * "leakcheck: CMD: cannot write 'PATH': reason" and returns -1. */
 int lc_tool_write_atomic(const char *path, const char *data, size_t len, const char *cmd);
+/* Writes a rendered buffer as lc_tool_write_atomic does, or says "out of
+ * memory rendering 'PATH'" when rendering failed; frees the buffer. */
+struct lc_buf;
+int lc_tool_write_rendered(const char *path, struct lc_buf *b, const char *cmd);
 
 /* Prints a string from a report safely: control characters as \xNN in text,
  * Markdown and HTML syntax neutralized in Markdown; newlines become spaces. */

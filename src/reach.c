@@ -463,17 +463,61 @@ static void scan_root(struct rctx *c, const struct lc__rangev *maps, const struc
     }
 }
 
+/* glibc's non-main heaps (arena.c's heap_info) start at a 64 MiB boundary
+ * with {arena, previous heap, size, mprotect_size, ...}: the first heap of an
+ * arena holds the arena right after that header, a later one points back at
+ * an earlier heap. Their free chunks hold stale words, so they are no roots;
+ * anything else at a boundary (the kernel merges adjacent anonymous mappings:
+ * Python's obmalloc arenas made one that straddled a boundary) stays a root. */
+#define LC__HEAP_ALIGN ((uintptr_t)64 << 20)
+struct glibc_heap_info {
+    uintptr_t ar_ptr, prev;
+    size_t size, mprotect_size;
+};
+
+static int glibc_heap_at(const struct rctx *c, uintptr_t a) {
+    struct glibc_heap_info h;
+    if (c->gbuf) {
+        if (lc__safe_copy(&h, a, sizeof h) < sizeof h)
+            return 0;
+    } else {
+        memcpy(&h, (const void *)a, sizeof h);
+    }
+    if (h.size < sizeof h || h.size > h.mprotect_size || h.mprotect_size > LC__HEAP_ALIGN ||
+        h.mprotect_size % LC__PAGE || !h.ar_ptr || h.ar_ptr % sizeof(void *))
+        return 0;
+    if (h.prev)
+        return h.prev % LC__HEAP_ALIGN == 0 && h.prev != a;
+    return h.ar_ptr > a && h.ar_ptr - a <= 64; /* the arena follows the header */
+}
+
 /* Memory the program (or a library's own allocator: Python's obmalloc, an
  * arena, a pool) mapped itself holds pointers to heap blocks as much as its
  * globals do: private anonymous read-write mappings are roots, as memcheck
- * scans them, without the extents of the heap blocks in them (the kernel
- * merges adjacent mappings: one of glibc's large chunks may share a mapping
- * with an arena). Left out: glibc's non-main heaps, from the 64 MiB boundary
- * they start at (their free chunks hold stale words), and thread stacks,
- * live or cached (a guard page right below them; live ones are scanned from
- * their stack pointer). [heap] and [stack] are not anonymous here. */
-#define LC__HEAP_ALIGN ((uintptr_t)64 << 20)
-static int add_anon_roots(const struct lc__rangev *maps, struct lc__rangev *roots) {
+ * scans them, without the extents of the heap blocks in them (one of glibc's
+ * large chunks may share a mapping with an arena). Left out: glibc's non-main
+ * heaps, and thread stacks, live or cached (a guard page right below them;
+ * live ones are scanned from their stack pointer). [heap] and [stack] are not
+ * anonymous here. */
+static int add_anon_mapping(const struct rctx *c, uintptr_t lo, uintptr_t hi,
+                            struct lc__rangev *roots) {
+    int rc = 0;
+    uintptr_t cur = lo;
+    for (uintptr_t a = (lo + LC__HEAP_ALIGN - 1) & ~(LC__HEAP_ALIGN - 1); rc == 0 && a >= lo &&
+                                                                          a < hi;
+         a += LC__HEAP_ALIGN) {
+        if (!glibc_heap_at(c, a))
+            continue;
+        rc = lc__rangev_push(roots, cur, a, LC__R_NOBLOCKS);
+        cur = hi - a > LC__HEAP_ALIGN ? a + LC__HEAP_ALIGN : hi;
+    }
+    if (rc == 0 && cur < hi)
+        rc = lc__rangev_push(roots, cur, hi, LC__R_NOBLOCKS);
+    return rc;
+}
+
+static int add_anon_roots(const struct rctx *c, const struct lc__rangev *maps,
+                          struct lc__rangev *roots) {
     int rc = 0;
     for (size_t k = 0; rc == 0 && k < maps->n; k++) {
         const struct lc__range *m = &maps->v[k];
@@ -482,10 +526,7 @@ static int add_anon_roots(const struct lc__rangev *maps, struct lc__rangev *root
             continue;
         if (k > 0 && maps->v[k - 1].hi == m->lo && !(maps->v[k - 1].flags & LC__R_READ))
             continue; /* a guard page below: a thread stack */
-        uintptr_t heap = (m->lo + LC__HEAP_ALIGN - 1) & ~(LC__HEAP_ALIGN - 1);
-        uintptr_t hi = heap < m->hi ? heap : m->hi;
-        if (hi > m->lo)
-            rc = lc__rangev_push(roots, m->lo, hi, LC__R_NOBLOCKS);
+        rc = add_anon_mapping(c, m->lo, m->hi, roots);
     }
     return rc;
 }
@@ -630,7 +671,7 @@ static int scan_stopped(struct rctx *c, struct lc__rangev *roots, struct lc__sto
     if (rc == 0)
         rc = lc__roots_threads(roots, &maps, s, self_sp, &st->threads, &st->threads_unscanned);
     if (rc == 0)
-        rc = add_anon_roots(&maps, roots);
+        rc = add_anon_roots(c, &maps, roots);
     if (rc == 0)
         rc = lc__rmem_exclude(&c->excl); /* our own mappings are never roots */
     if (rc == 0) {

@@ -499,6 +499,89 @@ static void test_exit_destructor(void **state) {
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Anonymous mappings the program made are roots, also across a 64 MiB
+ * boundary (the kernel merges neighbours: Python's obmalloc arenas made one
+ * that straddled a boundary, and its upper part was once taken for a glibc
+ * heap); glibc's non-main heaps are not (their free chunks hold stale words):
+ * a real one, and one laid out by hand at a boundary (which heap a thread
+ * gets, and whether a guard page lies below it, varies). */
+#define HEAP_ALIGN ((uintptr_t)64 << 20)
+static char *map_straddling(void) {
+    char *probe = mmap(NULL, 4 * HEAP_ALIGN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(probe != MAP_FAILED);
+    uintptr_t a = (((uintptr_t)probe + HEAP_ALIGN - 1) & ~(HEAP_ALIGN - 1)) + HEAP_ALIGN;
+    munmap(probe, 4 * HEAP_ALIGN);
+    char *r = mmap((void *)(a - (1u << 20)), 2u << 20, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    assert_true(r == (char *)(a - (1u << 20)));
+    return r;
+}
+
+static int in_brk_heap(const void *p) {
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    int in = 0;
+    unsigned long lo, hi;
+    while (f && fgets(line, sizeof line, f))
+        if (strstr(line, "[heap]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+            in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+    if (f)
+        fclose(f);
+    return in;
+}
+
+static void *arena_chunk; /* freed, in the thread's arena */
+static __attribute__((noinline)) void *stale_in_arena(void *arg) {
+    void *volatile *p = malloc(256); /* volatile: a store before free() is not dead */
+    p[8] = unhide((uintptr_t)arg);   /* beyond what free() overwrites */
+    arena_chunk = (void *)p;
+    free((void *)p); /* into the thread's cache: kept as it is while the thread lives */
+    scrub_stack();
+    wait_released();
+    return NULL;
+}
+
+/* A heap as glibc's arena.c lays one out at a 64 MiB boundary: the header
+ * {arena, previous heap, size, mprotect_size}, the arena right after it. */
+static char *map_fake_heap(void) {
+    char *probe = mmap(NULL, 3 * HEAP_ALIGN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(probe != MAP_FAILED);
+    uintptr_t a = (((uintptr_t)probe + HEAP_ALIGN - 1) & ~(HEAP_ALIGN - 1)) + HEAP_ALIGN;
+    munmap(probe, 3 * HEAP_ALIGN);
+    char *h = mmap((void *)a, 8192, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    assert_true(h == (char *)a);
+    uintptr_t *w = (uintptr_t *)h;
+    w[0] = a + 48; /* the arena */
+    w[1] = 0;      /* no previous heap */
+    w[2] = 4096;   /* size */
+    w[3] = 8192;   /* mprotect_size */
+    return h;
+}
+
+static void test_anon_mappings(void **state) {
+    (void)state;
+    char *r = map_straddling();
+    *(void **)(r + (1u << 20) + 4096) = unhide(plant("past a 64 MiB boundary", 48,
+                                                     LC_REACH_REACHABLE));
+    *(uintptr_t *)(r + (1u << 20) + 8192) = plant("its twin", 48, LC_REACH_DEFINITE);
+    pthread_t th;
+    char *fake = map_fake_heap();
+    *(void **)(fake + 4096 + 64) = unhide(plant("in a free chunk", 48, LC_REACH_DEFINITE));
+    uintptr_t stale = plant("stale in an arena", 48, LC_REACH_DEFINITE);
+    assert_int_equal(spawn(&th, stale_in_arena, (void *)stale), 0);
+    wait_ready(1);
+    assert_false(in_brk_heap(arena_chunk)); /* a non-main heap, as meant */
+    struct lc_reach_opts o = {.stop_timeout_ms = BUDGET_MS};
+    struct lc_reach_stats st;
+    int bad = CLASSIFY(&o, &st);
+    stop_threads(&th, 1);
+    unplant_all();
+    munmap(r, 2u << 20);
+    munmap(fake, 8192);
+    assert_int_equal(bad, 0);
+}
+
 static void test_empty_and_names(void **state) {
     (void)state;
     struct lc_reach_stats st;
@@ -516,6 +599,7 @@ int main(void) {
         cmocka_unit_test(test_deaf_thread),     cmocka_unit_test(test_needles),
         cmocka_unit_test(test_thread_handle),
         cmocka_unit_test(test_stress),          cmocka_unit_test(test_exit_destructor),
+        cmocka_unit_test(test_anon_mappings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

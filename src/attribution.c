@@ -121,16 +121,82 @@ static void attribution_group(struct lc_attribution *a) {
     a->ngroups = ng;
 }
 
+/* Blocks allocated before stacks were on (warm-up and the counting pass) form
+ * one stackless group per class. While that group still shrinks, a stacked
+ * site's growth may only be its replacement: a ring or FIFO (OpenSSL's
+ * per-thread error queue of 16 entries) whose oldest entries are stackless. */
+#define LC_STACKLESS_SETTLE 3u
+
+static int stackless_shrinking(const struct lc_attribution *a, int cls) {
+    unsigned n = a->niter - 1;
+    unsigned from = n > LC_STACKLESS_SETTLE ? n - LC_STACKLESS_SETTLE : 0;
+    for (size_t g = 0; g < a->ngroups; g++) {
+        const struct lc_site_group *s = &a->groups[g];
+        if (s->cls == cls && s->stack == 0 && s->blocks[n] < s->blocks[from])
+            return 1;
+    }
+    return 0;
+}
+
+/* The class's whole heap over the samples: every site of it, the stackless
+ * one included. */
+static int judge_class_total(const struct lc_attribution *a, int cls, int64_t tolerance,
+                             int final) {
+    unsigned n = a->niter - 1;
+    int64_t *b = lc__xcalloc(n + 1, sizeof(int64_t));
+    int64_t *y = lc__xcalloc(n + 1, sizeof(int64_t));
+    int j = LC_J_LEAK; /* out of memory: the sites decide alone */
+    if (b && y) {
+        for (size_t g = 0; g < a->ngroups; g++)
+            for (unsigned t = 0; a->groups[g].cls == cls && t <= n; t++) {
+                b[t] += a->groups[g].blocks[t];
+                y[t] += a->groups[g].bytes[t];
+            }
+        struct lc_judge_info ib, iy;
+        j = lc__judge_pair(b, y, n, tolerance, final, &ib, &iy);
+    }
+    lc__xfree(b);
+    lc__xfree(y);
+    return j;
+}
+
+/* A site that grows is a leak only when its class's whole heap grows too:
+ * a class whose total stopped or turned over has no leaking site (the
+ * stacked entries of a ring replaced its stackless ones); while the total is
+ * undecided, or its stackless blocks are still being replaced, run more. */
+static int judge_class(struct lc_attribution *a, int cls, int64_t tolerance, int final) {
+    int any = 0, ambiguous = 0;
+    for (size_t g = 0; g < a->ngroups; g++)
+        if (a->groups[g].cls == cls) {
+            const struct lc_site_group *s = &a->groups[g];
+            any |= s->leak;
+            ambiguous |= !s->leak && (s->jb.judgement == LC_J_AMBIGUOUS ||
+                                      s->jy.judgement == LC_J_AMBIGUOUS);
+        }
+    if (!any)
+        return ambiguous;
+    int total = judge_class_total(a, cls, tolerance, final);
+    if (total == LC_J_CLEAN) {
+        for (size_t g = 0; g < a->ngroups; g++)
+            if (a->groups[g].cls == cls)
+                a->groups[g].leak = 0;
+        return 0;
+    }
+    if (final)
+        return 0;
+    return ambiguous || total == LC_J_AMBIGUOUS || stackless_shrinking(a, cls);
+}
+
 int lc__attr_judge(struct lc_attribution *a, int64_t tolerance, int final) {
     attribution_group(a);
-    int ambiguous = 0;
     for (size_t g = 0; g < a->ngroups; g++) {
         struct lc_site_group *s = &a->groups[g];
         int j = lc__judge_pair(s->blocks, s->bytes, a->niter - 1, tolerance, final, &s->jb,
                                &s->jy);
         s->leak = j == LC_J_LEAK;
-        ambiguous |= j == LC_J_AMBIGUOUS;
     }
+    int ambiguous = judge_class(a, LEAKCHECK_ATTRIBUTED, tolerance, final);
+    ambiguous |= judge_class(a, LEAKCHECK_BACKGROUND, tolerance, final);
     return ambiguous;
 }
 

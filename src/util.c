@@ -79,10 +79,56 @@ void *lc__reserve(size_t bytes) {
     return p;
 }
 
+/* Report-time memory goes back to glibc zeroed. glibc keeps a freed block's
+ * bytes, a later malloc of the program may get them uninitialised, and the
+ * exit scan reads every word of a live block: our stale pointers there (a
+ * symbol table, a JSON tree, a site list) made lost blocks of the program
+ * "indirectly lost" or reachable (memcheck skips undefined words). The size
+ * is glibc's own malloc_usable_size: the global one may be a sanitizer's,
+ * which does not know glibc's blocks. Resolved once, at load. */
+typedef size_t (*usable_fn)(void *);
+static usable_fn libc_usable;
+
+__attribute__((constructor(101))) static void util_init(void) {
+    lc__guard_enter(); /* dlopen's bookkeeping is the loader's, never the program's */
+    void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD); /* kept: never dlclosed */
+    if (libc)
+        libc_usable = (usable_fn)dlsym(libc, "malloc_usable_size");
+    lc__guard_leave();
+}
+
+static void scrub(void *p, size_t from) {
+    size_t n = p && libc_usable ? libc_usable(p) : 0;
+    if (n > from)
+        memset((char *)p + from, 0, n - from);
+}
+
 void *lc__xmalloc(size_t n) { return __libc_malloc(n ? n : 1); }
 void *lc__xcalloc(size_t n, size_t sz) { return __libc_calloc(n ? n : 1, sz ? sz : 1); }
-void *lc__xrealloc(void *p, size_t n) { return __libc_realloc(p, n ? n : 1); }
-void lc__xfree(void *p) { __libc_free(p); }
+
+/* Shrinking keeps the block (its tail zeroed first); growing copies into a
+ * new block and frees the old one zeroed, never leaving a moved copy. */
+void *lc__xrealloc(void *p, size_t n) {
+    n = n ? n : 1;
+    if (!p || !libc_usable)
+        return __libc_realloc(p, n);
+    size_t old = libc_usable(p);
+    if (n <= old) {
+        scrub(p, n);
+        return __libc_realloc(p, n);
+    }
+    void *q = __libc_malloc(n);
+    if (!q)
+        return NULL;
+    memcpy(q, p, old);
+    lc__xfree(p);
+    return q;
+}
+
+void lc__xfree(void *p) {
+    scrub(p, 0);
+    __libc_free(p);
+}
 
 char *lc__xstrdup(const char *s) {
     size_t n = strlen(s) + 1;

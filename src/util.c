@@ -89,11 +89,14 @@ void *lc__reserve(size_t bytes) {
 typedef size_t (*usable_fn)(void *);
 static usable_fn libc_usable;
 
+/* Only when __libc_malloc is libc's own (a fuzz build routes it to ASan's
+ * malloc, whose blocks glibc's malloc_usable_size does not know). */
 __attribute__((constructor(101))) static void util_init(void) {
     lc__guard_enter(); /* dlopen's bookkeeping is the loader's, never the program's */
     void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD); /* kept: never dlclosed */
-    if (libc)
-        libc_usable = (usable_fn)dlsym(libc, "malloc_usable_size");
+    void *f = libc ? dlsym(libc, "malloc_usable_size") : NULL;
+    if (f && dlsym(libc, "__libc_malloc") == (void *)__libc_malloc)
+        libc_usable = (usable_fn)f;
     lc__guard_leave();
 }
 

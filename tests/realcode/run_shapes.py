@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""Runs realcode_shapes (a plain cmocka binary) under LEAKCHECK_CMOCKA=1 and
+checks every verdict from its JSON report: a bounded ring that fills after the
+measured iterations is clean (its twin, an unbounded list, is a leak), an
+expect_assert_failure test is repeated as usual (clean; its twin leaks per
+iteration, not "not repeatable"); then behind a wrapper that loads
+libleakcheck too (timeout, a shell that forks the test) the report is still
+written, by the test.
+
+Usage: run_shapes.py LIBLEAKCHECK REALCODE_SHAPES"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+lib, binary = sys.argv[1:3]
+failures = []
+
+
+def check(what, ok, detail=""):
+    if not ok:
+        failures.append(f"{what}{': ' + detail if detail else ''}")
+
+
+def run(cmd, js):
+    env = dict(os.environ, LEAKCHECK_CMOCKA="1", LD_PRELOAD=lib, LEAKCHECK_JSON=js)
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=100)
+
+
+def functions(t):
+    return {fr.get("function") for f in t.get("findings", []) for fr in f.get("stack", [])}
+
+
+EXPECT = {
+    "clean_error_ring": ("clean", None),
+    "leak_error_list": ("leak", "err_list_push"),
+    "clean_expect_assert": ("clean", None),
+    "leak_expect_assert": ("leak", "parse_or_assert"),
+}
+
+with tempfile.TemporaryDirectory() as tmp:
+    js = os.path.join(tmp, "r.json")
+    p = run([binary], js)
+    out = p.stdout + p.stderr
+    check("exit status 2 (two leaks)", p.returncode == 2, f"{p.returncode}\n{out}")
+    tests = {t["name"]: t for t in json.load(open(js))["tests"]}
+    for name, (verdict, fn) in EXPECT.items():
+        t = tests.get(name, {})
+        check(f"{name} {verdict}", t.get("verdict") == verdict, str(t.get("message")))
+        check(f"{name} repeated (not a single run)", not t.get("not_repeatable"),
+              str(t.get("not_repeatable")))
+        if fn:
+            check(f"{name} names {fn}", fn in functions(t), str(functions(t)))
+            check(f"{name} grows per iteration", "per iteration" in t.get("message", ""),
+                  str(t.get("message")))
+    # wrappers: each loads libleakcheck (LD_PRELOAD) but runs no test
+    for label, cmd in (("timeout", ["timeout", "60", binary]),
+                       ("sh forking the test", ["sh", "-c", '"$0"; s=$?; exit $s', binary])):
+        wj = os.path.join(tmp, label.split()[0] + ".json")
+        p = run(cmd, wj)
+        check(f"behind {label}: the test writes the report", os.path.exists(wj),
+              p.stderr[-800:])
+        check(f"behind {label}: nothing says the report was inherited",
+              "inherited from process" not in p.stderr, p.stderr[-800:])
+        if os.path.exists(wj):
+            n = len(json.load(open(wj))["tests"])
+            check(f"behind {label}: 4 tests in the report", n == 4, str(n))
+
+if failures:
+    print("FAIL:\n  " + "\n  ".join(failures))
+    sys.exit(1)
+print("ok: error ring, expect_assert_failure, reports behind a wrapper")

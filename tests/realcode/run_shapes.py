@@ -5,16 +5,17 @@ measured iterations is clean (its twin, an unbounded list, is a leak), an
 expect_assert_failure test is repeated as usual (clean; its twin leaks per
 iteration, not "not repeatable"); then behind a wrapper that loads
 libleakcheck too (timeout, a shell that forks the test) the report is still
-written, by the test.
+written, by the test; under `leakcheck run --cmocka` the fds a test left open
+are named at exit with the stack that opened them.
 
-Usage: run_shapes.py LIBLEAKCHECK REALCODE_SHAPES"""
+Usage: run_shapes.py LIBLEAKCHECK REALCODE_SHAPES LEAKCHECK_TOOL"""
 import json
 import os
 import subprocess
 import sys
 import tempfile
 
-lib, binary = sys.argv[1:3]
+lib, binary, tool = sys.argv[1:4]
 failures = []
 
 
@@ -37,13 +38,14 @@ EXPECT = {
     "leak_error_list": ("leak", "err_list_push"),
     "clean_expect_assert": ("clean", None),
     "leak_expect_assert": ("leak", "parse_or_assert"),
+    "leak_fd_fopen": ("leak", "open_words"),
 }
 
 with tempfile.TemporaryDirectory() as tmp:
     js = os.path.join(tmp, "r.json")
     p = run([binary], js)
     out = p.stdout + p.stderr
-    check("exit status 2 (two leaks)", p.returncode == 2, f"{p.returncode}\n{out}")
+    check("exit status 3 (three leaks)", p.returncode == 3, f"{p.returncode}\n{out}")
     tests = {t["name"]: t for t in json.load(open(js))["tests"]}
     for name, (verdict, fn) in EXPECT.items():
         t = tests.get(name, {})
@@ -52,6 +54,7 @@ with tempfile.TemporaryDirectory() as tmp:
               str(t.get("not_repeatable")))
         if fn:
             check(f"{name} names {fn}", fn in functions(t), str(functions(t)))
+        if fn and name != "leak_fd_fopen":
             check(f"{name} grows per iteration", "per iteration" in t.get("message", ""),
                   str(t.get("message")))
     # wrappers: each loads libleakcheck (LD_PRELOAD) but runs no test
@@ -65,7 +68,19 @@ with tempfile.TemporaryDirectory() as tmp:
               "inherited from process" not in p.stderr, p.stderr[-800:])
         if os.path.exists(wj):
             n = len(json.load(open(wj))["tests"])
-            check(f"behind {label}: 4 tests in the report", n == 4, str(n))
+            check(f"behind {label}: 5 tests in the report", n == 5, str(n))
+    # leakcheck run: the fds left at exit keep the stack that opened them
+    rj = os.path.join(tmp, "run.json")
+    p = subprocess.run([tool, "run", "--cmocka", f"--json={rj}", "--", binary],
+                       capture_output=True, text=True, timeout=100)
+    procs = [t for t in json.load(open(rj))["tests"] if t["name"].startswith("process:")]
+    fds = [f for t in procs for f in t.get("findings", []) if f.get("kind") == "fd"]
+    check("run: fds left open at exit", len(fds) >= 10, str(len(fds)))
+    check("run: each names open_words", fds and all(
+        "open_words" in [fr.get("function") for fr in f.get("stack", [])] for f in fds),
+        str([f.get("stack") for f in fds][:2]))
+    check("run: never 'no stack'", "opened by a call leakcheck does not wrap" not in p.stderr,
+          p.stderr[-800:])
 
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))

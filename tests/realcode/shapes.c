@@ -92,12 +92,23 @@ static void leak_expect_assert(void **state) {
     expect_assert_failure(parse_or_assert(""));
 }
 
+/* ---- a stream the test never closes (OpenVPN's test_list) ---- */
+NOINLINE static FILE *open_words(void) { return fopen("/dev/null", "r"); }
+
+static void leak_fd_fopen(void **state) {
+    (void)state;
+    FILE *f = open_words();
+    assert_non_null(f);
+    shapes_sink = f;
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(clean_error_ring),
         cmocka_unit_test(leak_error_list),
         cmocka_unit_test(clean_expect_assert),
         cmocka_unit_test(leak_expect_assert),
+        cmocka_unit_test(leak_fd_fopen),
     };
     return cmocka_run_group_tests_name("realcode shapes", tests, NULL, NULL);
 }

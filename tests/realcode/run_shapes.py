@@ -6,7 +6,9 @@ expect_assert_failure test is repeated as usual (clean; its twin leaks per
 iteration, not "not repeatable"); then behind a wrapper that loads
 libleakcheck too (timeout, a shell that forks the test) the report is still
 written, by the test; under `leakcheck run --cmocka` the fds a test left open
-are named at exit with the stack that opened them.
+are named at exit with the stack that opened them; a file found through a
+relative -I is reported by its absolute path, and told apart on the console
+from the test file of the same base name.
 
 Usage: run_shapes.py LIBLEAKCHECK REALCODE_SHAPES LEAKCHECK_TOOL"""
 import json
@@ -39,13 +41,15 @@ EXPECT = {
     "clean_expect_assert": ("clean", None),
     "leak_expect_assert": ("leak", "parse_or_assert"),
     "leak_fd_fopen": ("leak", "open_words"),
+    "leak_included_file": ("leak", "shapes_encode"),
+    "clean_included_file": ("clean", None),
 }
 
 with tempfile.TemporaryDirectory() as tmp:
     js = os.path.join(tmp, "r.json")
     p = run([binary], js)
     out = p.stdout + p.stderr
-    check("exit status 3 (three leaks)", p.returncode == 3, f"{p.returncode}\n{out}")
+    check("exit status 4 (four leaks)", p.returncode == 4, f"{p.returncode}\n{out}")
     tests = {t["name"]: t for t in json.load(open(js))["tests"]}
     for name, (verdict, fn) in EXPECT.items():
         t = tests.get(name, {})
@@ -57,6 +61,17 @@ with tempfile.TemporaryDirectory() as tmp:
         if fn and name != "leak_fd_fopen":
             check(f"{name} grows per iteration", "per iteration" in t.get("message", ""),
                   str(t.get("message")))
+    # a file named through a relative -I: an absolute path, told apart from
+    # the test file of the same base name on the console
+    t = tests.get("leak_included_file", {})
+    files = {fr.get("file") for f in t.get("findings", []) for fr in f.get("stack", [])
+             if fr.get("function") == "shapes_encode"}
+    check("included file: one absolute path without ..", len(files) == 1 and all(
+        f and f.startswith("/") and "/../" not in f and
+        f.endswith("tests/realcode/lib/shapes.c") for f in files), str(files))
+    summ = " ".join(f.get("summary", "") for f in t.get("findings", []))
+    check("included file: told apart on the console",
+          "(lib/shapes.c:" in summ and "(realcode/shapes.c:" in summ, summ)
     # wrappers: each loads libleakcheck (LD_PRELOAD) but runs no test
     for label, cmd in (("timeout", ["timeout", "60", binary]),
                        ("sh forking the test", ["sh", "-c", '"$0"; s=$?; exit $s', binary])):
@@ -68,7 +83,7 @@ with tempfile.TemporaryDirectory() as tmp:
               "inherited from process" not in p.stderr, p.stderr[-800:])
         if os.path.exists(wj):
             n = len(json.load(open(wj))["tests"])
-            check(f"behind {label}: 5 tests in the report", n == 5, str(n))
+            check(f"behind {label}: 7 tests in the report", n == 7, str(n))
     # leakcheck run: the fds left at exit keep the stack that opened them
     rj = os.path.join(tmp, "run.json")
     p = subprocess.run([tool, "run", "--cmocka", f"--json={rj}", "--", binary],
@@ -85,4 +100,5 @@ with tempfile.TemporaryDirectory() as tmp:
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))
     sys.exit(1)
-print("ok: error ring, expect_assert_failure, reports behind a wrapper")
+print("ok: error ring, expect_assert_failure, reports behind a wrapper, fds at exit, "
+      "included files")

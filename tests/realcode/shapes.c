@@ -93,13 +93,30 @@ static void leak_expect_assert(void **state) {
 }
 
 /* ---- a stream the test never closes (OpenVPN's test_list) ---- */
-NOINLINE static FILE *open_words(void) { return fopen("/dev/null", "r"); }
+NOINLINE static FILE *open_words(void) {
+    FILE *f = fopen("/dev/null", "r");
+    shapes_sink = f; /* not a tail call: this frame stays in the stack */
+    return f;
+}
 
 static void leak_fd_fopen(void **state) {
     (void)state;
     FILE *f = open_words();
     assert_non_null(f);
     shapes_sink = f;
+}
+
+/* ---- a library file #included from a relative -I path, same base name ---- */
+#include <lib/shapes.c>
+
+static void leak_included_file(void **state) {
+    (void)state;
+    free(shapes_encode("test data", 1));
+}
+
+static void clean_included_file(void **state) {
+    (void)state;
+    free(shapes_encode("test data", 0));
 }
 
 int main(void) {
@@ -109,6 +126,8 @@ int main(void) {
         cmocka_unit_test(clean_expect_assert),
         cmocka_unit_test(leak_expect_assert),
         cmocka_unit_test(leak_fd_fopen),
+        cmocka_unit_test(leak_included_file),
+        cmocka_unit_test(clean_included_file),
     };
     return cmocka_run_group_tests_name("realcode shapes", tests, NULL, NULL);
 }

@@ -121,13 +121,46 @@ static void attribution_group(struct lc_attribution *a) {
     a->ngroups = ng;
 }
 
+/* The judgement of a class's total: every group of cls summed, the survivors
+ * of the counting iterations (kept without a stack) included. A bounded ring
+ * that filled up during the counting iterations (OpenSSL's per-thread error
+ * queue: 16 entries, each freed when its slot is reused) frees one stackless
+ * block for each new one with a stack: its site grows every attribution
+ * iteration while the total stays flat. */
+static int class_total(const struct lc_attribution *a, int cls, int64_t tolerance, int final) {
+    unsigned n = a->niter;
+    int64_t *b = lc__xcalloc(n, sizeof *b), *y = lc__xcalloc(n, sizeof *y);
+    int j = LC_J_LEAK; /* out of memory: the sites are judged alone, as before */
+    if (b && y) {
+        for (size_t g = 0; g < a->ngroups; g++)
+            for (unsigned t = 0; a->groups[g].cls == cls && t < n; t++) {
+                b[t] += a->groups[g].blocks[t];
+                y[t] += a->groups[g].bytes[t];
+            }
+        struct lc_judge_info ib, iy;
+        j = lc__judge_pair(b, y, n - 1, tolerance, final, &ib, &iy);
+    }
+    lc__xfree(b);
+    lc__xfree(y);
+    return j;
+}
+
+/* A site that grows is a leak only while its class's total grows too: growth
+ * that only replaces stackless blocks is turnover, and it waits for the total
+ * when that is still undecided. */
 int lc__attr_judge(struct lc_attribution *a, int64_t tolerance, int final) {
     attribution_group(a);
     int ambiguous = 0;
+    int total[2] = {-1, -1};
     for (size_t g = 0; g < a->ngroups; g++) {
         struct lc_site_group *s = &a->groups[g];
         int j = lc__judge_pair(s->blocks, s->bytes, a->niter - 1, tolerance, final, &s->jb,
                                &s->jy);
+        int c = s->cls == LEAKCHECK_BACKGROUND;
+        if (j == LC_J_LEAK && total[c] < 0)
+            total[c] = class_total(a, s->cls, tolerance, final);
+        if (j == LC_J_LEAK && total[c] != LC_J_LEAK)
+            j = total[c];
         s->leak = j == LC_J_LEAK;
         ambiguous |= j == LC_J_AMBIGUOUS;
     }

@@ -204,6 +204,9 @@ int lc__symbolize_pcs(const uintptr_t *pcs, int n, lc_frame *frames, int max);
 /* Begins a scope of every thread that harness scopes nest in; 0 or an lc_error. */
 int lc__scope_begin_process(void);
 void lc__scope_end_process(void);
+/* The generation the process scope began with; 0 when there is none. Every
+ * generation since then belongs to the process (its tests' scopes nest). */
+uint32_t lc__scope_process_gen(void);
 
 /* ---- exit_status.c ---- */
 /* Set when main returns or exit() is called: the frame below which the

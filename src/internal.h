@@ -49,6 +49,10 @@ struct lc_tls {
     uint64_t noalloc_count;
     uint64_t noalloc_size;
     uint32_t remote_hint;   /* table.c: the other thread's table our last foreign free hit */
+    /* thread_start.c: LC_STARTUP_* while the thread may still run a
+     * pthread_create wrapper's start-up code (its blocks are not recorded) */
+    int startup;
+    int born;               /* hooks.c has looked at this thread once */
 };
 extern __thread struct lc_tls lc__tls __attribute__((tls_model("initial-exec")));
 

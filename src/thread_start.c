@@ -1,0 +1,133 @@
+/* thread_start.c: a new thread's start-up, the code that a runtime wrapping
+ * pthread_create (ASan, TSan, a profiler, a shim) runs on the thread before
+ * the program's start routine. lc__start_init (from thread_registry.c's
+ * pthread_create wrapper, not the hook path) finds the wrappers ahead of and
+ * behind leakcheck and the executable ranges of their modules and of glibc;
+ * lc__start_runtime_only (hook path, the tracked slow path of a thread still
+ * in its start-up: one unw_backtrace, no lock, no allocation) tells hooks.c
+ * whether an allocation is the runtime's own, never the test's. */
+#include <dlfcn.h>
+#include <link.h>
+#include <stdint.h>
+#include <sys/auxv.h>
+
+#include "internal.h"
+#include "thread_start.h"
+#include "unwind.h"
+
+#define LC_START_RANGES 32 /* executable segments of glibc, ld.so and the wrappers */
+#define LC_START_DEPTH 64  /* frames looked at; a deeper start-up counts as the program's */
+
+static struct {
+    size_t n;
+    uintptr_t lo[LC_START_RANGES], hi[LC_START_RANGES];
+    uintptr_t base[4]; /* the modules whose segments count as runtime */
+    size_t nbase;
+} rt;
+
+int lc__start_ahead;  /* a wrapper calls ours: its start-up runs inside our trampoline */
+int lc__start_behind; /* ours calls a wrapper: its start-up runs before our trampoline */
+
+static void *module_base(const void *addr) {
+    Dl_info d;
+    return addr && dladdr(addr, &d) ? d.dli_fbase : NULL;
+}
+
+static int wanted(uintptr_t base) {
+    for (size_t i = 0; i < rt.nbase; i++)
+        if (rt.base[i] == base)
+            return 1;
+    return 0;
+}
+
+static int add_segments(struct dl_phdr_info *info, size_t size, void *arg) {
+    (void)size;
+    (void)arg;
+    /* dli_fbase is where the first segment is mapped, dlpi_addr the load bias:
+     * the same for every shared object, both 0 + the exe's first vaddr for a
+     * non-PIE program (never a wrapper module here) */
+    uintptr_t first = 0;
+    for (int k = 0; k < info->dlpi_phnum; k++)
+        if (info->dlpi_phdr[k].p_type == PT_LOAD) {
+            first = info->dlpi_addr + (info->dlpi_phdr[k].p_vaddr & ~(uintptr_t)0xfff);
+            break;
+        }
+    if (!wanted(first))
+        return 0;
+    for (int k = 0; k < info->dlpi_phnum && rt.n < LC_START_RANGES; k++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[k];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+            continue;
+        rt.lo[rt.n] = info->dlpi_addr + ph->p_vaddr;
+        rt.hi[rt.n] = rt.lo[rt.n] + ph->p_memsz;
+        rt.n++;
+    }
+    return 0;
+}
+
+static void add_base(uintptr_t base) {
+    if (base && !wanted(base) && rt.nbase < sizeof rt.base / sizeof rt.base[0])
+        rt.base[rt.nbase++] = base;
+}
+
+void lc__start_init(void *next) {
+    static int done;
+    if (done)
+        return;
+    done = 1;
+    uintptr_t libc = (uintptr_t)module_base((void *)__libc_malloc);
+    uintptr_t exe = (uintptr_t)module_base((void *)getauxval(AT_ENTRY));
+    void *global = dlsym(RTLD_DEFAULT, "pthread_create");
+    uintptr_t self = (uintptr_t)module_base((void *)lc__start_init);
+    uintptr_t ahead = (uintptr_t)module_base(global);
+    if (ahead == self)
+        ahead = 0;
+    uintptr_t behind = (uintptr_t)module_base(next);
+    if (behind == libc)
+        behind = 0;
+    /* A wrapper linked into the program itself (clang's static sanitizer
+     * runtimes) shares its module with the program's start routines: its
+     * frames cannot be told from the program's, so it is not looked for. */
+    if (ahead == exe)
+        ahead = 0;
+    if (!ahead && !behind)
+        return;
+    add_base(libc);
+    add_base(getauxval(AT_BASE)); /* ld.so: TLS set-up of a new thread */
+    add_base(ahead);
+    add_base(behind);
+    dl_iterate_phdr(add_segments, NULL);
+    __atomic_store_n(&lc__start_ahead, ahead != 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&lc__start_behind, behind != 0, __ATOMIC_RELEASE);
+}
+
+LC_HOOK_TEXT static int runtime_pc(uintptr_t pc) {
+    for (size_t i = 0; i < rt.n; i++)
+        if (pc >= rt.lo[i] && pc < rt.hi[i])
+            return 1;
+    return 0;
+}
+
+/* In the hook section, so that its own frame is skipped like the hooks'. */
+LC_HOOK_TEXT int lc__start_runtime_only(void) {
+    void *pcs[LC_START_DEPTH];
+    int n = lc__backtrace(pcs, LC_START_DEPTH);
+    for (int i = 0; i < n; i++) {
+        uintptr_t pc = (uintptr_t)pcs[i] - 1; /* a return address: the call is before it */
+        if (lc__in_hook_text(pc))
+            continue;
+        if (lc__in_body_text(pc))
+            return 1; /* our trampoline, nothing but the runtime above it */
+        if (!runtime_pc(pc)) {
+            lc__tls.startup = 0; /* the program's code runs: start-up is over */
+            return 0;
+        }
+    }
+    /* the thread's first frame (glibc's clone) and no trampoline: the start-up
+     * of a wrapper behind ours. Else the walk stopped short or went too deep
+     * to tell: the block counts, and the thread is not looked at again. */
+    if (lc__tls.startup == LC_STARTUP_BEFORE && n > 0 && n < LC_START_DEPTH)
+        return 1;
+    lc__tls.startup = 0;
+    return 0;
+}

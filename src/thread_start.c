@@ -2,7 +2,8 @@
  * pthread_create (ASan, TSan, a profiler, a shim) runs on the thread before
  * the program's start routine. lc__start_init (from thread_registry.c's
  * pthread_create wrapper, not the hook path) finds the wrappers ahead of and
- * behind leakcheck and the executable ranges of their modules and of glibc;
+ * behind leakcheck and the executable ranges of their modules and of glibc
+ * (thread_start_syms.c: the functions of one linked into the executable);
  * lc__start_runtime_only (hook path, the tracked slow path of a thread still
  * in its start-up: one unw_backtrace, no lock, no allocation) tells hooks.c
  * whether an allocation is the runtime's own, never the test's. */
@@ -27,6 +28,7 @@ static struct {
 
 int lc__start_ahead;  /* a wrapper calls ours: its start-up runs inside our trampoline */
 int lc__start_behind; /* ours calls a wrapper: its start-up runs before our trampoline */
+static int in_exe;    /* the wrapper ahead is linked into the executable */
 
 static void *module_base(const void *addr) {
     Dl_info d;
@@ -65,6 +67,19 @@ static int add_segments(struct dl_phdr_info *info, size_t size, void *arg) {
     return 0;
 }
 
+static int first_bias(struct dl_phdr_info *info, size_t size, void *arg) {
+    (void)size;
+    *(uintptr_t *)arg = info->dlpi_addr;
+    return 1; /* the first object listed is the program */
+}
+
+/* The executable's load bias (0 when it is not PIE). */
+static uintptr_t exe_bias(void) {
+    uintptr_t bias = 0;
+    dl_iterate_phdr(first_bias, &bias);
+    return bias;
+}
+
 static void add_base(uintptr_t base) {
     if (base && !wanted(base) && rt.nbase < sizeof rt.base / sizeof rt.base[0])
         rt.base[rt.nbase++] = base;
@@ -86,15 +101,20 @@ void lc__start_init(void *next) {
     if (behind == libc)
         behind = 0;
     /* A wrapper linked into the program itself (clang's static sanitizer
-     * runtimes) shares its module with the program's start routines: its
-     * frames cannot be told from the program's, so it is not looked for. */
-    if (ahead == exe)
-        ahead = 0;
+     * runtimes) shares its module with the program's start routines: there
+     * the runtime's functions are known by name from the symbol table, and
+     * without one the wrapper is not looked for. */
+    if (ahead && ahead == exe) {
+        in_exe = lc__start_syms_load(exe_bias()) > 0;
+        if (!in_exe)
+            ahead = 0;
+    }
     if (!ahead && !behind)
         return;
     add_base(libc);
     add_base(getauxval(AT_BASE)); /* ld.so: TLS set-up of a new thread */
-    add_base(ahead);
+    if (!in_exe)
+        add_base(ahead);
     add_base(behind);
     dl_iterate_phdr(add_segments, NULL);
     __atomic_store_n(&lc__start_ahead, ahead != 0, __ATOMIC_RELEASE);
@@ -105,7 +125,7 @@ LC_HOOK_TEXT static int runtime_pc(uintptr_t pc) {
     for (size_t i = 0; i < rt.n; i++)
         if (pc >= rt.lo[i] && pc < rt.hi[i])
             return 1;
-    return 0;
+    return in_exe && lc__start_syms_has(pc);
 }
 
 /* In the hook section, so that its own frame is skipped like the hooks'. */

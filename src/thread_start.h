@@ -3,6 +3,9 @@
 #ifndef LC_THREAD_START_H
 #define LC_THREAD_START_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* lc__tls.startup: 0, or the thread may be in a wrapper's start-up code */
 #define LC_STARTUP_INSIDE 1 /* a wrapper ahead of ours: between our trampoline and the routine */
 #define LC_STARTUP_BEFORE 2 /* a wrapper behind ours: before our trampoline runs */
@@ -18,5 +21,11 @@ void lc__start_init(void *next);
  * our trampoline (or to the thread's first frame): the runtime's own block.
  * 0 when a frame of the program is there: start-up is over (startup cleared). */
 int lc__start_runtime_only(void);
+
+/* thread_start_syms.c: the ranges of the sanitizer runtime's functions in the
+ * executable (symbol names), loaded once with load bias bias; how many. */
+size_t lc__start_syms_load(uintptr_t bias);
+/* Hook path: 1 when pc is in one of them. */
+int lc__start_syms_has(uintptr_t pc);
 
 #endif

@@ -326,7 +326,9 @@ static int sample_copy(uintptr_t *pcs, int max) {
 
 int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int max,
                              double *budget) {
-    if (tid > 0 && signal_blocked(tid, sig))
+    if (tid <= 0) /* a pthread_create wrapper behind ours still runs its start-up */
+        return LC_SAMPLE_STARTING;
+    if (signal_blocked(tid, sig))
         return LC_SAMPLE_BLOCKED;
     if (*budget <= 0)
         return LC_SAMPLE_NO_BUDGET;

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """A pthread_create wrapper linked ahead of libleakcheck (start_shim.c, ASan's
-order) keeps two blocks of every new thread's start-up: the clean tests that
-start threads stay clean with flat live blocks, the twin whose start routine
-keeps a block per iteration is a leak naming leaky_start_routine, and no
-finding has a stack without a frame of the program.
+order) or behind it keeps two blocks of every new thread's start-up: the clean
+tests that start threads stay clean with flat live blocks, the twin whose
+start routine keeps a block per iteration is a leak naming
+leaky_start_routine, and no finding has a stack without a frame of the
+program. A thread held in the start-up for good is a thread leak; behind
+libleakcheck it never reaches the trampoline and its finding says so.
 
-usage: run_thread_start.py HARNESS_THREAD_START_BINARY"""
+usage: run_thread_start.py HARNESS_THREAD_START_BINARY ahead|behind"""
 import json
 import os
 import subprocess
@@ -52,6 +54,16 @@ check(f"... naming leaky_start_routine ({named})", "leaky_start_routine" in name
 check("... and only there (no finding of the shim's start-up alone)",
       mem and all(any(fr.get("function") == "leaky_start_routine" for fr in fi.get("stack") or [])
                   for fi in mem))
-check(f"exit status 1, one failed test ({p.returncode})", p.returncode == 1)
+stuck = tests["leak_thread_stuck_in_start_up"]
+threads = [fi for fi in stuck["findings"] if fi["kind"] == "thread"]
+check(f"leak_thread_stuck_in_start_up is a thread leak ({stuck['verdict']})",
+      stuck["verdict"] == "leak" and threads)
+if sys.argv[2] == "behind":
+    why = "never reached leakcheck's start trampoline"
+    check(f"... not sampled: {why} ({threads[0]['summary'] if threads else None})",
+          threads and all(why in fi["summary"] for fi in threads))
+    check(f"... without waiting for an answer ({stuck['duration']:.2f} s < 2 s)",
+          stuck["duration"] < 2)
+check(f"exit status 2, two failed tests ({p.returncode})", p.returncode == 2)
 print(f"{len(failures)} failed" if failures else "all passed")
 sys.exit(1 if failures else 0)

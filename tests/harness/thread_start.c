@@ -1,6 +1,6 @@
 /* thread_start.c: what a pthread_create wrapper's start-up allocates on a new
- * thread (start_shim.c, linked ahead of libleakcheck as ASan is) is the
- * runtime's, never the test's growth; a start routine that leaks per
+ * thread (start_shim.c, linked ahead of libleakcheck as ASan is, or behind
+ * it) is the runtime's, never the test's growth; a start routine that leaks per
  * iteration is still caught. run_thread_start.py checks the JSON report.
  * The shim keeps every thread's start-up blocks until the group ends:
  * without the fix they grew by 2 blocks per iteration, with stacks that hold
@@ -62,6 +62,19 @@ LEAKCHECK_TEST(leak_from_start_routine) {
     assert_int_equal(pthread_join(t, NULL), 0);
 }
 
+/* Last: a thread held in the shim's start-up for good is a thread leak; with
+ * the shim behind libleakcheck it never reaches the trampoline, and the
+ * finding says so instead of waiting for a sample it cannot answer. */
+LEAKCHECK_TEST(leak_thread_stuck_in_start_up) {
+    start_shim_mode(START_SHIM_HOLD);
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, &a, quick, NULL), 0);
+    pthread_attr_destroy(&a);
+}
+
 /* After the group: the shim frees what it kept (outside any scope; a
  * per-test teardown would run inside every iteration). */
 static int release_kept(void **state) {
@@ -75,6 +88,7 @@ int main(void) {
         cmocka_unit_test(clean_runtime_keeps_start_blocks),
         cmocka_unit_test(clean_detached_runtime_keeps_start_blocks),
         cmocka_unit_test(leak_from_start_routine),
+        cmocka_unit_test(leak_thread_stuck_in_start_up),
     };
     return cmocka_run_group_tests_name("thread_start", tests, NULL, release_kept);
 }

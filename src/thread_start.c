@@ -9,6 +9,7 @@
  * whether an allocation is the runtime's own, never the test's. */
 #include <dlfcn.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/auxv.h>
 
@@ -85,11 +86,10 @@ static void add_base(uintptr_t base) {
         rt.base[rt.nbase++] = base;
 }
 
-void lc__start_init(void *next) {
-    static int done;
-    if (done)
-        return;
-    done = 1;
+static void *next_create; /* the pthread_create ours calls */
+
+static void find_wrappers(void) {
+    void *next = next_create;
     uintptr_t libc = (uintptr_t)module_base((void *)__libc_malloc);
     uintptr_t exe = (uintptr_t)module_base((void *)getauxval(AT_ENTRY));
     void *global = dlsym(RTLD_DEFAULT, "pthread_create");
@@ -119,6 +119,12 @@ void lc__start_init(void *next) {
     dl_iterate_phdr(add_segments, NULL);
     __atomic_store_n(&lc__start_ahead, ahead != 0, __ATOMIC_RELEASE);
     __atomic_store_n(&lc__start_behind, behind != 0, __ATOMIC_RELEASE);
+}
+
+void lc__start_init(void *next) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT; /* two first creates at once */
+    next_create = next;
+    pthread_once(&once, find_wrappers);
 }
 
 LC_HOOK_TEXT static int runtime_pc(uintptr_t pc) {

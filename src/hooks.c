@@ -17,6 +17,9 @@
  *    thread's noalloc flag is read in on_alloc, which runs only while tracking
  *    is on; the first violation's stack is captured there even when stacks
  *    are off (unless LEAKCHECK_STACKS=0), the later ones are only counted.
+ *  - A thread that may still run a pthread_create wrapper's start-up code
+ *    (lc__tls.startup, thread_start.c) leaves the fast path: its allocations
+ *    are unwound until one shows the program's code, the runtime's unrecorded.
  *  - A record is removed before its block goes back to glibc, so that another
  *    thread reusing the address can never have its record removed by us.
  *  - Blocks are glibc's own (no header), so a pointer the tracker never saw
@@ -98,7 +101,7 @@ static inline __attribute__((always_inline)) int sweep_fails(int cls, uint32_t s
  * start-up (thread_start.c); the trampoline sets both fields itself. */
 static inline __attribute__((always_inline)) void note_birth(struct lc_tls *t) {
     t->born = 1;
-    if (__atomic_load_n(&lc__start_behind, __ATOMIC_RELAXED) && !t->attrib_gen)
+    if (__atomic_load_n(&lc__start_behind, __ATOMIC_ACQUIRE) && !t->attrib_gen)
         t->startup = LC_STARTUP_BEFORE;
 }
 

@@ -1,12 +1,8 @@
-/* thread_start.c: a new thread's start-up, the code that a runtime wrapping
- * pthread_create (ASan, TSan, a profiler, a shim) runs on the thread before
- * the program's start routine. lc__start_init (from thread_registry.c's
- * pthread_create wrapper, not the hook path) finds the wrappers ahead of and
- * behind leakcheck and the executable ranges of their modules and of glibc
- * (thread_start_syms.c: the functions of one linked into the executable);
- * lc__start_runtime_only (hook path, the tracked slow path of a thread still
- * in its start-up: one unw_backtrace, no lock, no allocation) tells hooks.c
- * whether an allocation is the runtime's own, never the test's. */
+/* thread_start.c: the start-up code a pthread_create wrapper (ASan, a profiler)
+ * runs on a new thread before the program's routine. lc__start_init (called by
+ * thread_registry.c, not the hook path) finds the wrappers and their code;
+ * lc__start_runtime_only (hook path: one unw_backtrace, no lock, no
+ * allocation) tells hooks.c an allocation is the runtime's, not the test's. */
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>

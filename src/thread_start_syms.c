@@ -1,9 +1,7 @@
-/* thread_start_syms.c: the functions of a sanitizer runtime linked into the
- * executable itself (clang's static runtimes), whose start-up code then shares
- * a module with the program: their address ranges, from the executable's
- * symbol table, for thread_start.c. Loaded once from lc__start_init (not the
- * hook path) with raw system calls into lc__mmap memory; the lookup (hook
- * path) is a binary search, no lock, no allocation. */
+/* thread_start_syms.c: the address ranges of a sanitizer runtime's functions
+ * linked into the executable (clang's static runtimes), by name from its
+ * symbol table, for thread_start.c. Loaded once (not the hook path, raw
+ * system calls, lc__mmap); the lookup is on the hook path: a binary search. */
 #include <elf.h>
 #include <fcntl.h>
 #include <string.h>

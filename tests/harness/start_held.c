@@ -1,11 +1,8 @@
 /* start_held.c: a thread held in a pthread_create wrapper's start-up
- * (start_shim.c, HOLD) across a snapshot of the scope's counters, the state
- * ASan's threads were caught in under load. Built twice: with the shim linked
- * ahead of libleakcheck (its start-up runs inside leakcheck's trampoline, as
- * ASan's does) and behind it (before the trampoline). Neither class may count
- * the held thread's blocks, with stacks off and on; a start routine that keeps
- * a block still counts as the test's. Prints ok/FAIL lines; exit 1 on a
- * failure. */
+ * (start_shim.c) while the scope's counters are read, as ASan's threads were
+ * under load; built with the shim ahead of and behind libleakcheck. Neither
+ * class counts its blocks; a start routine's kept block counts. Prints
+ * ok/FAIL lines, exit 1 on a failure. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

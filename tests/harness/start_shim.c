@@ -1,10 +1,8 @@
-/* start_shim.c: a stand-in for a runtime that wraps pthread_create (ASan's
- * AsanThread::ThreadStart, TSan, a profiler): its start routine allocates on
- * the new thread before it calls the program's routine, as ASan's does
- * (pthread_getattr_np: a malloc and a calloc). Linked ahead of libleakcheck
- * its start-up runs inside leakcheck's trampoline (ASan's order), linked
- * behind it runs before the trampoline. Not a hook of leakcheck's: a test
- * helper, driven by the test through the start_shim_* calls below. */
+/* start_shim.c: a test stand-in for a runtime that wraps pthread_create: its
+ * start routine mallocs and callocs on the new thread before the program's
+ * routine, as ASan's AsanThread::ThreadStart does. Linked ahead of
+ * libleakcheck that runs inside leakcheck's trampoline (ASan's order), behind
+ * it before the trampoline. Driven by the start_shim_* calls. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>

@@ -1,11 +1,8 @@
-/* thread_start.c: what a pthread_create wrapper's start-up allocates on a new
- * thread (start_shim.c, linked ahead of libleakcheck as ASan is, or behind
- * it) is the runtime's, never the test's growth; a start routine that leaks per
- * iteration is still caught. run_thread_start.py checks the JSON report.
- * The shim keeps every thread's start-up blocks until the group ends:
- * without the fix they grew by 2 blocks per iteration, with stacks that hold
- * no frame of the program (what ASan's AsanThread::ThreadStart blocks looked
- * like under load). */
+/* thread_start.c: the start-up blocks of a pthread_create wrapper
+ * (start_shim.c, ahead of or behind libleakcheck), kept until the group ends,
+ * are never a test's growth (main's library: +2 blocks per iteration, no
+ * program frame); a start routine that leaks is still caught. Checked by
+ * run_thread_start.py from the JSON report. */
 #include <pthread.h>
 #include <stdlib.h>
 

@@ -10,6 +10,7 @@
 #include <sys/auxv.h>
 
 #include "internal.h"
+#include "options.h"
 #include "thread_start.h"
 #include "unwind.h"
 
@@ -83,9 +84,11 @@ static void add_base(uintptr_t base) {
 }
 
 static void *next_create; /* the pthread_create ours calls */
+static int use_walker;    /* LEAKCHECK_UNWINDER is not libunwind */
 
 static void find_wrappers(void) {
     void *next = next_create;
+    use_walker = lc__opts()->unwinder != 2; /* auto|walk|libunwind, as stacks.c */
     uintptr_t libc = (uintptr_t)module_base((void *)__libc_malloc);
     uintptr_t exe = (uintptr_t)module_base((void *)getauxval(AT_ENTRY));
     void *global = dlsym(RTLD_DEFAULT, "pthread_create");
@@ -132,10 +135,16 @@ LC_HOOK_TEXT static int runtime_pc(uintptr_t pc) {
 
 /* In the hook section, so that its own frame is skipped like the hooks'. */
 LC_HOOK_TEXT int lc__start_runtime_only(void) {
-    void *pcs[LC_START_DEPTH];
-    int n = lc__backtrace(pcs, LC_START_DEPTH);
+    uintptr_t pcs[LC_START_DEPTH];
+    uint32_t tag;
+    /* the walker's rule cache is shared by all threads; libunwind's trace
+     * cache is per thread, so a new thread's first unwind with it parsed the
+     * unwind tables of every frame again (about 270 us per thread under ASan) */
+    int n = use_walker ? lc__stack_walk(pcs, LC_START_DEPTH, &tag) : -1;
+    if (n < 0) /* a frame it cannot follow, or this thread's last tagged stack */
+        n = lc__backtrace((void **)pcs, LC_START_DEPTH);
     for (int i = 0; i < n; i++) {
-        uintptr_t pc = (uintptr_t)pcs[i] - 1; /* a return address: the call is before it */
+        uintptr_t pc = pcs[i] - 1; /* a return address: the call is before it */
         if (lc__in_hook_text(pc))
             continue;
         if (lc__in_body_text(pc))

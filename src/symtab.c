@@ -376,12 +376,16 @@ static int enclosing_function(Dwarf_Die *die, Dwarf_Die *out) {
 }
 
 /* Folds "." and ".." of an absolute path in place, lexically (as a compiler
- * joined them; no symlink is followed). */
+ * joined them; no symlink is followed). The output never runs ahead of the
+ * input, and the last component is copied without a separator after it (one
+ * there would overwrite the terminating NUL while it is still to be read). */
 static void fold_dots(char *p) {
-    char *out = p + 1, *in = p + 1; /* p[0] is '/' */
-    while (*in) {
-        char *end = strchr(in, '/');
+    char *out = p + 1; /* p[0] is '/' */
+    const char *in = p + 1;
+    for (int last = !*in; !last;) {
+        const char *end = strchr(in, '/');
         size_t len = end ? (size_t)(end - in) : strlen(in);
+        last = !end;
         if (len == 0 || (len == 1 && in[0] == '.')) {
             /* skip an empty or "." component */
         } else if (len == 2 && in[0] == '.' && in[1] == '.') {
@@ -393,12 +397,13 @@ static void fold_dots(char *p) {
         } else {
             memmove(out, in, len);
             out += len;
-            *out++ = '/';
+            if (!last)
+                *out++ = '/';
         }
-        in += len + (end != NULL);
+        in += len + !last;
     }
-    if (out > p + 1)
-        out--; /* the last component's '/' */
+    if (out > p + 1 && out[-1] == '/')
+        out--; /* a separator left by a last "." or ".." */
     *out = '\0';
 }
 

@@ -121,10 +121,35 @@ static void attribution_group(struct lc_attribution *a) {
     a->ngroups = ng;
 }
 
-/* Blocks allocated before stacks were on (warm-up and the counting pass) form
- * one stackless group per class. While that group still shrinks, a stacked
- * site's growth may only be its replacement: a ring or FIFO (OpenSSL's
- * per-thread error queue of 16 entries) whose oldest entries are stackless. */
+/* The judgement of a class's total: every group of cls summed, the survivors
+ * of the counting iterations (kept without a stack) included. A bounded ring
+ * that filled up during the counting iterations (OpenSSL's per-thread error
+ * queue: 16 entries, each freed when its slot is reused) frees one stackless
+ * block for each new one with a stack: its site grows every attribution
+ * iteration while the total stays flat. */
+static int class_total(const struct lc_attribution *a, int cls, int64_t tolerance, int final) {
+    unsigned n = a->niter;
+    int64_t *b = lc__xcalloc(n, sizeof *b), *y = lc__xcalloc(n, sizeof *y);
+    int j = LC_J_LEAK; /* out of memory: the sites are judged alone, as before */
+    if (b && y) {
+        for (size_t g = 0; g < a->ngroups; g++)
+            for (unsigned t = 0; a->groups[g].cls == cls && t < n; t++) {
+                b[t] += a->groups[g].blocks[t];
+                y[t] += a->groups[g].bytes[t];
+            }
+        struct lc_judge_info ib, iy;
+        j = lc__judge_pair(b, y, n - 1, tolerance, final, &ib, &iy);
+    }
+    lc__xfree(b);
+    lc__xfree(y);
+    return j;
+}
+
+/* While a class's stackless group still shrinks, a stacked site's growth may
+ * only be its replacement, even when the class's total grows because of a
+ * real leak elsewhere: a ring beside a leak in the same test. So its sites
+ * wait until that group has not shrunk for LC_STACKLESS_SETTLE iterations
+ * (the ring's site then stops; the real one keeps growing). */
 #define LC_STACKLESS_SETTLE 3u
 
 static int stackless_shrinking(const struct lc_attribution *a, int cls) {
@@ -138,65 +163,29 @@ static int stackless_shrinking(const struct lc_attribution *a, int cls) {
     return 0;
 }
 
-/* The class's whole heap over the samples: every site of it, the stackless
- * one included. */
-static int judge_class_total(const struct lc_attribution *a, int cls, int64_t tolerance,
-                             int final) {
-    unsigned n = a->niter - 1;
-    int64_t *b = lc__xcalloc(n + 1, sizeof(int64_t));
-    int64_t *y = lc__xcalloc(n + 1, sizeof(int64_t));
-    int j = LC_J_LEAK; /* out of memory: the sites decide alone */
-    if (b && y) {
-        for (size_t g = 0; g < a->ngroups; g++)
-            for (unsigned t = 0; a->groups[g].cls == cls && t <= n; t++) {
-                b[t] += a->groups[g].blocks[t];
-                y[t] += a->groups[g].bytes[t];
-            }
-        struct lc_judge_info ib, iy;
-        j = lc__judge_pair(b, y, n, tolerance, final, &ib, &iy);
-    }
-    lc__xfree(b);
-    lc__xfree(y);
-    return j;
-}
-
-/* A site that grows is a leak only when its class's whole heap grows too:
- * a class whose total stopped or turned over has no leaking site (the
- * stacked entries of a ring replaced its stackless ones); while the total is
- * undecided, or its stackless blocks are still being replaced, run more. */
-static int judge_class(struct lc_attribution *a, int cls, int64_t tolerance, int final) {
-    int any = 0, ambiguous = 0;
-    for (size_t g = 0; g < a->ngroups; g++)
-        if (a->groups[g].cls == cls) {
-            const struct lc_site_group *s = &a->groups[g];
-            any |= s->leak;
-            ambiguous |= !s->leak && (s->jb.judgement == LC_J_AMBIGUOUS ||
-                                      s->jy.judgement == LC_J_AMBIGUOUS);
-        }
-    if (!any)
-        return ambiguous;
-    int total = judge_class_total(a, cls, tolerance, final);
-    if (total == LC_J_CLEAN) {
-        for (size_t g = 0; g < a->ngroups; g++)
-            if (a->groups[g].cls == cls)
-                a->groups[g].leak = 0;
-        return 0;
-    }
-    if (final)
-        return 0;
-    return ambiguous || total == LC_J_AMBIGUOUS || stackless_shrinking(a, cls);
-}
-
+/* A site that grows is a leak only while its class's total grows too: growth
+ * that only replaces stackless blocks is turnover, and it waits for the total
+ * when that is still undecided, and for the stackless group to settle. */
 int lc__attr_judge(struct lc_attribution *a, int64_t tolerance, int final) {
     attribution_group(a);
+    int ambiguous = 0;
+    int total[2] = {-1, -1}, shrinking[2] = {-1, -1};
     for (size_t g = 0; g < a->ngroups; g++) {
         struct lc_site_group *s = &a->groups[g];
         int j = lc__judge_pair(s->blocks, s->bytes, a->niter - 1, tolerance, final, &s->jb,
                                &s->jy);
+        int c = s->cls == LEAKCHECK_BACKGROUND;
+        if (j == LC_J_LEAK && total[c] < 0)
+            total[c] = class_total(a, s->cls, tolerance, final);
+        if (j == LC_J_LEAK && total[c] != LC_J_LEAK)
+            j = total[c];
+        if (j == LC_J_LEAK && !final && shrinking[c] < 0)
+            shrinking[c] = stackless_shrinking(a, s->cls);
+        if (j == LC_J_LEAK && !final && shrinking[c] == 1)
+            j = LC_J_AMBIGUOUS;
         s->leak = j == LC_J_LEAK;
+        ambiguous |= j == LC_J_AMBIGUOUS;
     }
-    int ambiguous = judge_class(a, LEAKCHECK_ATTRIBUTED, tolerance, final);
-    ambiguous |= judge_class(a, LEAKCHECK_BACKGROUND, tolerance, final);
     return ambiguous;
 }
 

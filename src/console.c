@@ -164,9 +164,36 @@ static int runtime_frame(const lc_frame *f) {
            (m && strncmp(m, "libleakcheck.so", strlen("libleakcheck.so")) == 0);
 }
 
-static void put_frame(struct lc_buf *b, const lc_frame *f) {
-    const char *file = f->file ? strrchr(f->file, '/') : NULL;
-    file = file ? file + 1 : f->file;
+/* The last `parts` components of path ("unittests/asn1.c" for 2). */
+static const char *path_tail(const char *path, int parts) {
+    const char *p = path + strlen(path);
+    while (p > path && parts > 0)
+        if (*--p == '/' && --parts == 0)
+            return p + 1;
+    return path;
+}
+
+/* A frame's file as shown: its base name, or as many trailing components as
+ * tell it apart from another file of the same name in the line (OpenSC's
+ * unit test asn1.c #includes libopensc/asn1.c: "asn1.c:1106 <- asn1.c:590"
+ * named two files alike). */
+static const char *shown_file(const lc_frame *f, const lc_frame *all, const int *keep, int nk) {
+    int parts = 1;
+    for (int again = 1; again && parts < 8;) {
+        again = 0;
+        const char *mine = path_tail(f->file, parts);
+        for (int k = 0; k < nk && !again; k++) {
+            const lc_frame *g = &all[keep[k]];
+            if (g->file && strcmp(g->file, f->file) != 0 &&
+                strcmp(path_tail(g->file, parts), mine) == 0)
+                again = 1;
+        }
+        parts += again;
+    }
+    return path_tail(f->file, parts);
+}
+
+static void put_frame(struct lc_buf *b, const lc_frame *f, const char *file) {
     lc__buf_puts(b, f->function ? f->function : "??");
     if (file) {
         lc__buf_printf(b, " (%s:%u)", file, f->line);
@@ -201,7 +228,8 @@ void lc__stack_line(struct lc_buf *b, const lc_frame *f, int n, int max) {
             k = nk - 1;
         if (k > 0)
             lc__buf_puts(b, gap[k] || elide ? " <- ... <- " : " <- ");
-        put_frame(b, &f[keep[k]]);
+        const lc_frame *fr = &f[keep[k]];
+        put_frame(b, fr, fr->file ? shown_file(fr, f, keep, nk) : NULL);
     }
     if (nk == 0)
         lc__buf_puts(b, lc__st.stacks_allowed

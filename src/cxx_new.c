@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "sanitizer.h"
@@ -39,8 +40,12 @@ static void *next_fn(void **slot, const char *name) {
         if (!f && libstdcxx())
             f = dlsym(libstdcxx(), name);
         lc__guard_leave();
-        if (!f)
-            abort(); /* no operator new anywhere: nothing sensible to return */
+        if (!f) { /* no operator new anywhere: nothing sensible to return */
+            static const char msg[] = "leakcheck: no C++ runtime could be loaded for operator "
+                                      "new/delete (libstdc++.so.6): aborting\n";
+            (void)!write(2, msg, sizeof msg - 1);
+            abort();
+        }
         __atomic_store_n(slot, f, __ATOMIC_RELEASE);
     }
     return f;

@@ -113,6 +113,15 @@ static inline int entry_valid(uint64_t e, uint32_t gen) {
     return e != 0 && (uint32_t)(e >> 32) == gen;
 }
 
+/* 1 when the word describes an fd opened in generation lo..hi: under
+ * `leakcheck run` every generation since the process scope began is the
+ * process's (a test's nested scope moves it on; the process scope tracks
+ * throughout, so every close was seen). */
+static inline int entry_since(uint64_t e, uint32_t lo, uint32_t hi) {
+    uint32_t g = (uint32_t)(e >> 32);
+    return e != 0 && lo != 0 && g >= lo && g <= hi;
+}
+
 static inline void mark_ours(int fd, int on);
 static inline void forget(int fd) {
     if (fd >= 0 && (unsigned)fd < FD_SLOTS)
@@ -745,6 +754,7 @@ int lc__fds_snapshot(struct lc_fdset *out) {
     int self = dirfd(d);
     uint64_t *tab = __atomic_load_n(&fd_tab, __ATOMIC_ACQUIRE);
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+    uint32_t since = lc__scope_process_gen();
     struct lc_fd_entry *v = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;
@@ -782,7 +792,7 @@ int lc__fds_snapshot(struct lc_fdset *out) {
         uint32_t stack = 0;
         if (tab && (unsigned)fd < FD_SLOTS) {
             uint64_t e = __atomic_load_n(&tab[fd], __ATOMIC_RELAXED);
-            if (entry_valid(e, gen))
+            if (entry_valid(e, gen) || entry_since(e, since, gen))
                 stack = (uint32_t)e;
         }
         v[n++] = (struct lc_fd_entry){.fd = fd, .target = target, .stack = stack};
@@ -851,6 +861,9 @@ size_t lc__fds_added(const struct lc_fdset *base, const struct lc_fdset *now,
  * word that stays is still checked against the generation, so this needs no
  * lock. */
 void lc__fds_reset(void) {
+    if (lc__scope_process_gen())
+        return; /* `leakcheck run`: the store is the process's, tracked throughout,
+                 * and its report at exit names who opened what a test left */
     uint64_t *t = __atomic_load_n(&fd_tab, __ATOMIC_ACQUIRE);
     if (t)
         madvise(t, FD_TAB_BYTES, MADV_DONTNEED);

@@ -331,6 +331,9 @@ static const char *thread_current_stack(struct lc_finding *f, const struct lc_th
         return "it blocks the sampling signal";
     if (np == LC_SAMPLE_NO_BUDGET)
         return "this test's sampling budget is spent";
+    if (np == LC_SAMPLE_STARTING)
+        return "it never reached leakcheck's start trampoline (still in a pthread_create "
+               "wrapper's start-up)";
     if (np <= 0)
         return np == 0 ? "it did not answer in time" : NULL;
     lc_frame tmp[LC_MAX_DEPTH * 2];

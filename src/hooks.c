@@ -17,6 +17,9 @@
  *    thread's noalloc flag is read in on_alloc, which runs only while tracking
  *    is on; the first violation's stack is captured there even when stacks
  *    are off (unless LEAKCHECK_STACKS=0), the later ones are only counted.
+ *  - A thread that may still run a pthread_create wrapper's start-up code
+ *    (lc__tls.startup, thread_start.c) leaves the fast path: its allocations
+ *    are unwound until one shows the program's code, the runtime's unrecorded.
  *  - A record is removed before its block goes back to glibc, so that another
  *    thread reusing the address can never have its record removed by us.
  *  - Blocks are glibc's own (no header), so a pointer the tracker never saw
@@ -35,6 +38,7 @@
 #include "sanitizer.h"
 #include "sweep.h"
 #include "table_fast.h"
+#include "thread_start.h"
 #include "threads_fast.h"
 
 #define LC_EXPORT __attribute__((visibility("default")))
@@ -92,6 +96,15 @@ static inline __attribute__((always_inline)) int sweep_fails(int cls, uint32_t s
     return fail;
 }
 
+/* A thread's first tracked allocation: one that has not been through our
+ * trampoline while a wrapper sits behind ours may be in that wrapper's
+ * start-up (thread_start.c); the trampoline sets both fields itself. */
+static inline __attribute__((always_inline)) void note_birth(struct lc_tls *t) {
+    t->born = 1;
+    if (__atomic_load_n(&lc__start_behind, __ATOMIC_ACQUIRE) && !t->attrib_gen)
+        t->startup = LC_STARTUP_BEFORE;
+}
+
 /* Returns p, or NULL when the fail sweep fails this call: the block is then
  * given back and errno is ENOMEM. The fast path reads the thread's TLS block
  * once, the shared state line and the thread's own slot and table; nothing in
@@ -102,6 +115,12 @@ LC_HOOK_TEXT static void *record_alloc(void *p, size_t n) {
     if (t->guard)
         return p;
     t->guard++;
+    if (LC_UNLIKELY(!t->born))
+        note_birth(t);
+    if (LC_UNLIKELY(t->startup) && lc__start_runtime_only()) {
+        t->guard--; /* a pthread_create wrapper's start-up: the runtime's block */
+        return p;
+    }
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     struct lc_slot *s = lc__slot_fast(t, gen);
     int cls = lc__st.all_threads || t->attrib_gen == gen ? LEAKCHECK_ATTRIBUTED
@@ -160,7 +179,8 @@ static inline __attribute__((always_inline)) int count_fast(void *p, size_t n) {
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     struct lc_slot *s = t->slot;
     if (LC_UNLIKELY(!s || s->gen != gen || !s->index || lc__st.stacks | lc__st.nested |
-                                                           t->noalloc | lc__sweeping()))
+                                                           t->noalloc | t->startup |
+                                                           lc__sweeping()))
         return 0;
     int cls = lc__st.all_threads || t->attrib_gen == gen ? LEAKCHECK_ATTRIBUTED
                                                          : LEAKCHECK_BACKGROUND;

@@ -49,6 +49,10 @@ struct lc_tls {
     uint64_t noalloc_count;
     uint64_t noalloc_size;
     uint32_t remote_hint;   /* table.c: the other thread's table our last foreign free hit */
+    /* thread_start.c: LC_STARTUP_* while the thread may still run a
+     * pthread_create wrapper's start-up code (its blocks are not recorded) */
+    int startup;
+    int born;               /* hooks.c has looked at this thread once */
 };
 extern __thread struct lc_tls lc__tls __attribute__((tls_model("initial-exec")));
 
@@ -204,6 +208,9 @@ int lc__symbolize_pcs(const uintptr_t *pcs, int n, lc_frame *frames, int max);
 /* Begins a scope of every thread that harness scopes nest in; 0 or an lc_error. */
 int lc__scope_begin_process(void);
 void lc__scope_end_process(void);
+/* The generation the process scope began with; 0 when there is none. Every
+ * generation since then belongs to the process (its tests' scopes nest). */
+uint32_t lc__scope_process_gen(void);
 
 /* ---- exit_status.c ---- */
 /* Set when main returns or exit() is called: the frame below which the

@@ -1,8 +1,8 @@
 /* owner.c: which process owns the report paths. A test binary naming reports
  * exports LC_REPORTS_OWNER=PID:HASHES; a descendant that loads libleakcheck and
  * inherited the same path writes none of it (its rename would replace the
- * parent's report). Called once by scope.c's constructor, guard up; not on the
- * hook path. */
+ * parent's report). Only a program built as a test claims (program_info.c).
+ * Called once by scope.c's constructor, guard up; not on the hook path. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 
 #include "internal.h"
 #include "options.h"
+#include "program_info.h"
 
 #define OWNER_ENV "LC_REPORTS_OWNER"
 
@@ -35,9 +36,19 @@ static void drop_inherited(const char **path, uint32_t owner_hash, const char *e
     *path = "";
 }
 
+static int names_reports(const struct lc_options_values *o) {
+    return (o->json && *o->json) || (o->junit && *o->junit) ||
+           (o->baseline_update && o->baseline && *o->baseline);
+}
+
 void lc__owner_claim(struct lc_options_values *o) {
     if (o->run_mode)
         return; /* leakcheck run's tool writes every report and follows children */
+    /* A wrapper before the test (timeout, env, a shell, make's test driver)
+     * runs no test and writes no report: it claims nothing, so the test it
+     * starts owns the paths (it took them all, and nothing was written). */
+    if (!names_reports(o) || !lc__program_is_test())
+        return;
     const char *bl = o->baseline_update ? o->baseline : "";
     const char *m = getenv(OWNER_ENV);
     long pid = 0;

@@ -82,8 +82,24 @@ static void probe_c(char *missing, size_t cap, free_fn release) {
     release(p);
 }
 
+/* A C++ runtime already loaded (never loaded here: our own operator new
+ * would dlopen libstdc++ into every C program it probes). */
+static int cxx_runtime_loaded(void) {
+    static const char *const names[] = {"libstdc++.so.6", "libc++.so.1"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        void *h = dlopen(names[i], RTLD_LAZY | RTLD_NOLOAD);
+        if (h) {
+            dlclose(h); /* drops the reference NOLOAD took */
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* operator new/delete, when the process has a C++ runtime. */
 static void probe_cxx(char *missing, size_t cap) {
+    if (!cxx_runtime_loaded())
+        return;
     alloc1_fn volatile nw = (alloc1_fn)sym("_Znwm");
     free_fn volatile dl = (free_fn)sym("_ZdlPv");
     if (!nw || !dl)

@@ -60,3 +60,9 @@ void lc__program_info(struct lc_program_info *out) {
         elf_end(elf);
     close(fd);
 }
+
+int lc__program_is_test(void) {
+    struct lc_program_info pi;
+    lc__program_info(&pi);
+    return !pi.read || pi.needs_cmocka || pi.needs_leakcheck || pi.defines_runner;
+}

@@ -14,4 +14,9 @@ struct lc_program_info {
  * guard up. */
 void lc__program_info(struct lc_program_info *out);
 
+/* 1 when the program is built as a test: it links cmocka or leakcheck, or has
+ * cmocka's runner linked in (or its file could not be read). A wrapper such
+ * as timeout, env, a shell or make's test driver is not. Guard up. */
+int lc__program_is_test(void);
+
 #endif

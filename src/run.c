@@ -105,10 +105,13 @@ void lc__run_start(void) {
         fprintf(stderr, "%s\n", unobserved);
         return;
     }
-    if (lc__live_sample_configure() != 0)
-        return; /* no filter memory: no record, and the tool says so */
-    if (lc__scope_begin_process() != 0)
-        return; /* no tracker memory: no record, and the tool says so */
+    int rc = lc__live_sample_configure() != 0 ? LEAKCHECK_ENOMEM : lc__scope_begin_process();
+    if (rc != 0) { /* no record: the tool says none arrived, and this line why */
+        fprintf(stderr, "leakcheck: %s (pid %d): the tracker could not start (%s; an address-space "
+                "limit, ulimit -v?): not checked\n", program_invocation_short_name, (int)getpid(),
+                lc_strerror(rc));
+        return;
+    }
     run_active = 1;
     lc__guard_enter();
     lc__fds_snapshot(&start_fds);

@@ -163,13 +163,19 @@ int lc_scope_begin(const lc_scope_config *cfg) {
     return 0;
 }
 
+static uint32_t process_gen;
+
 int lc__scope_begin_process(void) {
     lc_scope_config cfg = {.stacks = -1, .depth = 0, .all_threads = 1};
     int rc = lc_scope_begin(&cfg);
-    if (rc == 0)
+    if (rc == 0) {
         lc__st.outer = 1;
+        process_gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+    }
     return rc;
 }
+
+uint32_t lc__scope_process_gen(void) { return lc__st.outer ? process_gen : 0; }
 
 void lc__scope_end_process(void) {
     lc__st.outer = 0;

@@ -14,7 +14,8 @@
 #define IDX_BITS 22
 #define IDX_SIZE (1u << IDX_BITS)
 #define MAX_STACKS (IDX_SIZE / 4 * 3)
-#define ARENA_SIZE (1ull << 30)
+#define ARENA_SIZE (1ull << 30)   /* reserved, touched as stacks arrive */
+#define ARENA_MIN (16ull << 20)   /* what an address-space limit leaves: halved down to this */
 
 struct stack_rec {
     uint32_t hash;
@@ -32,6 +33,7 @@ static struct {
     uint32_t *idx;        /* hash slot -> id */
     uint64_t *offs;       /* id -> offset of the record in arena */
     char *arena;
+    uint64_t arena_size; /* ARENA_SIZE, or less under an address-space limit */
     uint64_t used;
 } depot;
 
@@ -76,12 +78,16 @@ int lc__stacks_init(void) {
         return 0;
     depot.idx = lc__reserve(IDX_SIZE * sizeof(uint32_t));
     depot.offs = lc__reserve((MAX_STACKS + 1) * sizeof(uint64_t));
-    depot.arena = lc__reserve(ARENA_SIZE);
+    /* RLIMIT_AS counts reservations too: a smaller arena holds fewer stacks
+     * (a full depot is reported as such), none at all would stop tracking */
+    for (depot.arena_size = ARENA_SIZE; !depot.arena && depot.arena_size >= ARENA_MIN;
+         depot.arena_size /= 2)
+        if ((depot.arena = lc__reserve(depot.arena_size)))
+            break;
     if (!depot.idx || !depot.offs || !depot.arena) {
         /* all or nothing: a half-mapped depot would pass the check above */
         lc__munmap(depot.idx, IDX_SIZE * sizeof(uint32_t));
         lc__munmap(depot.offs, (MAX_STACKS + 1) * sizeof(uint64_t));
-        lc__munmap(depot.arena, ARENA_SIZE);
         depot.idx = NULL;
         depot.offs = NULL;
         depot.arena = NULL;
@@ -148,7 +154,7 @@ static uint32_t depot_put(const uintptr_t *pcs, int n, uint32_t hash) {
         slot = (slot + 1) & (IDX_SIZE - 1);
     }
     size_t bytes = (sizeof(struct stack_rec) + n * sizeof(uintptr_t) + 7) & ~(size_t)7;
-    if (depot.count >= MAX_STACKS || depot.used + bytes > ARENA_SIZE)
+    if (depot.count >= MAX_STACKS || depot.used + bytes > depot.arena_size)
         goto out; /* full: the block is tracked without a stack */
     struct stack_rec *r = (struct stack_rec *)(depot.arena + depot.used);
     r->hash = hash;

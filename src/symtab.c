@@ -7,6 +7,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -374,6 +375,56 @@ static int enclosing_function(Dwarf_Die *die, Dwarf_Die *out) {
     return found;
 }
 
+/* Folds "." and ".." of an absolute path in place, lexically (as a compiler
+ * joined them; no symlink is followed). The output never runs ahead of the
+ * input, and the last component is copied without a separator after it (one
+ * there would overwrite the terminating NUL while it is still to be read). */
+static void fold_dots(char *p) {
+    char *out = p + 1; /* p[0] is '/' */
+    const char *in = p + 1;
+    for (int last = !*in; !last;) {
+        const char *end = strchr(in, '/');
+        size_t len = end ? (size_t)(end - in) : strlen(in);
+        last = !end;
+        if (len == 0 || (len == 1 && in[0] == '.')) {
+            /* skip an empty or "." component */
+        } else if (len == 2 && in[0] == '.' && in[1] == '.') {
+            if (out > p + 1) { /* back over the previous component */
+                out--;
+                while (out > p + 1 && out[-1] != '/')
+                    out--;
+            }
+        } else {
+            memmove(out, in, len);
+            out += len;
+            if (!last)
+                *out++ = '/';
+        }
+        in += len + !last;
+    }
+    if (out > p + 1 && out[-1] == '/')
+        out--; /* a separator left by a last "." or ".." */
+    *out = '\0';
+}
+
+/* A source file as the reports show it: a name the line table keeps relative
+ * (a file found through -I../.., as automake builds #include "lib/x.c") is
+ * joined with its compilation unit's DW_AT_comp_dir, so it reads as one path
+ * wherever the report is read ("../../../src/libopensc/asn1.c" from OpenSC's
+ * unit tests was both unreadable and relative to a directory not shown). */
+static const char *source_path(Dwarf_Die *cu, const char *file) {
+    if (!file || file[0] == '/' || !cu)
+        return lc__intern(file);
+    Dwarf_Attribute a;
+    const char *dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a));
+    char path[4096];
+    if (!dir || dir[0] != '/' ||
+        (size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+        return lc__intern(file);
+    fold_dots(path);
+    return lc__intern(path);
+}
+
 /* Pushes the inlined bodies at addr, innermost first, then the concrete
  * function; each inlined call's site is the position in the next enclosing
  * function. Returns the number of frames pushed (0: no scope found). */
@@ -409,7 +460,7 @@ static int push_inlined(struct lc_symtab *t, Dwfl_Module *mod, Dwarf_Addr addr,
         Dwarf_Word fidx = 0, cline = 0;
         f = *base;
         if (dwarf_formudata(dwarf_attr(&cur, DW_AT_call_file, &a), &fidx) == 0 && files)
-            f.file = lc__intern(dwarf_filesrc(files, fidx, NULL, NULL));
+            f.file = source_path(cu, dwarf_filesrc(files, fidx, NULL, NULL));
         if (dwarf_formudata(dwarf_attr(&cur, DW_AT_call_line, &a), &cline) == 0)
             f.line = (unsigned)cline;
         have = enclosing_function(&cur, &cur);
@@ -436,7 +487,9 @@ static void resolve(struct lc_symtab *t, struct sym_mod *m, uintptr_t pc) {
     Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
     int lineno = 0;
     const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-    base.file = lc__intern(file);
+    Dwarf_Addr bias = 0;
+    base.file = file && file[0] != '/' ? source_path(dwfl_module_addrdie(mod, addr, &bias), file)
+                                       : lc__intern(file);
     base.line = lineno > 0 ? (unsigned)lineno : 0;
     if (!push_inlined(t, mod, addr, &base))
         push_frame(t, &base);

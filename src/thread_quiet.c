@@ -92,8 +92,8 @@ static int listed(const int *tids, size_t nt, int tid) {
 }
 
 /* 1 when a registered thread is on its way in or out: started but not yet in
- * its start routine (no tid yet: glibc's, a sanitizer's and our own start-up
- * code), or done with it but still listed (TLS destructors, the sanitizer's
+ * leakcheck's trampoline (no tid yet: glibc's start-up code, or that of a
+ * pthread_create wrapper behind ours; thread_start.c), or done with it but still listed (TLS destructors, the sanitizer's
  * and glibc's thread exit). A wait there is for a lock some other thread
  * holds for a moment (an arena, a stack cache, a sanitizer's registry), never
  * a wait for good, however asleep it looks. Racy reads: a miss costs at most

@@ -34,6 +34,7 @@
 
 #include "internal.h"
 #include "thread_registry.h"
+#include "thread_start.h"
 #include "unwind.h"
 
 static struct lc_thread_rec *recs;
@@ -125,6 +126,9 @@ LC_BODY_TEXT static void *trampoline(void *p) {
     struct tramp t = *(struct tramp *)p;
     __libc_free(p);
     lc__tls.attrib_gen = t.attrib_gen;
+    lc__tls.born = 1;
+    /* a wrapper ahead of ours runs its start-up code inside t.fn */
+    lc__tls.startup = __atomic_load_n(&lc__start_ahead, __ATOMIC_ACQUIRE) ? LC_STARTUP_INSIDE : 0;
     if (t.rec)
         __atomic_store_n(&t.rec->tid, (int)gettid(), __ATOMIC_RELEASE);
     void *ret;
@@ -153,6 +157,9 @@ typedef int (*detach_fn)(pthread_t);
 LC_EXPORT LC_HOOK_TEXT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
                              void *(*fn)(void *), void *arg) {
     REAL(pthread_create, create_fn);
+    lc__tls.guard++;
+    lc__start_init((void *)real_pthread_create);
+    lc__tls.guard--;
     struct tramp *t = __libc_malloc(sizeof *t);
     if (!t)
         return EAGAIN;
@@ -319,7 +326,9 @@ static int sample_copy(uintptr_t *pcs, int max) {
 
 int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int max,
                              double *budget) {
-    if (tid > 0 && signal_blocked(tid, sig))
+    if (tid <= 0) /* a pthread_create wrapper behind ours still runs its start-up */
+        return LC_SAMPLE_STARTING;
+    if (signal_blocked(tid, sig))
         return LC_SAMPLE_BLOCKED;
     if (*budget <= 0)
         return LC_SAMPLE_NO_BUDGET;

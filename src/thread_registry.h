@@ -70,6 +70,8 @@ const char *lc__thread_unfinished(const struct lc_thread_rec *t);
 #define LC_SAMPLE_BUDGET 0.25
 #define LC_SAMPLE_BLOCKED (-1)   /* the thread blocks sig: not asked */
 #define LC_SAMPLE_NO_BUDGET (-2) /* the test's budget is spent: not asked */
+#define LC_SAMPLE_STARTING (-3)  /* not yet at our trampoline (tid 0): its handler
+                                  * could not tell the request was for it */
 int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int max,
                              double *budget);
 

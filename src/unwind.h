@@ -53,6 +53,7 @@ int lc__stack_walk(uintptr_t *pcs, int max, uint32_t *tag);
 /* Tags this thread's last walk (when it wrote frames) with the caller's
  * word for its stack. */
 void lc__walk_tag(uint32_t tag);
+uint64_t lc__walk_misses(void); /* CFA rules read from .eh_frame so far (cache misses) */
 
 /* RUNNING_ON_VALGRIND where the header was available at build time, else 0. */
 static inline int lc__valgrind_running(void) {

@@ -14,8 +14,8 @@
 
 #if defined(__x86_64__)
 
-/* 2^14 entries of 16 bytes: 256 KiB of address space, touched as used. */
-#define CACHE_BITS 14
+/* 2^16 entries of 16 bytes: 1 MiB of address space, touched as used. */
+#define CACHE_BITS 16
 #define CACHE_SIZE (1u << CACHE_BITS)
 #define PROBES 8
 
@@ -92,10 +92,44 @@ static uint64_t pack(const struct lc_cfi_rule *r, int ok) {
     return v;
 }
 
-/* A miss: the rule from .eh_frame, kept for the next walk. Insert-only: a
- * slot's key never changes once set, and its value is published after it
- * (a reader that sees the key before the value treats it as a miss). */
+/* A slot being refilled: matches no key (its pc is not a user address). */
+#define KEY_BUSY (~0ull)
+#define EPOCH_OF(k) ((k) >> 48)
+
+/* Claims slot s for key: a free slot, or one of an older dlclose epoch (its
+ * module may be gone; a library loaded and closed in every test would fill
+ * the cache with such entries and make every later frame a miss). A refill
+ * clears the value before it publishes the key, so a reader that matches the
+ * new key reads the new value or none. 1: the slot is key's. */
+static int claim(uint32_t s, uint64_t key) {
+    uint64_t k = __atomic_load_n(&cache[s].key, __ATOMIC_ACQUIRE);
+    if (k == key)
+        return 1; /* ours, or a racing writer's: the same address */
+    if (!k) {
+        if (__atomic_compare_exchange_n(&cache[s].key, &k, key, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            return 1;
+        return k == key;
+    }
+    if (k == KEY_BUSY || EPOCH_OF(k) == EPOCH_OF(key))
+        return 0;
+    if (!__atomic_compare_exchange_n(&cache[s].key, &k, KEY_BUSY, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return k == key;
+    __atomic_store_n(&cache[s].val, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&cache[s].key, key, __ATOMIC_RELEASE);
+    return 1;
+}
+
+/* A miss: the rule from .eh_frame, kept for the next walk. A value is
+ * published after its key (a reader that sees the key before the value
+ * treats it as a miss). */
+static uint64_t misses;
+
+uint64_t lc__walk_misses(void) { return __atomic_load_n(&misses, __ATOMIC_RELAXED); }
+
 __attribute__((noinline, cold)) static uint64_t rule_miss(uint64_t key) {
+    __atomic_add_fetch(&misses, 1, __ATOMIC_RELAXED);
     uintptr_t pc = (uintptr_t)(key & (KEY_EXACT - 1));
     struct lc_cfi_rule r = {0};
     int ok = lc__cfi_rule((key & KEY_EXACT) ? pc : pc - 1, &r) == 0;
@@ -103,19 +137,16 @@ __attribute__((noinline, cold)) static uint64_t rule_miss(uint64_t key) {
     if (!cache)
         return v;
     uint32_t s = slot_of(key);
-    for (int i = 0; i < PROBES; i++, s = (s + 1) & (CACHE_SIZE - 1)) {
-        uint64_t k = __atomic_load_n(&cache[s].key, __ATOMIC_ACQUIRE);
-        if (!k && __atomic_compare_exchange_n(&cache[s].key, &k, key, 0, __ATOMIC_ACQ_REL,
-                                              __ATOMIC_ACQUIRE))
-            k = key;
-        if (k == key) { /* ours, or a racing writer's: the same address */
+    for (int i = 0; i < PROBES; i++, s = (s + 1) & (CACHE_SIZE - 1))
+        if (claim(s, key)) {
             __atomic_store_n(&cache[s].val, v, __ATOMIC_RELEASE);
             break;
         }
-    }
     return v;
 }
 
+/* The key read again after the value: a slot refilled meanwhile (its entry
+ * had gone stale while this walk still used the old epoch) is a miss. */
 static inline uint64_t rule_of(uint64_t key) {
     if (LC_LIKELY(cache != NULL)) {
         uint32_t s = slot_of(key);
@@ -123,7 +154,8 @@ static inline uint64_t rule_of(uint64_t key) {
             uint64_t k = __atomic_load_n(&cache[s].key, __ATOMIC_ACQUIRE);
             if (k == key) {
                 uint64_t v = __atomic_load_n(&cache[s].val, __ATOMIC_ACQUIRE);
-                if (LC_LIKELY(v & V_VALID))
+                if (LC_LIKELY((v & V_VALID) &&
+                              __atomic_load_n(&cache[s].key, __ATOMIC_RELAXED) == key))
                     return v;
                 break;
             }

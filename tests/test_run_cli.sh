@@ -72,6 +72,22 @@ check "children are not tracked by default" bash -c "! grep -q record_new '$tmp/
 "$tool" run --follow-children -- sh -c "\"$bin/leaky_program\"; true" >/dev/null 2>"$tmp/err"
 check "--follow-children: a child reports its own leak" grep -Eq '#0 +record_new' "$tmp/err"
 
+# The allocator probe at start-up must not load a C++ runtime into a C program
+# (it once called our own operator new, which dlopens libstdc++).
+"$tool" run -- grep -c 'libstdc++' /proc/self/maps >"$tmp/out" 2>/dev/null
+check "a C program gets no libstdc++ loaded" test "$(cat "$tmp/out")" = 0
+
+# An address-space limit set in the traced program (after an exec: the tool
+# and the shell run without it): the stack depot shrinks to fit, or the
+# tracker says in one line that it could not start; never a silent verdict.
+"$tool" run -- sh -c 'ulimit -v 150000; exec "$0" -c "echo \$((1+1))"' bash >"$tmp/out" 2>"$tmp/err"
+check "under ulimit -v 150000: checked (smaller depot)" grep -q 'no leaks' "$tmp/err"
+"$tool" run -- sh -c 'ulimit -v 40000; exec "$0" -c "echo \$((1+1))"' bash >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "under ulimit -v 40000: no report, exit 125" test $rc -eq 125
+check "under ulimit -v 40000: the tracker says why" grep -q 'the tracker could not start (out of memory' "$tmp/err"
+check "under ulimit -v 40000: the program still ran" grep -qx 2 "$tmp/out"
+
 "$tool" run -- sh -c 'exit 3' 2>/dev/null
 check "program's own failure status wins" test $? -eq 3
 exit $fail

@@ -313,6 +313,34 @@ static void debuglink_file_is_found(void **state) {
     dlclose(h);
 }
 
+/* A file DWARF names relative to its unit's directory, with no ".." to fold,
+ * reads as that one absolute path (the join once overwrote the path's end and
+ * read on into an earlier path's bytes). */
+static __attribute__((noinline)) void scribble_stack(void) {
+    volatile char buf[65536];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = 'x'; /* what a path buffer below here would read on into */
+}
+
+static void relative_file_name_is_joined(void **state) {
+    (void)state;
+    void *h = dlopen(SYMTAB_REL_PATH, RTLD_NOW);
+    assert_non_null(h);
+    uintptr_t (*call)(uintptr_t (*)(void)) =
+        (uintptr_t(*)(uintptr_t (*)(void)))dlsym(h, "symtab_lib_call");
+    assert_non_null(call);
+    uintptr_t pc = call(grab);
+    struct mods *ms = modules();
+    struct lc_symtab *t = lc__symtab_new(ms->m, ms->n);
+    lc_frame f[8];
+    scribble_stack();
+    assert_int_equal(resolve1(t, pc, 0, f, 8), 1);
+    assert_string_equal(f[0].function, "symtab_lib_call");
+    assert_string_equal(f[0].file, SYMTAB_SRC_DIR "/symtab_lib.c");
+    lc__symtab_free(t);
+    dlclose(h);
+}
+
 /* A module closed at epoch 3 covers the program's range: a stack of epoch 2
  * (captured before the close) resolves there, one of epoch 3 in the program. */
 static void closed_module_wins_for_older_stacks(void **state) {
@@ -444,6 +472,7 @@ int main(void) {
         cmocka_unit_test(cxx_name_is_demangled),
         cmocka_unit_test(clone_suffix_is_dropped),
         cmocka_unit_test(debuglink_file_is_found),
+        cmocka_unit_test(relative_file_name_is_joined),
         cmocka_unit_test(closed_module_wins_for_older_stacks),
         cmocka_unit_test(update_keeps_frames_of_unchanged_modules),
         cmocka_unit_test(wrapper_frame_keeps_only_its_name),

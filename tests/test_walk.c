@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "internal.h"
 #include "unwind.h"
 
 #define MAXF 128
@@ -197,6 +198,107 @@ static void walk_memo_repeats_exactly(void **state) {
     assert_int_equal(tag[1], 8);
 }
 
+/* 64 call sites of one function, each its own return address: fanout(d)
+ * recurses through site d % 64. */
+static volatile int fan_sink, fan_walked;
+__attribute__((noinline)) static void fanout(int d) {
+    if (d < 0) {
+        uintptr_t a[MAXF];
+        uint32_t tag;
+        fan_walked = lc__stack_walk(a, MAXF, &tag);
+        return;
+    }
+    switch (d % 64) {
+    case 0: fanout(d - 1); fan_sink = 0; break;
+    case 1: fanout(d - 1); fan_sink = 1; break;
+    case 2: fanout(d - 1); fan_sink = 2; break;
+    case 3: fanout(d - 1); fan_sink = 3; break;
+    case 4: fanout(d - 1); fan_sink = 4; break;
+    case 5: fanout(d - 1); fan_sink = 5; break;
+    case 6: fanout(d - 1); fan_sink = 6; break;
+    case 7: fanout(d - 1); fan_sink = 7; break;
+    case 8: fanout(d - 1); fan_sink = 8; break;
+    case 9: fanout(d - 1); fan_sink = 9; break;
+    case 10: fanout(d - 1); fan_sink = 10; break;
+    case 11: fanout(d - 1); fan_sink = 11; break;
+    case 12: fanout(d - 1); fan_sink = 12; break;
+    case 13: fanout(d - 1); fan_sink = 13; break;
+    case 14: fanout(d - 1); fan_sink = 14; break;
+    case 15: fanout(d - 1); fan_sink = 15; break;
+    case 16: fanout(d - 1); fan_sink = 16; break;
+    case 17: fanout(d - 1); fan_sink = 17; break;
+    case 18: fanout(d - 1); fan_sink = 18; break;
+    case 19: fanout(d - 1); fan_sink = 19; break;
+    case 20: fanout(d - 1); fan_sink = 20; break;
+    case 21: fanout(d - 1); fan_sink = 21; break;
+    case 22: fanout(d - 1); fan_sink = 22; break;
+    case 23: fanout(d - 1); fan_sink = 23; break;
+    case 24: fanout(d - 1); fan_sink = 24; break;
+    case 25: fanout(d - 1); fan_sink = 25; break;
+    case 26: fanout(d - 1); fan_sink = 26; break;
+    case 27: fanout(d - 1); fan_sink = 27; break;
+    case 28: fanout(d - 1); fan_sink = 28; break;
+    case 29: fanout(d - 1); fan_sink = 29; break;
+    case 30: fanout(d - 1); fan_sink = 30; break;
+    case 31: fanout(d - 1); fan_sink = 31; break;
+    case 32: fanout(d - 1); fan_sink = 32; break;
+    case 33: fanout(d - 1); fan_sink = 33; break;
+    case 34: fanout(d - 1); fan_sink = 34; break;
+    case 35: fanout(d - 1); fan_sink = 35; break;
+    case 36: fanout(d - 1); fan_sink = 36; break;
+    case 37: fanout(d - 1); fan_sink = 37; break;
+    case 38: fanout(d - 1); fan_sink = 38; break;
+    case 39: fanout(d - 1); fan_sink = 39; break;
+    case 40: fanout(d - 1); fan_sink = 40; break;
+    case 41: fanout(d - 1); fan_sink = 41; break;
+    case 42: fanout(d - 1); fan_sink = 42; break;
+    case 43: fanout(d - 1); fan_sink = 43; break;
+    case 44: fanout(d - 1); fan_sink = 44; break;
+    case 45: fanout(d - 1); fan_sink = 45; break;
+    case 46: fanout(d - 1); fan_sink = 46; break;
+    case 47: fanout(d - 1); fan_sink = 47; break;
+    case 48: fanout(d - 1); fan_sink = 48; break;
+    case 49: fanout(d - 1); fan_sink = 49; break;
+    case 50: fanout(d - 1); fan_sink = 50; break;
+    case 51: fanout(d - 1); fan_sink = 51; break;
+    case 52: fanout(d - 1); fan_sink = 52; break;
+    case 53: fanout(d - 1); fan_sink = 53; break;
+    case 54: fanout(d - 1); fan_sink = 54; break;
+    case 55: fanout(d - 1); fan_sink = 55; break;
+    case 56: fanout(d - 1); fan_sink = 56; break;
+    case 57: fanout(d - 1); fan_sink = 57; break;
+    case 58: fanout(d - 1); fan_sink = 58; break;
+    case 59: fanout(d - 1); fan_sink = 59; break;
+    case 60: fanout(d - 1); fan_sink = 60; break;
+    case 61: fanout(d - 1); fan_sink = 61; break;
+    case 62: fanout(d - 1); fan_sink = 62; break;
+    case 63: fanout(d - 1); fan_sink = 63; break;
+    }
+}
+
+/* Every dlclose starts a new epoch of cached rules: a library opened and
+ * closed in every test (OpenSC's pcsclite) once filled the cache with stale
+ * entries until every frame was a miss. After more epochs than the cache has
+ * slots for, a walk is read once, then hits. */
+static void walk_cache_after_many_epochs(void **state) {
+    (void)state;
+    lc__walk_init(0, 0, 0); /* no memo: every walk looks its rules up */
+    uint64_t miss[2] = {0, 0};
+    for (volatile int e = 0; e < 1202; e++) { /* one call site of fanout */
+        if (e <= 1200) /* 1200 epochs, and a last one walked twice */
+            __atomic_add_fetch(&lc__st.dl_epoch, 1, __ATOMIC_RELAXED);
+        if (e >= 1200)
+            miss[e - 1200] = lc__walk_misses();
+        fanout(63);
+        if (e >= 1200)
+            miss[e - 1200] = lc__walk_misses() - miss[e - 1200];
+    }
+    lc__walk_init(0, 0, 1);
+    assert_true(fan_walked > 64);
+    assert_true(miss[0] >= 64); /* a new epoch: the first walk reads every rule again */
+    assert_int_equal(miss[1], 0); /* the second finds them all cached */
+}
+
 int main(void) {
     lc__walk_init(0, 0, 1); /* no frames of ours to leave out; memos on */
     const struct CMUnitTest tests[] = {
@@ -206,6 +308,7 @@ int main(void) {
         cmocka_unit_test(walk_on_thread),
         cmocka_unit_test(walk_through_libc_callback),
         cmocka_unit_test(walk_memo_repeats_exactly),
+        cmocka_unit_test(walk_cache_after_many_epochs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

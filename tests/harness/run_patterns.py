@@ -70,37 +70,6 @@ def stackless_in_place(t):
                for fi in t["findings"])
 
 
-SANITIZER_FUNCS = ("__asan", "__sanitizer", "__interceptor", "___interceptor", "__lsan", "asan_")
-RUNTIME_MODULES = ("libasan", "libclang_rt", "libc.so", "ld-linux")
-
-
-def runtime_frame(fr):
-    """1 for a frame of a sanitizer runtime (by module, name or source) or of
-    libc; 2 when it is the sanitizer's own."""
-    fn, mod, src = fr.get("function") or "", fr.get("module") or "", fr.get("file") or ""
-    base = os.path.basename(mod)
-    if (fn.startswith(SANITIZER_FUNCS) or base.startswith(("libasan", "libclang_rt"))
-            or "/libsanitizer/" in src or "compiler-rt/lib/" in src):
-        return 2
-    return 1 if base.startswith(RUNTIME_MODULES) else 0
-
-
-def asan_thread_start_growth(t):
-    """The documented ASan limit (README Limits): a clean test's detached
-    threads outlive their iteration under load and the blocks ASan's runtime
-    allocates as each thread starts (AsanThread::ThreadStart) count as
-    growth. Only memory findings, each stack wholly sanitizer runtime and
-    libc, with at least one of the sanitizer's own frames."""
-    fs = t["findings"]
-    if not fs:
-        return False
-    for fi in fs:
-        kinds = [runtime_frame(fr) for fr in (fi.get("stack") or [])]
-        if fi["kind"] != "memory" or not kinds or 0 in kinds or 2 not in kinds:
-            return False
-    return True
-
-
 def main():
     binary = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,16 +82,10 @@ def main():
             doc = json.load(f)
     tests = {t["name"]: t for t in doc["tests"]}
     failures = []
-    asan_growth = 0
     for name, exp in EXPECT.items():
         t = tests.get(name)
         if t is None:
             failures.append(f"{name}: missing from the report")
-            continue
-        if t["verdict"] == "leak" and exp[0] == "clean" and asan_thread_start_growth(t):
-            print(f"note {name}: growth made of ASan's thread-start blocks only "
-                  "(README Limits), not counted")
-            asan_growth += 1
             continue
         if t["verdict"] != exp[0]:
             failures.append(f"{name}: verdict {t['verdict']}, expected {exp[0]} "
@@ -144,7 +107,7 @@ def main():
         failures.append(f"leak_thread_blocked: no current stack names block_forever: {now}")
     if blocked and blocked[0].get("name") != "stuck-worker":
         failures.append(f"leak_thread_blocked: thread name {blocked[0].get('name')}")
-    leaks = sum(1 for e in EXPECT.values() if e[0] == "leak") + asan_growth
+    leaks = sum(1 for e in EXPECT.values() if e[0] == "leak")
     if proc.returncode != leaks:
         failures.append(f"exit status {proc.returncode}, expected {leaks} (one per leak)")
     for f in failures:

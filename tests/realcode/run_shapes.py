@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""Runs realcode_shapes (a plain cmocka binary) under LEAKCHECK_CMOCKA=1 and
+checks every verdict from its JSON report: a bounded ring that fills after the
+measured iterations is clean (its twin, an unbounded list, is a leak), an
+expect_assert_failure test is repeated as usual (clean; its twin leaks per
+iteration, not "not repeatable"); then behind a wrapper that loads
+libleakcheck too (timeout, a shell that forks the test) the report is still
+written, by the test; under `leakcheck run --cmocka` the fds a test left open
+are named at exit with the stack that opened them; a file found through a
+relative -I is reported by its absolute path, and told apart on the console
+from the test file of the same base name.
+
+Usage: run_shapes.py LIBLEAKCHECK REALCODE_SHAPES LEAKCHECK_TOOL"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+lib, binary, tool = sys.argv[1:4]
+failures = []
+
+
+def check(what, ok, detail=""):
+    if not ok:
+        failures.append(f"{what}{': ' + detail if detail else ''}")
+
+
+def run(cmd, js):
+    env = dict(os.environ, LEAKCHECK_CMOCKA="1", LD_PRELOAD=lib, LEAKCHECK_JSON=js)
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=100)
+
+
+def functions(t):
+    return {fr.get("function") for f in t.get("findings", []) for fr in f.get("stack", [])}
+
+
+EXPECT = {
+    "clean_error_ring": ("clean", None),
+    "leak_error_list": ("leak", "err_list_push"),
+    "clean_expect_assert": ("clean", None),
+    "leak_expect_assert": ("leak", "parse_or_assert"),
+    "leak_fd_fopen": ("leak", "open_words"),
+    "leak_included_file": ("leak", "shapes_encode"),
+    "clean_included_file": ("clean", None),
+}
+
+with tempfile.TemporaryDirectory() as tmp:
+    js = os.path.join(tmp, "r.json")
+    p = run([binary], js)
+    out = p.stdout + p.stderr
+    check("exit status 4 (four leaks)", p.returncode == 4, f"{p.returncode}\n{out}")
+    tests = {t["name"]: t for t in json.load(open(js))["tests"]}
+    for name, (verdict, fn) in EXPECT.items():
+        t = tests.get(name, {})
+        check(f"{name} {verdict}", t.get("verdict") == verdict, str(t.get("message")))
+        check(f"{name} repeated (not a single run)", not t.get("not_repeatable"),
+              str(t.get("not_repeatable")))
+        if fn:
+            check(f"{name} names {fn}", fn in functions(t), str(functions(t)))
+        if fn and name != "leak_fd_fopen":
+            check(f"{name} grows per iteration", "per iteration" in t.get("message", ""),
+                  str(t.get("message")))
+    # a file named through a relative -I: an absolute path, told apart from
+    # the test file of the same base name on the console
+    t = tests.get("leak_included_file", {})
+    files = {fr.get("file") for f in t.get("findings", []) for fr in f.get("stack", [])
+             if fr.get("function") == "shapes_encode"}
+    check("included file: one absolute path without ..", len(files) == 1 and all(
+        f and f.startswith("/") and "/../" not in f and
+        f.endswith("tests/realcode/lib/shapes.c") for f in files), str(files))
+    summ = " ".join(f.get("summary", "") for f in t.get("findings", []))
+    check("included file: told apart on the console",
+          "(lib/shapes.c:" in summ and "(realcode/shapes.c:" in summ, summ)
+    # wrappers: each loads libleakcheck (LD_PRELOAD) but runs no test
+    for label, cmd in (("timeout", ["timeout", "60", binary]),
+                       ("sh forking the test", ["sh", "-c", '"$0"; s=$?; exit $s', binary])):
+        wj = os.path.join(tmp, label.split()[0] + ".json")
+        p = run(cmd, wj)
+        check(f"behind {label}: the test writes the report", os.path.exists(wj),
+              p.stderr[-800:])
+        check(f"behind {label}: nothing says the report was inherited",
+              "inherited from process" not in p.stderr, p.stderr[-800:])
+        if os.path.exists(wj):
+            n = len(json.load(open(wj))["tests"])
+            check(f"behind {label}: 7 tests in the report", n == 7, str(n))
+    # leakcheck run: the fds left at exit keep the stack that opened them
+    rj = os.path.join(tmp, "run.json")
+    p = subprocess.run([tool, "run", "--cmocka", f"--json={rj}", "--", binary],
+                       capture_output=True, text=True, timeout=100)
+    procs = [t for t in json.load(open(rj))["tests"] if t["name"].startswith("process:")]
+    fds = [f for t in procs for f in t.get("findings", []) if f.get("kind") == "fd"]
+    check("run: fds left open at exit", len(fds) >= 10, str(len(fds)))
+    check("run: each names open_words", fds and all(
+        "open_words" in [fr.get("function") for fr in f.get("stack", [])] for f in fds),
+        str([f.get("stack") for f in fds][:2]))
+    check("run: never 'no stack'", "opened by a call leakcheck does not wrap" not in p.stderr,
+          p.stderr[-800:])
+
+if failures:
+    print("FAIL:\n  " + "\n  ".join(failures))
+    sys.exit(1)
+print("ok: error ring, expect_assert_failure, reports behind a wrapper, fds at exit, "
+      "included files")

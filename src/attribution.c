@@ -127,6 +127,18 @@ static void attribution_group(struct lc_attribution *a) {
  * queue: 16 entries, each freed when its slot is reused) frees one stackless
  * block for each new one with a stack: its site grows every attribution
  * iteration while the total stays flat. */
+/* A series that grew in the first half of the window and gained less than
+ * half as much in the second is a fill slowing to its cap more than a steady
+ * leak: OpenSSL's queue gives its 16 slots their data buffers one by one, so
+ * the total's last growths come irregularly, 1 or 2 iterations before the
+ * window ends, and the period rule alone calls it steady. It gets more
+ * iterations; a leak at a constant rate never slows so. */
+static int slowing(const int64_t *v, unsigned n) {
+    unsigned h = n / 2;
+    int64_t first = v[h] - v[0], second = v[n] - v[h];
+    return n >= 4 && first > 0 && second * 2 < first;
+}
+
 static int class_total(const struct lc_attribution *a, int cls, int64_t tolerance, int final) {
     unsigned n = a->niter;
     int64_t *b = lc__xcalloc(n, sizeof *b), *y = lc__xcalloc(n, sizeof *y);
@@ -139,6 +151,9 @@ static int class_total(const struct lc_attribution *a, int cls, int64_t toleranc
             }
         struct lc_judge_info ib, iy;
         j = lc__judge_pair(b, y, n - 1, tolerance, final, &ib, &iy);
+        if (j == LC_J_LEAK && !final && (ib.judgement != LC_J_LEAK || slowing(b, n - 1)) &&
+            (iy.judgement != LC_J_LEAK || slowing(y, n - 1)))
+            j = LC_J_AMBIGUOUS;
     }
     lc__xfree(b);
     lc__xfree(y);

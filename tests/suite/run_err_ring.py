@@ -3,7 +3,8 @@
 ring, as OpenSSL does) under LEAKCHECK_CMOCKA=1 with libleakcheck preloaded,
 then under `leakcheck run --cmocka`, and checks from the JSON reports that
 the ring filling up over more iterations than the measured window is clean
-in both modes, that the twin with a planted leak is a leak naming
+in both modes, as is a slot table that fills unevenly and late, that the
+twin with a planted leak is a leak naming
 key_parse_leaky, with no finding in the ring's err_ring_push, and that at exit
 its never-written buffers are all definitely lost.
 
@@ -30,6 +31,9 @@ def functions(finding):
 def check_tests(mode, tests):
     t = tests.get("ring_error_clean", {})
     check(f"{mode}: ring_error_clean clean", t.get("verdict") == "clean",
+          str(t.get("message", "missing")) + " " + str(t.get("details")))
+    t = tests.get("slot_fill_clean", {})
+    check(f"{mode}: slot_fill_clean clean", t.get("verdict") == "clean",
           str(t.get("message", "missing")) + " " + str(t.get("details")))
     t = tests.get("ring_error_leaks", {})
     check(f"{mode}: ring_error_leaks leak", t.get("verdict") == "leak",
@@ -70,10 +74,13 @@ with tempfile.TemporaryDirectory() as tmp:
         fns = functions(f)
         if "key_parse_leaky" in fns and "err_ring_push" not in fns:
             kinds[f.get("leak_kind")] = kinds.get(f.get("leak_kind"), 0) + f.get("blocks", 0)
-    # (the last one is still in the sink: reachable)
-    check("run --cmocka: the dropped buffers are all definitely lost at exit",
-          kinds.get("definite", 0) >= 18 and not kinds.get("indirect") and
-          kinds.get("reachable", 0) <= 1, str(kinds))
+    # The last one is still in the sink: reachable. Memory cmocka and libc
+    # free is not zeroed, so a stale word of theirs may still make one read as
+    # indirectly lost (1 block in 1 of 16 runs under load); leakcheck's own
+    # made 5 to 14 of them so in 9 of 10 runs.
+    check("run --cmocka: the dropped buffers are definitely lost at exit",
+          kinds.get("definite", 0) + kinds.get("indirect", 0) >= 18 and
+          kinds.get("indirect", 0) <= 2 and kinds.get("reachable", 0) <= 1, str(kinds))
 
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))

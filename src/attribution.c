@@ -121,12 +121,6 @@ static void attribution_group(struct lc_attribution *a) {
     a->ngroups = ng;
 }
 
-/* The judgement of a class's total: every group of cls summed, the survivors
- * of the counting iterations (kept without a stack) included. A bounded ring
- * that filled up during the counting iterations (OpenSSL's per-thread error
- * queue: 16 entries, each freed when its slot is reused) frees one stackless
- * block for each new one with a stack: its site grows every attribution
- * iteration while the total stays flat. */
 /* A series that grew in the first half of the window and gained less than
  * half as much in the second is a fill slowing to its cap more than a steady
  * leak: OpenSSL's queue gives its 16 slots their data buffers one by one, so
@@ -139,6 +133,12 @@ static int slowing(const int64_t *v, unsigned n) {
     return n >= 4 && first > 0 && second * 2 < first;
 }
 
+/* The judgement of a class's total: every group of cls summed, the survivors
+ * of the counting iterations (kept without a stack) included. A bounded ring
+ * that filled up during the counting iterations (OpenSSL's per-thread error
+ * queue: 16 entries, each freed when its slot is reused) frees one stackless
+ * block for each new one with a stack: its site grows every attribution
+ * iteration while the total stays flat. */
 static int class_total(const struct lc_attribution *a, int cls, int64_t tolerance, int final) {
     unsigned n = a->niter;
     int64_t *b = lc__xcalloc(n, sizeof *b), *y = lc__xcalloc(n, sizeof *y);

@@ -165,7 +165,9 @@ last = s[-1]
 assert last["threads"] == 1, last   # the workers joined; the helper thread is not counted
 assert last["peak_bytes"] >= 2000 * 64, last   # the cache was live once
 ' "$tmp/t.json"
-check "series: the console line" grep -Eq 'live_server \(pid [0-9]+\): over [0-9.]+ s \([0-9]+ points\)' "$tmp/err.log"
+# one point when the sampler thread was not scheduled before exit (a loaded
+# machine): the point taken at exit is always there
+check "series: the console line" grep -Eq 'live_server \(pid [0-9]+\): over [0-9.]+ s \([0-9]+ points?\)' "$tmp/err.log"
 
 # ---- sampling ----
 # N blocks of S bytes at sampled_site with a mean of R bytes between samples:

@@ -292,39 +292,16 @@ static int has_section(const char *path, const char *name) {
     return found;
 }
 
-static void debuglink_file_is_found(void **state) {
-    (void)state;
-    assert_false(has_section(SYMTAB_LIB_PATH, ".debug_info"));
-    assert_true(has_section(SYMTAB_LIB_PATH, ".gnu_debuglink"));
-    void *h = dlopen(SYMTAB_LIB_PATH, RTLD_NOW);
-    assert_non_null(h);
-    uintptr_t (*call)(uintptr_t (*)(void)) =
-        (uintptr_t(*)(uintptr_t (*)(void)))dlsym(h, "symtab_lib_call");
-    assert_non_null(call);
-    uintptr_t pc = call(grab);
-    struct mods *ms = modules();
-    struct lc_symtab *t = lc__symtab_new(ms->m, ms->n);
-    lc_frame f[8];
-    assert_int_equal(resolve1(t, pc, 0, f, 8), 1);
-    assert_string_equal(f[0].function, "symtab_lib_call");
-    assert_true(ends_with(f[0].file, "symtab_lib.c"));
-    assert_int_equal(f[0].line, 7); /* SYMTAB_LIB_LINE */
-    lc__symtab_free(t);
-    dlclose(h);
-}
-
-/* A file DWARF names relative to its unit's directory, with no ".." to fold,
- * reads as that one absolute path (the join once overwrote the path's end and
- * read on into an earlier path's bytes). */
 static __attribute__((noinline)) void scribble_stack(void) {
     volatile char buf[65536];
     for (size_t i = 0; i < sizeof buf; i++)
         buf[i] = 'x'; /* what a path buffer below here would read on into */
 }
 
-static void relative_file_name_is_joined(void **state) {
-    (void)state;
-    void *h = dlopen(SYMTAB_REL_PATH, RTLD_NOW);
+/* Loads a build of symtab_lib.c, resolves a return address in its
+ * symtab_lib_call (over a scribbled stack) into f; returns the handle. */
+static void *resolve_in_lib(const char *path, lc_frame *f) {
+    void *h = dlopen(path, RTLD_NOW);
     assert_non_null(h);
     uintptr_t (*call)(uintptr_t (*)(void)) =
         (uintptr_t(*)(uintptr_t (*)(void)))dlsym(h, "symtab_lib_call");
@@ -332,12 +309,32 @@ static void relative_file_name_is_joined(void **state) {
     uintptr_t pc = call(grab);
     struct mods *ms = modules();
     struct lc_symtab *t = lc__symtab_new(ms->m, ms->n);
-    lc_frame f[8];
     scribble_stack();
     assert_int_equal(resolve1(t, pc, 0, f, 8), 1);
     assert_string_equal(f[0].function, "symtab_lib_call");
+    lc__symtab_free(t); /* the frame's strings are interned: they stay */
+    return h;
+}
+
+static void debuglink_file_is_found(void **state) {
+    (void)state;
+    assert_false(has_section(SYMTAB_LIB_PATH, ".debug_info"));
+    assert_true(has_section(SYMTAB_LIB_PATH, ".gnu_debuglink"));
+    lc_frame f[8];
+    void *h = resolve_in_lib(SYMTAB_LIB_PATH, f);
+    assert_true(ends_with(f[0].file, "symtab_lib.c"));
+    assert_int_equal(f[0].line, 7); /* SYMTAB_LIB_LINE */
+    dlclose(h);
+}
+
+/* A file DWARF names relative to its unit's directory, with no ".." to fold,
+ * reads as that one absolute path (the join once overwrote the path's end and
+ * read on into an earlier path's bytes). */
+static void relative_file_name_is_joined(void **state) {
+    (void)state;
+    lc_frame f[8];
+    void *h = resolve_in_lib(SYMTAB_REL_PATH, f);
     assert_string_equal(f[0].file, SYMTAB_SRC_DIR "/symtab_lib.c");
-    lc__symtab_free(t);
     dlclose(h);
 }
 

@@ -1,9 +1,8 @@
-/* ossl_queue.c: a plain cmocka binary (no leakcheck code) that fills OpenSSL's
- * real per-thread error queue (16 entries) with errors nobody clears, one
- * every few calls, so the queue grows at a steady period for longer than the
- * test's iterations; a twin also leaks a buffer next to each error.
- * run_ossl_queue.py runs it under LEAKCHECK_CMOCKA=1 and `leakcheck run
- * --cmocka`: the queue is clean, the twin's leak is named alone. */
+/* ossl_queue.c: a plain cmocka binary (no leakcheck code) filling OpenSSL's
+ * real per-thread error queue (16 entries) with errors nobody clears, one every
+ * few calls: it grows at a steady period for longer than a test's iterations.
+ * A twin also leaks a buffer beside each error. run_ossl_queue.py runs it in
+ * both cmocka modes: the queue is clean, the twin's leak is named alone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -9,7 +9,7 @@
 LC_PACKAGES="cmake make gcc g++ pkg-config binutils libcmocka-dev libunwind-dev
 libjansson-dev libdw-dev libc6-dbg python3 python3-jsonschema libxml2-utils nodejs:node npm:npm
 clang libclang-rt-14-dev valgrind libjemalloc2
-libprotobuf-c-dev protobuf-c-compiler zlib1g-dev golang-go"
+libprotobuf-c-dev protobuf-c-compiler zlib1g-dev golang-go libssl-dev"
 
 # tests/html loads the HTML report in a real browser; a Chromium from
 # elsewhere on PATH does too.

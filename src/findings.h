@@ -15,7 +15,8 @@
 #include "verdict.h"
 
 /* The rules a test's findings pass through: its .expect first, then the
- * LEAKCHECK_SUPPRESSIONS rules. */
+ * LEAKCHECK_SUPPRESSIONS rules (then, for memory, the built-in test-time
+ * rules of suppress_test.c, which are not stored here). */
 struct lc_rules {
     struct lc_suppression *r;
     size_t n, nexpect;

@@ -20,6 +20,12 @@ struct lc_suppression *lc__builtin_suppressions(size_t *n);
 struct lc_suppression *lc__suppressed(const char *kind, const char *subject,
                                       const lc_frame *frames, int n,
                                       struct lc_suppression *rules, size_t nrules);
+/* The built-in test-time rules (suppress_test.c): memory a library keeps per
+ * thread by design (OpenSSL's error queue). lc__test_rule_match: the rule
+ * naming the function that made the allocation (frames past the allocator
+ * wrappers, inlined callers included), or NULL. */
+struct lc_suppression *lc__test_rules(size_t *n);
+struct lc_suppression *lc__test_rule_match(const lc_frame *frames, int n);
 /* Parses rules ("kind:pattern" separated by newlines or ';', '#' comments)
  * and appends them; a bad line gives a one-line error naming origin:line. */
 int lc__rules_parse(const char *text, const char *origin, struct lc_suppression **rules,

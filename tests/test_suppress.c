@@ -1,7 +1,8 @@
 /* Suppression rules: inline "# comments" after a rule are not part of its
  * pattern (the README's example file, parsed as a file), a '#' inside a
  * pattern stays, a rule that is only a comment is a one-line error, and the
- * parsed rules match the frames they name and nothing else. */
+ * parsed rules match the frames they name and nothing else; the built-in
+ * test-time rules match only the function that made the allocation. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,8 +82,43 @@ static void readme_example_file_matches(void **state) {
     assert_null(lc__suppressed("fd", "/var/lib/app/other", NULL, 0, user, n));
 }
 
+/* The built-in test-time rules name the function that made the allocation:
+ * the first frame past OpenSSL's allocator wrappers (inlined callers at that
+ * address included); the same function further out, or after a frame with no
+ * name, matches nothing. */
+static void test_rules_match_the_allocating_function(void **state) {
+    (void)state;
+    lc_frame queue[3] = {{.function = "CRYPTO_strdup"}, {.function = "ERR_set_debug"},
+                         {.function = "key_check"}};
+    struct lc_suppression *s = lc__test_rule_match(queue, 3);
+    assert_non_null(s);
+    assert_string_equal(s->pattern, "ERR_set_debug");
+    assert_non_null(strstr(s->why, "OpenSSL's per-thread error queue"));
+    lc_frame data[2] = {{.function = "ERR_vset_error"}, {.function = "ERR_set_error"}};
+    assert_non_null(lc__test_rule_match(data, 2));
+    lc_frame inl[3] = {{.function = "CRYPTO_strdup"}, {.function = "err_set_debug", .inlined = 1},
+                       {.function = "ERR_set_debug"}};
+    assert_non_null(lc__test_rule_match(inl, 3));
+    /* a leak of the caller's own, next to an ERR call or inside one */
+    lc_frame own[3] = {{.function = "CRYPTO_malloc"}, {.function = "key_check_leaky"},
+                       {.function = "ERR_vset_error"}};
+    assert_null(lc__test_rule_match(own, 3));
+    lc_frame cb[3] = {{.function = "malloc_in_callback"}, {.function = "ERR_print_errors_cb"},
+                      {.function = "main"}};
+    assert_null(lc__test_rule_match(cb, 3));
+    lc_frame unnamed[3] = {{.function = "CRYPTO_zalloc"}, {.function = NULL},
+                           {.function = "ossl_err_get_state_int"}};
+    assert_null(lc__test_rule_match(unnamed, 3));
+    assert_null(lc__test_rule_match(NULL, 0));
+    size_t n = 0;
+    struct lc_suppression *all = lc__test_rules(&n);
+    for (size_t i = 0; i < n; i++)
+        assert_true(all[i].why && *all[i].why && strcmp(all[i].kind, "leak") == 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rules_match_the_allocating_function),
         cmocka_unit_test(inline_comments_are_not_patterns),
         cmocka_unit_test(comment_only_rule_is_an_error),
         cmocka_unit_test(readme_example_file_matches),

@@ -38,6 +38,9 @@
 
 #define LC_HANDOFF_MAGIC "leakcheck-run"
 #define LC_HANDOFF_VERSION 1
+/* "unchecked.PID" in the run directory: one line saying why that process
+ * keeps no record (the tool shows it instead of guessing) */
+#define LC_HANDOFF_UNCHECKED "unchecked."
 
 /* Appends s percent-escaped (NULL as "-"). */
 void lc__handoff_escape(struct lc_buf *b, const char *s);

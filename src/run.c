@@ -88,6 +88,22 @@ static void leave_alone(void) {
     unsetenv("LEAKCHECK_RUN_FDS");
 }
 
+/* A process that keeps no record says why, in the run directory (private to
+ * the tool: mode 0700) for the tool's line (the program may have closed or
+ * redirected stderr), or on stderr when that cannot be written. */
+static void unchecked(const char *dir, const char *why) {
+    char path[4096];
+    int fd = -1;
+    if ((size_t)snprintf(path, sizeof path, "%s/" LC_HANDOFF_UNCHECKED "%d", dir, (int)getpid()) <
+        sizeof path)
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    size_t len = strlen(why);
+    if (fd < 0 || write(fd, why, len) != (ssize_t)len)
+        fprintf(stderr, "%s\n", why);
+    if (fd >= 0)
+        close(fd);
+}
+
 void lc__run_start(void) {
     const struct lc_options_values *o = lc__opts();
     lc__guard_enter();
@@ -102,14 +118,16 @@ void lc__run_start(void) {
         return; /* nowhere to write: the tool reports "no report" */
     const char *unobserved = lc__malloc_unobserved();
     if (unobserved) { /* no record, so no CLEAN verdict: the tool says none arrived */
-        fprintf(stderr, "%s\n", unobserved);
+        unchecked(o->run_dir, unobserved);
         return;
     }
     int rc = lc__live_sample_configure() != 0 ? LEAKCHECK_ENOMEM : lc__scope_begin_process();
     if (rc != 0) { /* no record: the tool says none arrived, and this line why */
-        fprintf(stderr, "leakcheck: %s (pid %d): the tracker could not start (%s; an address-space "
-                "limit, ulimit -v?): not checked\n", program_invocation_short_name, (int)getpid(),
-                lc_strerror(rc));
+        char why[512];
+        snprintf(why, sizeof why, "leakcheck: %s (pid %d): the tracker could not start (%s; an "
+                 "address-space limit, ulimit -v?): not checked", program_invocation_short_name,
+                 (int)getpid(), lc_strerror(rc));
+        unchecked(o->run_dir, why);
         return;
     }
     run_active = 1;

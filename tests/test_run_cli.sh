@@ -85,7 +85,10 @@ check "under ulimit -v 150000: checked (smaller depot)" grep -q 'no leaks' "$tmp
 "$tool" run -- sh -c 'ulimit -v 40000; exec "$0" -c "echo \$((1+1))"' bash >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "under ulimit -v 40000: no report, exit 125" test $rc -eq 125
-check "under ulimit -v 40000: the tracker says why" grep -q 'the tracker could not start (out of memory' "$tmp/err"
+check "under ulimit -v 40000: the tool's line says why" \
+    grep -q 'without a leak report: bash (pid [0-9]*): the tracker could not start (out of memory' "$tmp/err"
+check "under ulimit -v 40000: one line, no guess at other causes" \
+    test "$(grep -c . "$tmp/err")" = 1
 check "under ulimit -v 40000: the program still ran" grep -qx 2 "$tmp/out"
 
 "$tool" run -- sh -c 'exit 3' 2>/dev/null

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/handoff.h"
 #include "../src/options.h"
 #include "../src/report.h"
 #include "run.h"
@@ -191,6 +192,8 @@ static char *records_take(const char *dir, size_t *len) {
             continue;
         char path[PATH_MAX + 256];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (!strncmp(e->d_name, LC_HANDOFF_UNCHECKED, sizeof LC_HANDOFF_UNCHECKED - 1))
+            continue; /* no record: read by unchecked_reason */
         if (lc_run_live_file(e->d_name)) { /* a snapshot's: converted already */
             unlink(path);
             continue;
@@ -295,9 +298,33 @@ static int run_child(const char *path, char **argv, const char *dir, pid_t *chil
     return status;
 }
 
+/* The line the traced process left saying why it keeps no record
+ * (src/run.c), printable characters only; 0 when there is none. */
+static int unchecked_reason(const char *dir, pid_t pid, char *out, size_t len) {
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/" LC_HANDOFF_UNCHECKED "%d", dir, (int)pid);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, out, len - 1);
+    close(fd);
+    unlink(path);
+    if (n <= 0)
+        return 0;
+    out[n] = 0;
+    for (char *c = out; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    return 1;
+}
+
 /* The exit status when the main record is missing or cut short. */
-static int no_report(const struct run_outcome *o, const struct rr_proc *partial, int allow) {
-    if (o->signaled)
+static int no_report(const struct run_outcome *o, const struct rr_proc *partial, int allow,
+                     const char *why) {
+    if (why && !o->signaled && !partial)
+        fprintf(stderr, "leakcheck: run: %s exited (status %d) without a leak report: %s\n",
+                o->cmd, o->code, strncmp(why, "leakcheck: ", 11) ? why : why + 11);
+    else if (o->signaled)
         fprintf(stderr, "leakcheck: run: %s was killed by signal %d (%s) before its exit "
                 "handlers ran; no leak report\n", o->cmd, o->code, strsignal(o->code));
     else if (partial)
@@ -347,7 +374,9 @@ static int conclude(const char *dir, pid_t main_pid, const struct run_outcome *o
                     procs[i].pid, procs[i].last);
     int status;
     if (!main_rec) {
-        status = no_report(o, partial, opts->allow_no_report);
+        char why[512];
+        int said = unchecked_reason(dir, main_pid, why, sizeof why);
+        status = no_report(o, partial, opts->allow_no_report, said ? why : NULL);
         if (nok)
             lc_run_report(procs, nok, o); /* followed children's reports still count */
     } else {

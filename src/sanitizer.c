@@ -215,6 +215,7 @@ void lc__sanitizer_init(void) {
     if (source == UNKNOWN) {
         source = PROBING;
         decide();
+        lc__sanitizer_exit_install();
     }
 }
 

@@ -31,6 +31,12 @@ const char *lc__malloc_sanitizer_name(void);
 void lc__sanitizer_ignore_begin(void);
 void lc__sanitizer_ignore_end(void);
 
+/* ---- sanitizer_exit.c ---- */
+/* With a sanitizer runtime loaded: when it ends the process at exit
+ * (LeakSanitizer found leaks), the session's and run mode's reports are
+ * finished first. Called once the runtime has initialised. Idempotent. */
+void lc__sanitizer_exit_install(void);
+
 /* ---- hooks.c ---- */
 /* Our malloc, by a hidden alias: its address is ours even when the global
  * symbol malloc resolves to a sanitizer's. */

@@ -329,9 +329,11 @@ void lc__session_prepare(void) {
     lc__session_settle();
 }
 
-__attribute__((destructor)) static void session_fini(void) {
-    if (!ready || getpid() != lc__st.owner_pid)
+void lc__session_finish(void) {
+    static int done;
+    if (!ready || getpid() != lc__st.owner_pid || done)
         return;
+    done = 1;
     lc__session_settle();
     if (run.ntests || run.nbenchmarks || run.cmocka.groups) {
         lc__report_stream_finish(); /* devices and FIFOs get the document now */
@@ -341,3 +343,5 @@ __attribute__((destructor)) static void session_fini(void) {
         lc__baseline_summary();
     }
 }
+
+__attribute__((destructor)) static void session_fini(void) { lc__session_finish(); }

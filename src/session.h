@@ -25,6 +25,9 @@ void lc__session_prepare(void);
 /* Settles an unfinished test or benchmark: a body that failed an assertion,
  * crashed or skipped longjmped past the end of its engine. */
 void lc__session_settle(void);
+/* The end of the session (settle, reports, summary), once: the library's
+ * destructor, or a sanitizer ending the process first (sanitizer_exit.c). */
+void lc__session_finish(void);
 /* Adds fn to what lc__session_settle runs first (benchmarks, allocation-free
  * regions). Idempotent. */
 void lc__session_on_settle(void (*fn)(void));

@@ -232,7 +232,9 @@ def lsan_agrees(ctx, what, cmd, exe, env):
     reports the planted leak and nothing of leakcheck's (libdw's symbolizer
     blocks, referenced only from leakcheck's mmap'd tables, were ~58 KB of
     'indirect leaks' failing every suite, and leakcheck run --cmocka lost its
-    report); the clean twin alone passes preloaded and under leakcheck run."""
+    report); leakcheck's summary and leakcheck run's record still arrive
+    when LSan ends the process; the clean twin alone passes preloaded and
+    under leakcheck run."""
     loud = dict(env, ASAN_OPTIONS="detect_leaks=1", LSAN_OPTIONS="detect_leaks=1")
     proc, _ = ctx.run(exe, loud)
     records = re.split(r"\n(?:Direct|Indirect) leak of ", proc.stderr)[1:]
@@ -240,6 +242,22 @@ def lsan_agrees(ctx, what, cmd, exe, env):
     if not records or others:
         ctx.fail(what, f"detect_leaks=1: LSan reported {len(records)} leaks, "
                        f"{len(others)} not planted_in_plain's: {others[:2]}")
+    # LSan leaves through its own _exit from libasan's destructor, before
+    # ours: leakcheck's summary and leakcheck run's record must come first
+    if "[leakcheck] 2 tests: 1 clean, 1 leak" not in proc.stdout + proc.stderr:
+        ctx.fail(what, f"detect_leaks=1: no leakcheck summary before LSan's exit: "
+                       f"{(proc.stdout + proc.stderr)[-1200:]}")
+    tool = os.path.join(ctx.lib, "leakcheck")
+    run_env = dict(os.environ, **{k: v for k, v in loud.items() if k != "LD_PRELOAD"})
+    if os.path.exists(tool):
+        proc = subprocess.run([tool, "run", "--cmocka", "--", exe], env=run_env,
+                              capture_output=True, text=True, timeout=300)
+        found = re.search(r"leakcheck: \S+ \(pid \d+\): \d+ leaked block", proc.stderr)
+        if proc.returncode == 0 or not found or "planted_in_plain" not in proc.stderr.split(
+                "LeakSanitizer: detected")[-1]:
+            ctx.fail(what, f"detect_leaks=1, leakcheck run --cmocka on the planted leak: exit "
+                           f"{proc.returncode}, no record naming planted_in_plain: "
+                           f"{proc.stderr[-1200:]}")
     clean = exe + "_clean"
     if subprocess.run([*cmd[:-3], "-DCLEAN_ONLY", *cmd[-3:-2], clean, "-lcmocka"],
                       capture_output=True).returncode:
@@ -248,11 +266,9 @@ def lsan_agrees(ctx, what, cmd, exe, env):
     if proc.returncode != 0 or "LeakSanitizer" in proc.stderr:
         ctx.fail(what, f"detect_leaks=1, clean twin preloaded: exit {proc.returncode}: "
                        f"{proc.stderr[-1200:]}")
-    tool = os.path.join(ctx.lib, "leakcheck")
     if not os.path.exists(tool):
         return
-    env = {k: v for k, v in loud.items() if k != "LD_PRELOAD"}
-    proc = subprocess.run([tool, "run", "--cmocka", "--", clean], env=dict(os.environ, **env),
+    proc = subprocess.run([tool, "run", "--cmocka", "--", clean], env=run_env,
                           capture_output=True, text=True, timeout=300)
     if proc.returncode != 0 or "LeakSanitizer" in proc.stderr or "no leaks" not in proc.stderr:
         ctx.fail(what, f"detect_leaks=1, clean twin under leakcheck run --cmocka: exit "

@@ -21,7 +21,7 @@ static void on_death(void) {
     if (lc__tls.guard > 0 || lc__tls.locks > 0)
         return;
     lc__run_finish_now();
-    lc__session_finish();
+    lc__session_finish_dying();
 }
 
 void lc__sanitizer_exit_install(void) {

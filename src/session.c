@@ -42,6 +42,7 @@ static struct {
     volatile sig_atomic_t inside; /* the crash hit leakcheck's own code (guard up or a lock held) */
     int exited;                   /* the body called exit(): the process ends inside the test */
     int exit_status;
+    int died; /* a sanitizer runtime ended the process inside the test (its error report) */
 } cur;
 
 static void (*settle_hooks[4])(void);
@@ -191,6 +192,7 @@ struct lc_test_result *lc__session_test_begin(const char *name, const char *file
     cur.skipped = 0;
     cur.inside = 0;
     cur.exited = 0;
+    cur.died = 0;
     lc__session_write_reports(); /* if the process dies now, the report names this test */
     lc__guard_leave();
     return res;
@@ -277,7 +279,10 @@ void lc__session_settle(void) {
     lc__session_signals_restore();
     struct lc_test_result *r = &run.tests[cur.index];
     r->duration = 0;
-    if (cur.crash_sig) {
+    if (cur.died) {
+        r->verdict = LC_VERDICT_CRASHED;
+        r->message = "ended by the sanitizer runtime (its report is above)";
+    } else if (cur.crash_sig) {
         r->verdict = LC_VERDICT_CRASHED;
         r->message = lc__xsprintf("crashed: %s", strsignal(cur.crash_sig));
     } else if (cur.exited) {
@@ -327,6 +332,11 @@ static void session_init(void) {
 void lc__session_prepare(void) {
     session_init();
     lc__session_settle();
+}
+
+void lc__session_finish_dying(void) {
+    cur.died = cur.pending;
+    lc__session_finish();
 }
 
 void lc__session_finish(void) {

@@ -268,11 +268,32 @@ def lsan_agrees(ctx, what, cmd, exe, env):
                        f"{proc.stderr[-1200:]}")
     if not os.path.exists(tool):
         return
+    asan_error(ctx, what, cmd, exe, env)
     proc = subprocess.run([tool, "run", "--cmocka", "--", clean], env=run_env,
                           capture_output=True, text=True, timeout=300)
     if proc.returncode != 0 or "LeakSanitizer" in proc.stderr or "no leaks" not in proc.stderr:
         ctx.fail(what, f"detect_leaks=1, clean twin under leakcheck run --cmocka: exit "
                        f"{proc.returncode}: {proc.stderr[-1200:]}")
+
+
+def asan_error(ctx, what, cmd, exe, env):
+    """An ASan error inside a test ends the process through the runtime's
+    death callback: the reports hold the clean test and the one in progress
+    as crashed, ended by the runtime; the summary is printed."""
+    bad = exe + "_overflow"
+    if subprocess.run([*cmd[:-3], "-DASAN_ERROR", *cmd[-3:-2], bad, "-lcmocka"],
+                      capture_output=True).returncode:
+        return ctx.fail(what, "the ASAN_ERROR build failed")
+    proc, doc = ctx.run(bad, env)
+    tests = {t["name"]: t for t in (doc or {}).get("tests", [])}
+    over = tests.get("plain_overflow") or {}
+    out = proc.stdout + proc.stderr
+    if ("heap-buffer-overflow" not in out or proc.returncode == 0 or
+            (tests.get("plain_clean") or {}).get("verdict") != "clean" or
+            over.get("verdict") != "crashed" or "sanitizer runtime" not in over.get("message", "") or
+            "[leakcheck] 2 tests: 1 clean, 0 leak, 0 failed, 1 crashed" not in out):
+        ctx.fail(what, f"ASan error in a test: exit {proc.returncode}, plain_overflow "
+                       f"{json.dumps(over)[:300]}: {out[-800:]}")
 
 
 BLIND_SWEEP = "the fail sweep cannot fail allocations under AddressSanitizer: not swept"

@@ -258,6 +258,11 @@ def lsan_agrees(ctx, what, cmd, exe, env):
             ctx.fail(what, f"detect_leaks=1, leakcheck run --cmocka on the planted leak: exit "
                            f"{proc.returncode}, no record naming planted_in_plain: "
                            f"{proc.stderr[-1200:]}")
+        # clang's LSan starts its symbolizer through two pipes for its report:
+        # the runtime's fds, never the program's
+        if re.search(r"fds? left open", proc.stderr):
+            ctx.fail(what, f"detect_leaks=1, leakcheck run --cmocka: the runtime's fds "
+                           f"reported: {proc.stderr[-1200:]}")
     clean = exe + "_clean"
     if subprocess.run([*cmd[:-3], "-DCLEAN_ONLY", *cmd[-3:-2], clean, "-lcmocka"],
                       capture_output=True).returncode:

@@ -140,3 +140,17 @@ int lc__cut_sanitizer_top(lc_frame *frames, int n) {
     memmove(frames, frames + top, (size_t)(n - top) * sizeof *frames);
     return n - top;
 }
+
+int lc__sanitizer_exit_work(const lc_frame *f, int n) {
+    static const char *const runners[] = {"__cxa_finalize", "__run_exit_handlers", "_dl_fini",
+                                          "_dl_call_fini", "exit", "__GI_exit"};
+    if (n <= 0 || !f[0].function)
+        return 0;
+    const char *m = base_name(f[0].module);
+    if (!starts_with(m, "libc.so") && !starts_with(m, "ld-linux"))
+        return 0;
+    for (size_t i = 0; i < sizeof runners / sizeof runners[0]; i++)
+        if (strcmp(f[0].function, runners[i]) == 0)
+            return 1;
+    return 0;
+}

@@ -25,6 +25,13 @@ int lc__sanitizer_entry(lc_frame *f);
  * interceptor of a libc function such as strdup, renamed); the new count. */
 int lc__cut_sanitizer_top(lc_frame *f, int n);
 
+/* 1 when f[0..n), cut as above, starts in libc's or ld.so's exit machinery
+ * (__cxa_finalize, _dl_fini...): what the call made was the sanitizer
+ * runtime's own exit-time work (clang's LeakSanitizer starts its symbolizer
+ * through two pipes for its report), never the program's, which would have
+ * its own function there. */
+int lc__sanitizer_exit_work(const lc_frame *f, int n);
+
 /* 1 for a frame of leakcheck itself (its library, its wrappers, the seams
  * around a test body); lc__frames_drop_own removes those from f[0..n) and
  * returns how many frames are left. */

@@ -524,6 +524,13 @@ __attribute__((noreturn)) static void run_exit_now(int status) {
         syscall(SYS_exit_group, status);
 }
 
+void lc__run_finish_now(void) {
+    if (run_active && getpid() == lc__st.owner_pid) {
+        run_active = 0;
+        run_final();
+    }
+}
+
 __attribute__((visibility("default"), noreturn)) void _exit(int status) {
     run_exit_now(status);
 }

@@ -6,6 +6,10 @@
  * process scope in the process the tool started (or follows). */
 void lc__run_start(void);
 
+/* The final check and hand-off now, if the process scope is open and not
+ * yet handed off (a sanitizer ending the process before the destructors). */
+void lc__run_finish_now(void);
+
 struct lc_buf;
 /* The process's counters: the one place `leakcheck run` reads them (the
  * tracked blocks' plus, with --sample, the unsampled ones'). */

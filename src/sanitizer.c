@@ -20,6 +20,10 @@
 extern int __sanitizer_install_malloc_and_free_hooks(
     void (*malloc_hook)(const volatile void *, size_t),
     void (*free_hook)(const volatile void *)) __attribute__((weak));
+/* LeakSanitizer's (ASan's and LSan's runtimes): allocations of this thread
+ * between the two are never reported as leaks. */
+extern void __lsan_disable(void) __attribute__((weak));
+extern void __lsan_enable(void) __attribute__((weak));
 /* Present only in MemorySanitizer's runtime. */
 extern void __msan_unpoison(const volatile void *, size_t) __attribute__((weak));
 
@@ -211,6 +215,7 @@ void lc__sanitizer_init(void) {
     if (source == UNKNOWN) {
         source = PROBING;
         decide();
+        lc__sanitizer_exit_install();
     }
 }
 
@@ -234,4 +239,14 @@ const char *lc__malloc_sanitizer_name(void) { return sanitizer_name(); }
 int lc__malloc_via_sanitizer(void) {
     lc__sanitizer_init();
     return source == SANITIZER;
+}
+
+void lc__sanitizer_ignore_begin(void) {
+    if (__lsan_disable && __lsan_enable)
+        __lsan_disable();
+}
+
+void lc__sanitizer_ignore_end(void) {
+    if (__lsan_disable && __lsan_enable)
+        __lsan_enable();
 }

@@ -23,6 +23,20 @@ int lc__malloc_via_sanitizer(void);
 /* The loaded sanitizer runtime's name ("AddressSanitizer"), for messages. */
 const char *lc__malloc_sanitizer_name(void);
 
+/* Around leakcheck's own work in the program's heap (libdw's symbolizer
+ * state): LeakSanitizer ignores what the thread allocates in between, whose
+ * only references are in our mmap'd tables, which it does not scan (else
+ * every ASan suite with detect_leaks=1 failed at exit on libdw's blocks).
+ * No-ops without a LeakSanitizer runtime; pairs nest. Not on the hook path. */
+void lc__sanitizer_ignore_begin(void);
+void lc__sanitizer_ignore_end(void);
+
+/* ---- sanitizer_exit.c ---- */
+/* With a sanitizer runtime loaded: when it ends the process at exit
+ * (LeakSanitizer found leaks), the session's and run mode's reports are
+ * finished first. Called once the runtime has initialised. Idempotent. */
+void lc__sanitizer_exit_install(void);
+
 /* ---- hooks.c ---- */
 /* Our malloc, by a hidden alias: its address is ours even when the global
  * symbol malloc resolves to a sanitizer's. */

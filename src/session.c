@@ -42,6 +42,7 @@ static struct {
     volatile sig_atomic_t inside; /* the crash hit leakcheck's own code (guard up or a lock held) */
     int exited;                   /* the body called exit(): the process ends inside the test */
     int exit_status;
+    int died; /* a sanitizer runtime ended the process inside the test (its error report) */
 } cur;
 
 static void (*settle_hooks[4])(void);
@@ -191,6 +192,7 @@ struct lc_test_result *lc__session_test_begin(const char *name, const char *file
     cur.skipped = 0;
     cur.inside = 0;
     cur.exited = 0;
+    cur.died = 0;
     lc__session_write_reports(); /* if the process dies now, the report names this test */
     lc__guard_leave();
     return res;
@@ -277,7 +279,10 @@ void lc__session_settle(void) {
     lc__session_signals_restore();
     struct lc_test_result *r = &run.tests[cur.index];
     r->duration = 0;
-    if (cur.crash_sig) {
+    if (cur.died) {
+        r->verdict = LC_VERDICT_CRASHED;
+        r->message = "ended by the sanitizer runtime (its report is above)";
+    } else if (cur.crash_sig) {
         r->verdict = LC_VERDICT_CRASHED;
         r->message = lc__xsprintf("crashed: %s", strsignal(cur.crash_sig));
     } else if (cur.exited) {
@@ -329,9 +334,16 @@ void lc__session_prepare(void) {
     lc__session_settle();
 }
 
-__attribute__((destructor)) static void session_fini(void) {
-    if (!ready || getpid() != lc__st.owner_pid)
+void lc__session_finish_dying(void) {
+    cur.died = cur.pending;
+    lc__session_finish();
+}
+
+void lc__session_finish(void) {
+    static int done;
+    if (!ready || getpid() != lc__st.owner_pid || done)
         return;
+    done = 1;
     lc__session_settle();
     if (run.ntests || run.nbenchmarks || run.cmocka.groups) {
         lc__report_stream_finish(); /* devices and FIFOs get the document now */
@@ -341,3 +353,5 @@ __attribute__((destructor)) static void session_fini(void) {
         lc__baseline_summary();
     }
 }
+
+__attribute__((destructor)) static void session_fini(void) { lc__session_finish(); }

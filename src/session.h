@@ -25,6 +25,12 @@ void lc__session_prepare(void);
 /* Settles an unfinished test or benchmark: a body that failed an assertion,
  * crashed or skipped longjmped past the end of its engine. */
 void lc__session_settle(void);
+/* The end of the session (settle, reports, summary), once: the library's
+ * destructor, or a sanitizer ending the process first (sanitizer_exit.c). */
+void lc__session_finish(void);
+/* The same when a sanitizer runtime ends the process: a test still running
+ * is recorded as crashed, ended by the runtime. */
+void lc__session_finish_dying(void);
 /* Adds fn to what lc__session_settle runs first (benchmarks, allocation-free
  * regions). Idempotent. */
 void lc__session_on_settle(void (*fn)(void));

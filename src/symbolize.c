@@ -8,6 +8,7 @@
 
 #include "frames.h"
 #include "internal.h"
+#include "sanitizer.h"
 #include "symtab.h"
 
 extern char __start_lc_hook_text[] __attribute__((visibility("hidden")));
@@ -49,10 +50,12 @@ static int symbolize(const uintptr_t *pcs, int n, uint32_t epoch, lc_frame *fram
     if (n <= 0 || max <= 0)
         return 0;
     lc__guard_enter();
+    lc__sanitizer_ignore_begin(); /* libdw's blocks are ours, not the program's leaks */
     pthread_mutex_lock(&sym_lock);
     int out = lc__symtab_resolve(current_table(), pcs, n, epoch, frames, max);
     out = lc__cut_sanitizer_top(frames, out);
     pthread_mutex_unlock(&sym_lock);
+    lc__sanitizer_ignore_end();
     lc__guard_leave();
     return out;
 }

@@ -119,10 +119,14 @@ static void judge_fds(struct judged *j, struct lc_suppression *rules, size_t nru
             free(fr);
             continue;
         }
-        int fails = lc__opts()->track_fds != 0;
+        /* the sanitizer runtime's own, listed in the JSON, never failing */
+        int runtime = lc__sanitizer_exit_work(fr, n);
+        int fails = lc__opts()->track_fds != 0 && !runtime;
         j->failing_fds += fails;
         char *text = NULL;
-        if (asprintf(&text, "fd %d open at exit: %s", d->fd, d->target ? d->target : "?") < 0)
+        if (asprintf(&text, "fd %d open at exit: %s%s", d->fd, d->target ? d->target : "?",
+                     runtime ? " (the sanitizer runtime's, opened by its exit-time report)"
+                             : "") < 0)
             text = NULL;
         j->f[j->nf++] = (struct lc_finding){.kind = LC_FINDING_FD, .fd = d->fd,
                                             .fd_target = d->target, .stack = fr, .nstack = n,

@@ -216,6 +216,7 @@ def unmodified_under_asan(ctx, compiler):
     if not clean or clean["verdict"] != "clean":
         ctx.fail(what, f"plain_clean: {clean and clean['verdict']}")
     sweep_blind(ctx, what, exe, env)
+    lsan_agrees(ctx, what, cmd, exe, env)
     if runtime:
         env = dict(env, LD_PRELOAD=f"{lib} {runtime}",
                    ASAN_OPTIONS=QUIET["ASAN_OPTIONS"] + ":verify_asan_link_order=0")
@@ -224,6 +225,80 @@ def unmodified_under_asan(ctx, compiler):
             ctx.fail(what, f"preloaded ahead of ASan: exit {proc.returncode}, "
                            f"{proc.stderr[-800:]}")
     ctx.ok(before, what)
+
+
+def lsan_agrees(ctx, what, cmd, exe, env):
+    """ASan's own leak check left on (its default, as CI runs suites): it
+    reports the planted leak and nothing of leakcheck's (libdw's symbolizer
+    blocks, referenced only from leakcheck's mmap'd tables, were ~58 KB of
+    'indirect leaks' failing every suite, and leakcheck run --cmocka lost its
+    report); leakcheck's summary and leakcheck run's record still arrive
+    when LSan ends the process; the clean twin alone passes preloaded and
+    under leakcheck run."""
+    loud = dict(env, ASAN_OPTIONS="detect_leaks=1", LSAN_OPTIONS="detect_leaks=1")
+    proc, _ = ctx.run(exe, loud)
+    records = re.split(r"\n(?:Direct|Indirect) leak of ", proc.stderr)[1:]
+    others = [r[:600] for r in records if "planted_in_plain" not in r]
+    if not records or others:
+        ctx.fail(what, f"detect_leaks=1: LSan reported {len(records)} leaks, "
+                       f"{len(others)} not planted_in_plain's: {others[:2]}")
+    # LSan leaves through its own _exit from libasan's destructor, before
+    # ours: leakcheck's summary and leakcheck run's record must come first
+    if "[leakcheck] 2 tests: 1 clean, 1 leak" not in proc.stdout + proc.stderr:
+        ctx.fail(what, f"detect_leaks=1: no leakcheck summary before LSan's exit: "
+                       f"{(proc.stdout + proc.stderr)[-1200:]}")
+    tool = os.path.join(ctx.lib, "leakcheck")
+    run_env = dict(os.environ, **{k: v for k, v in loud.items() if k != "LD_PRELOAD"})
+    if os.path.exists(tool):
+        proc = subprocess.run([tool, "run", "--cmocka", "--", exe], env=run_env,
+                              capture_output=True, text=True, timeout=300)
+        found = re.search(r"leakcheck: \S+ \(pid \d+\): \d+ leaked block", proc.stderr)
+        if proc.returncode == 0 or not found or "planted_in_plain" not in proc.stderr.split(
+                "LeakSanitizer: detected")[-1]:
+            ctx.fail(what, f"detect_leaks=1, leakcheck run --cmocka on the planted leak: exit "
+                           f"{proc.returncode}, no record naming planted_in_plain: "
+                           f"{proc.stderr[-1200:]}")
+        # clang's LSan starts its symbolizer through two pipes for its report:
+        # the runtime's fds, never the program's
+        if re.search(r"fds? left open", proc.stderr):
+            ctx.fail(what, f"detect_leaks=1, leakcheck run --cmocka: the runtime's fds "
+                           f"reported: {proc.stderr[-1200:]}")
+    clean = exe + "_clean"
+    if subprocess.run([*cmd[:-3], "-DCLEAN_ONLY", *cmd[-3:-2], clean, "-lcmocka"],
+                      capture_output=True).returncode:
+        return ctx.fail(what, "the CLEAN_ONLY build failed")
+    proc, _ = ctx.run(clean, loud)
+    if proc.returncode != 0 or "LeakSanitizer" in proc.stderr:
+        ctx.fail(what, f"detect_leaks=1, clean twin preloaded: exit {proc.returncode}: "
+                       f"{proc.stderr[-1200:]}")
+    if not os.path.exists(tool):
+        return
+    asan_error(ctx, what, cmd, exe, env)
+    proc = subprocess.run([tool, "run", "--cmocka", "--", clean], env=run_env,
+                          capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0 or "LeakSanitizer" in proc.stderr or "no leaks" not in proc.stderr:
+        ctx.fail(what, f"detect_leaks=1, clean twin under leakcheck run --cmocka: exit "
+                       f"{proc.returncode}: {proc.stderr[-1200:]}")
+
+
+def asan_error(ctx, what, cmd, exe, env):
+    """An ASan error inside a test ends the process through the runtime's
+    death callback: the reports hold the clean test and the one in progress
+    as crashed, ended by the runtime; the summary is printed."""
+    bad = exe + "_overflow"
+    if subprocess.run([*cmd[:-3], "-DASAN_ERROR", *cmd[-3:-2], bad, "-lcmocka"],
+                      capture_output=True).returncode:
+        return ctx.fail(what, "the ASAN_ERROR build failed")
+    proc, doc = ctx.run(bad, env)
+    tests = {t["name"]: t for t in (doc or {}).get("tests", [])}
+    over = tests.get("plain_overflow") or {}
+    out = proc.stdout + proc.stderr
+    if ("heap-buffer-overflow" not in out or proc.returncode == 0 or
+            (tests.get("plain_clean") or {}).get("verdict") != "clean" or
+            over.get("verdict") != "crashed" or "sanitizer runtime" not in over.get("message", "") or
+            "[leakcheck] 2 tests: 1 clean, 0 leak, 0 failed, 1 crashed" not in out):
+        ctx.fail(what, f"ASan error in a test: exit {proc.returncode}, plain_overflow "
+                       f"{json.dumps(over)[:300]}: {out[-800:]}")
 
 
 BLIND_SWEEP = "the fail sweep cannot fail allocations under AddressSanitizer: not swept"

@@ -8,6 +8,9 @@ the clean wrapper every test is clean, setenv's kept values listed under the
 built-in rule with hits, and that with the leaky wrapper (close forgets the
 per-socket record) socket_open_close leaks with one finding naming
 sockwrap_info_new at sockwrap.c:LINE and the test, the other test clean.
+Last, with SOCKWRAP_LOG set the wrapper opens a file through its own dlsym of
+libc's open and keeps it (socket_wrapper's pcap file): `leakcheck run` lists
+it at exit with no stack and says why.
 
 Usage: run_cwrap.py LIBLEAKCHECK CWRAP_SUITE LEAKCHECK_TOOL SOCKWRAP SOCKWRAP_LEAKY"""
 import json
@@ -35,11 +38,13 @@ def summaries(t):
     return str([f.get("summary") for f in t.get("findings", [])])
 
 
-def run(mode, wrapper, tmp):
+def run(mode, wrapper, tmp, log=None):
     """Runs the suite in one mode; returns (exit status, {test: result})."""
     js = os.path.join(tmp, f"{mode}-{os.path.basename(wrapper)}.json")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEAKCHECK_")}
     env.update(TMPDIR=tmp)
+    if log:
+        env["SOCKWRAP_LOG"] = log
     if mode == "run":
         env["LD_PRELOAD"] = wrapper
         cmd = [tool, "run", "--cmocka", f"--json={js}", "--", binary]
@@ -50,6 +55,7 @@ def run(mode, wrapper, tmp):
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     sys.stdout.write(f"--- {mode}, {os.path.basename(wrapper)}: status {p.returncode}\n")
     sys.stdout.write(p.stdout[-2000:] + p.stderr[-2000:])
+    run.stderr = p.stderr
     try:
         with open(js) as f:
             return p.returncode, {t["name"]: t for t in json.load(f)["tests"]}
@@ -106,6 +112,12 @@ with tempfile.TemporaryDirectory() as tmp:
     for mode in ("leakcheck first", "wrapper first", "run"):
         check_clean(mode, *run(mode, wrap, tmp))
         check_leaky(mode, *run(mode, leaky, tmp), line)
+    log = os.path.join(tmp, "sockwrap.log")
+    status, tests = run("run", wrap, tmp, log)
+    check("run, kept log file: exit status 1 (one fd open at exit)", status == 1, str(status))
+    check("run: the log fd listed at exit, with why it has no stack",
+          f"({log}) open at exit" in run.stderr
+          and "a library calling libc through its own dlsym" in run.stderr, run.stderr[-800:])
 
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))

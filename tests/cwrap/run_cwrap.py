@@ -12,14 +12,18 @@ Last, with SOCKWRAP_LOG set the wrapper opens a file through its own dlsym of
 libc's open and keeps it (socket_wrapper's pcap file): `leakcheck run` lists
 it at exit with no stack and says why.
 
-Usage: run_cwrap.py LIBLEAKCHECK CWRAP_SUITE LEAKCHECK_TOOL SOCKWRAP SOCKWRAP_LEAKY"""
+Then own_wrappers, a program defining open, openat, close and fcntl itself
+(socket_wrapper's test_swrap_unit compiles the wrapper in), under `leakcheck
+run --cmocka`: the fd of leakcheck's own per-test report is never listed.
+
+Usage: run_cwrap.py LIBLEAKCHECK CWRAP_SUITE LEAKCHECK_TOOL SOCKWRAP SOCKWRAP_LEAKY OWN_WRAPPERS"""
 import json
 import os
 import subprocess
 import sys
 import tempfile
 
-lib, binary, tool, wrap, leaky = sys.argv[1:6]
+lib, binary, tool, wrap, leaky, own = sys.argv[1:7]
 failures = []
 TESTS = ("socket_open_close", "socketpair_open_close")
 SETENV_RULE = "leak:__add_to_environ"
@@ -118,6 +122,14 @@ with tempfile.TemporaryDirectory() as tmp:
     check("run: the log fd listed at exit, with why it has no stack",
           f"({log}) open at exit" in run.stderr
           and "a library calling libc through its own dlsym" in run.stderr, run.stderr[-800:])
+
+env = {k: v for k, v in os.environ.items() if not k.startswith("LEAKCHECK_")}
+env.pop("LD_PRELOAD", None)
+p = subprocess.run([tool, "run", "--cmocka", "--", own], env=env, capture_output=True,
+                   text=True, timeout=300)
+sys.stdout.write(f"--- run, own_wrappers: status {p.returncode}\n" + p.stderr[-1500:])
+check("run, own_wrappers: leakcheck's report fd not listed at exit",
+      "tests.json) open at exit" not in p.stderr, p.stderr[-800:])
 
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))

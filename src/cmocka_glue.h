@@ -23,4 +23,8 @@ void lc__tm_release(unsigned from);
  * cmocka freed what the previous test left queued). */
 void lc__mocks_reset(void);
 
+/* cmocka_legacy.c: how many times the program called cmocka's deprecated
+ * runners (_run_tests, _run_group_tests), which leakcheck does not judge. */
+int lc__cmocka_legacy_runs(void);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cmocka_glue.h"
 #include "console.h"
 #include "internal.h"
 #include "options.h"
@@ -29,12 +30,34 @@ static int is_test_program(void) {
  * (calls the group runner and returns 0) still fails when leakcheck failed a
  * test; LEAKCHECK_CMOCKA=1 on a program whose group runner leakcheck never saw
  * (not a cmocka suite, or cmocka linked statically) fails with one line. */
+static void legacy_line(const char *option, const char *prog, const char *what) {
+    fflush(stdout);
+    fprintf(stderr,
+            "leakcheck: %s, but %s ran its tests through cmocka's deprecated "
+            "run_tests() (UnitTest arrays, _run_tests), which leakcheck does not judge: %s "
+            "(register them with cmocka_unit_test and run them with cmocka_run_group_tests to "
+            "judge them)\n",
+            option, prog, what);
+}
+
 static int exit_status(int status) {
     static int done;
-    if (done++ || getpid() != lc__st.owner_pid || lc__opts()->run_mode)
+    if (done || getpid() != lc__st.owner_pid)
         return status;
+    if (lc__opts()->run_mode) { /* the exit check judges the process; say what it is not */
+        done = 1;
+        if (lc__opts()->cmocka && !lc__session_run()->cmocka.groups && lc__cmocka_legacy_runs())
+            legacy_line("run --cmocka", program_invocation_short_name,
+                        "its tests were not judged one by one, the check at exit still is");
+        return status;
+    }
+    done = 1;
     const struct lc_options_values *o = lc__opts();
     const char *prog = program_invocation_short_name;
+    if (o->cmocka && !lc__session_run()->cmocka.groups && lc__cmocka_legacy_runs()) {
+        legacy_line("LEAKCHECK_CMOCKA=1", prog, "none of its tests was judged");
+        return status ? status : 2;
+    }
     if (o->cmocka && !lc__session_run()->cmocka.groups && is_test_program()) {
         fflush(stdout);
         fprintf(stderr,

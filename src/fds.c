@@ -810,6 +810,11 @@ int lc__fds_snapshot(struct lc_fdset *out) {
     return rc;
 }
 
+void lc__fd_mark_ours(int fd) {
+    if (fd >= 0 && (unsigned)fd < FD_SLOTS)
+        mark_ours(fd, 1);
+}
+
 int lc__fd_ours(int fd) {
     return fd >= 0 && (unsigned)fd < FD_SLOTS &&
            (__atomic_load_n(&ours[fd >> 6], __ATOMIC_RELAXED) >> (fd & 63)) & 1;

@@ -39,6 +39,10 @@ size_t lc__fds_added(const struct lc_fdset *base, const struct lc_fdset *now,
                      struct lc_fd_entry **out);
 /* 1 when leakcheck itself opened fd (with its guard up) and has not closed it. */
 int lc__fd_ours(int fd);
+/* Marks an fd leakcheck keeps open as its own, for when the program's own
+ * open or fcntl came first (it defines them: socket_wrapper's unit test) and
+ * leakcheck's wrappers never saw the call. Cleared by leakcheck's close. */
+void lc__fd_mark_ours(int fd);
 /* Forgets every attribution (scope begin and end). */
 void lc__fds_reset(void);
 

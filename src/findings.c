@@ -494,7 +494,9 @@ unsigned lc__findings_fds(struct lc_test_result *res, struct lc_rules *rules,
         if (f->nstack)
             lc__stack_line(&b, f->stack, f->nstack, 4);
         else
-            lc__buf_printf(&b, "(not attributed: opened by a call leakcheck does not wrap)");
+            lc__buf_printf(&b, "(not attributed: opened by a call leakcheck does not wrap: inside "
+                              "glibc, a raw syscall, or a library calling libc through its "
+                              "own dlsym)");
         f->summary = b.data;
         leaked++;
     }

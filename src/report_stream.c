@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fds.h"
 #include "safe_write.h"
 
 /* A file is installed once (private temp file + rename) and then updated in
@@ -129,6 +130,7 @@ int lc__stream_install(struct lc_stream *s, const struct lc_buf *out, char *err,
         s->kind = 0;
         return -1;
     }
+    lc__fd_mark_ours(fd);
     s->fd = fd;
     s->dev = st.st_dev;
     s->ino = st.st_ino;

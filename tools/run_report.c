@@ -305,7 +305,9 @@ static void print_findings(FILE *out, const struct judged *j) {
             lc__print_frames(out, f->stack, f->nstack, 16, "    ");
         else
             fprintf(out, "    (no stack%s)\n",
-                    f->kind == LC_FINDING_FD ? ": opened by a call leakcheck does not wrap"
+                    f->kind == LC_FINDING_FD ? ": opened by a call leakcheck does not wrap: "
+                                                "inside glibc, a raw syscall, or a library "
+                                                "calling libc through its own dlsym"
                                              : ": LEAKCHECK_STACKS=0");
     }
 }

@@ -3,99 +3,37 @@
  * time series and sampling rate. Reads the document tools/report.c's loader
  * parsed (it validated the rest); a field of the wrong type is one line naming
  * the file. Tool-side, plain malloc. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "html.h"
-
-struct mctx {
-    const char *path;
-    char *err;
-    size_t errlen;
-};
-
-static int bad(struct mctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(struct mctx *c, const char *fmt, ...) {
-    char what[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    snprintf(c->err, c->errlen, "leakcheck: report: %s: %s", c->path, what);
-    return -1;
-}
-
-static void *zalloc(size_t n, size_t size) {
-    void *p = calloc(n ? n : 1, size);
-    if (!p) {
-        fprintf(stderr, "leakcheck: report: out of memory\n");
-        exit(2);
-    }
-    return p;
-}
-
-/* A number member, missing or null read as 0. */
-static int num(struct mctx *c, json_t *o, const char *key, const char *where, double *out) {
-    json_t *v = json_object_get(o, key);
-    *out = 0;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_number(v))
-        return bad(c, "%s.%s is not a number", where, key);
-    *out = json_number_value(v);
-    return 0;
-}
-
-static int str(struct mctx *c, json_t *o, const char *key, const char *where,
-               const char **out) {
-    json_t *v = json_object_get(o, key);
-    *out = NULL;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_string(v))
-        return bad(c, "%s.%s is not a string", where, key);
-    *out = json_string_value(v);
-    return 0;
-}
-
-static int array(struct mctx *c, json_t *o, const char *key, const char *where,
-                 json_t **out) {
-    json_t *v = json_object_get(o, key);
-    *out = NULL;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_array(v))
-        return bad(c, "%s.%s is not an array", where, key);
-    *out = v;
-    return 0;
-}
+#include "json_in.h"
 
 static const char *const metric_keys[LC_HTML_NMETRICS] = {
     "live_blocks", "live_bytes", "peak_bytes", "threads", "fds", "allocs", "frees"};
 
 /* A series array: xkey names the x member ("iteration" or "t_ms"). */
-static int load_series(struct mctx *c, json_t *arr, const char *where, const char *xkey,
+static int load_series(struct lc_jin *c, json_t *arr, const char *where, const char *xkey,
                        struct lc_html_series *s) {
     s->n = json_array_size(arr);
-    s->pts = zalloc(s->n, sizeof *s->pts);
+    s->pts = lc_jin_calloc(s->n, sizeof *s->pts);
     for (size_t i = 0; i < s->n; i++) {
         json_t *o = json_array_get(arr, i);
         struct lc_html_point *p = &s->pts[i];
         char w[128];
         snprintf(w, sizeof w, "%.80s[%zu]", where, i);
         if (!json_is_object(o))
-            return bad(c, "%s is not an object", w);
-        if (num(c, o, xkey, w, &p->x))
+            return lc_jin_fail(c, "%s is not an object", w);
+        if (lc_jin_num(c, o, xkey, w, &p->x))
             return -1;
         if (!json_object_get(o, xkey))
             p->x = (double)i;
         for (int m = 0; m < LC_HTML_NMETRICS; m++)
-            if (num(c, o, metric_keys[m], w, &p->v[m]))
+            if (lc_jin_num(c, o, metric_keys[m], w, &p->v[m]))
                 return -1;
         const char *phase;
-        if (str(c, o, "phase", w, &phase))
+        if (lc_jin_str(c, o, "phase", w, &phase))
             return -1;
         p->phase = !phase                        ? LC_HTML_MEASURED
                    : strcmp(phase, "warmup") == 0   ? LC_HTML_WARMUP
@@ -106,10 +44,10 @@ static int load_series(struct mctx *c, json_t *arr, const char *where, const cha
 }
 
 /* Frames shaped as a finding's: {function, file, line, module, address}. */
-static int load_frames(struct mctx *c, json_t *arr, const char *where, lc_frame **out,
+static int load_frames(struct lc_jin *c, json_t *arr, const char *where, lc_frame **out,
                        int *n) {
     *n = (int)json_array_size(arr);
-    *out = zalloc((size_t)*n, sizeof **out);
+    *out = lc_jin_calloc((size_t)*n, sizeof **out);
     for (int i = 0; i < *n; i++) {
         json_t *o = json_array_get(arr, (size_t)i);
         lc_frame *fr = &(*out)[i];
@@ -117,9 +55,9 @@ static int load_frames(struct mctx *c, json_t *arr, const char *where, lc_frame 
         double line;
         snprintf(w, sizeof w, "%.120s[%d]", where, i);
         if (!json_is_object(o))
-            return bad(c, "%s is not an object", w);
-        if (str(c, o, "function", w, &fr->function) || str(c, o, "file", w, &fr->file) ||
-            str(c, o, "module", w, &fr->module) || num(c, o, "line", w, &line))
+            return lc_jin_fail(c, "%s is not an object", w);
+        if (lc_jin_str(c, o, "function", w, &fr->function) || lc_jin_str(c, o, "file", w, &fr->file) ||
+            lc_jin_str(c, o, "module", w, &fr->module) || lc_jin_num(c, o, "line", w, &line))
             return -1;
         fr->line = line > 0 ? (unsigned)line : 0;
         fr->inlined = json_is_true(json_object_get(o, "inlined"));
@@ -127,32 +65,32 @@ static int load_frames(struct mctx *c, json_t *arr, const char *where, lc_frame 
     return 0;
 }
 
-static int load_sweep_finding(struct mctx *c, json_t *o, const char *where,
+static int load_sweep_finding(struct lc_jin *c, json_t *o, const char *where,
                               struct lc_html_sweep_finding *f) {
     json_t *arr;
     double blocks, bytes;
     char w[160];
     if (!json_is_object(o))
-        return bad(c, "%s is not an object", where);
-    if (str(c, o, "mode", where, &f->mode) || str(c, o, "kind", where, &f->kind) ||
-        str(c, o, "message", where, &f->message) || str(c, o, "signal", where, &f->signal) ||
-        num(c, o, "blocks", where, &blocks) || num(c, o, "bytes", where, &bytes))
+        return lc_jin_fail(c, "%s is not an object", where);
+    if (lc_jin_str(c, o, "mode", where, &f->mode) || lc_jin_str(c, o, "kind", where, &f->kind) ||
+        lc_jin_str(c, o, "message", where, &f->message) || lc_jin_str(c, o, "signal", where, &f->signal) ||
+        lc_jin_num(c, o, "blocks", where, &blocks) || lc_jin_num(c, o, "bytes", where, &bytes))
         return -1;
     f->blocks = blocks > 0 ? (uint64_t)blocks : 0;
     f->bytes = bytes > 0 ? (uint64_t)bytes : 0;
     snprintf(w, sizeof w, "%.120s.site", where);
-    if (array(c, o, "site", where, &arr) || (arr && load_frames(c, arr, w, &f->site, &f->nsite)))
+    if (lc_jin_array(c, o, "site", where, &arr) || (arr && load_frames(c, arr, w, &f->site, &f->nsite)))
         return -1;
-    if (array(c, o, "stacks", where, &arr))
+    if (lc_jin_array(c, o, "stacks", where, &arr))
         return -1;
     f->nstacks = json_array_size(arr);
-    f->stacks = zalloc(f->nstacks, sizeof *f->stacks);
-    f->nstack = zalloc(f->nstacks, sizeof *f->nstack);
+    f->stacks = lc_jin_calloc(f->nstacks, sizeof *f->stacks);
+    f->nstack = lc_jin_calloc(f->nstacks, sizeof *f->nstack);
     for (size_t i = 0; i < f->nstacks; i++) {
         json_t *st = json_array_get(arr, i);
         snprintf(w, sizeof w, "%.120s.stacks[%zu]", where, i);
         if (!json_is_array(st))
-            return bad(c, "%s is not an array", w);
+            return lc_jin_fail(c, "%s is not an array", w);
         if (load_frames(c, st, w, &f->stacks[i], &f->nstack[i]))
             return -1;
     }
@@ -161,20 +99,20 @@ static int load_sweep_finding(struct mctx *c, json_t *o, const char *where,
 
 /* The agreed per-test "fail_sweep": null | {sites, swept, unswept, runs,
  * skipped, note, findings[]}. */
-static int load_sweep(struct mctx *c, json_t *o, const char *where, struct lc_html_sweep *s) {
+static int load_sweep(struct lc_jin *c, json_t *o, const char *where, struct lc_html_sweep *s) {
     json_t *v = json_object_get(o, "fail_sweep");
     char w[128];
     if (!v || json_is_null(v))
         return 0;
     snprintf(w, sizeof w, "%.80s.fail_sweep", where);
     if (!json_is_object(v))
-        return bad(c, "%s is not an object", w);
+        return lc_jin_fail(c, "%s is not an object", w);
     double sites, swept, unswept, runs;
     json_t *arr;
-    if (num(c, v, "sites", w, &sites) || num(c, v, "swept", w, &swept) ||
-        num(c, v, "unswept", w, &unswept) || num(c, v, "runs", w, &runs) ||
-        str(c, v, "skipped", w, &s->skipped) || str(c, v, "note", w, &s->note) ||
-        array(c, v, "findings", w, &arr))
+    if (lc_jin_num(c, v, "sites", w, &sites) || lc_jin_num(c, v, "swept", w, &swept) ||
+        lc_jin_num(c, v, "unswept", w, &unswept) || lc_jin_num(c, v, "runs", w, &runs) ||
+        lc_jin_str(c, v, "skipped", w, &s->skipped) || lc_jin_str(c, v, "note", w, &s->note) ||
+        lc_jin_array(c, v, "findings", w, &arr))
         return -1;
     s->present = 1;
     s->sites = (uint64_t)(sites > 0 ? sites : 0);
@@ -182,7 +120,7 @@ static int load_sweep(struct mctx *c, json_t *o, const char *where, struct lc_ht
     s->unswept = (uint64_t)(unswept > 0 ? unswept : 0);
     s->runs = (uint64_t)(runs > 0 ? runs : 0);
     s->n = json_array_size(arr);
-    s->f = zalloc(s->n, sizeof *s->f);
+    s->f = lc_jin_calloc(s->n, sizeof *s->f);
     for (size_t i = 0; i < s->n; i++) {
         char wf[160];
         snprintf(wf, sizeof wf, "%s.findings[%zu]", w, i);
@@ -192,9 +130,9 @@ static int load_sweep(struct mctx *c, json_t *o, const char *where, struct lc_ht
     return 0;
 }
 
-static int load_run_extras(struct mctx *c, struct lc_html_file *f, json_t *doc) {
+static int load_run_extras(struct lc_jin *c, struct lc_html_file *f, json_t *doc) {
     json_t *arr, *sampling = json_object_get(doc, "sampling");
-    if (array(c, doc, "series", "report", &arr))
+    if (lc_jin_array(c, doc, "series", "report", &arr))
         return -1;
     if (arr) {
         f->has_time = 1;
@@ -204,8 +142,8 @@ static int load_run_extras(struct mctx *c, struct lc_html_file *f, json_t *doc) 
     if (sampling && !json_is_null(sampling)) {
         double bytes;
         if (!json_is_object(sampling))
-            return bad(c, "sampling is not an object");
-        if (num(c, sampling, "bytes", "sampling", &bytes))
+            return lc_jin_fail(c, "sampling is not an object");
+        if (lc_jin_num(c, sampling, "bytes", "sampling", &bytes))
             return -1;
         f->sampling_bytes = bytes > 0 ? (uint64_t)bytes : 0;
     }
@@ -214,11 +152,11 @@ static int load_run_extras(struct mctx *c, struct lc_html_file *f, json_t *doc) 
 
 int lc__html_model_build(struct lc_html_file *f, const struct loaded *l, char *err,
                          size_t errlen) {
-    struct mctx c = {l->path, err, errlen};
+    struct lc_jin c = {l->path, err, errlen, "report"};
     json_t *tests = json_object_get(l->doc, "tests");
     memset(f, 0, sizeof *f);
     f->l = l;
-    f->tests = zalloc(l->run.ntests, sizeof *f->tests);
+    f->tests = lc_jin_calloc(l->run.ntests, sizeof *f->tests);
     for (size_t i = 0; i < l->run.ntests; i++) {
         struct lc_html_test *t = &f->tests[i];
         json_t *o = json_array_get(tests, i), *arr;
@@ -228,7 +166,7 @@ int lc__html_model_build(struct lc_html_file *f, const struct loaded *l, char *e
         if (strncmp(t->t->name, "process:", 8) == 0)
             f->is_run = 1;
         snprintf(w, sizeof w, "tests[%zu].series", i);
-        if (array(&c, o, "series", w, &arr) ||
+        if (lc_jin_array(&c, o, "series", w, &arr) ||
             (arr && load_series(&c, arr, w, "iteration", &t->series)))
             return -1;
         snprintf(w, sizeof w, "tests[%zu]", i);

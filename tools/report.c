@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,101 +25,13 @@
 #include "../src/safe_write.h"
 #include "../src/xml.h"
 #include "html.h"
+#include "json_in.h"
 #include "tool.h"
 
 #define SCHEMA_NAME "leakcheck-report"
 #define SCHEMA_VERSION 2 /* and version 1, which lacks only optional fields */
 
-/* Where a structural problem was found, for the one-line error. */
-struct ctx {
-    const char *path;
-    char *err;
-    size_t errlen;
-    const char *cmd; /* the command named in errors */
-};
-
-static int fail(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct ctx *c, const char *fmt, ...) {
-    char what[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    snprintf(c->err, c->errlen, "leakcheck: %s: %s: %s", c->cmd, c->path, what);
-    return -1;
-}
-
-static void *xcalloc(size_t n, size_t size) {
-    void *p = calloc(n ? n : 1, size);
-    if (!p) {
-        fprintf(stderr, "leakcheck: report: out of memory\n");
-        exit(2);
-    }
-    return p;
-}
-
-/* Accessors that accept a missing key or null (older or process-mode reports
- * leave out what they do not know) but reject a value of the wrong type. */
-static int get_str(struct ctx *c, json_t *o, const char *key, const char *where,
-                   const char **out) {
-    json_t *v = json_object_get(o, key);
-    *out = NULL;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_string(v))
-        return fail(c, "%s.%s is not a string", where, key);
-    *out = json_string_value(v);
-    return 0;
-}
-
-static int get_int(struct ctx *c, json_t *o, const char *key, const char *where,
-                   long long *out) {
-    json_t *v = json_object_get(o, key);
-    *out = 0;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_integer(v))
-        return fail(c, "%s.%s is not an integer", where, key);
-    *out = json_integer_value(v);
-    return 0;
-}
-
-static int get_uint(struct ctx *c, json_t *o, const char *key, const char *where,
-                    uint64_t *out) {
-    long long v;
-    if (get_int(c, o, key, where, &v))
-        return -1;
-    if (v < 0)
-        return fail(c, "%s.%s is negative", where, key);
-    *out = (uint64_t)v;
-    return 0;
-}
-
-static int get_num(struct ctx *c, json_t *o, const char *key, const char *where,
-                   double *out) {
-    json_t *v = json_object_get(o, key);
-    *out = 0;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_number(v))
-        return fail(c, "%s.%s is not a number", where, key);
-    *out = json_number_value(v);
-    return 0;
-}
-
-static int get_array(struct ctx *c, json_t *o, const char *key, const char *where,
-                     json_t **out) {
-    json_t *v = json_object_get(o, key);
-    *out = NULL;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_array(v))
-        return fail(c, "%s.%s is not an array", where, key);
-    *out = v;
-    return 0;
-}
-
-static int load_frames(struct ctx *c, json_t *arr, const char *where, lc_frame **out,
+static int load_frames(struct lc_jin *c, json_t *arr, const char *where, lc_frame **out,
                        int *n) {
     *out = NULL;
     *n = 0;
@@ -128,20 +39,20 @@ static int load_frames(struct ctx *c, json_t *arr, const char *where, lc_frame *
         return 0;
     size_t count = json_array_size(arr);
     if (count > INT_MAX / 4)
-        return fail(c, "%s has too many frames", where);
-    lc_frame *f = xcalloc(count, sizeof *f);
+        return lc_jin_fail(c, "%s has too many frames", where);
+    lc_frame *f = lc_jin_calloc(count, sizeof *f);
     *out = f;
     for (size_t i = 0; i < count; i++) {
         json_t *o = json_array_get(arr, i);
         char w[256];
         snprintf(w, sizeof w, "%s[%zu]", where, i);
         if (!json_is_object(o))
-            return fail(c, "%s is not an object", w);
+            return lc_jin_fail(c, "%s is not an object", w);
         const char *addr;
         long long line;
-        if (get_str(c, o, "function", w, &f[i].function) ||
-            get_str(c, o, "file", w, &f[i].file) || get_int(c, o, "line", w, &line) ||
-            get_str(c, o, "module", w, &f[i].module) || get_str(c, o, "address", w, &addr))
+        if (lc_jin_str(c, o, "function", w, &f[i].function) ||
+            lc_jin_str(c, o, "file", w, &f[i].file) || lc_jin_int(c, o, "line", w, &line) ||
+            lc_jin_str(c, o, "module", w, &f[i].module) || lc_jin_str(c, o, "address", w, &addr))
             return -1;
         f[i].line = line > 0 ? (unsigned)line : 0;
         f[i].address = addr ? (uintptr_t)strtoull(addr, NULL, 16) : 0;
@@ -151,21 +62,21 @@ static int load_frames(struct ctx *c, json_t *arr, const char *where, lc_frame *
     return 0;
 }
 
-static int load_growth(struct ctx *c, json_t *o, const char *key, const char *where,
+static int load_growth(struct lc_jin *c, json_t *o, const char *key, const char *where,
                        int64_t **out, unsigned *n) {
     json_t *arr;
     *out = NULL;
-    if (get_array(c, o, key, where, &arr))
+    if (lc_jin_array(c, o, key, where, &arr))
         return -1;
     if (!arr)
         return 0;
     if (json_array_size(arr) > UINT_MAX / 2)
-        return fail(c, "%s.%s has too many entries", where, key);
-    *out = xcalloc(json_array_size(arr), sizeof **out);
+        return lc_jin_fail(c, "%s.%s has too many entries", where, key);
+    *out = lc_jin_calloc(json_array_size(arr), sizeof **out);
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *v = json_array_get(arr, i);
         if (!json_is_integer(v))
-            return fail(c, "%s.%s[%zu] is not an integer", where, key, i);
+            return lc_jin_fail(c, "%s.%s[%zu] is not an integer", where, key, i);
         (*out)[i] = json_integer_value(v);
     }
     if (n)
@@ -173,83 +84,83 @@ static int load_growth(struct ctx *c, json_t *o, const char *key, const char *wh
     return 0;
 }
 
-static int load_finding(struct ctx *c, json_t *o, const char *where, struct lc_finding *f) {
+static int load_finding(struct lc_jin *c, json_t *o, const char *where, struct lc_finding *f) {
     if (!json_is_object(o))
-        return fail(c, "%s is not an object", where);
+        return lc_jin_fail(c, "%s is not an object", where);
     const char *kind;
     long long v;
-    if (get_str(c, o, "kind", where, &kind))
+    if (lc_jin_str(c, o, "kind", where, &kind))
         return -1;
     f->kind = lc__finding_kind_parse(kind);
     if (f->kind < 0)
-        return fail(c, "%s.kind '%s' is not one of memory, thread, fd, mapping", where,
+        return lc_jin_fail(c, "%s.kind '%s' is not one of memory, thread, fd, mapping", where,
                     kind ? kind : "(missing)");
     char w[256];
     unsigned nbytes = 0;
-    if (get_str(c, o, "summary", where, &f->summary) ||
+    if (lc_jin_str(c, o, "summary", where, &f->summary) ||
         load_growth(c, o, "growth", where, &f->growth_blocks, &f->ngrowth) ||
         load_growth(c, o, "growth_bytes", where, &f->growth_bytes, &nbytes) ||
-        get_uint(c, o, "blocks", where, &f->blocks) || get_uint(c, o, "bytes", where, &f->bytes))
+        lc_jin_uint(c, o, "blocks", where, &f->blocks) || lc_jin_uint(c, o, "bytes", where, &f->bytes))
         return -1;
     /* the readers index both arrays by one count */
     if (f->growth_bytes && nbytes != f->ngrowth)
-        return fail(c, "%s.growth_bytes has %u entr%s, growth has %u", where, nbytes,
+        return lc_jin_fail(c, "%s.growth_bytes has %u entr%s, growth has %u", where, nbytes,
                     nbytes == 1 ? "y" : "ies", f->ngrowth);
     json_t *arr;
     snprintf(w, sizeof w, "%.200s.stack", where);
-    if (get_array(c, o, "stack", where, &arr) || load_frames(c, arr, w, &f->stack, &f->nstack))
+    if (lc_jin_array(c, o, "stack", where, &arr) || load_frames(c, arr, w, &f->stack, &f->nstack))
         return -1;
     snprintf(w, sizeof w, "%.200s.current_stack", where);
-    if (get_array(c, o, "current_stack", where, &arr) ||
+    if (lc_jin_array(c, o, "current_stack", where, &arr) ||
         load_frames(c, arr, w, &f->current_stack, &f->ncurrent))
         return -1;
-    if (get_str(c, o, "name", where, &f->thread_name) || get_int(c, o, "tid", where, &v))
+    if (lc_jin_str(c, o, "name", where, &f->thread_name) || lc_jin_int(c, o, "tid", where, &v))
         return -1;
     f->thread_tid = (int)v;
-    if (get_str(c, o, "state", where, &f->thread_state) || get_int(c, o, "fd", where, &v))
+    if (lc_jin_str(c, o, "state", where, &f->thread_state) || lc_jin_int(c, o, "fd", where, &v))
         return -1;
     f->fd = (int)v;
     json_t *fails = json_object_get(o, "fails");
     f->informational = json_is_false(fails);
-    if (get_str(c, o, "target", where, &f->fd_target) ||
-        get_str(c, o, "leak_kind", where, &f->leak_kind))
+    if (lc_jin_str(c, o, "target", where, &f->fd_target) ||
+        lc_jin_str(c, o, "leak_kind", where, &f->leak_kind))
         return -1;
     if (f->kind != LC_FINDING_MAPPING)
         return 0;
     f->map_shm = json_is_true(json_object_get(o, "shm"));
-    return get_uint(c, o, "mappings", where, &f->blocks) ||
-           get_uint(c, o, "address", where, &f->map_addr) ||
-           get_uint(c, o, "length", where, &f->map_len) ||
-           get_str(c, o, "prot", where, &f->map_prot) || get_str(c, o, "file", where, &f->map_file);
+    return lc_jin_uint(c, o, "mappings", where, &f->blocks) ||
+           lc_jin_uint(c, o, "address", where, &f->map_addr) ||
+           lc_jin_uint(c, o, "length", where, &f->map_len) ||
+           lc_jin_str(c, o, "prot", where, &f->map_prot) || lc_jin_str(c, o, "file", where, &f->map_file);
 }
 
-static int load_test(struct ctx *c, json_t *o, const char *where, struct lc_test_result *t) {
+static int load_test(struct lc_jin *c, json_t *o, const char *where, struct lc_test_result *t) {
     if (!json_is_object(o))
-        return fail(c, "%s is not an object", where);
+        return lc_jin_fail(c, "%s is not an object", where);
     const char *verdict;
     long long line;
-    if (get_str(c, o, "name", where, &t->name) || get_str(c, o, "group", where, &t->group) ||
-        get_str(c, o, "file", where, &t->file) || get_int(c, o, "line", where, &line) ||
-        get_str(c, o, "verdict", where, &verdict) ||
-        get_num(c, o, "duration", where, &t->duration) ||
-        get_str(c, o, "message", where, &t->message) ||
-        get_str(c, o, "failure_type", where, &t->failure_type) ||
-        get_str(c, o, "details", where, &t->details))
+    if (lc_jin_str(c, o, "name", where, &t->name) || lc_jin_str(c, o, "group", where, &t->group) ||
+        lc_jin_str(c, o, "file", where, &t->file) || lc_jin_int(c, o, "line", where, &line) ||
+        lc_jin_str(c, o, "verdict", where, &verdict) ||
+        lc_jin_num(c, o, "duration", where, &t->duration) ||
+        lc_jin_str(c, o, "message", where, &t->message) ||
+        lc_jin_str(c, o, "failure_type", where, &t->failure_type) ||
+        lc_jin_str(c, o, "details", where, &t->details))
         return -1;
     if (!t->name)
-        return fail(c, "%s has no name", where);
+        return lc_jin_fail(c, "%s has no name", where);
     t->line = line > 0 ? (unsigned)line : 0;
     t->verdict = lc__verdict_parse(verdict);
     if (t->verdict < 0)
-        return fail(c, "%s.verdict '%s' is not one of clean, leak, failed, crashed, skipped",
+        return lc_jin_fail(c, "%s.verdict '%s' is not one of clean, leak, failed, crashed, skipped",
                     where, verdict ? verdict : "(missing)");
     json_t *it = json_object_get(o, "iterations");
     if (it && !json_is_object(it))
-        return fail(c, "%s.iterations is not an object", where);
+        return lc_jin_fail(c, "%s.iterations is not an object", where);
     if (it) {
         long long w, m, e;
-        if (get_int(c, it, "warmup", where, &w) || get_int(c, it, "measured", where, &m) ||
-            get_int(c, it, "extended", where, &e))
+        if (lc_jin_int(c, it, "warmup", where, &w) || lc_jin_int(c, it, "measured", where, &m) ||
+            lc_jin_int(c, it, "extended", where, &e))
             return -1;
         t->warmup = (unsigned)(w > 0 ? w : 0);
         t->measured = (unsigned)(m > 0 ? m : 0);
@@ -258,62 +169,62 @@ static int load_test(struct ctx *c, json_t *o, const char *where, struct lc_test
     json_t *nr = json_object_get(o, "not_repeatable");
     if (json_is_object(nr)) {
         long long k = 0;
-        if (get_int(c, nr, "iteration", where, &k) ||
-            get_str(c, nr, "message", where, &t->not_repeatable_message))
+        if (lc_jin_int(c, nr, "iteration", where, &k) ||
+            lc_jin_str(c, nr, "message", where, &t->not_repeatable_message))
             return -1;
         t->not_repeatable = k > 0 ? (unsigned)k : 1;
     }
     json_t *arr;
     char w[256];
-    if (get_array(c, o, "series", where, &arr))
+    if (lc_jin_array(c, o, "series", where, &arr))
         return -1;
     if (arr) {
         t->nseries = json_array_size(arr);
-        t->series = xcalloc(t->nseries, sizeof *t->series);
+        t->series = lc_jin_calloc(t->nseries, sizeof *t->series);
         for (size_t i = 0; i < t->nseries; i++) {
             json_t *s = json_array_get(arr, i);
             struct lc_snapshot *sn = &t->series[i];
             uint64_t threads, fds;
             snprintf(w, sizeof w, "%s.series[%zu]", where, i);
             if (!json_is_object(s))
-                return fail(c, "%s is not an object", w);
-            if (get_uint(c, s, "allocs", w, &sn->allocs) ||
-                get_uint(c, s, "frees", w, &sn->frees) ||
-                get_uint(c, s, "bytes_allocated", w, &sn->bytes_allocated) ||
-                get_uint(c, s, "live_blocks", w, &sn->live_blocks) ||
-                get_uint(c, s, "live_bytes", w, &sn->live_bytes) ||
-                get_uint(c, s, "peak_bytes", w, &sn->peak_bytes) ||
-                get_uint(c, s, "threads", w, &threads) || get_uint(c, s, "fds", w, &fds))
+                return lc_jin_fail(c, "%s is not an object", w);
+            if (lc_jin_uint(c, s, "allocs", w, &sn->allocs) ||
+                lc_jin_uint(c, s, "frees", w, &sn->frees) ||
+                lc_jin_uint(c, s, "bytes_allocated", w, &sn->bytes_allocated) ||
+                lc_jin_uint(c, s, "live_blocks", w, &sn->live_blocks) ||
+                lc_jin_uint(c, s, "live_bytes", w, &sn->live_bytes) ||
+                lc_jin_uint(c, s, "peak_bytes", w, &sn->peak_bytes) ||
+                lc_jin_uint(c, s, "threads", w, &threads) || lc_jin_uint(c, s, "fds", w, &fds))
                 return -1;
             sn->threads = (uint32_t)threads;
             sn->fds = (uint32_t)fds;
         }
     }
-    if (get_array(c, o, "findings", where, &arr))
+    if (lc_jin_array(c, o, "findings", where, &arr))
         return -1;
     if (arr) {
         t->nfindings = json_array_size(arr);
-        t->findings = xcalloc(t->nfindings, sizeof *t->findings);
+        t->findings = lc_jin_calloc(t->nfindings, sizeof *t->findings);
         for (size_t i = 0; i < t->nfindings; i++) {
             snprintf(w, sizeof w, "%s.findings[%zu]", where, i);
             if (load_finding(c, json_array_get(arr, i), w, &t->findings[i]))
                 return -1;
         }
     }
-    if (get_array(c, o, "suppressions", where, &arr))
+    if (lc_jin_array(c, o, "suppressions", where, &arr))
         return -1;
     if (arr) {
         t->nsuppressed = json_array_size(arr);
-        t->suppressed = xcalloc(t->nsuppressed, sizeof *t->suppressed);
+        t->suppressed = lc_jin_calloc(t->nsuppressed, sizeof *t->suppressed);
         for (size_t i = 0; i < t->nsuppressed; i++) {
             json_t *s = json_array_get(arr, i);
             uint64_t hits;
             snprintf(w, sizeof w, "%s.suppressions[%zu]", where, i);
             if (!json_is_object(s))
-                return fail(c, "%s is not an object", w);
-            if (get_str(c, s, "rule", w, &t->suppressed[i].rule) ||
-                get_str(c, s, "why", w, &t->suppressed[i].why) ||
-                get_uint(c, s, "hits", w, &hits))
+                return lc_jin_fail(c, "%s is not an object", w);
+            if (lc_jin_str(c, s, "rule", w, &t->suppressed[i].rule) ||
+                lc_jin_str(c, s, "why", w, &t->suppressed[i].why) ||
+                lc_jin_uint(c, s, "hits", w, &hits))
                 return -1;
             t->suppressed[i].hits = (unsigned long)hits;
         }
@@ -321,24 +232,24 @@ static int load_test(struct ctx *c, json_t *o, const char *where, struct lc_test
     return 0;
 }
 
-static int load_bench(struct ctx *c, json_t *o, const char *where, struct lc_bench_result *b) {
+static int load_bench(struct lc_jin *c, json_t *o, const char *where, struct lc_bench_result *b) {
     if (!json_is_object(o))
-        return fail(c, "%s is not an object", where);
+        return lc_jin_fail(c, "%s is not an object", where);
     long long line, net_blocks, net_bytes;
-    if (get_str(c, o, "name", where, &b->name) || get_str(c, o, "group", where, &b->group) ||
-        get_str(c, o, "file", where, &b->file) || get_int(c, o, "line", where, &line) ||
-        get_uint(c, o, "n", where, &b->n) ||
-        get_num(c, o, "allocs_per_op", where, &b->allocs_per_op) ||
-        get_num(c, o, "frees_per_op", where, &b->frees_per_op) ||
-        get_num(c, o, "bytes_per_op", where, &b->bytes_per_op) ||
-        get_uint(c, o, "peak_bytes", where, &b->peak_bytes) ||
-        get_int(c, o, "net_blocks", where, &net_blocks) ||
-        get_int(c, o, "net_bytes", where, &net_bytes) ||
-        get_num(c, o, "ns_per_op", where, &b->ns_per_op) ||
-        get_str(c, o, "message", where, &b->message))
+    if (lc_jin_str(c, o, "name", where, &b->name) || lc_jin_str(c, o, "group", where, &b->group) ||
+        lc_jin_str(c, o, "file", where, &b->file) || lc_jin_int(c, o, "line", where, &line) ||
+        lc_jin_uint(c, o, "n", where, &b->n) ||
+        lc_jin_num(c, o, "allocs_per_op", where, &b->allocs_per_op) ||
+        lc_jin_num(c, o, "frees_per_op", where, &b->frees_per_op) ||
+        lc_jin_num(c, o, "bytes_per_op", where, &b->bytes_per_op) ||
+        lc_jin_uint(c, o, "peak_bytes", where, &b->peak_bytes) ||
+        lc_jin_int(c, o, "net_blocks", where, &net_blocks) ||
+        lc_jin_int(c, o, "net_bytes", where, &net_bytes) ||
+        lc_jin_num(c, o, "ns_per_op", where, &b->ns_per_op) ||
+        lc_jin_str(c, o, "message", where, &b->message))
         return -1;
     if (!b->name)
-        return fail(c, "%s has no name", where);
+        return lc_jin_fail(c, "%s has no name", where);
     b->line = line > 0 ? (unsigned)line : 0;
     b->net_blocks = net_blocks;
     b->net_bytes = net_bytes;
@@ -348,12 +259,12 @@ static int load_bench(struct ctx *c, json_t *o, const char *where, struct lc_ben
 }
 
 int lc_tool_report_load(struct loaded *l, char *err, size_t errlen) {
-    struct ctx c = {l->path, err, errlen, l->cmd ? l->cmd : "report"};
+    struct lc_jin c = {l->path, err, errlen, l->cmd ? l->cmd : "report"};
     /* Open it ourselves first: jansson's message for a missing file is less
      * direct than strerror. */
     FILE *f = fopen(l->path, "rb");
     if (!f)
-        return fail(&c, "cannot read: %s", strerror(errno));
+        return lc_jin_fail(&c, "cannot read: %s", strerror(errno));
     json_error_t je;
     l->doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
     fclose(f);
@@ -362,34 +273,34 @@ int lc_tool_report_load(struct loaded *l, char *err, size_t errlen) {
          * nothing was written yet, a copy interrupted), so say so. */
         int eof = strstr(je.text, "premature end") || strstr(je.text, "end of file") ||
                   strstr(je.text, "'[' or '{' expected");
-        return fail(&c, "not valid JSON at line %d, column %d: %s%s", je.line, je.column,
+        return lc_jin_fail(&c, "not valid JSON at line %d, column %d: %s%s", je.line, je.column,
                     je.text, eof ? " (the file is empty or cut short)" : "");
     }
     json_t *schema = json_object_get(l->doc, "schema");
     const char *name = json_string_value(json_object_get(schema, "name"));
     if (!json_is_object(l->doc) || !name || strcmp(name, SCHEMA_NAME) != 0)
-        return fail(&c, "not a leakcheck report (schema.name is not \"%s\")", SCHEMA_NAME);
+        return lc_jin_fail(&c, "not a leakcheck report (schema.name is not \"%s\")", SCHEMA_NAME);
     json_t *ver = json_object_get(schema, "version");
     if (!json_is_integer(ver))
-        return fail(&c, "schema.version is missing or not an integer");
+        return lc_jin_fail(&c, "schema.version is missing or not an integer");
     if (json_integer_value(ver) < 1 || json_integer_value(ver) > SCHEMA_VERSION)
-        return fail(&c, "schema version %lld is not supported (this leakcheck reads version %d)",
+        return lc_jin_fail(&c, "schema version %lld is not supported (this leakcheck reads version %d)",
                     json_integer_value(ver), SCHEMA_VERSION);
     json_t *host = json_object_get(l->doc, "host");
     if (host && !json_is_object(host))
-        return fail(&c, "host is not an object");
-    if (get_str(&c, host, "hostname", "host", &l->hostname) ||
-        get_str(&c, host, "timestamp", "host", &l->timestamp) ||
-        get_str(&c, host, "binary", "host", &l->run.binary))
+        return lc_jin_fail(&c, "host is not an object");
+    if (lc_jin_str(&c, host, "hostname", "host", &l->hostname) ||
+        lc_jin_str(&c, host, "timestamp", "host", &l->timestamp) ||
+        lc_jin_str(&c, host, "binary", "host", &l->run.binary))
         return -1;
     json_t *tests, *benches;
-    if (get_array(&c, l->doc, "tests", "report", &tests) ||
-        get_array(&c, l->doc, "benchmarks", "report", &benches))
+    if (lc_jin_array(&c, l->doc, "tests", "report", &tests) ||
+        lc_jin_array(&c, l->doc, "benchmarks", "report", &benches))
         return -1;
     if (!tests)
-        return fail(&c, "no \"tests\" array (the file is cut short or not a report)");
+        return lc_jin_fail(&c, "no \"tests\" array (the file is cut short or not a report)");
     l->run.ntests = json_array_size(tests);
-    l->run.tests = xcalloc(l->run.ntests, sizeof *l->run.tests);
+    l->run.tests = lc_jin_calloc(l->run.ntests, sizeof *l->run.tests);
     for (size_t i = 0; i < l->run.ntests; i++) {
         char w[64];
         snprintf(w, sizeof w, "tests[%zu]", i);
@@ -397,7 +308,7 @@ int lc_tool_report_load(struct loaded *l, char *err, size_t errlen) {
             return -1;
     }
     l->run.nbenchmarks = benches ? json_array_size(benches) : 0;
-    l->run.benchmarks = xcalloc(l->run.nbenchmarks, sizeof *l->run.benchmarks);
+    l->run.benchmarks = lc_jin_calloc(l->run.nbenchmarks, sizeof *l->run.benchmarks);
     for (size_t i = 0; i < l->run.nbenchmarks; i++) {
         char w[64];
         snprintf(w, sizeof w, "benchmarks[%zu]", i);
@@ -746,7 +657,7 @@ int lc_tool_write_rendered(const char *path, struct lc_buf *b, const char *cmd) 
 }
 
 static int write_junit(const char *path, const struct loaded *ls, size_t n) {
-    struct lc_junit_run *jr = xcalloc(n, sizeof *jr);
+    struct lc_junit_run *jr = lc_jin_calloc(n, sizeof *jr);
     for (size_t k = 0; k < n; k++)
         jr[k] = (struct lc_junit_run){&ls[k].run, ls[k].hostname, ls[k].timestamp};
     struct lc_buf b;
@@ -766,7 +677,7 @@ int lc_cmd_report(int argc, char **argv) {
     enum format fmt = FMT_TEXT;
     const char *junit = NULL, *pprof = NULL;
     const char *html = NULL, *html_baseline = NULL;
-    const char **files = xcalloc((size_t)argc, sizeof *files);
+    const char **files = lc_jin_calloc((size_t)argc, sizeof *files);
     size_t nfiles = 0;
     int only_files = 0;
     for (int i = 0; i < argc; i++) {
@@ -836,7 +747,7 @@ int lc_cmd_report(int argc, char **argv) {
         free(files);
         return 2;
     }
-    struct loaded *ls = xcalloc(nfiles, sizeof *ls);
+    struct loaded *ls = lc_jin_calloc(nfiles, sizeof *ls);
     int rc = 0;
     char err[1024];
     /* Every file is read before anything is printed or written, so a bad file

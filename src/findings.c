@@ -62,7 +62,7 @@ static int filter_finding(struct lc_test_result *res, struct lc_rules *rules, co
                           const char *subject, const lc_frame *frames, int n) {
     struct lc_suppression *s = lc__suppressed(kind, subject, frames, n, rules->r, rules->n);
     int expected = s && s < rules->r + rules->nexpect;
-    /* then what a library keeps per thread by design (suppress_test.c) */
+    /* then what a library keeps by design (suppress_test.c) */
     if (!s && strcmp(kind, "leak") == 0)
         s = lc__test_rule_match(frames, n);
     if (!s)

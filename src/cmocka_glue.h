@@ -23,6 +23,13 @@ void lc__tm_release(unsigned from);
  * cmocka freed what the previous test left queued). */
 void lc__mocks_reset(void);
 
+/* cmocka_always.c: whether an earlier fixture or body of this test queued
+ * an always or maybe entry for function and parameter ("" for a return
+ * value); if not, this one is recorded. lc__always_reset forgets them (a test
+ * starts; lc__mocks_reset calls it). */
+int lc__always_repeated(const char *function, const char *parameter);
+void lc__always_reset(void);
+
 /* cmocka_legacy.c: how many times the program called cmocka's deprecated
  * runners (_run_tests, _run_group_tests), which leakcheck does not judge. */
 int lc__cmocka_legacy_runs(void);

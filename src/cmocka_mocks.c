@@ -3,8 +3,9 @@
  * after the first, values it queued and never used (which cmocka would fail
  * at the test's end as "remaining non-returned values") make the test not
  * repeatable; they are drained so cmocka does not fail the test for our
- * repetition. Calls cmocka (dlsym RTLD_NEXT) and the engine. Not on the hook
- * path. */
+ * repetition. Values queued to be returned always or maybe are queued once
+ * per test, untracked (cmocka_always.c). Calls cmocka (dlsym RTLD_NEXT) and
+ * the engine. Not on the hook path. */
 #include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,6 +50,14 @@ _will_return(const char *const function_name, const char *const file, const int 
     static will_return_fn real;
     if (!real)
         real = (will_return_fn)dlsym(RTLD_NEXT, "_will_return");
+    if (count < 0) { /* always (-1), maybe (-2): see cmocka_always.c */
+        if (lc__always_repeated(function_name, ""))
+            return;
+        lc__guard_enter();
+        real(function_name, file, line, value, count);
+        lc__guard_leave();
+        return;
+    }
     if (count > 0) { /* -1 (always) and -2 (maybe) are never left over */
         lc__guard_enter();
         struct mock_fn *f = mock_fn(function_name);
@@ -79,6 +88,14 @@ _mock(const char *const function, const char *const file, const int line) {
     return real_mock()(function, file, line);
 }
 
+/* Uses up the values of f queued beyond what the first run left. */
+static void drain(struct mock_fn *f) {
+    while (f->pending > f->after_first) {
+        f->pending--;
+        (void)real_mock()(f->name, f->file ? f->file : __FILE__, f->line);
+    }
+}
+
 /* End of an iteration: the first records the balance; a later one that
  * left more values queued than the first is not repeatable, and its extra
  * values are used up here so that cmocka's end-of-test check passes. */
@@ -103,15 +120,21 @@ static const char *iteration_end(unsigned iteration) {
             why = m.data ? m.data : "remaining non-returned mock values";
             lc__guard_leave();
         }
-        while (f->pending > f->after_first) {
-            f->pending--;
-            (void)real_mock()(f->name, f->file ? f->file : __FILE__, f->line);
-        }
+        drain(f);
     }
     return why;
 }
 
+/* A later iteration a failure abandoned (an assertion in a mock, before it
+ * used what the test queued): its unused values go, so that cmocka does not
+ * fail the test for a repetition leakcheck already reported. */
+static void iteration_abandoned(void) {
+    for (size_t i = 0; i < nfns; i++)
+        drain(&fns[i]);
+}
+
 void lc__mocks_reset(void) {
+    lc__always_reset();
     for (size_t i = 0; i < nfns; i++)
         fns[i].pending = fns[i].after_first = 0;
 }
@@ -119,4 +142,5 @@ void lc__mocks_reset(void) {
 /* The engine asks at every iteration's end (set once, before any test). */
 __attribute__((constructor)) static void mocks_init(void) {
     lc__engine_on_iteration_end(iteration_end);
+    lc__engine_on_iteration_abandoned(iteration_abandoned);
 }

@@ -54,6 +54,14 @@ void lc__engine_abandon(const char *message);
  * returns NULL, or why the iteration cannot be repeated; iteration is 0-based
  * and a message for iteration 0 is ignored (cmocka judges the first run). */
 void lc__engine_on_iteration_end(const char *(*check)(unsigned iteration));
+/* Sets what runs after a failure abandoned a later iteration, once its
+ * teardowns ran (the cmocka glue: the mock values it queued and never used
+ * are used up, as at a passing iteration's end). */
+void lc__engine_on_iteration_abandoned(void (*fn)(void));
+/* A number that changes as each iteration's per-test setup, body and
+ * teardown starts (cmocka runs them as separate calls, each with its own
+ * mock queues); constant while no engine runs. */
+unsigned lc__engine_phase(void);
 
 /* Forgets the running engine: cmocka longjmped past it (a crash, a mock
  * error), or the test is over. */

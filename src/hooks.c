@@ -488,3 +488,11 @@ LC_EXPORT pid_t fork(void) {
     errno = saved;
     return pid;
 }
+
+/* A free's bookkeeping without the free: p's record and its counts go, the
+ * block stays the program's, untracked from now on (its later free passes
+ * through). 1 when p was tracked. Not on the hook path. */
+int lc__hooks_untrack(void *p) {
+    struct lc_rec_info info;
+    return p ? record_free(p, &info) : 0;
+}

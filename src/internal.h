@@ -137,6 +137,8 @@ int lc__table_insert(uintptr_t p, uint64_t size, uint32_t stack, uint32_t iter,
  * calling thread's own slot (looked at first, without a lock), or UINT32_MAX
  * when it has none. */
 int lc__table_remove(uintptr_t p, uint32_t self, struct lc_rec_info *out);
+/* hooks.c: p's record and counts removed as by free, the block kept. */
+int lc__hooks_untrack(void *p);
 /* Visits every live record (shard by shard, each under its lock, copied out). */
 void lc__table_foreach(void (*fn)(const struct lc_rec_info *, void *), void *arg);
 void lc__table_clear(void);

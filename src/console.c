@@ -28,12 +28,12 @@ FILE *lc__console(const char **prefix) {
     const char *o = getenv("CMOCKA_MESSAGE_OUTPUT");
     *prefix = "";
     if (!o || !*o || strcasestr(o, "stdout") || strcasestr(o, "standard"))
-        return stdout;
+        return lc__console_kept(stdout);
     if (strcasestr(o, "tap")) {
         *prefix = "# ";
-        return stdout;
+        return lc__console_kept(stdout);
     }
-    return stderr;
+    return lc__console_kept(stderr);
 }
 
 /* "+1", "+472", "+4194304" for whole numbers, "+0.5" otherwise: growth per

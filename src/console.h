@@ -15,6 +15,11 @@ struct lc_buf;
  * standard output, "# " comments inside cmocka's TAP, standard error when
  * cmocka writes SUBUNIT or XML to standard output. */
 FILE *lc__console(const char **prefix);
+/* console_keep.c: copies of fd 1 and 2 taken before the first test (guard
+ * up); lc__console_kept gives back stdout or stderr, or its copy once the
+ * program closed or replaced that fd. */
+void lc__console_keep(void);
+FILE *lc__console_kept(FILE *f);
 /* 1 when console lines may be coloured (LEAKCHECK_COLOR, a terminal). */
 int lc__use_color(void);
 /* Appends "fn (file:line) <- ... <- caller (file:line)": the innermost frame,

@@ -325,6 +325,7 @@ static void session_init(void) {
     if (lc__fds_snapshot(&s) == 0)
         lc__fdset_free(&s);
     fflush(stdout);
+    lc__console_keep(); /* the console outlives a program that closes fd 1 */
     lc__guard_leave();
     lc__baseline_load();
 }

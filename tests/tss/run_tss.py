@@ -6,7 +6,8 @@ naming the planted function, never cmocka's queue), that a test whose later
 iteration fails in a mock is judged from its first run without cmocka
 failing it for values that iteration queued, and that the check at exit of
 `leakcheck run` sees what such a test's own single run left, not what the
-failed repetition left.
+failed repetition left, and that leakcheck's console lines outlive a test
+that closes fd 1.
 
 Usage: run_tss.py LIBLEAKCHECK TSS_SHAPES LEAKCHECK_TOOL"""
 import json
@@ -49,7 +50,7 @@ def under_run(tmp, group):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    for group in ("clean", "leaky"):  # every shape passes cmocka on its own
+    for group in ("clean", "leaky", "closes"):  # each passes cmocka on its own
         p = subprocess.run([binary, group], capture_output=True, text=True, timeout=100)
         check(f"{group} without leakcheck: cmocka passes", p.returncode == 0,
               p.stdout + p.stderr)
@@ -106,6 +107,16 @@ with tempfile.TemporaryDirectory() as tmp:
     always = [f for f in lost if "always_twin_leak" in functions(f)]
     check("run leaky: always_twin_leak lost at exit", bool(always),
           str([f.get("summary") for f in lost]))
+
+    # the program closes fd 1: leakcheck's lines still reach standard output
+    env = dict(os.environ, LEAKCHECK_CMOCKA="1", LD_PRELOAD=lib)
+    p = subprocess.run([binary, "closes"], env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True, timeout=100)
+    check("closes: exit status 0", p.returncode == 0, p.stdout)
+    check("closes: the next test's line after fd 1 was closed",
+          re.search(r"\[  CLEAN \] after_closed_stdout", p.stdout) is not None, p.stdout)
+    check("closes: the summary after fd 1 was closed",
+          "[leakcheck] 2 tests: 2 clean" in p.stdout, p.stdout)
 
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))

@@ -4,8 +4,9 @@
  * (never used up, so cmocka frees them after the test), and tests that
  * cannot be repeated because a mock checks state the previous run changed
  * (the failing iteration allocated and queued values it never got to).
- * "clean" runs the clean shapes, "leaky" their leaking twins; each passes
- * cmocka on its own. run_tss.py checks the verdicts under LEAKCHECK_CMOCKA=1
+ * "clean" runs the clean shapes, "leaky" their leaking twins, "closes" a
+ * test that closes fd 1 (a mocked socket() returned it); each passes cmocka
+ * on its own. run_tss.py checks the verdicts under LEAKCHECK_CMOCKA=1
  * and the check at exit of leakcheck run --cmocka. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -159,6 +161,25 @@ static void abandoned_leaks_first_run(void **state) {
     ctx_free(c);
 }
 
+/* ---- the code under test closes fd 1 ---- */
+
+/* tpm2-tss's io test: the mocked socket() returns 1, and socket_connect
+ * closes it when the mocked connect() fails. */
+static int fake_socket(void) { return (int)mock(); }
+
+static void closes_stdout(void **state) {
+    (void)state;
+    will_return(fake_socket, 1);
+    int fd = fake_socket();
+    assert_int_equal(close(fd), 0);
+}
+
+static void after_closed_stdout(void **state) {
+    (void)state;
+    sink = malloc(8);
+    free(sink);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest clean[] = {
         cmocka_unit_test(always_in_body),
@@ -172,6 +193,12 @@ int main(int argc, char **argv) {
         cmocka_unit_test(always_leaks),
         cmocka_unit_test(abandoned_leaks_first_run),
     };
+    const struct CMUnitTest closes[] = {
+        cmocka_unit_test(closes_stdout),
+        cmocka_unit_test(after_closed_stdout),
+    };
+    if (argc > 1 && strcmp(argv[1], "closes") == 0)
+        return cmocka_run_group_tests_name("tss_closes", closes, NULL, NULL);
     if (argc > 1 && strcmp(argv[1], "leaky") == 0)
         return cmocka_run_group_tests_name("tss_leaky", leaky, NULL, NULL);
     return cmocka_run_group_tests_name("tss_clean", clean, NULL, NULL);

@@ -161,6 +161,14 @@ static void abandoned_leaks_first_run(void **state) {
     ctx_free(c);
 }
 
+/* The group teardown queues its own always value for a function the last
+ * test queued one for (cmocka runs it once, after the tests). */
+static int group_teardown_queues_always(void **state) {
+    (void)state;
+    will_return_always(source, 5);
+    return source() == 5 ? 0 : -1;
+}
+
 /* ---- the code under test closes fd 1 ---- */
 
 /* tpm2-tss's io test: the mocked socket() returns 1, and socket_connect
@@ -188,6 +196,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test_teardown(always_body_and_teardown, teardown_queues_always),
         cmocka_unit_test(abandoned_leaves_values),
         cmocka_unit_test(abandoned_allocates),
+        cmocka_unit_test(always_from_helper),
     };
     const struct CMUnitTest leaky[] = {
         cmocka_unit_test(always_leaks),
@@ -201,5 +210,6 @@ int main(int argc, char **argv) {
         return cmocka_run_group_tests_name("tss_closes", closes, NULL, NULL);
     if (argc > 1 && strcmp(argv[1], "leaky") == 0)
         return cmocka_run_group_tests_name("tss_leaky", leaky, NULL, NULL);
-    return cmocka_run_group_tests_name("tss_clean", clean, NULL, NULL);
+    return cmocka_run_group_tests_name("tss_clean", clean, NULL,
+                                       group_teardown_queues_always);
 }

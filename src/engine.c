@@ -660,8 +660,10 @@ static void collect_repeats(const struct lc_rec_info *r, void *arg) {
 
 /* A test that is not repeatable, inside `leakcheck run`'s process scope:
  * what its later iterations left live (the failed one ended mid-way) exists
- * only because leakcheck repeated it, so those blocks leave the table and
- * the check at exit sees what the program's own single run left. */
+ * only because leakcheck repeated it, so those blocks leave the table, and
+ * the fds opened since the first run ended are marked leakcheck's (until the
+ * program closes them): the check at exit sees what the program's own
+ * single run left. */
 static void forget_repeats(const struct engine *e) {
     if (!e->not_repeatable || !__atomic_load_n(&lc__st.nested, __ATOMIC_ACQUIRE))
         return;
@@ -673,6 +675,13 @@ static void forget_repeats(const struct engine *e) {
     for (size_t i = 0; !b.failed && i < b.len / sizeof *v; i++)
         lc__hooks_untrack((void *)v[i]);
     lc__buf_free(&b);
+    struct lc_fdset now = {0};
+    struct lc_fd_entry *added = NULL;
+    size_t n = lc__fds_snapshot(&now) == 0 ? lc__fds_added(&e->fd_first, &now, &added) : 0;
+    for (size_t i = 0; added && i < n; i++)
+        lc__fd_mark_ours(added[i].fd);
+    lc__xfree(added);
+    lc__fdset_free(&now);
     lc__guard_leave();
 }
 

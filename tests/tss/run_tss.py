@@ -60,15 +60,15 @@ with tempfile.TemporaryDirectory() as tmp:
     check("clean: cmocka fails nothing (the group teardown's own always value too)",
           "FAILED" not in out and "ERROR" not in out, out)
     cm = doc.get("cmocka", {})
-    check("clean: 7 tests judged (always_from_helper twice)",
-          cm.get("ran") == 7 and cm.get("judged") == 7 and len(doc["tests"]) == 7, str(cm))
+    check("clean: 8 tests judged (always_from_helper twice)",
+          cm.get("ran") == 8 and cm.get("judged") == 8 and len(doc["tests"]) == 8, str(cm))
     for name, t in tests.items():
         check(f"{name} clean", t.get("verdict") == "clean", str(t.get("message")))
     for name in ("always_in_body", "always_from_helper", "expect_always",
                  "always_body_and_teardown"):
         check(f"{name} repeatable", not tests.get(name, {}).get("not_repeatable"),
               str(tests.get(name, {}).get("not_repeatable")))
-    for name in ("abandoned_leaves_values", "abandoned_allocates"):
+    for name in ("abandoned_leaves_values", "abandoned_allocates", "abandoned_opens_fd"):
         nr = tests.get(name, {}).get("not_repeatable") or {}
         check(f"{name} not repeatable at iteration 2", nr.get("iteration") == 2, str(nr))
 
@@ -96,6 +96,10 @@ with tempfile.TemporaryDirectory() as tmp:
     check("run clean: exit status 0", p.returncode == 0, out)
     check("run clean: cmocka fails nothing", "FAILED" not in out, out)
     check("run clean: nothing lost at exit", not lost, str([f.get("summary") for f in lost]))
+    fds = [f for t in tests.values() if t["name"].startswith("process:")
+           for f in t.get("findings", []) if f.get("kind") == "fd"]
+    check("run clean: no fd open at exit (the failed repetition's pipe)", not fds,
+          str([f.get("summary") for f in fds]))
 
     p, tests, lost = under_run(tmp, "leaky")
     out = p.stdout + p.stderr

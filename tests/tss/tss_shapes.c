@@ -147,6 +147,17 @@ static void abandoned_allocates(void **state) {
     ctx_free(c);
 }
 
+/* The same with a pipe: the second run fails with both ends open. */
+static int machine3;
+static void abandoned_opens_fd(void **state) {
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(machine3++, 0);
+    close(p[0]);
+    close(p[1]);
+}
+
 __attribute__((noinline)) static void first_run_leak(void) {
     sink = malloc(24); /* planted */
     sink = NULL;
@@ -196,6 +207,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test_teardown(always_body_and_teardown, teardown_queues_always),
         cmocka_unit_test(abandoned_leaves_values),
         cmocka_unit_test(abandoned_allocates),
+        cmocka_unit_test(abandoned_opens_fd),
         cmocka_unit_test(always_from_helper),
     };
     const struct CMUnitTest leaky[] = {

@@ -9,6 +9,13 @@
 void lc__cmocka_fail(const char *file, int line, const char *text)
     __attribute__((noreturn));
 
+/* cmocka_abort.c: CMOCKA_TEST_ABORT=1 set aside while lc__cmocka_fail fails
+ * a test (cmocka then longjmps to its runner instead of aborting), and put
+ * back when cmocka next runs leakcheck's code (a fixture, the next test, the
+ * group's end). */
+void lc__cmocka_abort_hide(void);
+void lc__cmocka_abort_restore(void);
+
 /* 1 while the engine judges a plain cmocka test (LEAKCHECK_CMOCKA): an
  * lc_bench_run the test calls itself then runs its body once, unmeasured. */
 int lc__cmocka_judging_plain(void);

@@ -348,12 +348,18 @@ static int underscores(const char *s) {
     return n;
 }
 
+/* Fewer leading underscores, then shorter: fopen over fopen64 over _IO_fopen. */
+static int better_name(const char *a, const char *b) {
+    int ua = underscores(a), ub = underscores(b);
+    return ua != ub ? ua < ub : strcspn(a, "@") < strcspn(b, "@");
+}
+
 /* The symbol naming addr's function in a C runtime library, by its public
  * name when it has one:
  * glibc defines strdup as __strdup with strdup a weak alias, fopen as
  * _IO_new_fopen, and libdw picks the global name. Among the function symbols
  * that start where addr's does, the one with the fewest leading underscores
- * wins (ties keep libdw's choice); scanned only for a name that starts with
+ * wins, then the shortest (better_name); scanned only for a name that starts with
  * '_' (not a C++ one: identical code folded together would name another
  * function), once per address (the cache). */
 static const char *public_name(Dwfl_Module *mod, Dwarf_Addr addr) {
@@ -363,17 +369,15 @@ static const char *public_name(Dwfl_Module *mod, Dwarf_Addr addr) {
     if (!name || name[0] != '_' || name[1] == 'Z') /* C++: folded code names another */
         return name;
     GElf_Addr start = addr - off;
-    int best = underscores(name), n = dwfl_module_getsymtab(mod);
-    for (int i = 1; i < n && best; i++) {
+    int n = dwfl_module_getsymtab(mod);
+    for (int i = 1; i < n; i++) {
         GElf_Sym s;
         GElf_Addr a = 0;
         const char *nm = dwfl_module_getsym_info(mod, i, &s, &a, NULL, NULL, NULL);
         int bind = GELF_ST_BIND(s.st_info);
-        if (!nm || a != start || GELF_ST_TYPE(s.st_info) != STT_FUNC ||
-            (bind != STB_GLOBAL && bind != STB_WEAK) || underscores(nm) >= best)
-            continue;
-        name = nm;
-        best = underscores(nm);
+        if (nm && a == start && GELF_ST_TYPE(s.st_info) == STT_FUNC &&
+            (bind == STB_GLOBAL || bind == STB_WEAK) && better_name(nm, name))
+            name = nm;
     }
     return name;
 }

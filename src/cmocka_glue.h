@@ -30,6 +30,12 @@ void lc__tm_release(unsigned from);
  * cmocka freed what the previous test left queued). */
 void lc__mocks_reset(void);
 
+/* cmocka_mocks.c: 1 while it drains what an abandoned iteration left queued;
+ * then _fail jumps back to it (lc__mocks_drain_jump) and cmocka's printed
+ * complaint is dropped. */
+int lc__mocks_draining(void);
+void lc__mocks_drain_jump(void) __attribute__((noreturn));
+
 /* cmocka_legacy.c: how many times the program called cmocka's deprecated
  * runners (_run_tests, _run_group_tests), which leakcheck does not judge. */
 int lc__cmocka_legacy_runs(void);

@@ -2,7 +2,8 @@
 # run.sh: every row of issue 11's table in one run. Runs the churn benchmark
 # natively, under leakcheck and under `leakcheck run` and prints medians,
 # ratios against native, the 2-thread speedup and the tracker memory per live
-# block; then the live-set sweep, the reachability scan's median (reach_bench),
+# block; then the live-set sweep, the record stores modelled alone
+# (record_store), the reachability scan's median (reach_bench),
 # harness_cost and the whole-suite benchmark (suites.sh).
 # It builds nothing: build first, e.g.
 #   cmake -S . -B build && cmake --build build -j2
@@ -154,6 +155,17 @@ for l in "${sizes[@]}"; do
     c=$(median "$tmp/sweep-count-$l.cpu")
     printf '  %-12s %10s %10s %+10.1f\n' "$l" "$n" "$c" "$(awk -v a="$c" -v b="$n" 'BEGIN {print a - b}')"
 done
+
+# The design behind the 1M row: each record store modelled alone, no
+# leakcheck linked (record_store.c), at the sweep's live sets.
+if [ -x "$build/out/record_store" ]; then
+    echo
+    echo "record stores modelled alone (record_store.c; median CPU ns/op, added: vs none in the same run):"
+    for l in "${sizes[@]}"; do
+        "$build/out/record_store" --live "$l" --ops $((3 * sweep_ops)) --reps "$reps" |
+            awk '{printf "  %-14s %-18s %-24s %s\n", $2, $1, $5, $6}'
+    done
+fi
 
 # The reachability scan (reach_bench prints its own median over REPS runs).
 reach=$build/out/reach_bench

@@ -57,6 +57,12 @@ static void tm_untrack(void *p) {
         }
 }
 
+/* cmocka's _test_calloc and _test_realloc call its _test_malloc and
+ * _test_free themselves, through the PLT, so back into the functions below:
+ * only the outermost call follows the block (a nested one would follow a
+ * realloc'd block twice, and releasing it would free it twice). */
+static __thread int depth;
+
 typedef void *(*tmalloc_fn)(size_t, const char *, int);
 typedef void *(*tcalloc_fn)(size_t, size_t, const char *, int);
 typedef void *(*trealloc_fn)(void *, size_t, const char *, int);
@@ -68,8 +74,10 @@ __attribute__((visibility("default"))) void *_test_malloc(const size_t size, con
     static tmalloc_fn real;
     if (!real)
         real = (tmalloc_fn)dlsym(RTLD_NEXT, "_test_malloc");
+    depth++;
     void *p = real(size, file, line);
-    tm_track(p);
+    if (!--depth)
+        tm_track(p);
     return p;
 }
 
@@ -78,8 +86,10 @@ __attribute__((visibility("default"))) void *_test_calloc(const size_t n, const 
     static tcalloc_fn real;
     if (!real)
         real = (tcalloc_fn)dlsym(RTLD_NEXT, "_test_calloc");
+    depth++;
     void *p = real(n, size, file, line);
-    tm_track(p);
+    if (!--depth)
+        tm_track(p);
     return p;
 }
 
@@ -88,7 +98,10 @@ __attribute__((visibility("default"))) void *_test_realloc(void *ptr, const size
     static trealloc_fn real;
     if (!real)
         real = (trealloc_fn)dlsym(RTLD_NEXT, "_test_realloc");
+    depth++;
     void *p = real(ptr, size, file, line);
+    if (--depth)
+        return p;
     if (p || !size)
         tm_untrack(ptr);
     tm_track(p);
@@ -99,8 +112,11 @@ __attribute__((visibility("default"))) void _test_free(void *const ptr, const ch
                                                       const int line) {
     if (!real_test_free)
         real_test_free = (tfree_fn)dlsym(RTLD_NEXT, "_test_free");
-    tm_untrack(ptr);
+    if (!depth)
+        tm_untrack(ptr);
+    depth++;
     real_test_free(ptr, file, line);
+    depth--;
 }
 
 void lc__tm_release(unsigned from) {

@@ -40,7 +40,7 @@ void lc__always_reset(void) { nseen = 0; }
  * this one is not queued. Else it is recorded. Two in the same call are
  * queued both, and cmocka fails the second as it would without leakcheck;
  * outside the engine (a group fixture) nothing is recorded or skipped. */
-int lc__always_repeated(const char *function, const char *parameter) {
+static int repeated(const char *function, const char *parameter) {
     if (!lc__engine_active()) /* a group fixture, a test run once */
         return 0;
     unsigned now = lc__engine_phase();
@@ -53,54 +53,42 @@ int lc__always_repeated(const char *function, const char *parameter) {
     return 0;
 }
 
+int lc__always_enter(int count, const char *function, const char *parameter, int ok) {
+    if (count >= 0 || !ok)
+        return 0;
+    if (repeated(function, parameter))
+        return LC_ALWAYS_SKIP;
+    lc__guard_enter();
+    return LC_ALWAYS_HIDE;
+}
+
+void lc__always_leave(int how) {
+    if (how == LC_ALWAYS_HIDE)
+        lc__guard_leave();
+}
+
 /* The real function, found once. */
 #define LC_REAL(type, name)                                                                      \
     static type real;                                                                            \
     if (!real)                                                                                   \
         real = (type)dlsym(RTLD_NEXT, name)
 
-/* Queues through the real function, unless count asks for an entry never
- * used up that an earlier iteration queued; untracked when ok says cmocka
- * will not fail the call (a failure longjmps out: the guard would stay up). */
+/* Queues through the real function (see lc__always_enter). */
 #define LC_QUEUE(count, fn, param, ok, call)                                                     \
     do {                                                                                         \
-        int hide_ = (count) < 0 && (ok);                                                         \
-        if (hide_ && lc__always_repeated(fn, param))                                             \
+        int how_ = lc__always_enter(count, fn, param, ok);                                       \
+        if (how_ == LC_ALWAYS_SKIP)                                                              \
             break;                                                                               \
-        if (hide_)                                                                               \
-            lc__guard_enter();                                                                   \
         call;                                                                                    \
-        if (hide_)                                                                               \
-            lc__guard_leave();                                                                   \
+        lc__always_leave(how_);                                                                  \
     } while (0)
 
-typedef void (*expect_check_fn)(const char *, const char *, const char *, int,
-                                CheckParameterValue, LargestIntegralType, CheckParameterEvent *,
-                                int);
-typedef void (*expect_call_fn)(const char *, const char *, int, int);
 typedef void (*expect_set_fn)(const char *, const char *, const char *, int,
                               const LargestIntegralType[], size_t, int);
 typedef void (*expect_range_fn)(const char *, const char *, const char *, int,
                                 LargestIntegralType, LargestIntegralType, int);
 typedef void (*expect_memory_fn)(const char *, const char *, const char *, int, const void *,
                                  size_t, int);
-
-/* Every expect_* of a value, string or any ends here. */
-LC_EXPORT void _expect_check(const char *const function, const char *const parameter,
-                             const char *const file, const int line,
-                             const CheckParameterValue check_function,
-                             const LargestIntegralType check_data,
-                             CheckParameterEvent *const event, const int count) {
-    LC_REAL(expect_check_fn, "_expect_check");
-    LC_QUEUE(count, function, parameter, 1,
-             real(function, parameter, file, line, check_function, check_data, event, count));
-}
-
-LC_EXPORT void _expect_function_call(const char *const function_name, const char *const file,
-                                     const int line, const int count) {
-    LC_REAL(expect_call_fn, "_expect_function_call");
-    LC_QUEUE(count, function_name, "()", 1, real(function_name, file, line, count));
-}
 
 /* The set, range and memory checks allocate their data before they queue. */
 LC_EXPORT void _expect_in_set(const char *const function, const char *const parameter,

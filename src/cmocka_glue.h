@@ -9,6 +9,13 @@
 void lc__cmocka_fail(const char *file, int line, const char *text)
     __attribute__((noreturn));
 
+/* cmocka_abort.c: CMOCKA_TEST_ABORT=1 set aside while lc__cmocka_fail fails
+ * a test (cmocka then longjmps to its runner instead of aborting), and put
+ * back when cmocka next runs leakcheck's code (a fixture, the next test, the
+ * group's end). */
+void lc__cmocka_abort_hide(void);
+void lc__cmocka_abort_restore(void);
+
 /* 1 while the engine judges a plain cmocka test (LEAKCHECK_CMOCKA): an
  * lc_bench_run the test calls itself then runs its body once, unmeasured. */
 int lc__cmocka_judging_plain(void);
@@ -23,11 +30,23 @@ void lc__tm_release(unsigned from);
  * cmocka freed what the previous test left queued). */
 void lc__mocks_reset(void);
 
-/* cmocka_always.c: whether an earlier fixture or body of this test queued
- * an always or maybe entry for function and parameter ("" for a return
- * value); if not, this one is recorded. lc__always_reset forgets them (a test
- * starts; lc__mocks_reset calls it). */
-int lc__always_repeated(const char *function, const char *parameter);
+/* cmocka_mocks.c: 1 while it drains what an abandoned iteration left queued;
+ * then _fail jumps back to it (lc__mocks_drain_jump) and cmocka's printed
+ * complaint is dropped. */
+int lc__mocks_draining(void);
+void lc__mocks_drain_jump(void) __attribute__((noreturn));
+
+/* cmocka_always.c: an entry queued with count (cmocka's -1 "always", -2
+ * "maybe", or a finite count) for function and parameter ("" for a return
+ * value, "()" for a call). LC_ALWAYS_SKIP: an earlier fixture or body of the
+ * test being repeated queued one, do not queue it; LC_ALWAYS_HIDE: queue it
+ * untracked, then call lc__always_leave; 0: queue it as usual. ok says cmocka
+ * will not fail the call (a failure would leave the guard up).
+ * lc__always_reset forgets them (a test starts; lc__mocks_reset calls it). */
+#define LC_ALWAYS_SKIP (-1)
+#define LC_ALWAYS_HIDE 1
+int lc__always_enter(int count, const char *function, const char *parameter, int ok);
+void lc__always_leave(int how);
 void lc__always_reset(void);
 
 /* cmocka_legacy.c: how many times the program called cmocka's deprecated

@@ -40,7 +40,7 @@ static int maps_mention(const char *what) {
     return found;
 }
 
-/* A frame whose function contains fn (libc names strdup __strdup) in module. */
+/* A frame whose function contains fn in module (libc's __strdup is named strdup). */
 static int symbolized_has(uint32_t stack, const char *fn, const char *module) {
     lc_frame f[64];
     int n = lc_stack_symbolize(stack, f, 64);

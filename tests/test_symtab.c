@@ -225,6 +225,26 @@ static void libc_frame_has_file_and_line(void **state) {
     lc__symtab_free(t);
 }
 
+/* glibc defines strdup as __strdup (strdup a weak alias) and fopen as
+ * _IO_new_fopen: a frame there is named as the program called it. */
+static void libc_alias_has_public_name(void **state) {
+    (void)state;
+    struct mods *ms = modules();
+    struct lc_symtab *t = lc__symtab_new(ms->m, ms->n);
+    void *dup = dlsym(RTLD_DEFAULT, "strdup"), *fop = dlsym(RTLD_DEFAULT, "fopen");
+    assert_non_null(dup);
+    assert_non_null(fop);
+    lc_frame f[8];
+    for (int lines = 0; lines < 2; lines++) {
+        lc__symtab_set_runtime_lines(t, lines);
+        assert_true(resolve1(t, (uintptr_t)dup + 1, 0, f, 8) >= 1); /* pc - 1: its start */
+        assert_string_equal(f[0].function, "strdup");
+        assert_true(resolve1(t, (uintptr_t)fop + 1, 0, f, 8) >= 1);
+        assert_string_equal(f[0].function, "fopen");
+    }
+    lc__symtab_free(t);
+}
+
 static void cxx_name_is_demangled(void **state) {
     (void)state;
     struct mods *ms = modules();
@@ -466,6 +486,7 @@ int main(void) {
         cmocka_unit_test(inlined_call_expands),
         cmocka_unit_test(libc_frame_is_named_without_dwarf),
         cmocka_unit_test(libc_frame_has_file_and_line),
+        cmocka_unit_test(libc_alias_has_public_name),
         cmocka_unit_test(cxx_name_is_demangled),
         cmocka_unit_test(clone_suffix_is_dropped),
         cmocka_unit_test(debuglink_file_is_found),

@@ -8,16 +8,20 @@ libleakcheck too (timeout, a shell that forks the test) the report is still
 written, by the test; under `leakcheck run --cmocka` the fds a test left open
 are named at exit with the stack that opened them; a file found through a
 relative -I is reported by its absolute path, and told apart on the console
-from the test file of the same base name.
+from the test file of the same base name. realcode_abort sets
+CMOCKA_TEST_ABORT=1 in its main (as libnetconf2's suites do): a leak fails its
+test and the tests after it still run (cmocka aborted there before); the
+program's own failing assertion still aborts, as without leakcheck; a value
+that cannot be set aside (putenv of a string literal) is said in one line.
 
-Usage: run_shapes.py LIBLEAKCHECK REALCODE_SHAPES LEAKCHECK_TOOL"""
+Usage: run_shapes.py LIBLEAKCHECK REALCODE_SHAPES LEAKCHECK_TOOL REALCODE_ABORT"""
 import json
 import os
 import subprocess
 import sys
 import tempfile
 
-lib, binary, tool = sys.argv[1:4]
+lib, binary, tool, abort_bin = sys.argv[1:5]
 failures = []
 
 
@@ -97,8 +101,33 @@ with tempfile.TemporaryDirectory() as tmp:
     check("run: never 'no stack'", "opened by a call leakcheck does not wrap" not in p.stderr,
           p.stderr[-800:])
 
+    # CMOCKA_TEST_ABORT=1: leakcheck's verdict fails the test, the run goes on
+    aj = os.path.join(tmp, "abort.json")
+    p = run([abort_bin], aj)
+    out = p.stdout + p.stderr
+    check("abort env: exit status 1 (one leak), not an abort", p.returncode == 1,
+          f"{p.returncode}\n{out[-1500:]}")
+    check("abort env: the tests after the leak ran", "[  PASSED  ] 2 test(s)." in out, out[-1500:])
+    tests = {t["name"]: t for t in json.load(open(aj))["tests"]} if os.path.exists(aj) else {}
+    t = tests.get("leak_socket_on_failed_handshake", {})
+    check("abort env: the socket's leak names connect_or_fail", t.get("verdict") == "leak" and
+          "connect_or_fail" in functions(t), str(t.get("message")))
+    for name in ("clean_socket_on_failed_handshake", "clean_buffer"):
+        check(f"abort env: {name} clean", tests.get(name, {}).get("verdict") == "clean",
+              str(tests.get(name, {}).get("message")))
+    # the program's own failure still aborts, and the value is set back for it
+    p = run([abort_bin, "assert"], aj)
+    check("abort env: a failing assertion still aborts (134)", p.returncode in (134, -6),
+          f"{p.returncode}\n{(p.stdout + p.stderr)[-800:]}")
+    # a value in read-only memory: one line, then cmocka's abort
+    p = run([abort_bin, "literal"], aj)
+    out = p.stdout + p.stderr
+    check("abort env: read-only value: one line", "CMOCKA_TEST_ABORT=1 and its value cannot be "
+          "set aside" in out, out[-800:])
+    check("abort env: read-only value: cmocka aborts", p.returncode in (134, -6), str(p.returncode))
+
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))
     sys.exit(1)
 print("ok: error ring, expect_assert_failure, reports behind a wrapper, fds at exit, "
-      "included files")
+      "included files, CMOCKA_TEST_ABORT")

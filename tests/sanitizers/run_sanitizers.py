@@ -27,9 +27,10 @@ import tempfile
 LEAKS = {"leak_malloc": "planted_malloc", "leak_strdup": "planted_strdup"}
 # The console's first frame: the program's own (malloc's frames are hooks),
 # or the libc call the program made: ASan intercepts strdup ("strdup"), TSan
-# and LSan leave it to glibc ("__strdup (strdup.c:42)").
+# and LSan leave it to glibc ("strdup (strdup.c:42)": glibc's __strdup by its
+# public name).
 INNERMOST = {"leak_malloc": r"planted_malloc\b",
-             "leak_strdup": r"(__)?strdup( \(strdup\.c:\d+\))? <- (\.\.\. <- )?planted_strdup\b"}
+             "leak_strdup": r"strdup( \(strdup\.c:\d+\))? <- (\.\.\. <- )?planted_strdup\b"}
 # Sanitizer runtime options: their own leak report at exit would change the
 # exit status of a binary whose leaks are planted.
 QUIET = {"ASAN_OPTIONS": "detect_leaks=0", "LSAN_OPTIONS": "detect_leaks=0"}

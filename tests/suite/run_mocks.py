@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Runs mocks_repeat (a plain cmocka binary) under LEAKCHECK_CMOCKA=1 and
 checks from its JSON and JUnit reports that mock errors in a later iteration
-make a test "not repeatable", judged from a single run (never a cmocka
+(will_return values, expect_* parameter checks and expect_function_call
+calls left unused) make a test "not repeatable", judged from a single run (never a cmocka
 failure caused by the repetition), that a per-test setup failing in the first
 run is an error as cmocka says, and that `leakcheck report` prints a single
 run as a single run and a repeated leak in whole numbers.
@@ -33,7 +34,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check("exit status non-zero (two leaks, one setup error)", p.returncode != 0)
     tests = {t["name"]: t for t in json.load(open(js))["tests"]}
     for name, nr_text in (("cache_queued_every_run", "remaining non-returned value"),
-                          ("value_queued_once", "Could not get value")):
+                          ("value_queued_once", "Could not get value"),
+                          ("checks_queued_every_run", "never checked (expected at")):
         t = tests.get(name, {})
         check(f"{name} clean", t.get("verdict") == "clean", t.get("message", "missing"))
         nr = t.get("not_repeatable") or {}
@@ -49,6 +51,12 @@ with tempfile.TemporaryDirectory() as tmp:
     t = tests.get("value_queued_every_run", {})
     check("value_queued_every_run clean and repeatable",
           t.get("verdict") == "clean" and not t.get("not_repeatable"), str(t.get("message")))
+    t = tests.get("checks_met_every_run", {})
+    check("checks_met_every_run clean and repeatable",
+          t.get("verdict") == "clean" and not t.get("not_repeatable"), str(t.get("message")))
+    check("no cmocka complaint about drained checks or calls",
+          "haven't been checked" not in out and "was expected to be called" not in out and
+          "Check of parameter" not in out, out)
     t = tests.get("value_queued_every_run_leaks", {})
     check("value_queued_every_run_leaks leak", t.get("verdict") == "leak", str(t.get("message")))
     check("its message in whole figures", "+1 block, +40 B per iteration" in t.get("message", ""),

@@ -26,6 +26,8 @@ EXPECT = {
     "config_error_leaks": ("leak", "memory", "toy_config_load_leaky"),
     "um_clean": ("clean",),
     "um_leaks": ("leak", "memory", "toy_um_leak"),
+    "um_realloc_clean": ("clean",),
+    "um_realloc_leaks": ("leak", "memory", "toy_um_leak"),
     "once_counter": ("clean", None, None, True),
     "once_counter_leaks": ("leak", "memory", "toy_register_leaky", True),
     "once_exclusive_file": ("clean", None, None, True),
@@ -107,21 +109,21 @@ def check_suite(lib, suite, tmp, schema):
     check("the group fixture's worker leaks as a background thread",
           any("background thread" in s for s in bg), str(bg))
     c = doc.get("cmocka", {})
-    check("cmocka counts", c == {"groups": 2, "ran": 16, "judged": 16, "not_judged": []},
+    check("cmocka counts", c == {"groups": 2, "ran": 18, "judged": 18, "not_judged": []},
           str(c))
     leaks = sum(1 for e in EXPECT.values() if e[0] == "leak")
     check("exit status 1 although main returns 0", p.returncode == 1, str(p.returncode))
     check("the console says main dropped the result",
           f"{leaks} tests failed by leakcheck but" in p.stdout, p.stdout[-500:])
     check("the console counts what cmocka ran",
-          "cmocka ran 16 tests in 2 groups; leakcheck judged 16" in p.stdout)
+          "cmocka ran 18 tests in 2 groups; leakcheck judged 18" in p.stdout)
 
     # The same binary without LEAKCHECK_CMOCKA: nothing judged, every test named.
     report2 = os.path.join(tmp, "plain.json")
     p = run([suite], {"LD_PRELOAD": lib, "LEAKCHECK_JSON": report2}, tmp)
     c = load(report2).get("cmocka", {})
     check("without LEAKCHECK_CMOCKA nothing is judged",
-          c.get("ran") == 16 and c.get("judged") == 0 and
+          c.get("ran") == 18 and c.get("judged") == 0 and
           sorted(c.get("not_judged", [])) == sorted(EXPECT), str(c))
     check("without LEAKCHECK_CMOCKA the console names them",
           "not judged (plain cmocka tests; LEAKCHECK_CMOCKA=1 judges them): queue_fill,"

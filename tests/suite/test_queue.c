@@ -89,9 +89,22 @@ static void um_clean(void **state) {
     toy_um_free(toy_um_make());
 }
 
+static void um_realloc_clean(void **state) {
+    (void)state;
+    toy_um_grow();
+}
+
 #ifndef SUITE_CLEAN_ONLY
 static void um_leaks(void **state) {
     (void)state;
+    toy_um_leak();
+}
+
+/* failing this test releases its test_malloc blocks: the buffer realloc
+ * moved and freed is not among them */
+static void um_realloc_leaks(void **state) {
+    (void)state;
+    toy_um_grow();
     toy_um_leak();
 }
 #endif
@@ -162,6 +175,7 @@ int run_queue_group(void) {
         cmocka_unit_test(config_ok),
         cmocka_unit_test(config_error_clean),
         cmocka_unit_test(um_clean),
+        cmocka_unit_test(um_realloc_clean),
         cmocka_unit_test(once_counter),
         cmocka_unit_test(once_exclusive_file),
         cmocka_unit_test(once_crashes_when_repeated),
@@ -171,6 +185,7 @@ int run_queue_group(void) {
                                         queue_teardown_leaky),
         cmocka_unit_test(config_error_leaks),
         cmocka_unit_test(um_leaks),
+        cmocka_unit_test(um_realloc_leaks),
         cmocka_unit_test(once_counter_leaks),
         cmocka_unit_test(once_exclusive_file_leaks_fd),
 #endif

@@ -37,5 +37,6 @@ char *toy_take_buffer(void);          /* the global buffer, once: NULL afterward
 void *toy_um_make(void);
 void toy_um_free(void *p);
 void toy_um_leak(void);               /* planted: a test_malloc block lost */
+void toy_um_grow(void);               /* calloc, realloc twice, free: clean */
 
 #endif

@@ -1,0 +1,82 @@
+/* abort_env.c: a suite whose main sets CMOCKA_TEST_ABORT=1, as libnetconf2's
+ * do (an assertion failing in a worker thread then aborts instead of
+ * longjmping across threads). A plain cmocka binary, run under
+ * LEAKCHECK_CMOCKA=1 by run_shapes.py: the fd a failure path leaves open
+ * (the shape of libnetconf2 3.7's nc_connect_tls, whose socket stayed open
+ * when the TLS handshake failed) fails its test and the tests after it still
+ * run; the program's own failing assertion still aborts.
+ *
+ * Usage: realcode_abort [setenv|literal] [assert]
+ *   setenv   CMOCKA_TEST_ABORT set with setenv (the default)
+ *   literal  set with putenv on a string literal (read-only memory)
+ *   assert   add a test whose own assertion fails */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* A connection attempt that fails after its socket was made: the error path
+ * forgets to close it. */
+__attribute__((noinline)) static int connect_or_fail(int close_on_error) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    /* the handshake fails here */
+    if (close_on_error)
+        close(fd);
+    return -1;
+}
+
+static void leak_socket_on_failed_handshake(void **state) {
+    (void)state;
+    assert_int_equal(connect_or_fail(0), -1);
+}
+
+static void clean_socket_on_failed_handshake(void **state) {
+    (void)state;
+    assert_int_equal(connect_or_fail(1), -1);
+}
+
+static void clean_buffer(void **state) {
+    (void)state;
+    char *volatile p = malloc(64);
+    assert_non_null(p);
+    memset(p, 1, 64);
+    free(p);
+}
+
+static void failing_assertion(void **state) {
+    (void)state;
+    assert_int_equal(1 + (int)(intptr_t)*state, 2); /* *state is NULL: 1 != 2 */
+}
+
+int main(int argc, char **argv) {
+    int literal = 0, with_assert = 0;
+    for (int i = 1; i < argc; i++) {
+        literal |= !strcmp(argv[i], "literal");
+        with_assert |= !strcmp(argv[i], "assert");
+    }
+    if (literal)
+        putenv((char *)"CMOCKA_TEST_ABORT=1");
+    else
+        setenv("CMOCKA_TEST_ABORT", "1", 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(leak_socket_on_failed_handshake),
+        cmocka_unit_test(clean_socket_on_failed_handshake),
+        cmocka_unit_test(clean_buffer),
+    };
+    const struct CMUnitTest with_failure[] = {
+        cmocka_unit_test(clean_buffer),
+        cmocka_unit_test(failing_assertion),
+        cmocka_unit_test(clean_socket_on_failed_handshake),
+    };
+    if (with_assert)
+        return cmocka_run_group_tests(with_failure, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -85,8 +85,8 @@ check "nested: one definite block of 100 bytes" grep -q 'definitely lost: 1 bloc
 
 "$tool" run --cmocka -- "$bin/toy_suite" >"$tmp/out" 2>"$tmp/err"
 check "run --cmocka on a plain cmocka suite: exit 1" test $? -eq 1
-check "run --cmocka: every test judged per test" grep -q 'cmocka ran 16 tests in 2 groups; leakcheck judged 16' "$tmp/out"
-check "run --cmocka: the per-test leaks" grep -q '16 tests: 10 clean, 6 leak' "$tmp/out"
+check "run --cmocka: every test judged per test" grep -q 'cmocka ran 18 tests in 2 groups; leakcheck judged 18' "$tmp/out"
+check "run --cmocka: the per-test leaks" grep -q '18 tests: 11 clean, 7 leak' "$tmp/out"
 check "run --cmocka: leakcheck's own fds (libdw's) are not reported at exit" \
     bash -c "! grep -q 'libleakcheck.so[^ ]*) open at exit' '$tmp/err'"
 

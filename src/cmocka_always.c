@@ -1,14 +1,8 @@
 /* cmocka_always.c: mock values and expectations queued to hold always
- * (count -1) or maybe (-2). cmocka never uses such an entry up: the first one
- * queued for a function (or a function's parameter) answers every later
- * call; at the end of the setup, body or teardown that queued it cmocka
- * removes that first one, calls any other "remaining" and frees the queues.
- * leakcheck runs a test's fixtures and body, every iteration, inside the one
- * call cmocka sees: a copy per iteration would be growth, and copies (or a
- * teardown's own entry) cmocka fails. So such an entry is queued only by the
- * first fixture or body that asks for it (the later copies could never be
- * reached), and untracked. Calls cmocka (dlsym RTLD_NEXT) and the engine's
- * phase. Not on the hook path. */
+ * (count -1) or maybe (-2): queued once per test, untracked. cmocka_mocks.c
+ * asks for _will_return, _expect_check and _expect_function_call; the set,
+ * range and memory checks, which allocate before they queue, are wrapped
+ * here. Calls cmocka (dlsym RTLD_NEXT) and the engine. Not on the hook path. */
 #include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +15,15 @@
 #include "cmocka_glue.h"
 #include "engine.h"
 #include "internal.h"
+
+/* cmocka never uses such an entry up: the first one queued for a function
+ * (or a function's parameter) answers every later call; at the end of the
+ * setup, body or teardown that queued it cmocka removes that first one,
+ * calls any other "remaining" and frees the queues. leakcheck runs a test's
+ * fixtures and body, every iteration, inside the one call cmocka sees: a
+ * copy per iteration would be growth, and copies (or a teardown's own
+ * entry) cmocka fails. So such an entry is queued only by the first fixture
+ * or body that asks for it (the later copies could never be reached). */
 
 #define LC_EXPORT __attribute__((visibility("default")))
 #define LC_ALWAYS_MAX 256

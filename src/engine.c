@@ -181,6 +181,14 @@ int lc__engine_repeating(void) {
     return armed && active && pthread_equal(pthread_self(), armed_thread);
 }
 
+unsigned lc__engine_repeat_iteration(const char **name) {
+    struct engine *e = active;
+    if (!armed || !e)
+        return 0;
+    *name = e->t->name;
+    return e->iter + 1;
+}
+
 void lc__engine_disarm(void) {
     armed = 0;
     active = NULL;

@@ -59,4 +59,8 @@ void lc__engine_on_iteration_end(const char *(*check)(unsigned iteration));
  * error), or the test is over. */
 void lc__engine_disarm(void);
 
+/* While an iteration after the first runs (on any thread): its number (2 for
+ * the second run) and the test's name; 0 otherwise. */
+unsigned lc__engine_repeat_iteration(const char **name);
+
 #endif

@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+"""Runs sysrepo_shapes (a plain cmocka suite whose main sets
+CMOCKA_TEST_ABORT=1, as sysrepo's do) preloaded under LEAKCHECK_CMOCKA=1.
+Checks that leakcheck's leak verdict fails session_never_stopped without
+cmocka aborting the run: the tests after it run and are
+clean, the finding names conn_session_start in sysrepo_shapes.c, the status
+is a failure but not SIGABRT's. Then with a test that fails its own
+assertion after the leak: cmocka still aborts there (the variable was put
+back), and the report written so far has the leak. Last, a test whose
+callback, run in a thread the test starts, asserts that it is its first
+call: the repeat aborts in that thread; one line names the test, the
+iteration and the thread, and the crashed verdict says so.
+
+Usage: run_sysrepo.py LIBLEAKCHECK SYSREPO_SHAPES"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+lib, binary = sys.argv[1:3]
+failures = []
+
+
+def check(what, ok, detail=""):
+    if not ok:
+        failures.append(f"{what}{': ' + detail if detail else ''}")
+
+
+def run(tmp, *args):
+    js = os.path.join(tmp, f"r{len(args)}.json")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEAKCHECK_", "CMOCKA_"))}
+    env.update(LEAKCHECK_CMOCKA="1", LEAKCHECK_JSON=js, LD_PRELOAD=lib, TMPDIR=tmp)
+    p = subprocess.run([binary, *args], env=env, capture_output=True, text=True, timeout=120)
+    sys.stdout.write(f"--- {' '.join(args) or 'plain suite'}: status {p.returncode}\n")
+    sys.stdout.write(p.stdout[-3000:] + p.stderr[-3000:])
+    tests = {}
+    if os.path.exists(js):
+        with open(js) as f:
+            tests = {t["name"]: t for t in json.load(f).get("tests", [])}
+    return p.returncode, p.stdout + p.stderr, tests
+
+
+def names_start(t):
+    for f in t.get("findings", []):
+        fns = [(fr.get("function"), os.path.basename(fr.get("file") or "")) for fr in f.get("stack", [])]
+        if ("conn_session_start", "sysrepo_shapes.c") in fns:
+            return True
+    return False
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    rc, out, tests = run(tmp)
+    check("status: a failure, not an abort", rc not in (0, -6, 134), str(rc))
+    leak = tests.get("session_never_stopped", {})
+    check("session_never_stopped leaks", leak.get("verdict") == "leak", leak.get("verdict", "missing"))
+    check("the finding names conn_session_start (sysrepo_shapes.c)", names_start(leak))
+    for name in ("session_stopped", "runs_after_the_leak"):
+        check(f"{name} ran after the leak and is clean", tests.get(name, {}).get("verdict") == "clean",
+              tests.get(name, {}).get("verdict", "missing"))
+
+    rc, out, tests = run(tmp, "fails")
+    check("the suite's own failure still aborts", rc in (-6, 134), str(rc))
+    check("the leak is in the report written before the abort",
+          tests.get("session_never_stopped", {}).get("verdict") == "leak")
+
+    rc, out, tests = run(tmp, "thread")
+    check("a failure in the callback thread aborts", rc in (-6, 134), str(rc))
+    line = [l for l in out.splitlines() if "in a thread other than the test's" in l]
+    check("one line names the thread's failure", len(line) == 1, out[-800:])
+    check("the line names the test, its iteration and the cmocka behaviour",
+          bool(line) and "iteration 2 of callback_counts_calls" in line[0]
+          and "sysrepo_shapes.c:" in line[0] and "aborts the run (CMOCKA_TEST_ABORT=1)" in line[0],
+          line[0] if line else "")
+    t = tests.get("callback_counts_calls", {})
+    check("its verdict is crashed, with the reason", t.get("verdict") == "crashed"
+          and "in a thread other than the test's" in (t.get("message") or ""), str(t.get("message")))
+
+for f in failures:
+    print("FAIL " + f)
+if not failures:
+    print("ok: leakcheck's verdict under CMOCKA_TEST_ABORT=1 fails its test, the run goes on")
+sys.exit(1 if failures else 0)

@@ -9,7 +9,11 @@ assertion after the leak: cmocka still aborts there (the variable was put
 back), and the report written so far has the leak. Last, a test whose
 callback, run in a thread the test starts, asserts that it is its first
 call: the repeat aborts in that thread; one line names the test, the
-iteration and the thread, and the crashed verdict says so.
+iteration and the thread, and the crashed verdict says so. And two tests
+that cannot be repeated, judged from their first run: one grows the group's
+shared-memory mapping as sysrepo's sr_shm_remap does (munmap, ftruncate,
+mmap): clean, nothing left behind; its twin maps the file once more and
+keeps it: one mapping left mapped in the single run.
 
 Usage: run_sysrepo.py LIBLEAKCHECK SYSREPO_SHAPES"""
 import json
@@ -75,6 +79,18 @@ with tempfile.TemporaryDirectory() as tmp:
     t = tests.get("callback_counts_calls", {})
     check("its verdict is crashed, with the reason", t.get("verdict") == "crashed"
           and "in a thread other than the test's" in (t.get("message") or ""), str(t.get("message")))
+
+    rc, out, tests = run(tmp, "remap")
+    t = tests.get("remap_once", {})
+    check("remap_once: not repeatable, clean", t.get("verdict") == "clean" and "not_repeatable" in t
+          and "nothing left behind" in (t.get("message") or ""), str(t.get("message")))
+    t = tests.get("map_once_kept", {})
+    maps = [f for f in t.get("findings", []) if f.get("kind") == "mapping"]
+    check("map_once_kept: one mapping left in the single run", t.get("verdict") == "leak"
+          and len(maps) == 1 and "left mapped in the single run" in (maps[0].get("summary") or ""),
+          str(t.get("message")) + " " + str([f.get("summary") for f in maps]))
+    check("map_once_kept: the mapping's stack names the test",
+          bool(maps) and any(fr.get("function") == "map_once_kept" for fr in maps[0].get("stack", [])))
 
 for f in failures:
     print("FAIL " + f)

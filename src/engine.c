@@ -696,6 +696,11 @@ static void single_run_message(struct engine *e, struct lc_buf *m) {
     if (g->blocks) {
         lc__buf_printf(m, "%llu block%s, %llu B lost", (unsigned long long)g->blocks,
                        g->blocks == 1 ? "" : "s", (unsigned long long)g->bytes);
+        /* preloaded, nothing allocated before the scope is in the table */
+        if (!e->o->run_mode)
+            lc__buf_printf(m, " (not seen preloaded: blocks allocated before the test, such "
+                              "as a group fixture's, so a block only they point to counts as "
+                              "lost; leakcheck run --cmocka sees them)");
         sep = "; ";
     }
     resources_left(e, m, sep);

@@ -13,16 +13,20 @@ iteration and the thread, and the crashed verdict says so. And two tests
 that cannot be repeated, judged from their first run: one grows the group's
 shared-memory mapping as sysrepo's sr_shm_remap does (munmap, ftruncate,
 mmap): clean, nothing left behind; its twin maps the file once more and
-keeps it: one mapping left mapped in the single run.
+keeps it: one mapping left mapped in the single run. Last, a test that
+cannot be repeated whose first run adds a session to the group fixture's
+connection (allocated before any test): preloaded, leakcheck cannot see the
+connection, so the session counts as lost and the message says why and what
+sees it; under `leakcheck run --cmocka` it is clean.
 
-Usage: run_sysrepo.py LIBLEAKCHECK SYSREPO_SHAPES"""
+Usage: run_sysrepo.py LIBLEAKCHECK SYSREPO_SHAPES LEAKCHECK_TOOL"""
 import json
 import os
 import subprocess
 import sys
 import tempfile
 
-lib, binary = sys.argv[1:3]
+lib, binary, tool = sys.argv[1:4]
 failures = []
 
 
@@ -91,6 +95,23 @@ with tempfile.TemporaryDirectory() as tmp:
           str(t.get("message")) + " " + str([f.get("summary") for f in maps]))
     check("map_once_kept: the mapping's stack names the test",
           bool(maps) and any(fr.get("function") == "map_once_kept" for fr in maps[0].get("stack", [])))
+
+    rc, out, tests = run(tmp, "kept")
+    t = tests.get("session_kept_once", {})
+    check("session_kept_once preloaded: the message says what is not seen", t.get("verdict") == "leak"
+          and "not seen preloaded: blocks allocated before the test" in (t.get("message") or "")
+          and "leakcheck run --cmocka sees them" in (t.get("message") or ""), str(t.get("message")))
+    js = os.path.join(tmp, "run.json")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEAKCHECK_", "CMOCKA_"))}
+    env.update(TMPDIR=tmp)
+    p = subprocess.run([tool, "run", "--cmocka", f"--json={js}", "--", binary, "kept"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    sys.stdout.write(f"--- kept, leakcheck run --cmocka: status {p.returncode}\n")
+    with open(js) as f:
+        t = {x["name"]: x for x in json.load(f).get("tests", [])}.get("session_kept_once", {})
+    check("session_kept_once under leakcheck run --cmocka: clean, nothing left behind",
+          t.get("verdict") == "clean" and "nothing left behind" in (t.get("message") or ""),
+          str(t.get("message")))
 
 for f in failures:
     print("FAIL " + f)

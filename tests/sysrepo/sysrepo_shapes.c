@@ -170,6 +170,15 @@ static void map_once_kept(void **state) {
     assert_int_equal(++runs, 1);
 }
 
+/* not repeatable; its first run starts a session the group's connection
+ * keeps (allocated in the group setup, before any test) */
+static void session_kept_once(void **state) {
+    static int runs;
+    assert_int_equal(++runs, 1);
+    struct session *volatile s = conn_session_start(*state);
+    assert_non_null(s);
+}
+
 int main(int argc, char **argv) {
     setenv("CMOCKA_TEST_ABORT", "1", 1);
     const struct CMUnitTest tests[] = {
@@ -181,7 +190,10 @@ int main(int argc, char **argv) {
     const struct CMUnitTest in_thread[] = {cmocka_unit_test(callback_counts_calls)};
     const struct CMUnitTest remap[] = {cmocka_unit_test(remap_once),
                                        cmocka_unit_test(map_once_kept)};
+    const struct CMUnitTest kept[] = {cmocka_unit_test(session_kept_once)};
     const char *mode = argc > 1 ? argv[1] : "";
+    if (strcmp(mode, "kept") == 0)
+        return cmocka_run_group_tests(kept, group_setup, group_teardown);
     if (strcmp(mode, "remap") == 0)
         return cmocka_run_group_tests(remap, shm_setup, shm_teardown);
     if (strcmp(mode, "thread") == 0)

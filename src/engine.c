@@ -953,6 +953,7 @@ static void engine_report(struct engine *e) {
     lc__xfree(e->map_bytes);
     lc__session_test_end();
     lc__console_test(e->res);
+    lc__slow_note(e->res, e->o->slow_ms);
     lc__session_write_reports();
     lc__session_write_profile();
     lc__guard_leave();

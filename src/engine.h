@@ -63,4 +63,10 @@ void lc__engine_disarm(void);
  * the second run) and the test's name; 0 otherwise. */
 unsigned lc__engine_repeat_iteration(const char **name);
 
+/* slow_note.c: after a test's verdict line, one line when its runs took at
+ * least slow_ms together (LEAKCHECK_SLOW_MS; -1: never), with the options
+ * that shorten it. */
+struct lc_test_result;
+void lc__slow_note(const struct lc_test_result *r, long slow_ms);
+
 #endif

@@ -6,7 +6,9 @@ cmocka aborting the run: the tests after it run and are
 clean, the finding names conn_session_start in sysrepo_shapes.c, the status
 is a failure but not SIGABRT's. Then with a test that fails its own
 assertion after the leak: cmocka still aborts there (the variable was put
-back), and the report written so far has the leak. Last, a test whose
+back), and the report written so far has the leak. LEAKCHECK_SLOW_MS=0
+gives each test one line with its runs, their time and the options that
+shorten them; by default these fast tests get none. Last, a test whose
 callback, run in a thread the test starts, asserts that it is its first
 call: the repeat aborts in that thread; one line names the test, the
 iteration and the thread, and the crashed verdict says so. And two tests
@@ -36,10 +38,11 @@ def check(what, ok, detail=""):
         failures.append(f"{what}{': ' + detail if detail else ''}")
 
 
-def run(tmp, *args):
+def run(tmp, *args, extra=None):
     js = os.path.join(tmp, f"r{len(args)}.json")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEAKCHECK_", "CMOCKA_"))}
     env.update(LEAKCHECK_CMOCKA="1", LEAKCHECK_JSON=js, LD_PRELOAD=lib, TMPDIR=tmp)
+    env.update(extra or {})
     p = subprocess.run([binary, *args], env=env, capture_output=True, text=True, timeout=120)
     sys.stdout.write(f"--- {' '.join(args) or 'plain suite'}: status {p.returncode}\n")
     sys.stdout.write(p.stdout[-3000:] + p.stderr[-3000:])
@@ -64,9 +67,19 @@ with tempfile.TemporaryDirectory() as tmp:
     leak = tests.get("session_never_stopped", {})
     check("session_never_stopped leaks", leak.get("verdict") == "leak", leak.get("verdict", "missing"))
     check("the finding names conn_session_start (sysrepo_shapes.c)", names_start(leak))
+    check("no time line for fast tests by default", "runs took" not in out)
     for name in ("session_stopped", "runs_after_the_leak"):
         check(f"{name} ran after the leak and is clean", tests.get(name, {}).get("verdict") == "clean",
               tests.get(name, {}).get("verdict", "missing"))
+
+    rc, out, tests = run(tmp, extra={"LEAKCHECK_SLOW_MS": "0"})
+    slow = [l for l in out.splitlines() if l.startswith("[leakcheck] ") and "runs took" in l]
+    check("LEAKCHECK_SLOW_MS=0: one time line per test", len(slow) == 3, str(slow))
+    line = [l for l in slow if l.startswith("[leakcheck] session_stopped: 10 runs took ")]
+    check("the line counts the runs and names the options that shorten them", bool(line)
+          and "2 warm-up, 8 measured)" in line[0]
+          and "LEAKCHECK_WARMUP=1 LEAKCHECK_ITERATIONS=2 LEAKCHECK_MAX_ITERATIONS=2 would run it "
+              "3 times" in line[0], str(slow))
 
     rc, out, tests = run(tmp, "fails")
     check("the suite's own failure still aborts", rc in (-6, 134), str(rc))

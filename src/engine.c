@@ -553,13 +553,11 @@ static void fds_kept(const struct lc_fdset *first, const struct lc_fdset *now,
             }
 }
 
-/* Every live block goes to the scan, so that one of a later iteration or a
- * background thread is followed, never a root; only the first run's
- * attributed blocks (user 0) can be reported. */
 static void collect_first_run(const struct lc_rec_info *r, void *arg) {
     struct lc_buf *b = arg;
-    uint32_t other = r->iteration != 0 || r->cls != LEAKCHECK_ATTRIBUTED;
-    struct lc_reach_block blk = {r->ptr, r->size, r->stack, other, LC_REACH_DEFINITE};
+    if (r->iteration != 0 || r->cls != LEAKCHECK_ATTRIBUTED)
+        return;
+    struct lc_reach_block blk = {r->ptr, r->size, r->stack, 0, LC_REACH_DEFINITE};
     lc__buf_putn(b, (const char *)&blk, sizeof blk);
 }
 
@@ -582,11 +580,7 @@ static void engine_single_run(struct engine *e) {
         lc__table_foreach(collect_first_run, &b);
         size_t n = b.failed ? 0 : b.len / sizeof(struct lc_reach_block);
         struct lc_reach_block *blocks = (struct lc_reach_block *)b.data;
-        /* preloaded, what was allocated before the test (a group fixture's
-         * objects) is in no table: the main heap's other chunks are roots */
-        struct lc_reach_opts ro = {.heap_roots = !e->o->run_mode};
-        if (ro.heap_roots)
-            ro.heap_tcache_key = lc__heap_tcache_key();
+        struct lc_reach_opts ro = {0};
         struct lc_reach_stats st;
         if (n && lc__reach_classify(blocks, n, &ro, &st) == 0)
             lc__findings_single_run(res, &e->rules, blocks, n, e->t->first_run_stacks,
@@ -702,6 +696,11 @@ static void single_run_message(struct engine *e, struct lc_buf *m) {
     if (g->blocks) {
         lc__buf_printf(m, "%llu block%s, %llu B lost", (unsigned long long)g->blocks,
                        g->blocks == 1 ? "" : "s", (unsigned long long)g->bytes);
+        /* preloaded, nothing allocated before the scope is in the table */
+        if (!e->o->run_mode)
+            lc__buf_printf(m, " (not seen preloaded: blocks allocated before the test, such "
+                              "as a group fixture's, so a block only they point to counts as "
+                              "lost; leakcheck run --cmocka sees them)");
         sep = "; ";
     }
     resources_left(e, m, sep);

@@ -216,18 +216,17 @@ void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
                              const struct lc_reach_block *blocks, size_t n, int have_stacks,
                              struct lc_growth *g) {
     for (size_t i = 0; i < n; i++) {
-        if (!lost(blocks[i].kind) || blocks[i].user) /* user: not the single run's */
+        if (!lost(blocks[i].kind))
             continue;
         size_t k = 0;
-        while (k < i && !(lost(blocks[k].kind) && !blocks[k].user &&
-                          blocks[k].stack == blocks[i].stack))
+        while (k < i && !(lost(blocks[k].kind) && blocks[k].stack == blocks[i].stack))
             k++;
         if (k < i)
             continue; /* this stack's finding was made at its first block */
         uint64_t nb = 0, bytes = 0;
         int definite = 0;
         for (size_t j = i; j < n; j++) {
-            if (!lost(blocks[j].kind) || blocks[j].user || blocks[j].stack != blocks[i].stack)
+            if (!lost(blocks[j].kind) || blocks[j].stack != blocks[i].stack)
                 continue;
             nb++;
             bytes += blocks[j].size;

@@ -46,8 +46,7 @@ void lc__findings_totals(struct lc_test_result *res, int64_t *const blocks[2],
 struct lc_reach_block;
 /* Single run: a finding per allocation stack among blocks the scan found
  * definitely or indirectly lost (possibly lost and reachable blocks are not
- * leaks). have_stacks: 0 when the run counted only. A block whose user word
- * is not 0 was followed by the scan but is not the run's: never reported. */
+ * leaks). have_stacks: 0 when the run counted only. */
 void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
                              const struct lc_reach_block *blocks, size_t n, int have_stacks,
                              struct lc_growth *g);

@@ -672,8 +672,6 @@ static int scan_stopped(struct rctx *c, struct lc__rangev *roots, struct lc__sto
         rc = lc__roots_threads(roots, &maps, s, self_sp, &st->threads, &st->threads_unscanned);
     if (rc == 0)
         rc = add_anon_roots(c, &maps, roots);
-    if (rc == 0 && c->o && c->o->heap_roots)
-        rc = lc__roots_heap(&maps, c->o->heap_tcache_key, c->gbuf != NULL, roots);
     if (rc == 0)
         rc = lc__rmem_exclude(&c->excl); /* our own mappings are never roots */
     if (rc == 0) {

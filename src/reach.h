@@ -32,11 +32,6 @@ struct lc_reach_opts {
     const uintptr_t *needles; size_t nneedles; int *needle_found;
     const uintptr_t (*needle_ignore)[2]; size_t nneedle_ignore;
     unsigned stop_timeout_ms; /* budget for stopping other threads; 0 = default 200 ms total */
-    /* 1: the in-use chunks of glibc's main heap that are not listed blocks are roots (the
-     * caller could not list blocks allocated before it tracked: reach_heap.c); heap_tcache_key:
-     * glibc's tcache key, to leave out chunks in a tcache (0: unknown) */
-    int heap_roots;
-    uintptr_t heap_tcache_key;
 };
 
 struct lc_reach_stats {
@@ -60,10 +55,6 @@ struct lc_reach_stats {
  * threads still running (they are stopped for the scan and released before it returns). */
 int lc__reach_classify(struct lc_reach_block *blocks, size_t n, const struct lc_reach_opts *o,
                        struct lc_reach_stats *st);
-
-/* glibc's tcache key for o->heap_tcache_key (reach_heap.c), 0 when it cannot
- * be learnt; mallocs: call it before the scan, with the guard up. */
-uintptr_t lc__heap_tcache_key(void);
 
 /* The real-time signal that stops threads is SIGRTMIN + LC_REACH_SIGNAL_OFFSET (the thread
  * registry samples current stacks with LEAKCHECK_STACK_SIGNAL, SIGURG by default). */

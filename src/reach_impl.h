@@ -19,7 +19,6 @@ struct lc__range {
 #define LC__R_WRITE 2
 #define LC__R_NOBLOCKS 4 /* a root that may overlap heap blocks: skip their extents */
 #define LC__R_ANON 8     /* maps: private anonymous memory the program mapped ([anon:...] too) */
-#define LC__R_HEAP 16    /* maps: glibc's main heap, [heap] */
 struct lc__rangev {
     struct lc__range *v;
     size_t n, cap;
@@ -72,12 +71,6 @@ int lc__fault_guard_on(void);   /* SIGSEGV/SIGBUS handlers for this thread's cop
 void lc__fault_guard_off(void); /* the previous handlers back */
 size_t lc__safe_copy(void *dst, uintptr_t src, size_t n); /* bytes copied before a fault */
 int lc__read_word(uintptr_t a, uintptr_t *out); /* 1, or 0 on a fault (guarded reads only) */
-
-/* ---- reach_heap.c: the in-use chunks of [heap] as roots (runs that skip the
- * listed blocks); tcache_key 0 when unknown; guarded: read through
- * lc__read_word (a thread did not stop). 0 / LEAKCHECK_ENOMEM. ---- */
-int lc__roots_heap(const struct lc__rangev *maps, uintptr_t tcache_key, int guarded,
-                   struct lc__rangev *roots);
 
 /* ---- reach_roots.c: root ranges ---- */
 /* Before the stop (dl_iterate_phdr takes the loader lock): writable PT_LOAD

@@ -131,8 +131,6 @@ int lc__proc_maps(struct lc__rangev *out) {
         }
         if (private && inode == 0 && (!path || strncmp(path, "[anon:", 6) == 0))
             fl |= LC__R_ANON;
-        if (path && strncmp(path, "[heap]", 6) == 0)
-            fl |= LC__R_HEAP;
         rc = lc__rangev_push(out, lo, hi, fl);
         if (*p)
             p++;

@@ -179,20 +179,6 @@ static void session_kept_once(void **state) {
     assert_non_null(s);
 }
 
-/* its twin: the first run drops a session record of its own */
-__attribute__((noinline)) static void session_record_dropped(void) {
-    struct session *volatile s = calloc(1, sizeof(struct session));
-    assert_non_null(s);
-    s->id = -1;
-}
-
-static void session_lost_once(void **state) {
-    (void)state;
-    static int runs;
-    assert_int_equal(++runs, 1);
-    session_record_dropped();
-}
-
 int main(int argc, char **argv) {
     setenv("CMOCKA_TEST_ABORT", "1", 1);
     const struct CMUnitTest tests[] = {
@@ -204,8 +190,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest in_thread[] = {cmocka_unit_test(callback_counts_calls)};
     const struct CMUnitTest remap[] = {cmocka_unit_test(remap_once),
                                        cmocka_unit_test(map_once_kept)};
-    const struct CMUnitTest kept[] = {cmocka_unit_test(session_kept_once),
-                                      cmocka_unit_test(session_lost_once)};
+    const struct CMUnitTest kept[] = {cmocka_unit_test(session_kept_once)};
     const char *mode = argc > 1 ? argv[1] : "";
     if (strcmp(mode, "kept") == 0)
         return cmocka_run_group_tests(kept, group_setup, group_teardown);

@@ -504,6 +504,7 @@ __attribute__((visibility("default"))) void _fail(const char *const file, const 
         real = (fail_fn)dlsym(RTLD_NEXT, "_fail");
     if (lc__engine_repeating())
         lc__engine_abandon(captured_message(file, line));
+    lc__cmocka_foreign_failure(file, line); /* a callback thread's, in a repeat */
     real(file, line);
     abort(); /* not reached: _fail longjmps to cmocka's runner */
 }

@@ -16,6 +16,11 @@ void lc__cmocka_fail(const char *file, int line, const char *text)
 void lc__cmocka_abort_hide(void);
 void lc__cmocka_abort_restore(void);
 
+/* cmocka_foreign.c: a cmocka failure on another thread while a test is
+ * repeated: one line naming the test, iteration and thread, and the text of
+ * the crashed verdict if cmocka aborts. */
+void lc__cmocka_foreign_failure(const char *file, int line);
+
 /* 1 while the engine judges a plain cmocka test (LEAKCHECK_CMOCKA): an
  * lc_bench_run the test calls itself then runs its body once, unmeasured. */
 int lc__cmocka_judging_plain(void);

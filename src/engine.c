@@ -193,6 +193,14 @@ int lc__engine_repeating(void) {
     return armed && active && pthread_equal(pthread_self(), armed_thread);
 }
 
+unsigned lc__engine_repeat_iteration(const char **name) {
+    struct engine *e = active;
+    if (!armed || !e)
+        return 0;
+    *name = e->t->name;
+    return e->iter + 1;
+}
+
 void lc__engine_disarm(void) {
     armed = 0;
     active = NULL;
@@ -737,6 +745,11 @@ static void single_run_message(struct engine *e, struct lc_buf *m) {
     if (g->blocks) {
         lc__buf_printf(m, "%llu block%s, %llu B lost", (unsigned long long)g->blocks,
                        g->blocks == 1 ? "" : "s", (unsigned long long)g->bytes);
+        /* preloaded, nothing allocated before the scope is in the table */
+        if (!e->o->run_mode)
+            lc__buf_printf(m, " (not seen preloaded: blocks allocated before the test, such "
+                              "as a group fixture's, so a block only they point to counts as "
+                              "lost; leakcheck run --cmocka sees them)");
         sep = "; ";
     }
     resources_left(e, m, sep);
@@ -988,6 +1001,7 @@ static void engine_report(struct engine *e) {
     lc__xfree(e->map_bytes);
     lc__session_test_end();
     lc__console_test(e->res);
+    lc__slow_note(e->res, e->o->slow_ms);
     lc__session_write_reports();
     lc__session_write_profile();
     lc__guard_leave();

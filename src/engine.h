@@ -67,4 +67,14 @@ unsigned lc__engine_phase(void);
  * error), or the test is over. */
 void lc__engine_disarm(void);
 
+/* While an iteration after the first runs (on any thread): its number (2 for
+ * the second run) and the test's name; 0 otherwise. */
+unsigned lc__engine_repeat_iteration(const char **name);
+
+/* slow_note.c: after a test's verdict line, one line when its runs took at
+ * least slow_ms together (LEAKCHECK_SLOW_MS; -1: never), with the options
+ * that shorten it. */
+struct lc_test_result;
+void lc__slow_note(const struct lc_test_result *r, long slow_ms);
+
 #endif

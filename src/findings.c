@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "console.h"
 #include "findings.h"
@@ -516,19 +517,24 @@ static void size_text(struct lc_buf *b, uint64_t v) {
         lc__buf_printf(b, "%llu B", (unsigned long long)v);
 }
 
-static void map_summary(struct lc_finding *f, unsigned n, const lc_frame *fr, int nf) {
+static void map_summary(struct lc_finding *f, unsigned n, const lc_frame *fr, int nf,
+                        int single) {
     struct lc_buf b;
     lc__buf_init(&b, lc__xrealloc, lc__xfree);
     char r[32];
     int64_t sum = 0;
     for (unsigned k = 0; k < f->ngrowth; k++)
         sum += f->growth_blocks[k];
-    lc__buf_printf(&b, "%s mapping%s/iter, ", lc__rate(r, sizeof r, n ? (double)sum / n : 0),
-                   sum == (int64_t)n ? "" : "s");
+    if (single) /* no rate: one run */
+        lc__buf_printf(&b, "%lld mapping%s, ", (long long)f->blocks, f->blocks == 1 ? "" : "s");
+    else
+        lc__buf_printf(&b, "%s mapping%s/iter, ", lc__rate(r, sizeof r, n ? (double)sum / n : 0),
+                       sum == (int64_t)n ? "" : "s");
     size_text(&b, f->map_len);
-    lc__buf_printf(&b, " %s %s%s mapped at ", f->map_prot,
+    lc__buf_printf(&b, " %s %s%s %s at ", f->map_prot,
                    f->map_shm ? "shm segment" : f->map_file ? f->map_file : "anonymous",
-                   f->blocks > 1 ? " (first of them)" : "");
+                   f->blocks > 1 ? " (first of them)" : "",
+                   single ? "left mapped in the single run, mapped" : "mapped");
     if (nf)
         lc__stack_line(&b, fr, nf, 4);
     else
@@ -538,7 +544,8 @@ static void map_summary(struct lc_finding *f, unsigned n, const lc_frame *fr, in
 
 /* One finding for the records of one stack (recs[0..k), all with that stack). */
 static int map_finding(struct lc_test_result *res, struct lc_rules *rules,
-                       const struct lc_map_rec *recs, size_t k, unsigned first, unsigned n) {
+                       const struct lc_map_rec *recs, size_t k, unsigned first, unsigned n,
+                       int single) {
     char file[4096];
     lc__maps_file(recs[0].start, file, sizeof file);
     int sup;
@@ -565,7 +572,7 @@ static int map_finding(struct lc_test_result *res, struct lc_rules *rules,
     f->map_prot = lc__intern(prot);
     f->map_file = recs[0].shm || recs[0].fd < 0 || !file[0] ? NULL : lc__intern(file);
     f->map_shm = recs[0].shm;
-    map_summary(f, n, f->stack, f->nstack);
+    map_summary(f, n, f->stack, f->nstack, single);
     return (int)k;
 }
 
@@ -587,16 +594,22 @@ unsigned lc__findings_maps(struct lc_test_result *res, struct lc_rules *rules, u
         return 0;
     size_t got = lc__maps_list(gen, first, recs, total);
     size_t m = 0;
-    for (size_t i = 0; i < got && i < total; i++)
-        if (recs[i].iteration < end)
-            recs[m++] = recs[i];
+    for (size_t i = 0; i < got && i < total; i++) {
+        if (recs[i].iteration >= end)
+            continue;
+        /* a single run's remap: the file was mapped before the test too */
+        if (!series && recs[i].fd >= 0 && (recs[i].flags & MAP_SHARED) &&
+            lc__maps_replaced(gen, end, recs[i].start, recs[i].len))
+            continue;
+        recs[m++] = recs[i];
+    }
     qsort(recs, m, sizeof *recs, by_stack);
     unsigned leaked = 0;
     for (size_t i = 0; i < m;) {
         size_t j = i;
         while (j < m && recs[j].stack == recs[i].stack)
             j++;
-        leaked += (unsigned)map_finding(res, rules, recs + i, j - i, first, n);
+        leaked += (unsigned)map_finding(res, rules, recs + i, j - i, first, n, !series);
         i = j;
     }
     lc__xfree(recs);

@@ -80,7 +80,9 @@ unsigned lc__findings_fds(struct lc_test_result *res, struct lc_rules *rules,
 /* A finding per stack whose mappings of scope generation gen, made in
  * iterations [first, end), are still mapped; series[0..n] and bytes[0..n] are
  * the live mappings and their bytes per judged iteration. Returns how many
- * mappings were reported. */
+ * mappings were reported. series NULL: a single run (n 1), where a mapping
+ * that replaced one of the same file made before the scope (a remap) is not
+ * left behind. */
 unsigned lc__findings_maps(struct lc_test_result *res, struct lc_rules *rules, uint32_t gen,
                            unsigned first, unsigned end, const int64_t *series,
                            const int64_t *bytes, unsigned n);

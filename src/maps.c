@@ -125,8 +125,8 @@ LC_HOOK_TEXT static void note_map(void *p, size_t len, int prot, int flags, int 
 /* Forgets [a, a+len) from every record of any generation: removes covered
  * records, trims or splits the others. If kept is not NULL and exactly one
  * record started at a, it is copied there (mremap moves it). */
-LC_HOOK_TEXT static int forget_range(uintptr_t a, size_t len, struct lc_map_rec *kept,
-                                     uint32_t *kept_gen) {
+LC_HOOK_TEXT static int forget_range_n(uintptr_t a, size_t len, struct lc_map_rec *kept,
+                                       uint32_t *kept_gen, unsigned *touched) {
     struct slot *tab = __atomic_load_n(&slots, __ATOMIC_ACQUIRE);
     if (!tab || !len)
         return 0;
@@ -140,6 +140,8 @@ LC_HOOK_TEXT static int forget_range(uintptr_t a, size_t len, struct lc_map_rec 
         uintptr_t s0 = s->r.start, s1 = s->r.start + s->r.len;
         if (s1 <= a || s0 >= b || !take(s, SLOT_LIVE))
             continue;
+        if (touched && s->gen == __atomic_load_n(&lc__st.gen, __ATOMIC_RELAXED))
+            ++*touched; /* a record of this scope (an older one's was made before it) */
         if (kept && s0 == a && !found) {
             *kept = s->r;
             *kept_gen = s->gen;
@@ -170,6 +172,11 @@ LC_HOOK_TEXT static int forget_range(uintptr_t a, size_t len, struct lc_map_rec 
         release(s, SLOT_LIVE);
     }
     return found;
+}
+
+LC_HOOK_TEXT static int forget_range(uintptr_t a, size_t len, struct lc_map_rec *kept,
+                                     uint32_t *kept_gen) {
+    return forget_range_n(a, len, kept, kept_gen, NULL);
 }
 
 /* ---- real functions ---- */
@@ -224,7 +231,10 @@ LC_EXPORT LC_HOOK_TEXT int munmap(void *addr, size_t len) {
     if (LC_UNLIKELY(tracking())) {
         int saved = errno;
         size_t page = 4096;
-        forget_range((uintptr_t)addr, (len + page - 1) & ~(page - 1), NULL, NULL);
+        unsigned touched = 0;
+        forget_range_n((uintptr_t)addr, (len + page - 1) & ~(page - 1), NULL, NULL, &touched);
+        if (!touched) /* made before the scope: remembered by its file (a remap) */
+            lc__maps_note_unmap((uintptr_t)addr, len);
         errno = saved;
     }
     return real(addr, len);

@@ -42,4 +42,14 @@ uint64_t lc__maps_lost(void);
  * in err (a static binary, another interposer first). */
 int lc__maps_observable(char *err, size_t errlen);
 
+/* maps_replaced.c: munmap's wrapper notes a range no record covers (a
+ * mapping made before the scope) by the file it maps; lc__maps_replaced says
+ * whether the live mapping [start, start+len) of generation gen replaced one
+ * of the same file that the scope unmapped in an iteration < end (a remap),
+ * and uses that unmap up. lc__maps_file_id: a hash of the file mapped exactly
+ * there, 0 for none. */
+void lc__maps_note_unmap(uintptr_t a, size_t len);
+int lc__maps_replaced(uint32_t gen, uint32_t end, uintptr_t start, size_t len);
+uint64_t lc__maps_file_id(uintptr_t a, size_t len);
+
 #endif

@@ -130,12 +130,16 @@ static void crash_handler(int sig) {
     raise(sig);
 }
 
+static const char *abort_reason;
+
+void lc__session_abort_reason(const char *message) { abort_reason = message; }
+
 static void abort_handler(int sig) {
     if (cur.pending) {
         cur.pending = 0;
         struct lc_test_result *r = &run.tests[cur.index];
         r->verdict = LC_VERDICT_CRASHED;
-        r->message = "crashed: aborted (SIGABRT)";
+        r->message = abort_reason ? abort_reason : "crashed: aborted (SIGABRT)";
         lc__st.tracking = 0;
         lc__tls.guard++;
         lc__session_write_reports(); /* best effort; the report already names this test */
@@ -187,6 +191,7 @@ struct lc_test_result *lc__session_test_begin(const char *name, const char *file
     res->verdict = LC_VERDICT_CRASHED;
     res->message = "did not finish (crashed, aborted or killed)";
     cur.index = run.ntests++;
+    abort_reason = NULL;
     cur.pending = 1;
     cur.crash_sig = 0;
     cur.skipped = 0;

@@ -50,6 +50,9 @@ void lc__session_note_exit(int status);
  * SIGABRT names the test as crashed in the reports before the process dies. */
 void lc__session_signals_install(void);
 void lc__session_signals_restore(void);
+/* What the verdict of the test in progress says if the process aborts now
+ * (instead of "crashed: aborted (SIGABRT)"); NULL puts the plain one back. */
+void lc__session_abort_reason(const char *message);
 
 /* leakcheck failed a test or benchmark (a leak, a budget, the baseline, bad
  * options); lc__session_failures counts them for the exit status. */

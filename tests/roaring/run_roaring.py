@@ -7,9 +7,12 @@ allocating function and line with exact bytes, each clean twin clean; a
 growth that is not whole blocks per iteration gives its bytes over the same
 iterations (never a per-iteration average that reads as a block size); the
 reduced iterations the README advises for a slow suite keep every verdict;
-and under `leakcheck run --cmocka` the exit check names the same sites.
+under `leakcheck run --cmocka` the exit check names the same sites; and a
+main of its own linked with libcmocka.so (CRoaring's c_example1) fails under
+LEAKCHECK_CMOCKA=1 with one line that says it runs no cmocka test, without
+advising to link libcmocka.so.
 
-Usage: run_roaring.py LIBLEAKCHECK ROARING_SHAPES LEAKCHECK_TOOL"""
+Usage: run_roaring.py LIBLEAKCHECK ROARING_SHAPES LEAKCHECK_TOOL PLAIN_MAIN"""
 import json
 import os
 import re
@@ -17,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 
-lib, binary, tool = sys.argv[1:4]
+lib, binary, tool, plain_main = sys.argv[1:5]
 failures = []
 
 
@@ -97,6 +100,16 @@ with tempfile.TemporaryDirectory() as tmp:
     for fn in ("hook_aligned", "runs_create", "array_grow", "values_create", "set_build"):
         check(f"run --cmocka: exit check names {fn}", re.search(
             r"#\d+\s+" + fn + r"\b.*roaring_shapes\.cpp:\d+", out) is not None, out[-3000:])
+
+    # a main of its own that links libcmocka.so: one line, the right advice
+    p = run([plain_main], os.path.join(tmp, "plain.json"))
+    lines = [l for l in p.stderr.splitlines() if l.startswith("leakcheck:")]
+    check("plain main: exit status 2", p.returncode == 2, str(p.returncode))
+    check("plain main: its own output", "Success." in p.stdout, p.stdout)
+    check("plain main: one line: links libcmocka.so, runs no cmocka test, leakcheck run",
+          len(lines) == 1 and "links libcmocka.so" in lines[0] and
+          "runs no cmocka test" in lines[0] and "leakcheck run" in lines[0] and
+          "link the test with libcmocka.so" not in lines[0], p.stderr)
 
 if failures:
     print("FAILED:\n  " + "\n  ".join(failures))

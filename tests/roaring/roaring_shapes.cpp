@@ -2,7 +2,8 @@
  * unmodified under LEAKCHECK_CMOCKA=1), each leak with its clean twin: a
  * memory hook table of function pointers (malloc and posix_memalign reached
  * through it), aligned containers, realloc growth, blocks of several MiB,
- * C++ new/delete and exceptions, and a test body slow enough to matter.
+ * C++ new/delete and exceptions, a header-only C++ method inlined into the
+ * test, and a test body slow enough to matter.
  * A plain cmocka binary (links cmocka, not leakcheck); run_roaring.py
  * preloads libleakcheck and checks each verdict from the JSON report. */
 #include <cstdint>
@@ -203,6 +204,32 @@ static void leak_cxx_exception(void **state) {
     assert_true(caught);
 }
 
+/* ---- a header-only C++ method inlined into the test, as roaring.hh's ---- */
+namespace roaringlike {
+struct Bitmap {
+    uint32_t *values = nullptr;
+    __attribute__((always_inline)) inline void add(uint32_t v) {
+        values = static_cast<uint32_t *>(malloc(64 * sizeof(uint32_t)));
+        assert_non_null(values);
+        values[0] = v;
+    }
+};
+} // namespace roaringlike
+
+static void clean_cxx_inlined_method(void **state) {
+    (void)state;
+    roaringlike::Bitmap b;
+    b.add(7);
+    free(b.values);
+}
+
+static void leak_cxx_inlined_method(void **state) {
+    (void)state;
+    roaringlike::Bitmap b;
+    b.add(7);
+    roaring_shapes_sink = b.values;
+}
+
 /* ---- a slow body: many balanced allocations per call, as random_doublecheck ---- */
 static void clean_many_allocations(void **state) {
     (void)state;
@@ -225,6 +252,8 @@ int main(void) {
         cmocka_unit_test(clean_cxx_exception),
         cmocka_unit_test(leak_cxx_exception),
         cmocka_unit_test(clean_many_allocations),
+        cmocka_unit_test(clean_cxx_inlined_method),
+        cmocka_unit_test(leak_cxx_inlined_method),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

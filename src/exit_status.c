@@ -40,6 +40,33 @@ static void legacy_line(const char *option, const char *prog, const char *what) 
             option, prog, what);
 }
 
+/* The one line for LEAKCHECK_CMOCKA=1 on a test program that ran no group.
+ * A program that links libcmocka.so and has no runner of its own would have
+ * reached the interposed one had it run a group: its main runs no cmocka test
+ * (a build that links cmocka into every test binary, as CRoaring's examples),
+ * and the advice for a static cmocka, link libcmocka.so, would mislead. */
+static void no_group_line(const char *prog) {
+    struct lc_program_info pi = {0};
+    lc__guard_enter();
+    lc__program_info(&pi);
+    lc__guard_leave();
+    fflush(stdout);
+    if (pi.read && pi.needs_cmocka && !pi.defines_runner)
+        fprintf(stderr,
+                "leakcheck: LEAKCHECK_CMOCKA=1, but %s never ran a cmocka group: it links "
+                "libcmocka.so, but its main runs no cmocka test, so none was judged (check a "
+                "program with a main of its own under `leakcheck run -- %s`, or without "
+                "LEAKCHECK_CMOCKA)\n",
+                prog, prog);
+    else
+        fprintf(stderr,
+                "leakcheck: LEAKCHECK_CMOCKA=1, but %s never ran a cmocka group through "
+                "libcmocka.so: it is not a cmocka suite, or its cmocka is linked statically "
+                "(link the test with libcmocka.so, e.g. cmocka::cmocka or pkg-config cmocka, "
+                "to judge its tests)\n",
+                prog);
+}
+
 static int exit_status(int status) {
     static int done;
     if (done || getpid() != lc__st.owner_pid)
@@ -59,13 +86,7 @@ static int exit_status(int status) {
         return status ? status : 2;
     }
     if (o->cmocka && !lc__session_run()->cmocka.groups && is_test_program()) {
-        fflush(stdout);
-        fprintf(stderr,
-                "leakcheck: LEAKCHECK_CMOCKA=1, but %s never ran a cmocka group through "
-                "libcmocka.so: it is not a cmocka suite, or its cmocka is linked statically "
-                "(link the test with libcmocka.so, e.g. cmocka::cmocka or pkg-config cmocka, "
-                "to judge its tests)\n",
-                prog);
+        no_group_line(prog);
         return status ? status : 2;
     }
     unsigned failed = lc__session_failures();

@@ -466,6 +466,19 @@ static const char *source_path(Dwarf_Die *cu, const char *file) {
     return lc__intern(path);
 }
 
+/* An inlined call's name: the demangled linkage name of the function it
+ * inlines (found through its abstract origin and declaration), so a C++
+ * method reads "roaring::Roaring::add(unsigned int)" as its out-of-line copy
+ * does, not "add"; a C function has none and keeps its DWARF name. */
+static const char *inlined_name(Dwarf_Die *die) {
+    Dwarf_Attribute a;
+    const char *ln = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &a));
+    if (!ln)
+        ln = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &a));
+    const char *d = ln ? demangle(ln) : NULL;
+    return d && d != ln ? d : lc__intern(dwarf_diename(die));
+}
+
 /* Pushes the inlined bodies at addr, innermost first, then the concrete
  * function; each inlined call's site is the position in the next enclosing
  * function. Returns the number of frames pushed (0: no scope found). */
@@ -490,8 +503,8 @@ static int push_inlined(struct lc_symtab *t, Dwfl_Module *mod, Dwarf_Addr addr,
     lc_frame f = *base;
     while (have && pushed < 64) {
         int inl = dwarf_tag(&cur) == DW_TAG_inlined_subroutine;
-        const char *name = dwarf_diename(&cur);
-        f.function = inl ? lc__intern(name) : (base->function ? base->function : lc__intern(name));
+        f.function = inl ? inlined_name(&cur)
+                         : (base->function ? base->function : lc__intern(dwarf_diename(&cur)));
         f.inlined = inl;
         push_frame(t, &f);
         pushed++;

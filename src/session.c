@@ -134,6 +134,34 @@ static const char *abort_reason;
 
 void lc__session_abort_reason(const char *message) { abort_reason = message; }
 
+static size_t put(char *b, size_t n, size_t cap, const char *s) {
+    while (s && *s && n + 1 < cap)
+        b[n++] = *s++;
+    return n;
+}
+
+/* One line on stderr for the test the process aborted in, written with
+ * write(2) alone (a signal handler). A test before it that was not
+ * repeatable is named: its abandoned run's state (a half-used object, queued
+ * work) stays for the tests after it, and may be what this one tripped on. */
+static void abort_line(const struct lc_test_result *r, size_t index) {
+    char b[768];
+    size_t n = put(b, 0, sizeof b, "[leakcheck] ");
+    n = put(b, n, sizeof b, r->name);
+    n = put(b, n, sizeof b, ": aborted (SIGABRT) while it ran: reported as crashed");
+    for (size_t i = index; i-- > 0;)
+        if (run.tests[i].not_repeatable) {
+            n = put(b, n, sizeof b, " (after ");
+            n = put(b, n, sizeof b, run.tests[i].name);
+            n = put(b, n, sizeof b, ", which was not repeatable: what its abandoned run left "
+                                    "stays for the tests after it; run this test alone to tell)");
+            break;
+        }
+    b[n++] = '\n';
+    ssize_t w = write(2, b, n);
+    (void)w;
+}
+
 static void abort_handler(int sig) {
     if (cur.pending) {
         cur.pending = 0;
@@ -142,6 +170,7 @@ static void abort_handler(int sig) {
         r->message = abort_reason ? abort_reason : "crashed: aborted (SIGABRT)";
         lc__st.tracking = 0;
         lc__tls.guard++;
+        abort_line(r, cur.index);
         lc__session_write_reports(); /* best effort; the report already names this test */
     }
     sigaction(SIGABRT, &saved_abrt, NULL);

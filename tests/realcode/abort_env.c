@@ -6,10 +6,12 @@
  * when the TLS handshake failed) fails its test and the tests after it still
  * run; the program's own failing assertion still aborts.
  *
- * Usage: realcode_abort [setenv|literal] [assert]
- *   setenv   CMOCKA_TEST_ABORT set with setenv (the default)
- *   literal  set with putenv on a string literal (read-only memory)
- *   assert   add a test whose own assertion fails */
+ * Usage: realcode_abort [setenv|literal] [assert|abandoned]
+ *   setenv    CMOCKA_TEST_ABORT set with setenv (the default)
+ *   literal   set with putenv on a string literal (read-only memory)
+ *   assert    add a test whose own assertion fails
+ *   abandoned a test that cannot be repeated leaves an object half used,
+ *             and the next test aborts on it (bind9's quota tests) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,11 +58,32 @@ static void failing_assertion(void **state) {
     assert_int_equal(1 + (int)(intptr_t)*state, 2); /* *state is NULL: 1 != 2 */
 }
 
+/* a shared object the test sets up and tears down; a second run fails its
+ * assertion half-way and leaves it set up */
+static int *volatile in_use;
+static int calls;
+
+static void counts_once(void **state) {
+    (void)state;
+    in_use = malloc(sizeof *in_use);
+    assert_non_null(in_use);
+    assert_int_equal(calls++, 0); /* a counter never reset */
+    free(in_use);
+    in_use = NULL;
+}
+
+static void uses_left_state(void **state) {
+    (void)state;
+    if (in_use)
+        abort(); /* as a library's REQUIRE() would */
+}
+
 int main(int argc, char **argv) {
-    int literal = 0, with_assert = 0;
+    int literal = 0, with_assert = 0, abandoned = 0;
     for (int i = 1; i < argc; i++) {
         literal |= !strcmp(argv[i], "literal");
         with_assert |= !strcmp(argv[i], "assert");
+        abandoned |= !strcmp(argv[i], "abandoned");
     }
     if (literal)
         putenv((char *)"CMOCKA_TEST_ABORT=1");
@@ -76,6 +99,12 @@ int main(int argc, char **argv) {
         cmocka_unit_test(failing_assertion),
         cmocka_unit_test(clean_socket_on_failed_handshake),
     };
+    const struct CMUnitTest after_abandoned[] = {
+        cmocka_unit_test(counts_once),
+        cmocka_unit_test(uses_left_state),
+    };
+    if (abandoned)
+        return cmocka_run_group_tests(after_abandoned, NULL, NULL);
     if (with_assert)
         return cmocka_run_group_tests(with_failure, NULL, NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,6 +119,16 @@ with tempfile.TemporaryDirectory() as tmp:
     p = run([abort_bin, "assert"], aj)
     check("abort env: a failing assertion still aborts (134)", p.returncode in (134, -6),
           f"{p.returncode}\n{(p.stdout + p.stderr)[-800:]}")
+    # a test aborting on what a test that was not repeatable left: one line
+    p = run([abort_bin, "abandoned"], aj)
+    out = p.stdout + p.stderr
+    check("after an abandoned run: the abort (134)", p.returncode in (134, -6), str(p.returncode))
+    check("after an abandoned run: one line names both tests",
+          "[leakcheck] uses_left_state: aborted (SIGABRT) while it ran" in out and
+          "after counts_once, which was not repeatable" in out, out[-800:])
+    tests = {t["name"]: t for t in json.load(open(aj))["tests"]} if os.path.exists(aj) else {}
+    check("after an abandoned run: the report has it crashed",
+          tests.get("uses_left_state", {}).get("verdict") == "crashed", str(tests))
     # a value in read-only memory: one line, then cmocka's abort
     p = run([abort_bin, "literal"], aj)
     out = p.stdout + p.stderr

@@ -500,15 +500,30 @@ __attribute__((noinline)) static void run_final(void) {
     lc__guard_leave();
 }
 
-/* Destructors of modules finalized after this one may still free blocks:
- * registering the check as an exit handler from here makes glibc run it after
- * _dl_fini, the handler that runs every module's destructors (exit handlers
- * registered while they run are honoured). */
+/* The exit handler's signature; arg and status are unused. */
+static void run_final_handler(void *arg) {
+    (void)arg;
+    run_final();
+}
+
+/* glibc's registration of exit handlers, bound to a module's handle or
+ * (NULL) to none. */
+extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso_handle);
+
+/* Destructors of modules finalized after this one may still free blocks and
+ * close fds (a preloaded library is initialised last, so it is finalized
+ * before every library the program links: libuv closes its signal pipe,
+ * OpenSSL frees its tables, after us). Registering the check from here as an
+ * exit handler bound to no module makes glibc run it after _dl_fini, the
+ * handler that runs every module's destructors (exit handlers registered
+ * while they run are honoured). Not atexit(): that binds the handler to this
+ * module's handle, and this module's own __cxa_finalize, the last of its
+ * destructors, ran it at once, before the other modules' destructors. */
 __attribute__((destructor)) static void run_destructor(void) {
     if (!run_active || getpid() != lc__st.owner_pid)
         return; /* a fork child never writes the parent's record */
     run_active = 0;
-    if (atexit(run_final) != 0)
+    if (__cxa_atexit(run_final_handler, NULL, NULL) != 0)
         run_final();
 }
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Shapes found by running everyday programs under `leakcheck run` beside
+# memcheck (README "leakcheck run", "Everyday programs against memcheck"),
+# each as a small program of ours:
+#   late_fini   a library's destructor closes what its constructor opened
+#               (libuv's signal pipe in cmake): judged after that destructor.
+# Usage: test_run_shapes.sh BIN_DIR
+set -u
+bin=$1
+tool=$bin/leakcheck
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # description, command...
+    local what=$1
+    shift
+    if "$@"; then
+        echo "ok   $what"
+    else
+        echo "FAIL $what"
+        sed 's/^/     /' "$tmp/err" | head -30
+        fail=1
+    fi
+}
+
+# -- a library that cleans up in its destructor, after libleakcheck's
+"$tool" run -- "$bin/late_fini" 2>"$tmp/err"
+rc=$?
+check "late_fini: exit 0 (the destructor closed its pipe)" test $rc -eq 0
+check "late_fini: no leaks" grep -q 'late_fini (pid [0-9]*): no leaks' "$tmp/err"
+LC_LATE_FINI_KEEP=1 "$tool" run -- "$bin/late_fini" 2>"$tmp/err"
+rc=$?
+check "late_fini kept: exit 1" test $rc -eq 1
+check "late_fini kept: both pipe fds, opened in late_fini_open" \
+    test "$(grep -Ec 'fd [0-9]+ \(pipe:\[[0-9]+\]\) open at exit' "$tmp/err")" -eq 2 \
+    -a "$(grep -Ec '#0 +late_fini_open \(.*late_fini_lib\.c:[0-9]+\)' "$tmp/err")" -eq 2
+
+exit $fail

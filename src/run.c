@@ -104,6 +104,23 @@ static void unchecked(const char *dir, const char *why) {
         close(fd);
 }
 
+/* A followed process says it started, so that the tool can name it when no
+ * record of it arrives (killed by a signal, still running at the end). Each
+ * image that replaces it through execve writes its own name over the last. */
+static void mark_started(const char *dir) {
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/" LC_HANDOFF_STARTED "%d", dir, (int)getpid()) >=
+        sizeof path)
+        return;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    const char *name = program_invocation_short_name;
+    ssize_t w = write(fd, name, strlen(name)); /* if short, the tool names the pid alone */
+    (void)w;
+    close(fd);
+}
+
 void lc__run_start(void) {
     const struct lc_options_values *o = lc__opts();
     lc__guard_enter();
@@ -116,6 +133,8 @@ void lc__run_start(void) {
     lc__guard_leave();
     if (!o->run_dir || !*o->run_dir)
         return; /* nowhere to write: the tool reports "no report" */
+    if (!traced)
+        mark_started(o->run_dir);
     const char *unobserved = lc__malloc_unobserved();
     if (unobserved) { /* no record, so no CLEAN verdict: the tool says none arrived */
         unchecked(o->run_dir, unobserved);

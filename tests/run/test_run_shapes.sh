@@ -4,6 +4,8 @@
 # each as a small program of ours:
 #   late_fini   a library's destructor closes what its constructor opened
 #               (libuv's signal pipe in cmake): judged after that destructor.
+#   pipe_writer a followed process killed by SIGPIPE (seq in `seq | head`)
+#               is named, never silently missing from the report.
 # Usage: test_run_shapes.sh BIN_DIR
 set -u
 bin=$1
@@ -34,5 +36,24 @@ check "late_fini kept: exit 1" test $rc -eq 1
 check "late_fini kept: both pipe fds, opened in late_fini_open" \
     test "$(grep -Ec 'fd [0-9]+ \(pipe:\[[0-9]+\]\) open at exit' "$tmp/err")" -eq 2 \
     -a "$(grep -Ec '#0 +late_fini_open \(.*late_fini_lib\.c:[0-9]+\)' "$tmp/err")" -eq 2
+
+# -- a followed child that dies of SIGPIPE, and its twin that finishes
+mkdir "$tmp/t"
+TMPDIR=$tmp/t "$tool" run --follow-children -- sh -c "'$bin/pipe_writer' | head -1 >/dev/null" \
+    2>"$tmp/err"
+rc=$?
+check "pipe_writer | head: exit 0 (sh and head are clean)" test $rc -eq 0
+check "pipe_writer | head: head reported" grep -q 'head (pid [0-9]*): no leaks' "$tmp/err"
+check "pipe_writer | head: the killed writer named" grep -Eq \
+    '^leakcheck: run: pipe_writer \(pid [0-9]+\), followed, left no leak report: it was killed by a signal' \
+    "$tmp/err"
+check "pipe_writer | head: the run directory removed" test -z "$(ls -A "$tmp/t")"
+TMPDIR=$tmp/t "$tool" run --follow-children -- sh -c "'$bin/pipe_writer' 100 | head -1000 >/dev/null" \
+    2>"$tmp/err"
+rc=$?
+check "pipe_writer 100: exit 0" test $rc -eq 0
+check "pipe_writer 100: its own report" grep -q 'pipe_writer (pid [0-9]*): no leaks' "$tmp/err"
+check "pipe_writer 100: no process left unreported" bash -c "! grep -q 'left no leak report' '$tmp/err'"
+check "pipe_writer 100: the run directory removed" test -z "$(ls -A "$tmp/t")"
 
 exit $fail

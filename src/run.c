@@ -549,7 +549,8 @@ __attribute__((destructor)) static void run_destructor(void) {
 /* A program that leaves through _exit (dash does, after its own clean-up)
  * still gets its check: nothing has been torn down at that point. exit()
  * reaches the kernel through glibc's internal _exit, not this one. */
-__attribute__((noreturn)) static void run_exit_now(int status) {
+__attribute__((noreturn, noinline)) static void run_exit_now(int status) {
+    __builtin_unwind_init(); /* the caller's registers: roots, above run_final's frame */
     if (run_active && getpid() == lc__st.owner_pid) {
         run_active = 0;
         run_final();

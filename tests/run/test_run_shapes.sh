@@ -6,6 +6,9 @@
 #               (libuv's signal pipe in cmake): judged after that destructor.
 #   pipe_writer a followed process killed by SIGPIPE (seq in `seq | head`)
 #               is named, never silently missing from the report.
+#   exit_regs   a block whose only pointer is in a callee-saved register of
+#               the frame calling exit() (busybox sort's line array in rbx)
+#               is reachable, as memcheck says; cleared first, it is lost.
 # Usage: test_run_shapes.sh BIN_DIR
 set -u
 bin=$1
@@ -55,5 +58,24 @@ check "pipe_writer 100: exit 0" test $rc -eq 0
 check "pipe_writer 100: its own report" grep -q 'pipe_writer (pid [0-9]*): no leaks' "$tmp/err"
 check "pipe_writer 100: no process left unreported" bash -c "! grep -q 'left no leak report' '$tmp/err'"
 check "pipe_writer 100: the run directory removed" test -z "$(ls -A "$tmp/t")"
+
+# -- the exit path's saved registers are the program's roots
+for way in exit _exit; do
+    "$tool" run --json="$tmp/r.json" -- "$bin/exit_regs" keep $way 2>"$tmp/err"
+    rc=$?
+    if [ $rc -eq 77 ]; then
+        echo "skip exit_regs: not x86-64"
+        break
+    fi
+    check "exit_regs keep $way: exit 0" test $rc -eq 0
+    check "exit_regs keep $way: the block reachable" \
+        grep -q 'still reachable: 1 block, 4000 bytes' "$tmp/err"
+    "$tool" run -- "$bin/exit_regs" drop $way 2>"$tmp/err"
+    rc=$?
+    check "exit_regs drop $way: exit 1" test $rc -eq 1
+    check "exit_regs drop $way: definitely lost in make_block" grep -Eq \
+        '#0 +make_block \(.*exit_regs\.c:[0-9]+\)' "$tmp/err"
+    check "exit_regs drop $way: 1 block" grep -q 'definitely lost: 1 block, 4000 bytes' "$tmp/err"
+done
 
 exit $fail

@@ -21,8 +21,11 @@ check() { # description, command...
         fail=1
     fi
 }
-"$tool" run -- "$bin/sqlite_leak" >/dev/null 2>"$tmp/err"
+"$tool" run --json="$tmp/r.json" -- "$bin/sqlite_leak" >/dev/null 2>"$tmp/err"
 check "sqlite_leak: exit 1" test $? -eq 1
+check "sqlite_leak: the JSON summary says where its nameless top frame is" grep -Eq \
+    '"summary": "definitely lost: 3 blocks, 72 B  \?\? \(libsqlite3\.so\.0\+0x[0-9a-f]+\)"' \
+    "$tmp/r.json"
 check "sqlite_leak: 3 blocks, 72 bytes definitely lost" \
     grep -q 'definitely lost: 3 blocks, 72 bytes in 1 site' "$tmp/err"
 check "sqlite_leak: the stack runs through sqlite3_mprintf to describe_row" grep -Pzq \

@@ -9,6 +9,9 @@
 #   exit_regs   a block whose only pointer is in a callee-saved register of
 #               the frame calling exit() (busybox sort's line array in rbx)
 #               is reachable, as memcheck says; cleared first, it is lost.
+#   ulimit -v   under an address-space limit the stack depot leaves room for
+#               the exit scan (ls under ulimit -v 120000 had every block
+#               "definitely lost" after 'reachability scan failed').
 # Usage: test_run_shapes.sh BIN_DIR
 set -u
 bin=$1
@@ -77,5 +80,18 @@ for way in exit _exit; do
         '#0 +make_block \(.*exit_regs\.c:[0-9]+\)' "$tmp/err"
     check "exit_regs drop $way: 1 block" grep -q 'definitely lost: 1 block, 4000 bytes' "$tmp/err"
 done
+
+# -- address-space limits: checked (or not checked, 125), never a failed scan
+bad=
+for v in $(seq 76000 4000 400000); do
+    (ulimit -v $v && exec "$tool" run -- ls / >/dev/null 2>"$tmp/err")
+    rc=$?
+    if grep -q 'reachability scan failed' "$tmp/err" || { [ $rc -ne 0 ] && [ $rc -ne 125 ]; }; then
+        bad="$bad $v(exit $rc)"
+    fi
+done
+: >"$tmp/err"
+check "ls / under ulimit -v 76000..400000 KiB: every run checked or not checked, no failed scan${bad:+:$bad}" \
+    test -z "$bad"
 
 exit $fail

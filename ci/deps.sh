@@ -15,6 +15,9 @@ libprotobuf-c-dev protobuf-c-compiler zlib1g-dev golang-go libssl-dev"
 # elsewhere on PATH does too.
 LC_PACKAGES="$LC_PACKAGES chromium:chromium"
 
+# tests/run's run_real_library plants a leak on libsqlite3 (sqlite_leak.c).
+LC_PACKAGES="$LC_PACKAGES libsqlite3-dev"
+
 lc_install_deps() {
     local missing=() entry p cmd
     for entry in $LC_PACKAGES; do

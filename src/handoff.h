@@ -41,6 +41,11 @@
 /* "unchecked.PID" in the run directory: one line saying why that process
  * keeps no record (the tool shows it instead of guessing) */
 #define LC_HANDOFF_UNCHECKED "unchecked."
+/* "started.PID" in the run directory: a followed process (not the one the
+ * tool started) began tracking; it holds the program's name. A marker with no
+ * record of that pid at the end names a process that ended without its exit
+ * handlers (a signal) or was still running (the tool says so) */
+#define LC_HANDOFF_STARTED "started."
 
 /* Appends s percent-escaped (NULL as "-"). */
 void lc__handoff_escape(struct lc_buf *b, const char *s);

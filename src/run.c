@@ -104,6 +104,23 @@ static void unchecked(const char *dir, const char *why) {
         close(fd);
 }
 
+/* A followed process says it started, so that the tool can name it when no
+ * record of it arrives (killed by a signal, still running at the end). Each
+ * image that replaces it through execve writes its own name over the last. */
+static void mark_started(const char *dir) {
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/" LC_HANDOFF_STARTED "%d", dir, (int)getpid()) >=
+        sizeof path)
+        return;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    const char *name = program_invocation_short_name;
+    ssize_t w = write(fd, name, strlen(name)); /* if short, the tool names the pid alone */
+    (void)w;
+    close(fd);
+}
+
 void lc__run_start(void) {
     const struct lc_options_values *o = lc__opts();
     lc__guard_enter();
@@ -116,6 +133,8 @@ void lc__run_start(void) {
     lc__guard_leave();
     if (!o->run_dir || !*o->run_dir)
         return; /* nowhere to write: the tool reports "no report" */
+    if (!traced)
+        mark_started(o->run_dir);
     const char *unobserved = lc__malloc_unobserved();
     if (unobserved) { /* no record, so no CLEAN verdict: the tool says none arrived */
         unchecked(o->run_dir, unobserved);
@@ -500,22 +519,38 @@ __attribute__((noinline)) static void run_final(void) {
     lc__guard_leave();
 }
 
-/* Destructors of modules finalized after this one may still free blocks:
- * registering the check as an exit handler from here makes glibc run it after
- * _dl_fini, the handler that runs every module's destructors (exit handlers
- * registered while they run are honoured). */
+/* The exit handler's signature; arg and status are unused. */
+static void run_final_handler(void *arg) {
+    (void)arg;
+    run_final();
+}
+
+/* glibc's registration of exit handlers, bound to a module's handle or
+ * (NULL) to none. */
+extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso_handle);
+
+/* Destructors of modules finalized after this one may still free blocks and
+ * close fds (a preloaded library is initialised last, so it is finalized
+ * before every library the program links: libuv closes its signal pipe,
+ * OpenSSL frees its tables, after us). Registering the check from here as an
+ * exit handler bound to no module makes glibc run it after _dl_fini, the
+ * handler that runs every module's destructors (exit handlers registered
+ * while they run are honoured). Not atexit(): that binds the handler to this
+ * module's handle, and this module's own __cxa_finalize, the last of its
+ * destructors, ran it at once, before the other modules' destructors. */
 __attribute__((destructor)) static void run_destructor(void) {
     if (!run_active || getpid() != lc__st.owner_pid)
         return; /* a fork child never writes the parent's record */
     run_active = 0;
-    if (atexit(run_final) != 0)
+    if (__cxa_atexit(run_final_handler, NULL, NULL) != 0)
         run_final();
 }
 
 /* A program that leaves through _exit (dash does, after its own clean-up)
  * still gets its check: nothing has been torn down at that point. exit()
  * reaches the kernel through glibc's internal _exit, not this one. */
-__attribute__((noreturn)) static void run_exit_now(int status) {
+__attribute__((noreturn, noinline)) static void run_exit_now(int status) {
+    __builtin_unwind_init(); /* the caller's registers: roots, above run_final's frame */
     if (run_active && getpid() == lc__st.owner_pid) {
         run_active = 0;
         run_final();

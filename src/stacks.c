@@ -84,6 +84,15 @@ int lc__stacks_init(void) {
          depot.arena_size /= 2)
         if ((depot.arena = lc__reserve(depot.arena_size)))
             break;
+    /* Under a limit the largest arena that fitted left less than its own size
+     * for everything after it: the program's heap, and leakcheck run's scan at
+     * exit, which then failed and called every live block definitely lost
+     * (ls under ulimit -v 120000). Half of it stays free. */
+    if (depot.arena && depot.arena_size < ARENA_SIZE && depot.arena_size / 2 >= ARENA_MIN) {
+        lc__munmap(depot.arena, depot.arena_size);
+        depot.arena_size /= 2;
+        depot.arena = lc__reserve(depot.arena_size);
+    }
     if (!depot.idx || !depot.offs || !depot.arena) {
         /* all or nothing: a half-mapped depot would pass the check above */
         lc__munmap(depot.idx, IDX_SIZE * sizeof(uint32_t));

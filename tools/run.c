@@ -181,7 +181,7 @@ static int records_dir(char *out, size_t len) {
     return mkdtemp(out) ? 0 : -1;
 }
 
-/* Every record file of the directory, concatenated; the directory is removed. */
+/* Every record file of the directory, concatenated and removed. */
 static char *records_take(const char *dir, size_t *len) {
     char *all = NULL;
     size_t n = 0;
@@ -192,8 +192,9 @@ static char *records_take(const char *dir, size_t *len) {
             continue;
         char path[PATH_MAX + 256];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (!strncmp(e->d_name, LC_HANDOFF_UNCHECKED, sizeof LC_HANDOFF_UNCHECKED - 1))
-            continue; /* no record: read by unchecked_reason */
+        if (!strncmp(e->d_name, LC_HANDOFF_UNCHECKED, sizeof LC_HANDOFF_UNCHECKED - 1) ||
+            !strncmp(e->d_name, LC_HANDOFF_STARTED, sizeof LC_HANDOFF_STARTED - 1))
+            continue; /* no record: read by unchecked_reason, lc_run_unreported */
         if (lc_run_live_file(e->d_name)) { /* a snapshot's: converted already */
             unlink(path);
             continue;
@@ -221,9 +222,23 @@ static char *records_take(const char *dir, size_t *len) {
     }
     if (d)
         closedir(d);
-    rmdir(dir);
     *len = n;
     return all;
+}
+
+/* The directory and what is left in it (markers, reasons nobody read). */
+static void records_remove(const char *dir) {
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char path[PATH_MAX + 256];
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
 }
 
 /* The fds the program starts with (ours without FD_CLOEXEC), as "0,1,2". */
@@ -351,8 +366,12 @@ static int conclude(const char *dir, pid_t main_pid, const struct run_outcome *o
     if (n < 0) {
         fprintf(stderr, "%s\n", err);
         free(text);
+        records_remove(dir);
         return LC_RUN_EXIT_NO_REPORT;
     }
+    int *pids = calloc((size_t)n + 1, sizeof *pids); /* every record that arrived */
+    for (long i = 0; pids && i < n; i++)
+        pids[i] = procs[i].pid;
     /* the traced process first; complete records only */
     struct rr_proc *main_rec = NULL, *partial = NULL;
     size_t nok = 0;
@@ -386,6 +405,10 @@ static int conclude(const char *dir, pid_t main_pid, const struct run_outcome *o
                  : leaked    ? (int)opts->exit_code
                              : 0;
     }
+    if (pids)
+        lc_run_unreported(dir, pids, (size_t)n, main_pid);
+    free(pids);
+    records_remove(dir);
     lc_run_records_free(procs, (size_t)n);
     free(text);
     return status;
@@ -446,6 +469,7 @@ int lc_cmd_run(int argc, char **argv) {
     int status = run_child(path, argv + i, dir, &main_pid);
     if (status < 0) {
         free(records_take(dir, &(size_t){0}));
+        records_remove(dir);
         return LC_RUN_EXIT_USAGE;
     }
     struct run_outcome o = {.cmd = argv[i], .signaled = WIFSIGNALED(status),

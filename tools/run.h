@@ -140,6 +140,11 @@ int lc_run_live_file(const char *name);
 /* The time series' console line for p (nothing when it has none). */
 void lc_run_live_print_series(FILE *out, const struct rr_proc *p);
 
+/* The followed processes of dir that began tracking but left no record
+ * (pids[0..n): the records that arrived, complete or not): one line each on
+ * stderr (run_unreported.c). */
+void lc_run_unreported(const char *dir, const int *pids, size_t n, int main_pid);
+
 /* The program's own per-test reports (run_tests_merge.c): _prepare reads
  * the user's LEAKCHECK_JSON and LEAKCHECK_JUNIT (before run.c unsets them)
  * and, for those or --cmocka, makes a private directory; _child_env points

@@ -69,6 +69,10 @@ static char *site_summary(const struct rr_site *s, const lc_frame *fr, int n) {
     const lc_frame *top = n ? &fr[0] : NULL;
     if (top && top->file)
         snprintf(where, sizeof where, " (%s:%u)", top->file, top->line);
+    else if (top && !top->function) { /* a stripped library's frame: where it is */
+        char mod[400];
+        snprintf(where, sizeof where, " (%s)", where_in_record(top, mod, sizeof mod));
+    }
     if (asprintf(&text, "%s: %llu block%s, %llu B  %s%s", kind_title[s->kind],
                  (unsigned long long)s->blocks, s->blocks == 1 ? "" : "s",
                  (unsigned long long)s->bytes, top && top->function ? top->function : "??",
@@ -78,6 +82,7 @@ static char *site_summary(const struct rr_site *s, const lc_frame *fr, int n) {
 }
 
 static void judge_sites(struct judged *j, struct lc_suppression *rules, size_t nrules) {
+    cur_syms = j->syms; /* for the summaries' module+offset */
     for (size_t i = 0; i < j->p->nsites; i++) {
         const struct rr_site *s = &j->p->sites[i];
         int n;

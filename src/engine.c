@@ -657,8 +657,7 @@ static void engine_findings(struct engine *e) {
     lc__fdset_free(&e->fd_end);
     lc__fdset_free(&e->fd_base);
     lc__fdset_free(&e->fd_start);
-    lc__fdset_free(&e->fd_first);
-    lc__guard_leave();
+    lc__guard_leave(); /* fd_first: engine_close_scope, after forget_repeats */
 }
 
 static void collect_repeats(const struct lc_rec_info *r, void *arg) {
@@ -694,7 +693,10 @@ static void forget_repeats(const struct engine *e) {
 }
 
 static void engine_close_scope(struct engine *e) {
-    forget_repeats(e);
+    forget_repeats(e); /* reads fd_first: freed only after it */
+    lc__guard_enter();
+    lc__fdset_free(&e->fd_first);
+    lc__guard_leave();
     lc__engine_disarm();
     lc_scope_end();
     lc__fds_reset();

@@ -61,6 +61,12 @@ static struct lc_suppression builtin[] = {
     {"leak", "__libc_dlopen_mode", "dynamic loader structures for loaded modules", 0},
     /* dlerror's per-thread buffer is kept until the next dl call */
     {"leak", "_dlerror_run", "glibc dlerror state", 0},
+    /* an fd a pthread_once (or C11 call_once) initialiser opens is opened
+     * once per process and kept by design: libuv's signal pipe, opened by
+     * the first uv_loop_init */
+    {"fd", "__pthread_once_slow", "opened by a pthread_once initialiser, once per process", 0},
+    {"fd", "pthread_once", "opened by a pthread_once initialiser, once per process", 0},
+    {"fd", "call_once", "opened by a call_once initialiser, once per process", 0},
     /* libunwind's caches (trace cache per thread, elf images) */
     {"leak", "_ULx86_64_*", "libunwind caches", 0},
     {"leak", "_Ux86_64_*", "libunwind caches", 0},

@@ -6,14 +6,7 @@
 # Usage: test_bad_input.sh PROBE STREAM_PROBE TOOL PYTHON
 set -u
 probe=$1 sprobe=$2 tool=$3 py=$4
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, command...
-    local what=$1
-    shift
-    if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
+. "$(dirname "$0")"/lib/check.sh # $tmp, $fail, check
 one_line() { test "$(wc -l <"$1")" -eq 1; }
 
 # ---- a NUL byte in a suppressions file ----

@@ -8,14 +8,7 @@
 # Usage: test_failsafe.sh PROBE PYTHON
 set -u
 probe=$1 py=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, command...
-    local what=$1
-    shift
-    if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
+. "$(dirname "$0")"/lib/check.sh # $tmp, $fail, check
 verdicts() { # json: prints "name verdict failure_type" per test
     "$py" -c '
 import json, sys

@@ -6,14 +6,7 @@
 # Usage: test_report_cli.sh TOOL REPORT_DIR JUNIT_XSD PYTHON
 set -u
 tool=$1 dir=$2 xsd=$3 py=$4
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, command...
-    local what=$1
-    shift
-    if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
+. "$(dirname "$0")"/lib/check.sh # $tmp, $fail, check
 one_line() { test "$(wc -l <"$1")" -eq 1; }
 
 # ---- summaries ----

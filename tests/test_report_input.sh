@@ -7,14 +7,7 @@
 # Usage: test_report_input.sh TOOL PROBE PYTHON
 set -u
 tool=$1 probe=$2 py=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, command...
-    local what=$1
-    shift
-    if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
+. "$(dirname "$0")"/lib/check.sh # $tmp, $fail, check
 LEAKCHECK_JSON=$tmp/good.json timeout 60 "$probe" >/dev/null 2>&1
 "$py" - "$tmp" <<'PY'
 import json, sys

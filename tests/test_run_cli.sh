@@ -5,14 +5,7 @@
 set -u
 bin=$1
 tool=$bin/leakcheck
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, condition...
-    local what=$1
-    shift
-    if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
+. "$(dirname "$0")"/lib/check.sh # $tmp, $fail, check
 
 "$tool" run -- "$bin/leaky_program" >"$tmp/out" 2>"$tmp/err"
 rc=$?

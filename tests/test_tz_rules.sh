@@ -6,14 +6,7 @@
 # frame. Usage: test_tz_rules.sh BIN_DIR
 set -u
 bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, condition...
-    local what=$1
-    shift
-    if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
+. "$(dirname "$0")"/lib/check.sh # $tmp, $fail, check
 
 for tz in EST5EDT 'XST5XDT,M3.2.0,M11.1.0' 'ABC-3:30' UTC0; do
     TZ=$tz "$bin/leakcheck" run -- "$bin/tz_program" >"$tmp/out" 2>"$tmp/err"

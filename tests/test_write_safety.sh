@@ -9,15 +9,8 @@
 # Usage: test_write_safety.sh PROBE TOOL PYTHON
 set -u
 probe=$1 tool=$2 py=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")"/lib/check.sh # $tmp, $fail, check
 chmod 1777 "$tmp" # a shared, sticky directory like /tmp
-fail=0
-check() { # description, command...
-    local what=$1
-    shift
-    if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
 valid_json() { "$py" -c 'import json,sys; json.load(open(sys.argv[1]))' "$1" 2>/dev/null; }
 run_probe() { # json-path junit-path: runs the probe, stderr in $tmp/err
     env -u LEAKCHECK_JSON -u LEAKCHECK_JUNIT LEAKCHECK_JSON="$1" LEAKCHECK_JUNIT="$2" \

@@ -11,17 +11,10 @@ set -u
 bin=$1 suite=$2 src=$3
 tool=$bin/leakcheck
 command -v go >/dev/null 2>&1 || { echo "SKIP: go (Debian golang-go) not installed"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")"/../lib/check.sh # $tmp, $fail, check
 export HOME=$tmp/home GOCACHE=$tmp/home/cache GOPATH=$tmp/home/go
 mkdir -p "$HOME"
 unset LEAKCHECK_JSON LEAKCHECK_JUNIT LEAKCHECK_PPROF
-fail=0
-check() { # description, command...
-    local what=$1
-    shift
-    if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
 has() { grep -qE -- "$2" "$1" || { echo "--- $1 lacks /$2/:"; cat "$1"; return 1; }; }
 lacks() { ! grep -qE -- "$2" "$1" || { echo "--- $1 has /$2/:"; cat "$1"; return 1; }; }
 line_of() { grep -n "$1" "$src" | head -1 | cut -d: -f1; }

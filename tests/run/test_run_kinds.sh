@@ -6,14 +6,7 @@
 set -u
 bin=$1
 tool=$bin/leakcheck
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, command...
-    local what=$1
-    shift
-    if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
-}
+. "$(dirname "$0")"/../lib/check.sh # $tmp, $fail, check
 # kinds.py REPORT 'function:kind:blocks:bytes:fails' ...: the report's memory
 # findings for these functions are exactly these (order-free); fd findings
 # are given as 'fd:TARGET_SUFFIX:FUNCTION'.

@@ -7,20 +7,7 @@
 set -u
 bin=$1
 tool=$bin/leakcheck
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, command...
-    local what=$1
-    shift
-    if "$@"; then
-        echo "ok   $what"
-    else
-        echo "FAIL $what"
-        sed 's/^/     /' "$tmp/err" | head -30
-        fail=1
-    fi
-}
+. "$(dirname "$0")"/../lib/check.sh # $tmp, $fail, check
 "$tool" run --json="$tmp/r.json" -- "$bin/sqlite_leak" >/dev/null 2>"$tmp/err"
 check "sqlite_leak: exit 1" test $? -eq 1
 check "sqlite_leak: the JSON summary says where its nameless top frame is" grep -Eq \

@@ -16,20 +16,7 @@
 set -u
 bin=$1
 tool=$bin/leakcheck
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, command...
-    local what=$1
-    shift
-    if "$@"; then
-        echo "ok   $what"
-    else
-        echo "FAIL $what"
-        sed 's/^/     /' "$tmp/err" | head -30
-        fail=1
-    fi
-}
+. "$(dirname "$0")"/../lib/check.sh # $tmp, $fail, check
 
 # -- a library that cleans up in its destructor, after libleakcheck's
 "$tool" run -- "$bin/late_fini" 2>"$tmp/err"

@@ -605,8 +605,13 @@ static void engine_single_run(struct engine *e) {
         lc__buf_free(&b);
     }
     if (e->checks & LEAKCHECK_CHECK_THREADS) {
-        e->leaked_threads = lc__findings_threads(res, &e->rules, e->gen, 0, 1, one, 1,
-                                                 (int)e->o->stack_signal);
+        /* the first run's threads, as warm-up threads are judged: one still
+         * running is kept (a library's worker started on first use, liburcu's
+         * call_rcu thread) while its pthread_t is stored somewhere reachable,
+         * and left behind when the handle is dropped */
+        e->leaked_threads = lc__findings_thread_handles(res, &e->rules, e->gen, 1, 1,
+                                                        (int)e->o->stack_signal,
+                                                        (long)e->o->settle_ms);
         lc__findings_drop_thread_cache(res, e->leaked_threads, &e->growth);
     }
     if (e->checks & LEAKCHECK_CHECK_FDS) {

@@ -163,6 +163,12 @@ static void abort_line(const struct lc_test_result *r, size_t index) {
 }
 
 static void abort_handler(int sig) {
+    /* abort() on the test's thread in an iteration after the first (a
+     * library's REQUIRE on state the first run left): the engine abandons
+     * that iteration, as it does on a crash; glibc's abort has dropped its
+     * lock before raising, so jumping out of here is safe */
+    if (crash_hook)
+        crash_hook(sig); /* returns unless it took the abort over */
     if (cur.pending) {
         cur.pending = 0;
         struct lc_test_result *r = &run.tests[cur.index];

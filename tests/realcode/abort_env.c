@@ -11,7 +11,9 @@
  *   literal   set with putenv on a string literal (read-only memory)
  *   assert    add a test whose own assertion fails
  *   abandoned a test that cannot be repeated leaves an object half used,
- *             and the next test aborts on it (bind9's quota tests) */
+ *             and the next test aborts on it (bind9's quota tests)
+ *   require   a second run aborts on a precondition the first run left
+ *             unmet (bind9's qpmulti: a global log context never reset) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,12 +80,27 @@ static void uses_left_state(void **state) {
         abort(); /* as a library's REQUIRE() would */
 }
 
+/* a library's REQUIRE(): abort() when the caller's pointer is not NULL */
+static void *volatile log_ctx;
+static void log_create(void *volatile *ctx) {
+    if (*ctx)
+        abort();
+    *ctx = malloc(16);
+}
+
+static void aborts_when_repeated(void **state) {
+    (void)state;
+    log_create(&log_ctx); /* the test frees it but never resets the pointer */
+    free(log_ctx);
+}
+
 int main(int argc, char **argv) {
-    int literal = 0, with_assert = 0, abandoned = 0;
+    int literal = 0, with_assert = 0, abandoned = 0, require = 0;
     for (int i = 1; i < argc; i++) {
         literal |= !strcmp(argv[i], "literal");
         with_assert |= !strcmp(argv[i], "assert");
         abandoned |= !strcmp(argv[i], "abandoned");
+        require |= !strcmp(argv[i], "require");
     }
     if (literal)
         putenv((char *)"CMOCKA_TEST_ABORT=1");
@@ -103,8 +120,14 @@ int main(int argc, char **argv) {
         cmocka_unit_test(counts_once),
         cmocka_unit_test(uses_left_state),
     };
+    const struct CMUnitTest after_require[] = {
+        cmocka_unit_test(aborts_when_repeated),
+        cmocka_unit_test(clean_buffer),
+    };
     if (abandoned)
         return cmocka_run_group_tests(after_abandoned, NULL, NULL);
+    if (require)
+        return cmocka_run_group_tests(after_require, NULL, NULL);
     if (with_assert)
         return cmocka_run_group_tests(with_failure, NULL, NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);

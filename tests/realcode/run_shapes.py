@@ -11,7 +11,8 @@ relative -I is reported by its absolute path, and told apart on the console
 from the test file of the same base name; an fd a pthread_once initialiser
 opens, in a test judged from its single run, is not left open by it, and a
 test that is not repeatable leaves `leakcheck run`'s fd check at exit
-whole. realcode_abort sets
+whole; a worker thread such a test's first run started is kept while its
+handle is reachable and left when dropped. realcode_abort sets
 CMOCKA_TEST_ABORT=1 in its main (as libnetconf2's suites do): a leak fails its
 test and the tests after it still run (cmocka aborted there before); the
 program's own failing assertion still aborts, as without leakcheck; a value
@@ -56,7 +57,7 @@ with tempfile.TemporaryDirectory() as tmp:
     js = os.path.join(tmp, "r.json")
     p = run([binary], js)
     out = p.stdout + p.stderr
-    check("exit status 4 (four leaks)", p.returncode == 4, f"{p.returncode}\n{out}")
+    check("exit status 5 (five leaks)", p.returncode == 5, f"{p.returncode}\n{out}")
     tests = {t["name"]: t for t in json.load(open(js))["tests"]}
     for name, (verdict, fn) in EXPECT.items():
         t = tests.get(name, {})
@@ -75,6 +76,15 @@ with tempfile.TemporaryDirectory() as tmp:
           str(t.get("not_repeatable")))
     check("once pipe: the once rule listed", any("pthread_once" in s.get("rule", "")
           for s in t.get("suppressions", [])), str(t.get("suppressions")))
+    # a worker thread the first run of a single-run test started: kept while
+    # its handle is reachable, left behind when dropped
+    t = tests.get("clean_worker_kept_single_run", {})
+    check("kept worker: clean, single run", t.get("verdict") == "clean" and
+          bool(t.get("not_repeatable")), str(t.get("message")))
+    t = tests.get("leak_worker_dropped_single_run", {})
+    check("dropped worker: a thread left", t.get("verdict") == "leak" and
+          "1 thread left running or unjoined" in (t.get("message") or ""), str(t.get("message")))
+    check("dropped worker: names start_dropped", "start_dropped" in functions(t), str(functions(t)))
     # a file named through a relative -I: an absolute path, told apart from
     # the test file of the same base name on the console
     t = tests.get("leak_included_file", {})
@@ -97,7 +107,7 @@ with tempfile.TemporaryDirectory() as tmp:
               "inherited from process" not in p.stderr, p.stderr[-800:])
         if os.path.exists(wj):
             n = len(json.load(open(wj))["tests"])
-            check(f"behind {label}: 8 tests in the report", n == 8, str(n))
+            check(f"behind {label}: 10 tests in the report", n == 10, str(n))
     # leakcheck run: the fds left at exit keep the stack that opened them
     rj = os.path.join(tmp, "run.json")
     p = subprocess.run([tool, "run", "--cmocka", f"--json={rj}", "--", binary],
@@ -144,6 +154,17 @@ with tempfile.TemporaryDirectory() as tmp:
     tests = {t["name"]: t for t in json.load(open(aj))["tests"]} if os.path.exists(aj) else {}
     check("after an abandoned run: the report has it crashed",
           tests.get("uses_left_state", {}).get("verdict") == "crashed", str(tests))
+    # abort() in a second run: not repeatable, judged from its first run;
+    # the tests after it run
+    p = run([abort_bin, "require"], aj)
+    out = p.stdout + p.stderr
+    check("abort in a repeat: exit 0", p.returncode == 0, f"{p.returncode}\n{out[-800:]}")
+    tests = {t["name"]: t for t in json.load(open(aj))["tests"]} if os.path.exists(aj) else {}
+    t = tests.get("aborts_when_repeated", {})
+    check("abort in a repeat: clean, not repeatable (aborted)", t.get("verdict") == "clean" and
+          "Aborted" in ((t.get("not_repeatable") or {}).get("message") or ""), str(t))
+    check("abort in a repeat: the next test judged",
+          tests.get("clean_buffer", {}).get("verdict") == "clean", str(tests.get("clean_buffer")))
     # a value in read-only memory: one line, then cmocka's abort
     p = run([abort_bin, "literal"], aj)
     out = p.stdout + p.stderr

@@ -139,6 +139,40 @@ static void clean_once_pipe_single_run(void **state) {
     assert_int_equal(once_runs++, 0); /* not repeatable */
 }
 
+/* a library's worker thread, started on first use and kept for the process
+ * (liburcu's call_rcu thread, started by bind9's first qpmulti commit), in a
+ * test judged from its single run; and its twin, which drops the handle */
+static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
+static void *parked(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&park_lock);
+    for (;;)
+        pthread_cond_wait(&park_cond, &park_lock); /* never signalled */
+    return NULL;
+}
+
+static pthread_t worker; /* the library keeps its handle */
+static int worker_runs;
+static void clean_worker_kept_single_run(void **state) {
+    (void)state;
+    if (!worker_runs)
+        assert_int_equal(pthread_create(&worker, NULL, parked, NULL), 0);
+    assert_int_equal(worker_runs++, 0); /* not repeatable */
+}
+
+__attribute__((noinline)) static void start_dropped(void) {
+    pthread_t t; /* the handle is lost when this returns */
+    assert_int_equal(pthread_create(&t, NULL, parked, NULL), 0);
+}
+static int dropped_runs;
+static void leak_worker_dropped_single_run(void **state) {
+    (void)state;
+    if (!dropped_runs)
+        start_dropped();
+    assert_int_equal(dropped_runs++, 0); /* not repeatable */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(clean_error_ring),
@@ -149,6 +183,8 @@ int main(void) {
         cmocka_unit_test(leak_included_file),
         cmocka_unit_test(clean_included_file),
         cmocka_unit_test(clean_once_pipe_single_run),
+        cmocka_unit_test(clean_worker_kept_single_run),
+        cmocka_unit_test(leak_worker_dropped_single_run),
     };
     return cmocka_run_group_tests_name("realcode shapes", tests, NULL, NULL);
 }

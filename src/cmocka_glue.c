@@ -536,6 +536,8 @@ __attribute__((noreturn)) static void cmocka_jump(jump_fn *real, const char *whi
     /* not a crash inside leakcheck's own code (guard up, a lock held): that
      * one is the session's to end (lc__session_settle), never a single run
      * that would wait on the lock the crash left held */
+    if (lc__mocks_draining() && in_cmocka(caller))
+        lc__mocks_drain_jump(); /* nothing left to drain after all: not the test's */
     if (lc__engine_repeating() && (const void *)env != expect_assert_env &&
         in_cmocka(caller) && lc__tls.guard == 0 && lc__tls.locks == 0)
         lc__engine_abandon(captured_message(NULL, 0));

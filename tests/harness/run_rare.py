@@ -29,12 +29,8 @@ EXPECT = {
     "leak_fd_fopen": ("leak", "site_grows", "fd", "open_stream"),
 }
 
-failures = []
-
-
-def check(what, ok, detail=""):
-    if not ok:
-        failures.append(f"{what}{': ' + detail if detail else ''}")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
+from lc_check import check, failures  # noqa: E402  (the checkers' shared prelude)
 
 
 with tempfile.TemporaryDirectory() as tmp:

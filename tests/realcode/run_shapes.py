@@ -26,12 +26,8 @@ import sys
 import tempfile
 
 lib, binary, tool, abort_bin = sys.argv[1:5]
-failures = []
-
-
-def check(what, ok, detail=""):
-    if not ok:
-        failures.append(f"{what}{': ' + detail if detail else ''}")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
+from lc_check import check, failures  # noqa: E402  (the checkers' shared prelude)
 
 
 def run(cmd, js):

@@ -40,12 +40,8 @@ EXPECT = {
 }
 GROUP = {n: ("worker" if n.startswith(("worker", "prestate")) else "queue") for n in EXPECT}
 
-failures = []
-
-
-def check(what, ok, detail=""):
-    if not ok:
-        failures.append(f"{what}{': ' + detail if detail else ''}")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
+from lc_check import check, failures  # noqa: E402  (the checkers' shared prelude)
 
 
 def run(argv, env, tmp):

@@ -406,6 +406,11 @@ static int conclude(const char *dir, pid_t main_pid, const struct run_outcome *o
                  : judged & 1                             ? (int)opts->exit_code
                  : judged & 2 && !opts->allow_no_report ? LC_RUN_EXIT_NO_REPORT
                                                           : 0;
+        if (status == 0 && (judged & 4) && opts->exit_code) {
+            fprintf(stderr, "leakcheck: run: a report could not be written (said above): exit "
+                    "status %ld (--exit-code=0 keeps 0)\n", opts->exit_code);
+            status = (int)opts->exit_code;
+        }
     }
     if (pids)
         lc_run_unreported(dir, pids, (size_t)n, main_pid);

@@ -105,7 +105,8 @@ struct run_outcome {
 /* Symbolizes and judges every record, prints the console report on stderr,
  * writes the JSON and JUnit reports the options ask for; returns bit 1 when a
  * process failed (a --leak-kinds block, an fd), bit 2 when the memory of one
- * could not be judged (its reachability scan at exit failed), else 0. */
+ * could not be judged (its reachability scan at exit failed), bit 4 when a
+ * report (JSON, JUnit, pprof) could not be written, else 0. */
 int lc_run_report(struct rr_proc *procs, size_t n, const struct run_outcome *o);
 
 /* Heap profiles of records (pprof_record.c): the samples of what p had live

@@ -425,19 +425,20 @@ static void fill_test(struct lc_test_result *t, const struct judged *j, int main
         .details = failing(j) ? details_text(j) : NULL};
 }
 
-static void write_reports(struct judged *js, size_t n, const struct run_outcome *o,
-                          struct lc_suppression *rules, size_t nrules) {
+/* Returns how many of the reports asked for could not be written. */
+static int write_reports(struct judged *js, size_t n, const struct run_outcome *o,
+                         struct lc_suppression *rules, size_t nrules) {
     const struct lc_options_values *opt = lc__opts();
     int want_json = opt->json && *opt->json, want_junit = opt->junit && *opt->junit;
     if (!want_json && !want_junit)
-        return;
+        return 0;
     struct lc_test_result *t = calloc(n ? n : 1, sizeof *t);
     struct lc_suppression_hit *hits = calloc((nrules ? nrules : 1) * (n ? n : 1), sizeof *hits);
     if (!t || !hits) {
         fprintf(stderr, "leakcheck: run: out of memory writing the reports\n");
         free(t);
         free(hits);
-        return;
+        return want_json + want_junit;
     }
     for (size_t i = 0; i < n; i++)
         fill_test(&t[i], &js[i], i == 0, o, rules, nrules, hits + i * nrules);
@@ -446,12 +447,14 @@ static void write_reports(struct judged *js, size_t n, const struct run_outcome 
                          .series = js[0].p->series, .nseries = js[0].p->nseries,
                          .sampling_bytes = js[0].p->sample_rate};
     char err[4600];
-    if (want_json && lc__report_write_json(&run, opt->json, err, sizeof err))
+    int bad = 0;
+    if (want_json && lc__report_write_json(&run, opt->json, err, sizeof err) && ++bad)
         fprintf(stderr, "%s\n", err);
-    if (want_junit && lc__report_write_junit(&run, opt->junit, err, sizeof err))
+    if (want_junit && lc__report_write_junit(&run, opt->junit, err, sizeof err) && ++bad)
         fprintf(stderr, "%s\n", err);
     free(t);
     free(hits);
+    return bad;
 }
 
 int lc_run_report(struct rr_proc *procs, size_t n, const struct run_outcome *o) {
@@ -471,11 +474,13 @@ int lc_run_report(struct rr_proc *procs, size_t n, const struct run_outcome *o) 
         print_process(stderr, &js[i]);
         any |= failing(&js[i]) ? 1 : js[i].p->unscanned ? 2 : 0;
     }
-    write_reports(js, n, o, rules, nrules);
+    int bad = write_reports(js, n, o, rules, nrules);
     const char *pprof = lc__opts()->pprof;
     char err[4600];
-    if (pprof && *pprof && lc_pprof_write_records(procs, n, pprof, err, sizeof err))
+    if (pprof && *pprof && lc_pprof_write_records(procs, n, pprof, err, sizeof err) && ++bad)
         fprintf(stderr, "%s\n", err); /* the other reports are written already */
+    if (bad)
+        any |= 4;
     for (size_t i = 0; i < n; i++)
         lc__symtab_free(js[i].syms);
     free(js);

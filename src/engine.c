@@ -728,10 +728,30 @@ static void resources_left(const struct engine *e, struct lc_buf *m, const char 
                        e->leaked_maps == 1 ? "" : "s");
 }
 
+/* The growth the counting pass judged, over its window: what the sites of
+ * the attribution pass add up to, unless a block of an earlier iteration moved
+ * into them (realloc moves a block and its new record has a stack: a buffer
+ * that grows by 64 B per run is one block all along, never "1 block every 8
+ * iterations"). */
+static struct lc_growth judged_growth(const struct engine *e) {
+    struct lc_growth c = {0, 0, e->nseries - 1};
+    for (int k = 0; k < 2 && e->nseries; k++) {
+        if (e->jb[k].judgement != LC_J_LEAK && e->jy[k].judgement != LC_J_LEAK)
+            continue;
+        int64_t db = e->blocks[k][c.n] - e->blocks[k][0], dy = e->bytes[k][c.n] - e->bytes[k][0];
+        c.blocks += db > 0 ? (uint64_t)db : 0;
+        c.bytes += dy > 0 ? (uint64_t)dy : 0;
+    }
+    if (!e->attributed || e->mem_j != LC_J_LEAK || c.blocks || !e->growth.blocks)
+        return e->growth;
+    return c; /* no block more in the judged window: the sites' one is a moved block */
+}
+
 /* The one-line message of a leak: the growth, threads and fds. */
 static void leak_message(struct engine *e, struct lc_buf *m) {
     const char *sep = "";
-    const struct lc_growth *g = &e->growth;
+    struct lc_growth jg = judged_growth(e);
+    const struct lc_growth *g = &jg;
     if (g->blocks || g->bytes) {
         lc__growth_phrase(m, g->blocks, g->bytes, g->n, 0);
         sep = "; ";

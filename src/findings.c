@@ -151,6 +151,19 @@ static void growth_add(struct lc_growth *g, int64_t db, int64_t dy, unsigned n) 
 
 /* ---- memory ---- */
 
+/* A block of an earlier iteration that realloc moved into the site in the
+ * first attribution run (its new record has this stack) and that only grows
+ * from then on: one step up in blocks at the first sample, flat after, the
+ * bytes still growing. Its growth counts from sample 1. */
+static int moved_in(const struct lc_site_group *s, unsigned n) {
+    if (n < 2 || s->blocks[1] <= s->blocks[0] || s->bytes[n] <= s->bytes[1])
+        return 0;
+    for (unsigned k = 2; k <= n; k++)
+        if (s->blocks[k] != s->blocks[1])
+            return 0;
+    return 1;
+}
+
 void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
                         const struct lc_attribution *at, struct lc_growth *g) {
     for (size_t k = 0; k < at->ngroups; k++) {
@@ -171,15 +184,16 @@ void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
         f->growth_bytes = growth_vector(s->bytes, n);
         f->blocks = (uint64_t)s->blocks[n];
         f->bytes = (uint64_t)s->bytes[n];
-        int64_t db = s->blocks[n] - s->blocks[0];
-        int64_t dy = s->bytes[n] - s->bytes[0];
+        unsigned from = moved_in(s, n);
+        int64_t db = s->blocks[n] - s->blocks[from];
+        int64_t dy = s->bytes[n] - s->bytes[from];
         struct lc_buf b;
         lc__buf_init(&b, lc__xrealloc, lc__xfree);
-        lc__growth_phrase(&b, db, dy, n, 1);
+        lc__growth_phrase(&b, db, dy, n - from, 1);
         lc__buf_printf(&b, "%s  ", s->cls == LEAKCHECK_BACKGROUND ? " (background thread)" : "");
         lc__stack_line(&b, f->stack, f->nstack, 4);
         f->summary = b.data;
-        growth_add(g, db, dy, n);
+        growth_add(g, db, dy, n - from);
     }
 }
 

@@ -431,7 +431,7 @@ static void collect_block(const struct lc_rec_info *r, void *arg) {
 
 unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules *rules,
                                      uint32_t gen, unsigned end, unsigned n, int stack_signal,
-                                     long settle_ms) {
+                                     long settle_ms, int skip_detached) {
     size_t nr;
     struct lc_thread_rec *tr = lc__registry(&nr);
     /* off the stack: the scan must not find the handles in this struct (a
@@ -441,7 +441,7 @@ unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules
         lc__xfree(h);
         return 0;
     }
-    lc__thread_handles_gather(h, gen, 0, end);
+    lc__thread_handles_gather(h, gen, 0, end, skip_detached);
     lc__stack_scrub();
     if (!h->n) {
         lc__xfree(h);

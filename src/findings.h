@@ -67,7 +67,7 @@ unsigned lc__findings_threads(struct lc_test_result *res, struct lc_rules *rules
  * reported; 0 when the scan could not run. */
 unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules *rules,
                                      uint32_t gen, unsigned end, unsigned n, int stack_signal,
-                                     long settle_ms);
+                                     long settle_ms, int skip_detached);
 /* Drops memory findings that are glibc's thread stack cache (a thread's stack,
  * TLS and DTV): part of a thread leak when threads leaked, else the cache. */
 void lc__findings_drop_thread_cache(struct lc_test_result *res, unsigned leaked_threads,

@@ -46,6 +46,15 @@ static int sleeping(int tid, unsigned long *switches) {
     return 0;
 }
 
+int lc__quiet_runnable(int tid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    if (read_proc(path, buf, sizeof buf) <= 0)
+        return 0; /* gone */
+    const char *close = strrchr(buf, ')'); /* after the name, which may hold anything */
+    return close && close[1] == ' ' && close[2] == 'R';
+}
+
 /* 1 when thread tid is in a wait that only this process can end: pause,
  * rt_sigsuspend, or a private futex wait (FUTEX_PRIVATE_FLAG: no other
  * process can wake it) without a timeout. */

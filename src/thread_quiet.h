@@ -27,5 +27,7 @@ int lc__quiet_look(struct lc_quiet *q);
  * slept through the time between its two looks without waking, so there was
  * a moment when all of them slept at once, with nobody left to wake them. */
 int lc__quiet_same(struct lc_quiet *a, struct lc_quiet *b);
+/* 1 when thread tid is running or waits for a CPU (state R). */
+int lc__quiet_runnable(int tid);
 
 #endif

@@ -393,12 +393,12 @@ static void stack_range(pthread_t th, uintptr_t range[2]) {
  * frames that are dead when the scan runs (the caller scrubs them). */
 __attribute__((noinline)) void lc__thread_handles_gather(struct lc_thread_handles *h,
                                                          uint32_t gen, int any_gen,
-                                                         unsigned end) {
+                                                         unsigned end, int skip_detached) {
     h->n = 0;
     for (size_t i = 0; recs && i < LC_MAX_TRECS && h->n < LC_MAX_HANDLES; i++) {
         struct lc_thread_rec *t = &recs[i];
         if (t->used && t->created && (any_gen || (t->gen == gen && t->attributed)) &&
-            t->iteration < end && lc__thread_unfinished(t))
+            t->iteration < end && lc__thread_unfinished(t) && !(skip_detached && t->detached))
             h->rec[h->n++] = i;
     }
     for (size_t k = 0; k < h->n; k++) {

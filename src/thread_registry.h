@@ -39,6 +39,11 @@ uint32_t *lc__thread_exit_word(void);
  * [first, end) is still running its start routine unjoined, or settle_ms
  * passed (thread_settle.c). Call with the guard up. */
 void lc__threads_settle(uint32_t gen, unsigned first, unsigned end, long settle_ms);
+/* thread_settle.c: waits, up to max_ms, while a thread of scope generation
+ * gen started in [first, end) and not finished has not started yet or is
+ * runnable; an exit or a sleep ends it. Between runs, before they are
+ * counted: a detached thread that frees its argument has done so. */
+void lc__threads_run_out(uint32_t gen, unsigned first, unsigned end, long max_ms);
 /* The same wait for the registry records rec[0..n) alone. Both share one
  * settle period per scope generation: a second wait of gen ends at the
  * first one's deadline. */
@@ -57,9 +62,11 @@ struct lc_thread_handles {
     int found[LC_MAX_HANDLES];      /* out of the scan */
     uintptr_t ignore[LC_MAX_HANDLES + 1][2];
 };
-/* Fills h; report time. Keep h off the stack the scan reads (mmap or heap). */
+/* Fills h; report time. Keep h off the stack the scan reads (mmap or heap).
+ * skip_detached: leave out detached threads still running (a daemon started
+ * once, which nothing needs to join). */
 void lc__thread_handles_gather(struct lc_thread_handles *h, uint32_t gen, int any_gen,
-                               unsigned end);
+                               unsigned end, int skip_detached);
 /* "running", "exited-unjoined", or NULL for a finished thread. */
 const char *lc__thread_unfinished(const struct lc_thread_rec *t);
 

@@ -120,6 +120,37 @@ static long long deadline_of(uint32_t gen, long settle_ms) {
     return period.deadline;
 }
 
+/* 1: a thread of [first, end) has not started its routine yet or is
+ * runnable (state R): it may be about to free or close what its run gave it. */
+static int any_runnable(uint32_t gen, unsigned first, unsigned end) {
+    size_t nr;
+    struct lc_thread_rec *tr = lc__registry(&nr);
+    for (size_t i = 0; i < nr; i++) {
+        if (!settling(&tr[i], gen, first, end))
+            continue;
+        int tid = __atomic_load_n(&tr[i].tid, __ATOMIC_ACQUIRE);
+        if (!tid || lc__quiet_runnable(tid))
+            return 1;
+    }
+    return 0;
+}
+
+void lc__threads_run_out(uint32_t gen, unsigned first, unsigned end, long max_ms) {
+    long long deadline = now_ns() + max_ms * 1000000LL;
+    for (;;) {
+        uint32_t seen = lc__thread_exit_count(); /* before the check, as in settle */
+        if (!any_runnable(gen, first, end))
+            return;
+        long long left = deadline - now_ns();
+        if (left <= 0)
+            return;
+        if (left > 200000)
+            left = 200000; /* a sleeping thread is looked at again soon */
+        struct timespec ts = {0, (long)left};
+        syscall(SYS_futex, lc__thread_exit_word(), FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
+    }
+}
+
 void lc__threads_settle(uint32_t gen, unsigned first, unsigned end, long settle_ms) {
     struct which w = {gen, first, end, NULL, 0};
     settle(&w, deadline_of(gen, settle_ms));

@@ -346,6 +346,90 @@ LEAKCHECK_TEST(clean_thread_pool_once) {
     }
 }
 
+/* A detached thread per run that frees the argument it was given: on a
+ * loaded machine it may not have run when the body returns; the run is
+ * counted once it has (clean). */
+static void *free_arg(void *arg) {
+    free(arg);
+    return NULL;
+}
+LEAKCHECK_TEST(clean_detached_frees_arg) {
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, &a, free_arg, malloc(48)), 0);
+    pthread_attr_destroy(&a);
+}
+
+/* A logger: a detached thread started on first use (handle dropped: nothing
+ * needs to join it) that takes messages from a queue and frees them, or, in
+ * the leaking twin, keeps them in a list forever. */
+struct log_msg {
+    struct log_msg *next;
+    char *text;
+    int keep;
+};
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t log_cv = PTHREAD_COND_INITIALIZER;
+static struct log_msg *log_queue, *log_kept;
+static int logger_started;
+static void *logger_main(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&log_mu);
+    for (;;) {
+        while (!log_queue)
+            pthread_cond_wait(&log_cv, &log_mu);
+        struct log_msg *m = log_queue;
+        log_queue = m->next;
+        if (m->keep) {
+            m->next = log_kept; /* the leak: kept, reachable, never freed */
+            log_kept = m;
+        } else {
+            free(m->text);
+            free(m);
+        }
+    }
+    return NULL;
+}
+NOINLINE static void log_message(const char *text, int keep) {
+    struct log_msg *m = malloc(sizeof *m);
+    assert_non_null(m);
+    m->text = strdup(text);
+    m->keep = keep;
+    pthread_mutex_lock(&log_mu);
+    if (!logger_started) {
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, &a, logger_main, NULL), 0);
+        pthread_attr_destroy(&a);
+        logger_started = 1;
+    }
+    m->next = log_queue;
+    log_queue = m;
+    pthread_cond_signal(&log_cv);
+    pthread_mutex_unlock(&log_mu);
+}
+LEAKCHECK_TEST(clean_logger_thread) { log_message("request served", 0); }
+LEAKCHECK_TEST(leak_logger_keeps) { log_message("request kept", 1); }
+
+/* A thread per run that fills a thread-local cache and exits: without a
+ * destructor (pthread_key_create's) the block outlives its thread. */
+__thread char *tls_cache;
+NOINLINE static void *tls_cache_fill(void *arg) {
+    (void)arg;
+    tls_cache = malloc(64);
+    lc_test_sink = tls_cache;
+    return NULL;
+}
+LEAKCHECK_TEST(leak_thread_local_cache) {
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, tls_cache_fill, NULL), 0);
+    pthread_join(t, NULL);
+}
+
 /* ---------------- file descriptors ---------------- */
 
 NOINLINE static int read_config_fd(const char *path, int fail) {
@@ -482,6 +566,10 @@ int main(void) {
         cmocka_unit_test(clean_thread_joined),
         cmocka_unit_test(clean_thread_detached_exits),
         cmocka_unit_test(clean_thread_pool_once),
+        cmocka_unit_test(clean_detached_frees_arg),
+        cmocka_unit_test(clean_logger_thread),
+        cmocka_unit_test(leak_logger_keeps),
+        cmocka_unit_test(leak_thread_local_cache),
         cmocka_unit_test(clean_thread_woken_after_timed_sleep),
         cmocka_unit_test(leak_fd_error_path),
         cmocka_unit_test(clean_fd_twin),

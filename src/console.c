@@ -203,15 +203,54 @@ static void put_frame(struct lc_buf *b, const lc_frame *f, const char *file) {
     }
 }
 
+/* cmocka's test runner: libcmocka's frames, or its runner functions when
+ * cmocka is compiled into the program. */
+static int cmocka_runner_frame(const lc_frame *f) {
+    const char *m = f->module ? strrchr(f->module, '/') : NULL;
+    m = m ? m + 1 : f->module;
+    if (m && strncmp(m, "libcmocka", strlen("libcmocka")) == 0)
+        return 1;
+    static const char *const runner[] = {"_cmocka_run_group_tests", "cmocka_run_one_tests",
+                                         "cmocka_run_one_test_or_fixture", "_run_test",
+                                         "_run_tests", "_run_group_tests"};
+    for (size_t i = 0; f->function && i < sizeof runner / sizeof runner[0]; i++)
+        if (strcmp(f->function, runner[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Where a fixture's stack (cmocka called the setup, not a test body) enters
+ * cmocka's runner: the first runner frame after program frame first whose
+ * outer frames are the runner's, the runtime's, leakcheck's or main; n when
+ * there is none. */
+static int runner_cut(const lc_frame *f, int first, int n) {
+    for (int i = first + 1; i < n; i++) {
+        if (!cmocka_runner_frame(&f[i]))
+            continue;
+        int program_after = 0;
+        for (int j = i + 1; j < n && !program_after; j++)
+            program_after = !cmocka_runner_frame(&f[j]) && !lc__own_frame(&f[j]) &&
+                            !runtime_frame(&f[j]) &&
+                            !(f[j].function && strcmp(f[j].function, "main") == 0);
+        if (!program_after)
+            return i;
+    }
+    return n;
+}
+
 /* "function (file:line) <- caller (file:line) <- ... <- test_body (t.c:9)":
  * the innermost frame, the program's own frames (runtime frames between
- * them elided), and always the outermost one, the test body: when more than
+ * them elided), and always the outermost one, the test body (or the fixture
+ * cmocka's runner called: its frames and main's are cut): when more than
  * `max` remain, the middle is elided, never the test body. */
 void lc__stack_line(struct lc_buf *b, const lc_frame *f, int n, int max) {
     int keep[LC_MAX_DEPTH * 2 + 1], gap[LC_MAX_DEPTH * 2 + 1], nk = 0, skipped = 0;
     for (int i = 0; i < n && nk < (int)(sizeof keep / sizeof keep[0]); i++) {
         if (lc__own_frame(&f[i]))
             continue;
+        if (nk > 0 && !cmocka_runner_frame(&f[keep[nk - 1]]) && cmocka_runner_frame(&f[i]) &&
+            runner_cut(f, keep[nk - 1], n) == i)
+            break; /* a fixture's stack: the line ends at the fixture */
         if (nk > 0 && runtime_frame(&f[i]) && i + 1 < n) {
             skipped = 1;
             continue;

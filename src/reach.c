@@ -1,7 +1,8 @@
 /* reach.c: lc__reach_classify (memcheck's and LeakSanitizer's kinds). Sorts and
  * indexes the caller's blocks (sorted spans, a granule hash as fast reject),
  * scans the roots of reach_roots.c with the threads reach_stop.c stopped, then
- * marks reachable, possible, and per clique definite/indirect. Memory from
+ * marks reachable, possible, and per clique definite/indirect (a talloc
+ * chunk's user pointer counts as its start). Memory from
  * reach_mem.c (mmap); no lock a stopped thread may hold. Not on the hook path. */
 #include <fcntl.h>
 #include <sched.h>
@@ -270,9 +271,31 @@ static int glibc_next_header(const struct rctx *c, size_t i, uintptr_t v) {
     return v == p - 16 + (size & ~(uintptr_t)7);
 }
 
+/* talloc (Samba's hierarchical allocator) hands out the address just past its
+ * 96-byte chunk header (x86_64), 16 bytes further in a pool's block, and
+ * programs and talloc's own lists keep only that address: memcheck calls every
+ * such block "possibly lost" (tevent's registered backends, a static list).
+ * It counts as a pointer to the block's start when the chunk's size field,
+ * 32 bytes before it, holds exactly what is left of the block after it. */
+#define LC__TALLOC_HDR 96
+#define LC__TALLOC_POOL_HDR 16
+static int talloc_user_pointer(const struct rctx *c, size_t i, uintptr_t v) {
+    uintptr_t off = v - c->se[i].start;
+    if (off != LC__TALLOC_HDR && off != LC__TALLOC_HDR + LC__TALLOC_POOL_HDR)
+        return 0;
+    uintptr_t size = 0;
+    if (!c->gbuf)
+        size = *(const uintptr_t *)(v - 32);
+    else if (lc__safe_copy(&size, v - 32, sizeof size) != sizeof size)
+        return 0;
+    return size == c->se[i].end - v;
+}
+
 static inline void mark(struct rctx *c, size_t i, int start, int rule, uintptr_t v) {
     if (!start && glibc_next_header(c, i, v))
         return;
+    if (!start && talloc_user_pointer(c, i, v))
+        start = 1;
     int s = st_of(c, i);
     if (rule == RULE_DEF) {
         if (start && s != S_REACH) {

@@ -54,7 +54,7 @@ void lc__threads_settle_recs(uint32_t gen, const size_t *rec, size_t n, long set
  * lc__reach_classify and the ranges to ignore when looking for them: each
  * thread's own stack mapping (its descriptor points to itself) and the
  * registry, which holds every handle. */
-#define LC_MAX_HANDLES 64
+#define LC_MAX_HANDLES 1024 /* unfinished threads checked by handle (talloc_testsuite leaves 100) */
 struct lc_thread_handles {
     size_t n;
     size_t rec[LC_MAX_HANDLES];     /* registry index of each */

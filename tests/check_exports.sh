@@ -3,7 +3,7 @@
 # the library exports, so every malloc-family entry point glibc offers (an
 # incomplete family gives heap corruption: a block from one allocator freed by
 # the other), plus pthread_create (attribution of new threads), dlclose
-# (closed-module symbolization) and fork (frees made by fork handlers while
+# (closed-module symbolization), dlopen (RTLD_DEEPBIND dropped) and fork (frees made by fork handlers while
 # leakcheck holds its locks are deferred), must be defined and exported.
 # Every function the public headers declare with LEAKCHECK_API must be exported too
 # (else users get a link error), and no lc__* cross-file internal may leak out
@@ -24,7 +24,7 @@ fi
 has() { grep -qx -- "$1" <<<"$syms"; }
 
 for s in malloc free calloc realloc reallocarray posix_memalign aligned_alloc memalign \
-    valloc pvalloc malloc_usable_size pthread_create dlclose fork; do
+    valloc pvalloc malloc_usable_size pthread_create dlclose dlopen fork; do
     if has "$s"; then echo "ok   exports $s"; else echo "FAIL does not export $s"; fail=1; fi
 done
 
@@ -54,6 +54,6 @@ fi
 
 others=$(grep -Evx -- "$(tr ' ' '\n' <<<"$api malloc free calloc realloc reallocarray \
 posix_memalign aligned_alloc memalign valloc pvalloc malloc_usable_size pthread_create \
-dlclose fork" | grep -v '^$' | paste -sd'|')" <<<"$syms")
+dlclose dlopen fork" | grep -v '^$' | paste -sd'|')" <<<"$syms")
 [ -n "$others" ] && echo "info other exports:" $others
 exit $fail

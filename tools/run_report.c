@@ -197,6 +197,14 @@ static void list_threads(struct judged *j) {
     }
 }
 
+/* Threads that exited and were never joined nor detached (listed apart). */
+static size_t exited_unjoined(const struct rr_proc *p) {
+    size_t n = 0;
+    for (size_t i = 0; i < p->ndropped; i++)
+        n += p->dropped[i].name && strcmp(p->dropped[i].name, "exited-unjoined") == 0;
+    return n;
+}
+
 /* Mappings left at exit: information, never a failure. */
 static void list_mappings(struct judged *j) {
     for (size_t i = 0; i < j->p->nmaps; i++) {
@@ -305,9 +313,14 @@ static void print_summary(FILE *out, const struct judged *j) {
         fprintf(out, "leakcheck:   %15s: %llu block%s from %zu site%s (built-in and "
                 "--suppressions rules)\n", "suppressed", (unsigned long long)j->sup_blocks,
                 j->sup_blocks == 1 ? "" : "s", j->sup_sites, j->sup_sites == 1 ? "" : "s");
-    if (j->p->nthreads)
+    size_t unjoined = exited_unjoined(j->p);
+    if (j->p->nthreads && !unjoined)
         fprintf(out, "leakcheck:   %15s: %zu (information)\n", "threads at exit",
                 j->p->nthreads);
+    else if (unjoined) /* gone from /proc, but never joined nor detached */
+        fprintf(out, "leakcheck:   %15s: %zu (information: %zu running, %zu exited and never "
+                "joined)\n", "threads at exit", j->p->nthreads + unjoined, j->p->nthreads,
+                unjoined);
     if (j->p->nmaps)
         fprintf(out, "leakcheck:   %15s: %zu (information)\n", "mappings at exit",
                 j->p->nmaps);

@@ -1,0 +1,49 @@
+#!/usr/bin/python3
+"""Runs the shapes of GLib-based suites (Pacemaker's) unmodified.
+glib_fork_asserts under LEAKCHECK_CMOCKA=1: a test forks a child that must die
+of SIGABRT (pcmk__assert_asserts); the clean test is clean and repeated, its
+twin leaks per iteration naming parse_checked, no child ever prints a line of
+leakcheck's or goes on running the tests (cmocka's output appears once).
+
+Usage: run_glib.py LIBLEAKCHECK LEAKCHECK_TOOL GLIB_FORK_ASSERTS"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+lib, tool, fork_bin = sys.argv[1:4]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
+from lc_check import check, failures  # noqa: E402  (the checkers' shared prelude)
+
+
+def functions(t):
+    return {fr.get("function") for f in t.get("findings", []) for fr in f.get("stack", [])}
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    js = os.path.join(tmp, "fork.json")
+    env = dict(os.environ, LEAKCHECK_CMOCKA="1", LD_PRELOAD=lib, LEAKCHECK_JSON=js)
+    p = subprocess.run([fork_bin], env=env, capture_output=True, text=True, timeout=100)
+    out = p.stdout + p.stderr
+    check("fork: exit status 1 (one leak)", p.returncode == 1, f"{p.returncode}\n{out[-1500:]}")
+    check("fork: no child says it aborted", "aborted (SIGABRT)" not in out, out[-1500:])
+    check("fork: no child runs on (cmocka's summary once)",
+          out.count("[==========]") == 2 and "without asserting" not in out, out[-1500:])
+    tests = {t["name"]: t for t in json.load(open(js))["tests"]} if os.path.exists(js) else {}
+    t = tests.get("clean_fork_asserts", {})
+    check("fork: clean_fork_asserts clean", t.get("verdict") == "clean", str(t.get("message")))
+    check("fork: clean_fork_asserts repeated", not t.get("not_repeatable"),
+          str(t.get("not_repeatable")))
+    t = tests.get("leak_fork_asserts", {})
+    check("fork: leak_fork_asserts leaks per iteration", t.get("verdict") == "leak" and
+          "per iteration" in (t.get("message") or ""), str(t.get("message")))
+    check("fork: the leak names parse_checked", "parse_checked" in functions(t),
+          str(functions(t)))
+    check("fork: leak_fork_asserts repeated", not t.get("not_repeatable"),
+          str(t.get("not_repeatable")))
+
+if failures:
+    print("FAIL:\n  " + "\n  ".join(failures))
+    sys.exit(1)
+print("ok: forked children that abort")

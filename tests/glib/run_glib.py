@@ -4,15 +4,18 @@ glib_fork_asserts under LEAKCHECK_CMOCKA=1: a test forks a child that must die
 of SIGABRT (pcmk__assert_asserts); the clean test is clean and repeated, its
 twin leaks per iteration naming parse_checked, no child ever prints a line of
 leakcheck's or goes on running the tests (cmocka's output appears once).
+glib_early_main under `leakcheck run`: pages held only by a block a library's
+constructor allocated before libleakcheck's (GSlice's thread magazine) are
+not lost; the block its twin drops is, naming early_pool_drop.
 
-Usage: run_glib.py LIBLEAKCHECK LEAKCHECK_TOOL GLIB_FORK_ASSERTS"""
+Usage: run_glib.py LIBLEAKCHECK LEAKCHECK_TOOL GLIB_FORK_ASSERTS GLIB_EARLY_MAIN"""
 import json
 import os
 import subprocess
 import sys
 import tempfile
 
-lib, tool, fork_bin = sys.argv[1:4]
+lib, tool, fork_bin, early_bin = sys.argv[1:5]
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
 from lc_check import check, failures  # noqa: E402  (the checkers' shared prelude)
 
@@ -43,7 +46,24 @@ with tempfile.TemporaryDirectory() as tmp:
     check("fork: leak_fork_asserts repeated", not t.get("not_repeatable"),
           str(t.get("not_repeatable")))
 
+    # leakcheck run: the early block is a root, the pages it holds are reachable
+    for arg, lost in (([], 0), (["leak"], 1)):
+        rj = os.path.join(tmp, f"early{len(arg)}.json")
+        p = subprocess.run([tool, "run", f"--json={rj}", "--", early_bin] + arg,
+                           capture_output=True, text=True, timeout=100)
+        out = p.stdout + p.stderr
+        label = "early pool" + (" leak" if arg else "")
+        check(f"{label}: exit status {lost}", p.returncode == lost, f"{p.returncode}\n{out[-1500:]}")
+        check(f"{label}: early_pool_grow's pages are not lost",
+              "early_pool_grow" not in out.split("still reachable")[0], out[-1500:])
+        check(f"{label}: the pages are still reachable",
+              "still reachable: 4 blocks, 1984 bytes" in out, out[-1500:])
+        if lost:
+            check(f"{label}: the dropped block names early_pool_drop",
+                  "1 block, 200 bytes definitely lost" in out and "early_pool_drop" in out,
+                  out[-1500:])
+
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))
     sys.exit(1)
-print("ok: forked children that abort")
+print("ok: forked children that abort, blocks allocated before leakcheck started")

@@ -15,6 +15,7 @@
 #include "console.h"
 #include "fds.h"
 #include "gate.h"
+#include "glib_slice.h"
 #include "internal.h"
 #include "options.h"
 #include "pprof.h"
@@ -378,6 +379,9 @@ static void session_init(void) {
         lc__fdset_free(&s);
     fflush(stdout);
     lc__console_keep(); /* the console outlives a program that closes fd 1 */
+    char note[512];
+    if (lc__glib_slice_note(note, sizeof note)) /* nothing silent: slices we cannot see */
+        fprintf(stderr, "%s\n", note);
     lc__guard_leave();
     lc__baseline_load();
 }

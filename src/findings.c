@@ -153,6 +153,7 @@ static void growth_add(struct lc_growth *g, int64_t db, int64_t dy, unsigned n) 
 
 void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
                         const struct lc_attribution *at, struct lc_growth *g) {
+    size_t first = res->nfindings;
     for (size_t k = 0; k < at->ngroups; k++) {
         const struct lc_site_group *s = &at->groups[k];
         if (!s->leak)
@@ -181,6 +182,7 @@ void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
         f->summary = b.data;
         growth_add(g, db, dy, n);
     }
+    lc__findings_tell_apart(res, first);
 }
 
 void lc__findings_totals(struct lc_test_result *res, int64_t *const blocks[2],
@@ -215,6 +217,7 @@ static int lost(int kind) { return kind == LC_REACH_DEFINITE || kind == LC_REACH
 void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
                              const struct lc_reach_block *blocks, size_t n, int have_stacks,
                              struct lc_growth *g) {
+    size_t first = res->nfindings;
     for (size_t i = 0; i < n; i++) {
         if (!lost(blocks[i].kind))
             continue;
@@ -259,6 +262,8 @@ void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
         f->summary = b.data;
         growth_add(g, (int64_t)nb, (int64_t)bytes, 1);
     }
+    if (have_stacks)
+        lc__findings_tell_apart(res, first);
 }
 
 /* A block glibc allocates for a new thread (its stack's TLS and DTV): part of

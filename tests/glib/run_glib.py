@@ -7,15 +7,18 @@ leakcheck's or goes on running the tests (cmocka's output appears once).
 glib_early_main under `leakcheck run`: pages held only by a block a library's
 constructor allocated before libleakcheck's (GSlice's thread magazine) are
 not lost; the block its twin drops is, naming early_pool_drop.
+glib_alike_lines: three leaking stacks that differ only in a middle frame
+(Pacemaker's assert_parse_bool) get three different summary lines, each
+naming check_flag's line.
 
-Usage: run_glib.py LIBLEAKCHECK LEAKCHECK_TOOL GLIB_FORK_ASSERTS GLIB_EARLY_MAIN"""
+Usage: run_glib.py LIBLEAKCHECK LEAKCHECK_TOOL GLIB_FORK_ASSERTS GLIB_EARLY_MAIN GLIB_ALIKE_LINES"""
 import json
 import os
 import subprocess
 import sys
 import tempfile
 
-lib, tool, fork_bin, early_bin = sys.argv[1:5]
+lib, tool, fork_bin, early_bin, alike_bin = sys.argv[1:6]
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
 from lc_check import check, failures  # noqa: E402  (the checkers' shared prelude)
 
@@ -63,7 +66,20 @@ with tempfile.TemporaryDirectory() as tmp:
                   "1 block, 200 bytes definitely lost" in out and "early_pool_drop" in out,
                   out[-1500:])
 
+    # summary lines that would read alike name the frame that tells them apart
+    js = os.path.join(tmp, "alike.json")
+    env = dict(os.environ, LEAKCHECK_CMOCKA="1", LD_PRELOAD=lib, LEAKCHECK_JSON=js)
+    p = subprocess.run([alike_bin], env=env, capture_output=True, text=True, timeout=100)
+    out = p.stdout + p.stderr
+    tests = {t["name"]: t for t in json.load(open(js))["tests"]} if os.path.exists(js) else {}
+    t = tests.get("leak_three_lines", {})
+    lines = [f.get("summary", "") for f in t.get("findings", [])]
+    check("alike: three findings", t.get("verdict") == "leak" and len(lines) == 3, str(lines))
+    check("alike: three different lines", len(set(lines)) == len(lines), "\n".join(lines))
+    check("alike: each names check_flag's line",
+          all("check_flag (alike_lines.c:" in x for x in lines), "\n".join(lines))
+
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))
     sys.exit(1)
-print("ok: forked children that abort, blocks allocated before leakcheck started")
+print("ok: forked children that abort, blocks allocated before leakcheck started, lines that read alike")

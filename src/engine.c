@@ -128,6 +128,15 @@ LC_BODY_TEXT static void call_body(void (*body)(void **), void **state) {
     __asm__ volatile("" ::: "memory"); /* keep this frame: no tail call */
 }
 
+/* The harness's call into a per-test fixture: capture stops here too, so a
+ * block a setup allocates ends at the setup (Pacemaker's setup_test), not
+ * at cmocka's runner and main. */
+LC_BODY_TEXT static int call_fixture(int (*fn)(void **), void **state) {
+    int rc = fn(state);
+    __asm__ volatile("" ::: "memory"); /* keep this frame: no tail call */
+    return rc;
+}
+
 static int grow_series(struct engine *e) {
     if (e->nseries < e->capseries)
         return 0;
@@ -284,7 +293,7 @@ static int run_body(struct engine *e) {
         arm();
     }
     next_phase();
-    int rc = t->setup ? t->setup(t->state) : 0;
+    int rc = t->setup ? call_fixture(t->setup, t->state) : 0;
     if (rc) {
         armed = 0;
         fixture_failed(e, "setup", rc);
@@ -305,7 +314,7 @@ static int run_body(struct engine *e) {
     if (t->fixture_open)
         *t->fixture_open = 0;
     next_phase();
-    rc = t->teardown ? t->teardown(t->state) : 0;
+    rc = t->teardown ? call_fixture(t->teardown, t->state) : 0;
     armed = 0;
     if (rc) {
         fixture_failed(e, "teardown", rc);

@@ -1,7 +1,9 @@
-/* alike_lines.c: the shape of Pacemaker's assert_parse_bool: a test helper
- * calls the leaking function from three lines, so three stacks differ only
- * in the helper's frame, in the middle of the summary line. Each line must
- * still say which call it is. */
+/* alike_lines.c: what a summary line shows, in two of Pacemaker's shapes.
+ * assert_parse_bool: a test helper calls the leaking function from three
+ * lines, so three stacks differ only in the helper's frame, in the middle of
+ * the line; each line must still say which call it is. setup_test: a per-test
+ * setup leaks (pcmk__cib_test_copy_cib), and its stack ends at the setup,
+ * as a body's ends at the body, not at cmocka's runner and main. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,9 +53,37 @@ static void leak_three_lines(void **state) {
     lc_test_sink = 0;
 }
 
+static char *setup_path; /* the setup's copy, freed by no one */
+
+static __attribute__((noinline)) char *copy_path(const char *p) {
+    char *c = malloc(strlen(p) + 1);
+    if (c)
+        strcpy(c, p);
+    lc_test_sink = c;
+    return c;
+}
+
+static int setup_copy(void **state) {
+    (void)state;
+    setup_path = copy_path("/tmp/test-cib.xml"); /* the previous copy is dropped */
+    lc_test_sink = 0;
+    return setup_path ? 0 : -1;
+}
+
+static int teardown_nothing(void **state) {
+    (void)state;
+    return 0;
+}
+
+static void leak_in_setup(void **state) {
+    (void)state;
+    assert_non_null(setup_path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(leak_three_lines),
+        cmocka_unit_test_setup_teardown(leak_in_setup, setup_copy, teardown_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,8 @@ constructor allocated before libleakcheck's (GSlice's thread magazine) are
 not lost; the block its twin drops is, naming early_pool_drop.
 glib_alike_lines: three leaking stacks that differ only in a middle frame
 (Pacemaker's assert_parse_bool) get three different summary lines, each
-naming check_flag's line.
+naming check_flag's line; a leak in a per-test setup (Pacemaker's
+setup_test) has a stack that ends at the setup, not at cmocka's runner.
 
 Usage: run_glib.py LIBLEAKCHECK LEAKCHECK_TOOL GLIB_FORK_ASSERTS GLIB_EARLY_MAIN GLIB_ALIKE_LINES"""
 import json
@@ -78,6 +79,14 @@ with tempfile.TemporaryDirectory() as tmp:
     check("alike: three different lines", len(set(lines)) == len(lines), "\n".join(lines))
     check("alike: each names check_flag's line",
           all("check_flag (alike_lines.c:" in x for x in lines), "\n".join(lines))
+    t = tests.get("leak_in_setup", {})
+    st = [f.get("stack", []) for f in t.get("findings", [])]
+    check("setup: the leak in the setup found", t.get("verdict") == "leak" and len(st) == 1,
+          str(t.get("message")))
+    check("setup: its stack ends at setup_copy",
+          st and st[0] and st[0][-1].get("function") == "setup_copy" and
+          "copy_path" in [fr.get("function") for fr in st[0]],
+          str([[fr.get("function") for fr in s] for s in st]))
 
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))

@@ -3,4 +3,5 @@
 #define EARLY_POOL_H
 int early_pool_grow(void);
 void *early_pool_drop(void);
+void early_pool_started(void);
 #endif

@@ -11,15 +11,19 @@ glib_alike_lines: three leaking stacks that differ only in a middle frame
 (Pacemaker's assert_parse_bool) get three different summary lines, each
 naming check_flag's line; a leak in a per-test setup (Pacemaker's
 setup_test) has a stack that ends at the setup, not at cmocka's runner.
+glib_pool_turnover: a worker that replaces the one before it every call
+(GThreadPool's unused workers) is clean; its twin, a worker kept per call,
+leaks threads naming start_worker.
 
-Usage: run_glib.py LIBLEAKCHECK LEAKCHECK_TOOL GLIB_FORK_ASSERTS GLIB_EARLY_MAIN GLIB_ALIKE_LINES"""
+Usage: run_glib.py LIBLEAKCHECK LEAKCHECK_TOOL GLIB_FORK_ASSERTS GLIB_EARLY_MAIN GLIB_ALIKE_LINES
+       GLIB_POOL_TURNOVER"""
 import json
 import os
 import subprocess
 import sys
 import tempfile
 
-lib, tool, fork_bin, early_bin, alike_bin = sys.argv[1:6]
+lib, tool, fork_bin, early_bin, alike_bin, pool_bin = sys.argv[1:7]
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
 from lc_check import check, failures  # noqa: E402  (the checkers' shared prelude)
 
@@ -88,7 +92,22 @@ with tempfile.TemporaryDirectory() as tmp:
           "copy_path" in [fr.get("function") for fr in st[0]],
           str([[fr.get("function") for fr in s] for s in st]))
 
+    # threads that replace one another: turnover; kept per call: a leak
+    js = os.path.join(tmp, "pool.json")
+    env = dict(os.environ, LEAKCHECK_CMOCKA="1", LD_PRELOAD=lib, LEAKCHECK_JSON=js)
+    p = subprocess.run([pool_bin], env=env, capture_output=True, text=True, timeout=100)
+    out = p.stdout + p.stderr
+    check("pool: exit status 1 (one leak)", p.returncode == 1, f"{p.returncode}\n{out[-1500:]}")
+    tests = {t["name"]: t for t in json.load(open(js))["tests"]} if os.path.exists(js) else {}
+    t = tests.get("clean_pool_turnover", {})
+    check("pool: clean_pool_turnover clean", t.get("verdict") == "clean", str(t.get("message")))
+    t = tests.get("leak_pool_grows", {})
+    check("pool: leak_pool_grows leaks threads", t.get("verdict") == "leak" and
+          "threads left running" in (t.get("message") or ""), str(t.get("message")))
+    check("pool: the thread finding names start_worker", "start_worker" in functions(t),
+          str(functions(t)))
+
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))
     sys.exit(1)
-print("ok: forked children that abort, blocks allocated before leakcheck started, lines that read alike")
+print("ok: forked children that abort, blocks allocated before leakcheck started, lines that read alike, worker turnover")

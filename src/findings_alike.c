@@ -1,8 +1,6 @@
-/* findings_alike.c: findings whose summary lines read alike. A line keeps the
- * innermost frames and the test body and elides the middle, which may be
- * exactly the frame that tells two leaking stacks apart (Pacemaker's
- * assert_parse_bool calls pcmk__parse_bool from three lines: three identical
- * lines). Such lines get as many more frames as tell them apart. Calls
+/* findings_alike.c: summary lines of one test that read alike, because the
+ * frame telling their stacks apart was elided from the middle (Pacemaker's
+ * assert_parse_bool), get as many more frames as tell them apart. Calls
  * console.c's lc__stack_line; report time, guard up, not on the hook path. */
 #include <string.h>
 

@@ -1,9 +1,8 @@
-/* glib_slice.c: whether GLib's slice allocator hides allocations. GLib before
- * 2.76 serves g_slice_alloc (GList and GSList nodes, GHashTable, GObject
- * instances) from slabs it carves out of page-sized blocks, so a leaked slice
- * shows only when a slab fills; G_SLICE=always-malloc makes every slice a
- * malloc, as memcheck makes it. Asked once per process by session.c; calls
- * dlsym and getenv only. Not on the hook path. */
+/* glib_slice.c: whether GLib's slice allocator hides allocations: before 2.76
+ * it carves g_slice_alloc (GList nodes, GHashTable, GObject instances) out of
+ * its own slabs, so a leaked slice shows only when a slab fills, unless
+ * G_SLICE=always-malloc. Asked once per process by session.c; calls dlsym and
+ * getenv only. Not on the hook path. */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>

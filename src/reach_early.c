@@ -1,9 +1,8 @@
 /* reach_early.c: the chunks glibc's main heap held before leakcheck tracked
- * (a library constructor that ran before libleakcheck's: GLib's glib_init
- * allocates GSlice's thread magazine there). Recorded once when `leakcheck
- * run` starts tracking; at the scan they are roots, as memcheck, which saw
- * them allocated, scans them. Calls reach_proc.c and reach_mem.c; not on the
- * hook path; nothing here mallocs. */
+ * (a constructor that ran before libleakcheck's: GLib's glib_init, GSlice's
+ * thread magazine), recorded when `leakcheck run` starts tracking and roots
+ * of the scan, as memcheck scans them. Calls reach_proc.c and reach_mem.c;
+ * not on the hook path; nothing here mallocs. */
 #include <stdint.h>
 #include <unistd.h>
 

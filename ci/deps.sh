@@ -18,6 +18,9 @@ LC_PACKAGES="$LC_PACKAGES chromium:chromium"
 # tests/run's run_real_library plants a leak on libsqlite3 (sqlite_leak.c).
 LC_PACKAGES="$LC_PACKAGES libsqlite3-dev"
 
+# tests/realcode's realcode_rcu retires objects through liburcu's call_rcu.
+LC_PACKAGES="$LC_PACKAGES liburcu-dev"
+
 # tests/glib's glib_slice runs GLib's slice allocator (slice_list.c).
 LC_PACKAGES="$LC_PACKAGES libglib2.0-dev"
 

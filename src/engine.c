@@ -346,6 +346,7 @@ static void run_iteration(struct engine *e, int record_series) {
         lc_scope_set_stacks(0);
     if (failed)
         return;
+    lc__deferred_drain(); /* what the run queued for deferred frees is freed */
     lc_scope_counters(&after, LEAKCHECK_ATTRIBUTED);
     lc_scope_counters(&bg, LEAKCHECK_BACKGROUND);
     if (e->iter++ == 0) {
@@ -428,6 +429,7 @@ static int engine_prepare(struct engine *e) {
         return LEAKCHECK_EUNOBSERVED;
     }
     resolve_options(e);
+    lc__deferred_resolve();
     if (lc__failsafe_begin(e->checks, err, sizeof err)) { /* never CLEAN unobserved */
         lc__session_test_end();
         e->res->verdict = LC_VERDICT_FAILED;

@@ -77,4 +77,9 @@ unsigned lc__engine_repeat_iteration(const char **name);
 struct lc_test_result;
 void lc__slow_note(const struct lc_test_result *r, long slow_ms);
 
+/* deferred_free.c: liburcu's barriers, looked up once per test (resolve),
+ * and called after each run before it is counted (drain; LEAKCHECK_RCU_BARRIER). */
+void lc__deferred_resolve(void);
+void lc__deferred_drain(void);
+
 #endif

@@ -90,17 +90,27 @@ static int exit_status(int status) {
         return status ? status : 2;
     }
     unsigned failed = lc__session_failures();
+    int code = status;
+    const char *prefix;
+    FILE *out = lc__console(&prefix);
     if (status == 0 && failed && o->exit_code) {
-        const char *prefix;
-        FILE *out = lc__console(&prefix);
         fprintf(out,
                 "%s[leakcheck] %u test%s failed by leakcheck but %s exited 0 (its main drops "
                 "cmocka's result): exit status %ld (LEAKCHECK_EXIT_CODE=0 keeps 0)\n",
                 prefix, failed, failed == 1 ? "" : "s", prog, o->exit_code);
         fflush(out);
-        return (int)o->exit_code;
+        code = (int)o->exit_code;
     }
-    return status;
+    lc__session_finish(); /* the last report writes now, so that their outcome counts */
+    unsigned bad = lc__session_reports_failed();
+    if (code == 0 && bad && o->exit_code) {
+        fprintf(out, "%s[leakcheck] %u report%s could not be written (said above): exit status "
+                "%ld (LEAKCHECK_EXIT_CODE=0 keeps 0)\n", prefix, bad, bad == 1 ? "" : "s",
+                o->exit_code);
+        fflush(out);
+        code = (int)o->exit_code;
+    }
+    return code;
 }
 
 uintptr_t lc__exit_frame;

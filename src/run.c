@@ -241,8 +241,8 @@ static int classify(struct blocks *b, struct lc_buf *out, uintptr_t top) {
         put_dropped(out, h);
     if (h)
         lc__munmap(h, sizeof *h);
-    if (!scanned) {
-        lc__buf_puts(out, "note reachability%20scan%20failed:%20out%20of%20memory\n");
+    if (!scanned) { /* the blocks are listed, no kind claimed for them */
+        lc__buf_puts(out, "unscanned out-of-memory\n");
         for (size_t i = 0; i < b->n; i++)
             b->v[i].kind = LC_REACH_DEFINITE;
     }
@@ -504,8 +504,8 @@ __attribute__((noinline)) static void run_final(void) {
     struct blocks b = {0};
     if (classify(&b, &out, (uintptr_t)__builtin_frame_address(0)) == 0)
         put_sites(&out, &b);
-    else
-        lc__buf_puts(&out, "note no%20memory%20to%20list%20the%20live%20blocks\n");
+    else /* nothing is judged: the driver says so and fails */
+        lc__buf_puts(&out, "unscanned no-memory-to-list\n");
     if (b.v)
         lc__munmap(b.v, b.cap * sizeof *b.v);
     put_fds(&out);

@@ -66,22 +66,35 @@ struct lc_run *lc__session_run(void) { return &run; }
 const char *lc__session_group(void) { return group_name; }
 void lc__session_set_group(const char *name) { group_name = name ? lc__intern(name) : NULL; }
 
+/* The reports whose last write failed (bit 0 JSON, 1 JUnit, 2 pprof): a
+ * report the user asked for and did not get fails the exit status. */
+static unsigned reports_bad;
+
+/* Notes a write's outcome; its first failure is said, once per report. */
+static void report_outcome(unsigned bit, int failed, const char *err) {
+    static unsigned said;
+    if (!failed) {
+        reports_bad &= ~bit;
+        return;
+    }
+    reports_bad |= bit;
+    if (!(said & bit))
+        fprintf(stderr, "%s\n", err);
+    said |= bit;
+}
+
+unsigned lc__session_reports_failed(void) { return (unsigned)__builtin_popcount(reports_bad); }
+
 void lc__session_write_reports(void) {
     const struct lc_options_values *o = lc__opts();
     char err[4600];
     if (getpid() != lc__st.owner_pid)
         return;
     lc__guard_enter();
-    if (o->json && *o->json && lc__report_stream_json(&run, o->json, err, sizeof err)) {
-        static int warned;
-        if (!warned++)
-            fprintf(stderr, "%s\n", err);
-    }
-    if (o->junit && *o->junit && lc__report_stream_junit(&run, o->junit, err, sizeof err)) {
-        static int warned;
-        if (!warned++)
-            fprintf(stderr, "%s\n", err);
-    }
+    if (o->json && *o->json)
+        report_outcome(1, lc__report_stream_json(&run, o->json, err, sizeof err) != 0, err);
+    if (o->junit && *o->junit)
+        report_outcome(2, lc__report_stream_junit(&run, o->junit, err, sizeof err) != 0, err);
     lc__guard_leave();
 }
 
@@ -93,11 +106,7 @@ void lc__session_write_profile(void) {
     if (!o->pprof || !*o->pprof || getpid() != lc__st.owner_pid || !run.ntests)
         return;
     lc__guard_enter();
-    if (lc__pprof_write_run(&run, o->pprof, err, sizeof err)) {
-        static int warned;
-        if (!warned++)
-            fprintf(stderr, "%s\n", err);
-    }
+    report_outcome(4, lc__pprof_write_run(&run, o->pprof, err, sizeof err) != 0, err);
     lc__guard_leave();
 }
 

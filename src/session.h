@@ -58,6 +58,9 @@ void lc__session_abort_reason(const char *message);
  * options); lc__session_failures counts them for the exit status. */
 void lc__session_note_failure(void);
 unsigned lc__session_failures(void);
+/* The reports (JSON, JUnit, pprof) whose last write failed: said once each
+ * on stderr; the exit status fails for them (exit_status.c). */
+unsigned lc__session_reports_failed(void);
 
 /* fn(sig) runs first when a crash signal arrives while a test runs; it may
  * longjmp away (the engine abandoning an iteration) or return 0 to let the

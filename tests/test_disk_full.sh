@@ -30,7 +30,10 @@ ntests() { "$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["te
 
 # ---- a report that outgrows the disk ----
 LEAKCHECK_JSON=$mnt/big.json LEAKCHECK_JUNIT= timeout 120 "$bench" 300 >"$tmp/out" 2>&1
-check "outgrown: the run finishes" test $? -eq 0
+check "outgrown: the run finishes, and fails for the report it could not write (exit 1)" \
+    test $? -eq 1
+check "outgrown: one line says why the exit status is 1" \
+    grep -q '\[leakcheck\] 1 report could not be written (said above): exit status 1' "$tmp/out"
 n=$(ntests "$mnt/big.json")
 check "outgrown: the report is its last complete version (valid JSON, $n tests)" test -n "$n"
 check "outgrown: some tests are in it" test "${n:-0}" -gt 0 -a "${n:-0}" -lt 300
@@ -45,6 +48,8 @@ LEAKCHECK_JSON=$mnt/good.json timeout 60 "$probe" >/dev/null 2>&1
 cp "$mnt/good.json" "$tmp/good.json"
 head -c 1000000 /dev/zero >"$mnt/filler" 2>/dev/null # fill the disk
 LEAKCHECK_JSON=$mnt/good.json timeout 60 "$probe" >"$tmp/out" 2>&1
+rc=$?
+check "full disk: the run fails (exit $rc, not 0)" test $rc -ne 0
 check "full disk: the previous good report is untouched" cmp -s "$mnt/good.json" "$tmp/good.json"
 check "full disk: one line names it" \
     test "$(grep -c "leakcheck: cannot write report '$mnt/good.json': No space left on device" "$tmp/out")" -eq 1

@@ -3,8 +3,10 @@ allocation of report building fails in turn (jansson through
 json_set_alloc_funcs, the writers' text buffers), one per run of stream_probe
 (its second group: tests and a benchmark). Every run must end with reports
 that are complete and equal to a fault-free run's, or with a valid earlier
-version and one error line naming the report; never a damaged report (a key
-or element dropped, invalid JSON or XML).
+version and one error line naming the report, and then an exit status of 1
+with one more line saying a report could not be written (also when the last
+write failed and the version kept already had every result); never a
+damaged report (a key or element dropped, invalid JSON or XML).
 Usage: test_report_faults.py PROBE SCHEMA"""
 import json
 import os
@@ -91,13 +93,20 @@ with tempfile.TemporaryDirectory() as tmp:
         except Exception as e:  # noqa: BLE001
             bad.append(why + "damaged report: %s" % e)
             continue
-        if p.returncode != 0:
-            bad.append(why + "exit %d" % p.returncode)
         if len(lines) > 2 or any(l.count("\n") for l in lines):
             bad.append(why + "more than one line per report: %r" % lines)
+        failed_line = "could not be written (said above): exit status 1" in p.stdout + p.stderr
         if same and cases == ref_cases:
+            # complete: written (exit 0), or the last write failed and the
+            # version kept holds the same results (exit 1, both lines)
+            if (p.returncode, failed_line) != (0, False) and \
+                    (p.returncode, failed_line, bool(lines)) != (1, True, True):
+                bad.append(why + "complete reports, but exit %d" % p.returncode)
             complete += 1
             continue
+        if p.returncode != 1 or not failed_line:
+            bad.append(why + "an earlier version kept, but exit %d without the line saying so"
+                       % p.returncode)
         # an earlier version: a prefix of the results, and said so
         if got != ref_tests[: len(got)] or not lines:
             bad.append(why + "incomplete or wrong without an error line")

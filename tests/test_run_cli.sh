@@ -39,6 +39,12 @@ check "no temp file left" test -z "$(ls "$tmp"/*.tmp.* 2>/dev/null)"
 check "unwritable report: exit still 1" test $? -eq 1
 check "unwritable report: one-line error" grep -q "cannot write report '/nonexistent-dir/r.json'" "$tmp/err"
 check "unwritable report: summary still on stderr" grep -q 'record_new' "$tmp/err"
+"$tool" run --json=/nonexistent-dir/r.json -- "$bin/clean_program" >/dev/null 2>"$tmp/err"
+check "unwritable report, clean program: exit 1, not 0" test $? -eq 1
+check "unwritable report, clean program: one line says why" \
+    grep -q "a report could not be written (said above): exit status 1" "$tmp/err"
+"$tool" run --exit-code=0 --json=/nonexistent-dir/r.json -- "$bin/clean_program" >/dev/null 2>"$tmp/err"
+check "unwritable report, --exit-code=0: exit 0" test $? -eq 0
 
 "$tool" run --stack-depth=0 -- true 2>"$tmp/err"
 check "bad flag value: exit 2" test $? -eq 2

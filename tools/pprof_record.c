@@ -59,7 +59,8 @@ int lc_pprof_add_record(struct lc_pprof *pp, const struct rr_proc *p, struct lc_
         lc__pprof_scale(pp, v);
         for (int k = 0; k < LC_PP_NVALUES; k++)
             shown[k] += v[k];
-        rc = lc__pprof_sample_exact(pp, fr, n, v, label, lc__reach_kind_name(s->kind));
+        rc = lc__pprof_sample_exact(pp, fr, n, v, label,
+                                    p->unscanned ? NULL : lc__reach_kind_name(s->kind));
     }
     /* the counters are exact: what the sites do not show has no stack */
     int64_t v[LC_PP_NVALUES] = {

@@ -403,11 +403,18 @@ static int conclude(const char *dir, pid_t main_pid, const struct run_outcome *o
         if (nok)
             lc_run_report(procs, nok, o); /* followed children's reports still count */
     } else {
-        int leaked = lc_run_report(procs, nok, o);
+        int judged = lc_run_report(procs, nok, o);
         lc_run_live_print_series(stderr, main_rec);
-        status = o->signaled ? 128 + o->code : o->code ? o->code
-                 : leaked    ? (int)opts->exit_code
-                             : 0;
+        status = o->signaled                              ? 128 + o->code
+                 : o->code                                ? o->code
+                 : judged & 1                             ? (int)opts->exit_code
+                 : judged & 2 && !opts->allow_no_report ? LC_RUN_EXIT_NO_REPORT
+                                                          : 0;
+        if (status == 0 && (judged & 4) && opts->exit_code) {
+            fprintf(stderr, "leakcheck: run: a report could not be written (said above): exit "
+                    "status %ld (--exit-code=0 keeps 0)\n", opts->exit_code);
+            status = (int)opts->exit_code;
+        }
     }
     if (pids)
         lc_run_unreported(dir, pids, (size_t)n, main_pid);

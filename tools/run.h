@@ -71,6 +71,7 @@ struct rr_proc {
     size_t nnotes;
     uint64_t scan[5]; /* root bytes, heap bytes, threads, unstopped, microseconds */
     uint64_t sample_rate; /* "sampling BYTES" (optional): sites are sampled, 1 per BYTES on average; 0: exact */
+    char *unscanned; /* "unscanned WHY" (optional): the scan at exit failed, sites have no kind */
     int complete;     /* the "end" line arrived */
     const char *last; /* the last item that arrived, for a partial record */
     /* live (run_live.c): a snapshot's number and time, the time series of
@@ -102,8 +103,10 @@ struct run_outcome {
 };
 
 /* Symbolizes and judges every record, prints the console report on stderr,
- * writes the JSON and JUnit reports the options ask for, and returns the exit
- * status of `leakcheck run`. */
+ * writes the JSON and JUnit reports the options ask for; returns bit 1 when a
+ * process failed (a --leak-kinds block, an fd), bit 2 when the memory of one
+ * could not be judged (its reachability scan at exit failed), bit 4 when a
+ * report (JSON, JUnit, pprof) could not be written, else 0. */
 int lc_run_report(struct rr_proc *procs, size_t n, const struct run_outcome *o);
 
 /* Heap profiles of records (pprof_record.c): the samples of what p had live

@@ -183,8 +183,8 @@ static int parse_line(struct rr_proc *p, struct caps *c, char *line) {
         p->snapshot = 1;
         p->snap_seq = v[0];
         p->snap_t_ms = v[1];
-    } else if (!strcmp(k, "sampling") && parse_numbers(w, n, v, 1, 10) == 0)
-        p->sample_rate = v[0];
+    } else if (!strcmp(k, "unscanned") && n == 2)
+        p->unscanned = lc__handoff_unescape(w[1]);
     else if (!strcmp(k, "series"))
         return parse_series(p, c, w, n);
     else if (!strcmp(k, "module"))

@@ -23,6 +23,8 @@ struct judged {
     size_t kind_sites[4];
     uint64_t sup_blocks;
     size_t sup_sites;
+    uint64_t unscanned_blocks, unscanned_bytes; /* the scan failed: no kind known */
+    size_t unscanned_sites;
     size_t failing_sites, failing_fds;
     uint64_t failing_blocks, failing_bytes;
 };
@@ -81,6 +83,22 @@ static char *site_summary(const struct rr_site *s, const lc_frame *fr, int n) {
     return text;
 }
 
+/* A site of a process whose scan at exit failed: its blocks are live, but
+ * whether anything still points to them is not known. */
+static void note_unscanned(struct judged *j, const struct rr_site *s, lc_frame *fr, int n) {
+    j->unscanned_blocks += s->blocks;
+    j->unscanned_bytes += s->bytes;
+    j->unscanned_sites++;
+    char *text = NULL;
+    if (asprintf(&text, "not classified: %llu block%s, %llu B  %s", (unsigned long long)s->blocks,
+                 s->blocks == 1 ? "" : "s", (unsigned long long)s->bytes,
+                 n && fr[0].function ? fr[0].function : "??") < 0)
+        text = NULL;
+    j->f[j->nf++] = (struct lc_finding){.kind = LC_FINDING_MEMORY, .blocks = s->blocks,
+                                        .bytes = s->bytes, .stack = fr, .nstack = n,
+                                        .summary = text, .informational = 1};
+}
+
 static void judge_sites(struct judged *j, struct lc_suppression *rules, size_t nrules) {
     cur_syms = j->syms; /* for the summaries' module+offset */
     for (size_t i = 0; i < j->p->nsites; i++) {
@@ -93,6 +111,10 @@ static void judge_sites(struct judged *j, struct lc_suppression *rules, size_t n
             j->sup_sites++;
             j->sup_blocks += s->blocks;
             free(fr);
+            continue;
+        }
+        if (j->p->unscanned) { /* listed, with no kind and never failing */
+            note_unscanned(j, s, fr, n);
             continue;
         }
         j->kind_blocks[s->kind] += s->blocks;
@@ -266,7 +288,13 @@ static char *details_text(const struct judged *j) {
 /* ---- console ---- */
 
 static void print_summary(FILE *out, const struct judged *j) {
-    for (int k = 0; k < 4; k++)
+    if (j->p->unscanned && j->unscanned_sites)
+        fprintf(out, "leakcheck:   %15s: %llu block%s, %llu bytes in %zu site%s (live at exit; "
+                "no reachability scan)\n", "not classified",
+                (unsigned long long)j->unscanned_blocks, j->unscanned_blocks == 1 ? "" : "s",
+                (unsigned long long)j->unscanned_bytes, j->unscanned_sites,
+                j->unscanned_sites == 1 ? "" : "s");
+    for (int k = 0; k < 4 && !j->p->unscanned; k++)
         if (j->kind_sites[k] || k < 2)
             fprintf(out, "leakcheck:   %15s: %llu block%s, %llu bytes in %zu site%s%s\n",
                     kind_title[k], (unsigned long long)j->kind_blocks[k],
@@ -317,6 +345,15 @@ static void print_findings(FILE *out, const struct judged *j) {
     }
 }
 
+static const char *unscanned_why(const struct rr_proc *p) {
+    if (!strcmp(p->unscanned, "out-of-memory"))
+        return "the reachability scan at exit failed: out of memory; an address-space limit, "
+               "ulimit -v?";
+    if (!strcmp(p->unscanned, "no-memory-to-list"))
+        return "no memory to list the live blocks at exit; an address-space limit, ulimit -v?";
+    return p->unscanned;
+}
+
 static void print_process(FILE *out, const struct judged *j) {
     const struct rr_proc *p = j->p;
     cur_syms = j->syms;
@@ -327,6 +364,11 @@ static void print_process(FILE *out, const struct judged *j) {
         headline(j, line, sizeof line);
         fprintf(out, "leakcheck: %s (pid %d): %s\n", prog, p->pid, line);
         print_findings(out, j);
+    } else if (p->unscanned) {
+        fprintf(out, "leakcheck: %s (pid %d): memory not judged (%s); %llu block%s, %llu bytes "
+                "live at exit\n", prog, p->pid, unscanned_why(p),
+                (unsigned long long)p->counters[4], p->counters[4] == 1 ? "" : "s",
+                (unsigned long long)p->counters[5]);
     } else if (p->sample_rate) {
         fprintf(out, "leakcheck: %s (pid %d): memory not judged (--sample=%llu: only sampled "
                 "blocks have records); %llu blocks, %llu bytes live at exit\n", prog, p->pid,
@@ -370,30 +412,33 @@ static void fill_test(struct lc_test_result *t, const struct judged *j, int main
             hits[nhits++] = (struct lc_suppression_hit){rule, rules[i].why, rules[i].hits};
         }
     *t = (struct lc_test_result){
-        .name = name, .group = j->p->prog, .verdict = failing(j)          ? LC_VERDICT_LEAK
-                                                      : j->p->sample_rate ? LC_VERDICT_SKIPPED
-                                                                           : LC_VERDICT_CLEAN,
+        .name = name, .group = j->p->prog,
+        .verdict = failing(j)                           ? LC_VERDICT_LEAK
+                   : j->p->sample_rate || j->p->unscanned ? LC_VERDICT_SKIPPED
+                                                        : LC_VERDICT_CLEAN,
         .duration = o->seconds, .nfindings = j->nf, .findings = j->f,
         .nsuppressed = nhits, .suppressed = hits,
         .message = msg                ? msg
+                   : j->p->unscanned   ? "memory not judged: no reachability scan at exit (out of memory)"
                    : j->p->sample_rate ? "memory not judged: --sample tracks only sampled blocks"
                                         : "no leaks",
         .details = failing(j) ? details_text(j) : NULL};
 }
 
-static void write_reports(struct judged *js, size_t n, const struct run_outcome *o,
-                          struct lc_suppression *rules, size_t nrules) {
+/* Returns how many of the reports asked for could not be written. */
+static int write_reports(struct judged *js, size_t n, const struct run_outcome *o,
+                         struct lc_suppression *rules, size_t nrules) {
     const struct lc_options_values *opt = lc__opts();
     int want_json = opt->json && *opt->json, want_junit = opt->junit && *opt->junit;
     if (!want_json && !want_junit)
-        return;
+        return 0;
     struct lc_test_result *t = calloc(n ? n : 1, sizeof *t);
     struct lc_suppression_hit *hits = calloc((nrules ? nrules : 1) * (n ? n : 1), sizeof *hits);
     if (!t || !hits) {
         fprintf(stderr, "leakcheck: run: out of memory writing the reports\n");
         free(t);
         free(hits);
-        return;
+        return want_json + want_junit;
     }
     for (size_t i = 0; i < n; i++)
         fill_test(&t[i], &js[i], i == 0, o, rules, nrules, hits + i * nrules);
@@ -402,12 +447,14 @@ static void write_reports(struct judged *js, size_t n, const struct run_outcome 
                          .series = js[0].p->series, .nseries = js[0].p->nseries,
                          .sampling_bytes = js[0].p->sample_rate};
     char err[4600];
-    if (want_json && lc__report_write_json(&run, opt->json, err, sizeof err))
+    int bad = 0;
+    if (want_json && lc__report_write_json(&run, opt->json, err, sizeof err) && ++bad)
         fprintf(stderr, "%s\n", err);
-    if (want_junit && lc__report_write_junit(&run, opt->junit, err, sizeof err))
+    if (want_junit && lc__report_write_junit(&run, opt->junit, err, sizeof err) && ++bad)
         fprintf(stderr, "%s\n", err);
     free(t);
     free(hits);
+    return bad;
 }
 
 int lc_run_report(struct rr_proc *procs, size_t n, const struct run_outcome *o) {
@@ -425,13 +472,15 @@ int lc_run_report(struct rr_proc *procs, size_t n, const struct run_outcome *o) 
             return LC_RUN_EXIT_NO_REPORT;
         }
         print_process(stderr, &js[i]);
-        any |= failing(&js[i]);
+        any |= failing(&js[i]) ? 1 : js[i].p->unscanned ? 2 : 0;
     }
-    write_reports(js, n, o, rules, nrules);
+    int bad = write_reports(js, n, o, rules, nrules);
     const char *pprof = lc__opts()->pprof;
     char err[4600];
-    if (pprof && *pprof && lc_pprof_write_records(procs, n, pprof, err, sizeof err))
+    if (pprof && *pprof && lc_pprof_write_records(procs, n, pprof, err, sizeof err) && ++bad)
         fprintf(stderr, "%s\n", err); /* the other reports are written already */
+    if (bad)
+        any |= 4;
     for (size_t i = 0; i < n; i++)
         lc__symtab_free(js[i].syms);
     free(js);

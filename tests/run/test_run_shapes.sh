@@ -12,6 +12,9 @@
 #   ulimit -v   under an address-space limit the stack depot leaves room for
 #               the exit scan (ls under ulimit -v 120000 had every block
 #               "definitely lost" after 'reachability scan failed').
+#   exit_no_room a program that leaves the exit check no address space:
+#               memory not judged (exit 125, one line), never "no leaks"
+#               nor its blocks called lost; with room, the block is lost.
 # Usage: test_run_shapes.sh BIN_DIR
 set -u
 bin=$1
@@ -73,12 +76,38 @@ bad=
 for v in $(seq 76000 4000 400000); do
     (ulimit -v $v && exec "$tool" run -- ls / >/dev/null 2>"$tmp/err")
     rc=$?
-    if grep -q 'reachability scan failed' "$tmp/err" || { [ $rc -ne 0 ] && [ $rc -ne 125 ]; }; then
+    if grep -q 'reachability scan failed\|memory not judged' "$tmp/err" || { [ $rc -ne 0 ] && [ $rc -ne 125 ]; }; then
         bad="$bad $v(exit $rc)"
     fi
 done
 : >"$tmp/err"
 check "ls / under ulimit -v 76000..400000 KiB: every run checked or not checked, no failed scan${bad:+:$bad}" \
     test -z "$bad"
+
+# -- no room for the exit check: not judged, never clean, never all lost
+bad= listed=0 scanned=0 judged=0
+for slack in $(seq 0 16 512); do
+    "$tool" run -- "$bin/exit_no_room" $slack 2>"$tmp/err"
+    rc=$?
+    if [ $rc -eq 125 ] && grep -q 'memory not judged (no memory to list the live blocks' "$tmp/err"; then
+        listed=$((listed + 1))
+    elif [ $rc -eq 125 ] && grep -q 'memory not judged (the reachability scan at exit failed' "$tmp/err" &&
+        grep -q 'not classified: 1 block, 100 bytes in 1 site' "$tmp/err"; then
+        scanned=$((scanned + 1))
+    elif [ $rc -eq 1 ] && grep -q 'definitely lost: 1 block, 100 bytes in 1 site' "$tmp/err" &&
+        grep -Eq '#0 +main \(.*exit_no_room\.c:[0-9]+\)' "$tmp/err"; then
+        judged=$((judged + 1))
+    else
+        bad="$bad $slack(exit $rc)"
+    fi
+    if grep -q 'no leaks' "$tmp/err"; then
+        bad="$bad $slack(no leaks)"
+    fi
+done
+check "exit_no_room, 0..512 KiB of room: each run not judged (125) or the block lost (1)${bad:+:$bad}" \
+    test -z "$bad"
+check "exit_no_room: no room at all: not judged ($listed runs)" test $listed -ge 1
+check "exit_no_room: room to list, not to scan: not judged ($scanned runs)" test $scanned -ge 1
+check "exit_no_room: room enough: the block definitely lost in main ($judged runs)" test $judged -ge 1
 
 exit $fail

@@ -113,8 +113,9 @@ int lc__reach_early_roots(struct lc__rangev *roots, const struct lc__rangev *map
         if (!m || c + size + CHUNK_HDR > m->hi || !(m->flags & LC__R_READ))
             continue; /* the heap shrank below it */
         uintptr_t mine = ~(uintptr_t)PREV_INUSE; /* the bits that describe c itself */
-        if ((word(c + 8) & mine) != (early[i].size_word & mine) ||
-            !(word(c + size + 8) & PREV_INUSE))
+        uintptr_t now, next; /* guarded reads while a thread that did not stop runs */
+        if (!lc__read_word(c + 8, &now) || !lc__read_word(c + size + 8, &next) ||
+            (now & mine) != (early[i].size_word & mine) || !(next & PREV_INUSE))
             continue;
         rc = lc__rangev_push(roots, c + CHUNK_HDR, c + size + 8, LC__R_NOBLOCKS);
     }

@@ -21,6 +21,9 @@ LC_PACKAGES="$LC_PACKAGES libsqlite3-dev"
 # tests/realcode's realcode_rcu retires objects through liburcu's call_rcu.
 LC_PACKAGES="$LC_PACKAGES liburcu-dev"
 
+# tests/glib's glib_slice runs GLib's slice allocator (slice_list.c).
+LC_PACKAGES="$LC_PACKAGES libglib2.0-dev"
+
 lc_install_deps() {
     local missing=() entry p cmd
     for entry in $LC_PACKAGES; do

@@ -49,7 +49,8 @@ function(leakcheck_add_test target)
   file(MAKE_DIRECTORY "${dir}")
   add_test(NAME ${name} COMMAND ${target})
   set_property(TEST ${name} PROPERTY ENVIRONMENT
-    "LEAKCHECK_JSON=${dir}/${name}.json" "LEAKCHECK_JUNIT=${dir}/${name}.xml" ${LCT_ENV})
+    "LEAKCHECK_JSON=${dir}/${name}.json" "LEAKCHECK_JUNIT=${dir}/${name}.xml"
+    "G_SLICE=always-malloc" ${LCT_ENV})
   set_property(TEST ${name} PROPERTY LABELS ${labels})
   if(LCT_CMOCKA)
     set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT LEAKCHECK_CMOCKA=1)

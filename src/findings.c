@@ -166,6 +166,7 @@ static int moved_in(const struct lc_site_group *s, unsigned n) {
 
 void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
                         const struct lc_attribution *at, struct lc_growth *g) {
+    size_t first = res->nfindings;
     for (size_t k = 0; k < at->ngroups; k++) {
         const struct lc_site_group *s = &at->groups[k];
         if (!s->leak)
@@ -195,6 +196,7 @@ void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
         f->summary = b.data;
         growth_add(g, db, dy, n - from);
     }
+    lc__findings_tell_apart(res, first);
 }
 
 void lc__findings_totals(struct lc_test_result *res, int64_t *const blocks[2],
@@ -229,6 +231,7 @@ static int lost(int kind) { return kind == LC_REACH_DEFINITE || kind == LC_REACH
 void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
                              const struct lc_reach_block *blocks, size_t n, int have_stacks,
                              struct lc_growth *g) {
+    size_t first = res->nfindings;
     for (size_t i = 0; i < n; i++) {
         if (!lost(blocks[i].kind))
             continue;
@@ -273,6 +276,8 @@ void lc__findings_single_run(struct lc_test_result *res, struct lc_rules *rules,
         f->summary = b.data;
         growth_add(g, (int64_t)nb, (int64_t)bytes, 1);
     }
+    if (have_stacks)
+        lc__findings_tell_apart(res, first);
 }
 
 /* A block glibc allocates for a new thread (its stack's TLS and DTV): part of

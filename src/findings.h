@@ -35,6 +35,9 @@ struct lc_growth {
     unsigned n;
 };
 
+/* findings_alike.c: memory findings from index first on whose summary lines
+ * read alike get as many more frames as tell them apart. */
+void lc__findings_tell_apart(struct lc_test_result *res, size_t first);
 /* A finding per leaking site group of the attribution pass. */
 void lc__findings_sites(struct lc_test_result *res, struct lc_rules *rules,
                         const struct lc_attribution *at, struct lc_growth *g);

@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "reach.h"
+#include "reach_early.h"
 #include "reach_impl.h"
 
 #define LC__GRAIN 12 /* index granule: 4 KiB */
@@ -695,6 +696,8 @@ static int scan_stopped(struct rctx *c, struct lc__rangev *roots, struct lc__sto
         rc = lc__roots_threads(roots, &maps, s, self_sp, &st->threads, &st->threads_unscanned);
     if (rc == 0)
         rc = add_anon_roots(c, &maps, roots);
+    if (rc == 0) /* the heap's chunks from before leakcheck tracked (reach_early.c) */
+        rc = lc__reach_early_roots(roots, &maps);
     if (rc == 0)
         rc = lc__rmem_exclude(&c->excl); /* our own mappings are never roots */
     if (rc == 0) {

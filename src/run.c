@@ -31,6 +31,7 @@
 #include "handoff.h"
 #include "options.h"
 #include "reach.h"
+#include "reach_early.h"
 #include "report.h"
 #include "run.h"
 #include "run_live.h"
@@ -140,6 +141,7 @@ void lc__run_start(void) {
         unchecked(o->run_dir, unobserved);
         return;
     }
+    lc__reach_early_record(); /* what earlier constructors allocated: roots at exit */
     int rc = lc__live_sample_configure() != 0 ? LEAKCHECK_ENOMEM : lc__scope_begin_process();
     if (rc != 0) { /* no record: the tool says none arrived, and this line why */
         char why[512];

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "glib_slice.h"
 #include "internal.h"
 #include "options.h"
 #include "report.h"
@@ -92,6 +93,7 @@ __attribute__((constructor(101))) static void lc_ctor(void) {
     lc__st.owner_pid = getpid();
     if (lc__options_load())
         _exit(2); /* a bad option: stop before anything runs */
+    lc__glib_slice_restart(opts.cmocka); /* GLib's slices as mallocs (glib_slice.c) */
     lc__owner_claim(&opts); /* an exec'd descendant never writes its parent's reports */
     char err[1024];
     if (lc__suppressions_load(opts.suppressions, err, sizeof err)) {

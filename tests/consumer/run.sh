@@ -38,8 +38,8 @@ check "leakcheck_add_test: LABELS replaces the default" \
     bash -c "ctest --test-dir '$work/cmake' -N -L '^consumer\$' | grep -q 'Total Tests: 1'"
 check "leakcheck_add_test: report directories created at configure time" \
     test -d "$work/cmake/leakcheck-reports" -a -d "$work/cmake/reports-env"
-check "leakcheck_add_test: environment names <dir>/<name>.json and .xml" \
-    grep -q "LEAKCHECK_JSON=$work/cmake/reports-env/scope_test_env.json;LEAKCHECK_JUNIT=$work/cmake/reports-env/scope_test_env.xml;CONSUMER_EXPECT=from-leakcheck_add_test" \
+check "leakcheck_add_test: environment names <dir>/<name>.json and .xml, G_SLICE=always-malloc" \
+    grep -q "LEAKCHECK_JSON=$work/cmake/reports-env/scope_test_env.json;LEAKCHECK_JUNIT=$work/cmake/reports-env/scope_test_env.xml;G_SLICE=always-malloc;CONSUMER_EXPECT=from-leakcheck_add_test" \
     "$work/cmake/CTestTestfile.cmake"
 check "leakcheck_add_test CMOCKA: LEAKCHECK_CMOCKA=1 and the library preloaded" \
     bash -c "grep 'plain_cmocka' '$work/cmake/CTestTestfile.cmake' | grep 'LEAKCHECK_CMOCKA=1' | grep -q 'LD_PRELOAD=path_list_prepend:$prefix/'"

@@ -1,0 +1,22 @@
+/* reach_early.h: the chunks glibc's main heap held before leakcheck tracked,
+ * roots of the reachability scan (reach_early.c). Not on the hook path. */
+#ifndef LC_REACH_EARLY_H
+#define LC_REACH_EARLY_H
+
+#include <stddef.h>
+
+struct lc__rangev;
+
+/* At most this many chunks are kept; those past it are counted. */
+#define LC__EARLY_MAX 65536u
+
+/* Walks the main heap once, before tracking starts (`leakcheck run`): every
+ * chunk in use then is the program's, allocated before leakcheck saw it. */
+void lc__reach_early_record(void);
+/* How many chunks were kept; *dropped (may be NULL): in use, not kept. */
+size_t lc__reach_early_count(size_t *dropped);
+/* Pushes the recorded chunks still in use onto roots (maps: the scan's
+ * /proc/self/maps). Returns 0 / LEAKCHECK_ENOMEM. */
+int lc__reach_early_roots(struct lc__rangev *roots, const struct lc__rangev *maps);
+
+#endif

@@ -19,7 +19,8 @@ keeps it: one mapping left mapped in the single run. Last, a test that
 cannot be repeated whose first run adds a session to the group fixture's
 connection (allocated before any test): preloaded, leakcheck cannot see the
 connection, so the session counts as lost and the message says why and what
-sees it; under `leakcheck run --cmocka` it is clean.
+sees it; under `leakcheck run --cmocka` it is clean. Its twin's session is
+linked nowhere: lost in its single run, named in session_new_unlinked.
 
 Usage: run_sysrepo.py LIBLEAKCHECK SYSREPO_SHAPES LEAKCHECK_TOOL"""
 import json
@@ -110,6 +111,11 @@ with tempfile.TemporaryDirectory() as tmp:
     check("session_kept_once preloaded: the message says what is not seen", t.get("verdict") == "leak"
           and "not seen preloaded: blocks allocated before the test" in (t.get("message") or "")
           and "leakcheck run --cmocka sees them" in (t.get("message") or ""), str(t.get("message")))
+    t = tests.get("session_lost_once", {})
+    check("session_lost_once preloaded: 1 block lost in its single run, in session_new_unlinked",
+          t.get("verdict") == "leak" and "1 block, 44 B lost" in (t.get("message") or "")
+          and "session_new_unlinked" in {fr.get("function") for f in t.get("findings", [])
+                                         for fr in f.get("stack", [])}, str(t.get("message")))
     js = os.path.join(tmp, "run.json")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEAKCHECK_", "CMOCKA_"))}
     env.update(TMPDIR=tmp)

@@ -179,6 +179,21 @@ static void session_kept_once(void **state) {
     assert_non_null(s);
 }
 
+/* its twin: the first run's session is linked nowhere (lost) */
+static void *volatile lost_sink;
+__attribute__((noinline)) static struct session *session_new_unlinked(void) {
+    struct session *s = calloc(1, sizeof *s);
+    lost_sink = s;
+    lost_sink = NULL;
+    return s;
+}
+static void session_lost_once(void **state) {
+    (void)state;
+    static int runs;
+    assert_int_equal(++runs, 1);
+    assert_non_null(session_new_unlinked());
+}
+
 int main(int argc, char **argv) {
     setenv("CMOCKA_TEST_ABORT", "1", 1);
     const struct CMUnitTest tests[] = {
@@ -190,7 +205,8 @@ int main(int argc, char **argv) {
     const struct CMUnitTest in_thread[] = {cmocka_unit_test(callback_counts_calls)};
     const struct CMUnitTest remap[] = {cmocka_unit_test(remap_once),
                                        cmocka_unit_test(map_once_kept)};
-    const struct CMUnitTest kept[] = {cmocka_unit_test(session_kept_once)};
+    const struct CMUnitTest kept[] = {cmocka_unit_test(session_kept_once),
+                                      cmocka_unit_test(session_lost_once)};
     const char *mode = argc > 1 ? argv[1] : "";
     if (strcmp(mode, "kept") == 0)
         return cmocka_run_group_tests(kept, group_setup, group_teardown);

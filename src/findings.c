@@ -458,7 +458,7 @@ unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules
     size_t nb = b.failed ? 0 : b.len / sizeof(struct lc_reach_block);
     struct lc_reach_opts ro = {.needles = h->needles, .nneedles = h->n, .needle_found = h->found,
                                .needle_ignore = (const uintptr_t(*)[2])h->ignore,
-                               .nneedle_ignore = h->n + 1};
+                               .nneedle_ignore = h->n + 1, .early_roots = 1};
     struct lc_reach_stats st;
     int rc = b.failed ? LEAKCHECK_ENOMEM
                       : lc__reach_classify((struct lc_reach_block *)b.data, nb, &ro, &st);

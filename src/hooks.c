@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "reach_early.h"
 #include "sample.h"
 #include "sanitizer.h"
 #include "sweep.h"
@@ -261,6 +262,8 @@ LC_HOOK_TEXT static int record_free(void *p, struct lc_rec_info *info) {
     struct lc_tls *t = &lc__tls;
     t->guard++;
     int found = take_own(t, p, info) || lc__table_remove((uintptr_t)p, self_index(t), info);
+    if (!found) /* a block from before the test: no root of its scans from now on */
+        lc__reach_early_freed((uintptr_t)p);
     /* a block of the process scope freed during a nested (test) scope is not
      * the test's: its counters never saw it allocated */
     if (found && !(LC_UNLIKELY(lc__st.nested) && !info->inner)) {

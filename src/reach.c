@@ -696,7 +696,7 @@ static int scan_stopped(struct rctx *c, struct lc__rangev *roots, struct lc__sto
         rc = lc__roots_threads(roots, &maps, s, self_sp, &st->threads, &st->threads_unscanned);
     if (rc == 0)
         rc = add_anon_roots(c, &maps, roots);
-    if (rc == 0) /* the heap's chunks from before leakcheck tracked (reach_early.c) */
+    if (rc == 0 && c->o && c->o->early_roots) /* chunks from before tracking (reach_early.c) */
         rc = lc__reach_early_roots(roots, &maps);
     if (rc == 0)
         rc = lc__rmem_exclude(&c->excl); /* our own mappings are never roots */

@@ -32,6 +32,7 @@ struct lc_reach_opts {
     const uintptr_t *needles; size_t nneedles; int *needle_found;
     const uintptr_t (*needle_ignore)[2]; size_t nneedle_ignore;
     unsigned stop_timeout_ms; /* budget for stopping other threads; 0 = default 200 ms total */
+    int early_roots; /* the heap's chunks recorded before tracking (reach_early.c) are roots */
 };
 
 struct lc_reach_stats {

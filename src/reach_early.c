@@ -52,6 +52,28 @@ static int main_heap(uintptr_t *lo, uintptr_t *top) {
 /* Walks the chunks from lo to the top chunk. Returns the number of chunks in
  * use, or -1 when the walk does not end exactly at the break (not glibc's
  * heap, or laid out as this walk does not expect): then nothing is kept. */
+/* A chunk that looks in use to the walk (the next chunk's PREV_INUSE is set)
+ * but sits in one of glibc's free lists that keep that bit: the thread cache
+ * (glibc 2.34+ writes its random tcache_key in the entry's second word) or a
+ * fastbin (chunks of at most 128 bytes; the first word is the next entry,
+ * mangled with the entry's own address >> 12, and is 0 or a chunk of the same
+ * size). Its words are stale. 0 for a chunk in use (a false 1 only drops a
+ * root). tkey: 0 when the key is not known (then every chunk counts). */
+#define FASTBIN_MAX 128u
+static uintptr_t tkey;
+static int free_listed(uintptr_t c, uintptr_t size, uintptr_t lo, uintptr_t top) {
+    uintptr_t user = c + CHUNK_HDR;
+    if (tkey && word(user + 8) == tkey)
+        return 1;
+    if (size > FASTBIN_MAX)
+        return 0;
+    uintptr_t next = word(user) ^ (user >> 12);
+    if (!next)
+        return 1;
+    return next % 16 == 0 && next >= lo + CHUNK_HDR && next < top &&
+           (word(next - 8) & ~(uintptr_t)SIZE_BITS) == size;
+}
+
 static long walk(uintptr_t lo, uintptr_t top, int keep) {
     long used = 0;
     uintptr_t c = lo;
@@ -64,7 +86,7 @@ static long walk(uintptr_t lo, uintptr_t top, int keep) {
             return used; /* c is the top chunk: free */
         if (next + CHUNK_HDR > top)
             return -1;
-        if (word(next + 8) & PREV_INUSE) {
+        if ((word(next + 8) & PREV_INUSE) && !(keep == 2 && free_listed(c, size, lo, top))) {
             if (keep && nearly < early_cap) {
                 early[nearly].chunk = c;
                 early[nearly++].size_word = word(c + 8);
@@ -91,6 +113,68 @@ void lc__reach_early_record(void) {
         return;
     if (walk(lo, top, 1) < 0) /* nothing ran in between; never half a list */
         nearly = early_dropped = 0;
+}
+
+/* glibc's tcache_key: the second word of a block just freed into the thread
+ * cache (two sizes, so that a full bin of one is not taken for the key). 0
+ * when they disagree. */
+static uintptr_t learn_tcache_key(void) {
+    uintptr_t *a = __libc_malloc(600), *b = __libc_malloc(1000);
+    if (!a || !b) {
+        __libc_free(a);
+        __libc_free(b);
+        return 0;
+    }
+    __libc_free(a);
+    __libc_free(b);
+    uintptr_t ka = __atomic_load_n(&a[1], __ATOMIC_RELAXED), kb = __atomic_load_n(&b[1], __ATOMIC_RELAXED);
+    return ka == kb ? ka : 0;
+}
+
+/* Preloaded, at each test's start: what the group's fixture and main made is
+ * in no table (tracking is per test), so a block a test's single run hands to
+ * it (a session added to the fixture's connection) would read as lost. The
+ * chunks in use now, free-listed ones left out, are roots of that test's
+ * single-run scan, each until the test frees it (lc__reach_early_freed). One
+ * mapping, written in place: a free on another thread may be searching it. */
+static struct early_chunk *again;
+static int again_on;
+
+void lc__reach_early_rerecord(void) {
+    uintptr_t lo = 0, top = 0;
+    if (!again && !(again = lc__mmap(LC__EARLY_MAX * sizeof *again)))
+        return;
+    __atomic_store_n(&again_on, 0, __ATOMIC_RELEASE);
+    if (!tkey)
+        tkey = learn_tcache_key();
+    early = again;
+    early_cap = LC__EARLY_MAX;
+    nearly = early_dropped = 0;
+    if (!tkey || !main_heap(&lo, &top) || lo % 16 || walk(lo, top, 2) < 0)
+        nearly = early_dropped = 0; /* no key: a thread-cache entry cannot be told apart */
+    __atomic_store_n(&again_on, 1, __ATOMIC_RELEASE);
+}
+
+/* Hook path, on a free of a block no table holds: a recorded chunk freed
+ * since the walk is no root (glibc's thread cache keeps it looking in use,
+ * its words stale). A binary search; no lock, no allocation. */
+void lc__reach_early_freed(uintptr_t p) {
+    if (!__atomic_load_n(&again_on, __ATOMIC_ACQUIRE) || p < CHUNK_HDR)
+        return;
+    uintptr_t c = p - CHUNK_HDR;
+    size_t lo = 0, hi = __atomic_load_n(&nearly, __ATOMIC_RELAXED);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uintptr_t m = __atomic_load_n(&early[mid].chunk, __ATOMIC_RELAXED);
+        if (m == c) {
+            __atomic_store_n(&early[mid].size_word, 0, __ATOMIC_RELAXED);
+            return;
+        }
+        if (m < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
 }
 
 size_t lc__reach_early_count(size_t *dropped) {

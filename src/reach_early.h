@@ -13,6 +13,12 @@ struct lc__rangev;
 /* Walks the main heap once, before tracking starts (`leakcheck run`): every
  * chunk in use then is the program's, allocated before leakcheck saw it. */
 void lc__reach_early_record(void);
+/* Preloaded, at each test's start: the chunks in use then (glibc's free
+ * lists left out) replace the list, roots of the test's single-run scan. */
+void lc__reach_early_rerecord(void);
+/* Hook path (a free of a block no table holds, while a test runs): a
+ * recorded chunk freed since is no root. */
+void lc__reach_early_freed(uintptr_t p);
 /* How many chunks were kept; *dropped (may be NULL): in use, not kept. */
 size_t lc__reach_early_count(size_t *dropped);
 /* Pushes the recorded chunks still in use onto roots (maps: the scan's

@@ -226,7 +226,8 @@ static int classify(struct blocks *b, struct lc_buf *out, uintptr_t top) {
     if (h)
         lc__thread_handles_gather(h, 0, 1, ~0u, 0);
     uintptr_t mine[4][2] = {{(uintptr_t)b->v, (uintptr_t)(b->v + cap)}};
-    struct lc_reach_opts ro = {.exclude = mine, .nexclude = 1 + own_frames(top, mine[1])};
+    struct lc_reach_opts ro = {.exclude = mine, .nexclude = 1 + own_frames(top, mine[1]),
+                               .early_roots = 1};
     if (lc__live_helper_stack(mine[ro.nexclude])) /* our helper's (joined) stack */
         ro.nexclude++;
     if (h && h->n) { /* the handles as needles; h itself is never a root */

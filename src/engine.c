@@ -449,15 +449,13 @@ static int engine_prepare(struct engine *e) {
         lc__guard_leave();
         return LEAKCHECK_EINVAL;
     }
+    /* preloaded, nothing made before the test is in a table: the main heap's
+     * chunks in use now are roots of its single-run scan while they stay so
+     * (glibc's heap: not under a sanitizer's malloc, nor valgrind's) */
+    if (!e->o->run_mode && !lc__malloc_via_sanitizer() && !lc__under_valgrind)
+        lc__reach_early_rerecord();
     lc__guard_leave();
 
-    /* preloaded, nothing made before the test is in a table: the main heap's
-     * chunks in use now are roots of its single-run scan while they stay so */
-    if (!e->o->run_mode && !lc__malloc_via_sanitizer() && !lc__under_valgrind) {
-        lc__guard_enter(); /* glibc's heap: not a sanitizer's, nor valgrind's */
-        lc__reach_early_rerecord();
-        lc__guard_leave();
-    }
     lc__session_signals_install();
     e->t0 = lc__now();
     lc__fds_reset();

@@ -136,30 +136,30 @@ static uintptr_t learn_tcache_key(void) {
  * it (a session added to the fixture's connection) would read as lost. The
  * chunks in use now, free-listed ones left out, are roots of that test's
  * single-run scan, each until the test frees it (lc__reach_early_freed). One
- * mapping, written in place: a free on another thread may be searching it. */
-static struct early_chunk *again;
-static int again_on;
+ * mapping of LC__EARLY_MAX entries, written in place: a free on another
+ * thread may be searching it. (lc__reach_early_record, `leakcheck run`'s, is
+ * never called in the same process, so early is that mapping or NULL.) */
+static int marking; /* frees drop kept chunks: the list is a test's */
 
 void lc__reach_early_rerecord(void) {
     uintptr_t lo = 0, top = 0;
-    if (!again && !(again = lc__mmap(LC__EARLY_MAX * sizeof *again)))
+    if (!early && !(early = lc__mmap(LC__EARLY_MAX * sizeof *early)))
         return;
-    __atomic_store_n(&again_on, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&marking, 0, __ATOMIC_RELEASE);
     if (!tkey)
         tkey = learn_tcache_key();
-    early = again;
     early_cap = LC__EARLY_MAX;
     nearly = early_dropped = 0;
     if (!tkey || !main_heap(&lo, &top) || lo % 16 || walk(lo, top, 2) < 0)
         nearly = early_dropped = 0; /* no key: a thread-cache entry cannot be told apart */
-    __atomic_store_n(&again_on, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&marking, 1, __ATOMIC_RELEASE);
 }
 
 /* Hook path, on a free of a block no table holds: a recorded chunk freed
  * since the walk is no root (glibc's thread cache keeps it looking in use,
  * its words stale). A binary search; no lock, no allocation. */
 void lc__reach_early_freed(uintptr_t p) {
-    if (!__atomic_load_n(&again_on, __ATOMIC_ACQUIRE) || p < CHUNK_HDR)
+    if (!__atomic_load_n(&marking, __ATOMIC_ACQUIRE) || p < CHUNK_HDR)
         return;
     uintptr_t c = p - CHUNK_HDR;
     size_t lo = 0, hi = __atomic_load_n(&nearly, __ATOMIC_RELAXED);

@@ -66,7 +66,8 @@ static lc_frame *resolve(struct judged *j, uint32_t id, int *n) {
     return fr;
 }
 
-static char *site_summary(const struct rr_site *s, const lc_frame *fr, int n) {
+/* "definitely lost: 3 blocks, 72 B  fn (file:line)"; title: the kind's words. */
+static char *site_summary(const char *title, const struct rr_site *s, const lc_frame *fr, int n) {
     char *text = NULL, where[512] = "";
     const lc_frame *top = n ? &fr[0] : NULL;
     if (top && top->file)
@@ -75,7 +76,7 @@ static char *site_summary(const struct rr_site *s, const lc_frame *fr, int n) {
         char mod[400];
         snprintf(where, sizeof where, " (%s)", where_in_record(top, mod, sizeof mod));
     }
-    if (asprintf(&text, "%s: %llu block%s, %llu B  %s%s", kind_title[s->kind],
+    if (asprintf(&text, "%s: %llu block%s, %llu B  %s%s", title,
                  (unsigned long long)s->blocks, s->blocks == 1 ? "" : "s",
                  (unsigned long long)s->bytes, top && top->function ? top->function : "??",
                  where) < 0)
@@ -89,14 +90,10 @@ static void note_unscanned(struct judged *j, const struct rr_site *s, lc_frame *
     j->unscanned_blocks += s->blocks;
     j->unscanned_bytes += s->bytes;
     j->unscanned_sites++;
-    char *text = NULL;
-    if (asprintf(&text, "not classified: %llu block%s, %llu B  %s", (unsigned long long)s->blocks,
-                 s->blocks == 1 ? "" : "s", (unsigned long long)s->bytes,
-                 n && fr[0].function ? fr[0].function : "??") < 0)
-        text = NULL;
     j->f[j->nf++] = (struct lc_finding){.kind = LC_FINDING_MEMORY, .blocks = s->blocks,
                                         .bytes = s->bytes, .stack = fr, .nstack = n,
-                                        .summary = text, .informational = 1};
+                                        .summary = site_summary("not classified", s, fr, n),
+                                        .informational = 1};
 }
 
 static void judge_sites(struct judged *j, struct lc_suppression *rules, size_t nrules) {
@@ -130,7 +127,7 @@ static void judge_sites(struct judged *j, struct lc_suppression *rules, size_t n
         }
         j->f[j->nf++] = (struct lc_finding){
             .kind = LC_FINDING_MEMORY, .blocks = s->blocks, .bytes = s->bytes, .stack = fr,
-            .nstack = n, .summary = site_summary(s, fr, n),
+            .nstack = n, .summary = site_summary(kind_title[s->kind], s, fr, n),
             .leak_kind = lc__reach_kind_name(s->kind), .informational = !fails};
     }
 }

@@ -1,8 +1,9 @@
 /* cmocka_always.c: mock values and expectations queued to hold always
- * (count -1) or maybe (-2): queued once per test, untracked. cmocka_mocks.c
- * asks for _will_return, _expect_check and _expect_function_call; the set,
- * range and memory checks, which allocate before they queue, are wrapped
- * here. Calls cmocka (dlsym RTLD_NEXT) and the engine. Not on the hook path. */
+ * (count -1) or maybe (-2): queued once per test, untracked, a later phase's
+ * return value answering in its place. cmocka_mocks.c asks for _will_return,
+ * _mock, _expect_check and _expect_function_call; the set, range and memory
+ * checks, which allocate before they queue, are wrapped here. Calls cmocka
+ * (dlsym RTLD_NEXT) and the engine. Not on the hook path. */
 #include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,7 +24,12 @@
  * fixtures and body, every iteration, inside the one call cmocka sees: a
  * copy per iteration would be growth, and copies (or a teardown's own
  * entry) cmocka fails. So such an entry is queued only by the first fixture
- * or body that asks for it (the later copies could never be reached). */
+ * or body that asks for it (the later copies could never be reached).
+ * Without leakcheck each phase's own entry answers its calls, so a return
+ * value a later phase queued is the one the mock gets: SSSD's cache_req
+ * tests queue will_return_always(__wrap_sss_dp_get_account_send, test_ctx),
+ * the context that iteration's setup allocated, and the first iteration's
+ * (freed since) corrupted the heap ("free(): invalid pointer"). */
 
 #define LC_EXPORT __attribute__((visibility("default")))
 #define LC_ALWAYS_MAX 256
@@ -33,6 +39,8 @@
 static struct {
     const char *function, *parameter;
     unsigned phase;
+    int has_value;                     /* a return value: first and latest known */
+    uintmax_t first, latest; /* cmocka's entry holds first */
 } seen[LC_ALWAYS_MAX];
 static size_t nseen;
 
@@ -43,17 +51,46 @@ void lc__always_reset(void) { nseen = 0; }
  * this one is not queued. Else it is recorded. Two in the same call are
  * queued both, and cmocka fails the second as it would without leakcheck;
  * outside the engine (a group fixture) nothing is recorded or skipped. */
+static size_t find_seen(const char *function, const char *parameter) {
+    for (size_t i = 0; function && parameter && i < nseen; i++)
+        if (strcmp(seen[i].function, function) == 0 &&
+            strcmp(seen[i].parameter, parameter) == 0)
+            return i;
+    return nseen;
+}
+
 static int repeated(const char *function, const char *parameter) {
     if (!lc__engine_active()) /* a group fixture, a test run once */
         return 0;
     unsigned now = lc__engine_phase();
-    for (size_t i = 0; function && parameter && i < nseen; i++)
-        if (strcmp(seen[i].function, function) == 0 &&
-            strcmp(seen[i].parameter, parameter) == 0)
-            return seen[i].phase != now;
+    size_t i = find_seen(function, parameter);
+    if (i < nseen)
+        return seen[i].phase != now;
     if (function && parameter && nseen < LC_ALWAYS_MAX)
-        seen[nseen++] = (__typeof__(seen[0])){function, parameter, now};
+        seen[nseen++] = (__typeof__(seen[0])){.function = function, .parameter = parameter,
+                                              .phase = now};
     return 0;
+}
+
+void lc__always_value(int how, const char *function, uintmax_t value) {
+    if (how == 0 || !lc__engine_active())
+        return;
+    size_t i = find_seen(function, "");
+    if (i == nseen)
+        return;
+    if (!seen[i].has_value) { /* the entry cmocka holds */
+        seen[i].has_value = 1;
+        seen[i].first = seen[i].latest = value;
+    } else if (how == LC_ALWAYS_SKIP) { /* a later phase's: it answers from now on */
+        seen[i].latest = value;
+    }
+}
+
+uintmax_t lc__always_answer(const char *function, uintmax_t got) {
+    size_t i = lc__engine_active() ? find_seen(function, "") : nseen;
+    if (i < nseen && seen[i].has_value && got == seen[i].first)
+        return seen[i].latest;
+    return got;
 }
 
 int lc__always_enter(int count, const char *function, const char *parameter, int ok) {

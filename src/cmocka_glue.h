@@ -3,6 +3,8 @@
 #ifndef LC_CMOCKA_GLUE_H
 #define LC_CMOCKA_GLUE_H
 
+#include <stdint.h>
+
 /* Fails the current cmocka test with text (ending in a newline) as its
  * message: cm_print_error on cmocka 1.1.x, cmocka_print_error on 2.x, then
  * _fail, which longjmps to cmocka's runner. */
@@ -53,6 +55,15 @@ void lc__mocks_drain_jump(void) __attribute__((noreturn));
 int lc__always_enter(int count, const char *function, const char *parameter, int ok);
 void lc__always_leave(int how);
 void lc__always_reset(void);
+
+/* cmocka_always.c: a return value queued with will_return_always or _maybe;
+ * how is what lc__always_enter said. The first one queued for function is
+ * cmocka's entry; one a later phase of the repeated test queued (skipped)
+ * becomes the value lc__always_answer gives for what cmocka's _mock
+ * returned from that entry (got), as that phase's own entry would without
+ * leakcheck. Anything else comes back unchanged. */
+void lc__always_value(int how, const char *function, uintmax_t value);
+uintmax_t lc__always_answer(const char *function, uintmax_t got);
 
 /* cmocka_legacy.c: how many times the program called cmocka's deprecated
  * runners (_run_tests, _run_group_tests), which leakcheck does not judge. */

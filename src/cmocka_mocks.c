@@ -85,6 +85,7 @@ _will_return(const char *const function_name, const char *const file, const int 
     if (!real)
         real = (will_return_fn)dlsym(RTLD_NEXT, "_will_return");
     int how = lc__always_enter(count, function_name, "", 1);
+    lc__always_value(how, function_name, value);
     if (how == LC_ALWAYS_SKIP)
         return;
     queued(RETURNS, function_name, NULL, file, line, count);
@@ -102,7 +103,7 @@ static mock_call_fn real_mock(void) {
 __attribute__((visibility("default"))) LargestIntegralType
 _mock(const char *const function, const char *const file, const int line) {
     used(RETURNS, function, NULL);
-    return real_mock()(function, file, line);
+    return lc__always_answer(function, real_mock()(function, file, line));
 }
 
 typedef void (*expect_check_fn)(const char *, const char *, const char *, int,

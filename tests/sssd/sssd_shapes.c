@@ -1,0 +1,97 @@
+/* sssd_shapes.c: a plain cmocka binary (no leakcheck code) with the shape of
+ * SSSD's responder cache_req tests: a per-test setup allocates the test's
+ * context, the body queues will_return_always (or _maybe) with that context
+ * as the value, and the mocked function hands it back to the code under
+ * test. "clean" runs the clean shapes, "leaky" a leaking twin; each passes
+ * cmocka on its own. run_sssd.py checks the verdicts under LEAKCHECK_CMOCKA=1
+ * and under leakcheck run --cmocka. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static void *volatile sink;
+
+struct test_ctx {
+    int dp_called;
+    char *result;
+};
+
+/* __wrap_sss_dp_get_account_send: the test's context comes back from the
+ * mock, and the call is noted in it. */
+static struct test_ctx *dp_send(void) {
+    struct test_ctx *ctx = (struct test_ctx *)(uintptr_t)mock();
+    ctx->dp_called = 1;
+    return ctx;
+}
+
+static int dp_recv(void) { return (int)mock(); }
+
+/* What the code under test does with the context the mock handed back. */
+__attribute__((noinline)) static void run_request(struct test_ctx *expected) {
+    struct test_ctx *ctx = dp_send();
+    assert_ptr_equal(ctx, expected);
+    assert_int_equal(dp_recv(), 0);
+    ctx->result = malloc(48);
+    assert_non_null(ctx->result);
+}
+
+static int ctx_setup(void **state) {
+    struct test_ctx *ctx = calloc(1, sizeof(*ctx));
+    assert_non_null(ctx);
+    *state = ctx;
+    return 0;
+}
+
+static int ctx_teardown(void **state) {
+    struct test_ctx *ctx = *state;
+    free(ctx->result);
+    free(ctx);
+    return 0;
+}
+
+static void always_fixture_ctx(void **state) {
+    struct test_ctx *ctx = *state;
+    will_return_always(dp_send, ctx);
+    will_return_always(dp_recv, 0);
+    run_request(ctx);
+    assert_true(ctx->dp_called);
+}
+
+static void maybe_fixture_ctx(void **state) {
+    struct test_ctx *ctx = *state;
+    will_return_maybe(dp_send, ctx);
+    will_return_always(dp_recv, 0);
+    run_request(ctx);
+    assert_true(ctx->dp_called);
+}
+
+__attribute__((noinline)) static void keep_result(struct test_ctx *ctx) {
+    sink = ctx->result; /* the request's result outlives the test */
+    ctx->result = NULL;
+}
+
+static void always_fixture_ctx_leaks(void **state) {
+    struct test_ctx *ctx = *state;
+    will_return_always(dp_send, ctx);
+    will_return_always(dp_recv, 0);
+    run_request(ctx);
+    keep_result(ctx);
+}
+
+int main(int argc, char **argv) {
+    const struct CMUnitTest clean[] = {
+        cmocka_unit_test_setup_teardown(always_fixture_ctx, ctx_setup, ctx_teardown),
+        cmocka_unit_test_setup_teardown(maybe_fixture_ctx, ctx_setup, ctx_teardown),
+    };
+    const struct CMUnitTest leaky[] = {
+        cmocka_unit_test_setup_teardown(always_fixture_ctx_leaks, ctx_setup, ctx_teardown),
+    };
+    if (argc > 1 && strcmp(argv[1], "leaky") == 0)
+        return cmocka_run_group_tests_name("leaky", leaky, NULL, NULL);
+    return cmocka_run_group_tests_name("clean", clean, NULL, NULL);
+}

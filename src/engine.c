@@ -960,8 +960,10 @@ static void engine_judge(struct engine *e) {
     res->series = e->snaps;
     res->nseries = e->nsnaps;
     /* extended: the extra judged iterations plus the attribution iterations */
+    unsigned counting_extra = e->judged > e->measured ? e->judged - e->measured : 0;
     if (e->nsnaps > (size_t)e->warmup + e->measured)
         res->extended = (unsigned)(e->nsnaps - e->warmup - e->measured);
+    res->attribution = res->extended > counting_extra ? res->extended - counting_extra : 0;
     if (e->stopped && !e->not_repeatable) {
         res->verdict = LC_VERDICT_FAILED;
         res->message = e->stop_message;

@@ -109,6 +109,9 @@ struct lc_test_result {
     int verdict;               /* enum lc_verdict */
     double duration;           /* seconds, all iterations */
     unsigned warmup, measured, extended; /* iteration counts actually run */
+    unsigned attribution;      /* of extended: the runs with stacks that found
+                                * where a growth comes from (the rest ran while
+                                * the counts were ambiguous) */
     size_t nseries;            /* warmup + measured + extended */
     struct lc_snapshot *series;
     size_t nfindings;

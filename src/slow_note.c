@@ -20,13 +20,19 @@ void lc__slow_note(const struct lc_test_result *r, long slow_ms) {
     lc__console_put(out, r->name);
     fprintf(out, ": %u runs took %.1f s (%.1f s each: %u warm-up, %u measured", runs,
             r->duration, r->duration / runs, r->warmup, r->measured);
-    if (r->extended)
+    unsigned ambiguous = r->extended > r->attribution ? r->extended - r->attribution : 0;
+    if (ambiguous)
         fprintf(out, ", %u more while the growth was ambiguous, up to "
-                     "LEAKCHECK_MAX_ITERATIONS", r->extended);
+                     "LEAKCHECK_MAX_ITERATIONS", ambiguous);
+    if (r->attribution)
+        fprintf(out, ", %u more with stacks to find where the growth comes from",
+                r->attribution);
     fputs(")", out);
+    /* With those options a growth is attributed in 2 runs more (engine.c). */
     if (r->warmup > 1 || r->measured > 2 || r->extended)
-        fputs("; LEAKCHECK_WARMUP=1 LEAKCHECK_ITERATIONS=2 LEAKCHECK_MAX_ITERATIONS=2 would "
-              "run it 3 times", out);
+        fprintf(out, "; LEAKCHECK_WARMUP=1 LEAKCHECK_ITERATIONS=2 LEAKCHECK_MAX_ITERATIONS=2 "
+                     "would run it %s", r->attribution ? "5 times (2 of them with stacks)"
+                                                       : "3 times");
     fputs(" (LEAKCHECK_SLOW_MS sets when this line is printed)\n", out);
     fflush(out);
 }

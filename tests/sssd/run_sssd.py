@@ -4,7 +4,9 @@ under `leakcheck run --cmocka`, and checks from the JSON reports that a
 will_return_always (or _maybe) value each iteration queues anew (the
 context its setup allocated) is the one the mock returns in that
 iteration, so the clean shapes are clean and repeatable, and the leaking twin is a leak naming
-keep_result's caller chain, not a crash or "not repeatable".
+keep_result's caller chain, not a crash or "not repeatable"; and that the
+time line (LEAKCHECK_SLOW_MS) of a leaking test calls its runs with stacks
+what they are, not runs "while the growth was ambiguous".
 
 Usage: run_sssd.py LIBLEAKCHECK SSSD_SHAPES LEAKCHECK_TOOL"""
 import json
@@ -26,16 +28,17 @@ def functions(finding):
     return [fr.get("function") or "" for fr in finding.get("stack", [])]
 
 
-def preloaded(tmp, group):
+def preloaded(tmp, group, extra=None):
     js = os.path.join(tmp, f"pre-{group}.json")
-    env = dict(os.environ, LEAKCHECK_CMOCKA="1", LD_PRELOAD=lib, LEAKCHECK_JSON=js)
+    env = dict(os.environ, LEAKCHECK_CMOCKA="1", LD_PRELOAD=lib, LEAKCHECK_JSON=js,
+               **(extra or {}))
     p = subprocess.run([binary, group], env=env, capture_output=True, text=True, timeout=100)
     doc = json.load(open(js)) if os.path.exists(js) else {"tests": []}
     return p, {t["name"]: t for t in doc["tests"]}
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    for group in ("clean", "leaky"):  # each passes cmocka on its own
+    for group in ("clean", "leaky", "timed"):  # each passes cmocka on its own
         p = subprocess.run([binary, group], capture_output=True, text=True, timeout=100)
         check(f"{group} without leakcheck: cmocka passes", p.returncode == 0,
               p.stdout + p.stderr)
@@ -62,6 +65,27 @@ with tempfile.TemporaryDirectory() as tmp:
     fs = t.get("findings", [])
     check("always_fixture_ctx_leaks names run_request",
           any("run_request" in functions(f) for f in fs), str([functions(f) for f in fs]))
+
+    # dyndns_test_timeout (2 s a run) leaks: the time line said its 8 runs
+    # with stacks ran "while the growth was ambiguous", and that the options
+    # it names would run it 3 times
+    p, tests = preloaded(tmp, "timed", {"LEAKCHECK_SLOW_MS": "0"})
+    slow = [l for l in (p.stdout + p.stderr).splitlines() if "runs took" in l]
+    check("slow line: one for the leaking test", len(slow) == 1, str(slow))
+    line = slow[0] if slow else ""
+    t = tests.get("leaks_per_call", {})
+    ext = t.get("iterations", {}).get("extended", 0)
+    check("timed: the leak", t.get("verdict") == "leak" and ext > 0, str(t.get("message")))
+    check("slow line: the runs with stacks said as such",
+          f"{ext} more with stacks to find where the growth comes from" in line
+          and "ambiguous" not in line, line)
+    check("slow line: with the short options 5 runs", "would run it 5 times" in line, line)
+    p, tests = preloaded(tmp, "timed", {"LEAKCHECK_WARMUP": "1", "LEAKCHECK_ITERATIONS": "2",
+                                        "LEAKCHECK_MAX_ITERATIONS": "2"})
+    t = tests.get("leaks_per_call", {})
+    check("short options: 5 runs for a leaking test, as the line says",
+          len(t.get("series", [])) == 5 and t.get("verdict") == "leak",
+          f"{len(t.get('series', []))} runs, {t.get('verdict')}")
 
     js = os.path.join(tmp, "run-clean.json")
     p = subprocess.run([tool, "run", "--cmocka", f"--json={js}", "--", binary, "clean"],

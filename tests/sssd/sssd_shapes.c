@@ -2,8 +2,8 @@
  * SSSD's responder cache_req tests: a per-test setup allocates the test's
  * context, the body queues will_return_always (or _maybe) with that context
  * as the value, and the mocked function hands it back to the code under
- * test. "clean" runs the clean shapes, "leaky" a leaking twin; each passes
- * cmocka on its own. run_sssd.py checks the verdicts under LEAKCHECK_CMOCKA=1
+ * test. "clean" runs the clean shapes, "leaky" a leaking twin, "timed" a
+ * plain leak for the time line; each passes cmocka on its own. run_sssd.py checks the verdicts under LEAKCHECK_CMOCKA=1
  * and under leakcheck run --cmocka. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,6 +83,16 @@ static void always_fixture_ctx_leaks(void **state) {
     keep_result(ctx);
 }
 
+/* dyndns_test_timeout's shape for the time line: a body that leaks one block
+ * per call (confdb_get_domain_enabled's talloc_asprintf on a NULL context),
+ * no mocks. */
+__attribute__((noinline)) static void domain_enabled(void) { sink = malloc(40); }
+
+static void leaks_per_call(void **state) {
+    (void)state;
+    domain_enabled();
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest clean[] = {
         cmocka_unit_test_setup_teardown(always_fixture_ctx, ctx_setup, ctx_teardown),
@@ -91,6 +101,11 @@ int main(int argc, char **argv) {
     const struct CMUnitTest leaky[] = {
         cmocka_unit_test_setup_teardown(always_fixture_ctx_leaks, ctx_setup, ctx_teardown),
     };
+    const struct CMUnitTest timed[] = {
+        cmocka_unit_test(leaks_per_call),
+    };
+    if (argc > 1 && strcmp(argv[1], "timed") == 0)
+        return cmocka_run_group_tests_name("timed", timed, NULL, NULL);
     if (argc > 1 && strcmp(argv[1], "leaky") == 0)
         return cmocka_run_group_tests_name("leaky", leaky, NULL, NULL);
     return cmocka_run_group_tests_name("clean", clean, NULL, NULL);

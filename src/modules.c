@@ -4,9 +4,11 @@
  * dlclose before they go. The dlclose part runs inside that hook with the guard
  * up; nothing here is on the malloc path. */
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <link.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -180,9 +182,49 @@ static void append(struct collect *c, const struct lc_module *m) {
     c->mods[c->n++] = *m;
 }
 
+/* The file the kernel maps at addr, from /proc/self/maps (an absolute path
+ * whatever the cwd), into buf; NULL when none. */
+static const char *mapped_path(uintptr_t addr, char *buf, size_t len) {
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char chunk[4096], line[PATH_MAX + 128];
+    size_t have = 0;
+    const char *found = NULL;
+    ssize_t n;
+    while (!found && (n = read(fd, chunk, sizeof chunk)) > 0) {
+        for (ssize_t i = 0; i < n && !found; i++) {
+            if (chunk[i] != '\n') {
+                if (have < sizeof line - 1)
+                    line[have++] = chunk[i];
+                continue;
+            }
+            line[have] = 0;
+            have = 0;
+            unsigned long lo, hi;
+            int path_at = 0;
+            if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &path_at) < 2 ||
+                !path_at || addr < lo || addr >= hi || line[path_at] != '/')
+                continue;
+            size_t l = strlen(line + path_at);
+            if (l < len) {
+                memcpy(buf, line + path_at, l + 1);
+                found = buf;
+            }
+        }
+    }
+    close(fd);
+    return found;
+}
+
 /* The file behind a loaded module: the main program has no name in the link
- * map; a name without a slash is the vdso, which has no file. */
-static const char *module_path(const char *name, int first, char *buf, size_t len) {
+ * map; a name without a slash is the vdso, which has no file. A relative name
+ * (dlopen("./x.so"), a relative LD_LIBRARY_PATH entry) was relative to the cwd
+ * of its loading: the program may have changed directory since (SSSD's tests
+ * chdir into their test directory), so the kernel's map says which file it is,
+ * at addr, the module's lowest mapped address. */
+static const char *module_path(const char *name, int first, uintptr_t addr, char *buf,
+                               size_t len) {
     if (first && (!name || !*name)) {
         ssize_t n = readlink("/proc/self/exe", buf, len - 1);
         if (n <= 0)
@@ -194,19 +236,21 @@ static const char *module_path(const char *name, int first, char *buf, size_t le
         return NULL;
     if (name[0] == '/')
         return name;
-    return realpath(name, buf) ? buf : name; /* dlopen("./x.so") */
+    if (mapped_path(addr, buf, len))
+        return buf;
+    return realpath(name, buf) ? buf : name;
 }
 
 static int collect_live(struct dl_phdr_info *info, size_t size, void *p) {
     (void)size;
     struct collect *c = p;
     char buf[PATH_MAX];
-    const char *path = module_path(info->dlpi_name, c->n == 0, buf, sizeof buf);
-    if (!path)
-        return 0;
     struct mod_info mi;
     read_module(info, &mi);
     if (mi.hi <= mi.lo)
+        return 0;
+    const char *path = module_path(info->dlpi_name, c->n == 0, mi.lo, buf, sizeof buf);
+    if (!path)
         return 0;
     struct lc_module m = {.path = lc__intern(path), .bias = info->dlpi_addr, .lo = mi.lo,
                           .hi = mi.hi, .build_id = mi.id, .build_id_len = mi.idlen};

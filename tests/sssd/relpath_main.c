@@ -1,10 +1,8 @@
-/* relpath_main.c: a plain cmocka binary with the shape of SSSD's test runs
- * (make check sets LD_LIBRARY_PATH to the build tree, tests_set_cwd()
- * changes directory before the tests): the group setup dlopens
- * ./liblc_sssd_relpath.so by a relative path, then changes directory to /,
- * and the test calls the library's leaking function. run_sssd.py runs it from
- * the library's directory and checks that the leak names the library's
- * function and file. */
+/* relpath_main.c: a plain cmocka binary shaped like SSSD's test runs: the
+ * group setup dlopens ./liblc_sssd_relpath.so by a relative path, then changes
+ * directory to / (tests_set_cwd), and the test calls the library's leaking
+ * function. run_relpath.py runs it from the library's directory and checks
+ * that the leak names the library's function and file. */
 #include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,10 +1,8 @@
-/* sssd_shapes.c: a plain cmocka binary (no leakcheck code) with the shape of
- * SSSD's responder cache_req tests: a per-test setup allocates the test's
- * context, the body queues will_return_always (or _maybe) with that context
- * as the value, and the mocked function hands it back to the code under
- * test. "clean" runs the clean shapes, "leaky" a leaking twin, "timed" a
- * plain leak for the time line; each passes cmocka on its own. run_sssd.py checks the verdicts under LEAKCHECK_CMOCKA=1
- * and under leakcheck run --cmocka. */
+/* sssd_shapes.c: a plain cmocka binary with SSSD's cache_req mock shape: the
+ * per-test setup allocates the context, the body queues will_return_always
+ * (or _maybe) with it and the mock hands it back. Groups: "clean", "leaky"
+ * (a leaking twin), "timed" (a plain leak for the time line); each passes
+ * cmocka alone. run_sssd.py checks them under LEAKCHECK_CMOCKA=1 and run. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -3,7 +3,11 @@
 under `leakcheck run --cmocka`, and checks from the JSON reports that a
 will_return_always (or _maybe) value each iteration queues anew (the
 context its setup allocated) is the one the mock returns in that
-iteration, so the clean shapes are clean and repeatable, and the leaking twin is a leak naming
+iteration, so the clean shapes are clean and repeatable; that a teardown
+that fails because a later iteration's body failed first leaves the test
+"not repeatable" (the body's failure its message) instead of failing it in
+cmocka, and that its first run's entries, reachable only through the failed
+iteration's, are no leak; and the leaking twin is a leak naming
 keep_result's caller chain, not a crash or "not repeatable"; and that the
 time line (LEAKCHECK_SLOW_MS) of a leaking test calls its runs with stacks
 what they are, not runs "while the growth was ambiguous".
@@ -38,7 +42,7 @@ def preloaded(tmp, group, extra=None):
 
 
 with tempfile.TemporaryDirectory() as tmp:
-    for group in ("clean", "leaky", "timed"):  # each passes cmocka on its own
+    for group in ("clean", "leaky", "repeat", "timed"):  # each passes cmocka on its own
         p = subprocess.run([binary, group], capture_output=True, text=True, timeout=100)
         check(f"{group} without leakcheck: cmocka passes", p.returncode == 0,
               p.stdout + p.stderr)
@@ -52,6 +56,21 @@ with tempfile.TemporaryDirectory() as tmp:
         t = tests.get(name, {})
         check(f"{name} clean", t.get("verdict") == "clean", str(t.get("message")))
         check(f"{name} repeatable", not t.get("not_repeatable"), str(t.get("not_repeatable")))
+
+    p, tests = preloaded(tmp, "repeat")
+    out = p.stdout + p.stderr
+    check("repeat: exit status 0, cmocka fails nothing",
+          p.returncode == 0 and "FAILED" not in out, out)
+    t = tests.get("copy_keytab_order", {})
+    nr = t.get("not_repeatable") or {}
+    check("copy_keytab_order: not repeatable at iteration 2, judged clean from its first run",
+          t.get("verdict") == "clean" and nr.get("iteration") == 2, str(t.get("message")))
+    check("copy_keytab_order: the body's failure is the message, not the teardown's",
+          "0x8 != 0x4" in (nr.get("message") or ""), str(nr))
+    check("copy_keytab_order: the first run's entries are no leak",
+          "nothing left behind" in (t.get("message") or "")
+          and not any(f.get("kind") == "memory" for f in t.get("findings", [])),
+          str(t.get("message")))
 
     p, tests = preloaded(tmp, "leaky")
     out = p.stdout + p.stderr

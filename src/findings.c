@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "children.h"
 #include "console.h"
 #include "findings.h"
 #include "frames.h"
@@ -517,6 +518,55 @@ unsigned lc__findings_fds(struct lc_test_result *res, struct lc_rules *rules,
             lc__buf_printf(&b, "(not attributed: opened by a call leakcheck does not wrap: inside "
                               "glibc, a raw syscall, or a library calling libc through its "
                               "own dlsym)");
+        f->summary = b.data;
+        leaked++;
+    }
+    lc__xfree(added);
+    return leaked;
+}
+
+/* ---- child processes ---- */
+
+static const char *child_state(char s) {
+    switch (s) {
+    case 'Z': return "zombie";
+    case 'R': return "running";
+    case 'S': case 'D': case 'I': return "sleeping";
+    case 'T': case 't': return "stopped";
+    default: return "alive";
+    }
+}
+
+unsigned lc__findings_children(struct lc_test_result *res, struct lc_rules *rules,
+                               const struct lc_childset *base, const struct lc_childset *end,
+                               const int64_t *series, unsigned n) {
+    unsigned leaked = 0;
+    struct lc_child *added = NULL;
+    size_t nadded = lc__children_added(base, end, &added);
+    for (size_t i = 0; i < nadded; i++) {
+        int sup;
+        struct lc_finding *f = stack_finding(res, rules, LC_FINDING_PROCESS, "process",
+                                             added[i].comm, added[i].stack, &sup);
+        if (!f) {
+            if (sup)
+                continue;
+            break;
+        }
+        f->proc_pid = added[i].pid;
+        f->proc_command = added[i].comm;
+        f->proc_state = child_state(added[i].state);
+        f->ngrowth = n;
+        f->growth_blocks = growth_vector(series, n);
+        struct lc_buf b;
+        lc__buf_init(&b, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&b, "child process %d (%s, %s) started at ", (int)added[i].pid,
+                       added[i].comm ? added[i].comm : "?",
+                       added[i].state == 'Z' ? "exited, never waited for" : f->proc_state);
+        if (f->nstack)
+            lc__stack_line(&b, f->stack, f->nstack, 4);
+        else
+            lc__buf_printf(&b, "(not attributed: started by a call leakcheck does not wrap: "
+                              "vfork, clone, system or popen inside glibc)");
         f->summary = b.data;
         leaked++;
     }

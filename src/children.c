@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "children.h"
 #include "internal.h"
@@ -142,8 +143,22 @@ static int list_pids(pid_t *v, size_t cap, size_t *total) {
     return 0;
 }
 
+/* 0 when the process has no child at all: one system call (a thread may
+ * wait for its siblings' children; WNOWAIT reaps nothing), so that a test
+ * that starts none never lists /proc. */
+static int has_children(void) {
+    siginfo_t si;
+    int saved = errno;
+    int none = waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) != 0 &&
+               errno == ECHILD;
+    errno = saved;
+    return !none;
+}
+
 uint32_t lc__children_count(void) {
     size_t total = 0;
+    if (!has_children())
+        return 0;
     return list_pids(NULL, 0, &total) == 0 ? (uint32_t)total : 0;
 }
 
@@ -185,7 +200,7 @@ int lc__children_snapshot(struct lc_childset *out) {
     static pid_t pids[LC_CHILDREN_MAX]; /* report time: one caller at a time */
     size_t total = 0;
     memset(out, 0, sizeof *out);
-    if (list_pids(pids, LC_CHILDREN_MAX, &total) != 0)
+    if (!has_children() || list_pids(pids, LC_CHILDREN_MAX, &total) != 0)
         return 0; /* nothing to list: judged from the counts */
     size_t n = total < LC_CHILDREN_MAX ? total : LC_CHILDREN_MAX;
     out->c = lc__xmalloc((n ? n : 1) * sizeof *out->c);

@@ -160,7 +160,7 @@ static int grow_series(struct engine *e) {
 }
 
 static void add_snapshot(struct engine *e, const lc_counters *before, const lc_counters *after,
-                         uint32_t threads, uint32_t fds) {
+                         uint32_t threads, uint32_t fds, uint32_t procs) {
     if (e->nsnaps == e->capsnaps) {
         size_t ncap = e->capsnaps ? e->capsnaps * 2 : 32;
         struct lc_snapshot *n = lc__xrealloc(e->snaps, ncap * sizeof *n);
@@ -179,6 +179,7 @@ static void add_snapshot(struct engine *e, const lc_counters *before, const lc_c
         s->peak_bytes = after->peak_bytes;
         s->threads = threads;
         s->fds = fds;
+        s->processes = procs;
     }
 }
 
@@ -374,7 +375,7 @@ static void run_iteration(struct engine *e, int record_series) {
     uint32_t threads = lc__threads_unfinished(e->gen);
     uint32_t fds = count_dir("/proc/self/fd") - 1; /* minus the listing's own fd */
     uint32_t procs = e->checks & LEAKCHECK_CHECK_PROCESSES ? lc__children_count() : 0;
-    add_snapshot(e, &before, &after, threads, fds);
+    add_snapshot(e, &before, &after, threads, fds, procs);
     if (record_series && grow_series(e) == 0) {
         unsigned i = e->nseries++;
         e->blocks[0][i] = (int64_t)after.live_blocks;

@@ -187,6 +187,7 @@ static json_t *series_json(const struct lc_test_result *t) {
         json_object_set_new(o, "peak_bytes", ju64(s->peak_bytes));
         json_object_set_new(o, "threads", json_integer(s->threads));
         json_object_set_new(o, "fds", json_integer(s->fds));
+        json_object_set_new(o, "processes", json_integer(s->processes));
         json_array_append_new(arr, o);
     }
     return arr;

@@ -40,6 +40,7 @@ struct lc_snapshot {
     uint64_t peak_bytes;                     /* peak live bytes during it */
     uint32_t threads;                        /* threads alive at its end */
     uint32_t fds;                            /* open fds at its end */
+    uint32_t processes;                      /* child processes at its end */
 };
 
 struct lc_finding {

@@ -53,6 +53,9 @@ with tempfile.TemporaryDirectory() as tmp:
         check(f"{name}: {exp[0]}", t.get("verdict") == exp[0], str(t.get("message", "missing")))
         if exp[0] != "leak":
             continue
+        counts = [p.get("processes") for p in t.get("series", [])]
+        check(f"{name}: the series' processes grow", counts and None not in counts and
+              counts[-1] >= counts[0] + 4, str(counts))
         hits = [f for f in t.get("findings", []) if f["kind"] == "process" and exp[1] in functions(f)]
         check(f"{name}: a process finding names {exp[1]}", hits,
               str([(f["kind"], functions(f)) for f in t.get("findings", [])][:3]))

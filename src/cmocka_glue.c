@@ -41,7 +41,12 @@ void cm_print_error(const char *format, ...);
 void lc__cmocka_fail(const char *file, int line, const char *text) {
     /* the text lands in cmocka's per-test message, its XML and TAP; it must
      * end with a newline because cmocka appends "file:line: error: Failure!" */
-    LC_PRINT_ERROR("%s", text);
+    struct lc_buf fit;
+    lc__guard_enter();
+    lc__buf_init(&fit, lc__xrealloc, lc__xfree);
+    text = lc__cmocka_fit(text, file, line, &fit);
+    lc__guard_leave();
+    LC_PRINT_ERROR("%s", text); /* fit's memory is ours: kept until _fail */
     lc__cmocka_abort_hide(); /* leakcheck's verdict, not an assertion: no abort */
     _fail(file, line);
     abort(); /* not reached: _fail longjmps to cmocka's runner */

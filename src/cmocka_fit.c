@@ -2,19 +2,21 @@
  * cmocka 1.1's print_error formats "[  ERROR   ] --- MESSAGE\n" into a
  * 1024-byte buffer, and MESSAGE ends with the "[   LINE   ] --- file:line:
  * error: Failure!" that _fail appends: past that size the location and the
- * newline are lost. Whole lines are kept, the rest counted in one "... N more
- * in the reports" line. Called by cmocka_glue.c; not on the hook path. */
+ * newline are lost (TAP and subunit lines too; its XML is written uncut).
+ * Whole lines are kept, the rest counted in one "... N more in the reports"
+ * line. Called by cmocka_glue.c; calls engine.c; not on the hook path. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmocka_glue.h"
+#include "engine.h"
 #include "internal.h"
 #include "xml.h"
 
 #define PRINT_MAX 1023 /* cmocka 1.1 vprint_error: char buffer[1024] */
-#define MORE_ROOM 48   /* "    ... N more in the reports\n" for any N */
-static const char more_fmt[] = "    ... %zu more in the reports\n";
+#define MORE_ROOM 64   /* "    ... N more" and where the rest are, for any N */
 
 /* Bytes left for the message once cmocka's own words are printed around it. */
 static size_t budget(const char *file, int line) {
@@ -25,17 +27,23 @@ static size_t budget(const char *file, int line) {
     return fixed + MORE_ROOM + 64 < PRINT_MAX ? PRINT_MAX - fixed : MORE_ROOM + 64;
 }
 
-/* The N of a trailing "    ... N more in the reports" line, else 0. */
-static size_t more_count(const char *line, size_t len) {
-    size_t n = 0;
-    char rest[32];
-    if (len < sizeof(more_fmt) - 8 || len > 64)
+/* A "    ... N more WHERE" line (engine.c's last detail line): its N, and
+ * WHERE in where (its own words kept), else 0. */
+static size_t more_count(const char *line, size_t len, char *where, size_t wlen) {
+    static const char head[] = "    ... ";
+    size_t n = 0, h = sizeof head - 1;
+    int used = 0;
+    if (len <= h || len >= wlen + h + 24 || strncmp(line, head, h) != 0)
         return 0;
-    char copy[72];
+    char copy[160];
+    if (len >= sizeof copy)
+        return 0;
     memcpy(copy, line, len);
     copy[len] = '\0';
-    if (sscanf(copy, "    ... %zu more in the report%31s", &n, rest) != 2)
+    if (sscanf(copy + h, "%zu more %n", &n, &used) != 1 || used == 0)
         return 0;
+    snprintf(where, wlen, "%s", copy + h + used);
+    where[strcspn(where, "\n")] = '\0';
     return n;
 }
 
@@ -52,17 +60,25 @@ static void put_cut(struct lc_buf *b, const char *s, size_t len, size_t max) {
     lc__buf_puts(b, "...\n");
 }
 
+/* cmocka writes its XML with fprintf, uncut: only its console formats cut. */
+static int output_is_xml(void) {
+    const char *o = getenv("CMOCKA_MESSAGE_OUTPUT");
+    return o && strcasecmp(o, "xml") == 0;
+}
+
 const char *lc__cmocka_fit(const char *text, const char *file, int line,
                            struct lc_buf *out) {
     size_t room = budget(file, line), total = strlen(text);
-    if (total <= room)
+    if (total <= room || output_is_xml())
         return text;
     size_t dropped = 0, keep = room - MORE_ROOM;
+    char where[96];
+    snprintf(where, sizeof where, "%s", lc__details_more_where());
     int full = 0;
     for (const char *p = text; *p;) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
-        size_t more = more_count(p, len);
+        size_t more = p == text ? 0 : more_count(p, len, where, sizeof where);
         if (p == text)
             put_cut(out, p, len, keep);
         else if (more)
@@ -74,6 +90,6 @@ const char *lc__cmocka_fit(const char *text, const char *file, int line,
         p += len;
     }
     if (dropped)
-        lc__buf_printf(out, more_fmt, dropped);
+        lc__buf_printf(out, "    ... %zu more %s\n", dropped, where);
     return out->failed || !out->data ? text : out->data;
 }

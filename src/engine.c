@@ -940,6 +940,15 @@ static void verdict_message(struct engine *e, struct lc_buf *m) {
     }
 }
 
+/* Where the findings a message leaves out are: the reports, when one is
+ * written; else how to have one. */
+const char *lc__details_more_where(void) {
+    const struct lc_options_values *o = lc__opts();
+    if ((o->json && *o->json) || (o->junit && *o->junit))
+        return "in the reports";
+    return "(LEAKCHECK_JSON=FILE lists every one)";
+}
+
 /* The top findings' summaries, one per line (the cmocka failure's body). */
 static const char *details(const struct lc_test_result *res, long top) {
     struct lc_buf d;
@@ -948,7 +957,8 @@ static const char *details(const struct lc_test_result *res, long top) {
     for (size_t i = 0; i < res->nfindings && shown < (size_t)top; i++, shown++)
         lc__buf_printf(&d, "    %s\n", res->findings[i].summary);
     if (res->nfindings > shown)
-        lc__buf_printf(&d, "    ... %zu more in the reports\n", res->nfindings - shown);
+        lc__buf_printf(&d, "    ... %zu more %s\n", res->nfindings - shown,
+                       lc__details_more_where());
     return d.data;
 }
 

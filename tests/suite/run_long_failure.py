@@ -6,7 +6,10 @@ and LEAKCHECK_TOP=5, so that leakcheck's failure message is longer than the
 block is whole: within 1023 bytes, ending with "[   LINE   ] --- FILE:LINE:
 error: Failure!" and a newline, the stacks cut counted in "... N more in the
 reports"; that the JSON report keeps all five findings; and that the twin
-is clean. Before, the block was cut inside the location and "[  FAILED  ]"
+is clean; that without LEAKCHECK_JSON or LEAKCHECK_JUNIT the count names
+the option that lists them instead of reports that do not exist; and that
+cmocka's XML, which it writes uncut, keeps all five.
+Before, the block was cut inside the location and "[  FAILED  ]"
 ran on in the same line.
 
 Usage: run_long_failure.py LIBLEAKCHECK LONG_FAILURE"""
@@ -61,6 +64,25 @@ with tempfile.TemporaryDirectory() as tmp:
               for n in range(1, 6)), str([f.get("summary") for f in found]))
     check(f"{CLEAN} clean", tests.get(CLEAN, {}).get("verdict") == "clean",
           str(tests.get(CLEAN, {}).get("message")))
+
+    # No report asked for: the message says how to have every stack, not
+    # that they are in reports.
+    bare = {k: v for k, v in env.items() if k not in ("LEAKCHECK_JSON",)}
+    p = subprocess.run([binary], env=bare, capture_output=True, text=True, timeout=300)
+    check("no report: the stacks cut are counted with the option that lists them",
+          re.search(r"\n    \.\.\. \d+ more \(LEAKCHECK_JSON=FILE lists every one\)\n",
+                    p.stderr) is not None, p.stderr[-1500:])
+    check("no report: no report claimed", "in the reports" not in p.stderr, p.stderr[-1500:])
+
+    # cmocka writes its XML uncut: there the message keeps all five stacks.
+    xml = os.path.join(tmp, "cmocka.xml")
+    env.update(CMOCKA_MESSAGE_OUTPUT="xml", CMOCKA_XML_FILE=xml)
+    p = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=300)
+    body = open(xml).read() if os.path.exists(xml) else ""
+    check("cmocka's XML was written", LEAKY in body, p.stdout[-1000:] + p.stderr[-1000:])
+    check("cmocka's XML keeps all five stacks, uncut",
+          body.count("+1 block/iter") == 5 and "more in the reports" not in body,
+          body[-1500:])
 
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))

@@ -420,6 +420,7 @@ static __attribute__((noinline)) int run_group(const char *name,
     grp.depth++;
     if (copy)
         group_teardown = teardown;
+    lc__stack_scrub(); /* what our preparation left where cmocka's frame goes */
     int rc = real(name, copy ? copy : tests, n, setup,
                   copy && teardown ? group_teardown_tramp : teardown);
     grp.depth--;

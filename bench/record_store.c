@@ -28,8 +28,28 @@
  *               headers 16 ahead. Here a freed block's header can always be
  *               read (small blocks stay in glibc's heap); a real store would
  *               have to read it safely (a trimmed heap, an unmapped chunk)
+ *   split       a header glibc's own free can take: the chunk glibc returns is
+ *               split in two real chunks, a 32-byte one holding the record
+ *               (and a check word) and the program's block after it, marked
+ *               as following an in-use chunk; a free of ours joins them again
+ *               and frees the whole chunk, glibc's free of the program's
+ *               pointer frees the second one only (the first stays, 32 bytes).
+ *               The live blocks are listed in a slot array, 8 bytes a slot:
+ *               the header names its slot, free clears it with one store
+ *               (nothing waits on it), malloc takes the slot freed last
+ *   split-walk  split without the slot array: the live blocks are listed by
+ *               walking glibc's heap (a 32-byte chunk followed by a chunk
+ *               whose first word is the check); each run walks the main heap
+ *               once after the churn and checks that it finds every live
+ *               block; its line adds walk_ms=, the median walk
  *
  * Usage: record_store [--live N] [--ops N] [--reps N] [--store NAME]
+ *        record_store --check-split N
+ * --check-split runs N random operations on split blocks in the main thread
+ * and in a second one (another arena), a third of the frees and reallocs
+ * made by glibc's own free and realloc as a library bound past leakcheck
+ * would, then frees everything, trims and walks the main heap: glibc aborts
+ * on a heap it finds inconsistent, and the walk must end at the top chunk.
  * Prints one line per store: the median CPU ns per operation (a free and a
  * malloc) over REPS runs, and its difference from `none` in the same run. */
 #include <malloc.h>
@@ -39,10 +59,23 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
-enum store { NONE, TABLE, TABLE_DEFER, TABLE_DEFER2, HEADER, HEADER_LOG, HEADER_APPEND, NSTORES };
-static const char *const names[NSTORES] = {"none", "table", "table-defer", "table-defer2",
-                                           "header", "header-log", "header-append"};
+enum store {
+    NONE,
+    TABLE,
+    TABLE_DEFER,
+    TABLE_DEFER2,
+    HEADER,
+    HEADER_LOG,
+    HEADER_APPEND,
+    SPLIT,
+    SPLIT_WALK,
+    NSTORES
+};
+static const char *const names[NSTORES] = {
+    "none", "table", "table-defer", "table-defer2", "header", "header-log", "header-append", "split",
+    "split-walk"};
 
 static inline uint64_t rng_next(uint64_t *s) {
     uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
@@ -251,6 +284,113 @@ static void *append_malloc(size_t n) {
     return h + 1;
 }
 
+/* --- split: glibc's chunk C (size word at q - 8 for q = malloc's pointer)
+ * becomes H = [C, C+32) holding {slot, stack, size, gen} at q and the
+ * check word at q + 16, and F = [C+32, C+S) whose size word (at q + 24) has
+ * PREV_INUSE set, so glibc never looks back into H; the program gets
+ * p = q + 32. Blocks glibc maps alone (IS_MMAPPED) are not split. */
+#define CH_PREV 1u
+#define CH_MMAP 2u
+#define CH_ARENA 4u
+static int with_slots;
+static uintptr_t *sslot;  /* slot -> the program's pointer, 0 when free */
+static uint32_t *sfree;   /* stack of free slots */
+static uint64_t sfree_n, snext;
+static const uintptr_t skey = 0x6a09e667f3bcc908ull;
+
+static void *split_malloc(size_t n) {
+    char *q = malloc((n < 24 ? 24 : n) + 32);
+    __asm__("" : "+r"(q)); /* glibc's chunk words are ours to read here */
+    size_t *hs = (size_t *)q - 1, s = *hs & ~(size_t)7, f = *hs & 7;
+    if (f & CH_MMAP)
+        abort(); /* not in this churn */
+    char *p = q + 32;
+    *hs = 32 | f;
+    *(size_t *)(q + 24) = (s - 32) | (f & CH_ARENA) | CH_PREV;
+    *(uintptr_t *)(q + 16) = skey ^ (uintptr_t)p;
+    uint32_t slot = 0;
+    if (with_slots) {
+        slot = sfree_n ? sfree[--sfree_n] : (uint32_t)snext++;
+        sslot[slot] = (uintptr_t)p;
+    }
+    *(struct hdr *)q = (struct hdr){.slot = slot, .size = (uint32_t)n};
+    return p;
+}
+
+static void split_free(void *pv) {
+    char *p = pv, *q = p - 32;
+    if (*(uintptr_t *)(p - 16) != (skey ^ (uintptr_t)p))
+        abort(); /* every block here is ours */
+    const struct hdr *h = (const struct hdr *)q;
+    live_bytes -= h->size;
+    if (with_slots) {
+        sslot[h->slot] = 0;
+        sfree[sfree_n++] = h->slot;
+    }
+    __asm__("" : "+r"(q));
+    size_t *hs = (size_t *)q - 1;
+    *hs = (32 + (*(size_t *)(p - 8) & ~(size_t)7)) | (*hs & 7);
+    *(uintptr_t *)(p - 16) = 0;
+    __asm__ volatile("" ::: "memory"); /* else gcc drops the stores: q is freed */
+    free(q);
+}
+
+/* The main heap, [heap] in /proc/self/maps up to the break. */
+static int main_heap(uintptr_t *lo, uintptr_t *top) {
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    int found = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strstr(line, "[heap]")) {
+            unsigned long a, b;
+            found = sscanf(line, "%lx-%lx", &a, &b) == 2;
+            *lo = a;
+            *top = (uintptr_t)sbrk(0);
+        }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* Counts split's live blocks by walking the main heap; -1 if the walk does
+ * not end at the top chunk. */
+static long walk_split(uintptr_t lo, uintptr_t top) {
+    long n = 0;
+    for (uintptr_t c = lo; c + 16 <= top;) {
+        uintptr_t size = *(const uintptr_t *)(c + 8) & ~(uintptr_t)7;
+        if (size < 32 || size % 16 || size > top - c)
+            return -1;
+        if (c + size == top)
+            return n;
+        uintptr_t p = c + 48;
+        if (size == 32 && *(const uintptr_t *)(c + 32) == (skey ^ p))
+            n++;
+        c += size;
+    }
+    return -1;
+}
+
+static double walk_ms[64]; /* per run of split-walk: what its walk took */
+static size_t nwalks;
+
+static void walk_check(void) {
+    uintptr_t lo, top;
+    if (!main_heap(&lo, &top)) {
+        fprintf(stderr, "record_store: split-walk: no [heap] mapping\n");
+        exit(1);
+    }
+    double t0 = cpu_ns();
+    long n = walk_split(lo, top);
+    double ms = (cpu_ns() - t0) / 1e6;
+    if (n != (long)live_blocks) {
+        fprintf(stderr, "record_store: split-walk: the walk found %ld of %llu live blocks\n", n,
+                (unsigned long long)live_blocks);
+        exit(1);
+    }
+    if (nwalks < sizeof walk_ms / sizeof walk_ms[0])
+        walk_ms[nwalks++] = ms;
+}
+
 static void *store_malloc(enum store st, size_t n) {
     live_blocks++;
     live_bytes += st == NONE ? 0 : n; /* glibc alone keeps no sizes */
@@ -265,6 +405,9 @@ static void *store_malloc(enum store st, size_t n) {
         return header_malloc(n);
     case HEADER_APPEND:
         return append_malloc(n);
+    case SPLIT:
+    case SPLIT_WALK:
+        return split_malloc(n);
     default:
         return malloc(n);
     }
@@ -287,9 +430,70 @@ static void store_free(enum store st, void *p) {
     case HEADER_APPEND: /* with_log is 0: the header alone */
         header_free(p);
         return;
+    case SPLIT:
+    case SPLIT_WALK:
+        split_free(p);
+        return;
     default:
         free(p);
     }
+}
+
+/* --- --check-split: glibc's heap stays consistent when glibc's own free
+ * and realloc get split blocks. A block freed that way leaves its 32-byte
+ * chunk behind (in use to glibc); a block glibc's realloc moved is glibc's. */
+static int is_split(const char *p) {
+    return *(const uintptr_t *)(const void *)(p - 16) == (skey ^ (uintptr_t)p);
+}
+
+static void free_any(void *p) {
+    if (p && is_split(p))
+        split_free(p);
+    else
+        free(p);
+}
+
+static void *check_split(void *arg) {
+    size_t ops = *(const size_t *)arg, nb = 512;
+    char **b = calloc(nb, sizeof *b);
+    uint64_t rng = (uintptr_t)arg;
+    for (size_t k = 0; k < ops; k++) {
+        size_t i = rng_next(&rng) % nb, n = 1 + rng_next(&rng) % (rng_next(&rng) % 8 ? 600 : 40000);
+        unsigned how = rng_next(&rng) % 6;
+        if (b[i] && how == 0)
+            free(b[i]), b[i] = NULL; /* glibc's free of a split block */
+        else if (b[i] && how == 1)
+            b[i] = realloc(b[i], n); /* glibc's realloc: in place, or moved and glibc's */
+        else {
+            free_any(b[i]);
+            b[i] = split_malloc(n);
+        }
+        if (b[i])
+            memset(b[i], 0x5a, n < 16 ? n : 16);
+    }
+    for (size_t i = 0; i < nb; i++)
+        free_any(b[i]);
+    free(b);
+    return NULL;
+}
+
+#include <pthread.h>
+static int run_check_split(size_t ops) {
+    live_bytes = 0;
+    check_split(&ops);
+    pthread_t t;
+    if (pthread_create(&t, NULL, check_split, &ops) || pthread_join(t, NULL)) {
+        fprintf(stderr, "record_store: --check-split: no thread\n");
+        return 1;
+    }
+    malloc_trim(0);
+    uintptr_t lo, top;
+    if (!main_heap(&lo, &top) || walk_split(lo, top) < 0) {
+        fprintf(stderr, "record_store: --check-split: the main heap's chunks do not walk to its top\n");
+        return 1;
+    }
+    printf("check-split ops=%zu heap=consistent\n", ops);
+    return 0;
 }
 
 /* One run: fill `live` blocks (untimed), churn `ops` times, free all. */
@@ -311,6 +515,11 @@ static double run(enum store st, size_t live, size_t ops) {
     alog = map(acap * sizeof *alog);
     memset(alog, 0, acap * sizeof *alog);
     alen = 0;
+    sslot = map(nslots * sizeof *sslot);
+    sfree = map(nslots * sizeof *sfree);
+    memset(sslot, 0, nslots * sizeof *sslot);
+    sfree_n = snext = 0;
+    with_slots = st == SPLIT;
     void **blocks = calloc(live, sizeof *blocks);
     uint64_t rng = 42, sink = 0;
     for (size_t i = 0; i < live; i++) {
@@ -327,6 +536,8 @@ static double run(enum store st, size_t live, size_t ops) {
         *(volatile char *)blocks[i] = (char)k;
     }
     double ns = (cpu_ns() - t0) / (double)ops;
+    if (st == SPLIT_WALK)
+        walk_check();
     defer2_flush();
     for (size_t i = 0; i < live; i++)
         store_free(st, blocks[i]);
@@ -337,6 +548,8 @@ static double run(enum store st, size_t live, size_t ops) {
     munmap(slots, nslots * sizeof *slots);
     munmap(used, nslots);
     munmap(alog, acap * sizeof *alog);
+    munmap(sslot, nslots * sizeof *sslot);
+    munmap(sfree, nslots * sizeof *sfree);
     malloc_trim(0);
     if (live_blocks || live_bytes || sink == UINT64_MAX) {
         fprintf(stderr, "record_store: %s: counts WRONG\n", names[st]);
@@ -369,6 +582,8 @@ int main(int argc, char **argv) {
             live = arg_num(argv[i], v), i++;
         else if (!strcmp(argv[i], "--ops"))
             ops = arg_num(argv[i], v), i++;
+        else if (!strcmp(argv[i], "--check-split"))
+            return run_check_split(arg_num(argv[i], v));
         else if (!strcmp(argv[i], "--reps"))
             reps = arg_num(argv[i], v), i++;
         else if (!strcmp(argv[i], "--store") && v) {
@@ -381,7 +596,8 @@ int main(int argc, char **argv) {
             }
             i++;
         } else {
-            fprintf(stderr, "usage: record_store [--live N] [--ops N] [--reps N] [--store NAME]\n");
+            fprintf(stderr, "usage: record_store [--live N] [--ops N] [--reps N] [--store NAME]"
+                            " | --check-split N\n");
             return 2;
         }
     }
@@ -398,8 +614,13 @@ int main(int argc, char **argv) {
         double med = t[s * reps + reps / 2];
         if (s == NONE)
             base = med;
-        printf("store=%s live=%zu ops=%zu reps=%zu cpu_ns_per_op=%.1f added=%+.1f counts=ok\n",
-               names[s], live, ops, reps, med, med - base);
+        printf("store=%s live=%zu ops=%zu reps=%zu cpu_ns_per_op=%.1f added=%+.1f counts=ok", names[s],
+               live, ops, reps, med, med - base);
+        if (s == SPLIT_WALK && nwalks) {
+            qsort(walk_ms, nwalks, sizeof *walk_ms, cmp_double);
+            printf(" walk_ms=%.1f", walk_ms[nwalks / 2]);
+        }
+        putchar('\n');
     }
     free(t);
     return 0;

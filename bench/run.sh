@@ -163,7 +163,7 @@ if [ -x "$build/out/record_store" ]; then
     echo "record stores modelled alone (record_store.c; median CPU ns/op, added: vs none in the same run):"
     for l in "${sizes[@]}"; do
         "$build/out/record_store" --live "$l" --ops $((3 * sweep_ops)) --reps "$reps" |
-            awk '{printf "  %-14s %-18s %-24s %s\n", $2, $1, $5, $6}'
+            awk '{printf "  %-14s %-18s %-24s %-14s %s\n", $2, $1, $5, $6, $8}'
     done
 fi
 

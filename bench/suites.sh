@@ -4,7 +4,9 @@
 # 46 tests) under leakcheck (JSON and JUnit reports on, as leakcheck_add_test
 # runs them), as plain cmocka (the same sources built against
 # bench/plain/leakcheck/leakcheck.h: every body once, no leakcheck) and, when
-# valgrind is installed, the plain build under valgrind --leak-check=full.
+# valgrind is installed, the plain build under valgrind --leak-check=full;
+# and bench/big_fixture.c (100 trivial tests beside a group fixture of
+# 1,000,000 live blocks) plain and with leakcheck preloaded (LEAKCHECK_CMOCKA=1).
 # Prints medians of wall and CPU time and the ratios. Builds nothing.
 # Usage: bench/suites.sh [BUILD_DIR] [REPS]   (defaults: build, 5)
 # Environment: PLAIN_DIR, the directory of the plain builds (default:
@@ -16,7 +18,7 @@ reps=${2:-5}
 out=$(cd "$build/out" && pwd)
 plain=$(cd "${PLAIN_DIR:-$out}" && pwd)
 for b in "$out/test_kvcache" "$out/harness_patterns" "$plain/suite_kvcache_plain" \
-    "$plain/suite_patterns_plain"; do
+    "$plain/suite_patterns_plain" "$out/big_fixture"; do
     [ -x "$b" ] || { echo "suites.sh: $b not found; build first" >&2; exit 2; }
 done
 vg=$(command -v valgrind || true)
@@ -31,6 +33,8 @@ configs=(
     "kvcache-plain|$plain/suite_kvcache_plain"
     "patterns-leakcheck|env LEAKCHECK_JSON=$tmp/p.json LEAKCHECK_JUNIT=$tmp/p.xml $out/harness_patterns"
     "patterns-plain|$plain/suite_patterns_plain"
+    "fixture-leakcheck|env LEAKCHECK_CMOCKA=1 LD_PRELOAD=$out/libleakcheck.so $out/big_fixture"
+    "fixture-plain|$out/big_fixture"
 )
 if [ -n "$vg" ]; then
     configs+=("kvcache-valgrind|$vg -q --leak-check=full $plain/suite_kvcache_plain"
@@ -82,3 +86,8 @@ for s in kvcache patterns; do
     fi
     echo "$line"
 done
+fw=$(median "$tmp/fixture-leakcheck.wall")
+echo "  fixture (100 tests, 1M-block group fixture): preloaded $(div "$fw" "$(median "$tmp/fixture-plain.wall")")x" \
+    "($(div "$(median "$tmp/fixture-leakcheck.cpu")" "$(median "$tmp/fixture-plain.cpu")")x) plain cmocka," \
+    "$(awk -v a="$fw" -v b="$(median "$tmp/fixture-plain.wall")" 'BEGIN {printf "%.2f", (a - b) * 10}') ms a test added"
+

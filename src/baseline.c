@@ -203,10 +203,12 @@ void lc__bl_site_key(const struct lc_finding *f, char *buf, size_t len) {
     }
     if (n == 0 && o < len) {
         /* No stack (LEAKCHECK_STACKS=0, an fd opened by an unwrapped call): a
-         * thread's name or an fd's target is the best identity left. */
-        const char *what = f->kind == LC_FINDING_THREAD ? f->thread_name
-                           : f->kind == LC_FINDING_FD   ? f->fd_target
-                                                        : NULL;
+         * thread's name, an fd's target or a child's command is the best
+         * identity left. */
+        const char *what = f->kind == LC_FINDING_THREAD    ? f->thread_name
+                           : f->kind == LC_FINDING_FD      ? f->fd_target
+                           : f->kind == LC_FINDING_PROCESS ? f->proc_command
+                                                           : NULL;
         snprintf(buf + o, len - o, " %s", what ? what : "(no stack)");
     }
 }

@@ -23,10 +23,11 @@
 
 /* The group runner hands cmocka a copy of the group's tests whose functions
  * are trampolines from a static table indexed by position (a test function
- * receives only `state`). A trampoline runs a macro test as itself and a plain
- * one (LEAKCHECK_CMOCKA) through the engine, the test's own per-test fixtures
- * inside every iteration and its teardown still run by cmocka when the body
- * longjmps out. */
+ * receives only `state`), test i getting trampoline i % LC_TRAMPS. A
+ * trampoline runs a macro test as itself and a plain one (LEAKCHECK_CMOCKA)
+ * through the engine, the test's own per-test fixtures inside every
+ * iteration and its teardown still run by cmocka when the body longjmps
+ * out. */
 
 #ifndef cm_print_error
 /* exported by cmocka 1.1.x but not declared in 1.1.5's header */
@@ -41,7 +42,12 @@ void cm_print_error(const char *format, ...);
 void lc__cmocka_fail(const char *file, int line, const char *text) {
     /* the text lands in cmocka's per-test message, its XML and TAP; it must
      * end with a newline because cmocka appends "file:line: error: Failure!" */
-    LC_PRINT_ERROR("%s", text);
+    struct lc_buf fit;
+    lc__guard_enter();
+    lc__buf_init(&fit, lc__xrealloc, lc__xfree);
+    text = lc__cmocka_fit(text, file, line, &fit);
+    lc__guard_leave();
+    LC_PRINT_ERROR("%s", text); /* fit's memory is ours: kept until _fail */
     lc__cmocka_abort_hide(); /* leakcheck's verdict, not an assertion: no abort */
     _fail(file, line);
     abort(); /* not reached: _fail longjmps to cmocka's runner */
@@ -49,16 +55,28 @@ void lc__cmocka_fail(const char *file, int line, const char *text) {
 
 /* ---- functions the macros generated ---- */
 
-#define LC_MAX_WRAPPERS 8192
-static struct {
+struct wrapper {
     void (*fn)(void **);
     int kind;
-} wrappers[LC_MAX_WRAPPERS];
-static size_t nwrappers;
+};
+static struct wrapper *wrappers; /* one per macro test, registered by constructors */
+static size_t nwrappers, capwrappers;
 
 void lc_wrapper_register(void (*test_func)(void **state), int kind) {
-    if (nwrappers < LC_MAX_WRAPPERS)
-        wrappers[nwrappers++] = (typeof(wrappers[0])){test_func, kind};
+    if (nwrappers == capwrappers) {
+        size_t ncap = capwrappers ? capwrappers * 2 : 256;
+        lc__guard_enter();
+        struct wrapper *n = lc__xrealloc(wrappers, ncap * sizeof *n);
+        lc__guard_leave();
+        if (!n) {
+            fprintf(stderr, "leakcheck: out of memory registering test functions: some "
+                            "LEAKCHECK_TEST tests will run as plain cmocka tests\n");
+            return;
+        }
+        wrappers = n;
+        capwrappers = ncap;
+    }
+    wrappers[nwrappers++] = (struct wrapper){test_func, kind};
 }
 
 /* LEAKCHECK_WRAPPER_TEST, LEAKCHECK_WRAPPER_BENCH, or -1 for a plain cmocka test. */
@@ -71,7 +89,7 @@ static int wrapper_kind(void (*fn)(void **)) {
 
 /* ---- the group in progress ---- */
 
-#define LC_GROUP_MAX 1024
+#define LC_TRAMPS 1024
 
 struct entry {
     const char *name;
@@ -86,7 +104,9 @@ struct entry {
 static struct {
     int depth;              /* groups in progress (a test may run a group) */
     size_t n;
-    struct entry e[LC_GROUP_MAX];
+    struct entry *e;        /* one per test of the group */
+    const struct CMUnitTest *copy; /* what cmocka runs */
+    size_t next;            /* the first test that has not started */
     struct entry *current;  /* the test whose function cmocka is running */
     int plain;              /* a plain test is being judged by the engine */
     /* the test to count once it is over (its body may longjmp out) */
@@ -231,27 +251,51 @@ static void run_plain(struct entry *en, void **state) {
 
 /* ---- trampolines: a static table, one per position in the group ---- */
 
-static void entry_run(size_t i, void **state) {
+/* Which test trampoline k was called for. cmocka (1.1 and 2.0) passes the
+ * address of the state field of its record for the test, whose field before
+ * it points at the test's element of the array it was given: taken when it
+ * is an element of ours that k serves. Otherwise by order, as cmocka runs
+ * the tests: the first not started that k serves (wrong only when a filter
+ * skips LC_TRAMPS tests in a row). */
+static size_t entry_index(size_t k, void **state) {
+    const struct CMUnitTest *t = NULL;
+    if (state && (uintptr_t)state % sizeof(void *) == 0)
+        memcpy(&t, (const char *)state - sizeof t, sizeof t);
+    uintptr_t off = (uintptr_t)t - (uintptr_t)grp.copy;
+    if (t && off % sizeof *t == 0 && off / sizeof *t < grp.n && off / sizeof *t % LC_TRAMPS == k)
+        return off / sizeof *t;
+    size_t i = grp.next + (k + LC_TRAMPS - grp.next % LC_TRAMPS) % LC_TRAMPS;
+    return i < grp.n ? i : k;
+}
+
+static void entry_run(size_t k, void **state) {
     lc__engine_disarm();
     lc__cmocka_abort_restore();
     entry_settle();
+    size_t i = entry_index(k, state);
+    grp.next = i + 1;
     struct entry *en = &grp.e[i];
     grp.current = en;
     grp.pending = 1;
     grp.results_before = results_now();
+    lc__stack_scrub(); /* earlier tests' dead frames: no stale addresses */
     if (en->kind < 0 && lc__opts()->cmocka)
         run_plain(en, state);
     else
         en->fn(state); /* a macro test reads its fixtures from grp.current */
     entry_settle();
     grp.current = NULL;
+    lc__stack_scrub(); /* nor for the next test, whose frames cmocka makes here */
 }
 
 /* cmocka runs a test's teardown even when its body failed: the engine's
  * iteration was cut short, so its teardown is still due. */
-static int entry_teardown(size_t i, void **state) {
+static int entry_teardown(size_t k, void **state) {
     lc__engine_disarm(); /* cmocka longjmped past the engine */
     lc__cmocka_abort_restore();
+    size_t i = grp.next ? grp.next - 1 : k; /* the test that just ran */
+    if (i % LC_TRAMPS != k)
+        i = entry_index(k, state);
     struct entry *en = &grp.e[i];
     if (!en->fixture_open)
         return 0;
@@ -281,22 +325,24 @@ LC_X1024(LC_TRAMP, _, 0)
 static const struct {
     CMUnitTestFunction test;
     CMFixtureFunction teardown;
-} tramps[LC_GROUP_MAX] = {LC_X1024(LC_TRAMP_ROW, _, 0)};
+} tramps[LC_TRAMPS] = {LC_X1024(LC_TRAMP_ROW, _, 0)};
 
 /* The array cmocka runs instead of tests: each function a trampoline; a test
  * whose fixtures run inside the engine's iterations keeps only a teardown
  * trampoline (for a body that longjmps out). */
 static struct CMUnitTest *group_copy(const char *name, const struct CMUnitTest *tests,
                                      size_t n) {
-    if (n > LC_GROUP_MAX) {
-        fprintf(stderr, "leakcheck: group '%s' has %zu tests, more than the %d leakcheck can "
-                "follow: its tests run unjudged (split the group)\n",
-                name ? name : "?", n, LC_GROUP_MAX);
+    struct CMUnitTest *copy = lc__xmalloc((n ? n : 1) * sizeof *copy);
+    struct entry *e = lc__xmalloc((n ? n : 1) * sizeof *e);
+    if (!copy || !e) {
+        fprintf(stderr, "leakcheck: group '%s': out of memory for its %zu tests: they run "
+                "unjudged\n", name ? name : "?", n);
+        lc__session_note_failure(); /* never a pass unobserved */
+        lc__xfree(copy);
+        lc__xfree(e);
         return NULL;
     }
-    struct CMUnitTest *copy = lc__xmalloc((n ? n : 1) * sizeof *copy);
-    if (!copy)
-        return NULL;
+    grp.e = e;
     int plain_mode = lc__opts()->cmocka;
     for (size_t i = 0; i < n; i++) {
         struct entry *en = &grp.e[i];
@@ -310,13 +356,15 @@ static struct CMUnitTest *group_copy(const char *name, const struct CMUnitTest *
         en->teardown = tests[i].teardown_func;
         en->kind = wrapper_kind(tests[i].test_func);
         en->engine_fixtures = en->kind == LEAKCHECK_WRAPPER_TEST || (en->kind < 0 && plain_mode);
-        copy[i].test_func = tramps[i].test;
+        copy[i].test_func = tramps[i % LC_TRAMPS].test;
         if (en->engine_fixtures) {
             copy[i].setup_func = NULL;
-            copy[i].teardown_func = en->teardown ? tramps[i].teardown : NULL;
+            copy[i].teardown_func = en->teardown ? tramps[i % LC_TRAMPS].teardown : NULL;
         }
     }
     grp.n = n;
+    grp.next = 0;
+    grp.copy = copy;
     return copy;
 }
 
@@ -348,12 +396,13 @@ static void expect_assert_lookup(void) {
 typedef int (*group_fn)(const char *, const struct CMUnitTest *const, const size_t,
                         CMFixtureFunction, CMFixtureFunction);
 
-/* Interposes cmocka's group runner: learns the group's name, runs the
- * group's tests through the trampolines, and settles the group's last test,
- * even when it failed. Group fixtures are cmocka's, run once. */
-__attribute__((visibility("default"))) int
-_cmocka_run_group_tests(const char *name, const struct CMUnitTest *const tests,
-                        const size_t n, CMFixtureFunction setup, CMFixtureFunction teardown) {
+/* Learns the group's name, runs the group's tests through the trampolines,
+ * and settles the group's last test, even when it failed. Group fixtures are
+ * cmocka's, run once. */
+static __attribute__((noinline)) int run_group(const char *name,
+                                               const struct CMUnitTest *const tests,
+                                               const size_t n, CMFixtureFunction setup,
+                                               CMFixtureFunction teardown) {
     static group_fn real;
     if (!real)
         real = (group_fn)dlsym(RTLD_NEXT, "_cmocka_run_group_tests");
@@ -371,6 +420,7 @@ _cmocka_run_group_tests(const char *name, const struct CMUnitTest *const tests,
     grp.depth++;
     if (copy)
         group_teardown = teardown;
+    lc__stack_scrub(); /* what our preparation left where cmocka's frame goes */
     int rc = real(name, copy ? copy : tests, n, setup,
                   copy && teardown ? group_teardown_tramp : teardown);
     grp.depth--;
@@ -379,8 +429,13 @@ _cmocka_run_group_tests(const char *name, const struct CMUnitTest *const tests,
     if (copy) {
         entry_settle();
         grp.current = NULL;
-        grp.n = 0;
+        grp.n = grp.next = 0;
+        grp.copy = NULL;
+        lc__guard_enter();
         lc__xfree(copy);
+        lc__xfree(grp.e);
+        grp.e = NULL;
+        lc__guard_leave();
     }
     lc__session_settle();
     lc__session_write_reports();
@@ -388,6 +443,18 @@ _cmocka_run_group_tests(const char *name, const struct CMUnitTest *const tests,
     if (rc == 0 && lc__baseline_broken())
         rc = 1;
     return rc;
+}
+
+/* Interposes cmocka's group runner. The dead stack below the program's frame
+ * is zeroed first: the frames made over it (ours, cmocka's runner, the
+ * engine's) keep in their unwritten slots whatever earlier code left there,
+ * and a copy of the address of a chunk glibc hands out again made a block a
+ * test lost in its single run read as reachable. */
+__attribute__((visibility("default"))) int
+_cmocka_run_group_tests(const char *name, const struct CMUnitTest *const tests,
+                        const size_t n, CMFixtureFunction setup, CMFixtureFunction teardown) {
+    lc__stack_scrub();
+    return run_group(name, tests, n, setup, teardown);
 }
 
 typedef void (*skip_fn)(const char *, int);

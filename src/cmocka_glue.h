@@ -11,6 +11,13 @@
 void lc__cmocka_fail(const char *file, int line, const char *text)
     __attribute__((noreturn));
 
+/* cmocka_fit.c: text, or text cut to whole lines in out (ending "... N more
+ * in the reports"), so that cmocka 1.1 prints it with its location and final
+ * newline within its 1024-byte line for a failure at file:line. */
+struct lc_buf;
+const char *lc__cmocka_fit(const char *text, const char *file, int line,
+                           struct lc_buf *out);
+
 /* cmocka_abort.c: CMOCKA_TEST_ABORT=1 set aside while lc__cmocka_fail fails
  * a test (cmocka then longjmps to its runner instead of aborting), and put
  * back when cmocka next runs leakcheck's code (a fixture, the next test, the

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "attribution.h"
+#include "children.h"
 #include "console.h"
 #include "engine.h"
 #include "fds.h"
@@ -42,6 +43,7 @@
 
 struct engine {
     const struct lc_engine_test *t;
+    uintptr_t frame; /* lc__engine_run's frame: our own words, no root of a scan */
     const struct lc_options_values *o;
     struct lc_test_result *res;
     struct lc_rules rules;
@@ -55,12 +57,12 @@ struct engine {
     struct lc_snapshot *snaps; /* one per iteration */
     size_t nsnaps, capsnaps;
     /* counting-pass series, index 0 = end of warm-up */
-    int64_t *blocks[2], *bytes[2], *threads, *fds, *maps, *map_bytes;
+    int64_t *blocks[2], *bytes[2], *threads, *fds, *maps, *map_bytes, *procs;
     unsigned nseries, capseries;
     struct lc_fdset fd_base, fd_end;
     /* the counting pass's judgements */
-    struct lc_judge_info jb[2], jy[2], jt, jf, jm, jmy;
-    int mem_j, thr_j, fd_j, map_j;
+    struct lc_judge_info jb[2], jy[2], jt, jf, jm, jmy, jp;
+    int mem_j, thr_j, fd_j, map_j, proc_j;
     unsigned judged;          /* iterations of the counting pass after warm-up */
     unsigned counting_end;    /* first iteration number after the counting pass */
     /* attribution pass */
@@ -68,7 +70,7 @@ struct engine {
     int attributed;
     /* findings */
     struct lc_growth growth;
-    unsigned leaked_threads, leaked_fds, leaked_maps;
+    unsigned leaked_threads, leaked_fds, leaked_maps, leaked_procs;
     /* a per-test fixture failed: the iterations stop, the test fails */
     int stopped;
     const char *stop_message;
@@ -81,6 +83,9 @@ struct engine {
     volatile int nr_signal;    /* that failure was a crash: its signal */
     int opts_open;             /* lc_test_options.setup ran, its teardown is due */
     struct lc_fdset fd_start, fd_first; /* before and after the first iteration */
+    /* child processes: at the test's start, after its first run, after
+     * warm-up, at the end of the counting pass */
+    struct lc_childset ch_start, ch_first, ch_base, ch_end;
 };
 
 /* The engine running now (one test at a time, on cmocka's thread) and
@@ -144,7 +149,7 @@ static int grow_series(struct engine *e) {
         return 0;
     unsigned ncap = e->capseries ? e->capseries * 2 : 64;
     int64_t **arrs[] = {&e->blocks[0], &e->blocks[1], &e->bytes[0], &e->bytes[1],
-                        &e->threads, &e->fds, &e->maps, &e->map_bytes};
+                        &e->threads, &e->fds, &e->maps, &e->map_bytes, &e->procs};
     for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++) {
         int64_t *n = lc__xrealloc(*arrs[i], ncap * sizeof(int64_t));
         if (!n)
@@ -156,7 +161,7 @@ static int grow_series(struct engine *e) {
 }
 
 static void add_snapshot(struct engine *e, const lc_counters *before, const lc_counters *after,
-                         uint32_t threads, uint32_t fds) {
+                         uint32_t threads, uint32_t fds, uint32_t procs) {
     if (e->nsnaps == e->capsnaps) {
         size_t ncap = e->capsnaps ? e->capsnaps * 2 : 32;
         struct lc_snapshot *n = lc__xrealloc(e->snaps, ncap * sizeof *n);
@@ -175,6 +180,7 @@ static void add_snapshot(struct engine *e, const lc_counters *before, const lc_c
         s->peak_bytes = after->peak_bytes;
         s->threads = threads;
         s->fds = fds;
+        s->processes = procs;
     }
 }
 
@@ -375,13 +381,16 @@ static void run_iteration(struct engine *e, int record_series) {
     if (e->iter++ == 0) {
         lc__guard_enter();
         lc__fds_snapshot(&e->fd_first); /* what the first run left open */
+        if (e->checks & LEAKCHECK_CHECK_PROCESSES)
+            lc__children_snapshot(&e->ch_first);
         lc__guard_leave();
     }
 
     lc__guard_enter();
     uint32_t threads = lc__threads_unfinished(e->gen);
     uint32_t fds = count_dir("/proc/self/fd") - 1; /* minus the listing's own fd */
-    add_snapshot(e, &before, &after, threads, fds);
+    uint32_t procs = e->checks & LEAKCHECK_CHECK_PROCESSES ? lc__children_count() : 0;
+    add_snapshot(e, &before, &after, threads, fds, procs);
     if (record_series && grow_series(e) == 0) {
         unsigned i = e->nseries++;
         e->blocks[0][i] = (int64_t)after.live_blocks;
@@ -390,6 +399,7 @@ static void run_iteration(struct engine *e, int record_series) {
         e->bytes[1][i] = (int64_t)bg.live_bytes;
         e->threads[i] = threads;
         e->fds[i] = fds;
+        e->procs[i] = procs;
         uint64_t mc, mb;
         lc__maps_totals(e->gen, 0, &mc, &mb);
         e->maps[i] = (int64_t)mc;
@@ -481,6 +491,8 @@ static int engine_prepare(struct engine *e) {
     e->gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     lc__guard_enter();
     lc__fds_snapshot(&e->fd_start);
+    if (e->checks & LEAKCHECK_CHECK_PROCESSES)
+        lc__children_snapshot(&e->ch_start);
     lc__guard_leave();
     active = e;
     return 0;
@@ -494,6 +506,7 @@ static void engine_warm_up(struct engine *e) {
         e->threads[0] = e->maps[0] = e->map_bytes[0] = 0;
         lc__guard_enter();
         e->fds[0] = count_dir("/proc/self/fd") - 1;
+        e->procs[0] = e->checks & LEAKCHECK_CHECK_PROCESSES ? lc__children_count() : 0;
         lc__guard_leave();
         e->nseries = 1;
     }
@@ -501,6 +514,8 @@ static void engine_warm_up(struct engine *e) {
         run_iteration(e, i + 1 == e->warmup);
     lc__guard_enter();
     lc__fds_snapshot(&e->fd_base);
+    if (e->checks & LEAKCHECK_CHECK_PROCESSES)
+        lc__children_snapshot(&e->ch_base);
     lc__guard_leave();
 }
 
@@ -525,8 +540,12 @@ static int judge_counting(struct engine *e) {
     e->map_j = e->checks & LEAKCHECK_CHECK_MAPPINGS
                    ? lc__judge_pair(e->maps, e->map_bytes, n, e->tolerance, final, &e->jm, &e->jmy)
                    : LC_J_CLEAN;
+    e->proc_j = e->checks & LEAKCHECK_CHECK_PROCESSES
+                    ? lc__judge_resource(e->procs, n, final, &e->jp)
+                    : LC_J_CLEAN;
     return final || (e->mem_j != LC_J_AMBIGUOUS && e->thr_j != LC_J_AMBIGUOUS &&
-                     e->fd_j != LC_J_AMBIGUOUS && e->map_j != LC_J_AMBIGUOUS);
+                     e->fd_j != LC_J_AMBIGUOUS && e->map_j != LC_J_AMBIGUOUS &&
+                     e->proc_j != LC_J_AMBIGUOUS);
 }
 
 /* The measured iterations, counting only, extended while a series is
@@ -549,6 +568,11 @@ static void engine_measure(struct engine *e) {
     if ((e->checks & LEAKCHECK_CHECK_FDS) && e->fd_j == LC_J_LEAK) {
         lc__guard_enter();
         lc__fds_snapshot(&e->fd_end);
+        lc__guard_leave();
+    }
+    if ((e->checks & LEAKCHECK_CHECK_PROCESSES) && e->proc_j == LC_J_LEAK) {
+        lc__guard_enter();
+        lc__children_snapshot(&e->ch_end);
         lc__guard_leave();
     }
 }
@@ -633,6 +657,38 @@ static size_t first_run_only(struct lc_reach_block *blocks, size_t n) {
     return w;
 }
 
+/* Below the engine's frame, from a little under the caller's stack pointer:
+ * the frames the engine and the scan's entry make. Their slots hold copies of
+ * the block addresses the engine handled (the table's records, the last
+ * iteration's): taken as roots they made a block the test lost in its single
+ * run read as reachable. The scan's own frames below are never roots. */
+static __attribute__((noinline)) uintptr_t engine_stack_low(void) {
+    return (uintptr_t)__builtin_frame_address(0) - 4096;
+}
+
+/* The single run's children: those its first run started (after the run,
+ * not at the test's start) that are still there, as a finding each. */
+static unsigned children_left(struct engine *e, const int64_t one[2]) {
+    struct lc_childset now = {0}, kept = {0};
+    unsigned left = 0;
+    if (lc__children_snapshot(&now) == 0) {
+        struct lc_child *started = NULL;
+        size_t n = lc__children_added(&e->ch_start, &e->ch_first, &started);
+        kept.c = lc__xmalloc((n ? n : 1) * sizeof *kept.c);
+        for (size_t i = 0, j = 0; kept.c && i < now.n; i++) {
+            while (j < n && started[j].pid < now.c[i].pid)
+                j++;
+            if (j < n && started[j].pid == now.c[i].pid)
+                kept.c[kept.n++] = now.c[i];
+        }
+        left = kept.c ? lc__findings_children(e->res, &e->rules, &e->ch_start, &kept, one, 1) : 0;
+        lc__xfree(started);
+    }
+    lc__childset_free(&kept);
+    lc__childset_free(&now);
+    return left;
+}
+
 /* A test that is not repeatable is judged from its first run alone: the
  * blocks it left (classified by the reachability scan: definitely or
  * indirectly lost is a leak), the threads it left running or unjoined and
@@ -652,7 +708,9 @@ static void engine_single_run(struct engine *e) {
         lc__table_foreach(collect_runs, &b);
         size_t n = b.failed ? 0 : b.len / sizeof(struct lc_reach_block);
         struct lc_reach_block *blocks = (struct lc_reach_block *)b.data;
-        struct lc_reach_opts ro = {.early_roots = 1}; /* what was made before the test */
+        uintptr_t own[1][2] = {{engine_stack_low(), e->frame}};
+        struct lc_reach_opts ro = {.early_roots = 1, /* what was made before the test */
+                                   .exclude = own, .nexclude = own[0][0] < own[0][1]};
         struct lc_reach_stats st;
         if (n && lc__reach_classify(blocks, n, &ro, &st) == 0 &&
             (n = first_run_only(blocks, n)) > 0)
@@ -680,6 +738,8 @@ static void engine_single_run(struct engine *e) {
     }
     if (e->checks & LEAKCHECK_CHECK_MAPPINGS)
         e->leaked_maps = lc__findings_maps(res, &e->rules, e->gen, 0, 1, NULL, NULL, 1);
+    if (e->checks & LEAKCHECK_CHECK_PROCESSES)
+        e->leaked_procs = children_left(e, one);
     lc__guard_leave();
 }
 
@@ -725,7 +785,14 @@ static void engine_findings(struct engine *e) {
             e->leaked_maps = lc__findings_maps(res, &e->rules, e->gen, e->warmup,
                                                e->counting_end, e->maps, e->map_bytes,
                                                e->nseries - 1);
+        /* child processes: the count grew; those started since warm-up */
+        if ((e->checks & LEAKCHECK_CHECK_PROCESSES) && e->proc_j == LC_J_LEAK)
+            e->leaked_procs = lc__findings_children(res, &e->rules, &e->ch_base, &e->ch_end,
+                                                    e->procs, e->nseries - 1);
     }
+    lc__childset_free(&e->ch_end);
+    lc__childset_free(&e->ch_base);
+    lc__childset_free(&e->ch_start);
     lc__fdset_free(&e->fd_end);
     lc__fdset_free(&e->fd_base);
     lc__fdset_free(&e->fd_start);
@@ -768,6 +835,7 @@ static void engine_close_scope(struct engine *e) {
     forget_repeats(e); /* reads fd_first: freed only after it */
     lc__guard_enter();
     lc__fdset_free(&e->fd_first);
+    lc__childset_free(&e->ch_first);
     lc__guard_leave();
     lc__engine_disarm();
     lc_scope_end();
@@ -788,9 +856,14 @@ static void resources_left(const struct engine *e, struct lc_buf *m, const char 
                        e->leaked_fds == 1 ? "" : "s");
         sep = "; ";
     }
-    if (e->leaked_maps)
+    if (e->leaked_maps) {
         lc__buf_printf(m, "%s%u mapping%s left mapped", sep, e->leaked_maps,
                        e->leaked_maps == 1 ? "" : "s");
+        sep = "; ";
+    }
+    if (e->leaked_procs)
+        lc__buf_printf(m, "%s%u child process%s left running or never waited for", sep,
+                       e->leaked_procs, e->leaked_procs == 1 ? "" : "es");
 }
 
 /* The growth the counting pass judged, over its window: what the sites of
@@ -862,7 +935,7 @@ struct named_series {
     unsigned check;
 };
 
-static size_t counting_series(struct engine *e, struct named_series out[6]) {
+static size_t counting_series(struct engine *e, struct named_series out[8]) {
     struct named_series all[] = {
         {"live blocks", e->blocks[0], 0, &e->jb[0], LEAKCHECK_CHECK_MEMORY},
         {"live bytes", e->bytes[0], e->tolerance, &e->jy[0], LEAKCHECK_CHECK_MEMORY},
@@ -870,6 +943,7 @@ static size_t counting_series(struct engine *e, struct named_series out[6]) {
         {"background bytes", e->bytes[1], e->tolerance, &e->jy[1], LEAKCHECK_CHECK_MEMORY},
         {"threads", e->threads, 0, &e->jt, LEAKCHECK_CHECK_THREADS},
         {"fds", e->fds, 0, &e->jf, LEAKCHECK_CHECK_FDS},
+        {"child processes", e->procs, 0, &e->jp, LEAKCHECK_CHECK_PROCESSES},
     };
     size_t n = 0;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -898,7 +972,7 @@ static void grew_phrase(struct lc_buf *m, const struct named_series *s, unsigned
  * that is no leak (a cap it reached, or turnover): "no growth" only when
  * every series was flat. */
 static void clean_message(struct engine *e, struct lc_buf *m) {
-    struct named_series s[6];
+    struct named_series s[8];
     size_t ns = counting_series(e, s);
     unsigned n = e->nseries - 1;
     if (!ns) {
@@ -930,7 +1004,7 @@ static void clean_message(struct engine *e, struct lc_buf *m) {
 static const char *leak_reason(struct engine *e) {
     if (e->attributed && e->growth.blocks + e->growth.bytes)
         return "site_grows";
-    struct named_series s[6];
+    struct named_series s[8];
     size_t ns = counting_series(e, s);
     const char *r = "left_behind"; /* threads a measured iteration left running */
     for (size_t i = 0; i < ns; i++) {
@@ -971,6 +1045,15 @@ static void verdict_message(struct engine *e, struct lc_buf *m) {
     }
 }
 
+/* Where the findings a message leaves out are: the reports, when one is
+ * written; else how to have one. */
+const char *lc__details_more_where(void) {
+    const struct lc_options_values *o = lc__opts();
+    if ((o->json && *o->json) || (o->junit && *o->junit))
+        return "in the reports";
+    return "(LEAKCHECK_JSON=FILE lists every one)";
+}
+
 /* The top findings' summaries, one per line (the cmocka failure's body). */
 static const char *details(const struct lc_test_result *res, long top) {
     struct lc_buf d;
@@ -979,7 +1062,8 @@ static const char *details(const struct lc_test_result *res, long top) {
     for (size_t i = 0; i < res->nfindings && shown < (size_t)top; i++, shown++)
         lc__buf_printf(&d, "    %s\n", res->findings[i].summary);
     if (res->nfindings > shown)
-        lc__buf_printf(&d, "    ... %zu more in the reports\n", res->nfindings - shown);
+        lc__buf_printf(&d, "    ... %zu more %s\n", res->nfindings - shown,
+                       lc__details_more_where());
     return d.data;
 }
 
@@ -1098,6 +1182,7 @@ static void engine_report(struct engine *e) {
     lc__xfree(e->threads);
     lc__xfree(e->fds);
     lc__xfree(e->maps);
+    lc__xfree(e->procs);
     lc__xfree(e->map_bytes);
     lc__session_test_end();
     lc__console_test(e->res);
@@ -1111,6 +1196,7 @@ int lc__engine_run(const struct lc_engine_test *t, struct lc_test_result **out) 
     struct engine e;
     memset(&e, 0, sizeof e);
     e.t = t;
+    e.frame = (uintptr_t)__builtin_frame_address(0);
     int rc = engine_prepare(&e);
     *out = e.res;
     if (rc)

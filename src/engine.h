@@ -82,4 +82,8 @@ void lc__slow_note(const struct lc_test_result *r, long slow_ms);
 void lc__deferred_resolve(void);
 void lc__deferred_drain(void);
 
+/* Where the findings a failure message leaves out are: "in the reports" when
+ * LEAKCHECK_JSON or LEAKCHECK_JUNIT writes one, else how to have them. */
+const char *lc__details_more_where(void);
+
 #endif

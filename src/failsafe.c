@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "leakcheck/leakcheck.h"
+#include "children.h"
 #include "maps.h"
 
 static uint64_t lost_at_begin, maps_lost_at_begin;
@@ -25,10 +26,12 @@ int lc__failsafe_begin(unsigned checks, char *err, size_t errlen) {
     if (checks == 0) {
         snprintf(err, errlen,
                  "leakcheck: cannot observe this test: LEAKCHECK_CHECKS turns every check off "
-                 "(accepted: memory, threads, fds, mappings)");
+                 "(accepted: memory, threads, fds, mappings, processes)");
         return -1;
     }
     if ((checks & LEAKCHECK_CHECK_MAPPINGS) && lc__maps_observable(err, errlen))
+        return -1;
+    if ((checks & LEAKCHECK_CHECK_PROCESSES) && !lc__children_observable(err, errlen))
         return -1;
     lost_at_begin = lc__table_lost();
     maps_lost_at_begin = lc__maps_lost();

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "children.h"
 #include "console.h"
 #include "findings.h"
 #include "frames.h"
@@ -486,7 +487,33 @@ unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules
     return leaked;
 }
 
-/* ---- fds ---- */
+/* ---- fds and child processes ---- */
+
+/* A finding for a resource added since the base (an fd, a child), with its
+ * stack and its series' growth; NULL when a rule hid it (*stop 0) or when out
+ * of memory (*stop 1: no more findings). */
+static struct lc_finding *resource_finding(struct lc_test_result *res, struct lc_rules *rules,
+                                           int kind, const char *rule_kind, const char *subject,
+                                           uint32_t stack, const int64_t *series, unsigned n,
+                                           int *stop) {
+    int sup;
+    struct lc_finding *f = stack_finding(res, rules, kind, rule_kind, subject, stack, &sup);
+    *stop = !f && !sup;
+    if (f) {
+        f->ngrowth = n;
+        f->growth_blocks = growth_vector(series, n);
+    }
+    return f;
+}
+
+/* Ends b with the finding's stack, or why it has none; returns the text. */
+static const char *where_line(struct lc_buf *b, const struct lc_finding *f, const char *why) {
+    if (f->nstack)
+        lc__stack_line(b, f->stack, f->nstack, 4);
+    else
+        lc__buf_printf(b, "(not attributed: %s)", why);
+    return b->data;
+}
 
 unsigned lc__findings_fds(struct lc_test_result *res, struct lc_rules *rules,
                           const struct lc_fdset *base, const struct lc_fdset *end,
@@ -495,29 +522,61 @@ unsigned lc__findings_fds(struct lc_test_result *res, struct lc_rules *rules,
     struct lc_fd_entry *added = NULL;
     size_t nadded = lc__fds_added(base, end, &added);
     for (size_t i = 0; i < nadded; i++) {
-        int sup;
-        struct lc_finding *f = stack_finding(res, rules, LC_FINDING_FD, "fd", added[i].target,
-                                             added[i].stack, &sup);
-        if (!f) {
-            if (sup)
-                continue;
+        int stop;
+        struct lc_finding *f = resource_finding(res, rules, LC_FINDING_FD, "fd", added[i].target,
+                                                added[i].stack, series, n, &stop);
+        if (stop)
             break;
-        }
+        if (!f)
+            continue;
         f->fd = added[i].fd;
         f->fd_target = added[i].target;
-        f->ngrowth = n;
-        f->growth_blocks = growth_vector(series, n);
         struct lc_buf b;
         lc__buf_init(&b, lc__xrealloc, lc__xfree);
         lc__buf_printf(&b, "fd %d -> %s opened at ", added[i].fd,
                   added[i].target ? added[i].target : "?");
-        if (f->nstack)
-            lc__stack_line(&b, f->stack, f->nstack, 4);
-        else
-            lc__buf_printf(&b, "(not attributed: opened by a call leakcheck does not wrap: inside "
-                              "glibc, a raw syscall, or a library calling libc through its "
-                              "own dlsym)");
-        f->summary = b.data;
+        f->summary = where_line(&b, f, "opened by a call leakcheck does not wrap: inside glibc, a "
+                                       "raw syscall, or a library calling libc through its own dlsym");
+        leaked++;
+    }
+    lc__xfree(added);
+    return leaked;
+}
+
+static const char *child_state(char s) {
+    switch (s) {
+    case 'Z': return "zombie";
+    case 'R': return "running";
+    case 'S': case 'D': case 'I': return "sleeping";
+    case 'T': case 't': return "stopped";
+    default: return "alive";
+    }
+}
+
+unsigned lc__findings_children(struct lc_test_result *res, struct lc_rules *rules,
+                               const struct lc_childset *base, const struct lc_childset *end,
+                               const int64_t *series, unsigned n) {
+    unsigned leaked = 0;
+    struct lc_child *added = NULL;
+    size_t nadded = lc__children_added(base, end, &added);
+    for (size_t i = 0; i < nadded; i++) {
+        int stop;
+        struct lc_finding *f = resource_finding(res, rules, LC_FINDING_PROCESS, "process",
+                                                added[i].comm, added[i].stack, series, n, &stop);
+        if (stop)
+            break;
+        if (!f)
+            continue;
+        f->proc_pid = added[i].pid;
+        f->proc_command = added[i].comm;
+        f->proc_state = child_state(added[i].state);
+        struct lc_buf b;
+        lc__buf_init(&b, lc__xrealloc, lc__xfree);
+        lc__buf_printf(&b, "child process %d (%s, %s) started at ", (int)added[i].pid,
+                       added[i].comm ? added[i].comm : "?",
+                       added[i].state == 'Z' ? "exited, never waited for" : f->proc_state);
+        f->summary = where_line(&b, f, "started by a call leakcheck does not wrap: vfork, clone, "
+                                       "system or popen inside glibc");
         leaked++;
     }
     lc__xfree(added);

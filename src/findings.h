@@ -80,6 +80,13 @@ unsigned lc__findings_fds(struct lc_test_result *res, struct lc_rules *rules,
                           const struct lc_fdset *base, const struct lc_fdset *end,
                           const int64_t *series, unsigned n);
 
+/* A finding per child process in end and not in base; series[0..n] the
+ * children per judged iteration; returns the count. */
+struct lc_childset;
+unsigned lc__findings_children(struct lc_test_result *res, struct lc_rules *rules,
+                               const struct lc_childset *base, const struct lc_childset *end,
+                               const int64_t *series, unsigned n);
+
 /* A finding per stack whose mappings of scope generation gen, made in
  * iterations [first, end), are still mapped; series[0..n] and bytes[0..n] are
  * the live mappings and their bytes per judged iteration. Returns how many

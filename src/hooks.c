@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "internal.h"
 #include "reach_early.h"
 #include "sample.h"
@@ -470,7 +471,7 @@ LC_EXPORT int dlclose(void *handle) {
 typedef pid_t (*fork_fn)(void);
 static fork_fn real_fork;
 
-LC_EXPORT pid_t fork(void) {
+LC_EXPORT LC_HOOK_TEXT pid_t fork(void) {
     fork_fn f = __atomic_load_n(&real_fork, __ATOMIC_ACQUIRE);
     if (!f) {
         f = (fork_fn)dlsym(RTLD_NEXT, "fork");
@@ -488,6 +489,8 @@ LC_EXPORT pid_t fork(void) {
     for (int i = 0; i < fork_defer.n; i++)
         free(fork_defer.p[i]);
     fork_defer.n = 0;
+    if (pid > 0)
+        lc__children_note(pid); /* the stack that started it, for the processes check */
     errno = saved;
     return pid;
 }

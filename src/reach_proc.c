@@ -19,7 +19,7 @@ static int sys_open(const char *path) {
 static void sys_close(int fd) { syscall(SYS_close, fd); }
 
 /* Reads a whole small file into buf (NUL-terminated); returns its length or -1. */
-static long read_small(const char *path, char *buf, size_t cap) {
+long lc__proc_read(const char *path, char *buf, size_t cap) {
     int fd = sys_open(path);
     if (fd < 0)
         return -1;
@@ -182,7 +182,7 @@ int lc__proc_tids(int *tids, size_t cap, size_t *n) {
 uintptr_t lc__proc_task_sp(int tid) {
     char path[64], buf[256];
     task_path(path, tid, "syscall");
-    if (read_small(path, buf, sizeof buf) <= 0 || buf[0] == 'r')
+    if (lc__proc_read(path, buf, sizeof buf) <= 0 || buf[0] == 'r')
         return 0;
     uintptr_t f[9];
     int k = 0;
@@ -203,7 +203,7 @@ uintptr_t lc__proc_task_sp(int tid) {
 int lc__proc_task_deaf(int tid, int sig) {
     char path[64], buf[2048];
     task_path(path, tid, "status");
-    if (read_small(path, buf, sizeof buf) <= 0)
+    if (lc__proc_read(path, buf, sizeof buf) <= 0)
         return 1;
     const char *st = strstr(buf, "\nState:\t");
     if (st && (st[8] == 'Z' || st[8] == 'X'))

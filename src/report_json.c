@@ -187,6 +187,7 @@ static json_t *series_json(const struct lc_test_result *t) {
         json_object_set_new(o, "peak_bytes", ju64(s->peak_bytes));
         json_object_set_new(o, "threads", json_integer(s->threads));
         json_object_set_new(o, "fds", json_integer(s->fds));
+        json_object_set_new(o, "processes", json_integer(s->processes));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -233,6 +234,10 @@ static json_t *finding_json(const struct lc_finding *f) {
         json_object_set_new(o, "prot", str_or_null(f->map_prot));
         json_object_set_new(o, "file", str_or_null(f->map_file));
         json_object_set_new(o, "shm", json_boolean(f->map_shm));
+    } else if (f->kind == LC_FINDING_PROCESS) {
+        json_object_set_new(o, "pid", json_integer(f->proc_pid));
+        json_object_set_new(o, "command", str_or_null(f->proc_command));
+        json_object_set_new(o, "state", str_or_null(f->proc_state));
     }
     return o;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char *const verdicts[] = {"clean", "leak", "failed", "crashed", "skipped"};
-static const char *const kinds[] = {"memory", "thread", "fd", "mapping"};
+static const char *const kinds[] = {"memory", "thread", "fd", "mapping", "process"};
 
 const char *lc__verdict_name(int verdict) {
     if (verdict < 0 || (size_t)verdict >= sizeof verdicts / sizeof verdicts[0])

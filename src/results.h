@@ -23,8 +23,14 @@ enum lc_verdict {
 /* "clean", "leak", "failed", "crashed", "skipped" */
 const char *lc__verdict_name(int verdict);
 
-enum lc_finding_kind { LC_FINDING_MEMORY = 0, LC_FINDING_THREAD, LC_FINDING_FD, LC_FINDING_MAPPING };
-/* "memory", "thread", "fd", "mapping" */
+enum lc_finding_kind {
+    LC_FINDING_MEMORY = 0,
+    LC_FINDING_THREAD,
+    LC_FINDING_FD,
+    LC_FINDING_MAPPING,
+    LC_FINDING_PROCESS
+};
+/* "memory", "thread", "fd", "mapping", "process" */
 const char *lc__finding_kind_name(int kind);
 
 /* One iteration's snapshot, taken at its end. */
@@ -34,6 +40,7 @@ struct lc_snapshot {
     uint64_t peak_bytes;                     /* peak live bytes during it */
     uint32_t threads;                        /* threads alive at its end */
     uint32_t fds;                            /* open fds at its end */
+    uint32_t processes;                      /* child processes at its end */
 };
 
 struct lc_finding {
@@ -62,6 +69,10 @@ struct lc_finding {
     const char *map_prot;      /* "rw-p": protection, then p(rivate) or s(hared) */
     const char *map_file;      /* the file mapped; NULL: anonymous */
     int map_shm;               /* a System V segment (shmat) */
+    /* child processes */
+    int proc_pid;
+    const char *proc_command;  /* /proc/PID/stat's comm */
+    const char *proc_state;    /* "zombie" (exited, never waited for), "running", ... */
     /* one line: "+1 block/iter, 32 B  record_new (config.c:88)" */
     const char *summary;
     /* leakcheck run: "definite", "indirect", "possible", "reachable" (memory) */

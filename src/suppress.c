@@ -84,7 +84,7 @@ static size_t nall;
 
 static int valid_kind(const char *k) {
     return !strcmp(k, "leak") || !strcmp(k, "thread") || !strcmp(k, "fd") ||
-           !strcmp(k, "mapping") || !strcmp(k, "sweep");
+           !strcmp(k, "mapping") || !strcmp(k, "process") || !strcmp(k, "sweep");
 }
 
 /* A '#' at the start of a line or after a blank starts a comment, so that

@@ -93,7 +93,7 @@ static int load_finding(struct lc_jin *c, json_t *o, const char *where, struct l
         return -1;
     f->kind = lc__finding_kind_parse(kind);
     if (f->kind < 0)
-        return lc_jin_fail(c, "%s.kind '%s' is not one of memory, thread, fd, mapping", where,
+        return lc_jin_fail(c, "%s.kind '%s' is not one of memory, thread, fd, mapping, process", where,
                     kind ? kind : "(missing)");
     char w[256];
     unsigned nbytes = 0;
@@ -125,6 +125,14 @@ static int load_finding(struct lc_jin *c, json_t *o, const char *where, struct l
     if (lc_jin_str(c, o, "target", where, &f->fd_target) ||
         lc_jin_str(c, o, "leak_kind", where, &f->leak_kind))
         return -1;
+    if (f->kind == LC_FINDING_PROCESS) {
+        f->proc_state = f->thread_state;
+        f->thread_state = NULL;
+        if (lc_jin_int(c, o, "pid", where, &v) || lc_jin_str(c, o, "command", where, &f->proc_command))
+            return -1;
+        f->proc_pid = (int)v;
+        return 0;
+    }
     if (f->kind != LC_FINDING_MAPPING)
         return 0;
     f->map_shm = json_is_true(json_object_get(o, "shm"));

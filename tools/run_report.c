@@ -333,8 +333,13 @@ static void print_findings(FILE *out, const struct judged *j) {
         if (f->informational || f->kind == LC_FINDING_THREAD)
             continue;
         if (shown++ == LC_RUN_SHOWN) {
-            fprintf(out, "  ... and %zu more (every one is in the JSON report)\n",
-                    total - LC_RUN_SHOWN);
+            const char *json = lc__opts()->json;
+            if (json && *json)
+                fprintf(out, "  ... and %zu more (every one is in the JSON report, %s)\n",
+                        total - LC_RUN_SHOWN, json);
+            else
+                fprintf(out, "  ... and %zu more (--json FILE lists every one)\n",
+                        total - LC_RUN_SHOWN);
             break;
         }
         if (f->kind == LC_FINDING_MEMORY)

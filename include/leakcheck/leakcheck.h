@@ -83,6 +83,7 @@ extern "C" {
 #define LEAKCHECK_CHECK_THREADS 2u
 #define LEAKCHECK_CHECK_FDS 4u
 #define LEAKCHECK_CHECK_MAPPINGS 8u
+#define LEAKCHECK_CHECK_PROCESSES 16u
 
 /* Means "zero" in an lc_test_options field where 0 means "the default". */
 #ifndef LEAKCHECK_NONE

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
         if (strcmp(rules[i].kind, "leak") && strcmp(rules[i].kind, "thread") &&
             strcmp(rules[i].kind, "fd") && strcmp(rules[i].kind, "mapping") &&
-            strcmp(rules[i].kind, "sweep"))
+            strcmp(rules[i].kind, "process") && strcmp(rules[i].kind, "sweep"))
             abort();
     }
     lc__xfree(rules);

@@ -20,6 +20,7 @@
 #include "internal.h"
 #include "maps.h"
 #include "options.h"
+#include "own_frees.h"
 #include "reach.h"
 #include "sanitizer.h"
 #include "unwind.h"
@@ -380,6 +381,7 @@ static void run_iteration(struct engine *e, int record_series) {
     lc_scope_counters(&bg, LEAKCHECK_BACKGROUND);
     if (e->iter++ == 0) {
         lc__guard_enter();
+        lc__own_frees_release(); /* the first run is counted: its blocks have their addresses */
         lc__fds_snapshot(&e->fd_first); /* what the first run left open */
         if (e->checks & LEAKCHECK_CHECK_PROCESSES)
             lc__children_snapshot(&e->ch_first);
@@ -438,6 +440,7 @@ static int engine_prepare(struct engine *e) {
     lc__session_on_settle(lc__engine_disarm);
     lc__session_on_crash(engine_crash);
     lc__session_prepare();
+    lc__own_frees_enable(); /* leakcheck's frees from now on keep away from first runs */
     e->o = lc__opts();
     e->res = lc__session_test_begin(e->t->name, e->t->file, e->t->line);
     if (!e->res)

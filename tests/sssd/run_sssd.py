@@ -20,12 +20,8 @@ import sys
 import tempfile
 
 lib, binary, tool = sys.argv[1:4]
-failures = []
-
-
-def check(what, ok, detail=""):
-    if not ok:
-        failures.append(f"{what}{': ' + detail[-1500:] if detail else ''}")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
+from lc_check import check, failures  # noqa: E402  (the checkers' shared prelude)
 
 
 def functions(finding):

@@ -822,7 +822,8 @@ static void forget_repeats(const struct engine *e) {
     lc__table_foreach(collect_repeats, &b);
     const uintptr_t *v = (const uintptr_t *)b.data;
     for (size_t i = 0; !b.failed && i < b.len / sizeof *v; i++)
-        lc__hooks_untrack((void *)v[i]);
+        if (lc__hooks_untrack((void *)v[i]))
+            lc__reach_early_keep(v[i]); /* not judged, still scanned: a root */
     lc__buf_free(&b);
     struct lc_fdset now = {0};
     struct lc_fd_entry *added = NULL;

@@ -183,6 +183,35 @@ void lc__reach_early_freed(uintptr_t p) {
     }
 }
 
+/* `leakcheck run --cmocka`: a block a not-repeatable test's repetition left,
+ * which leaves the table (the check at exit must not call it the program's)
+ * but may still point at the program's blocks (an SSSD tdb context its first
+ * run made, linked from the later run's): kept as a root while in use, in
+ * address order. No free searches the list in this mode (marking is off), so
+ * it may be moved to a bigger mapping here. */
+void lc__reach_early_keep(uintptr_t p) {
+    if (p < CHUNK_HDR || p % 16 || __atomic_load_n(&marking, __ATOMIC_ACQUIRE))
+        return;
+    if (nearly == early_cap) {
+        size_t ncap = early_cap ? early_cap * 2 : 1024;
+        struct early_chunk *n = lc__mmap(ncap * sizeof *n);
+        if (!n)
+            return;
+        for (size_t i = 0; i < nearly; i++)
+            n[i] = early[i];
+        if (early)
+            lc__munmap(early, early_cap * sizeof *early);
+        early = n;
+        early_cap = ncap;
+    }
+    uintptr_t c = p - CHUNK_HDR;
+    size_t i = nearly;
+    for (; i > 0 && early[i - 1].chunk > c; i--)
+        early[i] = early[i - 1];
+    early[i] = (struct early_chunk){c, word(c + 8)};
+    nearly++;
+}
+
 size_t lc__reach_early_count(size_t *dropped) {
     if (dropped)
         *dropped = early_dropped;

@@ -19,6 +19,9 @@ void lc__reach_early_rerecord(void);
 /* Hook path (a free of a block no table holds, while a test runs): a
  * recorded chunk freed since is no root. */
 void lc__reach_early_freed(uintptr_t p);
+/* `leakcheck run --cmocka`: p, a block untracked because leakcheck's own
+ * repetition of a test made it, stays a root while in use. */
+void lc__reach_early_keep(uintptr_t p);
 /* How many chunks were kept; *dropped (may be NULL): in use, not kept. */
 size_t lc__reach_early_count(size_t *dropped);
 /* Pushes the recorded chunks still in use onto roots (maps: the scan's

@@ -3,7 +3,8 @@
 JSON report: each leak a leak with a process finding naming the planted
 function, with the child's state and command, each clean twin clean, the
 message naming the children; the report follows the schema and `leakcheck
-report` reads it back. Then with LEAKCHECK_CHECKS leaving processes out: no
+report` reads it back. With process: suppressions (a frame, the command)
+both leaks are expected; with LEAKCHECK_CHECKS leaving processes out, no
 process finding at all (the check is what sees them).
 
 Usage: run_children.py HARNESS_CHILDREN"""
@@ -79,6 +80,19 @@ with tempfile.TemporaryDirectory() as tmp:
     check("leakcheck report shows the children", "child process" in rep.stdout and
           "started at start_child" in rep.stdout,
           rep.stdout[-1500:] + rep.stderr[-300:])
+
+    # process: rules, by a frame of the starting stack and by the command
+    sup = os.path.join(tmp, "sup.txt")
+    with open(sup, "w") as f:
+        f.write("process:start_child  # by a frame\nprocess:sleep  # by the command\n")
+    p, report, doc = run(tmp, "sup", {"LEAKCHECK_SUPPRESSIONS": sup})
+    tests = {t["name"]: t for t in doc["tests"]}
+    for name, rule in (("leak_zombie_per_iteration", "process:start_child"),
+                       ("leak_spawned_running", "process:sleep")):
+        t = tests.get(name, {})
+        check(f"suppressed: {name} clean by {rule}", t.get("verdict") == "clean" and
+              t.get("reason") == "expected" and
+              any(x.get("rule") == rule for x in t.get("suppressions", [])), str(t.get("message")))
 
     p, report, doc = run(tmp, "off", {"LEAKCHECK_CHECKS": "memory,threads,fds,mappings"})
     kinds = [f["kind"] for t in doc["tests"] for f in t["findings"]]

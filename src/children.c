@@ -92,24 +92,11 @@ LC_EXPORT LC_HOOK_TEXT int posix_spawnp(pid_t *pid, const char *file,
 
 /* ---- /proc ---- */
 
-/* "/proc/self/task/TID/children" or "/proc/PID/stat", without snprintf. */
-static void proc_path(char *out, const char *head, int id, const char *leaf) {
-    char digits[16];
-    int k = 0;
-    do
-        digits[k++] = (char)('0' + id % 10);
-    while ((id /= 10) > 0);
-    char *p = stpcpy(out, head);
-    while (k > 0)
-        *p++ = digits[--k];
-    strcpy(p, leaf);
-}
-
 /* Adds the pids in one thread's children file to v (up to cap); returns how
  * many it holds, or -1 when it cannot be read. */
 static long task_children(int tid, pid_t *v, size_t cap, size_t *n) {
     char path[64], buf[4096];
-    proc_path(path, "/proc/self/task/", tid, "/children");
+    lc__proc_path(path, "/proc/self/task/", tid, "/children");
     long len = lc__proc_read(path, buf, sizeof buf);
     if (len < 0)
         return -1;
@@ -164,7 +151,7 @@ uint32_t lc__children_count(void) {
 
 int lc__children_observable(char *err, size_t errlen) {
     char path[64], buf[64];
-    proc_path(path, "/proc/self/task/", lc__gettid(), "/children");
+    lc__proc_path(path, "/proc/self/task/", lc__gettid(), "/children");
     if (lc__proc_read(path, buf, sizeof buf) >= 0)
         return 1;
     snprintf(err, errlen,
@@ -177,7 +164,7 @@ int lc__children_observable(char *err, size_t errlen) {
 /* State and command from /proc/PID/stat: "PID (comm) S ...". */
 static void describe(struct lc_child *c) {
     char path[64], buf[512];
-    proc_path(path, "/proc/", c->pid, "/stat");
+    lc__proc_path(path, "/proc/", c->pid, "/stat");
     c->state = '?';
     c->comm = NULL;
     if (lc__proc_read(path, buf, sizeof buf) <= 0)

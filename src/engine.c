@@ -22,12 +22,12 @@
 #include "options.h"
 #include "own_frees.h"
 #include "reach.h"
+#include "reach_early.h"
 #include "sanitizer.h"
-#include "unwind.h"
 #include "session.h"
 #include "sweep.h"
-#include "reach_early.h"
 #include "thread_registry.h"
+#include "unwind.h"
 #include "verdict.h"
 #include "xml.h"
 
@@ -143,6 +143,16 @@ LC_BODY_TEXT static int call_fixture(int (*fn)(void **), void **state) {
     int rc = fn(state);
     __asm__ volatile("" ::: "memory"); /* keep this frame: no tail call */
     return rc;
+}
+
+/* The processes check's count and snapshots: nothing when it is off. */
+static uint32_t children_now(const struct engine *e) {
+    return e->checks & LEAKCHECK_CHECK_PROCESSES ? lc__children_count() : 0;
+}
+
+static void children_snapshot(const struct engine *e, struct lc_childset *s) {
+    if (e->checks & LEAKCHECK_CHECK_PROCESSES)
+        lc__children_snapshot(s);
 }
 
 static int grow_series(struct engine *e) {
@@ -383,15 +393,14 @@ static void run_iteration(struct engine *e, int record_series) {
         lc__guard_enter();
         lc__own_frees_release(); /* the first run is counted: its blocks have their addresses */
         lc__fds_snapshot(&e->fd_first); /* what the first run left open */
-        if (e->checks & LEAKCHECK_CHECK_PROCESSES)
-            lc__children_snapshot(&e->ch_first);
+        children_snapshot(e, &e->ch_first);
         lc__guard_leave();
     }
 
     lc__guard_enter();
     uint32_t threads = lc__threads_unfinished(e->gen);
     uint32_t fds = count_dir("/proc/self/fd") - 1; /* minus the listing's own fd */
-    uint32_t procs = e->checks & LEAKCHECK_CHECK_PROCESSES ? lc__children_count() : 0;
+    uint32_t procs = children_now(e);
     add_snapshot(e, &before, &after, threads, fds, procs);
     if (record_series && grow_series(e) == 0) {
         unsigned i = e->nseries++;
@@ -494,8 +503,7 @@ static int engine_prepare(struct engine *e) {
     e->gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     lc__guard_enter();
     lc__fds_snapshot(&e->fd_start);
-    if (e->checks & LEAKCHECK_CHECK_PROCESSES)
-        lc__children_snapshot(&e->ch_start);
+    children_snapshot(e, &e->ch_start);
     lc__guard_leave();
     active = e;
     return 0;
@@ -509,7 +517,7 @@ static void engine_warm_up(struct engine *e) {
         e->threads[0] = e->maps[0] = e->map_bytes[0] = 0;
         lc__guard_enter();
         e->fds[0] = count_dir("/proc/self/fd") - 1;
-        e->procs[0] = e->checks & LEAKCHECK_CHECK_PROCESSES ? lc__children_count() : 0;
+        e->procs[0] = children_now(e);
         lc__guard_leave();
         e->nseries = 1;
     }
@@ -517,8 +525,7 @@ static void engine_warm_up(struct engine *e) {
         run_iteration(e, i + 1 == e->warmup);
     lc__guard_enter();
     lc__fds_snapshot(&e->fd_base);
-    if (e->checks & LEAKCHECK_CHECK_PROCESSES)
-        lc__children_snapshot(&e->ch_base);
+    children_snapshot(e, &e->ch_base);
     lc__guard_leave();
 }
 
@@ -573,9 +580,9 @@ static void engine_measure(struct engine *e) {
         lc__fds_snapshot(&e->fd_end);
         lc__guard_leave();
     }
-    if ((e->checks & LEAKCHECK_CHECK_PROCESSES) && e->proc_j == LC_J_LEAK) {
+    if (e->proc_j == LC_J_LEAK) {
         lc__guard_enter();
-        lc__children_snapshot(&e->ch_end);
+        children_snapshot(e, &e->ch_end);
         lc__guard_leave();
     }
 }
@@ -669,23 +676,22 @@ static __attribute__((noinline)) uintptr_t engine_stack_low(void) {
     return (uintptr_t)__builtin_frame_address(0) - 4096;
 }
 
-/* The single run's children: those its first run started (after the run,
- * not at the test's start) that are still there, as a finding each. */
+/* The single run's children: those there after its first run and still
+ * there now (as fds_kept), less those there at the test's start, as a
+ * finding each. */
 static unsigned children_left(struct engine *e, const int64_t one[2]) {
     struct lc_childset now = {0}, kept = {0};
+    const struct lc_childset *first = &e->ch_first;
     unsigned left = 0;
-    if (lc__children_snapshot(&now) == 0) {
-        struct lc_child *started = NULL;
-        size_t n = lc__children_added(&e->ch_start, &e->ch_first, &started);
-        kept.c = lc__xmalloc((n ? n : 1) * sizeof *kept.c);
-        for (size_t i = 0, j = 0; kept.c && i < now.n; i++) {
-            while (j < n && started[j].pid < now.c[i].pid)
+    if (lc__children_snapshot(&now) == 0 &&
+        (kept.c = lc__xmalloc((now.n ? now.n : 1) * sizeof *kept.c))) {
+        for (size_t i = 0, j = 0; i < now.n; i++) {
+            while (j < first->n && first->c[j].pid < now.c[i].pid)
                 j++;
-            if (j < n && started[j].pid == now.c[i].pid)
+            if (j < first->n && first->c[j].pid == now.c[i].pid)
                 kept.c[kept.n++] = now.c[i];
         }
-        left = kept.c ? lc__findings_children(e->res, &e->rules, &e->ch_start, &kept, one, 1) : 0;
-        lc__xfree(started);
+        left = lc__findings_children(e->res, &e->rules, &e->ch_start, &kept, one, 1);
     }
     lc__childset_free(&kept);
     lc__childset_free(&now);
@@ -766,12 +772,11 @@ static void engine_findings(struct engine *e) {
         else if (e->mem_j == LC_J_LEAK) /* stacks are off: the aggregate growth */
             lc__findings_totals(res, e->blocks, e->bytes, e->nseries - 1, e->jb, e->jy,
                                 &e->growth);
-        if ((e->checks & LEAKCHECK_CHECK_THREADS) && !thread_turnover(e)) {
-            e->leaked_threads = lc__findings_threads(
-                res, &e->rules, e->gen, e->warmup, e->counting_end, e->threads,
-                e->nseries - 1, (int)e->o->stack_signal);
-        }
         if (e->checks & LEAKCHECK_CHECK_THREADS) {
+            if (!thread_turnover(e))
+                e->leaked_threads = lc__findings_threads(
+                    res, &e->rules, e->gen, e->warmup, e->counting_end, e->threads,
+                    e->nseries - 1, (int)e->o->stack_signal);
             /* warm-up threads still unfinished: a leak when the handle is dropped */
             e->leaked_threads += lc__findings_thread_handles(
                 res, &e->rules, e->gen, e->warmup, e->nseries - 1, (int)e->o->stack_signal,

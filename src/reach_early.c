@@ -49,12 +49,6 @@ static int main_heap(uintptr_t *lo, uintptr_t *top) {
     return found;
 }
 
-/* Walks the chunks from lo to the top chunk. Returns the number of chunks in
- * use, or -1 when the walk does not end exactly at the break (not glibc's
- * heap, or laid out as this walk does not expect): then nothing is kept.
- * keep 2 (each test's walk) stops at the first in-use chunk past a full
- * list, so that a test's start costs at most LC__EARLY_MAX chunks whatever
- * the heap's size (a 1M-block fixture: 22 ms a test before). */
 /* A chunk that looks in use to the walk (the next chunk's PREV_INUSE is set)
  * but sits in one of glibc's free lists that keep that bit: the thread cache
  * (glibc 2.34+ writes its random tcache_key in the entry's second word) or a
@@ -77,6 +71,12 @@ static int free_listed(uintptr_t c, uintptr_t size, uintptr_t lo, uintptr_t top)
            (word(next - 8) & ~(uintptr_t)SIZE_BITS) == size;
 }
 
+/* Walks the chunks from lo to the top chunk. Returns the number of chunks in
+ * use, or -1 when the walk does not end exactly at the break (not glibc's
+ * heap, or laid out as this walk does not expect): then nothing is kept.
+ * keep 2 (each test's walk) stops at the first in-use chunk past a full
+ * list, so that a test's start costs at most LC__EARLY_MAX chunks whatever
+ * the heap's size (a 1M-block fixture: 22 ms a test before). */
 static long walk(uintptr_t lo, uintptr_t top, int keep) {
     long used = 0;
     uintptr_t c = lo;

@@ -38,6 +38,8 @@ const struct lc__range *lc__rangev_find(const struct lc__rangev *rv, uintptr_t a
 /* ---- reach_proc.c: /proc through raw syscalls (no stdio, no fd wrappers) ---- */
 int lc__proc_maps(struct lc__rangev *out);             /* 0 / LEAKCHECK_ENOMEM / -1 unreadable */
 int lc__proc_tids(int *tids, size_t cap, size_t *n);   /* 0, or -1 unreadable; *n may exceed cap */
+/* head + id + leaf ("/proc/self/task/" 42 "/syscall") into out, without snprintf. */
+void lc__proc_path(char *out, const char *head, int id, const char *leaf);
 /* A whole small file into buf, NUL-terminated: its length, or -1 unreadable. */
 long lc__proc_read(const char *path, char *buf, size_t cap);
 /* Stack pointer of a thread blocked in the kernel (/proc/self/task/TID/syscall); 0 if none. */

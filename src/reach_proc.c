@@ -34,17 +34,16 @@ long lc__proc_read(const char *path, char *buf, size_t cap) {
     return (long)n;
 }
 
-/* "/proc/self/task/TID/" + leaf, without snprintf. */
-static void task_path(char *out, int tid, const char *leaf) {
+/* head + id + leaf ("/proc/self/task/" 42 "/syscall"), without snprintf. */
+void lc__proc_path(char *out, const char *head, int id, const char *leaf) {
     char digits[16];
     int k = 0;
     do
-        digits[k++] = (char)('0' + tid % 10);
-    while ((tid /= 10) > 0);
-    char *p = stpcpy(out, "/proc/self/task/");
+        digits[k++] = (char)('0' + id % 10);
+    while ((id /= 10) > 0);
+    char *p = stpcpy(out, head);
     while (k > 0)
         *p++ = digits[--k];
-    *p++ = '/';
     strcpy(p, leaf);
 }
 
@@ -181,7 +180,7 @@ int lc__proc_tids(int *tids, size_t cap, size_t *n) {
  * the next-to-last field. Readable by the process itself without ptrace rights. */
 uintptr_t lc__proc_task_sp(int tid) {
     char path[64], buf[256];
-    task_path(path, tid, "syscall");
+    lc__proc_path(path, "/proc/self/task/", tid, "/syscall");
     if (lc__proc_read(path, buf, sizeof buf) <= 0 || buf[0] == 'r')
         return 0;
     uintptr_t f[9];
@@ -202,7 +201,7 @@ uintptr_t lc__proc_task_sp(int tid) {
 
 int lc__proc_task_deaf(int tid, int sig) {
     char path[64], buf[2048];
-    task_path(path, tid, "status");
+    lc__proc_path(path, "/proc/self/task/", tid, "/status");
     if (lc__proc_read(path, buf, sizeof buf) <= 0)
         return 1;
     const char *st = strstr(buf, "\nState:\t");

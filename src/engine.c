@@ -653,7 +653,12 @@ static void collect_runs(const struct lc_rec_info *r, void *arg) {
     struct lc_buf *b = arg;
     if (r->cls != LEAKCHECK_ATTRIBUTED)
         return;
-    struct lc_reach_block blk = {r->ptr, r->size, r->stack, r->iteration != 0,
+    /* user 1: classified (the scan follows it) but not the first run's: a
+     * later iteration's, or, nested in `leakcheck run`, the process scope's
+     * (an earlier test's block, demoted when that test ended, also has
+     * iteration 0: every later single run reported it again) */
+    int other = r->iteration != 0 || (lc__st.nested && !r->inner);
+    struct lc_reach_block blk = {r->ptr, r->size, r->stack, (uint32_t)other,
                                  LC_REACH_DEFINITE};
     lc__buf_putn(b, (const char *)&blk, sizeof blk);
 }

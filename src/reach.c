@@ -55,6 +55,7 @@ struct rctx {
     size_t nnd;
     uintptr_t nmin, nspan;
     uintptr_t regs_sp;  /* scanning a stopped thread's registers: its stack pointer, else 0 */
+    int pretest;        /* scanning a LC__R_PRETEST root (reach_early.c) */
     const struct lc_reach_opts *o;
     struct lc__rangev excl; /* sorted ranges never scanned as roots */
     uint32_t leader;
@@ -318,6 +319,14 @@ static inline void mark(struct rctx *c, size_t i, int start, int rule, uintptr_t
     }
 }
 
+/* A word of a chunk unchanged since the early list was made (a
+ * LC__R_PRETEST root) was there before block i was made: it names i only if
+ * i's address was a chunk in use then (freed since and handed out again, the
+ * new block stored where the old one was), and is a stale copy otherwise. */
+static int stale_copy(const struct rctx *c, size_t i) {
+    return !lc__reach_early_was_block(c->b[i].ptr);
+}
+
 /* Scans [lo, hi), which holds the words of [lo + delta, hi + delta): delta is
  * not 0 when they were copied out first (guarded reads). */
 static inline __attribute__((always_inline)) void scan_words(struct rctx *c, uintptr_t lo,
@@ -331,7 +340,7 @@ static inline __attribute__((always_inline)) void scan_words(struct rctx *c, uin
         if (v - c->min >= c->span)
             continue;
         long i = lookup(c, v);
-        if (i >= 0)
+        if (i >= 0 && !(c->pretest && stale_copy(c, (size_t)i)))
             mark(c, (size_t)i, v == c->se[i].start, rule, v);
     }
 }
@@ -597,8 +606,11 @@ static void mark_unreadable(struct rctx *c, const struct lc__rangev *maps) {
 /* ---- the phases ---- */
 static void phase_roots(struct rctx *c, const struct lc__rangev *maps, const struct lc__rangev *roots,
                         const struct lc__stop *s) {
-    for (size_t i = 0; i < roots->n; i++)
+    for (size_t i = 0; i < roots->n; i++) {
+        c->pretest = (roots->v[i].flags & LC__R_PRETEST) != 0;
         scan_root(c, maps, &roots->v[i]);
+    }
+    c->pretest = 0;
     for (size_t i = 0; i < s->n; i++)
         if (s->t[i].state == LC__T_STOPPED) {
             c->regs_sp = s->t[i].sp;

@@ -67,6 +67,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "fd_spare.h"
 #include "fds.h"
 #include "internal.h"
 
@@ -745,8 +746,11 @@ int lc__fds_snapshot(struct lc_fdset *out) {
     out->fds = NULL;
     int saved = errno;
     lc__guard_enter();
-    DIR *d = opendir("/proc/self/fd");
+    /* at the open-file limit, the listing takes leakcheck's spare's slot */
+    int dfd = lc__fd_spare_open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
     if (!d) {
+        lc__fd_spare_close(dfd);
         lc__guard_leave();
         errno = saved;
         return LEAKCHECK_EIO;
@@ -768,7 +772,7 @@ int lc__fds_snapshot(struct lc_fdset *out) {
             break;
         }
         int fd = parse_fd(de->d_name);
-        if (fd < 0 || fd == self)
+        if (fd < 0 || fd == self || lc__fd_spare_is(fd))
             continue;
         ssize_t len = readlinkat(self, de->d_name, buf, sizeof buf - 1);
         if (len < 0)
@@ -798,6 +802,7 @@ int lc__fds_snapshot(struct lc_fdset *out) {
         v[n++] = (struct lc_fd_entry){.fd = fd, .target = target, .stack = stack};
     }
     closedir(d);
+    lc__fd_spare_closed(dfd);
     if (rc) {
         lc__xfree(v);
     } else {

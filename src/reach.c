@@ -4,8 +4,10 @@
  * marks reachable, possible, and per clique definite/indirect (a talloc
  * chunk's user pointer counts as its start). Memory from
  * reach_mem.c (mmap); no lock a stopped thread may hold. Not on the hook path. */
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <string.h>
 #include <time.h>
@@ -694,10 +696,13 @@ static double now_s(void) {
 
 /* With every other thread stopped: the address space, the thread roots, the
  * phases. */
+static int maps_errno; /* why /proc/self/maps could not be read (lc__reach_error) */
+
 static int scan_stopped(struct rctx *c, struct lc__rangev *roots, struct lc__stop *s,
                         uintptr_t self_sp, struct lc_reach_stats *st) {
     struct lc__rangev maps = {0};
     int rc = lc__proc_maps(&maps);
+    maps_errno = rc == -1 ? errno : 0;
     /* A thread that runs on may unmap what the scan reads: guarded reads. */
     if (rc == 0 && (s->unstopped || s->overflow) && lc__fault_guard_on() == 0) {
         c->gbuf = lc__rmap(LC__GBUF);
@@ -760,6 +765,18 @@ static __attribute__((noinline)) int classify(struct lc_reach_block *b, size_t n
     lc__rmem_flush();
     st->seconds = now_s() - t0;
     return rc;
+}
+
+const char *lc__reach_error(int rc, char *buf, size_t len) {
+    if (rc == LEAKCHECK_EIO && maps_errno)
+        snprintf(buf, len, "/proc/self/maps unreadable: %s%s", strerror(maps_errno),
+                 maps_errno == EMFILE || maps_errno == ENFILE ? " (the open-file limit, ulimit -n)"
+                                                               : "");
+    else if (rc == LEAKCHECK_EIO)
+        snprintf(buf, len, "/proc/self/maps unreadable");
+    else
+        snprintf(buf, len, "%s", lc_strerror(rc));
+    return buf;
 }
 
 /* The entry point keeps the caller's callee-saved registers in its own frame

@@ -88,6 +88,8 @@ struct engine {
     volatile int nr_signal;    /* that failure was a crash: its signal */
     int opts_open;             /* lc_test_options.setup ran, its teardown is due */
     struct lc_fdset fd_start, fd_first; /* before and after the first iteration */
+    uint64_t limit_hits;       /* lc__fds_limit_hits at the test's start */
+    int fds_at_limit;          /* fds left open by a test that ran into the limit */
     /* child processes: at the test's start, after its first run, after
      * warm-up, at the end of the counting pass */
     struct lc_childset ch_start, ch_first, ch_base, ch_end;
@@ -516,6 +518,7 @@ static int engine_prepare(struct engine *e) {
     e->gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     lc__guard_enter();
     lc__fds_snapshot(&e->fd_start);
+    e->limit_hits = lc__fds_limit_hits();
     children_snapshot(e, &e->ch_start);
     lc__guard_leave();
     active = e;
@@ -588,7 +591,8 @@ static void engine_measure(struct engine *e) {
     /* Threads and fds are judged on the counting pass only: attribution
      * iterations (run when memory grows) would add their own copies. */
     e->counting_end = e->iter;
-    if ((e->checks & LEAKCHECK_CHECK_FDS) && e->fd_j == LC_J_LEAK) {
+    if ((e->checks & LEAKCHECK_CHECK_FDS) &&
+        (e->fd_j == LC_J_LEAK || lc__fds_limit_hits() != e->limit_hits)) {
         lc__guard_enter();
         lc__fds_snapshot(&e->fd_end);
         lc__guard_leave();
@@ -783,6 +787,15 @@ static int thread_turnover(const struct engine *e) {
     return e->nseries > 1 && e->threads[e->nseries - 1] <= e->threads[0];
 }
 
+/* The test's calls ran out of fds (EMFILE or ENFILE) and its count could not
+ * grow any more: an fd leak that reached the limit within the warm-up reads
+ * flat. Every fd it opened that is still open is a finding. */
+static void fds_at_limit(struct engine *e) {
+    e->leaked_fds = lc__findings_fds(e->res, &e->rules, &e->fd_start, &e->fd_end, e->fds,
+                                     e->nseries - 1);
+    e->fds_at_limit = e->leaked_fds > 0;
+}
+
 /* Findings, with tracking still on: the registry and fd attributions belong
  * to this scope. A stopped test has none. */
 static void engine_findings(struct engine *e) {
@@ -809,6 +822,8 @@ static void engine_findings(struct engine *e) {
         if ((e->checks & LEAKCHECK_CHECK_FDS) && e->fd_j == LC_J_LEAK)
             e->leaked_fds = lc__findings_fds(res, &e->rules, &e->fd_base, &e->fd_end, e->fds,
                                              e->nseries - 1);
+        else if ((e->checks & LEAKCHECK_CHECK_FDS) && lc__fds_limit_hits() != e->limit_hits)
+            fds_at_limit(e);
         /* mappings: the series grew; each stack whose mappings made since
          * the end of warm-up are still mapped */
         if ((e->checks & LEAKCHECK_CHECK_MAPPINGS) && e->map_j == LC_J_LEAK)
@@ -883,8 +898,9 @@ static void resources_left(const struct engine *e, struct lc_buf *m, const char 
         sep = "; ";
     }
     if (e->leaked_fds) {
-        lc__buf_printf(m, "%s%u fd%s left open", sep, e->leaked_fds,
-                       e->leaked_fds == 1 ? "" : "s");
+        lc__buf_printf(m, "%s%u fd%s left open%s", sep, e->leaked_fds,
+                       e->leaked_fds == 1 ? "" : "s",
+                       e->fds_at_limit ? " (the test ran into the open-file limit: EMFILE)" : "");
         sep = "; ";
     }
     if (e->leaked_maps) {

@@ -1,6 +1,8 @@
-/* fd_limit.c: a plain cmocka binary whose first test leaks fds until the
+/* fd_limit.c: a plain cmocka binary whose second test leaks fds until the
  * process reaches its open-file limit (EMFILE), as a suite with an fd leak
- * does once it has run long enough; the tests after it must still be judged
+ * does once it has run long enough: its fd count cannot grow after its first
+ * run, and it is still a leak (its twin, which closes what it opened, is
+ * clean). The tests after it must still be judged
  * (leakcheck reads /proc in the slot of an fd it keeps in reserve,
  * fd_spare.c), or fail with a line that names the limit when even that is
  * gone. A repeatable test that leaks a block per call and a test that is not
@@ -19,6 +21,17 @@
 
 static void *volatile sink;
 static int once;
+
+static int fds[65536];
+
+static void open_until_the_limit_and_close(void **state) {
+    (void)state;
+    int n = 0, fd;
+    while (n < 65536 && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+        fds[n++] = fd;
+    while (n > 0)
+        close(fds[--n]);
+}
 
 static void open_until_the_limit(void **state) {
     (void)state;
@@ -49,6 +62,7 @@ static void single_run_at_the_limit(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(open_until_the_limit_and_close),
         cmocka_unit_test(open_until_the_limit),
         cmocka_unit_test(leaks_at_the_limit),
         cmocka_unit_test(single_run_at_the_limit),

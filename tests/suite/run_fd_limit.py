@@ -2,7 +2,9 @@
 """Runs fd_limit (a plain cmocka binary whose first test opens fds until
 EMFILE) under LEAKCHECK_CMOCKA=1 with libleakcheck preloaded and a low
 RLIMIT_NOFILE, and checks the console:
-- at 64 fds, the tests after the one that took every fd are judged: the
+- at 64 fds, the test that opens fds until EMFILE and keeps them is a leak
+  (every fd it left open, its count flat since its first run: it read "no
+  growth" before), its twin that closes them is clean, and the tests after the one that took every fd are judged: the
   repeatable one leaks naming drop_after, the single run's lost block names
   drop_single (before: the first failed with "a kernel without
   CONFIG_PROC_CHILDREN?", and with processes off the single run read
@@ -44,6 +46,14 @@ def verdict(out, name):
 
 
 out = run(64)
+v = verdict(out, "open_until_the_limit")
+check("64 fds: the test that keeps every fd it opened is a leak",
+      v.startswith("[  LEAK  ]") and "fds left open (the test ran into the open-file limit" in v,
+      v or out[-1500:])
+check("64 fds: its findings name open_until_the_limit",
+      "/dev/null opened at open_until_the_limit (fd_limit.c:" in out, out[-1500:])
+v = verdict(out, "open_until_the_limit_and_close")
+check("64 fds: the twin that closes them is clean", v.startswith("[  CLEAN ]"), v or out[-1500:])
 v = verdict(out, "leaks_at_the_limit")
 check("64 fds: the repeatable test after the one at the limit is a leak",
       v.startswith("[  LEAK  ]"), v or out[-1500:])

@@ -1,11 +1,8 @@
-/* kresd_shapes.c: a plain cmocka binary with the shapes of knot-resolver's
- * unit tests (lib/test_rplan.c, lib/generic/test_trie.c). Groups, one per
- * argv[1]: "loop" (libuv's default loop, opened once for the process),
- * "ownloop" (a loop opened per call and never closed: its leaking twin),
- * "outer" (tests not repeatable after blocks lost before them, in main and
- * in an earlier test), "trie" (a group-state container a not-repeatable
- * test fills, laid out over a chunk glibc's thread cache handed back).
- * Each passes cmocka alone; run_kresd.py judges them. */
+/* kresd_shapes.c: a plain cmocka binary with knot-resolver's unit-test shapes
+ * (lib/test_rplan.c, lib/generic/test_trie.c), a group per argv[1]: "loop"
+ * (libuv's default loop), "ownloop" (its leaking twin), "outer" (single runs
+ * after blocks lost before them), "trie" (a group-state container over a chunk
+ * the thread cache handed out). Each passes cmocka alone; run_kresd.py judges. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

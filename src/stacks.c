@@ -73,6 +73,15 @@ static void text_ranges_init(void) {
     }
 }
 
+/* libunwind's first trace opens its memory-validation pipe (2 fds, kept for
+ * the process): trace once here, before any fd baseline (leakcheck run's
+ * start-up set, a test's), since the walker may never call it and a later
+ * first use (a fallback capture, the program's own) read "2 fds left open". */
+static void warm_libunwind(void) {
+    void *buf[4];
+    (void)lc__backtrace(buf, 4);
+}
+
 int lc__stacks_init(void) {
     if (depot.idx)
         return 0;
@@ -106,6 +115,7 @@ int lc__stacks_init(void) {
     int unwinder = lc__opts()->unwinder; /* auto|walk|libunwind */
     use_walker = unwinder != 2;
     lc__walk_init(hook_lo, hook_hi, unwinder == 0);
+    warm_libunwind();
     return 0;
 }
 

@@ -73,15 +73,6 @@ static void text_ranges_init(void) {
     }
 }
 
-/* libunwind's first trace opens its memory-validation pipe (2 fds, kept for
- * the process): trace once here, before any fd baseline (leakcheck run's
- * start-up set, a test's), since the walker may never call it and a later
- * first use (a fallback capture, the program's own) read "2 fds left open". */
-static void warm_libunwind(void) {
-    void *buf[4];
-    (void)lc__backtrace(buf, 4);
-}
-
 int lc__stacks_init(void) {
     if (depot.idx)
         return 0;
@@ -115,7 +106,6 @@ int lc__stacks_init(void) {
     int unwinder = lc__opts()->unwinder; /* auto|walk|libunwind */
     use_walker = unwinder != 2;
     lc__walk_init(hook_lo, hook_hi, unwinder == 0);
-    warm_libunwind();
     return 0;
 }
 
@@ -264,6 +254,15 @@ LC_HOOK_TEXT uint32_t lc__stack_capture(int depth) {
     uint32_t id = stack_id(buf, n, skip, depth);
     lc__walk_tag(id);
     return id;
+}
+
+/* libunwind's first trace opens its memory-validation pipe (2 fds, kept for
+ * the process). The walker may never call libunwind, so a later first use (a
+ * fallback capture, or the program's own) opened them after a baseline and
+ * they read "2 fds left open": the callers trace once before theirs. */
+void lc__stacks_warm(void) {
+    void *buf[4];
+    (void)lc__backtrace(buf, 4);
 }
 
 int lc__stack_get(uint32_t id, const uintptr_t **pcs, uint32_t *epoch) {

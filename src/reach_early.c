@@ -94,25 +94,19 @@ static int main_heap(uintptr_t *lo, uintptr_t *top) {
 }
 
 /* A chunk that looks in use to the walk (the next chunk's PREV_INUSE is set)
- * but sits in one of glibc's free lists that keep that bit: the thread cache
- * (glibc 2.34+ writes its random tcache_key in the entry's second word) or a
- * fastbin (chunks of at most 128 bytes; the first word is the next entry,
- * mangled with the entry's own address >> 12, and is 0 or a chunk of the same
- * size). Its words are stale. 0 for a chunk in use (a false 1 only drops a
- * root). tkey: 0 when the key is not known (then every chunk counts). */
-#define FASTBIN_MAX 128u
+ * but sits in glibc's thread cache, which keeps that bit: glibc 2.34+ writes
+ * its random tcache_key in the entry's second word (and clears it when it
+ * hands the chunk out). Its words are stale. tkey: 0 when the key is not
+ * known (then every chunk counts). Fastbin entries keep the bit too, and are
+ * kept as roots: nothing in a chunk's words tells one from a chunk the
+ * thread cache handed out whose first word the program has not written yet
+ * (the cache's mangled link, which reads as a fastbin link: knot-resolver's
+ * empty trie root, whose 163 nodes then read lost), and a free chunk's words
+ * name only blocks made since through stale copies, which the scan drops
+ * while the chunk is unchanged (lc__reach_early_roots, LC__R_PRETEST). */
 static uintptr_t tkey;
-static int free_listed(uintptr_t c, uintptr_t size, uintptr_t lo, uintptr_t top) {
-    uintptr_t user = c + CHUNK_HDR;
-    if (tkey && word(user + 8) == tkey)
-        return 1;
-    if (size > FASTBIN_MAX)
-        return 0;
-    uintptr_t next = word(user) ^ (user >> 12);
-    if (!next)
-        return 1;
-    return next % 16 == 0 && next >= lo + CHUNK_HDR && next < top &&
-           (word(next - 8) & ~(uintptr_t)SIZE_BITS) == size;
+static int free_listed(uintptr_t c) {
+    return tkey && word(c + CHUNK_HDR + 8) == tkey;
 }
 
 /* Walks the chunks from lo to the top chunk. Returns the number of chunks in
@@ -134,7 +128,7 @@ static long walk(uintptr_t lo, uintptr_t top, int keep) {
             return used; /* c is the top chunk: free */
         if (next + CHUNK_HDR > top)
             return -1;
-        if ((word(next + 8) & PREV_INUSE) && !(keep == 2 && free_listed(c, size, lo, top))) {
+        if ((word(next + 8) & PREV_INUSE) && !(keep == 2 && free_listed(c))) {
             if (keep && nearly < early_cap) {
                 early[nearly].chunk = c;
                 early[nearly].size_word = word(c + 8);

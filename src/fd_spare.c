@@ -27,7 +27,7 @@ static int lent = -1;         /* the fd opened in the spare's slot, until it is 
 static int busy;              /* lock word: lending and taking back */
 
 static int sys_open(const char *path, int flags) {
-    return (int)syscall(SYS_openat, AT_FDCWD, path, flags | O_CLOEXEC);
+    return (int)syscall(SYS_openat, AT_FDCWD, path, flags | O_CLOEXEC, 0600);
 }
 
 /* A new anonymous file: a memfd (its own inode), else /dev/null. */

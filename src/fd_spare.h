@@ -7,8 +7,8 @@
 /* Takes the spare (a memfd at fd 1023, or just below RLIMIT_NOFILE when
  * that is lower; constructor, guard up). Without one, nothing changes. */
 void lc__fd_spare_init(void);
-/* openat(path, flags | O_CLOEXEC) by raw system call; when it fails with
- * EMFILE or ENFILE, once more in the spare's slot. -1 with errno set. */
+/* openat(path, flags | O_CLOEXEC, 0600) by raw system call; when it fails
+ * with EMFILE or ENFILE, once more in the spare's slot. -1 with errno set. */
 int lc__fd_spare_open(const char *path, int flags);
 /* Closes an fd lc__fd_spare_open gave; the spare's slot takes it back. */
 void lc__fd_spare_close(int fd);

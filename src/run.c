@@ -27,6 +27,7 @@
 
 #include "maps.h"
 #include "thread_registry.h"
+#include "fd_spare.h"
 #include "fds.h"
 #include "handoff.h"
 #include "options.h"
@@ -467,7 +468,8 @@ static int record_open(void) {
             snprintf(path, sizeof path, "%s/%d.%d.rec", dir, (int)getpid(), k);
         else
             snprintf(path, sizeof path, "%s/%d.rec", dir, (int)getpid());
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        /* at the open-file limit, in the slot of leakcheck's spare fd */
+        int fd = lc__fd_spare_open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW);
         if (fd >= 0 || errno != EEXIST)
             return fd;
     }
@@ -478,8 +480,13 @@ static void hand_off(const struct lc_buf *b) {
     static const char oom[] = LC_HANDOFF_MAGIC " 1 0 0\nnote out%20of%20memory%20building%20"
                               "the%20record\n";
     int fd = record_open();
-    if (fd < 0)
-        return; /* the tool says that no report arrived */
+    if (fd < 0) { /* the tool says that no report arrived, and this says why */
+        char why[256];
+        snprintf(why, sizeof why, "leakcheck: cannot write the leak record of %s (pid %d): %s",
+                 program_invocation_short_name, (int)getpid(), strerror(errno));
+        unchecked(lc__opts()->run_dir, why);
+        return;
+    }
     const char *data = b->failed ? oom : b->data;
     size_t len = b->failed ? sizeof oom - 1 : b->len, off = 0;
     while (off < len) {
@@ -488,7 +495,7 @@ static void hand_off(const struct lc_buf *b) {
             break; /* the tool says what arrived */
         off += (size_t)w;
     }
-    close(fd);
+    lc__fd_spare_close(fd);
 }
 
 /* The final check: the last exit handler, after every module's destructors,

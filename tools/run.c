@@ -352,7 +352,8 @@ static int no_report(const struct run_outcome *o, const struct rr_proc *partial,
     else
         fprintf(stderr, "leakcheck: run: %s exited (status %d) without a leak report: it "
                 "exec'd a program that did not load %s (static, setuid, or a cleared "
-                "environment), changed user, or lost its leakcheck environment\n", o->cmd,
+                "environment), changed user, lost its leakcheck environment, or could not "
+                "write its record\n", o->cmd,
                 o->code, LC_LIBNAME);
     if (o->signaled)
         return 128 + o->code;

@@ -12,27 +12,32 @@ RLIMIT_NOFILE, and checks the console:
 - at 12 fds (too few for leakcheck's spare), each later test fails with one
   line that names the open-file limit: the children check at the test's
   start, and, with processes off, the single run's scan ("memory not
-  judged").
+  judged");
+- under `leakcheck run --cmocka` at 64 fds, the same verdicts and the
+  record at exit (it was written in the spare's slot: before, the tool read
+  "exited ... without a leak report" and blamed an exec).
 
-Usage: run_fd_limit.py LIBLEAKCHECK FD_LIMIT"""
+Usage: run_fd_limit.py LIBLEAKCHECK FD_LIMIT LEAKCHECK_TOOL"""
 import os
 import resource
 import subprocess
 import sys
 
-lib, binary = sys.argv[1:3]
+lib, binary, tool = sys.argv[1:4]
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
 from lc_check import check, failures  # noqa: E402
 
 
-def run(limit, **extra):
+def run(limit, argv=None, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEAKCHECK_")}
-    env.update(LEAKCHECK_CMOCKA="1", LD_PRELOAD=lib, **extra)
+    if argv is None:
+        env.update(LEAKCHECK_CMOCKA="1", LD_PRELOAD=lib)
+    env.update(**extra)
 
     def lower():
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
 
-    p = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=300,
+    p = subprocess.run(argv or [binary], env=env, capture_output=True, text=True, timeout=300,
                        preexec_fn=lower)
     return p.stdout + p.stderr
 
@@ -77,6 +82,12 @@ check("12 fds, processes off: the single run fails, memory not judged",
       "/proc/self/maps unreadable: Too many open files" in v, v or out[-1500:])
 check("12 fds, processes off: never 'nothing left behind'",
       "nothing left behind" not in verdict(out, "single_run_at_the_limit"), out[-1500:])
+
+out = run(64, [tool, "run", "--cmocka", "--", binary])
+v = verdict(out, "single_run_at_the_limit")
+check("run --cmocka, 64 fds: the single run is a leak", v.startswith("[  LEAK  ]"), v or out[-1500:])
+check("run --cmocka, 64 fds: the record at exit arrived", "without a leak report" not in out and
+      "fds left open" in out.split("leakcheck judged")[-1], out[-1500:])
 
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))

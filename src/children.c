@@ -1,7 +1,8 @@
 /* children.c: the process's child processes (children.h): counted and listed
  * from /proc/self/task/TID/children through raw syscalls (reach_proc.c's
  * readers: no stdio, no opendir), and the stack that started each one, kept
- * per pid by the fork wrapper (hooks.c) and the posix_spawn wrappers here.
+ * per pid by the fork wrapper (hooks.c), the posix_spawn wrappers here and
+ * popen's (fds.c, through lc__children_note_popen).
  * lc__children_note and the wrappers are on the hook path: no lock, no
  * allocation; the rest is report time. */
 #include <dlfcn.h>
@@ -88,6 +89,25 @@ LC_EXPORT LC_HOOK_TEXT int posix_spawnp(pid_t *pid, const char *file,
                                         const posix_spawnattr_t *attr, char *const argv[],
                                         char *const envp[]) {
     return spawn_via("posix_spawnp", &real_spawnp, pid, file, fa, attr, argv, envp);
+}
+
+/* ---- popen: glibc spawns its child internally (no wrapper sees it) ---- */
+
+/* glibc's popen returns a struct _IO_proc_file (libio/iopopen.c, the same
+ * layout since glibc 2.1): the FILE, its vtable pointer, then the child's
+ * pid. That word is trusted only when waitid says the pid is a child of ours
+ * (WNOWAIT: nothing is reaped); otherwise the child stays unattributed, as
+ * before. Hook path: one syscall, no allocation. */
+LC_HOOK_TEXT void lc__children_note_popen(FILE *f) {
+    if (!f)
+        return;
+    int saved = errno;
+    pid_t pid;
+    memcpy(&pid, (const char *)f + sizeof(FILE) + sizeof(void *), sizeof pid);
+    siginfo_t si;
+    if (pid > 0 && waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0)
+        lc__children_note(pid);
+    errno = saved;
 }
 
 /* ---- /proc ---- */

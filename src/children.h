@@ -4,13 +4,14 @@
  * snapshot lists each child with its state and command. fork (hooks.c) and
  * the posix_spawn wrappers (children.c) only attribute: while a scope is
  * active they remember the stack that started each child. A child no wrapper
- * saw (vfork, clone, popen's internal spawn, system's) is still listed, with
- * no stack. */
+ * saw (vfork, clone, system's internal spawn) is still listed, with no
+ * stack; popen's child is found through its stream. */
 #ifndef LC_CHILDREN_H
 #define LC_CHILDREN_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define LC_CHILDREN_MAX 1024u
@@ -40,6 +41,8 @@ size_t lc__children_added(const struct lc_childset *base, const struct lc_childs
                           struct lc_child **out);
 /* Hook path (fork's parent side, posix_spawn): pid was started by the caller. */
 void lc__children_note(pid_t pid);
+/* Hook path (popen's wrapper): notes the child of the stream popen returned. */
+void lc__children_note_popen(FILE *f);
 /* 1 when /proc/self/task/TID/children can be read (the kernel has
  * CONFIG_PROC_CHILDREN); else 0 with one line in err. */
 int lc__children_observable(char *err, size_t errlen);

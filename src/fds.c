@@ -67,6 +67,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "children.h"
 #include "fd_spare.h"
 #include "fds.h"
 #include "internal.h"
@@ -520,6 +521,8 @@ LC_EXPORT LC_HOOK_TEXT FILE *popen(const char *command, const char *mode) {
     REAL(popen, NULL);
     FILE *f = real(command, mode);
     NOTE_STREAM(f);
+    if (LC_UNLIKELY(tracking()))
+        lc__children_note_popen(f); /* the child glibc spawned itself */
     return f;
 }
 

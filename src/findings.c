@@ -575,8 +575,8 @@ unsigned lc__findings_children(struct lc_test_result *res, struct lc_rules *rule
         lc__buf_printf(&b, "child process %d (%s, %s) started at ", (int)added[i].pid,
                        added[i].comm ? added[i].comm : "?",
                        added[i].state == 'Z' ? "exited, never waited for" : f->proc_state);
-        f->summary = where_line(&b, f, "started by a call leakcheck does not wrap: vfork, clone, "
-                                       "system or popen inside glibc");
+        f->summary = where_line(&b, f, "started by a call leakcheck does not wrap: vfork, clone "
+                                       "or system inside glibc");
         leaked++;
     }
     lc__xfree(added);

@@ -52,8 +52,16 @@ static struct lc_suppression builtin[] = {
     {"leak", "textdomain", "glibc gettext current domain", 0},
     /* the multibyte conversion functions cache the locale's converters */
     {"leak", "__wcsmbs_load_conv", "glibc multibyte conversion cache", 0},
-    /* iconv conversion descriptors are cached by gconv */
-    {"leak", "__gconv_*", "glibc gconv cache", 0},
+    /* gconv loads its configuration (gconv-modules.cache or the conf files)
+     * and its converter modules once and keeps them. A descriptor iconv_open
+     * returns (__gconv_open's blocks, the steps __gconv_lookup_cache makes, a
+     * module's per-step state) is freed by iconv_close: not matched, so a
+     * descriptor never closed is a leak */
+    {"leak", "__gconv_read_conf", "glibc gconv configuration, loaded once", 0},
+    {"leak", "__gconv_load_cache", "glibc gconv configuration, loaded once", 0},
+    {"leak", "__gconv_get_path", "glibc gconv configuration, loaded once", 0},
+    {"leak", "__gconv_find_shlib", "glibc gconv converter modules, loaded once", 0},
+    {"leak", "find_derivation", "glibc gconv conversion paths, cached without gconv-modules.cache", 0},
     /* setenv keeps every string it was given (POSIX allows no free) */
     {"leak", "__add_to_environ", "glibc setenv strings, never freed by design", 0},
     /* the dynamic loader's own structures for loaded modules and TLS */

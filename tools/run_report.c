@@ -59,10 +59,14 @@ static lc_frame *resolve(struct judged *j, uint32_t id, int *n) {
     if (fr)
         *n = lc__cut_sanitizer_top(
             fr, lc__symtab_resolve(j->syms, s->pcs, s->n, s->epoch, fr, LC_MAX_DEPTH * 2));
-    /* below the program's own frames: leakcheck's main wrapper, never shown */
-    while (fr && *n > 1 && fr[*n - 1].address >= j->p->self_lo &&
-           fr[*n - 1].address < j->p->self_hi)
-        (*n)--;
+    /* leakcheck's own frames are never shown: its main wrapper below the
+     * program's frames, and the wrappers the program called through (opendir,
+     * fopen, popen, tmpfile, operator new[]'s slow path) between them */
+    int k = 0;
+    for (int i = 0; fr && i < *n; i++)
+        if (k + (*n - i) <= 1 || fr[i].address < j->p->self_lo || fr[i].address >= j->p->self_hi)
+            fr[k++] = fr[i];
+    *n = k;
     return fr;
 }
 

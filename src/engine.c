@@ -26,6 +26,7 @@
 #include "own_frees.h"
 #include "reach.h"
 #include "reach_early.h"
+#include "reach_pretest.h"
 #include "sanitizer.h"
 #include "session.h"
 #include "sweep.h"
@@ -505,6 +506,8 @@ static int engine_prepare(struct engine *e) {
      * (glibc's heap: not under a sanitizer's malloc, nor valgrind's) */
     if (!e->o->run_mode && !lc__malloc_via_sanitizer() && !lc__under_valgrind)
         lc__reach_early_rerecord();
+    else if (e->o->run_mode) /* the process scope's blocks now, and their sums */
+        lc__reach_pretest_record();
     lc__guard_leave();
 
     lc__session_signals_install();
@@ -741,7 +744,8 @@ static void engine_single_run(struct engine *e) {
         struct lc_reach_block *blocks = (struct lc_reach_block *)b.data;
         uintptr_t own[1][2] = {{engine_stack_low(), e->frame}};
         struct lc_reach_opts ro = {.early_roots = 1, /* what was made before the test */
-                                   .exclude = own, .nexclude = own[0][0] < own[0][1]};
+                                   .exclude = own, .nexclude = own[0][0] < own[0][1],
+                                   .pretest_blocks = e->o->run_mode && lc__reach_pretest_ready()};
         struct lc_reach_stats st;
         int rc = b.failed ? LEAKCHECK_ENOMEM : n ? lc__reach_classify(blocks, n, &ro, &st) : 0;
         if (rc != 0) {

@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "reach.h"
 #include "reach_early.h"
+#include "reach_pretest.h"
 #include "reach_impl.h"
 
 #define LC__GRAIN 12 /* index granule: 4 KiB */
@@ -322,11 +323,15 @@ static inline void mark(struct rctx *c, size_t i, int start, int rule, uintptr_t
 }
 
 /* A word of a chunk unchanged since the early list was made (a
- * LC__R_PRETEST root) was there before block i was made: it names i only if
+ * LC__R_PRETEST root), or of a block unchanged since the test's start
+ * (reach_pretest.c, under leakcheck run --cmocka), was there before block i
+ * was made: it names i only if
  * i's address was a chunk in use then (freed since and handed out again, the
  * new block stored where the old one was), and is a stale copy otherwise. */
 static int stale_copy(const struct rctx *c, size_t i) {
-    return !lc__reach_early_was_block(c->b[i].ptr);
+    uintptr_t p = c->b[i].ptr;
+    return !lc__reach_early_was_block(p) &&
+           !(c->o && c->o->pretest_blocks && lc__reach_pretest_was_block(p));
 }
 
 /* Scans [lo, hi), which holds the words of [lo + delta, hi + delta): delta is
@@ -380,7 +385,11 @@ static void scan_block(struct rctx *c, size_t i, int rule) {
     if (c->state[i] & LC__NOSCAN)
         return;
     c->heap_bytes += c->b[i].size;
+    /* direct reads only (every thread stopped): else the block counts whole */
+    c->pretest = rule == RULE_DEF && c->o && c->o->pretest_blocks && !c->gbuf &&
+                 lc__reach_pretest_unchanged(c->b[i].ptr, c->b[i].size);
     scan_range(c, c->b[i].ptr, c->b[i].ptr + c->b[i].size, rule);
+    c->pretest = 0;
 }
 
 static void drain(struct rctx *c, int rule) {

@@ -33,6 +33,9 @@ struct lc_reach_opts {
     const uintptr_t (*needle_ignore)[2]; size_t nneedle_ignore;
     unsigned stop_timeout_ms; /* budget for stopping other threads; 0 = default 200 ms total */
     int early_roots; /* the heap's chunks recorded before tracking (reach_early.c) are roots */
+    /* leakcheck run --cmocka's single runs: a block of the list made at the test's start
+     * (reach_pretest.c) whose words are unchanged names only blocks of then */
+    int pretest_blocks;
 };
 
 struct lc_reach_stats {

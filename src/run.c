@@ -37,6 +37,7 @@
 #include "run_live.h"
 #include "sample.h"
 #include "sanitizer.h"
+#include "sleep_resume.h"
 #include "symtab.h"
 
 static int run_active;
@@ -237,6 +238,7 @@ static int classify(struct blocks *b, struct lc_buf *out, uintptr_t top) {
         ro.needle_ignore = (const uintptr_t(*)[2])h->ignore, ro.nneedle_ignore = h->n + 1;
     }
     struct lc_reach_stats st = {0};
+    lc__sleep_signals_begin(); /* a program's thread the scan stops sleeps on after it */
     int scanned = lc__reach_classify(b->v, b->n, &ro, &st) == 0;
     if (h && h->n && scanned)
         put_dropped(out, h);

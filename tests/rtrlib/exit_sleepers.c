@@ -5,9 +5,13 @@
  * socket thread woke from sleep(600) and used main's finished frame). main
  * also drops a block (drop_config), which the check at exit must name.
  * "own": the program's own signal still wakes a sleeper (sleep returns early).
- * run_exit_sleepers.py runs both under leakcheck run. */
+ * "poller": a worker waits in poll with no timeout, which any signal handler
+ * ends (EINTR), and then calls _exit(4): the check at exit's own signal wakes
+ * it in the middle of the check, whose record must still arrive whole.
+ * run_exit_sleepers.py runs each under leakcheck run. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -111,9 +115,39 @@ static int own(void) {
     return 0;
 }
 
+/* Ends the process once a signal handler ran, as a thread woken from its
+ * wait that finds its work gone may do. */
+static void *poller(void *arg) {
+    (void)arg;
+    __atomic_store_n(&tids[0], (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
+    while (poll(NULL, 0, -1) != -1 || errno != EINTR)
+        ;
+    _exit(4);
+}
+
+static int polls_asleep(int tid) {
+    char path[64], buf[64] = "";
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int ok = fgets(buf, sizeof buf, f) != NULL;
+    fclose(f);
+    long nr = ok ? strtol(buf, NULL, 10) : -1;
+    return nr == SYS_poll || nr == SYS_ppoll;
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "own") == 0)
         return own();
+    if (argc > 1 && strcmp(argv[1], "poller") == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, poller, NULL);
+        while (!__atomic_load_n(&tids[0], __ATOMIC_ACQUIRE) || !polls_asleep(tids[0]))
+            sched_yield();
+        drop_config();
+        return EXIT_FAILURE;
+    }
     pthread_t t;
     for (long k = 0; k < WORKERS; k++)
         pthread_create(&t, NULL, worker, (void *)k);

@@ -4,6 +4,7 @@
  * gives them. cmocka_mocks.c asks from its _will_return and _mock; calls
  * cmocka's _will_return (dlsym RTLD_NEXT) and the engine. Not on the hook path. */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,6 +38,7 @@ static struct held {
     uintmax_t value;
     unsigned phase;         /* the engine phase (setup, body, teardown) that queued it */
     long ahead;             /* finite values queued before it, not used yet */
+    pthread_t thread;       /* cmocka's queues are per thread: the one that queued it */
     int answered, first_run; /* used since queued; queued in the first run */
 } held[LC_HELD_MAX];
 static size_t nheld;
@@ -55,7 +57,8 @@ void lc__returns_reset(void) { nheld = nunused = 0; }
 
 static struct held *find_held(const char *function) {
     for (size_t i = 0; function && i < nheld; i++)
-        if (strcmp(held[i].function, function) == 0)
+        if (strcmp(held[i].function, function) == 0 &&
+            pthread_equal(held[i].thread, pthread_self()))
             return &held[i];
     return NULL;
 }
@@ -90,7 +93,8 @@ int lc__returns_queue(const char *function, const char *file, int line, uintmax_
     else
         h = &held[nheld++];
     *h = (struct held){.function = function, .file = file, .line = line, .count = count,
-                       .value = value, .phase = now, .ahead = pending, .first_run = first};
+                       .value = value, .phase = now, .ahead = pending, .first_run = first,
+                       .thread = pthread_self()};
     return 1;
 }
 

@@ -24,6 +24,9 @@ LC_PACKAGES="$LC_PACKAGES liburcu-dev"
 # tests/glib's glib_slice runs GLib's slice allocator (slice_list.c).
 LC_PACKAGES="$LC_PACKAGES libglib2.0-dev"
 
+# tests/kresd's kresd_shapes opens libuv's default loop (lib/test_rplan.c's shape).
+LC_PACKAGES="$LC_PACKAGES libuv1-dev"
+
 lc_install_deps() {
     local missing=() entry p cmd
     for entry in $LC_PACKAGES; do

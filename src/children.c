@@ -154,10 +154,13 @@ int lc__children_observable(char *err, size_t errlen) {
     lc__proc_path(path, "/proc/self/task/", lc__gettid(), "/children");
     if (lc__proc_read(path, buf, sizeof buf) >= 0)
         return 1;
-    snprintf(err, errlen,
-             "leakcheck: cannot observe this test: %s is unreadable (a kernel without "
-             "CONFIG_PROC_CHILDREN?); LEAKCHECK_CHECKS without 'processes' judges the rest",
-             path);
+    int why = errno;
+    snprintf(err, errlen, "leakcheck: cannot observe this test: %s is unreadable (%s); "
+             "LEAKCHECK_CHECKS without 'processes' judges the rest", path,
+             why == ENOENT ? "a kernel without CONFIG_PROC_CHILDREN?"
+             : why == EMFILE || why == ENFILE ? "no fd free: the process is at its open-file "
+                                                "limit, ulimit -n; an earlier test's fds?"
+                                              : strerror(why));
     return 0;
 }
 

@@ -4,9 +4,11 @@
  * scope API, verdict.c, attribution.c, findings.c, reach.c, gate.c and the
  * session; knows nothing of cmocka. Not on the hook path. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,6 +16,7 @@
 #include "children.h"
 #include "console.h"
 #include "engine.h"
+#include "fd_spare.h"
 #include "fds.h"
 #include "findings.h"
 #include "gate.h"
@@ -80,10 +83,13 @@ struct engine {
      * (1-based) failed; judged from the first run alone */
     unsigned not_repeatable;
     const char *nr_message;
+    const char *unjudged;      /* why a check of the single run could not be made */
     sigjmp_buf landing;        /* where a failure in a later iteration lands */
     volatile int nr_signal;    /* that failure was a crash: its signal */
     int opts_open;             /* lc_test_options.setup ran, its teardown is due */
     struct lc_fdset fd_start, fd_first; /* before and after the first iteration */
+    uint64_t limit_hits;       /* lc__fds_limit_hits at the test's start */
+    int fds_at_limit;          /* fds left open by a test that ran into the limit */
     /* child processes: at the test's start, after its first run, after
      * warm-up, at the end of the counting pass */
     struct lc_childset ch_start, ch_first, ch_base, ch_end;
@@ -115,16 +121,25 @@ void lc__engine_on_iteration_abandoned(void (*fn)(void)) { iteration_abandoned =
 
 /* ---- one iteration ---- */
 
-static uint32_t count_dir(const char *path) {
-    DIR *d = opendir(path);
+/* The program's open fds: /proc/self/fd less the listing's own fd and
+ * leakcheck's spare (fd_spare.c, whose slot the listing takes at the
+ * open-file limit). */
+static uint32_t count_fds(void) {
+    int fd = lc__fd_spare_open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     uint32_t n = 0;
-    if (!d)
+    if (!d) {
+        lc__fd_spare_close(fd);
         return 0;
+    }
     struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.')
+    while ((e = readdir(d))) {
+        int v = atoi(e->d_name);
+        if (e->d_name[0] != '.' && v != fd && !lc__fd_spare_is(v))
             n++;
+    }
     closedir(d);
+    lc__fd_spare_closed(fd);
     return n;
 }
 
@@ -399,7 +414,7 @@ static void run_iteration(struct engine *e, int record_series) {
 
     lc__guard_enter();
     uint32_t threads = lc__threads_unfinished(e->gen);
-    uint32_t fds = count_dir("/proc/self/fd") - 1; /* minus the listing's own fd */
+    uint32_t fds = count_fds();
     uint32_t procs = children_now(e);
     add_snapshot(e, &before, &after, threads, fds, procs);
     if (record_series && grow_series(e) == 0) {
@@ -503,6 +518,7 @@ static int engine_prepare(struct engine *e) {
     e->gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     lc__guard_enter();
     lc__fds_snapshot(&e->fd_start);
+    e->limit_hits = lc__fds_limit_hits();
     children_snapshot(e, &e->ch_start);
     lc__guard_leave();
     active = e;
@@ -516,7 +532,7 @@ static void engine_warm_up(struct engine *e) {
         e->blocks[0][0] = e->blocks[1][0] = e->bytes[0][0] = e->bytes[1][0] = 0;
         e->threads[0] = e->maps[0] = e->map_bytes[0] = 0;
         lc__guard_enter();
-        e->fds[0] = count_dir("/proc/self/fd") - 1;
+        e->fds[0] = count_fds();
         e->procs[0] = children_now(e);
         lc__guard_leave();
         e->nseries = 1;
@@ -575,7 +591,8 @@ static void engine_measure(struct engine *e) {
     /* Threads and fds are judged on the counting pass only: attribution
      * iterations (run when memory grows) would add their own copies. */
     e->counting_end = e->iter;
-    if ((e->checks & LEAKCHECK_CHECK_FDS) && e->fd_j == LC_J_LEAK) {
+    if ((e->checks & LEAKCHECK_CHECK_FDS) &&
+        (e->fd_j == LC_J_LEAK || lc__fds_limit_hits() != e->limit_hits)) {
         lc__guard_enter();
         lc__fds_snapshot(&e->fd_end);
         lc__guard_leave();
@@ -653,7 +670,12 @@ static void collect_runs(const struct lc_rec_info *r, void *arg) {
     struct lc_buf *b = arg;
     if (r->cls != LEAKCHECK_ATTRIBUTED)
         return;
-    struct lc_reach_block blk = {r->ptr, r->size, r->stack, r->iteration != 0,
+    /* user 1: classified (the scan follows it) but not the first run's: a
+     * later iteration's, or, nested in `leakcheck run`, the process scope's
+     * (an earlier test's block, demoted when that test ended, also has
+     * iteration 0: every later single run reported it again) */
+    int other = r->iteration != 0 || (lc__st.nested && !r->inner);
+    struct lc_reach_block blk = {r->ptr, r->size, r->stack, (uint32_t)other,
                                  LC_REACH_DEFINITE};
     lc__buf_putn(b, (const char *)&blk, sizeof blk);
 }
@@ -721,10 +743,14 @@ static void engine_single_run(struct engine *e) {
         struct lc_reach_opts ro = {.early_roots = 1, /* what was made before the test */
                                    .exclude = own, .nexclude = own[0][0] < own[0][1]};
         struct lc_reach_stats st;
-        if (n && lc__reach_classify(blocks, n, &ro, &st) == 0 &&
-            (n = first_run_only(blocks, n)) > 0)
+        int rc = b.failed ? LEAKCHECK_ENOMEM : n ? lc__reach_classify(blocks, n, &ro, &st) : 0;
+        if (rc != 0) {
+            char why[192];
+            e->unjudged = lc__intern(lc__reach_error(rc, why, sizeof why));
+        } else if ((n = first_run_only(blocks, n)) > 0) {
             lc__findings_single_run(res, &e->rules, blocks, n, e->t->first_run_stacks,
                                     &e->growth);
+        }
         lc__buf_free(&b);
     }
     if (e->checks & LEAKCHECK_CHECK_THREADS) {
@@ -761,6 +787,15 @@ static int thread_turnover(const struct engine *e) {
     return e->nseries > 1 && e->threads[e->nseries - 1] <= e->threads[0];
 }
 
+/* The test's calls ran out of fds (EMFILE or ENFILE) and its count could not
+ * grow any more: an fd leak that reached the limit within the warm-up reads
+ * flat. Every fd it opened that is still open is a finding. */
+static void fds_at_limit(struct engine *e) {
+    e->leaked_fds = lc__findings_fds(e->res, &e->rules, &e->fd_start, &e->fd_end, e->fds,
+                                     e->nseries - 1);
+    e->fds_at_limit = e->leaked_fds > 0;
+}
+
 /* Findings, with tracking still on: the registry and fd attributions belong
  * to this scope. A stopped test has none. */
 static void engine_findings(struct engine *e) {
@@ -787,6 +822,8 @@ static void engine_findings(struct engine *e) {
         if ((e->checks & LEAKCHECK_CHECK_FDS) && e->fd_j == LC_J_LEAK)
             e->leaked_fds = lc__findings_fds(res, &e->rules, &e->fd_base, &e->fd_end, e->fds,
                                              e->nseries - 1);
+        else if ((e->checks & LEAKCHECK_CHECK_FDS) && lc__fds_limit_hits() != e->limit_hits)
+            fds_at_limit(e);
         /* mappings: the series grew; each stack whose mappings made since
          * the end of warm-up are still mapped */
         if ((e->checks & LEAKCHECK_CHECK_MAPPINGS) && e->map_j == LC_J_LEAK)
@@ -861,8 +898,9 @@ static void resources_left(const struct engine *e, struct lc_buf *m, const char 
         sep = "; ";
     }
     if (e->leaked_fds) {
-        lc__buf_printf(m, "%s%u fd%s left open", sep, e->leaked_fds,
-                       e->leaked_fds == 1 ? "" : "s");
+        lc__buf_printf(m, "%s%u fd%s left open%s", sep, e->leaked_fds,
+                       e->leaked_fds == 1 ? "" : "s",
+                       e->fds_at_limit ? " (the test ran into the open-file limit: EMFILE)" : "");
         sep = "; ";
     }
     if (e->leaked_maps) {
@@ -913,6 +951,11 @@ static void single_run_message(struct engine *e, struct lc_buf *m) {
     const struct lc_growth *g = &e->growth;
     lc__buf_printf(m, "not repeatable: iteration %u failed (%s); judged from a single run: ",
                    e->not_repeatable, e->nr_message);
+    if (e->unjudged) { /* no claim: the test fails */
+        lc__buf_printf(m, "memory not judged (the reachability scan failed: %s)", e->unjudged);
+        resources_left(e, m, "; ");
+        return;
+    }
     if (!e->res->nfindings) {
         lc__buf_printf(m, "nothing left behind");
         return;
@@ -1097,7 +1140,9 @@ static void engine_judge(struct engine *e) {
         return;
     }
     int leak = res->nfindings > 0;
-    res->verdict = leak ? LC_VERDICT_LEAK : LC_VERDICT_CLEAN;
+    res->verdict = e->unjudged ? LC_VERDICT_FAILED : leak ? LC_VERDICT_LEAK : LC_VERDICT_CLEAN;
+    if (e->unjudged)
+        res->failure_type = "tracker";
     res->not_repeatable = e->not_repeatable;
     res->not_repeatable_message = e->nr_message;
     struct lc_buf m;

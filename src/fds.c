@@ -67,6 +67,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "fd_spare.h"
 #include "fds.h"
 #include "internal.h"
 
@@ -145,6 +146,17 @@ static inline void mark_ours(int fd, int on) {
         __atomic_fetch_and(&ours[fd >> 6], ~bit, __ATOMIC_RELAXED);
 }
 
+/* Calls of the program's that failed for want of an fd (EMFILE, ENFILE):
+ * a test that ran into the open-file limit (lc__fds_limit_hits). */
+static uint64_t limit_hits;
+
+LC_HOOK_TEXT static void note_failed(void) {
+    if (!lc__tls.guard && (errno == EMFILE || errno == ENFILE))
+        __atomic_fetch_add(&limit_hits, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t lc__fds_limit_hits(void) { return __atomic_load_n(&limit_hits, __ATOMIC_RELAXED); }
+
 LC_HOOK_TEXT static void note_open(int fd, int fd2) {
     struct lc_tls *t = &lc__tls;
     int in1 = fd >= 0 && (unsigned)fd < FD_SLOTS;
@@ -221,12 +233,16 @@ static inline void *resolve(void **slot, const char *name) {
     do {                                                                                 \
         if (LC_UNLIKELY(tracking()) && (fd) >= 0)                                        \
             note_open((fd), -1);                                                         \
+        else if (LC_UNLIKELY(tracking()))                                                \
+            note_failed();                                                               \
     } while (0)
 
 #define NOTE_STREAM(f)                                                                   \
     do {                                                                                 \
         if (LC_UNLIKELY(tracking()) && (f))                                              \
             note_open(stream_fd(f), -1);                                                 \
+        else if (LC_UNLIKELY(tracking()))                                                \
+            note_failed();                                                               \
     } while (0)
 
 /* ---- open family ---- */
@@ -334,6 +350,8 @@ LC_EXPORT LC_HOOK_TEXT int socketpair(int domain, int type, int protocol, int sv
     int rc = real(domain, type, protocol, sv);
     if (LC_UNLIKELY(tracking()) && rc == 0)
         note_open(sv[0], sv[1]);
+    else if (LC_UNLIKELY(tracking()))
+        note_failed();
     return rc;
 }
 
@@ -359,6 +377,8 @@ LC_EXPORT LC_HOOK_TEXT int pipe(int fds[2]) {
     int rc = real(fds);
     if (LC_UNLIKELY(tracking()) && rc == 0)
         note_open(fds[0], fds[1]);
+    else if (LC_UNLIKELY(tracking()))
+        note_failed();
     return rc;
 }
 
@@ -367,6 +387,8 @@ LC_EXPORT LC_HOOK_TEXT int pipe2(int fds[2], int flags) {
     int rc = real(fds, flags);
     if (LC_UNLIKELY(tracking()) && rc == 0)
         note_open(fds[0], fds[1]);
+    else if (LC_UNLIKELY(tracking()))
+        note_failed();
     return rc;
 }
 
@@ -536,6 +558,8 @@ LC_EXPORT LC_HOOK_TEXT DIR *opendir(const char *path) {
     DIR *d = real(path);
     if (LC_UNLIKELY(tracking()) && d)
         note_open(dirfd(d), -1);
+    else if (LC_UNLIKELY(tracking()))
+        note_failed();
     return d;
 }
 
@@ -745,8 +769,11 @@ int lc__fds_snapshot(struct lc_fdset *out) {
     out->fds = NULL;
     int saved = errno;
     lc__guard_enter();
-    DIR *d = opendir("/proc/self/fd");
+    /* at the open-file limit, the listing takes leakcheck's spare's slot */
+    int dfd = lc__fd_spare_open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
     if (!d) {
+        lc__fd_spare_close(dfd);
         lc__guard_leave();
         errno = saved;
         return LEAKCHECK_EIO;
@@ -768,7 +795,7 @@ int lc__fds_snapshot(struct lc_fdset *out) {
             break;
         }
         int fd = parse_fd(de->d_name);
-        if (fd < 0 || fd == self)
+        if (fd < 0 || fd == self || lc__fd_spare_is(fd))
             continue;
         ssize_t len = readlinkat(self, de->d_name, buf, sizeof buf - 1);
         if (len < 0)
@@ -798,6 +825,7 @@ int lc__fds_snapshot(struct lc_fdset *out) {
         v[n++] = (struct lc_fd_entry){.fd = fd, .target = target, .stack = stack};
     }
     closedir(d);
+    lc__fd_spare_closed(dfd);
     if (rc) {
         lc__xfree(v);
     } else {

@@ -31,6 +31,9 @@ struct lc_fdset {
 /* Lists the open fds (without the listing's own directory fd). Report time:
  * call with the guard up. Returns 0 or a negative lc_error. */
 int lc__fds_snapshot(struct lc_fdset *out);
+/* How many of the program's fd-making calls failed with EMFILE or ENFILE
+ * so far (hook path: counted by the wrappers, not while the guard is up). */
+uint64_t lc__fds_limit_hits(void);
 void lc__fdset_free(struct lc_fdset *s);
 /* The entries of `now` whose fd is absent from `base`, or present with another
  * target (closed and reopened as something else). Returns the count; *out is

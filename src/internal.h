@@ -152,6 +152,7 @@ uint64_t lc__table_count(void); /* live records, approximate while hooks run */
 
 /* ---- stacks.c: capture and depot ---- */
 int lc__stacks_init(void);
+void lc__stacks_warm(void); /* libunwind's first trace (its pipe), before fd baselines */
 uint32_t lc__stack_capture(int depth); /* hook path; 0 when the depot is full */
 int lc__stack_get(uint32_t id, const uintptr_t **pcs, uint32_t *epoch);
 void lc__stacks_lock(void);

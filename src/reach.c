@@ -4,8 +4,10 @@
  * marks reachable, possible, and per clique definite/indirect (a talloc
  * chunk's user pointer counts as its start). Memory from
  * reach_mem.c (mmap); no lock a stopped thread may hold. Not on the hook path. */
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +57,7 @@ struct rctx {
     size_t nnd;
     uintptr_t nmin, nspan;
     uintptr_t regs_sp;  /* scanning a stopped thread's registers: its stack pointer, else 0 */
+    int pretest;        /* scanning a LC__R_PRETEST root (reach_early.c) */
     const struct lc_reach_opts *o;
     struct lc__rangev excl; /* sorted ranges never scanned as roots */
     uint32_t leader;
@@ -318,6 +321,14 @@ static inline void mark(struct rctx *c, size_t i, int start, int rule, uintptr_t
     }
 }
 
+/* A word of a chunk unchanged since the early list was made (a
+ * LC__R_PRETEST root) was there before block i was made: it names i only if
+ * i's address was a chunk in use then (freed since and handed out again, the
+ * new block stored where the old one was), and is a stale copy otherwise. */
+static int stale_copy(const struct rctx *c, size_t i) {
+    return !lc__reach_early_was_block(c->b[i].ptr);
+}
+
 /* Scans [lo, hi), which holds the words of [lo + delta, hi + delta): delta is
  * not 0 when they were copied out first (guarded reads). */
 static inline __attribute__((always_inline)) void scan_words(struct rctx *c, uintptr_t lo,
@@ -331,7 +342,7 @@ static inline __attribute__((always_inline)) void scan_words(struct rctx *c, uin
         if (v - c->min >= c->span)
             continue;
         long i = lookup(c, v);
-        if (i >= 0)
+        if (i >= 0 && !(c->pretest && stale_copy(c, (size_t)i)))
             mark(c, (size_t)i, v == c->se[i].start, rule, v);
     }
 }
@@ -597,8 +608,11 @@ static void mark_unreadable(struct rctx *c, const struct lc__rangev *maps) {
 /* ---- the phases ---- */
 static void phase_roots(struct rctx *c, const struct lc__rangev *maps, const struct lc__rangev *roots,
                         const struct lc__stop *s) {
-    for (size_t i = 0; i < roots->n; i++)
+    for (size_t i = 0; i < roots->n; i++) {
+        c->pretest = (roots->v[i].flags & LC__R_PRETEST) != 0;
         scan_root(c, maps, &roots->v[i]);
+    }
+    c->pretest = 0;
     for (size_t i = 0; i < s->n; i++)
         if (s->t[i].state == LC__T_STOPPED) {
             c->regs_sp = s->t[i].sp;
@@ -682,10 +696,13 @@ static double now_s(void) {
 
 /* With every other thread stopped: the address space, the thread roots, the
  * phases. */
+static int maps_errno; /* why /proc/self/maps could not be read (lc__reach_error) */
+
 static int scan_stopped(struct rctx *c, struct lc__rangev *roots, struct lc__stop *s,
                         uintptr_t self_sp, struct lc_reach_stats *st) {
     struct lc__rangev maps = {0};
     int rc = lc__proc_maps(&maps);
+    maps_errno = rc == -1 ? errno : 0;
     /* A thread that runs on may unmap what the scan reads: guarded reads. */
     if (rc == 0 && (s->unstopped || s->overflow) && lc__fault_guard_on() == 0) {
         c->gbuf = lc__rmap(LC__GBUF);
@@ -748,6 +765,18 @@ static __attribute__((noinline)) int classify(struct lc_reach_block *b, size_t n
     lc__rmem_flush();
     st->seconds = now_s() - t0;
     return rc;
+}
+
+const char *lc__reach_error(int rc, char *buf, size_t len) {
+    if (rc == LEAKCHECK_EIO && maps_errno)
+        snprintf(buf, len, "/proc/self/maps unreadable: %s%s", strerror(maps_errno),
+                 maps_errno == EMFILE || maps_errno == ENFILE ? " (the open-file limit, ulimit -n)"
+                                                               : "");
+    else if (rc == LEAKCHECK_EIO)
+        snprintf(buf, len, "/proc/self/maps unreadable");
+    else
+        snprintf(buf, len, "%s", lc_strerror(rc));
+    return buf;
 }
 
 /* The entry point keeps the caller's callee-saved registers in its own frame

@@ -57,6 +57,9 @@ struct lc_reach_stats {
 int lc__reach_classify(struct lc_reach_block *blocks, size_t n, const struct lc_reach_opts *o,
                        struct lc_reach_stats *st);
 
+/* Why lc__reach_classify returned rc, for a one-line message (into buf). */
+const char *lc__reach_error(int rc, char *buf, size_t len);
+
 /* The real-time signal that stops threads is SIGRTMIN + LC_REACH_SIGNAL_OFFSET (the thread
  * registry samples current stacks with LEAKCHECK_STACK_SIGNAL, SIGURG by default). */
 #ifndef LC_REACH_SIGNAL_OFFSET

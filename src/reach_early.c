@@ -21,6 +21,7 @@
 struct early_chunk {
     uintptr_t chunk;   /* header address */
     uintptr_t size_word; /* the size word as recorded: another size means reused */
+    uint64_t sum;      /* of its words when recorded; 0: not summed (always a whole root) */
 };
 
 static struct early_chunk *early;
@@ -28,6 +29,49 @@ static size_t nearly, early_cap;
 static size_t early_dropped; /* in use at the start, past early_cap (each test's walk: 1) */
 
 static uintptr_t word(uintptr_t a) { return *(const uintptr_t *)a; }
+
+/* A chunk whose words are all as they were when the list was made holds
+ * nothing written since: a word of it naming a block made since is a stale
+ * copy (a dangling pointer whose address glibc handed out again), no
+ * reference (lc__reach_early_roots). The words are summed when recorded
+ * (Fletcher's two running sums: any one changed word, and any two swapped,
+ * change the result), up to SUM_CHUNK_MAX bytes a chunk and SUM_BUDGET a
+ * walk, so that a test's start reads a bounded amount; a chunk not summed is
+ * a root as a whole. */
+#define SUM_CHUNK_MAX ((uintptr_t)64 << 10)
+#define SUM_BUDGET ((size_t)4 << 20)
+static size_t sum_left;
+
+static uint64_t sum_words(uintptr_t lo, uintptr_t hi) {
+    uint64_t a = 1, b = 0;
+    for (; lo + 8 <= hi; lo += 8) {
+        a += word(lo);
+        b += a;
+    }
+    return (b ^ (a << 1)) | 1; /* never 0 (that means not summed) */
+}
+
+/* The same over guarded reads (the scan, while a thread that did not stop
+ * runs): 0 when a word could not be read. */
+static uint64_t sum_words_guarded(uintptr_t lo, uintptr_t hi) {
+    uint64_t a = 1, b = 0;
+    for (uintptr_t w; lo + 8 <= hi; lo += 8) {
+        if (!lc__read_word(lo, &w))
+            return 0;
+        a += w;
+        b += a;
+    }
+    return (b ^ (a << 1)) | 1;
+}
+
+/* The user's words of chunk c of the given size: from its header's end to
+ * the next chunk's prev_size word, which is the user's while c is in use. */
+static uint64_t chunk_sum(uintptr_t c, uintptr_t size) {
+    if (size > SUM_CHUNK_MAX || size > sum_left)
+        return 0;
+    sum_left -= size;
+    return sum_words(c + CHUNK_HDR, c + size + 8);
+}
 
 /* The main heap's [lo, top): the mapping that holds the program break's last
  * byte. 0 when there is none (nothing from brk yet). */
@@ -50,25 +94,19 @@ static int main_heap(uintptr_t *lo, uintptr_t *top) {
 }
 
 /* A chunk that looks in use to the walk (the next chunk's PREV_INUSE is set)
- * but sits in one of glibc's free lists that keep that bit: the thread cache
- * (glibc 2.34+ writes its random tcache_key in the entry's second word) or a
- * fastbin (chunks of at most 128 bytes; the first word is the next entry,
- * mangled with the entry's own address >> 12, and is 0 or a chunk of the same
- * size). Its words are stale. 0 for a chunk in use (a false 1 only drops a
- * root). tkey: 0 when the key is not known (then every chunk counts). */
-#define FASTBIN_MAX 128u
+ * but sits in glibc's thread cache, which keeps that bit: glibc 2.34+ writes
+ * its random tcache_key in the entry's second word (and clears it when it
+ * hands the chunk out). Its words are stale. tkey: 0 when the key is not
+ * known (then every chunk counts). Fastbin entries keep the bit too, and are
+ * kept as roots: nothing in a chunk's words tells one from a chunk the
+ * thread cache handed out whose first word the program has not written yet
+ * (the cache's mangled link, which reads as a fastbin link: knot-resolver's
+ * empty trie root, whose 163 nodes then read lost), and a free chunk's words
+ * name only blocks made since through stale copies, which the scan drops
+ * while the chunk is unchanged (lc__reach_early_roots, LC__R_PRETEST). */
 static uintptr_t tkey;
-static int free_listed(uintptr_t c, uintptr_t size, uintptr_t lo, uintptr_t top) {
-    uintptr_t user = c + CHUNK_HDR;
-    if (tkey && word(user + 8) == tkey)
-        return 1;
-    if (size > FASTBIN_MAX)
-        return 0;
-    uintptr_t next = word(user) ^ (user >> 12);
-    if (!next)
-        return 1;
-    return next % 16 == 0 && next >= lo + CHUNK_HDR && next < top &&
-           (word(next - 8) & ~(uintptr_t)SIZE_BITS) == size;
+static int free_listed(uintptr_t c) {
+    return tkey && word(c + CHUNK_HDR + 8) == tkey;
 }
 
 /* Walks the chunks from lo to the top chunk. Returns the number of chunks in
@@ -80,6 +118,7 @@ static int free_listed(uintptr_t c, uintptr_t size, uintptr_t lo, uintptr_t top)
 static long walk(uintptr_t lo, uintptr_t top, int keep) {
     long used = 0;
     uintptr_t c = lo;
+    sum_left = SUM_BUDGET;
     while (c + CHUNK_HDR <= top) {
         uintptr_t size = word(c + 8) & ~(uintptr_t)SIZE_BITS;
         if (size < CHUNK_MIN || size % 16 || size > top - c || (word(c + 8) & 2))
@@ -89,10 +128,11 @@ static long walk(uintptr_t lo, uintptr_t top, int keep) {
             return used; /* c is the top chunk: free */
         if (next + CHUNK_HDR > top)
             return -1;
-        if ((word(next + 8) & PREV_INUSE) && !(keep == 2 && free_listed(c, size, lo, top))) {
+        if ((word(next + 8) & PREV_INUSE) && !(keep == 2 && free_listed(c))) {
             if (keep && nearly < early_cap) {
                 early[nearly].chunk = c;
-                early[nearly++].size_word = word(c + 8);
+                early[nearly].size_word = word(c + 8);
+                early[nearly++].sum = chunk_sum(c, size);
             } else if (keep == 2) {
                 early_dropped = 1; /* each test's walk stops at a full list */
                 return used;
@@ -208,7 +248,7 @@ void lc__reach_early_keep(uintptr_t p) {
     size_t i = nearly;
     for (; i > 0 && early[i - 1].chunk > c; i--)
         early[i] = early[i - 1];
-    early[i] = (struct early_chunk){c, word(c + 8)};
+    early[i] = (struct early_chunk){c, word(c + 8), 0}; /* its words are the repetition's */
     nearly++;
 }
 
@@ -223,7 +263,9 @@ size_t lc__reach_early_count(size_t *dropped) {
  * still says so: its stale words are scanned, a conservative error). Its own
  * PREV_INUSE bit is the chunk before it's: that one's free() clears it (GLib's
  * type nodes read as lost in 1 run of 6 when it counted). Blocks leakcheck
- * tracks inside a root are skipped by the scan (LC__R_NOBLOCKS). */
+ * tracks inside a root are skipped by the scan (LC__R_NOBLOCKS). A chunk
+ * whose words are all as recorded is flagged LC__R_PRETEST: what it names
+ * was named before the blocks the scan judges were made. */
 int lc__reach_early_roots(struct lc__rangev *roots, const struct lc__rangev *maps) {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < nearly; i++) {
@@ -236,7 +278,30 @@ int lc__reach_early_roots(struct lc__rangev *roots, const struct lc__rangev *map
         if (!lc__read_word(c + 8, &now) || !lc__read_word(c + size + 8, &next) ||
             (now & mine) != (early[i].size_word & mine) || !(next & PREV_INUSE))
             continue;
-        rc = lc__rangev_push(roots, c + CHUNK_HDR, c + size + 8, LC__R_NOBLOCKS);
+        uint64_t sum = early[i].sum;
+        int same = sum && sum_words_guarded(c + CHUNK_HDR, c + size + 8) == sum;
+        rc = lc__rangev_push(roots, c + CHUNK_HDR, c + size + 8,
+                             LC__R_NOBLOCKS | (same ? LC__R_PRETEST : 0));
     }
     return rc;
+}
+
+/* p (a block's address) was the user address of a chunk in use when the
+ * list was made: a word recorded then may name it again (the chunk freed and
+ * its address reused, the new block stored where the old one was). */
+int lc__reach_early_was_block(uintptr_t p) {
+    if (p < CHUNK_HDR)
+        return 0;
+    uintptr_t c = p - CHUNK_HDR;
+    size_t lo = 0, hi = nearly;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (early[mid].chunk == c)
+            return 1;
+        if (early[mid].chunk < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
 }

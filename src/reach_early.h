@@ -25,7 +25,11 @@ void lc__reach_early_keep(uintptr_t p);
 /* How many chunks were kept; *dropped (may be NULL): in use, not kept. */
 size_t lc__reach_early_count(size_t *dropped);
 /* Pushes the recorded chunks still in use onto roots (maps: the scan's
- * /proc/self/maps). Returns 0 / LEAKCHECK_ENOMEM. */
+ * /proc/self/maps), those whose words are all as recorded flagged
+ * LC__R_PRETEST. Returns 0 / LEAKCHECK_ENOMEM. */
 int lc__reach_early_roots(struct lc__rangev *roots, const struct lc__rangev *maps);
+/* 1 when p was the user address of a recorded chunk: a LC__R_PRETEST root's
+ * word naming a block counts only then (reach.c). */
+int lc__reach_early_was_block(uintptr_t p);
 
 #endif

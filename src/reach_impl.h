@@ -19,6 +19,7 @@ struct lc__range {
 #define LC__R_WRITE 2
 #define LC__R_NOBLOCKS 4 /* a root that may overlap heap blocks: skip their extents */
 #define LC__R_ANON 8     /* maps: private anonymous memory the program mapped ([anon:...] too) */
+#define LC__R_PRETEST 16 /* a chunk unchanged since before tracking: names only blocks of then */
 struct lc__rangev {
     struct lc__range *v;
     size_t n, cap;

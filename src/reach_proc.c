@@ -8,15 +8,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fd_spare.h"
 #include "internal.h"
 #include "reach_impl.h"
 
 int lc__gettid(void) { return (int)syscall(SYS_gettid); }
 
-static int sys_open(const char *path) {
-    return (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-}
-static void sys_close(int fd) { syscall(SYS_close, fd); }
+/* raw openat and close; at the open-file limit, in fd_spare.c's slot */
+static int sys_open(const char *path) { return lc__fd_spare_open(path, O_RDONLY); }
+static void sys_close(int fd) { lc__fd_spare_close(fd); }
 
 /* Reads a whole small file into buf (NUL-terminated); returns its length or -1. */
 long lc__proc_read(const char *path, char *buf, size_t cap) {
@@ -147,8 +147,7 @@ struct lc_dirent64 {
 };
 
 int lc__proc_tids(int *tids, size_t cap, size_t *n) {
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/task",
-                          O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = lc__fd_spare_open("/proc/self/task", O_RDONLY | O_DIRECTORY);
     if (fd < 0)
         return -1;
     char buf[4096] __attribute__((aligned(8)));

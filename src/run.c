@@ -43,8 +43,8 @@
 
 static int run_active;
 /* The fds open when this image started: inherited ones, and those libraries
- * opened while loading (libunwind's validation pipe, opened by the first
- * capture in lc__scope_begin_process). */
+ * opened while loading (libunwind's validation pipe, opened by
+ * lc__stacks_warm just before the snapshot). */
 static struct lc_fdset start_fds;
 
 /* ---- start-up ---- */
@@ -155,6 +155,7 @@ void lc__run_start(void) {
     }
     run_active = 1;
     lc__guard_enter();
+    lc__stacks_warm(); /* libunwind's pipe: open at start-up, not the program's */
     lc__fds_snapshot(&start_fds);
     lc__guard_leave();
     lc__live_start();

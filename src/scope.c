@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fd_spare.h"
 #include "glib_slice.h"
 #include "internal.h"
 #include "options.h"
@@ -95,6 +96,7 @@ __attribute__((constructor(101))) static void lc_ctor(void) {
         _exit(2); /* a bad option: stop before anything runs */
     lc__glib_slice_restart(opts.cmocka); /* GLib's slices as mallocs (glib_slice.c) */
     lc__owner_claim(&opts); /* an exec'd descendant never writes its parent's reports */
+    lc__fd_spare_init(); /* an fd for reading /proc at the program's open-file limit */
     char err[1024];
     if (lc__suppressions_load(opts.suppressions, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);

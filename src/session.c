@@ -378,6 +378,7 @@ static void session_init(void) {
     lc_scope_config cfg = {.stacks = 1, .depth = 0, .all_threads = 0};
     if (lc_scope_begin(&cfg) == 0) /* never end a scope of someone else's */
         lc_scope_end();
+    lc__stacks_warm(); /* the walker took that trace: libunwind's pipe now */
     /* glibc: the first pthread_create allocates a DTV kept with the cached stack */
     pthread_t t;
     if (pthread_create(&t, NULL, noop_thread, NULL) == 0)

@@ -256,6 +256,15 @@ LC_HOOK_TEXT uint32_t lc__stack_capture(int depth) {
     return id;
 }
 
+/* libunwind's first trace opens its memory-validation pipe (2 fds, kept for
+ * the process). The walker may never call libunwind, so a later first use (a
+ * fallback capture, or the program's own) opened them after a baseline and
+ * they read "2 fds left open": the callers trace once before theirs. */
+void lc__stacks_warm(void) {
+    void *buf[4];
+    (void)lc__backtrace(buf, 4);
+}
+
 int lc__stack_get(uint32_t id, const uintptr_t **pcs, uint32_t *epoch) {
     if (!id || id > __atomic_load_n(&depot.count, __ATOMIC_ACQUIRE))
         return 0;

@@ -67,6 +67,12 @@ static struct lc_suppression builtin[] = {
     {"fd", "__pthread_once_slow", "opened by a pthread_once initialiser, once per process", 0},
     {"fd", "pthread_once", "opened by a pthread_once initialiser, once per process", 0},
     {"fd", "call_once", "opened by a call_once initialiser, once per process", 0},
+    /* libuv's default loop is one static loop for the process: the first
+     * uv_default_loop() opens its epoll fd, signal pipe and async eventfd,
+     * kept until the program closes that loop (knot-resolver's
+     * kr_rplan_push_query only reads its clock); a loop of the program's
+     * own (uv_loop_init) is still reported */
+    {"fd", "uv_default_loop", "libuv's default loop, opened once per process", 0},
     /* libunwind's caches (trace cache per thread, elf images) */
     {"leak", "_ULx86_64_*", "libunwind caches", 0},
     {"leak", "_Ux86_64_*", "libunwind caches", 0},

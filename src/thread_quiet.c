@@ -12,6 +12,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "fd_spare.h"
 #include "reach_impl.h"
 #include "thread_quiet.h"
 #include "thread_registry.h"
@@ -20,11 +21,11 @@
  * cannot be read. Raw system calls: none of fds.c's wrappers, and nothing
  * here allocates (a heap touched here would move the program's next blocks). */
 static ssize_t read_proc(const char *path, char *buf, size_t len) {
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    int fd = lc__fd_spare_open(path, O_RDONLY);
     if (fd < 0)
         return -1;
     long n = syscall(SYS_read, fd, buf, len - 1);
-    syscall(SYS_close, fd);
+    lc__fd_spare_close(fd);
     if (n < 0)
         return -1;
     buf[n] = 0;

@@ -240,7 +240,9 @@ static int classify(struct blocks *b, struct lc_buf *out, uintptr_t top) {
         ro.needle_ignore = (const uintptr_t(*)[2])h->ignore, ro.nneedle_ignore = h->n + 1;
     }
     struct lc_reach_stats st = {0};
-    lc__sleep_signals_begin(); /* a program's thread the scan stops sleeps on after it */
+    /* a program's thread the scan stops sleeps on after it; never ended: the
+     * process is on its way out, and its threads sleep on until it is gone */
+    lc__sleep_signals_begin();
     int scanned = lc__reach_classify(b->v, b->n, &ro, &st) == 0;
     if (h && h->n && scanned)
         put_dropped(out, h);

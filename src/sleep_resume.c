@@ -1,8 +1,8 @@
 /* sleep_resume.c: sleep, usleep, nanosleep and clock_nanosleep resumed for the
  * time left when a signal of leakcheck's own (the reachability scan stopping
  * threads, a leaked thread's stack sampled) cut them short, as a sleeping
- * thread never notices without leakcheck. Callers mark such a signal with
- * lc__sleep_signals_begin. Calls libc's (dlsym RTLD_NEXT). Not on the hook path. */
+ * thread never notices without leakcheck. Callers bracket such signals with
+ * lc__sleep_signals_begin/_end. Calls libc's (dlsym RTLD_NEXT). Not hook path. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <time.h>
@@ -12,13 +12,29 @@
 
 #define LC_EXPORT __attribute__((visibility("default")))
 
-/* Bumped before leakcheck signals other threads: a sleep that this number
- * changed under was cut short by leakcheck, not by the program. */
-static unsigned signals_sent;
+/* Bumped as leakcheck starts and ends signalling other threads, and the
+ * sessions still open: a sleep cut short while one is open, or that this
+ * number changed under, was cut short by leakcheck, not by the program (a
+ * sleep that began just after the start bump ends once the session is
+ * over, and the end bump is seen then). */
+static unsigned signals_sent, sessions_open;
 
-void lc__sleep_signals_begin(void) { __atomic_add_fetch(&signals_sent, 1, __ATOMIC_SEQ_CST); }
+void lc__sleep_signals_begin(void) {
+    __atomic_add_fetch(&sessions_open, 1, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&signals_sent, 1, __ATOMIC_SEQ_CST);
+}
+
+void lc__sleep_signals_end(void) {
+    __atomic_add_fetch(&signals_sent, 1, __ATOMIC_SEQ_CST);
+    __atomic_sub_fetch(&sessions_open, 1, __ATOMIC_SEQ_CST);
+}
 
 static unsigned signals_now(void) { return __atomic_load_n(&signals_sent, __ATOMIC_SEQ_CST); }
+
+/* 1 when a sleep that began at signals_now() == before was cut short by us. */
+static int cut_by_us(unsigned before) {
+    return __atomic_load_n(&sessions_open, __ATOMIC_SEQ_CST) > 0 || signals_now() != before;
+}
 
 typedef int (*nanosleep_fn)(const struct timespec *, struct timespec *);
 typedef int (*clock_nanosleep_fn)(clockid_t, int, const struct timespec *, struct timespec *);
@@ -42,7 +58,7 @@ static int sleep_for(const struct timespec *req, struct timespec *rem) {
     for (;;) {
         unsigned before = signals_now();
         int rc = real(&left, &r);
-        if (rc == 0 || errno != EINTR || signals_now() == before) {
+        if (rc == 0 || errno != EINTR || !cut_by_us(before)) {
             if (rc != 0 && rem)
                 *rem = r;
             return rc;
@@ -73,7 +89,7 @@ LC_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec 
     for (;;) {
         unsigned before = signals_now();
         int rc = real(clock, flags, &left, &r); /* an error number, errno untouched */
-        if (rc != EINTR || signals_now() == before) {
+        if (rc != EINTR || !cut_by_us(before)) {
             if (rc == EINTR && rem && !(flags & TIMER_ABSTIME))
                 *rem = r;
             return rc;

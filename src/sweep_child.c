@@ -147,7 +147,9 @@ static void report_memory(const struct lc_sweep_ref *ref) {
     struct lc_reach_opts ro = {.exclude = own, .nexclude = 1};
     struct lc_reach_stats st;
     lc__sleep_signals_begin(); /* the threads the scan stops sleep on after it */
-    if (n && lc__reach_classify(blk, n, &ro, &st) == 0) {
+    int scanned = n && lc__reach_classify(blk, n, &ro, &st) == 0;
+    lc__sleep_signals_end();
+    if (scanned) {
         qsort(blk, n, sizeof *blk, by_stack);
         for (size_t i = 0; i < n;) {
             size_t j = i;

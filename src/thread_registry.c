@@ -360,6 +360,7 @@ int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int
         if (__atomic_load_n(&sample.done, __ATOMIC_ACQUIRE))
             n = sample_copy(pcs, max);
     }
+    lc__sleep_signals_end();
     __atomic_store_n(&sample.tid, 0, __ATOMIC_RELEASE);
     sigaction(sig, &old, NULL);
     return n;

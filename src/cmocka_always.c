@@ -1,6 +1,6 @@
 /* cmocka_always.c: mock values and expectations queued to hold always
- * (count -1) or maybe (-2): queued once per test, untracked, a later phase's
- * return value answering in its place. cmocka_mocks.c asks for _will_return,
+ * (count -1) or maybe (-2): queued once per test, untracked (return values
+ * while the engine runs: cmocka_returns.c). cmocka_mocks.c asks for _will_return,
  * _mock, _expect_check and _expect_function_call; the set, range and memory
  * checks, which allocate before they queue, are wrapped here. Calls cmocka
  * (dlsym RTLD_NEXT) and the engine. Not on the hook path. */
@@ -25,11 +25,8 @@
  * copy per iteration would be growth, and copies (or a teardown's own
  * entry) cmocka fails. So such an entry is queued only by the first fixture
  * or body that asks for it (the later copies could never be reached).
- * Without leakcheck each phase's own entry answers its calls, so a return
- * value a later phase queued is the one the mock gets: SSSD's cache_req
- * tests queue will_return_always(__wrap_sss_dp_get_account_send, test_ctx),
- * the context that iteration's setup allocated, and the first iteration's
- * (freed since) corrupted the heap ("free(): invalid pointer"). */
+ * Return values are not queued so while the engine runs: cmocka_returns.c
+ * holds them (a held one never stands before a later call's own values). */
 
 #define LC_EXPORT __attribute__((visibility("default")))
 #define LC_ALWAYS_MAX 256
@@ -39,8 +36,6 @@
 static struct {
     const char *function, *parameter;
     unsigned phase;
-    int has_value;                     /* a return value: first and latest known */
-    uintmax_t first, latest; /* cmocka's entry holds first */
 } seen[LC_ALWAYS_MAX];
 static size_t nseen;
 
@@ -70,27 +65,6 @@ static int repeated(const char *function, const char *parameter) {
         seen[nseen++] = (__typeof__(seen[0])){.function = function, .parameter = parameter,
                                               .phase = now};
     return 0;
-}
-
-void lc__always_value(int how, const char *function, uintmax_t value) {
-    if (how == 0 || !lc__engine_active())
-        return;
-    size_t i = find_seen(function, "");
-    if (i == nseen)
-        return;
-    if (!seen[i].has_value) { /* the entry cmocka holds */
-        seen[i].has_value = 1;
-        seen[i].first = seen[i].latest = value;
-    } else if (how == LC_ALWAYS_SKIP) { /* a later phase's: it answers from now on */
-        seen[i].latest = value;
-    }
-}
-
-uintmax_t lc__always_answer(const char *function, uintmax_t got) {
-    size_t i = lc__engine_active() ? find_seen(function, "") : nseen;
-    if (i < nseen && seen[i].has_value && got == seen[i].first)
-        return seen[i].latest;
-    return got;
 }
 
 int lc__always_enter(int count, const char *function, const char *parameter, int ok) {

@@ -167,6 +167,7 @@ static void run_engine(struct lc_engine_test *t) {
     lc__tm_reset();
     lc__mocks_reset();
     int rc = lc__engine_run(t, &res);
+    lc__returns_finish();
     if (rc == 0 && res->not_repeatable)
         lc__tm_release(res->not_repeatable - 1); /* what the abandoned iteration left */
     if (rc == LEAKCHECK_ENOMEM) {

@@ -63,14 +63,19 @@ int lc__always_enter(int count, const char *function, const char *parameter, int
 void lc__always_leave(int how);
 void lc__always_reset(void);
 
-/* cmocka_always.c: a return value queued with will_return_always or _maybe;
- * how is what lc__always_enter said. The first one queued for function is
- * cmocka's entry; one a later phase of the repeated test queued (skipped)
- * becomes the value lc__always_answer gives for what cmocka's _mock
- * returned from that entry (got), as that phase's own entry would without
- * leakcheck. Anything else comes back unchanged. */
-void lc__always_value(int how, const char *function, uintmax_t value);
-uintmax_t lc__always_answer(const char *function, uintmax_t got);
+/* cmocka_returns.c: a return value queued with will_return_always or _maybe
+ * (count -1 or -2) while the engine runs is held there, never queued to
+ * cmocka: lc__returns_queue returns 1 (pending: finite values of function
+ * queued and not used yet), else 0 (queue it as usual). lc__returns_mock
+ * returns 1 with *value when a held value answers this call, 0 when cmocka's
+ * queue does. lc__returns_finish (the test's engine run is over) queues to
+ * cmocka the always values cmocka fails without leakcheck (never used in the
+ * first run, or a second one in the same call), so that it fails them. */
+int lc__returns_queue(const char *function, const char *file, int line, uintmax_t value,
+                      int count, long pending);
+int lc__returns_mock(const char *function, long pending, uintmax_t *value);
+void lc__returns_finish(void);
+void lc__returns_reset(void);
 
 /* cmocka_legacy.c: how many times the program called cmocka's deprecated
  * runners (_run_tests, _run_group_tests), which leakcheck does not judge. */

@@ -7,9 +7,9 @@
  * "remaining non-returned values", "parameter still has values that haven't
  * been checked") makes the test not repeatable, and is drained so that cmocka
  * does not fail the test for our repetition; so is what an iteration a
- * failure abandoned left. Entries that hold always or maybe are queued once
- * per test, untracked (cmocka_always.c). Calls cmocka (dlsym RTLD_NEXT) and
- * the engine. Not on the hook path. */
+ * failure abandoned left. Return values that hold always or maybe are held
+ * by cmocka_returns.c, checks and calls queued once per test, untracked
+ * (cmocka_always.c). Calls cmocka (dlsym RTLD_NEXT) and the engine. Not on the hook path. */
 #include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,8 +84,10 @@ _will_return(const char *const function_name, const char *const file, const int 
     static will_return_fn real;
     if (!real)
         real = (will_return_fn)dlsym(RTLD_NEXT, "_will_return");
+    struct mock_fn *f = find(RETURNS, function_name, NULL);
+    if (lc__returns_queue(function_name, file, line, value, count, f ? f->pending : 0))
+        return; /* held by cmocka_returns.c */
     int how = lc__always_enter(count, function_name, "", 1);
-    lc__always_value(how, function_name, value);
     if (how == LC_ALWAYS_SKIP)
         return;
     queued(RETURNS, function_name, NULL, file, line, count);
@@ -102,8 +104,12 @@ static mock_call_fn real_mock(void) {
 
 __attribute__((visibility("default"))) LargestIntegralType
 _mock(const char *const function, const char *const file, const int line) {
+    struct mock_fn *f = find(RETURNS, function, NULL);
+    uintmax_t held;
+    if (lc__returns_mock(function, f ? f->pending : 0, &held))
+        return held;
     used(RETURNS, function, NULL);
-    return lc__always_answer(function, real_mock()(function, file, line));
+    return real_mock()(function, file, line);
 }
 
 typedef void (*expect_check_fn)(const char *, const char *, const char *, int,
@@ -259,6 +265,7 @@ static void iteration_abandoned(void) {
 
 void lc__mocks_reset(void) {
     lc__always_reset();
+    lc__returns_reset();
     for (size_t i = 0; i < nfns; i++)
         fns[i].pending = fns[i].after_first = 0;
 }

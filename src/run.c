@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <linux/futex.h>
 #include <sys/syscall.h>
 #include <dlfcn.h>
 #include <link.h>
@@ -38,6 +39,7 @@
 #include "run_live.h"
 #include "sample.h"
 #include "sanitizer.h"
+#include "sleep_resume.h"
 #include "symtab.h"
 
 static int run_active;
@@ -239,6 +241,9 @@ static int classify(struct blocks *b, struct lc_buf *out, uintptr_t top) {
         ro.needle_ignore = (const uintptr_t(*)[2])h->ignore, ro.nneedle_ignore = h->n + 1;
     }
     struct lc_reach_stats st = {0};
+    /* a program's thread the scan stops sleeps on after it; never ended: the
+     * process is on its way out, and its threads sleep on until it is gone */
+    lc__sleep_signals_begin();
     int scanned = lc__reach_classify(b->v, b->n, &ro, &st) == 0;
     if (h && h->n && scanned)
         put_dropped(out, h);
@@ -498,12 +503,26 @@ static void hand_off(const struct lc_buf *b) {
     lc__fd_spare_close(fd);
 }
 
+/* The final check's progress: 0 not begun, 1 running on one thread, 2 over
+ * (the record handed off). final_pending: the destructor registered it. */
+static int final_state, final_pending;
+
+/* Another thread runs the final check: wait until it handed its record off
+ * (a thread that ends the process meanwhile would cut the record short). */
+static void final_wait(void) {
+    while (__atomic_load_n(&final_state, __ATOMIC_ACQUIRE) == 1)
+        syscall(SYS_futex, &final_state, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
+}
+
 /* The final check: the last exit handler, after every module's destructors,
- * or the _exit wrapper below. Runs once. */
+ * or the _exit wrapper below. Runs once; a second caller waits for it. */
 __attribute__((noinline)) static void run_final(void) {
-    static int done;
-    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
+    int expected = 0;
+    if (!__atomic_compare_exchange_n(&final_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        final_wait();
         return;
+    }
     lc__guard_enter();
     lc__live_stop(); /* the helper thread, if any, has written its last snapshot */
     __atomic_store_n(&lc__st.tracking, 0, __ATOMIC_RELEASE); /* nothing moves now */
@@ -527,6 +546,8 @@ __attribute__((noinline)) static void run_final(void) {
     hand_off(&out);
     lc__buf_free(&out);
     lc__scope_end_process();
+    __atomic_store_n(&final_state, 2, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &final_state, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL, NULL, 0);
     lc__guard_leave();
 }
 
@@ -555,14 +576,22 @@ __attribute__((destructor)) static void run_destructor(void) {
     run_active = 0;
     if (__cxa_atexit(run_final_handler, NULL, NULL) != 0)
         run_final();
+    else
+        __atomic_store_n(&final_pending, 1, __ATOMIC_RELEASE);
 }
 
 /* A program that leaves through _exit (dash does, after its own clean-up)
  * still gets its check: nothing has been torn down at that point. exit()
- * reaches the kernel through glibc's internal _exit, not this one. */
+ * reaches the kernel through glibc's internal _exit, not this one. A thread
+ * that calls _exit while main's exit runs (the check registered, or running
+ * on another thread) runs the check or waits for it, so the record is whole:
+ * such a worker used to end the process in the middle of it ("exited
+ * (status 4) without a leak report: it exec'd a program that did not load
+ * libleakcheck.so ..."). */
 __attribute__((noreturn, noinline)) static void run_exit_now(int status) {
     __builtin_unwind_init(); /* the caller's registers: roots, above run_final's frame */
-    if (run_active && getpid() == lc__st.owner_pid) {
+    if ((run_active || __atomic_load_n(&final_pending, __ATOMIC_ACQUIRE)) &&
+        getpid() == lc__st.owner_pid) {
         run_active = 0;
         run_final();
     }

@@ -454,11 +454,17 @@ static void fold_dots(char *p) {
  * wherever the report is read ("../../../src/libopensc/asn1.c" from OpenSC's
  * unit tests was both unreadable and relative to a directory not shown). */
 static const char *source_path(Dwarf_Die *cu, const char *file) {
-    if (!file || file[0] == '/' || !cu)
+    char path[4096];
+    if (file && file[0] == '/') { /* folded too: -I$(srcdir)/. gave "/src/./lib/x.c" */
+        if ((size_t)snprintf(path, sizeof path, "%s", file) >= sizeof path)
+            return lc__intern(file);
+        fold_dots(path);
+        return lc__intern(path);
+    }
+    if (!file || !cu)
         return lc__intern(file);
     Dwarf_Attribute a;
     const char *dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a));
-    char path[4096];
     if (!dir || dir[0] != '/' ||
         (size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
         return lc__intern(file);
@@ -545,8 +551,8 @@ static void resolve(struct lc_symtab *t, struct sym_mod *m, uintptr_t pc) {
     int lineno = 0;
     const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
     Dwarf_Addr bias = 0;
-    base.file = file && file[0] != '/' ? source_path(dwfl_module_addrdie(mod, addr, &bias), file)
-                                       : lc__intern(file);
+    base.file = source_path(file && file[0] != '/' ? dwfl_module_addrdie(mod, addr, &bias) : NULL,
+                            file);
     base.line = lineno > 0 ? (unsigned)lineno : 0;
     if (!push_inlined(t, mod, addr, &base))
         push_frame(t, &base);

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sleep_resume.h"
 #include "thread_registry.h"
 #include "thread_start.h"
 #include "unwind.h"
@@ -342,6 +343,7 @@ int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int
     __atomic_store_n(&sample.done, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&sample.tid, tid, __ATOMIC_RELEASE);
     int n = 0;
+    lc__sleep_signals_begin(); /* a sleeping thread sleeps on after the sample */
     if (pthread_kill(th, sig) == 0) {
         /* wait at most what is left of the test's budget: a thread stuck in
          * the loader lock, or that masks the signal after the check above,
@@ -358,6 +360,7 @@ int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int
         if (__atomic_load_n(&sample.done, __ATOMIC_ACQUIRE))
             n = sample_copy(pcs, max);
     }
+    lc__sleep_signals_end();
     __atomic_store_n(&sample.tid, 0, __ATOMIC_RELEASE);
     sigaction(sig, &old, NULL);
     return n;

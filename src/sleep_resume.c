@@ -1,0 +1,114 @@
+/* sleep_resume.c: sleep, usleep, nanosleep and clock_nanosleep resumed for the
+ * time left when a signal of leakcheck's own (the reachability scan stopping
+ * threads, a leaked thread's stack sampled) cut them short, as a sleeping
+ * thread never notices without leakcheck. Callers bracket such signals with
+ * lc__sleep_signals_begin/_end. Calls libc's (dlsym RTLD_NEXT). Not hook path. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define LC_EXPORT __attribute__((visibility("default")))
+
+/* Bumped as leakcheck starts and ends signalling other threads, and the
+ * sessions still open: a sleep cut short while one is open, or that this
+ * number changed under, was cut short by leakcheck, not by the program (a
+ * sleep that began just after the start bump ends once the session is
+ * over, and the end bump is seen then). */
+static unsigned signals_sent, sessions_open;
+
+void lc__sleep_signals_begin(void) {
+    __atomic_add_fetch(&sessions_open, 1, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&signals_sent, 1, __ATOMIC_SEQ_CST);
+}
+
+void lc__sleep_signals_end(void) {
+    __atomic_add_fetch(&signals_sent, 1, __ATOMIC_SEQ_CST);
+    __atomic_sub_fetch(&sessions_open, 1, __ATOMIC_SEQ_CST);
+}
+
+static unsigned signals_now(void) { return __atomic_load_n(&signals_sent, __ATOMIC_SEQ_CST); }
+
+/* 1 when a sleep that began at signals_now() == before was cut short by us. */
+static int cut_by_us(unsigned before) {
+    return __atomic_load_n(&sessions_open, __ATOMIC_SEQ_CST) > 0 || signals_now() != before;
+}
+
+typedef int (*nanosleep_fn)(const struct timespec *, struct timespec *);
+typedef int (*clock_nanosleep_fn)(clockid_t, int, const struct timespec *, struct timespec *);
+
+static nanosleep_fn real_nanosleep(void) {
+    static nanosleep_fn real;
+    if (!real)
+        real = (nanosleep_fn)dlsym(RTLD_NEXT, "nanosleep");
+    return real;
+}
+
+/* A relative sleep of *req, resumed while leakcheck's signals cut it short. */
+static int sleep_for(const struct timespec *req, struct timespec *rem) {
+    nanosleep_fn real = real_nanosleep();
+    if (!real) {
+        errno = ENOSYS;
+        return -1;
+    }
+    struct timespec left = *req, r = {0, 0};
+    int saved = errno;
+    for (;;) {
+        unsigned before = signals_now();
+        int rc = real(&left, &r);
+        if (rc == 0 || errno != EINTR || !cut_by_us(before)) {
+            if (rc != 0 && rem)
+                *rem = r;
+            return rc;
+        }
+        errno = saved; /* leakcheck's signal: the rest of it, as if never cut */
+        left = r;
+    }
+}
+
+LC_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem) {
+    if (!req) { /* libc's own answer (EFAULT) */
+        nanosleep_fn real = real_nanosleep();
+        return real ? real(req, rem) : (errno = ENOSYS, -1);
+    }
+    return sleep_for(req, rem);
+}
+
+LC_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
+                              struct timespec *rem) {
+    static clock_nanosleep_fn real;
+    if (!real)
+        real = (clock_nanosleep_fn)dlsym(RTLD_NEXT, "clock_nanosleep");
+    if (!real)
+        return ENOSYS;
+    if (!req)
+        return real(clock, flags, req, rem);
+    struct timespec left = *req, r = {0, 0};
+    for (;;) {
+        unsigned before = signals_now();
+        int rc = real(clock, flags, &left, &r); /* an error number, errno untouched */
+        if (rc != EINTR || !cut_by_us(before)) {
+            if (rc == EINTR && rem && !(flags & TIMER_ABSTIME))
+                *rem = r;
+            return rc;
+        }
+        if (!(flags & TIMER_ABSTIME))
+            left = r; /* an absolute deadline stays what it was */
+    }
+}
+
+/* glibc's sleep and usleep call its nanosleep internally, out of reach of
+ * interposition: both are rebuilt on sleep_for with their own results. */
+LC_EXPORT unsigned int sleep(unsigned int seconds) {
+    struct timespec req = {(time_t)seconds, 0}, rem = {0, 0};
+    if (sleep_for(&req, &rem) == 0)
+        return 0;
+    return (unsigned int)rem.tv_sec + (rem.tv_nsec >= 500000000L);
+}
+
+LC_EXPORT int usleep(useconds_t usec) {
+    struct timespec req = {(time_t)(usec / 1000000), (long)(usec % 1000000) * 1000};
+    return sleep_for(&req, NULL);
+}

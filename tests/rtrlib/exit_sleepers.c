@@ -1,0 +1,157 @@
+/* exit_sleepers.c: the shape of rtrlib's test_dynamic_groups: main returns
+ * (EXIT_FAILURE) while worker threads sleep long, one per sleep call (sleep,
+ * usleep, nanosleep, clock_nanosleep relative and absolute); a worker that
+ * wakes before the process is gone says so and exits with status 3 (rtrlib's
+ * socket thread woke from sleep(600) and used main's finished frame). main
+ * also drops a block (drop_config), which the check at exit must name.
+ * "own": the program's own signal still wakes a sleeper (sleep returns early).
+ * "poller": a worker waits in poll with no timeout, which any signal handler
+ * ends (EINTR), and then calls _exit(4): the check at exit's own signal wakes
+ * it in the middle of the check, whose record must still arrive whole.
+ * run_exit_sleepers.py runs each under leakcheck run. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LONG_S 600
+#define WORKERS 5
+
+static void *volatile sink;
+static int tids[WORKERS];
+
+static void woke(const char *how) {
+    fprintf(stderr, "exit_sleepers: %s woke before the process ended\n", how);
+    _exit(3);
+}
+
+static void *worker(void *arg) {
+    long k = (long)arg;
+    struct timespec ts = {LONG_S, 0};
+    __atomic_store_n(&tids[k], (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
+    switch (k) {
+    case 0:
+        sleep(LONG_S);
+        woke("sleep");
+        break;
+    case 1:
+        usleep(LONG_S * 1000000u);
+        woke("usleep");
+        break;
+    case 2:
+        nanosleep(&ts, NULL);
+        woke("nanosleep");
+        break;
+    case 3:
+        clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+        woke("clock_nanosleep");
+        break;
+    default:
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += LONG_S;
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        woke("clock_nanosleep TIMER_ABSTIME");
+    }
+    return NULL;
+}
+
+/* 1 once thread tid is blocked in a sleep system call (/proc's syscall file
+ * names the call it waits in: nanosleep 35, clock_nanosleep 230 on x86-64). */
+static int asleep(int tid) {
+    char path[64], buf[64] = "";
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int ok = fgets(buf, sizeof buf, f) != NULL;
+    fclose(f);
+    long nr = ok ? strtol(buf, NULL, 10) : -1;
+    return nr == SYS_nanosleep || nr == SYS_clock_nanosleep;
+}
+
+static void wait_asleep(int n) {
+    for (int k = 0; k < n; k++)
+        while (!__atomic_load_n(&tids[k], __ATOMIC_ACQUIRE) || !asleep(tids[k]))
+            sched_yield();
+}
+
+__attribute__((noinline)) static void drop_config(void) {
+    sink = malloc(48); /* planted: the only pointer is dropped */
+    sink = NULL;
+}
+
+static void on_usr1(int sig) { (void)sig; }
+
+/* The program's own signal cuts a sleep short, as without leakcheck. */
+static void *own_sleeper(void *arg) {
+    (void)arg;
+    __atomic_store_n(&tids[0], (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
+    return (void *)(long)sleep(LONG_S);
+}
+
+static int own(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    pthread_t t;
+    void *left = NULL;
+    pthread_create(&t, NULL, own_sleeper, NULL);
+    wait_asleep(1);
+    pthread_kill(t, SIGUSR1);
+    pthread_join(t, &left);
+    if ((long)left <= 0) {
+        fprintf(stderr, "exit_sleepers: own signal: sleep did not return early\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* Ends the process once a signal handler ran, as a thread woken from its
+ * wait that finds its work gone may do. */
+static void *poller(void *arg) {
+    (void)arg;
+    __atomic_store_n(&tids[0], (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
+    while (poll(NULL, 0, -1) != -1 || errno != EINTR)
+        ;
+    _exit(4);
+}
+
+static int polls_asleep(int tid) {
+    char path[64], buf[64] = "";
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int ok = fgets(buf, sizeof buf, f) != NULL;
+    fclose(f);
+    long nr = ok ? strtol(buf, NULL, 10) : -1;
+    return nr == SYS_poll || nr == SYS_ppoll;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "own") == 0)
+        return own();
+    if (argc > 1 && strcmp(argv[1], "poller") == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, poller, NULL);
+        while (!__atomic_load_n(&tids[0], __ATOMIC_ACQUIRE) || !polls_asleep(tids[0]))
+            sched_yield();
+        drop_config();
+        return EXIT_FAILURE;
+    }
+    pthread_t t;
+    for (long k = 0; k < WORKERS; k++)
+        pthread_create(&t, NULL, worker, (void *)k);
+    wait_asleep(WORKERS);
+    drop_config();
+    return EXIT_FAILURE; /* the workers still sleep */
+}

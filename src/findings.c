@@ -17,7 +17,6 @@
 #include "internal.h"
 #include "maps.h"
 #include "reach.h"
-#include "sleep_resume.h"
 #include "thread_registry.h"
 #include "xml.h"
 
@@ -462,10 +461,8 @@ unsigned lc__findings_thread_handles(struct lc_test_result *res, struct lc_rules
                                .needle_ignore = (const uintptr_t(*)[2])h->ignore,
                                .nneedle_ignore = h->n + 1, .early_roots = 1};
     struct lc_reach_stats st;
-    lc__sleep_signals_begin(); /* the threads the scan stops sleep on after it */
     int rc = b.failed ? LEAKCHECK_ENOMEM
                       : lc__reach_classify((struct lc_reach_block *)b.data, nb, &ro, &st);
-    lc__sleep_signals_end();
     lc__buf_free(&b);
     if (rc == 0) { /* a dropped thread on its way out: its state says which leak */
         size_t dropped[LC_MAX_HANDLES], nd = 0;

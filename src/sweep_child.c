@@ -21,7 +21,6 @@
 #include "leakcheck/leakcheck.h"
 #include "internal.h"
 #include "reach.h"
-#include "sleep_resume.h"
 #include "sweep.h"
 #include "thread_registry.h"
 #include "unwind.h"
@@ -146,9 +145,7 @@ static void report_memory(const struct lc_sweep_ref *ref) {
     uintptr_t own[1][2] = {{(uintptr_t)__builtin_frame_address(0) - (1u << 16), frames_top}};
     struct lc_reach_opts ro = {.exclude = own, .nexclude = 1};
     struct lc_reach_stats st;
-    lc__sleep_signals_begin(); /* the threads the scan stops sleep on after it */
     int scanned = n && lc__reach_classify(blk, n, &ro, &st) == 0;
-    lc__sleep_signals_end();
     if (scanned) {
         qsort(blk, n, sizeof *blk, by_stack);
         for (size_t i = 0; i < n;) {

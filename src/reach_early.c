@@ -42,7 +42,7 @@ static uintptr_t word(uintptr_t a) { return *(const uintptr_t *)a; }
 #define SUM_BUDGET ((size_t)4 << 20)
 static size_t sum_left;
 
-static uint64_t sum_words(uintptr_t lo, uintptr_t hi) {
+uint64_t lc__words_sum(uintptr_t lo, uintptr_t hi) {
     uint64_t a = 1, b = 0;
     for (; lo + 8 <= hi; lo += 8) {
         a += word(lo);
@@ -70,7 +70,7 @@ static uint64_t chunk_sum(uintptr_t c, uintptr_t size) {
     if (size > SUM_CHUNK_MAX || size > sum_left)
         return 0;
     sum_left -= size;
-    return sum_words(c + CHUNK_HDR, c + size + 8);
+    return lc__words_sum(c + CHUNK_HDR, c + size + 8);
 }
 
 /* The main heap's [lo, top): the mapping that holds the program break's last

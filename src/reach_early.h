@@ -4,6 +4,7 @@
 #define LC_REACH_EARLY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct lc__rangev;
 
@@ -28,6 +29,9 @@ size_t lc__reach_early_count(size_t *dropped);
  * /proc/self/maps), those whose words are all as recorded flagged
  * LC__R_PRETEST. Returns 0 / LEAKCHECK_ENOMEM. */
 int lc__reach_early_roots(struct lc__rangev *roots, const struct lc__rangev *maps);
+/* Two running sums (Fletcher's) over the words of [lo, hi), never 0: any
+ * one word changed, and any two swapped, change it. Direct reads. */
+uint64_t lc__words_sum(uintptr_t lo, uintptr_t hi);
 /* 1 when p was the user address of a recorded chunk: a LC__R_PRETEST root's
  * word naming a block counts only then (reach.c). */
 int lc__reach_early_was_block(uintptr_t p);

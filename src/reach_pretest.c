@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "reach_early.h"
 #include "reach_pretest.h"
 
 #define PRETEST_MAX 65536u              /* more live blocks: no list, no rule */
@@ -26,14 +27,7 @@ static size_t nlist, cap;
 static uint64_t budget;
 static int full;
 
-static uint64_t sum_of(uintptr_t p, uint64_t size) {
-    uint64_t a = 1, b = 0;
-    for (uintptr_t w = p, end = p + (size & ~(uint64_t)7); w < end; w += 8) {
-        a += *(const uintptr_t *)w;
-        b += a;
-    }
-    return (b ^ (a << 1)) | 1;
-}
+static uint64_t sum_of(uintptr_t p, uint64_t size) { return lc__words_sum(p, p + size); }
 
 static void take(const struct lc_rec_info *r, void *arg) {
     (void)arg;

@@ -303,9 +303,6 @@ LC_EXPORT LC_HOOK_TEXT void *malloc(size_t n) {
 LC_EXPORT LC_HOOK_TEXT void free(void *p) {
     if (!p)
         return;
-    /* glibc's free reads the chunk header next: fetched now, its cache miss
-     * overlaps the table's (a hint; it never faults) */
-    __builtin_prefetch((const char *)p - 16, 1);
     if (LC_UNLIKELY(tracking())) {
         if (LC_UNLIKELY(fork_defer.active)) {
             if (fork_defer.n < LC_FORK_DEFER) {

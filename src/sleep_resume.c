@@ -29,12 +29,15 @@ void lc__sleep_signals_end(void) {
     __atomic_sub_fetch(&sessions_open, 1, __ATOMIC_SEQ_CST);
 }
 
-static unsigned signals_now(void) { return __atomic_load_n(&signals_sent, __ATOMIC_SEQ_CST); }
+unsigned lc__sleep_signals_now(void) { return __atomic_load_n(&signals_sent, __ATOMIC_SEQ_CST); }
 
-/* 1 when a sleep that began at signals_now() == before was cut short by us. */
-static int cut_by_us(unsigned before) {
-    return __atomic_load_n(&sessions_open, __ATOMIC_SEQ_CST) > 0 || signals_now() != before;
+int lc__sleep_cut_by_us(unsigned before) {
+    return __atomic_load_n(&sessions_open, __ATOMIC_SEQ_CST) > 0 ||
+           lc__sleep_signals_now() != before;
 }
+
+static unsigned signals_now(void) { return lc__sleep_signals_now(); }
+static int cut_by_us(unsigned before) { return lc__sleep_cut_by_us(before); }
 
 typedef int (*nanosleep_fn)(const struct timespec *, struct timespec *);
 typedef int (*clock_nanosleep_fn)(clockid_t, int, const struct timespec *, struct timespec *);

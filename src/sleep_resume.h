@@ -7,5 +7,10 @@
 
 void lc__sleep_signals_begin(void);
 void lc__sleep_signals_end(void);
+/* Read before a wait: lc__sleep_cut_by_us(that) is 1 when a wait that then
+ * ended with EINTR was ended by leakcheck's signals (sleep_resume.c, and
+ * wait_resume.c's waits). */
+unsigned lc__sleep_signals_now(void);
+int lc__sleep_cut_by_us(unsigned before);
 
 #endif

@@ -5,9 +5,14 @@
  * socket thread woke from sleep(600) and used main's finished frame). main
  * also drops a block (drop_config), which the check at exit must name.
  * "own": the program's own signal still wakes a sleeper (sleep returns early).
- * "poller": a worker waits in poll with no timeout, which any signal handler
- * ends (EINTR), and then calls _exit(4): the check at exit's own signal wakes
- * it in the middle of the check, whose record must still arrive whole.
+ * "poller": a worker waits in the poll system call (raw, past leakcheck's
+ * wrapper) with no timeout, which any signal handler ends (EINTR), and then
+ * calls _exit(4): the check at exit's own signal wakes it in the middle of
+ * the check, whose record must still arrive whole.
+ * "waits": a worker in each wait libc's wrappers end with EINTR after any
+ * signal handler (poll, ppoll, select, pselect, epoll_wait, epoll_pwait,
+ * pause, sigsuspend, sigtimedwait, sigwaitinfo), none with a deadline it
+ * reaches; one that returns says so and exits with status 3.
  * run_exit_sleepers.py runs each under leakcheck run. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -120,7 +127,7 @@ static int own(void) {
 static void *poller(void *arg) {
     (void)arg;
     __atomic_store_n(&tids[0], (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
-    while (poll(NULL, 0, -1) != -1 || errno != EINTR)
+    while (syscall(SYS_poll, NULL, 0, -1) != -1 || errno != EINTR)
         ;
     _exit(4);
 }
@@ -137,7 +144,69 @@ static int polls_asleep(int tid) {
     return nr == SYS_poll || nr == SYS_ppoll;
 }
 
+#define WAITERS 10
+static const char *const wait_names[WAITERS] = {
+    "poll", "ppoll", "select", "pselect", "epoll_wait", "epoll_pwait",
+    "pause", "sigsuspend", "sigtimedwait", "sigwaitinfo"};
+static const long wait_calls[WAITERS] = {
+    SYS_poll, SYS_ppoll, SYS_pselect6 /* glibc's select */, SYS_pselect6, SYS_epoll_wait, SYS_epoll_pwait,
+    SYS_pause, SYS_rt_sigsuspend, SYS_rt_sigtimedwait, SYS_rt_sigtimedwait};
+static int wait_tids[WAITERS];
+
+static void *waiter(void *arg) {
+    long k = (long)arg;
+    sigset_t usr2, none;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2); /* never sent: the signal waits never end */
+    sigemptyset(&none);
+    pthread_sigmask(SIG_BLOCK, &usr2, NULL);
+    struct timespec long_ts = {LONG_S, 0};
+    struct timeval long_tv = {LONG_S, 0};
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev;
+    __atomic_store_n(&wait_tids[k], (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
+    switch (k) {
+    case 0: poll(NULL, 0, LONG_S * 1000); break;
+    case 1: ppoll(NULL, 0, &long_ts, NULL); break;
+    case 2: select(0, NULL, NULL, NULL, &long_tv); break;
+    case 3: pselect(0, NULL, NULL, NULL, &long_ts, NULL); break;
+    case 4: epoll_wait(ep, &ev, 1, -1); break;
+    case 5: epoll_pwait(ep, &ev, 1, LONG_S * 1000, NULL); break;
+    case 6: pause(); break;
+    case 7: sigsuspend(&none); break;
+    case 8: sigtimedwait(&usr2, NULL, &long_ts); break;
+    default: sigwaitinfo(&usr2, NULL); break;
+    }
+    woke(wait_names[k]);
+    return NULL;
+}
+
+static long blocked_in(int tid) {
+    char path[64], buf[64] = "";
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int ok = fgets(buf, sizeof buf, f) != NULL;
+    fclose(f);
+    return ok ? strtol(buf, NULL, 10) : -1;
+}
+
+static int waits(void) {
+    pthread_t t;
+    for (long k = 0; k < WAITERS; k++)
+        pthread_create(&t, NULL, waiter, (void *)k);
+    for (int k = 0; k < WAITERS; k++)
+        while (!__atomic_load_n(&wait_tids[k], __ATOMIC_ACQUIRE) ||
+               blocked_in(wait_tids[k]) != wait_calls[k])
+            sched_yield();
+    drop_config();
+    return EXIT_FAILURE; /* the workers still wait */
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "waits") == 0)
+        return waits();
     if (argc > 1 && strcmp(argv[1], "own") == 0)
         return own();
     if (argc > 1 && strcmp(argv[1], "poller") == 0) {

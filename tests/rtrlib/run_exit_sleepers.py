@@ -4,9 +4,12 @@ in sleep, usleep, nanosleep and clock_nanosleep (relative and absolute) when
 main returns stay asleep through the check at exit (which stops them with a
 signal): the program's own exit status (1), no worker's "woke" line, and
 the report naming the block main dropped (drop_config, definitely lost);
-that a worker the check's signal wakes from poll and that calls _exit then
-waits for the check, whose record arrives whole ("poller"); and that the
-program's own signal still cuts a sleep short ("own": exit 0).
+that a worker the check's signal wakes from the poll system call and that
+calls _exit then waits for the check, whose record arrives whole
+("poller"); that threads in poll, ppoll, select, pselect, epoll_wait,
+epoll_pwait, pause, sigsuspend, sigtimedwait and sigwaitinfo stay in them
+too ("waits"); and that the program's own signal still cuts a sleep short
+("own": exit 0).
 
 Usage: run_exit_sleepers.py LEAKCHECK_TOOL EXIT_SLEEPERS"""
 import os
@@ -38,6 +41,14 @@ for attempt in range(3):  # the poller wakes while the check runs, then _exit(4)
     check(f"poller {attempt}: the record arrived whole, naming drop_config",
           "drop_config (" in out and "definitely lost: 1 block, 48 bytes" in out and
           "without a leak report" not in out, out)
+
+for attempt in range(3):  # ten waits libc ends with EINTR after any handler
+    p = subprocess.run([tool, "run", "--", binary, "waits"], capture_output=True, text=True,
+                       timeout=60)
+    out = p.stdout + p.stderr
+    check(f"waits {attempt}: no waiter woke", "woke" not in out, out)
+    check(f"waits {attempt}: the program's exit status 1", p.returncode == 1, out)
+    check(f"waits {attempt}: the report names drop_config", "drop_config (" in out, out)
 
 p = subprocess.run([tool, "run", "--", binary, "own"], capture_output=True, text=True,
                    timeout=60)

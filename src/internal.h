@@ -53,6 +53,9 @@ struct lc_tls {
      * pthread_create wrapper's start-up code (its blocks are not recorded) */
     int startup;
     int born;               /* hooks.c has looked at this thread once */
+    /* leakcheck's own signal handlers (the scan's stop, a stack sample) that
+     * ran on this thread: a wait they ended resumes (sleep_resume.c) */
+    unsigned own_signals;
 };
 extern __thread struct lc_tls lc__tls __attribute__((tls_model("initial-exec")));
 

@@ -17,7 +17,6 @@
 #include "reach.h"
 #include "reach_early.h"
 #include "reach_pretest.h"
-#include "sleep_resume.h"
 #include "reach_impl.h"
 
 #define LC__GRAIN 12 /* index granule: 4 KiB */
@@ -757,7 +756,6 @@ static __attribute__((noinline)) int classify(struct lc_reach_block *b, size_t n
         lc__roots_prepare();
         rc = lc__roots_modules(&roots, &st->modules);
     }
-    lc__sleep_signals_begin(); /* a sleep the stop cuts short goes on after it */
     if (rc == 0) {
         double t1 = now_s();
         rc = lc__reach_stop(&s, o ? o->stop_timeout_ms : 0);
@@ -766,7 +764,6 @@ static __attribute__((noinline)) int classify(struct lc_reach_block *b, size_t n
     if (rc == 0)
         rc = scan_stopped(&c, &roots, &s, self_sp, st);
     lc__reach_release(&s);
-    lc__sleep_signals_end();
     st->threads_unstopped = s.unstopped + s.overflow;
     st->threads_unscanned += s.overflow;
     st->root_bytes = c.root_bytes;

@@ -73,6 +73,7 @@ static struct lc__thread *find_slot(struct lc__stop *s, int tid) {
 
 static void on_stop_signal(int sig, siginfo_t *si, void *ucv) {
     int saved_errno = errno;
+    __atomic_add_fetch(&lc__tls.own_signals, 1, __ATOMIC_RELAXED); /* sleep_resume.c */
     __atomic_add_fetch(&in_handler, 1, __ATOMIC_SEQ_CST);
     struct lc__stop *s = __atomic_load_n(&active, __ATOMIC_SEQ_CST);
     struct lc__thread *t = s ? find_slot(s, lc__gettid()) : NULL;

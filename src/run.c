@@ -39,7 +39,6 @@
 #include "run_live.h"
 #include "sample.h"
 #include "sanitizer.h"
-#include "sleep_resume.h"
 #include "symtab.h"
 
 static int run_active;
@@ -241,9 +240,8 @@ static int classify(struct blocks *b, struct lc_buf *out, uintptr_t top) {
         ro.needle_ignore = (const uintptr_t(*)[2])h->ignore, ro.nneedle_ignore = h->n + 1;
     }
     struct lc_reach_stats st = {0};
-    /* a program's thread the scan stops sleeps on after it; never ended: the
-     * process is on its way out, and its threads sleep on until it is gone */
-    lc__sleep_signals_begin();
+    /* a program's thread the scan stops sleeps or waits on after it
+     * (sleep_resume.c, wait_resume.c) until the process is gone */
     int scanned = lc__reach_classify(b->v, b->n, &ro, &st) == 0;
     if (h && h->n && scanned)
         put_dropped(out, h);

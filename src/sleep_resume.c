@@ -1,40 +1,27 @@
 /* sleep_resume.c: sleep, usleep, nanosleep and clock_nanosleep resumed for the
  * time left when a signal of leakcheck's own (the reachability scan stopping
  * threads, a leaked thread's stack sampled) cut them short, as a sleeping
- * thread never notices without leakcheck. Callers bracket such signals with
- * lc__sleep_signals_begin/_end. Calls libc's (dlsym RTLD_NEXT). Not hook path. */
+ * thread never notices without leakcheck. Those signals' handlers count
+ * themselves in the thread's lc__tls.own_signals. Calls libc's (dlsym
+ * RTLD_NEXT). Not on the hook path. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "sleep_resume.h"
 
 #define LC_EXPORT __attribute__((visibility("default")))
 
-/* Bumped as leakcheck starts and ends signalling other threads, and the
- * sessions still open: a sleep cut short while one is open, or that this
- * number changed under, was cut short by leakcheck, not by the program (a
- * sleep that began just after the start bump ends once the session is
- * over, and the end bump is seen then). */
-static unsigned signals_sent, sessions_open;
-
-void lc__sleep_signals_begin(void) {
-    __atomic_add_fetch(&sessions_open, 1, __ATOMIC_SEQ_CST);
-    __atomic_add_fetch(&signals_sent, 1, __ATOMIC_SEQ_CST);
+/* A wait of this thread that ended with EINTR was ended by one of
+ * leakcheck's handlers when the thread's count moved while it waited (one
+ * of the program's arriving in the same wait is then taken for ours too). */
+unsigned lc__sleep_signals_now(void) {
+    return __atomic_load_n(&lc__tls.own_signals, __ATOMIC_RELAXED);
 }
 
-void lc__sleep_signals_end(void) {
-    __atomic_add_fetch(&signals_sent, 1, __ATOMIC_SEQ_CST);
-    __atomic_sub_fetch(&sessions_open, 1, __ATOMIC_SEQ_CST);
-}
-
-unsigned lc__sleep_signals_now(void) { return __atomic_load_n(&signals_sent, __ATOMIC_SEQ_CST); }
-
-int lc__sleep_cut_by_us(unsigned before) {
-    return __atomic_load_n(&sessions_open, __ATOMIC_SEQ_CST) > 0 ||
-           lc__sleep_signals_now() != before;
-}
+int lc__sleep_cut_by_us(unsigned before) { return lc__sleep_signals_now() != before; }
 
 static unsigned signals_now(void) { return lc__sleep_signals_now(); }
 static int cut_by_us(unsigned before) { return lc__sleep_cut_by_us(before); }

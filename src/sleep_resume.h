@@ -1,15 +1,13 @@
-/* sleep_resume.h: sleep_resume.c's marks around signals of leakcheck's own to
- * the program's threads: _begin right before they are sent (a thread stop for
- * the reachability scan, a stack sample), _end once the threads are let go; a
- * sleep they cut short goes on for the time left. Any thread; not hook path. */
+/* sleep_resume.h: whether leakcheck's own signals (the reachability scan's
+ * thread stop, a stack sample, whose handlers count themselves in the
+ * thread's lc__tls.own_signals) ended a wait of this thread: sleep_resume.c's
+ * sleeps and wait_resume.c's waits then go on for the time left. Any thread;
+ * not on the hook path. */
 #ifndef LC_SLEEP_RESUME_H
 #define LC_SLEEP_RESUME_H
 
-void lc__sleep_signals_begin(void);
-void lc__sleep_signals_end(void);
-/* Read before a wait: lc__sleep_cut_by_us(that) is 1 when a wait that then
- * ended with EINTR was ended by leakcheck's signals (sleep_resume.c, and
- * wait_resume.c's waits). */
+/* Read before a wait; lc__sleep_cut_by_us(that) is 1 when a wait that then
+ * ended with EINTR was ended by one of leakcheck's handlers. */
 unsigned lc__sleep_signals_now(void);
 int lc__sleep_cut_by_us(unsigned before);
 

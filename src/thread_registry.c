@@ -33,7 +33,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "sleep_resume.h"
 #include "thread_registry.h"
 #include "thread_start.h"
 #include "unwind.h"
@@ -271,6 +270,7 @@ LC_HOOK_TEXT static void sample_handler(int sig, siginfo_t *si, void *uc) {
     (void)si;
     (void)uc;
     int saved = errno;
+    __atomic_add_fetch(&lc__tls.own_signals, 1, __ATOMIC_RELAXED); /* sleep_resume.c */
     if ((int)syscall(SYS_gettid) != __atomic_load_n(&sample.tid, __ATOMIC_ACQUIRE)) {
         errno = saved;
         return;
@@ -343,7 +343,6 @@ int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int
     __atomic_store_n(&sample.done, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&sample.tid, tid, __ATOMIC_RELEASE);
     int n = 0;
-    lc__sleep_signals_begin(); /* a sleeping thread sleeps on after the sample */
     if (pthread_kill(th, sig) == 0) {
         /* wait at most what is left of the test's budget: a thread stuck in
          * the loader lock, or that masks the signal after the check above,
@@ -360,7 +359,6 @@ int lc__thread_current_stack(pthread_t th, int tid, int sig, uintptr_t *pcs, int
         if (__atomic_load_n(&sample.done, __ATOMIC_ACQUIRE))
             n = sample_copy(pcs, max);
     }
-    lc__sleep_signals_end();
     __atomic_store_n(&sample.tid, 0, __ATOMIC_RELEASE);
     sigaction(sig, &old, NULL);
     return n;

@@ -1,9 +1,9 @@
 /* wait_resume.c: the waits any signal handler ends with EINTR (poll, ppoll,
  * select, pselect, epoll_wait, epoll_pwait, pause, sigsuspend, sigtimedwait,
- * sigwaitinfo), made again for the time left when the signal was one of
- * leakcheck's own (sleep_resume.c's marks: the reachability scan stopping
- * threads, a leaked thread's stack sampled), so that a program that takes
- * EINTR for a request to stop, or does not loop on it, runs as without
+ * sigwaitinfo, and _FORTIFY_SOURCE's __poll_chk and __ppoll_chk), made again
+ * for the time left when one of leakcheck's own handlers (the scan's thread
+ * stop, a stack sample) ended them (sleep_resume.h), so that a program that
+ * takes EINTR for a request to stop, or does not loop on it, runs as without
  * leakcheck. Calls libc's (dlsym RTLD_NEXT). Not on the hook path. */
 #include <dlfcn.h>
 #include <errno.h>
@@ -219,4 +219,21 @@ LC_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info) {
         if (!ours(rc = real(set, info), before, saved))
             return rc;
     }
+}
+
+/* ---- _FORTIFY_SOURCE's entry points: glibc's call its poll internally ---- */
+
+void __chk_fail(void) __attribute__((noreturn)); /* glibc's */
+
+LC_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen) {
+    if (fdslen / sizeof *fds < n)
+        __chk_fail(); /* glibc's own check and its answer */
+    return poll(fds, n, timeout);
+}
+
+LC_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
+                          const sigset_t *mask, size_t fdslen) {
+    if (fdslen / sizeof *fds < n)
+        __chk_fail();
+    return ppoll(fds, n, tmo, mask);
 }

@@ -11,7 +11,8 @@
  * the check, whose record must still arrive whole.
  * "waits": a worker in each wait libc's wrappers end with EINTR after any
  * signal handler (poll, ppoll, select, pselect, epoll_wait, epoll_pwait,
- * pause, sigsuspend, sigtimedwait, sigwaitinfo), none with a deadline it
+ * pause, sigsuspend, sigtimedwait, sigwaitinfo, and _FORTIFY_SOURCE's
+ * __poll_chk), none with a deadline it
  * reaches; one that returns says so and exits with status 3.
  * run_exit_sleepers.py runs each under leakcheck run. */
 #define _GNU_SOURCE
@@ -144,13 +145,16 @@ static int polls_asleep(int tid) {
     return nr == SYS_poll || nr == SYS_ppoll;
 }
 
-#define WAITERS 10
+#define WAITERS 11
 static const char *const wait_names[WAITERS] = {
     "poll", "ppoll", "select", "pselect", "epoll_wait", "epoll_pwait",
-    "pause", "sigsuspend", "sigtimedwait", "sigwaitinfo"};
+    "pause", "sigsuspend", "sigtimedwait", "sigwaitinfo", "__poll_chk"};
 static const long wait_calls[WAITERS] = {
     SYS_poll, SYS_ppoll, SYS_pselect6 /* glibc's select */, SYS_pselect6, SYS_epoll_wait, SYS_epoll_pwait,
-    SYS_pause, SYS_rt_sigsuspend, SYS_rt_sigtimedwait, SYS_rt_sigtimedwait};
+    SYS_pause, SYS_rt_sigsuspend, SYS_rt_sigtimedwait, SYS_rt_sigtimedwait, SYS_poll};
+/* what poll becomes under -D_FORTIFY_SOURCE when the array's size is known
+ * (Debian's default build flags); glibc's calls its poll internally */
+extern int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
 static int wait_tids[WAITERS];
 
 static void *waiter(void *arg) {
@@ -175,7 +179,11 @@ static void *waiter(void *arg) {
     case 6: pause(); break;
     case 7: sigsuspend(&none); break;
     case 8: sigtimedwait(&usr2, NULL, &long_ts); break;
-    default: sigwaitinfo(&usr2, NULL); break;
+    case 9: sigwaitinfo(&usr2, NULL); break;
+    default: {
+        struct pollfd none_fd = {-1, 0, 0};
+        __poll_chk(&none_fd, 1, LONG_S * 1000, sizeof none_fd);
+    }
     }
     woke(wait_names[k]);
     return NULL;

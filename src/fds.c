@@ -158,6 +158,23 @@ LC_HOOK_TEXT static void note_failed(void) {
 
 uint64_t lc__fds_limit_hits(void) { return __atomic_load_n(&limit_hits, __ATOMIC_RELAXED); }
 
+/* Listings of /proc/self/fd that failed (lc__fds_snapshot, engine.c's count),
+ * and the errno of the last: a test whose fds could not be read is not
+ * judged on them (failsafe.c). */
+static uint64_t unreadable;
+static int unreadable_errno;
+
+void lc__fds_note_unreadable(int err) {
+    __atomic_store_n(&unreadable_errno, err, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&unreadable, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t lc__fds_unreadable(int *err) {
+    if (err)
+        *err = __atomic_load_n(&unreadable_errno, __ATOMIC_RELAXED);
+    return __atomic_load_n(&unreadable, __ATOMIC_RELAXED);
+}
+
 LC_HOOK_TEXT static void note_open(int fd, int fd2) {
     struct lc_tls *t = &lc__tls;
     int in1 = fd >= 0 && (unsigned)fd < FD_SLOTS;
@@ -776,6 +793,7 @@ int lc__fds_snapshot(struct lc_fdset *out) {
     int dfd = lc__fd_spare_open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
     DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
     if (!d) {
+        lc__fds_note_unreadable(errno);
         lc__fd_spare_close(dfd);
         lc__guard_leave();
         errno = saved;

@@ -34,6 +34,10 @@ int lc__fds_snapshot(struct lc_fdset *out);
 /* How many of the program's fd-making calls failed with EMFILE or ENFILE
  * so far (hook path: counted by the wrappers, not while the guard is up). */
 uint64_t lc__fds_limit_hits(void);
+/* A listing of /proc/self/fd failed with errno err; how many have, and the
+ * last one's errno into *err (may be NULL). */
+void lc__fds_note_unreadable(int err);
+uint64_t lc__fds_unreadable(int *err);
 void lc__fdset_free(struct lc_fdset *s);
 /* The entries of `now` whose fd is absent from `base`, or present with another
  * target (closed and reopened as something else). Returns the count; *out is

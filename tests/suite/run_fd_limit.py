@@ -11,8 +11,9 @@ RLIMIT_NOFILE, and checks the console:
   "nothing left behind", its scan having failed unseen);
 - at 12 fds (too few for leakcheck's spare), each later test fails with one
   line that names the open-file limit: the children check at the test's
-  start, and, with processes off, the single run's scan ("memory not
-  judged");
+  start; with memory and fds only, the fd listing ("cannot judge this
+  test's fds": the fd count read 0 unseen before); and with only memory,
+  threads and mappings, the single run's scan ("memory not judged");
 - under `leakcheck run --cmocka` at 64 fds, the same verdicts and the
   record at exit (it was written in the spare's slot: before, the tool read
   "exited ... without a leak report" and blamed an exec).
@@ -75,12 +76,18 @@ check("12 fds: the children check fails the test naming the limit",
       "is unreadable (no fd free: the process is at its open-file limit" in v, v or out[-1500:])
 check("12 fds: no kernel feature blamed", "CONFIG_PROC_CHILDREN" not in out, out[-1500:])
 
-out = run(12, LEAKCHECK_CHECKS="memory,threads,fds,mappings")
+out = run(12, LEAKCHECK_CHECKS="memory,fds")
+v = verdict(out, "leaks_at_the_limit")
+check("12 fds, memory and fds: the test fails, its fds not judged",
+      v.startswith("[ FAILED ]") and "cannot judge this test's fds: /proc/self/fd could not be "
+      "listed" in v and "open-file limit" in v, v or out[-1500:])
+
+out = run(12, LEAKCHECK_CHECKS="memory,threads,mappings")
 v = verdict(out, "single_run_at_the_limit")
-check("12 fds, processes off: the single run fails, memory not judged",
+check("12 fds, processes and fds off: the single run fails, memory not judged",
       v.startswith("[ FAILED ]") and "memory not judged (the reachability scan failed: "
       "/proc/self/maps unreadable: Too many open files" in v, v or out[-1500:])
-check("12 fds, processes off: never 'nothing left behind'",
+check("12 fds, processes and fds off: never 'nothing left behind'",
       "nothing left behind" not in verdict(out, "single_run_at_the_limit"), out[-1500:])
 
 out = run(64, [tool, "run", "--cmocka", "--", binary])

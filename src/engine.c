@@ -3,12 +3,9 @@
  * single run, settle threads, findings, close scope, judge, sweep, report. Calls the
  * scope API, verdict.c, attribution.c, findings.c, reach.c, gate.c and the
  * session; knows nothing of cmocka. Not on the hook path. */
-#include <dirent.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,7 +13,6 @@
 #include "children.h"
 #include "console.h"
 #include "engine.h"
-#include "fd_spare.h"
 #include "fds.h"
 #include "findings.h"
 #include "gate.h"
@@ -122,28 +118,6 @@ void lc__engine_on_iteration_abandoned(void (*fn)(void)) { iteration_abandoned =
 
 /* ---- one iteration ---- */
 
-/* The program's open fds: /proc/self/fd less the listing's own fd and
- * leakcheck's spare (fd_spare.c, whose slot the listing takes at the
- * open-file limit). */
-static uint32_t count_fds(void) {
-    int fd = lc__fd_spare_open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    uint32_t n = 0;
-    if (!d) {
-        lc__fds_note_unreadable(errno); /* the test is then not judged (failsafe.c) */
-        lc__fd_spare_close(fd);
-        return 0;
-    }
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        int v = atoi(e->d_name);
-        if (e->d_name[0] != '.' && v != fd && !lc__fd_spare_is(v))
-            n++;
-    }
-    closedir(d);
-    lc__fd_spare_closed(fd);
-    return n;
-}
 
 
 /* The harness's call into the body. Stack capture stops at this frame, so
@@ -416,7 +390,7 @@ static void run_iteration(struct engine *e, int record_series) {
 
     lc__guard_enter();
     uint32_t threads = lc__threads_unfinished(e->gen);
-    uint32_t fds = count_fds();
+    uint32_t fds = lc__fds_count();
     uint32_t procs = children_now(e);
     add_snapshot(e, &before, &after, threads, fds, procs);
     if (record_series && grow_series(e) == 0) {
@@ -536,7 +510,7 @@ static void engine_warm_up(struct engine *e) {
         e->blocks[0][0] = e->blocks[1][0] = e->bytes[0][0] = e->bytes[1][0] = 0;
         e->threads[0] = e->maps[0] = e->map_bytes[0] = 0;
         lc__guard_enter();
-        e->fds[0] = count_fds();
+        e->fds[0] = lc__fds_count();
         e->procs[0] = children_now(e);
         lc__guard_leave();
         e->nseries = 1;
@@ -578,6 +552,11 @@ static int judge_counting(struct engine *e) {
                      e->proc_j != LC_J_AMBIGUOUS);
 }
 
+/* A call of the test's that makes an fd failed with EMFILE or ENFILE. */
+static int ran_into_limit(const struct engine *e) {
+    return lc__fds_limit_hits() != e->limit_hits;
+}
+
 /* The measured iterations, counting only, extended while a series is
  * ambiguous, up to LEAKCHECK_MAX_ITERATIONS. */
 static void engine_measure(struct engine *e) {
@@ -596,7 +575,7 @@ static void engine_measure(struct engine *e) {
      * iterations (run when memory grows) would add their own copies. */
     e->counting_end = e->iter;
     if ((e->checks & LEAKCHECK_CHECK_FDS) &&
-        (e->fd_j == LC_J_LEAK || lc__fds_limit_hits() != e->limit_hits)) {
+        (e->fd_j == LC_J_LEAK || ran_into_limit(e))) {
         lc__guard_enter();
         lc__fds_snapshot(&e->fd_end);
         lc__guard_leave();
@@ -827,7 +806,7 @@ static void engine_findings(struct engine *e) {
         if ((e->checks & LEAKCHECK_CHECK_FDS) && e->fd_j == LC_J_LEAK)
             e->leaked_fds = lc__findings_fds(res, &e->rules, &e->fd_base, &e->fd_end, e->fds,
                                              e->nseries - 1);
-        else if ((e->checks & LEAKCHECK_CHECK_FDS) && lc__fds_limit_hits() != e->limit_hits)
+        else if ((e->checks & LEAKCHECK_CHECK_FDS) && ran_into_limit(e))
             fds_at_limit(e);
         /* mappings: the series grew; each stack whose mappings made since
          * the end of warm-up are still mapped */

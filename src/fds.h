@@ -34,6 +34,9 @@ int lc__fds_snapshot(struct lc_fdset *out);
 /* How many of the program's fd-making calls failed with EMFILE or ENFILE
  * so far (hook path: counted by the wrappers, not while the guard is up). */
 uint64_t lc__fds_limit_hits(void);
+/* The program's open fds now (leakcheck's listing and spare left out); 0
+ * when /proc/self/fd cannot be listed (noted: lc__fds_unreadable). */
+uint32_t lc__fds_count(void);
 /* A listing of /proc/self/fd failed with errno err; how many have, and the
  * last one's errno into *err (may be NULL). */
 void lc__fds_note_unreadable(int err);

@@ -57,8 +57,11 @@ static struct timespec left(struct timespec deadline) {
     return r;
 }
 
-static struct timespec of_ms(int ms) {
-    return (struct timespec){ms / 1000, (long)(ms % 1000) * 1000000L};
+/* A positive timeout in milliseconds as a deadline (unused otherwise). */
+static struct timespec ms_deadline(int ms) {
+    if (ms <= 0)
+        return (struct timespec){0, 0};
+    return plus(now(), (struct timespec){ms / 1000, (long)(ms % 1000) * 1000000L});
 }
 
 /* Milliseconds left, rounded up (a wait never ends before its deadline). */
@@ -84,7 +87,7 @@ typedef int (*epoll_pwait_fn)(int, struct epoll_event *, int, int, const sigset_
 
 LC_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout) {
     REAL_FN(poll, poll_fn);
-    struct timespec deadline = timeout > 0 ? plus(now(), of_ms(timeout)) : (struct timespec){0, 0};
+    struct timespec deadline = ms_deadline(timeout);
     int saved = errno, rc;
     for (unsigned before;; timeout = timeout > 0 ? left_ms(deadline) : timeout) {
         before = lc__sleep_signals_now();
@@ -95,7 +98,7 @@ LC_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout) {
 
 LC_EXPORT int epoll_wait(int ep, struct epoll_event *ev, int max, int timeout) {
     REAL_FN(epoll_wait, epoll_wait_fn);
-    struct timespec deadline = timeout > 0 ? plus(now(), of_ms(timeout)) : (struct timespec){0, 0};
+    struct timespec deadline = ms_deadline(timeout);
     int saved = errno, rc;
     for (unsigned before;; timeout = timeout > 0 ? left_ms(deadline) : timeout) {
         before = lc__sleep_signals_now();
@@ -107,7 +110,7 @@ LC_EXPORT int epoll_wait(int ep, struct epoll_event *ev, int max, int timeout) {
 LC_EXPORT int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout,
                           const sigset_t *mask) {
     REAL_FN(epoll_pwait, epoll_pwait_fn);
-    struct timespec deadline = timeout > 0 ? plus(now(), of_ms(timeout)) : (struct timespec){0, 0};
+    struct timespec deadline = ms_deadline(timeout);
     int saved = errno, rc;
     for (unsigned before;; timeout = timeout > 0 ? left_ms(deadline) : timeout) {
         before = lc__sleep_signals_now();

@@ -71,17 +71,21 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-/* 1 once thread tid is blocked in a sleep system call (/proc's syscall file
- * names the call it waits in: nanosleep 35, clock_nanosleep 230 on x86-64). */
-static int asleep(int tid) {
+/* The system call thread tid is blocked in (/proc's syscall file), or -1. */
+static long blocked_in(int tid) {
     char path[64], buf[64] = "";
     snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
     FILE *f = fopen(path, "r");
     if (!f)
-        return 0;
+        return -1;
     int ok = fgets(buf, sizeof buf, f) != NULL;
     fclose(f);
-    long nr = ok ? strtol(buf, NULL, 10) : -1;
+    return ok ? strtol(buf, NULL, 10) : -1;
+}
+
+/* 1 once thread tid is blocked in a sleep system call. */
+static int asleep(int tid) {
+    long nr = blocked_in(tid);
     return nr == SYS_nanosleep || nr == SYS_clock_nanosleep;
 }
 
@@ -134,14 +138,7 @@ static void *poller(void *arg) {
 }
 
 static int polls_asleep(int tid) {
-    char path[64], buf[64] = "";
-    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    int ok = fgets(buf, sizeof buf, f) != NULL;
-    fclose(f);
-    long nr = ok ? strtol(buf, NULL, 10) : -1;
+    long nr = blocked_in(tid);
     return nr == SYS_poll || nr == SYS_ppoll;
 }
 
@@ -187,17 +184,6 @@ static void *waiter(void *arg) {
     }
     woke(wait_names[k]);
     return NULL;
-}
-
-static long blocked_in(int tid) {
-    char path[64], buf[64] = "";
-    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    int ok = fgets(buf, sizeof buf, f) != NULL;
-    fclose(f);
-    return ok ? strtol(buf, NULL, 10) : -1;
 }
 
 static int waits(void) {

@@ -201,26 +201,36 @@ void lc__reach_early_rerecord(void) {
     __atomic_store_n(&marking, 1, __ATOMIC_RELEASE);
 }
 
-/* Hook path, on a free of a block no table holds: a recorded chunk freed
- * since the walk is no root (glibc's thread cache keeps it looking in use,
- * its words stale). A binary search; no lock, no allocation. */
-void lc__reach_early_freed(uintptr_t p) {
-    if (!__atomic_load_n(&marking, __ATOMIC_ACQUIRE) || p < CHUNK_HDR)
-        return;
+/* The recorded chunk whose user address is p, or NULL. A binary search with
+ * relaxed loads: a free on another thread may search while the list is made
+ * (hook path: no lock, no allocation). */
+static struct early_chunk *find_early(uintptr_t p) {
+    if (p < CHUNK_HDR)
+        return NULL;
     uintptr_t c = p - CHUNK_HDR;
     size_t lo = 0, hi = __atomic_load_n(&nearly, __ATOMIC_RELAXED);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         uintptr_t m = __atomic_load_n(&early[mid].chunk, __ATOMIC_RELAXED);
-        if (m == c) {
-            __atomic_store_n(&early[mid].size_word, 0, __ATOMIC_RELAXED);
-            return;
-        }
+        if (m == c)
+            return &early[mid];
         if (m < c)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return NULL;
+}
+
+/* Hook path, on a free of a block no table holds: a recorded chunk freed
+ * since the walk is no root (glibc's thread cache keeps it looking in use,
+ * its words stale). */
+void lc__reach_early_freed(uintptr_t p) {
+    if (!__atomic_load_n(&marking, __ATOMIC_ACQUIRE))
+        return;
+    struct early_chunk *e = find_early(p);
+    if (e)
+        __atomic_store_n(&e->size_word, 0, __ATOMIC_RELAXED);
 }
 
 /* `leakcheck run --cmocka`: a block a not-repeatable test's repetition left,
@@ -289,19 +299,4 @@ int lc__reach_early_roots(struct lc__rangev *roots, const struct lc__rangev *map
 /* p (a block's address) was the user address of a chunk in use when the
  * list was made: a word recorded then may name it again (the chunk freed and
  * its address reused, the new block stored where the old one was). */
-int lc__reach_early_was_block(uintptr_t p) {
-    if (p < CHUNK_HDR)
-        return 0;
-    uintptr_t c = p - CHUNK_HDR;
-    size_t lo = 0, hi = nearly;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (early[mid].chunk == c)
-            return 1;
-        if (early[mid].chunk < c)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
-}
+int lc__reach_early_was_block(uintptr_t p) { return find_early(p) != NULL; }

@@ -806,7 +806,7 @@ static void close_listing(DIR *d) {
  * spare's. */
 static int not_programs(int fd, int self) { return fd == self || lc__fd_spare_is(fd); }
 
-uint32_t lc__fds_count(void) {
+uint32_t lc__fds_count_listed(void) {
     DIR *d = open_listing();
     if (!d)
         return 0; /* the test is then not judged on its fds (failsafe.c) */

@@ -37,6 +37,9 @@ uint64_t lc__fds_limit_hits(void);
 /* The program's open fds now (leakcheck's listing and spare left out); 0
  * when /proc/self/fd cannot be listed (noted: lc__fds_unreadable). */
 uint32_t lc__fds_count(void);
+/* The same count from a listing of /proc/self/fd (fds.c); lc__fds_count
+ * (fds_count.c) asks the kernel instead where it can. */
+uint32_t lc__fds_count_listed(void);
 /* A listing of /proc/self/fd failed with errno err; how many have, and the
  * last one's errno into *err (may be NULL). */
 void lc__fds_note_unreadable(int err);

@@ -71,6 +71,7 @@
 #include "fd_spare.h"
 #include "fds.h"
 #include "internal.h"
+#include "sleep_resume.h"
 
 #define LC_EXPORT __attribute__((visibility("default")))
 
@@ -375,9 +376,14 @@ LC_EXPORT LC_HOOK_TEXT int socketpair(int domain, int type, int protocol, int sv
 
 /* __SOCKADDR_ARG is glibc's transparent union under _GNU_SOURCE; the
  * definitions must use it to match the declarations. */
+/* accept on a socket with SO_RCVTIMEO ends with EINTR after any handler:
+ * made again when leakcheck's own signals ended it (io_resume.c). */
 LC_EXPORT LC_HOOK_TEXT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *restrict len) {
     REAL(accept, -1);
-    int r = real(fd, addr, len);
+    int r, saved = errno;
+    for (unsigned before = lc__sleep_signals_now();
+         lc__sleep_ours(r = real(fd, addr, len), before, saved);)
+        before = lc__sleep_signals_now();
     NOTE_FD(r);
     return r;
 }
@@ -385,7 +391,10 @@ LC_EXPORT LC_HOOK_TEXT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *restri
 LC_EXPORT LC_HOOK_TEXT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *restrict len,
                                    int flags) {
     REAL(accept4, -1);
-    int r = real(fd, addr, len, flags);
+    int r, saved = errno;
+    for (unsigned before = lc__sleep_signals_now();
+         lc__sleep_ours(r = real(fd, addr, len, flags), before, saved);)
+        before = lc__sleep_signals_now();
     NOTE_FD(r);
     return r;
 }

@@ -61,6 +61,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <mqueue.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -730,6 +731,50 @@ LC_EXPORT LC_HOOK_TEXT int memfd_create(const char *name, unsigned int flags) {
     int fd = real(name, flags);
     NOTE_FD(fd);
     return fd;
+}
+
+/* POSIX shared memory and message queues: glibc opens both with internal
+ * calls (shm_open's __open64_nocancel, mq_open's syscall), so the open
+ * wrappers never see them, and mq_close is a raw close syscall, so its number
+ * is forgotten here. A message queue descriptor is an fd on Linux. */
+LC_EXPORT LC_HOOK_TEXT int shm_open(const char *name, int oflag, mode_t mode) {
+    REAL(shm_open, -1);
+    int fd = real(name, oflag, mode);
+    NOTE_FD(fd);
+    return fd;
+}
+
+LC_EXPORT LC_HOOK_TEXT mqd_t mq_open(const char *name, int oflag, ...) {
+    REAL(mq_open, -1);
+    mode_t mode = 0;
+    struct mq_attr *attr = NULL;
+    if (oflag & O_CREAT) { /* the extra arguments exist only with O_CREAT */
+        va_list ap;
+        va_start(ap, oflag);
+        mode = va_arg(ap, mode_t);
+        attr = va_arg(ap, struct mq_attr *);
+        va_end(ap);
+    }
+    mqd_t q = real(name, oflag, mode, attr);
+    NOTE_FD(q);
+    return q;
+}
+
+/* The fortified entry point a program built with _FORTIFY_SOURCE calls for
+ * mq_open(name, flags) with flags not known at compile time. */
+mqd_t __mq_open_2(const char *name, int oflag);
+LC_EXPORT LC_HOOK_TEXT mqd_t __mq_open_2(const char *name, int oflag) {
+    REAL(__mq_open_2, -1);
+    mqd_t q = real(name, oflag);
+    NOTE_FD(q);
+    return q;
+}
+
+LC_EXPORT LC_HOOK_TEXT int mq_close(mqd_t q) {
+    REAL(mq_close, -1);
+    if (LC_UNLIKELY(tracking()))
+        forget(q);
+    return real(q);
 }
 
 /* ---- close ---- */

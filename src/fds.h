@@ -5,7 +5,8 @@
  * wrappers of the fd-creating calls (open/openat/creat and their 64 variants,
  * socket/socketpair/accept/accept4, pipe/pipe2, dup/dup2/dup3, fcntl F_DUPFD*,
  * fopen/fdopen/freopen, opendir, popen, tmpfile, mkstemp*, eventfd,
- * epoll_create*, timerfd_create, signalfd, inotify_init*, memfd_create) only
+ * epoll_create*, timerfd_create, signalfd, inotify_init*, memfd_create, shm_open,
+ * mq_open; mq_close forgets) only
  * attribute: while a scope is active they remember, per fd number, the stack
  * that opened it; close (and dup2/dup3 onto a number) forgets it. An fd that no
  * wrapper saw is still reported, with its target and no stack.

@@ -81,6 +81,13 @@ struct lc_sweep_group {
     int npcs;
     uintptr_t pcs[64];
 };
+/* An fd a failing run left open (beyond those open before it), with the
+ * stack that opened it (npcs 0: no wrapper saw the call). */
+struct lc_sweep_fd {
+    int fd, npcs;
+    uintptr_t pcs[64];
+    char target[128];
+};
 struct lc_sweep_outcome {
     int status;        /* 0 finished, 1 crashed, 2 hung (killed), 3 no report */
     int signal;        /* crashed: the signal */
@@ -89,6 +96,9 @@ struct lc_sweep_outcome {
     int test_failed;   /* the test reported the error (assertion) */
     int fds, threads;  /* left after the run, beyond the clean run's */
     char fd_targets[256];
+    int fds_added;     /* left after the run, the clean run's included */
+    size_t nopen;      /* the first of those, with their opening stacks */
+    struct lc_sweep_fd *open;
     size_t ngroups;    /* memory left behind, by stack */
     struct lc_sweep_group *groups;
     int ncrash;
@@ -115,6 +125,7 @@ struct lc_sweep_judge {
     const char *mode;          /* "transient", "persistent" */
     long timeout_ms;           /* what a hang was stopped after */
     uint64_t test_owned;       /* blocks the test body itself allocated, not counted */
+    uint64_t test_fds;         /* fds the test itself opened, not counted (as test_owned) */
     int strict;                /* LEAKCHECK_FAIL_SWEEP_STRICT: unchecked ones are findings */
     const char *test_code;     /* LEAKCHECK_FAIL_SWEEP_TEST_CODE */
 };

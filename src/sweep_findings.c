@@ -255,6 +255,93 @@ static void resource_finding(struct lc_sweep_judge *c, const char *kind, int cou
     add_finding(c, &f, &m, 0);
 }
 
+/* The fds of one owner (leak_owner's 0 or 1) as a finding: their count,
+ * targets and opening stacks (taken over by the finding). */
+struct fd_group {
+    int count, nstacks;
+    struct lc_buf targets;
+    lc_frame *stacks[64];
+    int nstack[64];
+};
+
+static void fd_add(struct lc_sweep_judge *c, struct fd_group *g, int unchecked) {
+    struct lc_sweep_finding f = {.kind = "fds", .blocks = (uint64_t)g->count};
+    if (g->nstacks) {
+        f.stacks = lc__xmalloc((size_t)g->nstacks * sizeof *f.stacks);
+        f.nstack = lc__xmalloc((size_t)g->nstacks * sizeof *f.nstack);
+    }
+    for (int i = 0; i < g->nstacks; i++)
+        if (f.stacks && f.nstack) {
+            f.stacks[f.nstacks] = g->stacks[i];
+            f.nstack[f.nstacks++] = g->nstack[i];
+        } else
+            lc__xfree(g->stacks[i]);
+    struct lc_buf m;
+    opening(c, &m);
+    lc__buf_printf(&m, "%d fd%s left open (%s)", g->count, g->count == 1 ? "" : "s",
+                   g->targets.data ? g->targets.data : "?");
+    if (unchecked)
+        lc__buf_puts(&m, ", opened by the test or by another call it made");
+    lc__buf_free(&g->targets);
+    add_finding(c, &f, &m, unchecked);
+}
+
+/* The clean run's own leftovers (counted, not told apart) come off the
+ * code under test's fds first, then the unchecked ones, then the test's. */
+static void fd_drop_clean(int count[3], int drop, int dropped[3]) {
+    drop = drop > 0 ? drop : 0;
+    for (int k = 0; k < 3; k++) {
+        dropped[k] = drop < count[k] ? drop : count[k];
+        drop -= dropped[k];
+    }
+}
+
+/* The fds a failing run left open, judged one by one by the stack that
+ * opened each, as lost blocks are: the code under test's are a finding; one
+ * the test opened itself (or through another call) is its skipped cleanup
+ * after a failed assertion (counted in the note), else unchecked. An fd no
+ * wrapper saw, or beyond those the child sent, is the code under test's. */
+static void fd_findings(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {
+    size_t nopen = o->nopen < 64 ? o->nopen : 64;
+    int owner[64], count[3] = {0}, skip[3];
+    lc_frame *fr[64];
+    int nfr[64];
+    for (size_t i = 0; i < nopen; i++) {
+        fr[i] = lc__sweep_symbolize(o->open[i].pcs, o->open[i].npcs, 0, &nfr[i]);
+        owner[i] = nfr[i] ? leak_owner(c, o->test_failed, fr[i], nfr[i]) : 0;
+        count[owner[i]]++;
+    }
+    int unsent = o->fds_added - (int)nopen;
+    count[0] += unsent > 0 ? unsent : 0;
+    fd_drop_clean(count, o->fds_added - o->fds, skip);
+    struct fd_group g[2];
+    memset(g, 0, sizeof g);
+    for (int k = 0; k < 3; k++) {
+        count[k] -= skip[k];
+        if (k < 2) {
+            g[k].count = count[k];
+            lc__buf_init(&g[k].targets, lc__xrealloc, lc__xfree);
+        }
+    }
+    c->test_fds += (uint64_t)count[2];
+    for (size_t i = 0; i < nopen; i++) {
+        int k = owner[i];
+        if (k == 2 || g[k].nstacks >= g[k].count) { /* the test's, or the clean run's */
+            lc__xfree(fr[i]);
+            continue;
+        }
+        lc__buf_printf(&g[k].targets, "%s%d -> %s", g[k].targets.len ? ", " : "",
+                       o->open[i].fd, o->open[i].target);
+        g[k].stacks[g[k].nstacks] = fr[i];
+        g[k].nstack[g[k].nstacks++] = nfr[i];
+    }
+    for (int k = 0; k < 2; k++)
+        if (g[k].count > 0)
+            fd_add(c, &g[k], k);
+        else
+            lc__buf_free(&g[k].targets);
+}
+
 static void hang_finding(struct lc_sweep_judge *c) {
     struct lc_sweep_finding f = {.kind = "hang"};
     struct lc_buf m;
@@ -278,7 +365,9 @@ int lc__sweep_judge(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) 
         return 0;
     if (o->ngroups)
         leak_finding(c, o);
-    if (o->fds)
+    if (o->fds && o->nopen)
+        fd_findings(c, o);
+    else if (o->fds)
         resource_finding(c, "fds", o->fds, o->fd_targets);
     if (o->threads)
         resource_finding(c, "threads", o->threads, NULL);

@@ -29,21 +29,46 @@ static int own_top(const lc_frame *f, int n) {
     return 0;
 }
 
+/* The frame a message names: the first of the program's own code that has
+ * a source line; frames of a library without debug info (a distribution's
+ * libcrypto: no file:line, static functions nameless) are passed through to
+ * the first frame that has one. None has: own_top. */
+static int shown_top(const lc_frame *f, int n) {
+    for (int i = own_top(f, n); i < n; i++)
+        if (f[i].file && f[i].line)
+            return i;
+    return own_top(f, n);
+}
+
+/* The named function the frame at top called: the one just above it, or
+ * the nearest named one inside a library without names for its statics. */
+static const char *callee(const lc_frame *f, int top) {
+    for (int i = top - 1; i >= 0; i--)
+        if (f[i].function)
+            return f[i].function;
+    return NULL;
+}
+
 /* "parser.c:88 (parse_value <- parse_doc, via strdup)" */
 static void where(struct lc_buf *m, const lc_frame *f, int n) {
     if (n <= 0) {
         lc__buf_puts(m, "an unknown place");
         return;
     }
-    int top = own_top(f, n);
+    int top = shown_top(f, n);
     if (f[top].file && f[top].line)
         lc__buf_printf(m, "%s:%u (", base(f[top].file), f[top].line);
     else
         lc__buf_puts(m, "(");
     for (int i = top; i < n && i < top + 2; i++)
         lc__buf_printf(m, "%s%s", i > top ? " <- " : "", f[i].function ? f[i].function : "??");
-    if (top > 0 && f[top - 1].function)
-        lc__buf_printf(m, ", via %s", f[top - 1].function);
+    const char *via = callee(f, top), *inner = NULL;
+    for (int i = own_top(f, n); i < top && !inner; i++) /* inside a library passed through */
+        inner = f[i].function;
+    if (via && inner && strcmp(inner, via) != 0)
+        lc__buf_printf(m, ", via %s ... %s", inner, via);
+    else if (via)
+        lc__buf_printf(m, ", via %s", via);
     lc__buf_putc(m, ')');
 }
 
@@ -165,10 +190,12 @@ static void crash_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcom
     opening(c, &m);
     lc__buf_printf(&m, "%s", f.signal);
     if (n) {
-        int top = own_top(fr, n);
+        int top = shown_top(fr, n);
+        const char *inside = top > own_top(fr, n) ? callee(fr, top) : NULL;
         lc__buf_printf(&m, " in %s", fr[top].function ? fr[top].function : "??");
         if (fr[top].file && fr[top].line)
-            lc__buf_printf(&m, " (%s:%u)", base(fr[top].file), fr[top].line);
+            lc__buf_printf(&m, " (%s:%u%s%s)", base(fr[top].file), fr[top].line,
+                           inside ? ", inside " : "", inside ? inside : "");
         one_stack(&f, fr, n);
     }
     if (unchecked)

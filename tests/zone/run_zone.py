@@ -5,7 +5,9 @@ failed assertion holding a FILE it opened itself has no finding (that fd is
 its skipped cleanup, counted in the note as its own blocks are), whether the
 failing allocation was the test's own calloc or one inside the code under
 test; the code under test's error path that forgets its FILE is a finding
-naming the fd. Lines are found by their ZONE:<NAME> markers.
+naming the fd; in a library without debug info (nodebug.c) a leaking error
+path and a crash on what failed are named at the program's frame with
+file:line. Lines are found by their ZONE:<NAME> markers.
 
 Usage: run_zone.py LIBLEAKCHECK ZONE_SHAPES zone_shapes.c"""
 import json
@@ -43,7 +45,7 @@ with tempfile.TemporaryDirectory() as tmp:
     out = p.stdout + p.stderr
     doc = json.load(open(js)) if os.path.exists(js) else {"tests": []}
     tests = {t["name"]: t for t in doc["tests"]}
-    check("three tests judged", len(tests) == 3, out)
+    check("five tests judged", len(tests) == 5, out)
 
     def sweep(name):
         return tests.get(name, {}).get("fail_sweep") or {}
@@ -73,8 +75,26 @@ with tempfile.TemporaryDirectory() as tmp:
           len(fds) == 1 and any(fr.get("function") == "zone_slurp"
                                 for st in fds[0].get("stacks") or [] for fr in st),
           fds and fds[0].get("stacks"))
-    check("code_forgets_file: cmocka fails it, the others pass",
+    check("code_forgets_file: cmocka fails it, the own_file tests pass",
           "[  FAILED  ] code_forgets_file" in out and "[  FAILED  ] own_file" not in out, out)
+
+    # a library without debug info: messages name the program's frame with file:line
+    fetch = marker("FETCH_CHECKED")
+    msgs = [f["message"] for f in sweep("library_leaks").get("findings") or []]
+    check("library_leaks: one leak finding, named at digest_checked's line, via the "
+          "library's functions",
+          len(msgs) == 1 and f"at zone_shapes.c:{fetch} (digest_checked <- library_leaks, "
+          "via nd_dup ... nd_fetch) fails: 1 block (8 B) leak, allocated at "
+          f"zone_shapes.c:{fetch} (digest_checked <- library_leaks, via nd_fetch)" in msgs[0],
+          msgs)
+    update = marker("UPDATE_UNCHECKED")
+    msgs = [f["message"] for f in sweep("library_crashes").get("findings") or []]
+    check("library_crashes: both sites crash, named at digest_unchecked's line inside "
+          "nd_update",
+          len(msgs) == 2 and all(f"SIGSEGV in digest_unchecked (zone_shapes.c:{update}, "
+                                 "inside nd_update)" in m for m in msgs), msgs)
+    check("library_crashes: the two sites' messages differ (via nd_fetch, via nd_dup ... "
+          "nd_fetch)", len(set(m.split(" fails")[0] for m in msgs)) == 2, msgs)
 
 if failures:
     print("\n".join(failures), file=sys.stderr)

@@ -78,6 +78,7 @@ void lc__sweep_ref_take(uint32_t gen, const struct lc_fdset *before, unsigned ch
 /* The outcome of a failing run, as the parent decoded it. */
 struct lc_sweep_group {
     uint64_t blocks, bytes;
+    int held; /* the test held these when an assertion ended it (sweep_held.c) */
     int npcs;
     uintptr_t pcs[64];
 };
@@ -113,6 +114,29 @@ int lc__sweep_child(lc_sweep_run_fn run, void *arg, uint32_t site,
                     int persistent, const struct lc_sweep_ref *ref, unsigned checks,
                     long timeout_ms, struct lc_sweep_outcome *out);
 void lc__sweep_outcome_free(struct lc_sweep_outcome *o);
+
+/* ---- sweep_held.c: what the test held when an assertion ended it ---- */
+/* In the child, before the run: the next cmocka failure is noted. */
+void lc__sweep_held_arm(void);
+/* At a cmocka failure, called from _fail with the callee-saved registers
+ * as _fail found them (LC_SWEEP_REGS: the test's variables may live there):
+ * the blocks reachable now are remembered. Frames below the caller's are
+ * leakcheck's and no roots; the caller's frame (with regs) is. */
+void lc__sweep_held_note(const uintptr_t *regs);
+#if defined(__x86_64__)
+#define LC_SWEEP_REGS(r)                                                                  \
+    __asm__ volatile("mov %%rbx, 0(%0)\n\tmov %%rbp, 8(%0)\n\tmov %%r12, 16(%0)\n\t"      \
+                     "mov %%r13, 24(%0)\n\tmov %%r14, 32(%0)\n\tmov %%r15, 40(%0)"         \
+                     : : "r"(r) : "memory")
+#else
+#define LC_SWEEP_REGS(r) memset((r), 0, 6 * sizeof *(r))
+#endif
+/* 1 when the block (ptr, stack) was reachable at that failure. */
+int lc__sweep_held(uintptr_t ptr, uint32_t stack);
+/* The child's attributed live blocks as lc_reach_block records into b
+ * (sweep_child.c). */
+struct lc_buf;
+void lc__sweep_collect_lost(struct lc_buf *b);
 
 /* ---- sweep_findings.c: an outcome in words ---- */
 struct lc_rules;

@@ -128,6 +128,8 @@ static void collect(const struct lc_rec_info *r, void *arg) {
     lc__buf_putn(b, (const char *)&blk, sizeof blk);
 }
 
+void lc__sweep_collect_lost(struct lc_buf *b) { lc__table_foreach(collect, b); }
+
 static int by_stack(const void *a, const void *b) {
     const struct lc_reach_block *x = a, *y = b;
     return x->stack < y->stack ? -1 : x->stack > y->stack;
@@ -142,7 +144,17 @@ static uint64_t clean_left(const struct lc_sweep_ref *ref, uint32_t stack) {
     return 0;
 }
 
-/* Lost blocks (definitely or indirectly) by stack, beyond the clean run's. */
+/* One group of a stack's lost blocks (held: the test held them when an
+ * assertion ended it). */
+static void put_group(struct rec_group *r, uint32_t stack) {
+    if (!r->g.blocks)
+        return;
+    r->g.npcs = stack ? lc_stack_addresses(stack, r->g.pcs, 64) : 0;
+    put(r, sizeof *r);
+}
+
+/* Lost blocks (definitely or indirectly) by stack, beyond the clean run's;
+ * those the test held when an assertion ended it in groups of their own. */
 static void report_memory(const struct lc_sweep_ref *ref) {
     struct lc_buf b;
     lc__buf_init(&b, lc__xrealloc, lc__xfree);
@@ -159,7 +171,8 @@ static void report_memory(const struct lc_sweep_ref *ref) {
         qsort(blk, n, sizeof *blk, by_stack);
         for (size_t i = 0; i < n;) {
             size_t j = i;
-            struct rec_group r = {TAG_GROUP, {0}};
+            struct rec_group r[2] = {{TAG_GROUP, {0}}, {TAG_GROUP, {0}}};
+            r[1].g.held = 1;
             uint64_t skip = clean_left(ref, blk[i].stack);
             for (; j < n && blk[j].stack == blk[i].stack; j++) {
                 if (blk[j].kind != LC_REACH_DEFINITE && blk[j].kind != LC_REACH_INDIRECT)
@@ -168,13 +181,12 @@ static void report_memory(const struct lc_sweep_ref *ref) {
                     skip--;
                     continue;
                 }
-                r.g.blocks++;
-                r.g.bytes += blk[j].size;
+                int k = lc__sweep_held(blk[j].ptr, blk[j].stack);
+                r[k].g.blocks++;
+                r[k].g.bytes += blk[j].size;
             }
-            if (r.g.blocks) {
-                r.g.npcs = blk[i].stack ? lc_stack_addresses(blk[i].stack, r.g.pcs, 64) : 0;
-                put(&r, sizeof r);
-            }
+            put_group(&r[0], blk[i].stack);
+            put_group(&r[1], blk[i].stack);
             i = j;
         }
     }
@@ -223,6 +235,7 @@ static __attribute__((noreturn)) void child_main(lc_sweep_run_fn run, void *arg,
         _exit(3);
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     lc_scope_iteration(1);
+    lc__sweep_held_arm();
     lc__sweep_fail_begin(site, persistent);
     struct rec_end e = {.tag = TAG_END};
     e.test_failed = run(arg);

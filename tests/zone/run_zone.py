@@ -45,7 +45,7 @@ with tempfile.TemporaryDirectory() as tmp:
     out = p.stdout + p.stderr
     doc = json.load(open(js)) if os.path.exists(js) else {"tests": []}
     tests = {t["name"]: t for t in doc["tests"]}
-    check("five tests judged", len(tests) == 5, out)
+    check("seven tests judged", len(tests) == 7, out)
 
     def sweep(name):
         return tests.get(name, {}).get("fail_sweep") or {}
@@ -95,6 +95,27 @@ with tempfile.TemporaryDirectory() as tmp:
                                  "inside nd_update)" in m for m in msgs), msgs)
     check("library_crashes: the two sites' messages differ (via nd_fetch, via nd_dup ... "
           "nd_fetch)", len(set(m.split(" fails")[0] for m in msgs)) == 2, msgs)
+
+    # the persistent sweep: a block the failing call returned to the test, held by
+    # the test when a later failure's assertion ended it, is no finding
+    js = os.path.join(tmp, "persistent.json")
+    env.update(LEAKCHECK_JSON=js, LEAKCHECK_FAIL_SWEEP="persistent")
+    p = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=100)
+    out = p.stdout + p.stderr
+    doc = json.load(open(js)) if os.path.exists(js) else {"tests": []}
+    tests = {t["name"]: t for t in doc["tests"]}
+    t = tests.get("held_at_assertion", {})
+    check("held_at_assertion (persistent): clean, the path it held counted in the note",
+          t.get("verdict") == "clean" and not sweep("held_at_assertion").get("findings")
+          and "block" in (sweep("held_at_assertion").get("note") or ""),
+          [t.get("message"), sweep("held_at_assertion").get("note")])
+    line = marker("LEAKY_STRDUP")
+    msgs = [f["message"] for f in sweep("code_forgets_record").get("findings") or []
+            if f.get("kind") == "leak"]
+    check("code_forgets_record (persistent): the record its error path forgot is a finding",
+          tests.get("code_forgets_record", {}).get("verdict") == "failed" and
+          any(f"zone_shapes.c:{line} (record_new_leaky" in m and "1 block (8 B) leak" in m
+              for m in msgs), msgs)
 
 if failures:
     print("\n".join(failures), file=sys.stderr)

@@ -56,6 +56,39 @@ __attribute__((noinline)) static int zone_slurp(const char *path, char **out) {
     return 0;
 }
 
+/* simdzone's generate_include: writes an include file and returns its path.
+ * When the stdio buffer cannot be allocated glibc writes unbuffered, so the
+ * call succeeds and hands the path to the test. */
+__attribute__((noinline)) static char *make_include(const char *text) {
+    char *path = malloc(24);
+    if (!path)
+        return NULL;
+    snprintf(path, 24, "/dev/null");
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        free(path);
+        return NULL;
+    }
+    int error = fputs(text, f); /* ZONE:FPUTS */
+    fclose(f);
+    if (error == EOF) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+/* Its leaking twin: the name is forgotten when its copy cannot be made. */
+__attribute__((noinline)) static struct record *record_new_leaky(const char *text) {
+    struct record *r = malloc(sizeof *r);
+    if (!r)
+        return NULL;
+    r->text = strdup(text); /* ZONE:LEAKY_STRDUP */
+    if (!r->text)
+        return NULL; /* forgets r */
+    return r;
+}
+
 /* The library without debug info (nodebug.c), as aircrack-ng calls
  * OpenSSL 3's EVP_MD_fetch and SHA1_Update. */
 struct nd_ctx;
@@ -130,6 +163,29 @@ static void library_crashes(void **state) {
     assert_int_equal(digest_unchecked(), 0);
 }
 
+/* simdzone's been_there_done_that under the persistent sweep: the path the
+ * call returned is held by the test when its next allocation fails and the
+ * assertion ends it; the test's skipped cleanup, not the call's leak. */
+static void held_at_assertion(void **state) {
+    (void)state;
+    char *path = make_include("$INCLUDE foo\n");
+    assert_non_null(path);
+    char *include = calloc(64, 1);
+    assert_non_null(include);
+    zone_sink = include;
+    free(include);
+    free(path);
+}
+
+/* The twin: what the code's error path forgot is lost, not held. */
+static void code_forgets_record(void **state) {
+    (void)state;
+    struct record *r = record_new_leaky("example.com.");
+    assert_non_null(r);
+    zone_sink = r;
+    record_free(r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(own_file_own_alloc),
@@ -137,6 +193,8 @@ int main(void) {
         cmocka_unit_test(code_forgets_file),
         cmocka_unit_test(library_leaks),
         cmocka_unit_test(library_crashes),
+        cmocka_unit_test(held_at_assertion),
+        cmocka_unit_test(code_forgets_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

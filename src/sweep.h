@@ -129,7 +129,11 @@ void lc__sweep_held_note(const uintptr_t *regs);
                      "mov %%r13, 24(%0)\n\tmov %%r14, 32(%0)\n\tmov %%r15, 40(%0)"         \
                      : : "r"(r) : "memory")
 #else
-#define LC_SWEEP_REGS(r) memset((r), 0, 6 * sizeof *(r))
+#define LC_SWEEP_REGS(r)                                                                  \
+    do {                                                                                  \
+        for (int lc_i_ = 0; lc_i_ < 6; lc_i_++)                                           \
+            (r)[lc_i_] = 0;                                                               \
+    } while (0)
 #endif
 /* 1 when the block (ptr, stack) was reachable at that failure. */
 int lc__sweep_held(uintptr_t ptr, uint32_t stack);

@@ -93,6 +93,18 @@ static void no_group_line(const char *prog) {
                 prog);
 }
 
+/* leakcheck run --cmocka on a test program that ran no group: the check at
+ * exit judged it, but no test was judged one by one; said, not failed. */
+static void run_no_group_line(const char *prog) {
+    char args[320];
+    arguments(args, sizeof args);
+    fflush(stdout);
+    fprintf(stderr,
+            "leakcheck: run --cmocka, but %s never ran a cmocka group%s: no test was judged "
+            "one by one, the check at exit still is\n",
+            prog, args);
+}
+
 static int exit_status(int status) {
     static int done;
     if (done || getpid() != lc__st.owner_pid)
@@ -102,6 +114,8 @@ static int exit_status(int status) {
         if (lc__opts()->cmocka && !lc__session_run()->cmocka.groups && lc__cmocka_legacy_runs())
             legacy_line("run --cmocka", program_invocation_short_name,
                         "its tests were not judged one by one, the check at exit still is");
+        else if (lc__opts()->cmocka && !lc__session_run()->cmocka.groups && is_test_program())
+            run_no_group_line(program_invocation_short_name);
         return status;
     }
     done = 1;

@@ -19,6 +19,7 @@
 #include "leakcheck/leakcheck.h"
 #include "options.h"
 #include "session.h"
+#include "sweep.h"
 #include "xml.h"
 
 /* The group runner hands cmocka a copy of the group's tests whose functions
@@ -565,11 +566,14 @@ static const char *captured_message(const char *file, int line) {
  * iteration (the engine judges the test from its first run) instead of
  * failing the cmocka test. */
 __attribute__((visibility("default"))) void _fail(const char *const file, const int line) {
+    volatile uintptr_t regs[6];
+    LC_SWEEP_REGS(regs);
     static fail_fn real;
     if (lc__mocks_draining())
         lc__mocks_drain_jump(); /* a drained check that fails: not the test's */
     if (!real)
         real = (fail_fn)dlsym(RTLD_NEXT, "_fail");
+    lc__sweep_held_note((const uintptr_t *)regs); /* a fail-sweep child's */
     if (lc__engine_repeating())
         lc__engine_abandon(captured_message(file, line));
     lc__cmocka_foreign_failure(file, line); /* a callback thread's, in a repeat */

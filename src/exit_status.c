@@ -1,7 +1,8 @@
 /* exit_status.c: the process's exit status, corrected: main's result and
  * exit()'s status pass through here (__libc_start_main and exit interposed),
  * so a main that drops cmocka's result still fails when leakcheck failed a
- * test, and LEAKCHECK_CMOCKA on a program that ran no group fails. Calls the
+ * test, and LEAKCHECK_CMOCKA on a program that ran no group fails (unless
+ * LEAKCHECK_ALLOW_NO_GROUP; the line names its arguments). Calls the
  * session and program_info.c. Not on the hook path. */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -40,24 +41,49 @@ static void legacy_line(const char *option, const char *prog, const char *what) 
             option, prog, what);
 }
 
+static int main_argc;
+static char **main_argv;
+
+/* "" or " with its arguments (-g nomatch: ...)": a runner that selects tests
+ * by argument (simdzone's generated one: -g GROUP -t TEST) runs no group for
+ * a selection that matches none. */
+static void arguments(char *out, size_t size) {
+    out[0] = 0;
+    if (main_argc < 2 || !main_argv)
+        return;
+    size_t len = 0;
+    for (int i = 1; i < main_argc && main_argv[i] && len + 64 < size; i++) {
+        int w = snprintf(out + len, size - len, "%s%.60s", i > 1 ? " " : " with its arguments (",
+                         main_argv[i]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    if (len + 48 < size)
+        snprintf(out + len, size - len, ": a test selection that matches no group?)");
+    else
+        out[0] = 0; /* too long to quote */
+}
+
 /* The one line for LEAKCHECK_CMOCKA=1 on a test program that ran no group.
  * A program that links libcmocka.so and has no runner of its own would have
  * reached the interposed one had it run a group: its main runs no cmocka test
- * (a build that links cmocka into every test binary, as CRoaring's examples),
- * and the advice for a static cmocka, link libcmocka.so, would mislead. */
+ * (a build that links cmocka into every test binary, as CRoaring's examples,
+ * a test skipped at build time, a selection matching no group), and the
+ * advice for a static cmocka, link libcmocka.so, would mislead. */
 static void no_group_line(const char *prog) {
     struct lc_program_info pi = {0};
     lc__guard_enter();
     lc__program_info(&pi);
     lc__guard_leave();
     fflush(stdout);
+    char args[320];
+    arguments(args, sizeof args);
     if (pi.read && pi.needs_cmocka && !pi.defines_runner)
         fprintf(stderr,
                 "leakcheck: LEAKCHECK_CMOCKA=1, but %s never ran a cmocka group: it links "
-                "libcmocka.so, but its main runs no cmocka test, so none was judged (check a "
-                "program with a main of its own under `leakcheck run -- %s`, or without "
-                "LEAKCHECK_CMOCKA)\n",
-                prog, prog);
+                "libcmocka.so, but its main runs no cmocka test%s, so none was judged (check a "
+                "program with a main of its own under `leakcheck run -- %s`, run it without "
+                "LEAKCHECK_CMOCKA, or let it pass with LEAKCHECK_ALLOW_NO_GROUP=1)\n",
+                prog, args, prog);
     else
         fprintf(stderr,
                 "leakcheck: LEAKCHECK_CMOCKA=1, but %s never ran a cmocka group through "
@@ -65,6 +91,18 @@ static void no_group_line(const char *prog) {
                 "(link the test with libcmocka.so, e.g. cmocka::cmocka or pkg-config cmocka, "
                 "to judge its tests)\n",
                 prog);
+}
+
+/* leakcheck run --cmocka on a test program that ran no group: the check at
+ * exit judged it, but no test was judged one by one; said, not failed. */
+static void run_no_group_line(const char *prog) {
+    char args[320];
+    arguments(args, sizeof args);
+    fflush(stdout);
+    fprintf(stderr,
+            "leakcheck: run --cmocka, but %s never ran a cmocka group%s: no test was judged "
+            "one by one, the check at exit still is\n",
+            prog, args);
 }
 
 static int exit_status(int status) {
@@ -76,6 +114,8 @@ static int exit_status(int status) {
         if (lc__opts()->cmocka && !lc__session_run()->cmocka.groups && lc__cmocka_legacy_runs())
             legacy_line("run --cmocka", program_invocation_short_name,
                         "its tests were not judged one by one, the check at exit still is");
+        else if (lc__opts()->cmocka && !lc__session_run()->cmocka.groups && is_test_program())
+            run_no_group_line(program_invocation_short_name);
         return status;
     }
     done = 1;
@@ -87,7 +127,7 @@ static int exit_status(int status) {
     }
     if (o->cmocka && !lc__session_run()->cmocka.groups && is_test_program()) {
         no_group_line(prog);
-        return status ? status : 2;
+        return status || o->allow_no_group ? status : 2;
     }
     unsigned failed = lc__session_failures();
     int code = status;
@@ -119,6 +159,8 @@ typedef int (*main_fn)(int, char **, char **);
 static main_fn real_main;
 
 __attribute__((noinline)) static int main_wrapper(int argc, char **argv, char **envp) {
+    main_argc = argc;
+    main_argv = argv;
     int status = real_main(argc, argv, envp);
     /* main has returned: everything below this frame is dead from here on */
     lc__exit_frame = (uintptr_t)__builtin_frame_address(0);

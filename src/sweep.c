@@ -67,7 +67,7 @@ static void record(const struct lc_sweep_test *t, struct recording *r,
 
 /* The note says what the failing runs could not show. */
 static void note_runs(struct lc_sweep_result *r, unsigned unreached, unsigned exited,
-                      uint64_t test_owned) {
+                      uint64_t test_owned, uint64_t test_fds) {
     struct lc_buf m;
     lc__buf_init(&m, lc__xrealloc, lc__xfree);
     if (r->note)
@@ -84,6 +84,11 @@ static void note_runs(struct lc_sweep_result *r, unsigned unreached, unsigned ex
                        "assertion %s not counted", m.len ? "; " : "",
                        (unsigned long long)test_owned, test_owned == 1 ? "" : "s",
                        test_owned == 1 ? "was" : "were");
+    if (test_fds)
+        lc__buf_printf(&m, "%s%llu fd%s the test opened itself, or through another call than "
+                       "the failing one, and did not close after a failed assertion %s not "
+                       "counted", m.len ? "; " : "", (unsigned long long)test_fds,
+                       test_fds == 1 ? "" : "s", test_fds == 1 ? "was" : "were");
     if (r->nunchecked)
         lc__buf_printf(&m, "%s%zu failing run%s crashed after the failing call had returned to "
                        "the test (unchecked by the test; LEAKCHECK_FAIL_SWEEP_STRICT=1 makes "
@@ -253,15 +258,16 @@ static void sweep_all(const struct lc_sweep_test *t, struct lc_test_result *res,
     size_t n;
     struct lc_sweep_site *sites = all_sites(a, b, &n);
     double slowest = a->ms > b->ms ? a->ms : b->ms;
-    struct lc_sweep_judge c = {t->rules, res, r,    NULL, 0, NULL, 2000 + (long)(20 * slowest),
-                               0,       t->strict, t->test_code};
+    struct lc_sweep_judge c = {.rules = t->rules, .res = res, .r = r,
+                               .timeout_ms = 2000 + (long)(20 * slowest),
+                               .strict = t->strict, .test_code = t->test_code};
     unsigned unreached = 0, exited = 0;
     r->sites = (unsigned)n;
     r->swept = n < (size_t)t->max_sites ? (unsigned)n : (unsigned)t->max_sites;
     r->unswept = r->sites - r->swept;
     for (unsigned i = 0; i < r->swept; i++)
         sweep_site(t, &c, &sites[i], ref, &unreached, &exited);
-    note_runs(r, unreached, exited, c.test_owned);
+    note_runs(r, unreached, exited, c.test_owned, c.test_fds);
     lc__xfree(sites);
     verdict(res, r);
 }

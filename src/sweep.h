@@ -78,8 +78,16 @@ void lc__sweep_ref_take(uint32_t gen, const struct lc_fdset *before, unsigned ch
 /* The outcome of a failing run, as the parent decoded it. */
 struct lc_sweep_group {
     uint64_t blocks, bytes;
+    int held; /* the test held these when an assertion ended it (sweep_held.c) */
     int npcs;
     uintptr_t pcs[64];
+};
+/* An fd a failing run left open (beyond those open before it), with the
+ * stack that opened it (npcs 0: no wrapper saw the call). */
+struct lc_sweep_fd {
+    int fd, npcs;
+    uintptr_t pcs[64];
+    char target[128];
 };
 struct lc_sweep_outcome {
     int status;        /* 0 finished, 1 crashed, 2 hung (killed), 3 no report */
@@ -89,6 +97,9 @@ struct lc_sweep_outcome {
     int test_failed;   /* the test reported the error (assertion) */
     int fds, threads;  /* left after the run, beyond the clean run's */
     char fd_targets[256];
+    int fds_added;     /* left after the run, the clean run's included */
+    size_t nopen;      /* the first of those, with their opening stacks */
+    struct lc_sweep_fd *open;
     size_t ngroups;    /* memory left behind, by stack */
     struct lc_sweep_group *groups;
     int ncrash;
@@ -104,6 +115,33 @@ int lc__sweep_child(lc_sweep_run_fn run, void *arg, uint32_t site,
                     long timeout_ms, struct lc_sweep_outcome *out);
 void lc__sweep_outcome_free(struct lc_sweep_outcome *o);
 
+/* ---- sweep_held.c: what the test held when an assertion ended it ---- */
+/* In the child, before the run: the next cmocka failure is noted. */
+void lc__sweep_held_arm(void);
+/* At a cmocka failure, called from _fail with the callee-saved registers
+ * as _fail found them (LC_SWEEP_REGS: the test's variables may live there):
+ * the blocks reachable now are remembered. Frames below the caller's are
+ * leakcheck's and no roots; the caller's frame (with regs) is. */
+void lc__sweep_held_note(const uintptr_t *regs);
+#if defined(__x86_64__)
+#define LC_SWEEP_REGS(r)                                                                  \
+    __asm__ volatile("mov %%rbx, 0(%0)\n\tmov %%rbp, 8(%0)\n\tmov %%r12, 16(%0)\n\t"      \
+                     "mov %%r13, 24(%0)\n\tmov %%r14, 32(%0)\n\tmov %%r15, 40(%0)"         \
+                     : : "r"(r) : "memory")
+#else
+#define LC_SWEEP_REGS(r)                                                                  \
+    do {                                                                                  \
+        for (int lc_i_ = 0; lc_i_ < 6; lc_i_++)                                           \
+            (r)[lc_i_] = 0;                                                               \
+    } while (0)
+#endif
+/* 1 when the block (ptr, stack) was reachable at that failure. */
+int lc__sweep_held(uintptr_t ptr, uint32_t stack);
+/* The child's attributed live blocks as lc_reach_block records into b
+ * (sweep_child.c). */
+struct lc_buf;
+void lc__sweep_collect_lost(struct lc_buf *b);
+
 /* ---- sweep_findings.c: an outcome in words ---- */
 struct lc_rules;
 struct lc_sweep_judge {
@@ -115,6 +153,7 @@ struct lc_sweep_judge {
     const char *mode;          /* "transient", "persistent" */
     long timeout_ms;           /* what a hang was stopped after */
     uint64_t test_owned;       /* blocks the test body itself allocated, not counted */
+    uint64_t test_fds;         /* fds the test itself opened, not counted (as test_owned) */
     int strict;                /* LEAKCHECK_FAIL_SWEEP_STRICT: unchecked ones are findings */
     const char *test_code;     /* LEAKCHECK_FAIL_SWEEP_TEST_CODE */
 };

@@ -1,7 +1,8 @@
 /* sweep_child.c: one failing run of the fail sweep, in a forked child. The
  * child runs the test once in a fresh scope with stacks on and the site's
  * allocation failing (sweep_hook.c), judges what it left against the clean
- * run (blocks by stack after a reachability scan, fds, unfinished threads)
+ * run (blocks by stack after a reachability scan, fds with their opening
+ * stacks, unfinished threads)
  * and writes fixed-size records to a pipe; a crash is caught on an
  * alternate stack, its stack written, the signal re-raised. The parent
  * waits with a timeout and decodes. Not on the hook path. */
@@ -26,11 +27,15 @@
 #include "unwind.h"
 #include "xml.h"
 
-enum { TAG_END = 0x53454e44, TAG_GROUP = 0x53475250, TAG_CRASH = 0x53435253 };
+enum { TAG_END = 0x53454e44, TAG_GROUP = 0x53475250, TAG_CRASH = 0x53435253,
+       TAG_FD = 0x53464420 };
+
+/* At most this many fds left open are sent with their opening stacks. */
+#define FDS_SENT 32
 
 struct rec_end {
     uint32_t tag;
-    int fired, test_failed, fds, threads;
+    int fired, test_failed, fds, threads, fds_added;
     uint64_t index;
     char fd_targets[256];
 };
@@ -42,6 +47,10 @@ struct rec_crash {
     uint32_t tag;
     int signal, n;
     uintptr_t pcs[64];
+};
+struct rec_fd {
+    uint32_t tag;
+    struct lc_sweep_fd f;
 };
 
 static int report_fd = -1;
@@ -119,6 +128,8 @@ static void collect(const struct lc_rec_info *r, void *arg) {
     lc__buf_putn(b, (const char *)&blk, sizeof blk);
 }
 
+void lc__sweep_collect_lost(struct lc_buf *b) { lc__table_foreach(collect, b); }
+
 static int by_stack(const void *a, const void *b) {
     const struct lc_reach_block *x = a, *y = b;
     return x->stack < y->stack ? -1 : x->stack > y->stack;
@@ -133,7 +144,17 @@ static uint64_t clean_left(const struct lc_sweep_ref *ref, uint32_t stack) {
     return 0;
 }
 
-/* Lost blocks (definitely or indirectly) by stack, beyond the clean run's. */
+/* One group of a stack's lost blocks (held: the test held them when an
+ * assertion ended it). */
+static void put_group(struct rec_group *r, uint32_t stack) {
+    if (!r->g.blocks)
+        return;
+    r->g.npcs = stack ? lc_stack_addresses(stack, r->g.pcs, 64) : 0;
+    put(r, sizeof *r);
+}
+
+/* Lost blocks (definitely or indirectly) by stack, beyond the clean run's;
+ * those the test held when an assertion ended it in groups of their own. */
 static void report_memory(const struct lc_sweep_ref *ref) {
     struct lc_buf b;
     lc__buf_init(&b, lc__xrealloc, lc__xfree);
@@ -150,7 +171,8 @@ static void report_memory(const struct lc_sweep_ref *ref) {
         qsort(blk, n, sizeof *blk, by_stack);
         for (size_t i = 0; i < n;) {
             size_t j = i;
-            struct rec_group r = {TAG_GROUP, {0}};
+            struct rec_group r[2] = {{TAG_GROUP, {0}}, {TAG_GROUP, {0}}};
+            r[1].g.held = 1;
             uint64_t skip = clean_left(ref, blk[i].stack);
             for (; j < n && blk[j].stack == blk[i].stack; j++) {
                 if (blk[j].kind != LC_REACH_DEFINITE && blk[j].kind != LC_REACH_INDIRECT)
@@ -159,24 +181,34 @@ static void report_memory(const struct lc_sweep_ref *ref) {
                     skip--;
                     continue;
                 }
-                r.g.blocks++;
-                r.g.bytes += blk[j].size;
+                int k = lc__sweep_held(blk[j].ptr, blk[j].stack);
+                r[k].g.blocks++;
+                r[k].g.bytes += blk[j].size;
             }
-            if (r.g.blocks) {
-                r.g.npcs = blk[i].stack ? lc_stack_addresses(blk[i].stack, r.g.pcs, 64) : 0;
-                put(&r, sizeof r);
-            }
+            put_group(&r[0], blk[i].stack);
+            put_group(&r[1], blk[i].stack);
             i = j;
         }
     }
     lc__buf_free(&b);
 }
 
+/* One fd left open, with the stack that opened it: the parent judges whose
+ * it is as it judges a lost block. */
+static void put_fd(const struct lc_fd_entry *a) {
+    struct rec_fd r = {TAG_FD, {a->fd, 0, {0}, {0}}};
+    r.f.npcs = a->stack ? lc_stack_addresses(a->stack, r.f.pcs, 64) : 0;
+    snprintf(r.f.target, sizeof r.f.target, "%s", a->target ? a->target : "?");
+    put(&r, sizeof r);
+}
+
 static void fd_targets(const struct lc_fdset *before, const struct lc_fdset *after,
                        struct rec_end *e) {
     struct lc_fd_entry *added = NULL;
     size_t n = lc__fds_added(before, after, &added);
-    e->fds = (int)n;
+    e->fds = e->fds_added = (int)n;
+    for (size_t i = 0; i < n && i < FDS_SENT; i++)
+        put_fd(&added[i]);
     size_t len = 0;
     for (size_t i = 0; i < n && len + 8 < sizeof e->fd_targets; i++) {
         int w = snprintf(e->fd_targets + len, sizeof e->fd_targets - len, "%s%d -> %s",
@@ -203,6 +235,7 @@ static __attribute__((noreturn)) void child_main(lc_sweep_run_fn run, void *arg,
         _exit(3);
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     lc_scope_iteration(1);
+    lc__sweep_held_arm();
     lc__sweep_fail_begin(site, persistent);
     struct rec_end e = {.tag = TAG_END};
     e.test_failed = run(arg);
@@ -271,6 +304,7 @@ static void decode(const char *p, size_t len, struct lc_sweep_outcome *o) {
         size_t need = tag == TAG_END     ? sizeof(struct rec_end)
                       : tag == TAG_GROUP ? sizeof(struct rec_group)
                       : tag == TAG_CRASH ? sizeof(struct rec_crash)
+                      : tag == TAG_FD    ? sizeof(struct rec_fd)
                                          : 0;
         if (!need || len < need)
             break;
@@ -282,6 +316,7 @@ static void decode(const char *p, size_t len, struct lc_sweep_outcome *o) {
             o->test_failed = e.test_failed;
             o->fds = e.fds > 0 ? e.fds : 0;
             o->threads = e.threads > 0 ? e.threads : 0;
+            o->fds_added = e.fds_added;
             memcpy(o->fd_targets, e.fd_targets, sizeof o->fd_targets);
             o->fd_targets[sizeof o->fd_targets - 1] = 0;
             ended = 1;
@@ -291,6 +326,16 @@ static void decode(const char *p, size_t len, struct lc_sweep_outcome *o) {
             if (g) {
                 o->groups = g;
                 memcpy(&g[o->ngroups++], p + offsetof(struct rec_group, g), sizeof *g);
+            }
+        } else if (tag == TAG_FD) {
+            struct lc_sweep_fd *f = lc__xrealloc(o->open, (o->nopen + 1) * sizeof *f);
+            if (f) {
+                o->open = f;
+                struct lc_sweep_fd *g = &f[o->nopen++];
+                memcpy(g, p + offsetof(struct rec_fd, f), sizeof *g);
+                g->target[sizeof g->target - 1] = 0;
+                if (g->npcs < 0 || g->npcs > 64)
+                    g->npcs = 0;
             }
         } else {
             struct rec_crash c;
@@ -358,6 +403,9 @@ void lc__sweep_outcome_free(struct lc_sweep_outcome *o) {
     lc__xfree(o->groups);
     o->groups = NULL;
     o->ngroups = 0;
+    lc__xfree(o->open);
+    o->open = NULL;
+    o->nopen = 0;
     lc__guard_leave();
 }
 

@@ -29,21 +29,46 @@ static int own_top(const lc_frame *f, int n) {
     return 0;
 }
 
+/* The frame a message names: the first of the program's own code that has
+ * a source line; frames of a library without debug info (a distribution's
+ * libcrypto: no file:line, static functions nameless) are passed through to
+ * the first frame that has one. None has: own_top. */
+static int shown_top(const lc_frame *f, int n) {
+    for (int i = own_top(f, n); i < n; i++)
+        if (f[i].file && f[i].line)
+            return i;
+    return own_top(f, n);
+}
+
+/* The named function the frame at top called: the one just above it, or
+ * the nearest named one inside a library without names for its statics. */
+static const char *callee(const lc_frame *f, int top) {
+    for (int i = top - 1; i >= 0; i--)
+        if (f[i].function)
+            return f[i].function;
+    return NULL;
+}
+
 /* "parser.c:88 (parse_value <- parse_doc, via strdup)" */
 static void where(struct lc_buf *m, const lc_frame *f, int n) {
     if (n <= 0) {
         lc__buf_puts(m, "an unknown place");
         return;
     }
-    int top = own_top(f, n);
+    int top = shown_top(f, n);
     if (f[top].file && f[top].line)
         lc__buf_printf(m, "%s:%u (", base(f[top].file), f[top].line);
     else
         lc__buf_puts(m, "(");
     for (int i = top; i < n && i < top + 2; i++)
         lc__buf_printf(m, "%s%s", i > top ? " <- " : "", f[i].function ? f[i].function : "??");
-    if (top > 0 && f[top - 1].function)
-        lc__buf_printf(m, ", via %s", f[top - 1].function);
+    const char *via = callee(f, top), *inner = NULL;
+    for (int i = own_top(f, n); i < top && !inner; i++) /* inside a library passed through */
+        inner = f[i].function;
+    if (via && inner && strcmp(inner, via) != 0)
+        lc__buf_printf(m, ", via %s ... %s", inner, via);
+    else if (via)
+        lc__buf_printf(m, ", via %s", via);
     lc__buf_putc(m, ')');
 }
 
@@ -165,10 +190,12 @@ static void crash_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcom
     opening(c, &m);
     lc__buf_printf(&m, "%s", f.signal);
     if (n) {
-        int top = own_top(fr, n);
+        int top = shown_top(fr, n);
+        const char *inside = top > own_top(fr, n) ? callee(fr, top) : NULL;
         lc__buf_printf(&m, " in %s", fr[top].function ? fr[top].function : "??");
         if (fr[top].file && fr[top].line)
-            lc__buf_printf(&m, " (%s:%u)", base(fr[top].file), fr[top].line);
+            lc__buf_printf(&m, " (%s:%u%s%s)", base(fr[top].file), fr[top].line,
+                           inside ? ", inside " : "", inside ? inside : "");
         one_stack(&f, fr, n);
     }
     if (unchecked)
@@ -227,7 +254,8 @@ static void leak_finding(struct lc_sweep_judge *c, const struct lc_sweep_outcome
     for (size_t i = 0; i < o->ngroups; i++) {
         int n;
         lc_frame *fr = lc__sweep_symbolize(o->groups[i].pcs, o->groups[i].npcs, 0, &n);
-        int k = leak_owner(c, o->test_failed, fr, n);
+        /* held by the test when an assertion ended it: its skipped cleanup */
+        int k = o->groups[i].held && !c->strict ? 2 : leak_owner(c, o->test_failed, fr, n);
         if (k == 2) {
             c->test_owned += o->groups[i].blocks;
             lc__xfree(fr);
@@ -255,6 +283,93 @@ static void resource_finding(struct lc_sweep_judge *c, const char *kind, int cou
     add_finding(c, &f, &m, 0);
 }
 
+/* The fds of one owner (leak_owner's 0 or 1) as a finding: their count,
+ * targets and opening stacks (taken over by the finding). */
+struct fd_group {
+    int count, nstacks;
+    struct lc_buf targets;
+    lc_frame *stacks[64];
+    int nstack[64];
+};
+
+static void fd_add(struct lc_sweep_judge *c, struct fd_group *g, int unchecked) {
+    struct lc_sweep_finding f = {.kind = "fds", .blocks = (uint64_t)g->count};
+    if (g->nstacks) {
+        f.stacks = lc__xmalloc((size_t)g->nstacks * sizeof *f.stacks);
+        f.nstack = lc__xmalloc((size_t)g->nstacks * sizeof *f.nstack);
+    }
+    for (int i = 0; i < g->nstacks; i++)
+        if (f.stacks && f.nstack) {
+            f.stacks[f.nstacks] = g->stacks[i];
+            f.nstack[f.nstacks++] = g->nstack[i];
+        } else
+            lc__xfree(g->stacks[i]);
+    struct lc_buf m;
+    opening(c, &m);
+    lc__buf_printf(&m, "%d fd%s left open (%s)", g->count, g->count == 1 ? "" : "s",
+                   g->targets.data ? g->targets.data : "?");
+    if (unchecked)
+        lc__buf_puts(&m, ", opened by the test or by another call it made");
+    lc__buf_free(&g->targets);
+    add_finding(c, &f, &m, unchecked);
+}
+
+/* The clean run's own leftovers (counted, not told apart) come off the
+ * code under test's fds first, then the unchecked ones, then the test's. */
+static void fd_drop_clean(int count[3], int drop, int dropped[3]) {
+    drop = drop > 0 ? drop : 0;
+    for (int k = 0; k < 3; k++) {
+        dropped[k] = drop < count[k] ? drop : count[k];
+        drop -= dropped[k];
+    }
+}
+
+/* The fds a failing run left open, judged one by one by the stack that
+ * opened each, as lost blocks are: the code under test's are a finding; one
+ * the test opened itself (or through another call) is its skipped cleanup
+ * after a failed assertion (counted in the note), else unchecked. An fd no
+ * wrapper saw, or beyond those the child sent, is the code under test's. */
+static void fd_findings(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) {
+    size_t nopen = o->nopen < 64 ? o->nopen : 64;
+    int owner[64], count[3] = {0}, skip[3];
+    lc_frame *fr[64];
+    int nfr[64];
+    for (size_t i = 0; i < nopen; i++) {
+        fr[i] = lc__sweep_symbolize(o->open[i].pcs, o->open[i].npcs, 0, &nfr[i]);
+        owner[i] = nfr[i] ? leak_owner(c, o->test_failed, fr[i], nfr[i]) : 0;
+        count[owner[i]]++;
+    }
+    int unsent = o->fds_added - (int)nopen;
+    count[0] += unsent > 0 ? unsent : 0;
+    fd_drop_clean(count, o->fds_added - o->fds, skip);
+    struct fd_group g[2];
+    memset(g, 0, sizeof g);
+    for (int k = 0; k < 3; k++) {
+        count[k] -= skip[k];
+        if (k < 2) {
+            g[k].count = count[k];
+            lc__buf_init(&g[k].targets, lc__xrealloc, lc__xfree);
+        }
+    }
+    c->test_fds += (uint64_t)count[2];
+    for (size_t i = 0; i < nopen; i++) {
+        int k = owner[i];
+        if (k == 2 || g[k].nstacks >= g[k].count) { /* the test's, or the clean run's */
+            lc__xfree(fr[i]);
+            continue;
+        }
+        lc__buf_printf(&g[k].targets, "%s%d -> %s", g[k].targets.len ? ", " : "",
+                       o->open[i].fd, o->open[i].target);
+        g[k].stacks[g[k].nstacks] = fr[i];
+        g[k].nstack[g[k].nstacks++] = nfr[i];
+    }
+    for (int k = 0; k < 2; k++)
+        if (g[k].count > 0)
+            fd_add(c, &g[k], k);
+        else
+            lc__buf_free(&g[k].targets);
+}
+
 static void hang_finding(struct lc_sweep_judge *c) {
     struct lc_sweep_finding f = {.kind = "hang"};
     struct lc_buf m;
@@ -278,7 +393,9 @@ int lc__sweep_judge(struct lc_sweep_judge *c, const struct lc_sweep_outcome *o) 
         return 0;
     if (o->ngroups)
         leak_finding(c, o);
-    if (o->fds)
+    if (o->fds && o->nopen)
+        fd_findings(c, o);
+    else if (o->fds)
         resource_finding(c, "fds", o->fds, o->fd_targets);
     if (o->threads)
         resource_finding(c, "threads", o->threads, NULL);

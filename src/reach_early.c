@@ -109,37 +109,6 @@ static int free_listed(uintptr_t c) {
     return tkey && word(c + CHUNK_HDR + 8) == tkey;
 }
 
-/* Each test's walk reads one chunk header after another, each address known
- * only from the header before it: a chain of cache misses, most of a
- * preloaded test's time beside a large fragmented heap (capstone's cstest,
- * whose heap holds its 41,000 parsed test cases: 2.7 s of its x86 group's
- * 3.3 s). The previous test's list, not yet overwritten ahead of the walk,
- * names the chunks the walk will likely reach next: their first two cache
- * lines are fetched early. A hint only: a prefetch never faults, and a stale
- * entry costs one wasted fetch; what the walk reads and keeps is unchanged. */
-#define AHEAD 32u
-static size_t nearly_before; /* the previous list's length, during a walk */
-
-/* GCC 12 at -O2 drops a __builtin_prefetch in this walk (dead code
- * elimination; checked with gcc -S), so on x86 the instruction is written out. */
-static inline void fetch_line(uintptr_t a) {
-#if defined(__x86_64__) || defined(__i386__)
-    __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)a));
-#else
-    __builtin_prefetch((const void *)a, 0, 3);
-#endif
-}
-
-static void prefetch_ahead(uintptr_t lo, uintptr_t top) {
-    if (nearly + AHEAD >= nearly_before)
-        return;
-    uintptr_t a = early[nearly + AHEAD].chunk;
-    if (a < lo || a + CHUNK_HDR > top)
-        return;
-    fetch_line(a + 8);
-    fetch_line(a + 8 + 64);
-}
-
 /* Walks the chunks from lo to the top chunk. Returns the number of chunks in
  * use, or -1 when the walk does not end exactly at the break (not glibc's
  * heap, or laid out as this walk does not expect): then nothing is kept.
@@ -151,8 +120,6 @@ static long walk(uintptr_t lo, uintptr_t top, int keep) {
     uintptr_t c = lo;
     sum_left = SUM_BUDGET;
     while (c + CHUNK_HDR <= top) {
-        if (keep == 2)
-            prefetch_ahead(lo, top);
         uintptr_t size = word(c + 8) & ~(uintptr_t)SIZE_BITS;
         if (size < CHUNK_MIN || size % 16 || size > top - c || (word(c + 8) & 2))
             return -1;
@@ -228,7 +195,6 @@ void lc__reach_early_rerecord(void) {
     if (!tkey)
         tkey = learn_tcache_key();
     early_cap = LC__EARLY_MAX;
-    nearly_before = nearly;
     nearly = early_dropped = 0;
     if (!tkey || !main_heap(&lo, &top) || lo % 16 || walk(lo, top, 2) < 0)
         nearly = early_dropped = 0; /* no key: a thread-cache entry cannot be told apart */

@@ -1,14 +1,8 @@
-/* cstest_shapes.c: the shape of capstone's cstest, a plain cmocka binary: main
- * "parses" its test cases onto the heap first (a large, fragmented heap kept
- * for the whole run), builds a heap-allocated CMUnitTest table in which a
- * skipped case stays a zeroed entry, and runs it through
- * _cmocka_run_group_tests. Each case opens a handle in its per-test setup
- * (failing with fail_msg when it cannot, as cstest does), decodes in its body
- * (a result array plus one detail block per instruction, as cs_disasm) and
- * frees in release (as cs_free) and its teardown. Groups (argv[1]): "order"
- * (a body that fails, a setup that fails, clean cases between them), "leak"
- * (release skips the detail of 6-byte instructions: the planted leak, and
- * its clean twin). run_cstest.py judges them. */
+/* cstest_shapes.c: capstone's cstest shape, plain cmocka: a fragmented heap of
+ * parsed cases, a heap-built CMUnitTest table (a skipped case a zeroed entry)
+ * run by _cmocka_run_group_tests, per-test setup failing with fail_msg, decode
+ * and release as cs_disasm and cs_free. Groups (argv[1]): "order" (failed body,
+ * failed setup), "leak" (a 6-byte detail never freed, and a clean twin). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

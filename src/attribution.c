@@ -6,6 +6,7 @@
 
 #include "attribution.h"
 #include "internal.h"
+#include "pretest_frees.h"
 #include "xml.h"
 
 struct lc_site_series {
@@ -59,6 +60,11 @@ void lc__attr_sample(struct lc_attribution *a) {
         s->blocks[a->niter] = (int64_t)sv->sites[i].blocks;
         s->bytes[a->niter] = (int64_t)sv->sites[i].bytes;
     }
+    if (!a->pre)
+        a->pre = lc__xcalloc(4 * (size_t)a->capiter, sizeof *a->pre);
+    for (int k = 0; a->pre && k < 2; k++)
+        lc__pretest_frees(k, &a->pre[(2 * k) * a->capiter + a->niter],
+                          &a->pre[(2 * k + 1) * a->capiter + a->niter]);
     a->niter++;
     lc__guard_leave();
     lc_survivors_free(sv);
@@ -133,6 +139,20 @@ static int slowing(const int64_t *v, unsigned n) {
     return n >= 4 && first > 0 && second * 2 < first;
 }
 
+/* Blocks from before the test that it freed since the first sample (a full
+ * cache evicting an earlier test's entries) come off the class's totals: a
+ * site that only replaces them is turnover. */
+static void less_pretest_frees(const struct lc_attribution *a, int cls, int64_t *b, int64_t *y) {
+    if (!a->pre)
+        return;
+    const int64_t *pb = &a->pre[(2 * cls) * a->capiter];
+    const int64_t *py = &a->pre[(2 * cls + 1) * a->capiter];
+    for (unsigned t = 0; t < a->niter; t++) {
+        b[t] -= pb[t] - pb[0];
+        y[t] -= py[t] - py[0];
+    }
+}
+
 /* The judgement of a class's total: every group of cls summed, the survivors
  * of the counting iterations (kept without a stack) included. A bounded ring
  * that filled up during the counting iterations (OpenSSL's per-thread error
@@ -149,6 +169,7 @@ static int class_total(const struct lc_attribution *a, int cls, int64_t toleranc
                 b[t] += a->groups[g].blocks[t];
                 y[t] += a->groups[g].bytes[t];
             }
+        less_pretest_frees(a, cls, b, y);
         struct lc_judge_info ib, iy;
         j = lc__judge_pair(b, y, n - 1, tolerance, final, &ib, &iy);
         if (j == LC_J_LEAK && !final && (ib.judgement != LC_J_LEAK || slowing(b, n - 1)) &&
@@ -236,5 +257,6 @@ void lc__attr_free(struct lc_attribution *a) {
         lc__xfree(a->sites[i].bytes);
     }
     lc__xfree(a->sites);
+    lc__xfree(a->pre);
     memset(a, 0, sizeof *a);
 }

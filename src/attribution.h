@@ -28,6 +28,9 @@ struct lc_attribution {
     unsigned niter, capiter;      /* samples 0..niter-1; [0] before the first iteration */
     struct lc_site_group *groups;
     size_t ngroups;
+    /* [4][capiter]: per class, pretest_frees.c's blocks then bytes at each
+     * sample (blocks from before the test it freed: taken off its totals) */
+    int64_t *pre;
 };
 
 /* Room for capiter samples. */

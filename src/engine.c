@@ -20,6 +20,7 @@
 #include "maps.h"
 #include "options.h"
 #include "own_frees.h"
+#include "pretest_frees.h"
 #include "reach.h"
 #include "reach_early.h"
 #include "reach_pretest.h"
@@ -60,6 +61,7 @@ struct engine {
     /* counting-pass series, index 0 = end of warm-up */
     int64_t *blocks[2], *bytes[2], *threads, *fds, *maps, *map_bytes, *procs;
     unsigned nseries, capseries;
+    int64_t pre_blocks[2], pre_bytes[2]; /* pretest_frees.c's totals at the start */
     struct lc_fdset fd_base, fd_end;
     /* the counting pass's judgements */
     struct lc_judge_info jb[2], jy[2], jt, jf, jm, jmy, jp;
@@ -358,6 +360,18 @@ static int run_body(struct engine *e) {
     return 0;
 }
 
+/* Blocks from before the test that it freed (a full cache evicting an
+ * earlier test's entries) are taken off its live series: the blocks that
+ * replace them are turnover, not growth. */
+static void less_pretest_frees(struct engine *e, unsigned i) {
+    for (int k = 0; k < 2; k++) {
+        int64_t b, y;
+        lc__pretest_frees(k, &b, &y);
+        e->blocks[k][i] -= b - e->pre_blocks[k];
+        e->bytes[k][i] -= y - e->pre_bytes[k];
+    }
+}
+
 /* Runs the body once (inside its per-iteration fixtures) and snapshots the
  * counters; record_series adds the values to the judged series. */
 static void run_iteration(struct engine *e, int record_series) {
@@ -403,6 +417,7 @@ static void run_iteration(struct engine *e, int record_series) {
         e->bytes[0][i] = (int64_t)after.live_bytes;
         e->blocks[1][i] = (int64_t)bg.live_blocks;
         e->bytes[1][i] = (int64_t)bg.live_bytes;
+        less_pretest_frees(e, i);
         e->threads[i] = threads;
         e->fds[i] = fds;
         e->procs[i] = procs;
@@ -498,6 +513,8 @@ static int engine_prepare(struct engine *e) {
         lc_scope_begin(&cfg);
     }
     e->gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+    for (int k = 0; k < 2; k++)
+        lc__pretest_frees(k, &e->pre_blocks[k], &e->pre_bytes[k]);
     lc__guard_enter();
     lc__fds_snapshot(&e->fd_start);
     e->limit_hits = lc__fds_limit_hits();

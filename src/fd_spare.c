@@ -151,3 +151,8 @@ void lc__fd_spare_closed(int fd) {
 int lc__fd_spare_is(int fd) {
     return fd >= 0 && fd == __atomic_load_n(&spare_slot, __ATOMIC_RELAXED) && lc__fd_ours(fd);
 }
+
+int lc__fd_spare_open_now(void) {
+    int slot = __atomic_load_n(&spare_slot, __ATOMIC_RELAXED);
+    return lc__fd_spare_is(slot) && syscall(SYS_fcntl, slot, F_GETFD) >= 0;
+}

@@ -16,5 +16,7 @@ void lc__fd_spare_close(int fd);
 void lc__fd_spare_closed(int fd);
 /* 1 when fd is the spare: never one of the program's fds. */
 int lc__fd_spare_is(int fd);
+/* 1 when the spare is open in its slot now (one fcntl). */
+int lc__fd_spare_open_now(void);
 
 #endif

@@ -5,7 +5,8 @@
  * wrappers of the fd-creating calls (open/openat/creat and their 64 variants,
  * socket/socketpair/accept/accept4, pipe/pipe2, dup/dup2/dup3, fcntl F_DUPFD*,
  * fopen/fdopen/freopen, opendir, popen, tmpfile, mkstemp*, eventfd,
- * epoll_create*, timerfd_create, signalfd, inotify_init*, memfd_create) only
+ * epoll_create*, timerfd_create, signalfd, inotify_init*, memfd_create, shm_open,
+ * mq_open; mq_close forgets) only
  * attribute: while a scope is active they remember, per fd number, the stack
  * that opened it; close (and dup2/dup3 onto a number) forgets it. An fd that no
  * wrapper saw is still reported, with its target and no stack.
@@ -37,6 +38,9 @@ uint64_t lc__fds_limit_hits(void);
 /* The program's open fds now (leakcheck's listing and spare left out); 0
  * when /proc/self/fd cannot be listed (noted: lc__fds_unreadable). */
 uint32_t lc__fds_count(void);
+/* The same count from a listing of /proc/self/fd (fds.c); lc__fds_count
+ * (fds_count.c) asks the kernel instead where it can. */
+uint32_t lc__fds_count_listed(void);
 /* A listing of /proc/self/fd failed with errno err; how many have, and the
  * last one's errno into *err (may be NULL). */
 void lc__fds_note_unreadable(int err);

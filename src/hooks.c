@@ -35,6 +35,7 @@
 
 #include "children.h"
 #include "internal.h"
+#include "pretest_frees.h"
 #include "reach_early.h"
 #include "sample.h"
 #include "sanitizer.h"
@@ -261,15 +262,24 @@ slow:
 
 LC_HOOK_TEXT static int record_free(void *p, struct lc_rec_info *info) {
     struct lc_tls *t = &lc__tls;
+    int program = t->guard == 0; /* not leakcheck's own free */
     t->guard++;
     int found = take_own(t, p, info) || lc__table_remove((uintptr_t)p, self_index(t), info);
+    size_t early = 0;
     if (!found) /* a block from before the test: no root of its scans from now on */
-        lc__reach_early_freed((uintptr_t)p);
+        early = lc__reach_early_freed((uintptr_t)p);
     /* a block of the process scope freed during a nested (test) scope is not
      * the test's: its counters never saw it allocated */
     if (found && !(LC_UNLIKELY(lc__st.nested) && !info->inner)) {
         uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
         lc__count_free(lc__slot_fast(t, gen), info->cls, info->size);
+    } else if (program && (found || early)) {
+        /* made before the test (a full cache evicting an earlier test's
+         * entries): counted apart, so that replacing it is not growth */
+        uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
+        int cls = lc__st.all_threads || t->attrib_gen == gen ? LEAKCHECK_ATTRIBUTED
+                                                             : LEAKCHECK_BACKGROUND;
+        lc__pretest_freed(cls, found ? info->size : early);
     }
     t->guard--;
     return found;
@@ -279,16 +289,23 @@ LC_HOOK_TEXT static int record_free(void *p, struct lc_rec_info *info) {
  * move): the same stack, iteration and class, now in this thread's table. */
 LC_HOOK_TEXT static void reinsert(const struct lc_rec_info *info, size_t n, int unfree) {
     struct lc_tls *t = &lc__tls;
+    int program = t->guard == 0;
     t->guard++;
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     struct lc_slot *s = lc__slot_fast(t, gen);
     uint32_t sid = info->stack | (info->inner ? LC_STACK_INNER : 0);
-    if (lc__table_insert(info->ptr, n, sid, info->iteration, s->index, info->cls, gen) &&
-        !(lc__st.nested && !info->inner)) {
+    int kept = lc__table_insert(info->ptr, n, sid, info->iteration, s->index, info->cls, gen);
+    if (kept && !(lc__st.nested && !info->inner)) {
         if (unfree)
             lc__slot_account_unfree(s, info->cls, n);
         else
             lc__count_alloc(s, info->cls, n);
+    } else if (program && lc__st.nested && !info->inner) {
+        /* a block from before the test that realloc kept: record_free
+         * counted it as freed (pretest_frees.c); it is not */
+        int cls = lc__st.all_threads || t->attrib_gen == gen ? LEAKCHECK_ATTRIBUTED
+                                                             : LEAKCHECK_BACKGROUND;
+        lc__pretest_unfreed(cls, info->size);
     }
     t->guard--;
 }

@@ -225,12 +225,15 @@ static struct early_chunk *find_early(uintptr_t p) {
 /* Hook path, on a free of a block no table holds: a recorded chunk freed
  * since the walk is no root (glibc's thread cache keeps it looking in use,
  * its words stale). */
-void lc__reach_early_freed(uintptr_t p) {
+size_t lc__reach_early_freed(uintptr_t p) {
     if (!__atomic_load_n(&marking, __ATOMIC_ACQUIRE))
-        return;
+        return 0;
     struct early_chunk *e = find_early(p);
-    if (e)
-        __atomic_store_n(&e->size_word, 0, __ATOMIC_RELAXED);
+    if (!e)
+        return 0;
+    uintptr_t w = __atomic_exchange_n(&e->size_word, 0, __ATOMIC_RELAXED);
+    /* the chunk's size less its size word: what malloc_usable_size says */
+    return w > sizeof(size_t) ? (size_t)((w & ~(uintptr_t)7) - sizeof(size_t)) : 0;
 }
 
 /* `leakcheck run --cmocka`: a block a not-repeatable test's repetition left,

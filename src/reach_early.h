@@ -18,8 +18,9 @@ void lc__reach_early_record(void);
  * lists left out) replace the list, roots of the test's single-run scan. */
 void lc__reach_early_rerecord(void);
 /* Hook path (a free of a block no table holds, while a test runs): a
- * recorded chunk freed since is no root. */
-void lc__reach_early_freed(uintptr_t p);
+ * recorded chunk freed since is no root. Returns its usable size when p was
+ * a recorded chunk not freed before (a block from before the test), else 0. */
+size_t lc__reach_early_freed(uintptr_t p);
 /* `leakcheck run --cmocka`: p, a block untracked because leakcheck's own
  * repetition of a test made it, stays a root while in use. */
 void lc__reach_early_keep(uintptr_t p);

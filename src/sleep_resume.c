@@ -23,6 +23,13 @@ unsigned lc__sleep_signals_now(void) {
 
 int lc__sleep_cut_by_us(unsigned before) { return lc__sleep_signals_now() != before; }
 
+int lc__sleep_ours(long rc, unsigned before, int saved) {
+    if (rc != -1 || errno != EINTR || !lc__sleep_cut_by_us(before))
+        return 0;
+    errno = saved;
+    return 1;
+}
+
 static unsigned signals_now(void) { return lc__sleep_signals_now(); }
 static int cut_by_us(unsigned before) { return lc__sleep_cut_by_us(before); }
 

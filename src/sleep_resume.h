@@ -10,5 +10,8 @@
  * ended with EINTR was ended by one of leakcheck's handlers. */
 unsigned lc__sleep_signals_now(void);
 int lc__sleep_cut_by_us(unsigned before);
+/* 1 when rc and errno are an EINTR leakcheck's signals caused since before:
+ * errno is then put back to saved, and the caller makes its call again. */
+int lc__sleep_ours(long rc, unsigned before, int saved);
 
 #endif

@@ -14,12 +14,14 @@
 #include "debuginfo.h"
 #include "internal.h"
 #include "symtab.h"
+#include "symtab_alias.h"
 
 struct sym_mod {
     struct lc_module m; /* path interned, build_id owned */
     Dwfl *dwfl;         /* NULL until opened, or when the file could not be used */
     int opened;         /* 1 once an open was tried */
     int names_only;     /* a C runtime library: ELF symbol names, no DWARF */
+    struct lc_aliases *aliases; /* its public names (symtab_alias.c), built on first use */
 };
 
 /* per-address cache: key -> frames fstore[first .. first+count) */
@@ -73,6 +75,7 @@ static int copy_modules(const struct lc_module *mods, size_t n, struct sym_mod *
 
 static void free_modules(struct sym_mod *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
+        lc__aliases_free(s[i].aliases);
         if (s[i].dwfl)
             dwfl_end(s[i].dwfl);
         lc__xfree((void *)s[i].m.build_id);
@@ -341,45 +344,21 @@ static const char *clean_symbol(const char *name) {
     return demangle(lc__intern(buf));
 }
 
-static int underscores(const char *s) {
-    int n = 0;
-    while (s[n] == '_')
-        n++;
-    return n;
-}
-
-/* Fewer leading underscores, then shorter: fopen over fopen64 over _IO_fopen. */
-static int better_name(const char *a, const char *b) {
-    int ua = underscores(a), ub = underscores(b);
-    return ua != ub ? ua < ub : strcspn(a, "@") < strcspn(b, "@");
-}
-
 /* The symbol naming addr's function in a C runtime library, by its public
  * name when it has one:
  * glibc defines strdup as __strdup with strdup a weak alias, fopen as
  * _IO_new_fopen, and libdw picks the global name. Among the function symbols
  * that start where addr's does, the one with the fewest leading underscores
- * wins, then the shortest (better_name); scanned only for a name that starts with
- * '_' (not a C++ one: identical code folded together would name another
- * function), once per address (the cache). */
-static const char *public_name(Dwfl_Module *mod, Dwarf_Addr addr) {
+ * wins, then the shortest (symtab_alias.c); looked up only for a name that
+ * starts with '_' (not a C++ one: identical code folded together would name
+ * another function), once per address (the cache). */
+static const char *public_name(struct sym_mod *m, Dwfl_Module *mod, Dwarf_Addr addr) {
     GElf_Off off = 0;
     GElf_Sym sym;
     const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
     if (!name || name[0] != '_' || name[1] == 'Z') /* C++: folded code names another */
         return name;
-    GElf_Addr start = addr - off;
-    int n = dwfl_module_getsymtab(mod);
-    for (int i = 1; i < n; i++) {
-        GElf_Sym s;
-        GElf_Addr a = 0;
-        const char *nm = dwfl_module_getsym_info(mod, i, &s, &a, NULL, NULL, NULL);
-        int bind = GELF_ST_BIND(s.st_info);
-        if (nm && a == start && GELF_ST_TYPE(s.st_info) == STT_FUNC &&
-            (bind == STB_GLOBAL || bind == STB_WEAK) && better_name(nm, name))
-            name = nm;
-    }
-    return name;
+    return lc__alias_public(&m->aliases, mod, addr - off, name);
 }
 
 /* ---- one address ---- */
@@ -541,7 +520,7 @@ static void resolve(struct lc_symtab *t, struct sym_mod *m, uintptr_t pc) {
     }
     /* public names in the C runtime only: a sanitizer's interceptors are
      * cut from stacks by their own names */
-    base.function = clean_symbol(m->names_only ? public_name(mod, addr)
+    base.function = clean_symbol(m->names_only ? public_name(m, mod, addr)
                                                : dwfl_module_addrname(mod, addr));
     if (m->names_only && !t->runtime_lines) {
         push_frame(t, &base);

@@ -1,6 +1,7 @@
 /* wait_resume.c: the waits any signal handler ends with EINTR (poll, ppoll,
  * select, pselect, epoll_wait, epoll_pwait, pause, sigsuspend, sigtimedwait,
- * sigwaitinfo, and _FORTIFY_SOURCE's __poll_chk and __ppoll_chk), made again
+ * sigwaitinfo, epoll_pwait2, System V's semtimedop, and _FORTIFY_SOURCE's __poll_chk and
+ * __ppoll_chk), made again
  * for the time left when one of leakcheck's own handlers (the scan's thread
  * stop, a stack sample) ended them (sleep_resume.h), so that a program that
  * takes EINTR for a request to stop, or does not loop on it, runs as without
@@ -11,6 +12,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/sem.h>
 #include <time.h>
 
 #include "internal.h"
@@ -71,13 +73,7 @@ static int left_ms(struct timespec deadline) {
     return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
 
-/* 1 when rc/errno is an EINTR leakcheck's signals caused (errno restored). */
-static int ours(int rc, unsigned before, int saved) {
-    if (rc != -1 || errno != EINTR || !lc__sleep_cut_by_us(before))
-        return 0;
-    errno = saved;
-    return 1;
-}
+static int ours(int rc, unsigned before, int saved) { return lc__sleep_ours(rc, before, saved); }
 
 /* ---- timeouts in milliseconds ---- */
 
@@ -239,4 +235,36 @@ LC_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *t
     if (fdslen / sizeof *fds < n)
         __chk_fail();
     return ppoll(fds, n, tmo, mask);
+}
+
+typedef int (*semtimedop_fn)(int, struct sembuf *, size_t, const struct timespec *);
+
+LC_EXPORT int semtimedop(int id, struct sembuf *ops, size_t n, const struct timespec *tmo) {
+    REAL_FN(semtimedop, semtimedop_fn);
+    struct timespec deadline = tmo ? plus(now(), *tmo) : (struct timespec){0, 0}, l;
+    int saved = errno, rc;
+    for (unsigned before;;) {
+        before = lc__sleep_signals_now();
+        if (!ours(rc = real(id, ops, n, tmo), before, saved))
+            return rc;
+        if (tmo)
+            l = left(deadline), tmo = &l;
+    }
+}
+
+typedef int (*epoll_pwait2_fn)(int, struct epoll_event *, int, const struct timespec *,
+                               const sigset_t *);
+
+LC_EXPORT int epoll_pwait2(int ep, struct epoll_event *ev, int max, const struct timespec *tmo,
+                           const sigset_t *mask) {
+    REAL_FN(epoll_pwait2, epoll_pwait2_fn);
+    struct timespec deadline = tmo ? plus(now(), *tmo) : (struct timespec){0, 0}, l;
+    int saved = errno, rc;
+    for (unsigned before;;) {
+        before = lc__sleep_signals_now();
+        if (!ours(rc = real(ep, ev, max, tmo, mask), before, saved))
+            return rc;
+        if (tmo)
+            l = left(deadline), tmo = &l;
+    }
 }

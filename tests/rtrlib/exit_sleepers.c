@@ -14,7 +14,13 @@
  * pause, sigsuspend, sigtimedwait, sigwaitinfo, and _FORTIFY_SOURCE's
  * __poll_chk), none with a deadline it
  * reaches; one that returns says so and exits with status 3.
- * run_exit_sleepers.py runs each under leakcheck run. */
+ * "io": a worker in each call Linux ends with EINTR after any handler even
+ * with SA_RESTART: reads and writes on a socket with a timeout (recv, read,
+ * readv, recvfrom, recvmsg, the fortified __read_chk, __recv_chk and
+ * __recvfrom_chk, accept, accept4; send, write, writev, sendto, sendmsg on a
+ * full socket), System V's msgrcv, msgsnd (a full queue), semop and
+ * semtimedop, and epoll_pwait2; the IPC ids go to stdout for the runner to
+ * remove. run_exit_sleepers.py runs each under leakcheck run. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -24,7 +30,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -198,7 +210,134 @@ static int waits(void) {
     return EXIT_FAILURE; /* the workers still wait */
 }
 
+#define IO_WAITERS 20
+static const char *const io_names[IO_WAITERS] = {
+    "recv", "read", "readv", "recvfrom", "recvmsg", "__read_chk", "__recv_chk",
+    "__recvfrom_chk", "accept", "accept4", "send", "write", "writev", "sendto", "sendmsg",
+    "msgrcv", "msgsnd", "semop", "semtimedop", "epoll_pwait2"};
+static int io_tids[IO_WAITERS];
+static int msq, sem;
+extern ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+extern ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
+extern ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+                              struct sockaddr *addr, socklen_t *len);
+
+/* A connected pair whose end sv[0] has 600 s timeouts both ways; with
+ * full, sv[0]'s send buffer is filled first. */
+static void timed_pair(int sv[2], int full) {
+    struct timeval tv = {LONG_S, 0};
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        _exit(5);
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (full) {
+        static char chunk[4096];
+        fcntl(sv[0], F_SETFL, O_NONBLOCK);
+        while (send(sv[0], chunk, sizeof chunk, 0) > 0)
+            ;
+        fcntl(sv[0], F_SETFL, 0);
+    }
+}
+
+/* A listening socket with a 600 s accept timeout. */
+static int timed_listener(void) {
+    struct timeval tv = {LONG_S, 0};
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 1) != 0)
+        _exit(5);
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return s;
+}
+
+static void io_wait(long k) {
+    int sv[2] = {-1, -1};
+    char b[64];
+    struct iovec iov = {b, sizeof b};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    struct sembuf down = {0, -1, 0};
+    struct timespec long_ts = {LONG_S, 0};
+    if (k < 8 || (k >= 10 && k < 15))
+        timed_pair(sv, k >= 10);
+    switch (k) {
+    case 0: recv(sv[0], b, sizeof b, 0); break;
+    case 1: read(sv[0], b, sizeof b); break;
+    case 2: readv(sv[0], &iov, 1); break;
+    case 3: recvfrom(sv[0], b, sizeof b, 0, NULL, NULL); break;
+    case 4: recvmsg(sv[0], &mh, 0); break;
+    case 5: __read_chk(sv[0], b, sizeof b, sizeof b); break;
+    case 6: __recv_chk(sv[0], b, sizeof b, sizeof b, 0); break;
+    case 7: __recvfrom_chk(sv[0], b, sizeof b, sizeof b, 0, NULL, NULL); break;
+    case 8: accept(timed_listener(), NULL, NULL); break;
+    case 9: accept4(timed_listener(), NULL, NULL, SOCK_CLOEXEC); break;
+    case 10: send(sv[0], b, sizeof b, 0); break;
+    case 11: write(sv[0], b, sizeof b); break;
+    case 12: writev(sv[0], &iov, 1); break;
+    case 13: sendto(sv[0], b, sizeof b, 0, NULL, 0); break;
+    case 14: sendmsg(sv[0], &mh, 0); break;
+    case 15: msgrcv(msq, b, sizeof b - sizeof(long), 1, 0); break;
+    case 16: { /* the queue is full: msgsnd waits for room */
+        struct { long type; char text[32]; } m = {1, "x"};
+        msgsnd(msq, &m, sizeof m.text, 0);
+        break;
+    }
+    case 17: semop(sem, &down, 1); break;
+    case 18: semtimedop(sem, &down, 1, &long_ts); break;
+    default: {
+        struct epoll_event ev;
+        epoll_pwait2(epoll_create1(EPOLL_CLOEXEC), &ev, 1, &long_ts, NULL);
+    }
+    }
+}
+
+static void *io_waiter(void *arg) {
+    long k = (long)arg;
+    __atomic_store_n(&io_tids[k], (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
+    io_wait(k);
+    woke(io_names[k]);
+    return NULL;
+}
+
+/* 1 once thread tid is blocked in a system call other than the ones its
+ * set-up makes (futex: not started; none of those block). */
+static int blocked(int tid) {
+    char path[64], buf[64] = "";
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int ok = fgets(buf, sizeof buf, f) != NULL;
+    fclose(f);
+    const char *close = strrchr(buf, ')');
+    return ok && close && close[1] == ' ' && close[2] == 'S' && blocked_in(tid) >= 0;
+}
+
+static int io(void) {
+    msq = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+    printf("ipc %d %d\n", msq, sem);
+    fflush(stdout);
+    if (msq < 0 || sem < 0)
+        return 5;
+    struct msqid_ds q;
+    if (msgctl(msq, IPC_STAT, &q) == 0) { /* fill it: msgsnd then waits */
+        struct { long type; char text[32]; } m = {2, "fill"};
+        while (msgsnd(msq, &m, sizeof m.text, IPC_NOWAIT) == 0)
+            ;
+    }
+    pthread_t t;
+    for (long k = 0; k < IO_WAITERS; k++)
+        pthread_create(&t, NULL, io_waiter, (void *)k);
+    for (int k = 0; k < IO_WAITERS; k++)
+        while (!__atomic_load_n(&io_tids[k], __ATOMIC_ACQUIRE) || !blocked(io_tids[k]))
+            sched_yield();
+    drop_config();
+    return EXIT_FAILURE; /* the workers still wait */
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "io") == 0)
+        return io();
     if (argc > 1 && strcmp(argv[1], "waits") == 0)
         return waits();
     if (argc > 1 && strcmp(argv[1], "own") == 0)

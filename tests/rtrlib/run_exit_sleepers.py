@@ -8,10 +8,14 @@ that a worker the check's signal wakes from the poll system call and that
 calls _exit then waits for the check, whose record arrives whole
 ("poller"); that threads in poll, ppoll, select, pselect, epoll_wait,
 epoll_pwait, pause, sigsuspend, sigtimedwait and sigwaitinfo stay in them
-too ("waits"); and that the program's own signal still cuts a sleep short
-("own": exit 0).
+too ("waits"); that threads in reads and writes on sockets with timeouts,
+System V's msgrcv, msgsnd, semop and semtimedop, and epoll_pwait2, which
+Linux ends with EINTR even under SA_RESTART, stay in them ("io"; the
+program's message queue and semaphore set are removed after each run); and
+that the program's own signal still cuts a sleep short ("own": exit 0).
 
 Usage: run_exit_sleepers.py LEAKCHECK_TOOL EXIT_SLEEPERS"""
+import ctypes
 import os
 import subprocess
 import sys
@@ -49,6 +53,33 @@ for attempt in range(3):  # ten waits libc ends with EINTR after any handler
     check(f"waits {attempt}: no waiter woke", "woke" not in out, out)
     check(f"waits {attempt}: the program's exit status 1", p.returncode == 1, out)
     check(f"waits {attempt}: the report names drop_config", "drop_config (" in out, out)
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def remove_ipc(out):
+    """The io mode's System V objects outlive it: IPC_RMID both."""
+    for line in out.splitlines():
+        if line.startswith("ipc "):
+            msq, sem = (int(x) for x in line.split()[1:3])
+            if msq >= 0:
+                libc.msgctl(msq, 0, None)  # IPC_RMID
+            if sem >= 0:
+                libc.semctl(sem, 0, 0)  # IPC_RMID
+
+
+p = subprocess.run([binary, "io"], capture_output=True, text=True, timeout=60)
+remove_ipc(p.stdout)
+check("io without leakcheck: exit status 1, no waiter woke",
+      p.returncode == 1 and "woke" not in p.stderr, p.stdout + p.stderr)
+for attempt in range(3):  # twenty calls Linux ends with EINTR even with SA_RESTART
+    p = subprocess.run([tool, "run", "--", binary, "io"], capture_output=True, text=True,
+                       timeout=60)
+    remove_ipc(p.stdout)
+    out = p.stdout + p.stderr
+    check(f"io {attempt}: no waiter woke", "woke" not in out, out[-3000:])
+    check(f"io {attempt}: the program's exit status 1", p.returncode == 1, out[-3000:])
+    check(f"io {attempt}: the report names drop_config", "drop_config (" in out, out[-3000:])
 
 p = subprocess.run([tool, "run", "--", binary, "own"], capture_output=True, text=True,
                    timeout=60)

@@ -291,7 +291,10 @@ static void entry_run(size_t k, void **state) {
 }
 
 /* cmocka runs a test's teardown even when its body failed: the engine's
- * iteration was cut short, so its teardown is still due. */
+ * iteration was cut short, so its teardown is still due. Every test the
+ * engine runs gets this trampoline, with a teardown of its own or not: a
+ * failed test is settled here, so that its leakcheck line is printed before
+ * cmocka's "[  FAILED  ]", not after the next test's "[ RUN      ]". */
 static int entry_teardown(size_t k, void **state) {
     lc__engine_disarm(); /* cmocka longjmped past the engine */
     lc__cmocka_abort_restore();
@@ -299,10 +302,16 @@ static int entry_teardown(size_t k, void **state) {
     if (i % LC_TRAMPS != k)
         i = entry_index(k, state);
     struct entry *en = &grp.e[i];
-    if (!en->fixture_open)
-        return 0;
-    en->fixture_open = 0;
-    return en->teardown(state);
+    int rc = 0;
+    if (en->fixture_open) {
+        en->fixture_open = 0;
+        rc = en->teardown ? en->teardown(state) : 0;
+    }
+    if (grp.pending) { /* its body longjmped out: settled now, not at the next test */
+        lc__session_settle();
+        entry_settle();
+    }
+    return rc;
 }
 
 #define LC_TRAMP(id, idx)                                                                \
@@ -331,7 +340,7 @@ static const struct {
 
 /* The array cmocka runs instead of tests: each function a trampoline; a test
  * whose fixtures run inside the engine's iterations keeps only a teardown
- * trampoline (for a body that longjmps out). */
+ * trampoline (for a body that longjmps out), even when it has no teardown. */
 static struct CMUnitTest *group_copy(const char *name, const struct CMUnitTest *tests,
                                      size_t n) {
     struct CMUnitTest *copy = lc__xmalloc((n ? n : 1) * sizeof *copy);
@@ -361,7 +370,7 @@ static struct CMUnitTest *group_copy(const char *name, const struct CMUnitTest *
         copy[i].test_func = tramps[i % LC_TRAMPS].test;
         if (en->engine_fixtures) {
             copy[i].setup_func = NULL;
-            copy[i].teardown_func = en->teardown ? tramps[i % LC_TRAMPS].teardown : NULL;
+            copy[i].teardown_func = tramps[i % LC_TRAMPS].teardown;
         }
     }
     grp.n = n;

@@ -319,7 +319,9 @@ static int run_body(struct engine *e) {
         arm();
     }
     next_phase();
+    lc__session_note_fixture(e->iter == 0 && t->setup ? "setup" : NULL);
     int rc = t->setup ? call_fixture(t->setup, t->state) : 0;
+    lc__session_note_fixture(NULL);
     if (rc) {
         armed = 0;
         fixture_failed(e, "setup", rc);
@@ -340,7 +342,9 @@ static int run_body(struct engine *e) {
     if (t->fixture_open)
         *t->fixture_open = 0;
     next_phase();
+    lc__session_note_fixture(e->iter == 0 && t->teardown ? "teardown" : NULL);
     rc = t->teardown ? call_fixture(t->teardown, t->state) : 0;
+    lc__session_note_fixture(NULL);
     armed = 0;
     if (rc) {
         fixture_failed(e, "teardown", rc);

@@ -26,6 +26,10 @@ static struct pretest *list;
 static size_t nlist, cap;
 static uint64_t budget;
 static int full;
+/* The list is sorted when a scan first searches it, not at every test's
+ * start: only a single run's scan reads it, and sorting 65,536 blocks at each
+ * of capstone's 2,745 x86 tests was 60% of `leakcheck run --cmocka`'s time. */
+static int sorted;
 
 static uint64_t sum_of(uintptr_t p, uint64_t size) { return lc__words_sum(p, p + size); }
 
@@ -81,12 +85,16 @@ void lc__reach_pretest_record(void) {
     lc__table_foreach(take, NULL);
     if (full)
         nlist = 0; /* never half a list: a block left out would read as made since */
-    sort_list();
+    sorted = 0;
 }
 
 int lc__reach_pretest_ready(void) { return list && !full; }
 
 static const struct pretest *find(uintptr_t p) {
+    if (!sorted) {
+        sort_list();
+        sorted = 1;
+    }
     size_t lo = 0, hi = nlist;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

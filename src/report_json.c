@@ -145,18 +145,18 @@ int lc__json_write(json_t *doc, const char *path, char *err, size_t errlen) {
         return -1;
     }
     size_t len = strlen(text);
-    text[len] = 0;
-    char *withnl = lc__xmalloc(len + 2);
+    /* the newline appended in place (realloc, usually room in the block), not
+     * in a second copy of the text: a report of 41,045 tests is 157 MB */
+    char *withnl = lc__xrealloc(text, len + 2);
     int rc;
     if (withnl) {
-        memcpy(withnl, text, len);
         withnl[len] = '\n';
         rc = lc__write_atomic(path, withnl, len + 1, err, errlen);
         lc__xfree(withnl);
     } else {
         rc = lc__write_atomic(path, text, len, err, errlen);
+        lc__xfree(text);
     }
-    lc__xfree(text);
     return rc;
 }
 

@@ -44,6 +44,7 @@ static struct {
     int exited;                   /* the body called exit(): the process ends inside the test */
     int exit_status;
     int died; /* a sanitizer runtime ended the process inside the test (its error report) */
+    const char *fixture; /* "setup" or "teardown" while the first run's fixture runs */
 } cur;
 
 static void (*settle_hooks[4])(void);
@@ -255,6 +256,7 @@ struct lc_test_result *lc__session_test_begin(const char *name, const char *file
     cur.inside = 0;
     cur.exited = 0;
     cur.died = 0;
+    cur.fixture = NULL;
     lc__session_write_reports(); /* if the process dies now, the report names this test */
     lc__guard_leave();
     return res;
@@ -277,6 +279,8 @@ void lc__session_note_skip(void) {
     if (cur.pending)
         cur.skipped = 1;
 }
+
+void lc__session_note_fixture(const char *which) { cur.fixture = which; }
 
 void lc__session_on_settle(void (*fn)(void)) {
     for (size_t i = 0; i < sizeof settle_hooks / sizeof settle_hooks[0]; i++) {
@@ -355,9 +359,14 @@ void lc__session_settle(void) {
     } else if (cur.skipped) {
         r->verdict = LC_VERDICT_SKIPPED;
         r->message = "skipped";
+    } else if (cur.fixture) { /* cmocka's words: an error, not a failure */
+        r->verdict = LC_VERDICT_FAILED;
+        r->failure_type = cur.fixture;
+        r->message = lc__xsprintf("Test %s failed (an assertion in it, in its first run: "
+                                  "see cmocka's message)", cur.fixture);
     } else {
         r->verdict = LC_VERDICT_FAILED;
-        r->message = "failed (see the cmocka message above)";
+        r->message = "failed (see cmocka's message)";
     }
     r->details = NULL;
     lc__console_test(r);

@@ -43,6 +43,9 @@ struct lc_test_result *lc__session_test_begin(const char *name, const char *file
 void lc__session_test_end(void);
 /* cmocka's skip() was called in the test in progress. */
 void lc__session_note_skip(void);
+/* The first run's per-test "setup" or "teardown" runs (NULL: it returned): an
+ * assertion that longjmps out of it is settled as that fixture's error. */
+void lc__session_note_fixture(const char *which);
 /* exit() was called (exit_status.c): while a test runs, it is settled as
  * "called exit(STATUS)" and counts as a failure. */
 void lc__session_note_exit(int status);

@@ -83,16 +83,23 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-/* The system call thread tid is blocked in (/proc's syscall file), or -1. */
-static long blocked_in(int tid) {
-    char path[64], buf[64] = "";
-    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+/* The first line of /proc/self/task/TID/LEAF into buf (n bytes); 0 when
+ * it cannot be read. */
+static int task_line(int tid, const char *leaf, char *buf, int n) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/%s", tid, leaf);
     FILE *f = fopen(path, "r");
     if (!f)
-        return -1;
-    int ok = fgets(buf, sizeof buf, f) != NULL;
+        return 0;
+    int ok = fgets(buf, n, f) != NULL;
     fclose(f);
-    return ok ? strtol(buf, NULL, 10) : -1;
+    return ok;
+}
+
+/* The system call thread tid is blocked in (/proc's syscall file), or -1. */
+static long blocked_in(int tid) {
+    char buf[64] = "";
+    return task_line(tid, "syscall", buf, sizeof buf) ? strtol(buf, NULL, 10) : -1;
 }
 
 /* 1 once thread tid is blocked in a sleep system call. */
@@ -298,18 +305,12 @@ static void *io_waiter(void *arg) {
     return NULL;
 }
 
-/* 1 once thread tid is blocked in a system call other than the ones its
- * set-up makes (futex: not started; none of those block). */
+/* 1 once thread tid sleeps (state S) in a system call: none of its set-up
+ * calls block, so that is its wait. */
 static int blocked(int tid) {
-    char path[64], buf[64] = "";
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    int ok = fgets(buf, sizeof buf, f) != NULL;
-    fclose(f);
-    const char *close = strrchr(buf, ')');
-    return ok && close && close[1] == ' ' && close[2] == 'S' && blocked_in(tid) >= 0;
+    char buf[64] = "";
+    const char *close = task_line(tid, "stat", buf, sizeof buf) ? strrchr(buf, ')') : NULL;
+    return close && close[1] == ' ' && close[2] == 'S' && blocked_in(tid) >= 0;
 }
 
 static int io(void) {

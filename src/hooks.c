@@ -108,6 +108,13 @@ static inline __attribute__((always_inline)) void note_birth(struct lc_tls *t) {
         t->startup = LC_STARTUP_BEFORE;
 }
 
+/* The class of what thread t allocates or frees in scope generation gen:
+ * attributed to the test (its thread, or every thread) or background. */
+static inline int thread_class(const struct lc_tls *t, uint32_t gen) {
+    return lc__st.all_threads || t->attrib_gen == gen ? LEAKCHECK_ATTRIBUTED
+                                                      : LEAKCHECK_BACKGROUND;
+}
+
 /* Returns p, or NULL when the fail sweep fails this call: the block is then
  * given back and errno is ENOMEM. The fast path reads the thread's TLS block
  * once, the shared state line and the thread's own slot and table; nothing in
@@ -126,8 +133,7 @@ LC_HOOK_TEXT static void *record_alloc(void *p, size_t n) {
     }
     uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
     struct lc_slot *s = lc__slot_fast(t, gen);
-    int cls = lc__st.all_threads || t->attrib_gen == gen ? LEAKCHECK_ATTRIBUTED
-                                                         : LEAKCHECK_BACKGROUND;
+    int cls = thread_class(t, gen);
     uint32_t sid = LC_UNLIKELY(lc__st.stacks) ? capture() : 0;
     if (LC_UNLIKELY(lc__sweeping()) && sweep_fails(cls, sid)) {
         t->guard--;
@@ -185,8 +191,7 @@ static inline __attribute__((always_inline)) int count_fast(void *p, size_t n) {
                                                            t->noalloc | t->startup |
                                                            lc__sweeping()))
         return 0;
-    int cls = lc__st.all_threads || t->attrib_gen == gen ? LEAKCHECK_ATTRIBUTED
-                                                         : LEAKCHECK_BACKGROUND;
+    int cls = thread_class(t, gen);
     uint32_t iter = __atomic_load_n(&lc__st.iteration, __ATOMIC_RELAXED);
     t->guard++;
     int done = lc__tab_put_home(&lc__tabs[s->index], (uintptr_t)p, n, 0, iter, cls);
@@ -277,8 +282,7 @@ LC_HOOK_TEXT static int record_free(void *p, struct lc_rec_info *info) {
         /* made before the test (a full cache evicting an earlier test's
          * entries): counted apart, so that replacing it is not growth */
         uint32_t gen = __atomic_load_n(&lc__st.gen, __ATOMIC_ACQUIRE);
-        int cls = lc__st.all_threads || t->attrib_gen == gen ? LEAKCHECK_ATTRIBUTED
-                                                             : LEAKCHECK_BACKGROUND;
+        int cls = thread_class(t, gen);
         lc__pretest_freed(cls, found ? info->size : early);
     }
     t->guard--;
@@ -303,8 +307,7 @@ LC_HOOK_TEXT static void reinsert(const struct lc_rec_info *info, size_t n, int 
     } else if (program && lc__st.nested && !info->inner) {
         /* a block from before the test that realloc kept: record_free
          * counted it as freed (pretest_frees.c); it is not */
-        int cls = lc__st.all_threads || t->attrib_gen == gen ? LEAKCHECK_ATTRIBUTED
-                                                             : LEAKCHECK_BACKGROUND;
+        int cls = thread_class(t, gen);
         lc__pretest_unfreed(cls, info->size);
     }
     t->guard--;

@@ -29,13 +29,7 @@
 /* real: libc's function; the body is `call` made until it ends other than
  * by leakcheck's EINTR. */
 #define RESUMED(name, type, call)                                                        \
-    static type real;                                                                    \
-    if (LC_UNLIKELY(!real))                                                              \
-        real = (type)dlsym(RTLD_NEXT, #name);                                            \
-    if (LC_UNLIKELY(!real)) {                                                            \
-        errno = ENOSYS;                                                                  \
-        return -1;                                                                       \
-    }                                                                                    \
+    LC_RESUME_REAL(name, type)                                                           \
     int saved = errno;                                                                   \
     for (;;) {                                                                           \
         unsigned before = lc__sleep_signals_now();                                       \

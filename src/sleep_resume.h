@@ -14,4 +14,15 @@ int lc__sleep_cut_by_us(unsigned before);
  * errno is then put back to saved, and the caller makes its call again. */
 int lc__sleep_ours(long rc, unsigned before, int saved);
 
+/* In a wrapper's body: `real`, libc's function of that name (dlsym
+ * RTLD_NEXT, resolved once); the wrapper fails with ENOSYS without it. */
+#define LC_RESUME_REAL(name, type)                                                       \
+    static type real;                                                                    \
+    if (LC_UNLIKELY(!real))                                                              \
+        real = (type)dlsym(RTLD_NEXT, #name);                                            \
+    if (LC_UNLIKELY(!real)) {                                                            \
+        errno = ENOSYS;                                                                  \
+        return -1;                                                                       \
+    }
+
 #endif

@@ -20,15 +20,6 @@
 
 #define LC_EXPORT __attribute__((visibility("default")))
 
-#define REAL_FN(name, type)                                                              \
-    static type real;                                                                    \
-    if (!real)                                                                           \
-        real = (type)dlsym(RTLD_NEXT, #name);                                            \
-    if (!real) {                                                                         \
-        errno = ENOSYS;                                                                  \
-        return -1;                                                                       \
-    }
-
 /* ---- deadlines ---- */
 
 static struct timespec now(void) {
@@ -82,7 +73,7 @@ typedef int (*epoll_wait_fn)(int, struct epoll_event *, int, int);
 typedef int (*epoll_pwait_fn)(int, struct epoll_event *, int, int, const sigset_t *);
 
 LC_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout) {
-    REAL_FN(poll, poll_fn);
+    LC_RESUME_REAL(poll, poll_fn);
     struct timespec deadline = ms_deadline(timeout);
     int saved = errno, rc;
     for (unsigned before;; timeout = timeout > 0 ? left_ms(deadline) : timeout) {
@@ -93,7 +84,7 @@ LC_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout) {
 }
 
 LC_EXPORT int epoll_wait(int ep, struct epoll_event *ev, int max, int timeout) {
-    REAL_FN(epoll_wait, epoll_wait_fn);
+    LC_RESUME_REAL(epoll_wait, epoll_wait_fn);
     struct timespec deadline = ms_deadline(timeout);
     int saved = errno, rc;
     for (unsigned before;; timeout = timeout > 0 ? left_ms(deadline) : timeout) {
@@ -105,7 +96,7 @@ LC_EXPORT int epoll_wait(int ep, struct epoll_event *ev, int max, int timeout) {
 
 LC_EXPORT int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout,
                           const sigset_t *mask) {
-    REAL_FN(epoll_pwait, epoll_pwait_fn);
+    LC_RESUME_REAL(epoll_pwait, epoll_pwait_fn);
     struct timespec deadline = ms_deadline(timeout);
     int saved = errno, rc;
     for (unsigned before;; timeout = timeout > 0 ? left_ms(deadline) : timeout) {
@@ -125,7 +116,7 @@ typedef int (*sigtimedwait_fn)(const sigset_t *, siginfo_t *, const struct times
 
 LC_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
                     const sigset_t *mask) {
-    REAL_FN(ppoll, ppoll_fn);
+    LC_RESUME_REAL(ppoll, ppoll_fn);
     struct timespec deadline = tmo ? plus(now(), *tmo) : (struct timespec){0, 0}, l;
     int saved = errno, rc;
     for (unsigned before;;) {
@@ -140,7 +131,7 @@ LC_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 /* On EINTR the sets are as they were (Linux); the timeout is taken from the
  * deadline again, and left in *tv as Linux leaves the time not slept. */
 LC_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv) {
-    REAL_FN(select, select_fn);
+    LC_RESUME_REAL(select, select_fn);
     struct timespec deadline =
         tv ? plus(now(), (struct timespec){tv->tv_sec, tv->tv_usec * 1000L})
            : (struct timespec){0, 0};
@@ -159,7 +150,7 @@ LC_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv)
 
 LC_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *x, const struct timespec *tmo,
                       const sigset_t *mask) {
-    REAL_FN(pselect, pselect_fn);
+    LC_RESUME_REAL(pselect, pselect_fn);
     struct timespec deadline = tmo ? plus(now(), *tmo) : (struct timespec){0, 0}, l;
     int saved = errno, rc;
     for (unsigned before;;) {
@@ -172,7 +163,7 @@ LC_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *x, const struct times
 }
 
 LC_EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *tmo) {
-    REAL_FN(sigtimedwait, sigtimedwait_fn);
+    LC_RESUME_REAL(sigtimedwait, sigtimedwait_fn);
     struct timespec deadline = tmo ? plus(now(), *tmo) : (struct timespec){0, 0}, l;
     int saved = errno, rc;
     for (unsigned before;;) {
@@ -191,7 +182,7 @@ typedef int (*sigsuspend_fn)(const sigset_t *);
 typedef int (*sigwaitinfo_fn)(const sigset_t *, siginfo_t *);
 
 LC_EXPORT int pause(void) {
-    REAL_FN(pause, pause_fn);
+    LC_RESUME_REAL(pause, pause_fn);
     int saved = errno, rc;
     for (unsigned before;;) {
         before = lc__sleep_signals_now();
@@ -201,7 +192,7 @@ LC_EXPORT int pause(void) {
 }
 
 LC_EXPORT int sigsuspend(const sigset_t *mask) {
-    REAL_FN(sigsuspend, sigsuspend_fn);
+    LC_RESUME_REAL(sigsuspend, sigsuspend_fn);
     int saved = errno, rc;
     for (unsigned before;;) {
         before = lc__sleep_signals_now();
@@ -211,7 +202,7 @@ LC_EXPORT int sigsuspend(const sigset_t *mask) {
 }
 
 LC_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info) {
-    REAL_FN(sigwaitinfo, sigwaitinfo_fn);
+    LC_RESUME_REAL(sigwaitinfo, sigwaitinfo_fn);
     int saved = errno, rc;
     for (unsigned before;;) {
         before = lc__sleep_signals_now();
@@ -240,7 +231,7 @@ LC_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *t
 typedef int (*semtimedop_fn)(int, struct sembuf *, size_t, const struct timespec *);
 
 LC_EXPORT int semtimedop(int id, struct sembuf *ops, size_t n, const struct timespec *tmo) {
-    REAL_FN(semtimedop, semtimedop_fn);
+    LC_RESUME_REAL(semtimedop, semtimedop_fn);
     struct timespec deadline = tmo ? plus(now(), *tmo) : (struct timespec){0, 0}, l;
     int saved = errno, rc;
     for (unsigned before;;) {
@@ -257,7 +248,7 @@ typedef int (*epoll_pwait2_fn)(int, struct epoll_event *, int, const struct time
 
 LC_EXPORT int epoll_pwait2(int ep, struct epoll_event *ev, int max, const struct timespec *tmo,
                            const sigset_t *mask) {
-    REAL_FN(epoll_pwait2, epoll_pwait2_fn);
+    LC_RESUME_REAL(epoll_pwait2, epoll_pwait2_fn);
     struct timespec deadline = tmo ? plus(now(), *tmo) : (struct timespec){0, 0}, l;
     int saved = errno, rc;
     for (unsigned before;;) {
